@@ -1,0 +1,137 @@
+/**
+ * The VFS objects the seed touches: inode (i_size, i_blkbits, i_dio_count, i_sb), super_block
+ * (s_dio_done_wq), file, kiocb (ki_pos, ki_flags, ki_complete, private, dio_complete), and the
+ * helpers is_sync_kiocb, iocb_is_dsync, i_size_read/write, inode_dio_begin/end, inode_dio_wait,
+ * might_sleep (include/linux/fs.h, fs/inode.c, Linux 6.12).
+ */
+import { contextMaySleep, type KGen } from '../runtime/context.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+import { Violation } from '../runtime/violation.ts';
+import { IOCB_DSYNC, IOCB_SYNC } from '../kernel/flags.ts';
+import type { AddressSpace } from '../mm/pageCache.ts';
+import type { Workqueue } from './workqueue.ts';
+
+export class SuperBlock {
+  /** s_dio_done_wq: created on first need by sb_init_dio_done_wq. */
+  sDioDoneWq: Workqueue | null = null;
+}
+
+export class Inode {
+  iSize: number;
+  iDioCount = 0;
+  iWriteHint = 0;
+  /** mark_inode_dirty() calls, for inline-data writes. */
+  dirtied = 0;
+  constructor(
+    readonly iSb: SuperBlock,
+    /** log2 of the filesystem block size. */
+    readonly iBlkbits: number,
+    iSize: number,
+    readonly iMapping: AddressSpace,
+  ) {
+    this.iSize = iSize;
+  }
+}
+
+/** The file_operations entry the seed reaches: ->fsync, through generic_write_sync. */
+export interface FileOperations {
+  fsync(file: File, start: number, end: number, datasync: boolean): KGen<number>;
+}
+
+export interface File {
+  readonly fInode: Inode;
+  readonly fOp: FileOperations;
+}
+
+/** A kiocb's completion callback (aio_complete_rw, io_complete_rw). */
+export type KiComplete = (iocb: Kiocb, res: number) => void;
+
+export class Kiocb {
+  kiPos: number;
+  kiFlags: number;
+  /** NULL for a synchronous kiocb (is_sync_kiocb). */
+  kiComplete: KiComplete | null;
+  kiIoprio = 0;
+  /** iocb->private: the polled bio, or the dio for caller completion. */
+  private: unknown = null;
+  /** iocb->dio_complete: set by iomap for IOCB_DIO_CALLER_COMP. */
+  dioComplete: ((data: unknown) => KGen<number>) | null = null;
+  constructor(
+    readonly kiFilp: File,
+    pos: number,
+    flags: number,
+    kiComplete: KiComplete | null,
+  ) {
+    this.kiPos = pos;
+    this.kiFlags = flags;
+    this.kiComplete = kiComplete;
+  }
+}
+
+export function fileInode(f: File): Inode {
+  return f.fInode;
+}
+
+export function isSyncKiocb(iocb: Kiocb): boolean {
+  return iocb.kiComplete === null;
+}
+
+export function iocbIsDsync(iocb: Kiocb): boolean {
+  return (iocb.kiFlags & (IOCB_DSYNC | IOCB_SYNC)) !== 0;
+}
+
+export function iSizeRead(inode: Inode): number {
+  return inode.iSize;
+}
+
+export function iSizeWrite(inode: Inode, size: number): void {
+  inode.iSize = size;
+}
+
+export function iBlocksize(inode: Inode): number {
+  return 1 << inode.iBlkbits;
+}
+
+export function inodeDioBegin(inode: Inode): void {
+  inode.iDioCount++;
+}
+
+/** inode_dio_end(): a count below zero is LIFE-06 (unbalanced begin/end). */
+export function inodeDioEnd(rt: Runtime, inode: Inode, seedLine: number): void {
+  if (inode.iDioCount <= 0) {
+    throw new Violation('LIFE-06', rt.currentName(), seedLine, 'inode_dio_end without inode_dio_begin');
+  }
+  inode.iDioCount--;
+}
+
+/** inode_dio_wait(): sleep until no direct I/O is in flight on the inode. */
+export function* inodeDioWait(rt: Runtime, inode: Inode): KGen {
+  yield* rt.waitUntil(() => inode.iDioCount === 0, 'inode_dio_wait');
+}
+
+/** might_sleep(): code that can block must not run in bio completion (interrupt) context. */
+export function mightSleep(rt: Runtime, what: string, seedLine: number): void {
+  const ctx = rt.current;
+  if (ctx !== null && !contextMaySleep(ctx.kind)) {
+    throw new Violation('CTX-01', ctx.name, seedLine, `${what} may sleep but runs in interrupt context`);
+  }
+}
+
+/**
+ * generic_write_sync() (include/linux/fs.h): for a DSYNC iocb, fsync the range just written
+ * (fdatasync semantics unless IOCB_SYNC); returns the count or the fsync error.
+ */
+export function* genericWriteSync(rt: Runtime, iocb: Kiocb, count: number, seedLine: number): KGen<number> {
+  if (iocbIsDsync(iocb)) {
+    mightSleep(rt, 'generic_write_sync', seedLine);
+    const file = iocb.kiFilp;
+    const ret = yield* file.fOp.fsync(
+      file,
+      iocb.kiPos - count,
+      iocb.kiPos - 1,
+      (iocb.kiFlags & IOCB_SYNC) === 0,
+    );
+    if (ret) return ret;
+  }
+  return count;
+}

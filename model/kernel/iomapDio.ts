@@ -1,0 +1,40 @@
+/**
+ * struct iomap_dio (seed L30-53) as a checked heap object.
+ *
+ * The seed's union of `submit` (iter and waiter, used during submission and for synchronous
+ * completion) and `aio.work` (used for asynchronous completion) is modelled: INIT_WORK on aio.work
+ * (seed L222) clobbers submit.iter and submit.waiter, and reading them afterwards is LIFE-08.
+ */
+import type { IomapDioOps } from '../fs/iomap.ts';
+import type { Kiocb } from '../fs/vfs.ts';
+import { WorkStruct } from '../fs/workqueue.ts';
+import type { IovIter } from '../mm/iovIter.ts';
+import type { GenContext } from '../runtime/context.ts';
+import { KObject } from '../runtime/heap.ts';
+
+export class IomapDio extends KObject {
+  readonly kind = 'iomap_dio';
+  iocb: Kiocb;
+  dops: IomapDioOps | null = null;
+  iSize = 0;
+  size = 0;
+  ref = 0;
+  flags = 0;
+  error = 0;
+  doneBefore = 0;
+  waitForCompletion = false;
+  /** Which member of the submit/aio union was written last. */
+  unionMember: 'submit' | 'aio' = 'submit';
+  submitIter: IovIter | null = null;
+  submitWaiter: GenContext | null = null;
+  readonly aioWork: WorkStruct = new WorkStruct(this);
+  /** Model bookkeeping, not a kernel field: bios this dio submitted (for the bios-per-dio bound). */
+  biosSubmitted = 0;
+  /** Model bookkeeping: how often ref reached zero (must be exactly once). */
+  refZeroCount = 0;
+
+  constructor(iocb: Kiocb) {
+    super();
+    this.iocb = iocb;
+  }
+}

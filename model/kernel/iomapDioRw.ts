@@ -1,0 +1,260 @@
+/**
+ * Submission: __iomap_dio_rw (seed L520-739) and iomap_dio_rw (L742-754).
+ *
+ * __iomap_dio_rw returns the dio to complete, an ERR_PTR (here a negative number) or NULL. After
+ * the submission reference drops (L716) there are three cases (L700-714): (a) it was the last
+ * reference, and the submitter completes; (b) it was not, the kiocb is async, and the submitter
+ * must not touch the dio again (-EIOCBQUEUED); (c) it was not, the kiocb is sync, and the
+ * submitter sleeps until the last bio's end_io clears submit.waiter and wakes it.
+ * kmalloc (L564) is not failed: small GFP_KERNEL allocations do not fail in practice.
+ */
+import { type IomapDioOps, IomapIter, type IomapOps, iomapIter } from '../fs/iomap.ts';
+import { fileInode, inodeDioBegin, iocbIsDsync, iSizeRead, isSyncKiocb, type Kiocb } from '../fs/vfs.ts';
+import { Workqueue } from '../fs/workqueue.ts';
+import { kiocbInvalidatePages, kiocbWriteAndWait } from '../mm/filemap.ts';
+import { type IovIter, iovIterCount, iovIterRevert, iovIterRw, READ, userBackedIter } from '../mm/iovIter.ts';
+import { atomicDecAndTest, barrier } from '../runtime/atomics.ts';
+import { type KGen, TASK_RUNNING, TASK_UNINTERRUPTIBLE } from '../runtime/context.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+import type { SuperBlock } from '../fs/vfs.ts';
+import {
+  EAGAIN,
+  EFAULT,
+  EIOCBQUEUED,
+  ENOTBLK,
+  formatDioFlags,
+  formatResult,
+  IOCB_DIO_CALLER_COMP,
+  IOCB_HIPRI,
+  IOCB_NOWAIT,
+  IOCB_SYNC,
+  IOMAP_DIO_CALLER_COMP,
+  IOMAP_DIO_DIRTY,
+  IOMAP_DIO_FORCE_WAIT,
+  IOMAP_DIO_INLINE_COMP,
+  IOMAP_DIO_NEED_SYNC,
+  IOMAP_DIO_OVERWRITE_ONLY,
+  IOMAP_DIO_PARTIAL,
+  IOMAP_DIO_WRITE,
+  IOMAP_DIO_WRITE_THROUGH,
+  IOMAP_DIRECT,
+  IOMAP_NOWAIT,
+  IOMAP_OVERWRITE_ONLY,
+  IOMAP_WRITE,
+} from './flags.ts';
+import { IomapDio } from './iomapDio.ts';
+import type { Kernel } from './kernel.ts';
+
+/** sb_init_dio_done_wq() (fs/super.c): create s_dio_done_wq on first need. */
+function sbInitDioDoneWq(rt: Runtime, sb: SuperBlock): number {
+  if (sb.sDioDoneWq === null) sb.sDioDoneWq = new Workqueue(rt, 'dio_done_wq');
+  return 0;
+}
+
+/** What __iomap_dio_rw returns: the dio, ERR_PTR(-errno) as a negative number, or NULL. */
+export type DioOrErr = IomapDio | number | null;
+
+/** __iomap_dio_rw() (seed L540-739). */
+export function* __iomapDioRw(
+  k: Kernel,
+  iocb: Kiocb,
+  iter: IovIter,
+  ops: IomapOps,
+  dops: IomapDioOps | null,
+  dioFlags: number,
+  doneBefore: number,
+): KGen<DioOrErr> {
+  const rt = k.rt;
+  const inode = fileInode(iocb.kiFilp);
+  const iomi = new IomapIter(inode, iocb.kiPos, iovIterCount(iter), IOMAP_DIRECT);
+  let waitForCompletion = isSyncKiocb(iocb) || (dioFlags & IOMAP_DIO_FORCE_WAIT) !== 0;
+  let ret = 0;
+
+  if (rt.tracing) rt.ev(559, 'iomap_dio_rw_begin', `pos ${iomi.pos} count ${iomi.len} dio_flags ${dioFlags}`);
+
+  // L561-562
+  if (!iomi.len) {
+    rt.cover(562);
+    return null;
+  }
+
+  // L564-578
+  const dio = rt.heap.alloc(new IomapDio(iocb));
+  dio.ref = 1;
+  dio.size = 0;
+  dio.iSize = iSizeRead(inode);
+  dio.dops = dops;
+  dio.error = 0;
+  dio.flags = 0;
+  dio.doneBefore = doneBefore;
+  dio.submitIter = iter;
+  dio.submitWaiter = rt.currentTask();
+
+  // L580-581
+  if (iocb.kiFlags & IOCB_NOWAIT) iomi.flags |= IOMAP_NOWAIT;
+
+  outFreeDio: {
+    if (iovIterRw(iter) === READ) {
+      // L585: reads can always complete inline.
+      dio.flags = (dio.flags | IOMAP_DIO_INLINE_COMP) >>> 0;
+
+      // L587-588
+      if (iomi.pos >= dio.iSize) {
+        rt.cover(588);
+        break outFreeDio;
+      }
+
+      // L590-591
+      if (userBackedIter(iter)) {
+        rt.cover(591);
+        dio.flags = (dio.flags | IOMAP_DIO_DIRTY) >>> 0;
+      }
+
+      // L593-595
+      ret = kiocbWriteAndWait(rt, iocb, iomi.len);
+      if (ret) {
+        rt.cover(595);
+        break outFreeDio;
+      }
+    } else {
+      // L597-598
+      iomi.flags |= IOMAP_WRITE;
+      dio.flags = (dio.flags | IOMAP_DIO_WRITE) >>> 0;
+
+      // L606-607: the issuer can run completion itself; cleared later if completion needs I/O.
+      if (iocb.kiFlags & IOCB_DIO_CALLER_COMP) {
+        rt.cover(607);
+        dio.flags = (dio.flags | IOMAP_DIO_CALLER_COMP) >>> 0;
+      }
+
+      // L609-615
+      if (dioFlags & IOMAP_DIO_OVERWRITE_ONLY) {
+        ret = -EAGAIN;
+        if (iomi.pos >= dio.iSize || iomi.pos + iomi.len > dio.iSize) {
+          rt.cover(613);
+          break outFreeDio;
+        }
+        iomi.flags |= IOMAP_OVERWRITE_ONLY;
+      }
+
+      // L618-632: DSYNC needs sync completion; data-only sync first tries write-through (FUA).
+      if (iocbIsDsync(iocb)) {
+        rt.cover(619);
+        dio.flags = (dio.flags | IOMAP_DIO_NEED_SYNC) >>> 0;
+        if (!(iocb.kiFlags & IOCB_SYNC)) {
+          rt.cover(631);
+          dio.flags = (dio.flags | IOMAP_DIO_WRITE_THROUGH) >>> 0;
+        }
+      }
+
+      // L639-647: if the page cache cannot be invalidated, the caller falls back to buffered I/O.
+      ret = kiocbInvalidatePages(rt, iocb, iomi.len);
+      if (ret) {
+        if (ret !== -EAGAIN) {
+          rt.cover(642);
+          if (rt.tracing) rt.ev(642, 'iomap_dio_invalidate_fail', `pos ${iomi.pos} len ${iomi.len}`);
+          ret = -ENOTBLK;
+        }
+        break outFreeDio;
+      }
+
+      // L649-653
+      if (!waitForCompletion && !inode.iSb.sDioDoneWq) {
+        rt.cover(650);
+        ret = sbInitDioDoneWq(rt, inode.iSb);
+        if (ret < 0) break outFreeDio;
+      }
+    }
+
+    // L656-666
+    inodeDioBegin(inode);
+    while ((ret = yield* iomapIter(rt, iomi, ops)) > 0) {
+      iomi.processed = yield* k.ops.iomapDioIter(k, iomi, dio);
+      if (rt.tracing)
+        rt.ev(660, 'iomap_dio_iter', `pos ${iomi.pos} processed ${formatResult(iomi.processed)}`);
+      // L665: only a single-mapping dio may be polled.
+      iocb.kiFlags &= ~IOCB_HIPRI;
+    }
+
+    // L675-676: report reads only up to i_size; some callers rely on the iter matching.
+    rt.heap.use(dio, 675);
+    if (iovIterRw(iter) === READ && iomi.pos >= dio.iSize) {
+      rt.cover(676);
+      iovIterRevert(iter, iomi.pos - dio.iSize);
+    }
+
+    // L678-682
+    if (ret === -EFAULT && dio.size && dioFlags & IOMAP_DIO_PARTIAL) {
+      rt.cover(679);
+      if (!(iocb.kiFlags & IOCB_NOWAIT)) waitForCompletion = true;
+      ret = 0;
+    }
+
+    // L685-688: the magic fallback to buffered I/O completes synchronously.
+    if (ret === -ENOTBLK) {
+      rt.cover(686);
+      waitForCompletion = true;
+      ret = 0;
+    }
+    if (ret < 0) {
+      rt.cover(690);
+      yield* k.ops.iomapDioSetError(k, dio, ret);
+    }
+
+    // L697-698: every write went through to media, so no flush at completion.
+    rt.heap.use(dio, 697);
+    if (dio.flags & IOMAP_DIO_WRITE_THROUGH) {
+      rt.cover(698);
+      dio.flags = (dio.flags & ~IOMAP_DIO_NEED_SYNC) >>> 0;
+    }
+
+    // L715-730: drop the submission reference; cases (a), (b), (c) above.
+    dio.waitForCompletion = waitForCompletion;
+    if (rt.tracing)
+      rt.ev(715, 'iomap_dio_rw_submitted', `dio_flags ${formatDioFlags(dio.flags)} size ${dio.size}`);
+    if (!(yield* atomicDecAndTest(rt, dio, 716))) {
+      if (!waitForCompletion) {
+        rt.cover(718);
+        if (rt.tracing) rt.ev(718, 'iomap_dio_rw_queued', `pos ${iomi.pos} len ${iomi.len}`);
+        return -EIOCBQUEUED;
+      }
+      rt.cover(722);
+      for (;;) {
+        rt.setCurrentState(TASK_UNINTERRUPTIBLE);
+        yield* barrier();
+        rt.heap.use(dio, 724);
+        const waiter = dio.submitWaiter;
+        yield* barrier();
+        if (!waiter) break;
+        if (rt.tracing) rt.ev(727, 'blk_io_schedule', 'sleeping');
+        yield* rt.schedule();
+      }
+      rt.currentTask().state = TASK_RUNNING;
+    }
+    rt.cover(732);
+    return dio;
+  }
+
+  // L734-738 out_free_dio
+  rt.heap.free(dio, 735);
+  if (ret) return ret;
+  return null;
+}
+
+/** iomap_dio_rw() (seed L742-754): submit, then complete here unless queued or nothing to do. */
+export function* iomapDioRw(
+  k: Kernel,
+  iocb: Kiocb,
+  iter: IovIter,
+  ops: IomapOps,
+  dops: IomapDioOps | null,
+  dioFlags: number,
+  doneBefore: number,
+): KGen<number> {
+  const dio = yield* k.ops.__iomapDioRw(k, iocb, iter, ops, dops, dioFlags, doneBefore);
+  if (!(dio instanceof IomapDio)) {
+    k.rt.cover(752);
+    return dio ?? 0;
+  }
+  return yield* k.ops.iomapDioComplete(k, dio);
+}

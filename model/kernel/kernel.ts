@@ -1,0 +1,76 @@
+/**
+ * The kernel environment every seed function receives: the runtime (choices, heap, trace), the
+ * table of seed functions through which they call each other, and BIO_MAX_VECS.
+ *
+ * The table is the one seam for planted bugs: a bug replaces one entry with a changed copy (or a
+ * small predicate entry), and the correct model carries no bug checks. Calls between seed functions
+ * go through `k.ops`, calls to kernel services outside the seed are direct.
+ */
+import type { Bio } from '../block/bio.ts';
+import type { Iomap, IomapDioOps, IomapIter, IomapOps } from '../fs/iomap.ts';
+import type { Kiocb } from '../fs/vfs.ts';
+import type { WorkStruct } from '../fs/workqueue.ts';
+import type { IovIter } from '../mm/iovIter.ts';
+import type { KGen } from '../runtime/context.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+import type { IomapDio } from './iomapDio.ts';
+
+export interface KernelOps {
+  iomapDioAllocBio(k: Kernel, iter: IomapIter, dio: IomapDio, nrVecs: number, opf: number): Bio;
+  iomapDioSubmitBio(k: Kernel, iter: IomapIter, dio: IomapDio, bio: Bio, pos: number): KGen;
+  iomapDioComplete(k: Kernel, dio: IomapDio): KGen<number>;
+  iomapDioDeferredComplete(k: Kernel, data: unknown): KGen<number>;
+  iomapDioCompleteWork(k: Kernel, work: WorkStruct): KGen;
+  iomapDioSetError(k: Kernel, dio: IomapDio, ret: number): KGen;
+  iomapDioBioEndIo(k: Kernel, bio: Bio): KGen;
+  iomapDioZero(k: Kernel, iter: IomapIter, dio: IomapDio, pos: number, len: number): KGen;
+  iomapDioBioOpflags(k: Kernel, dio: IomapDio, iomap: Iomap, useFua: boolean): number;
+  iomapDioBioIter(k: Kernel, iter: IomapIter, dio: IomapDio): KGen<number>;
+  iomapDioHoleIter(k: Kernel, iter: IomapIter, dio: IomapDio): KGen<number>;
+  iomapDioInlineIter(k: Kernel, iomi: IomapIter, dio: IomapDio): KGen<number>;
+  iomapDioIter(k: Kernel, iter: IomapIter, dio: IomapDio): KGen<number>;
+  __iomapDioRw(
+    k: Kernel,
+    iocb: Kiocb,
+    iter: IovIter,
+    ops: IomapOps,
+    dops: IomapDioOps | null,
+    dioFlags: number,
+    doneBefore: number,
+  ): KGen<IomapDio | number | null>;
+  iomapDioRw(
+    k: Kernel,
+    iocb: Kiocb,
+    iter: IovIter,
+    ops: IomapOps,
+    dops: IomapDioOps | null,
+    dioFlags: number,
+    doneBefore: number,
+  ): KGen<number>;
+}
+
+export interface Kernel {
+  readonly rt: Runtime;
+  readonly ops: KernelOps;
+  /** BIO_MAX_VECS: pages per bio. The kernel's is 256; small values make multi-bio dios common. */
+  readonly bioMaxVecs: number;
+  /** bio->bi_end_io = iomap_dio_bio_end_io, bound once so that no closure is built per bio. */
+  readonly bioEndIo: (bio: Bio) => KGen;
+  /** The work function INIT_WORK installs: iomap_dio_complete_work. */
+  readonly completeWork: (work: WorkStruct) => KGen;
+  /** iocb->dio_complete = iomap_dio_deferred_complete. */
+  readonly deferredComplete: (data: unknown) => KGen<number>;
+}
+
+/** Builds the kernel environment over a runtime and an ops table (the correct one, or a bug's). */
+export function makeKernel(rt: Runtime, ops: KernelOps, bioMaxVecs: number): Kernel {
+  const k: Kernel = {
+    rt,
+    ops,
+    bioMaxVecs,
+    bioEndIo: (bio) => k.ops.iomapDioBioEndIo(k, bio),
+    completeWork: (work) => k.ops.iomapDioCompleteWork(k, work),
+    deferredComplete: (data) => k.ops.iomapDioDeferredComplete(k, data),
+  };
+  return k;
+}

@@ -1,0 +1,49 @@
+/**
+ * The page-cache hooks the seed calls, mirroring mm/filemap.c of Linux 6.12:
+ * kiocb_write_and_wait (L2723-2736 there), kiocb_invalidate_pages via filemap_invalidate_pages
+ * (L2739-2771) and kiocb_invalidate_post_direct_write (L3967-3976).
+ */
+import { EAGAIN, IOCB_NOWAIT } from '../kernel/flags.ts';
+import { type Kiocb, mightSleep } from '../fs/vfs.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+
+export function kiocbWriteAndWait(rt: Runtime, iocb: Kiocb, count: number): number {
+  const mapping = iocb.kiFilp.fInode.iMapping;
+  const pos = iocb.kiPos;
+  const end = pos + count - 1;
+  if (iocb.kiFlags & IOCB_NOWAIT) {
+    if (mapping.rangeNeedsWriteback(pos, end)) return -EAGAIN;
+    return 0;
+  }
+  mightSleep(rt, 'filemap_write_and_wait_range', 0);
+  return mapping.writeAndWaitRange(pos, end);
+}
+
+export function kiocbInvalidatePages(rt: Runtime, iocb: Kiocb, count: number): number {
+  const mapping = iocb.kiFilp.fInode.iMapping;
+  const pos = iocb.kiPos;
+  const end = pos + count - 1;
+  if (iocb.kiFlags & IOCB_NOWAIT) {
+    // Any cached page could make the invalidation block.
+    if (mapping.rangeHasPage(pos, end)) return -EAGAIN;
+  } else {
+    mightSleep(rt, 'filemap_write_and_wait_range', 0);
+    const ret = mapping.writeAndWaitRange(pos, end);
+    if (ret) return ret;
+  }
+  return mapping.invalidateRange(rt, pos, end);
+}
+
+export function kiocbInvalidatePostDirectWrite(
+  rt: Runtime,
+  iocb: Kiocb,
+  count: number,
+  seedLine: number,
+): void {
+  const mapping = iocb.kiFilp.fInode.iMapping;
+  mightSleep(rt, 'kiocb_invalidate_post_direct_write', seedLine);
+  if (mapping.nrpages && mapping.invalidateRange(rt, iocb.kiPos, iocb.kiPos + count - 1)) {
+    // dio_warn_stale_pagecache(): the write still succeeded; fsync will report the error.
+    mapping.staleWarnings++;
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * A user buffer: the memory an iov_iter points at, with one provenance tag per 512 bytes, and per
+ * page the pin count and dirty bit that bio_iov_iter_get_pages, bio_release_pages and
+ * bio_check_pages_dirty move.
+ *
+ * Scope: one contiguous buffer per request (ITER_UBUF when user-backed; ITER_BVEC for kernel memory
+ * such as a loop device or registered buffers). Page faults are not modelled as memory state: where
+ * the kernel can fault, the choice stream decides (see bioIovIterGetPages and the user copies).
+ */
+import { Violation } from '../runtime/violation.ts';
+import { PAGE_SIZE, SECTOR_SHIFT, TAG_UNTOUCHED, userTag } from './tags.ts';
+
+export class UserBuffer {
+  /** One tag per 512 bytes from the start of the buffer. */
+  readonly tags: Int32Array;
+  /** Pins held per page (pages are counted from the page holding `addr`). */
+  readonly pins: Int32Array;
+  /** PG_dirty per page, for reads into user memory. */
+  readonly dirty: Uint8Array;
+
+  constructor(
+    /** User virtual address: its alignment is what bdev_iter_is_aligned checks. */
+    readonly addr: number,
+    readonly length: number,
+    /** ITER_UBUF (user memory, pinned and dirtied) versus ITER_BVEC (kernel pages). */
+    readonly userBacked: boolean,
+  ) {
+    this.tags = new Int32Array(Math.ceil(length / 512) + 1).fill(TAG_UNTOUCHED);
+    const pages = this.pageIndex(addr + length) + 1;
+    this.pins = new Int32Array(pages);
+    this.dirty = new Uint8Array(pages);
+  }
+
+  /** A write's source buffer: unit i holds user data (writeId, i). */
+  static forWrite(addr: number, length: number, writeId: number, userBacked = true): UserBuffer {
+    const b = new UserBuffer(addr, length, userBacked);
+    for (let i = 0; i < b.tags.length; i++) b.tags[i] = userTag(writeId, i);
+    return b;
+  }
+
+  /** Page index (within this buffer) of a user address. */
+  pageIndex(address: number): number {
+    return Math.floor(address / PAGE_SIZE) - Math.floor(this.addr / PAGE_SIZE);
+  }
+
+  /** Tag index of the byte at `offset` from the start of the buffer. */
+  unitAt(offset: number): number {
+    return offset >> SECTOR_SHIFT;
+  }
+
+  pin(firstPage: number, count: number): void {
+    for (let p = firstPage; p < firstPage + count; p++) this.pins[p] = (this.pins[p] ?? 0) + 1;
+  }
+
+  /** Releasing a pin that is not held is LIFE-04 (a page released twice). */
+  unpin(firstPage: number, count: number, context: string, seedLine: number): void {
+    for (let p = firstPage; p < firstPage + count; p++) {
+      const held = this.pins[p] ?? 0;
+      if (held <= 0) {
+        throw new Violation('LIFE-04', context, seedLine, `user page ${p} released but not pinned`);
+      }
+      this.pins[p] = held - 1;
+    }
+  }
+
+  pinnedPages(): number {
+    let n = 0;
+    for (const c of this.pins) n += c;
+    return n;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * atomic_t and the ordered accesses the seed uses, as model operations with a yield point after
+ * each: atomic_inc, atomic_dec_and_test, cmpxchg, READ_ONCE, WRITE_ONCE. The yield lets any other
+ * context run between the operation and the next statement, which is what makes the orders behind
+ * a use-after-free (B02) or a lost error reachable.
+ */
+import type { KGen } from './context.ts';
+import type { KObject } from './heap.ts';
+import type { Runtime } from './runtime.ts';
+import { Violation } from './violation.ts';
+
+/** An object with an atomic reference count. */
+export interface Refcounted extends KObject {
+  ref: number;
+  refZeroCount: number;
+}
+
+/** atomic_inc(): taking a reference on an object whose count already reached zero is LIFE-07. */
+export function* atomicInc(rt: Runtime, obj: Refcounted, seedLine: number): KGen {
+  rt.heap.use(obj, seedLine);
+  if (obj.ref <= 0) {
+    throw new Violation(
+      'LIFE-07',
+      rt.currentName(),
+      seedLine,
+      `${obj.kind}#${obj.heapId} ref taken at ${obj.ref}`,
+    );
+  }
+  obj.ref++;
+  if (rt.tracing) rt.ev(seedLine, 'atomic_inc', `ref ${obj.ref - 1}→${obj.ref}`);
+  yield;
+}
+
+/** atomic_dec_and_test(): a count below zero, or reaching zero twice, is LIFE-07. */
+export function* atomicDecAndTest(rt: Runtime, obj: Refcounted, seedLine: number): KGen<boolean> {
+  rt.heap.use(obj, seedLine);
+  const v = --obj.ref;
+  if (rt.tracing) rt.ev(seedLine, 'atomic_dec_and_test', `ref ${v + 1}→${v}`);
+  if (v < 0) {
+    throw new Violation(
+      'LIFE-07',
+      rt.currentName(),
+      seedLine,
+      `${obj.kind}#${obj.heapId} ref dropped below zero`,
+    );
+  }
+  if (v === 0 && ++obj.refZeroCount > 1) {
+    throw new Violation(
+      'LIFE-07',
+      rt.currentName(),
+      seedLine,
+      `${obj.kind}#${obj.heapId} ref reached zero twice`,
+    );
+  }
+  yield;
+  return v === 0;
+}
+
+/** A yield point after a READ_ONCE/WRITE_ONCE or any store another context may race with. */
+export function* barrier(): KGen {
+  yield;
+}

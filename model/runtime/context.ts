@@ -1,0 +1,92 @@
+/**
+ * Execution contexts: the submitting task, each bio's completion (interrupt), the completion
+ * workqueue, the io_uring issuer, and the device.
+ *
+ * Kernel code runs as generator functions (KGen) that yield wherever another context could run in
+ * the kernel: around atomics, after submit_bio, before sleeping, around WRITE_ONCE/READ_ONCE. A task
+ * sleeps the kernel's way (set_current_state, then schedule only if nobody woke it in between), so a
+ * lost wake-up is a reachable deadlock. Service contexts (workqueue, issuer, device) are idle, not
+ * blocked, when they have nothing to do.
+ */
+
+/** A kernel code path: yields at interleaving points, returns its C return value. */
+export type KGen<T = void> = Generator<void, T, void>;
+
+/**
+ * Kinds in scheduling rank order: option 0 of a scheduling choice runs the first runnable context in
+ * this order (an interrupt preempts, then the waiting task resumes, then deferred work, then the
+ * device moves), which makes the all-zeros schedule the plain one.
+ */
+export type ContextKind = 'irq' | 'task' | 'issuer' | 'workqueue' | 'device';
+
+export const CONTEXT_RANK: Readonly<Record<ContextKind, number>> = {
+  irq: 0,
+  task: 1,
+  issuer: 2,
+  workqueue: 3,
+  device: 4,
+};
+
+/** May code running in this kind of context sleep? Interrupt (bio completion) context may not. */
+export function contextMaySleep(kind: ContextKind): boolean {
+  return kind !== 'irq';
+}
+
+export abstract class Context {
+  id = 0;
+  finished = false;
+  constructor(
+    readonly name: string,
+    readonly kind: ContextKind,
+  ) {}
+  get rank(): number {
+    return CONTEXT_RANK[this.kind];
+  }
+  abstract isRunnable(): boolean;
+  /** Is it waiting on something (a deadlock if nothing else can run), rather than idle? */
+  abstract isBlocked(): boolean;
+  abstract step(): void;
+}
+
+export const TASK_RUNNING = 0;
+export const TASK_UNINTERRUPTIBLE = 2;
+
+/** A context that runs one generator to its end: a task, an interrupt, a work item, the issuer. */
+export class GenContext extends Context {
+  /** __state of a task_struct: TASK_RUNNING or TASK_UNINTERRUPTIBLE. */
+  state = TASK_RUNNING;
+  /** Asleep in schedule(); only wake_up_process makes it runnable again. */
+  sleeping = false;
+  /** Waiting for a condition the model polls (inode_dio_wait, a bio the task waits on). */
+  waitFor: (() => boolean) | null = null;
+  /** What the context is waiting for, for deadlock reports. */
+  waitReason = '';
+  private gen: KGen | null = null;
+
+  start(gen: KGen): this {
+    this.gen = gen;
+    return this;
+  }
+
+  isRunnable(): boolean {
+    if (this.finished || this.sleeping) return false;
+    if (this.waitFor !== null) {
+      if (!this.waitFor()) return false;
+      this.waitFor = null;
+      this.waitReason = '';
+    }
+    return true;
+  }
+
+  isBlocked(): boolean {
+    return !this.finished;
+  }
+
+  step(): void {
+    if (this.gen === null) {
+      this.finished = true;
+      return;
+    }
+    if (this.gen.next().done) this.finished = true;
+  }
+}

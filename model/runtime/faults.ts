@@ -1,0 +1,37 @@
+/**
+ * The fault profile: which classes of environment events a run may choose. A class that is off is
+ * never asked about, so its choices do not lengthen the stream. Every class defaults to off; tests
+ * that pin a behaviour turn on what they need, and campaigns draw a profile per run (swarm testing).
+ */
+export interface FaultProfile {
+  /** The device may complete a bio with an error status (BLK_STS_IOERR, NOSPC, TIMEOUT, MEDIUM). */
+  readonly bioErrors: boolean;
+  /** The device may complete in-flight bios in any order, not only the oldest first. */
+  readonly reorder: boolean;
+  /** bio_iov_iter_get_pages may stop at a page it cannot pin (a short bio, or -EFAULT). */
+  readonly pageFaults: boolean;
+  /** A copy to or from user memory (hole zeroing, inline data) may fault part way. */
+  readonly copyFaults: boolean;
+  /** invalidate_inode_pages2_range may fail (a page it cannot drop). */
+  readonly invalidateFailures: boolean;
+  /** The scheduler may run any runnable context at each step, not only the preferred one. */
+  readonly interleave: boolean;
+}
+
+export const NO_FAULTS: FaultProfile = {
+  bioErrors: false,
+  reorder: false,
+  pageFaults: false,
+  copyFaults: false,
+  invalidateFailures: false,
+  interleave: false,
+};
+
+export const ALL_FAULTS: FaultProfile = {
+  bioErrors: true,
+  reorder: true,
+  pageFaults: true,
+  copyFaults: true,
+  invalidateFailures: true,
+  interleave: true,
+};

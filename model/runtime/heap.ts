@@ -1,0 +1,75 @@
+/**
+ * The checked heap: kernel objects (struct iomap_dio, struct bio, completion work) are allocated
+ * and freed through it, and every field access the model cares about goes through use().
+ *
+ * Scope: it tracks object identity and liveness, not memory. Access after free and double free are
+ * reported where they happen, with the context and the seed line; objects still live at quiescence
+ * are leaks. Pinned user pages are counted in model/mm/userBuffer.ts, which reports through the
+ * same violation IDs.
+ */
+import { Violation } from './violation.ts';
+
+export type ObjectKind = 'iomap_dio' | 'bio';
+
+/** Base of every heap-tracked kernel object. */
+export abstract class KObject {
+  abstract readonly kind: ObjectKind;
+  /** Heap serial number, unique per run; 0 until allocated. */
+  heapId = 0;
+  freed = false;
+  freedIn = '';
+  freedAtLine = 0;
+}
+
+/** Where the heap learns which context is running, for reports. */
+export interface ContextName {
+  currentName(): string;
+}
+
+export class Heap {
+  private serial = 0;
+  private readonly live = new Set<KObject>();
+  constructor(private readonly where: ContextName) {}
+
+  alloc<T extends KObject>(obj: T): T {
+    obj.heapId = ++this.serial;
+    this.live.add(obj);
+    return obj;
+  }
+
+  /** kfree / bio_put's final put: a second free of the same object is LIFE-02. */
+  free(obj: KObject, seedLine: number): void {
+    if (obj.freed) {
+      throw new Violation(
+        'LIFE-02',
+        this.where.currentName(),
+        seedLine,
+        `${obj.kind}#${obj.heapId} freed twice (first in ${obj.freedIn} at seed L${obj.freedAtLine})`,
+      );
+    }
+    obj.freed = true;
+    obj.freedIn = this.where.currentName();
+    obj.freedAtLine = seedLine;
+    this.live.delete(obj);
+  }
+
+  /** A field access: touching a freed object is LIFE-01. */
+  use(obj: KObject, seedLine: number): void {
+    if (obj.freed) {
+      throw new Violation(
+        'LIFE-01',
+        this.where.currentName(),
+        seedLine,
+        `${obj.kind}#${obj.heapId} used after it was freed in ${obj.freedIn} at seed L${obj.freedAtLine}`,
+      );
+    }
+  }
+
+  liveObjects(): readonly KObject[] {
+    return [...this.live];
+  }
+
+  get liveCount(): number {
+    return this.live.size;
+  }
+}

@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['properties/**/*.test.ts', 'scripts/**/*.test.ts', 'spec/**/*.test.ts'],
+    testTimeout: 60_000,
+    reporters: ['default'],
+  },
+});
