@@ -132,6 +132,7 @@ export function* iomapIter(rt: Runtime, iter: IomapIter, ops: IomapOps): KGen<nu
       iter.inode,
       iter.pos,
       iomapLength(iter),
+      // biome-ignore lint/complexity/useMathMinMax: mirrors fs/iomap/iter.c.
       iter.processed > 0 ? iter.processed : 0,
       iter.flags,
       iter.iomap,

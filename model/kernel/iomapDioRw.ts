@@ -168,6 +168,7 @@ export function* __iomapDioRw(
 
     // L656-666
     inodeDioBegin(inode);
+    // biome-ignore lint/suspicious/noAssignInExpressions: mirrors the seed's loop condition.
     while ((ret = yield* iomapIter(rt, iomi, ops)) > 0) {
       iomi.processed = yield* k.ops.iomapDioIter(k, iomi, dio);
       if (rt.tracing)

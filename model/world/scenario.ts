@@ -1,0 +1,76 @@
+/**
+ * A scenario: the device and filesystem geometry, the file's mappings, its cached pages, and the
+ * operations each thread issues. Plain JSON, so that replay files carry it whole.
+ *
+ * The mappings are scripted: ->iomap_begin reports them as given (the filesystem model of the world
+ * issue replaces this provider; this one stays for unit tests of the seed).
+ */
+
+export type ExtentType = 'hole' | 'delalloc' | 'mapped' | 'unwritten' | 'inline';
+export type ExtentFlag = 'new' | 'dirty' | 'shared';
+
+export interface ExtentSpec {
+  /** File offset in bytes. */
+  readonly offset: number;
+  readonly length: number;
+  readonly type: ExtentType;
+  readonly flags?: readonly ExtentFlag[];
+  /** Disk address of `offset` in bytes (mapped and unwritten extents). */
+  readonly addr?: number;
+  /** Where inline data starts within its page (inline extents); a buffer crossing a page is invalid. */
+  readonly inlineOffsetInPage?: number;
+}
+
+export type IocbFlag = 'dsync' | 'sync' | 'nowait' | 'hipri' | 'caller_comp';
+export type DioFlag = 'force_wait' | 'overwrite_only' | 'partial';
+
+export interface OpSpec {
+  readonly kind: 'dio_read' | 'dio_write';
+  readonly pos: number;
+  readonly len: number;
+  /** User buffer address; its alignment is checked against the device (default 0x10000). */
+  readonly bufAddr?: number;
+  /** ITER_UBUF (default) or kernel pages (ITER_BVEC). */
+  readonly userBacked?: boolean;
+  /** Async kiocb: aio (ki_complete), or io_uring when caller_comp is set. */
+  readonly async?: boolean;
+  readonly iocbFlags?: readonly IocbFlag[];
+  readonly dioFlags?: readonly DioFlag[];
+  readonly doneBefore?: number;
+}
+
+export interface DeviceSpec {
+  readonly logicalBlockSize: 512 | 4096;
+  readonly fua: boolean;
+  readonly writeCache: boolean;
+  /** dma_alignment mask (default 511). */
+  readonly dmaAlignment?: number;
+  /** Capacity in 512-byte sectors (default 4096). */
+  readonly sectors?: number;
+}
+
+export interface FsSpec {
+  /** Filesystem block size: a power of two, a multiple of the logical block size, at most 4096. */
+  readonly blockSize: number;
+  readonly iSize: number;
+  readonly extents: readonly ExtentSpec[];
+  /** Cached pages of the file: index and dirty bit. */
+  readonly pageCache?: ReadonlyArray<{ readonly index: number; readonly dirty: boolean }>;
+  /** Does the filesystem pass a dio end_io for writes (XFS and ext4 do)? Default true. */
+  readonly endIo?: boolean;
+  /** Does it pass one for reads too (zonefs does; XFS and ext4 pass none)? Default false. */
+  readonly readEndIo?: boolean;
+  /** Does end_io sleep when it has work (an error, a conversion, a COW remap)? Default true. */
+  readonly endIoMaySleep?: boolean;
+  /** Does ->fsync fail with this errno (positive) instead of succeeding? */
+  readonly fsyncErrno?: number;
+}
+
+export interface Scenario {
+  readonly device: DeviceSpec;
+  readonly fs: FsSpec;
+  /** BIO_MAX_VECS for this run: pages per bio. */
+  readonly bioMaxVecs: number;
+  /** One list of operations per thread; threads run concurrently. */
+  readonly threads: ReadonlyArray<readonly OpSpec[]>;
+}

@@ -1,0 +1,128 @@
+/**
+ * A scripted filesystem: ->iomap_begin reports the scenario's extents as given (trimmed to nothing,
+ * as XFS reports whole extents), ->iomap_end and ->end_io record what they were told, and ->fsync
+ * sleeps and succeeds (or fails as scripted).
+ *
+ * Scope: no allocation, no conversion, no journal; that is the world issue's filesystem. This
+ * provider exists so that each branch of the seed can be driven by a mapping chosen in a test.
+ */
+import type { Disk } from '../block/disk.ts';
+import type { Iomap, IomapDioOps, IomapOps } from '../fs/iomap.ts';
+import { type File, type FileOperations, type Inode, type Kiocb, mightSleep } from '../fs/vfs.ts';
+import {
+  IOMAP_DELALLOC,
+  IOMAP_DIO_COW,
+  IOMAP_DIO_UNWRITTEN,
+  IOMAP_F_DIRTY,
+  IOMAP_F_NEW,
+  IOMAP_F_SHARED,
+  IOMAP_HOLE,
+  IOMAP_INLINE,
+  IOMAP_MAPPED,
+  IOMAP_UNWRITTEN,
+} from '../kernel/flags.ts';
+import { TAG_ZERO } from '../mm/tags.ts';
+import type { KGen } from '../runtime/context.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+import type { ExtentSpec, ExtentType, FsSpec } from './scenario.ts';
+
+const TYPE: Readonly<Record<ExtentType, number>> = {
+  hole: IOMAP_HOLE,
+  delalloc: IOMAP_DELALLOC,
+  mapped: IOMAP_MAPPED,
+  unwritten: IOMAP_UNWRITTEN,
+  inline: IOMAP_INLINE,
+};
+
+export interface IomapEndCall {
+  readonly pos: number;
+  readonly length: number;
+  readonly written: number;
+}
+
+export interface EndIoCall {
+  readonly size: number;
+  readonly error: number;
+  readonly flags: number;
+  readonly context: string;
+}
+
+export class ScriptedFs implements IomapOps, IomapDioOps, FileOperations {
+  readonly iomapEndCalls: IomapEndCall[] = [];
+  readonly endIoCalls: EndIoCall[] = [];
+  fsyncCalls = 0;
+  private readonly inlineTags = new Map<ExtentSpec, Int32Array>();
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly spec: FsSpec,
+    private readonly disk: Disk,
+  ) {
+    for (const e of spec.extents) {
+      if (e.type === 'inline')
+        this.inlineTags.set(e, new Int32Array(Math.ceil(e.length / 512) + 1).fill(TAG_ZERO));
+    }
+  }
+
+  /** The dio ops the filesystem passes to iomap_dio_rw (NULL when it has no end_io). */
+  dioOps(write: boolean): IomapDioOps | null {
+    if (write) return this.spec.endIo === false ? null : this;
+    return this.spec.readEndIo === true ? this : null;
+  }
+
+  // biome-ignore lint/correctness/useYield: ->iomap_begin of a scripted mapping never blocks.
+  *iomapBegin(_inode: Inode, pos: number, _length: number, _flags: number, iomap: Iomap): KGen<number> {
+    const e = this.spec.extents.find((x) => x.offset <= pos && pos < x.offset + x.length);
+    if (e === undefined) {
+      // Past the scripted extents: a hole to the end of the address space.
+      Object.assign(iomap, {
+        addr: -1,
+        offset: pos,
+        length: 1 << 30,
+        type: IOMAP_HOLE,
+        flags: 0,
+        bdev: this.disk,
+      });
+      return 0;
+    }
+    let flags = 0;
+    for (const f of e.flags ?? [])
+      flags |= f === 'new' ? IOMAP_F_NEW : f === 'dirty' ? IOMAP_F_DIRTY : IOMAP_F_SHARED;
+    const inline = this.inlineTags.get(e);
+    iomap.addr = e.addr ?? -1;
+    iomap.offset = e.offset;
+    iomap.length = e.length;
+    iomap.type = TYPE[e.type];
+    iomap.flags = flags;
+    iomap.bdev = this.disk;
+    iomap.inlineData =
+      inline === undefined ? null : { tags: inline, offsetInPage: e.inlineOffsetInPage ?? 0 };
+    if (this.rt.tracing)
+      this.rt.ev(0, 'iomap_iter_dstmap', `offset ${e.offset} length ${e.length} type ${e.type}`);
+    return 0;
+  }
+
+  // biome-ignore lint/correctness/useYield: ->iomap_end of a scripted mapping never blocks.
+  *iomapEnd(_inode: Inode, pos: number, length: number, written: number): KGen<number> {
+    this.iomapEndCalls.push({ pos, length, written });
+    return 0;
+  }
+
+  /** ->end_io: passes the error through; with work to do it may sleep (transactions, locks). */
+  *endIo(_iocb: Kiocb, size: number, error: number, flags: number): KGen<number> {
+    this.endIoCalls.push({ size, error, flags, context: this.rt.currentName() });
+    const hasWork = error !== 0 || (flags & (IOMAP_DIO_UNWRITTEN | IOMAP_DIO_COW)) !== 0;
+    if (hasWork && this.spec.endIoMaySleep !== false) {
+      mightSleep(this.rt, '->end_io', 91);
+      yield;
+    }
+    return error;
+  }
+
+  *fsync(_file: File, _start: number, _end: number, _datasync: boolean): KGen<number> {
+    this.fsyncCalls++;
+    mightSleep(this.rt, '->fsync', 126);
+    yield;
+    return this.spec.fsyncErrno ? -this.spec.fsyncErrno : 0;
+  }
+}
