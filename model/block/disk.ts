@@ -29,6 +29,14 @@ export interface DiskGeometry extends BlockDeviceLimits {
   readonly sectors: number;
 }
 
+/** One submitted bio as the device saw it (what tests assert and dm-log-writes would record). */
+export interface BioRecord {
+  readonly serial: number;
+  readonly sector: number;
+  readonly size: number;
+  readonly opf: number;
+}
+
 export class Disk extends Context implements BlockDevice {
   readonly logicalBlockSize: number;
   readonly dmaAlignment: number;
@@ -37,6 +45,8 @@ export class Disk extends Context implements BlockDevice {
   /** What a read of each sector returns: stale until the file writes it. */
   readonly media: Int32Array;
   readonly inFlight: Bio[] = [];
+  /** Every bio submitted, in submission order. */
+  readonly log: BioRecord[] = [];
   submitted = 0;
   completed = 0;
   private serial = 0;
@@ -57,6 +67,7 @@ export class Disk extends Context implements BlockDevice {
     bio.serial = ++this.serial;
     this.submitted++;
     this.inFlight.push(bio);
+    this.log.push({ serial: bio.serial, sector: bio.biIterSector, size: bio.biSize, opf: bio.biOpf });
     if (this.rt.tracing) {
       this.rt.ev(
         0,
