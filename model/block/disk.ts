@@ -1,11 +1,17 @@
 /**
- * The disk behind the block device: media tags per 512-byte sector, the queue of bios in flight,
- * and the device context that completes them.
+ * The disk behind the block device: durable media and a volatile write cache, one provenance tag
+ * per 512-byte sector each, the queue of bios in flight, and the device context that completes them.
  *
- * Scope (this file): media only; a write is durable when it completes. The volatile write cache,
- * FUA and PREFLUSH semantics and power loss belong to the world model (spec/disk.md).
- * Faults: the order of completions (FaultProfile.reorder) and an error status per bio
- * (FaultProfile.bioErrors); a failed write transfers no data here.
+ * Rules (spec/disk.md, from Documentation/block/writeback_cache_control.rst):
+ * - A write completes into the cache when the device has a volatile write cache, else onto media.
+ * - REQ_PREFLUSH empties the cache onto media before the write; an empty REQ_OP_FLUSH does only that.
+ * - REQ_FUA reaches media before completion: natively, or, on a device with a cache and no FUA,
+ *   emulated by the block layer as the write followed by a cache flush.
+ * - Reads see the cache over the media. The cache may destage any cached sector at any device step.
+ * - Power loss drops the cache; bios in flight never complete (a write may have landed whole, with
+ *   tornWrites); every context stops.
+ * Faults (each a FaultProfile class): completion order, error status, a failed write that wrote a
+ * prefix or all of its sectors, destaging, power loss.
  * Completions run in a new interrupt context per bio (a polled bio's in the issuer's context, as
  * io_uring's iopoll reaps it from task context).
  */
@@ -18,9 +24,12 @@ import {
   BLK_STS_OK,
   type Bio,
   formatOpf,
+  REQ_FUA,
+  REQ_OP_FLUSH,
   REQ_OP_READ,
   REQ_OP_WRITE,
   REQ_POLLED,
+  REQ_PREFLUSH,
 } from './bio.ts';
 import type { BlockDevice, BlockDeviceLimits } from './blockDevice.ts';
 
@@ -37,18 +46,39 @@ export interface BioRecord {
   readonly opf: number;
 }
 
+/** Thrown out of the scheduler when power fails: not a finding, the start of recovery. */
+export class PowerLoss extends Error {
+  constructor(readonly step: number) {
+    super(`power lost at step ${step}`);
+    this.name = 'PowerLoss';
+  }
+}
+
+/**
+ * How the block layer treats a REQ_FUA write on a device with a cache and no native FUA. The
+ * correct rule flushes after the write (blk-flush.c's POSTFLUSH); a planted bug may skip it (B22).
+ */
+export type FuaEmulation = 'postflush' | 'none';
+
 export class Disk extends Context implements BlockDevice {
   readonly logicalBlockSize: number;
   readonly dmaAlignment: number;
   readonly fua: boolean;
   readonly writeCache: boolean;
-  /** What a read of each sector returns: stale until the file writes it. */
+  /** Durable contents: what survives power loss. Stale until the file writes a sector. */
   readonly media: Int32Array;
+  /** The volatile cache, sector → tag, in the order sectors entered it. */
+  readonly cache = new Map<number, number>();
   readonly inFlight: Bio[] = [];
   /** Every bio submitted, in submission order. */
   readonly log: BioRecord[] = [];
+  /** Hooks the world runs at each device step (background log commits); may submit bios. */
+  readonly stepHooks: Array<() => void> = [];
   submitted = 0;
   completed = 0;
+  flushes = 0;
+  poweredOff = false;
+  fuaEmulation: FuaEmulation = 'postflush';
   private serial = 0;
 
   constructor(
@@ -64,6 +94,7 @@ export class Disk extends Context implements BlockDevice {
   }
 
   submitBio(bio: Bio): void {
+    modelAssert(!this.poweredOff, 'bio submitted after power loss');
     bio.serial = ++this.serial;
     this.submitted++;
     this.inFlight.push(bio);
@@ -78,16 +109,23 @@ export class Disk extends Context implements BlockDevice {
   }
 
   isRunnable(): boolean {
-    return this.inFlight.length > 0;
+    return this.inFlight.length > 0 && !this.poweredOff;
   }
 
   isBlocked(): boolean {
     return false;
   }
 
-  /** One device step: complete one bio in flight, with a status the choice stream picks. */
+  /**
+   * One device step. In order: power may fail (before anything else changes, so every durable
+   * state between two device events is a crash point), the cache may destage a block, the world's
+   * hooks run, then one bio in flight completes with a chosen status.
+   */
   step(): void {
     const rt = this.rt;
+    if (rt.faults.powerLoss && rt.choose(2, 'power_loss') === 1) this.powerFail();
+    if (rt.faults.destage && this.cache.size > 0 && rt.choose(2, 'destage') === 1) this.destageOne();
+    for (const hook of this.stepHooks) hook();
     const n = this.inFlight.length;
     const at = rt.faults.reorder ? rt.choose(n, 'complete_which') : 0;
     const bio = this.inFlight[at];
@@ -95,26 +133,121 @@ export class Disk extends Context implements BlockDevice {
     this.inFlight.splice(at, 1);
     const status = rt.faults.bioErrors ? rt.choose(1 + BIO_ERROR_STATUSES.length, 'bio_status') : 0;
     bio.biStatus = status === 0 ? BLK_STS_OK : (BIO_ERROR_STATUSES[status - 1] ?? BLK_STS_OK);
-    if (bio.biStatus === BLK_STS_OK) this.transfer(bio);
+    this.execute(bio);
     this.completed++;
     this.endio(bio);
   }
 
-  /** Move the data: a read fills the bio's pages from media, a write stores them. */
-  private transfer(bio: Bio): void {
+  /** Carry out a bio's effect on cache and media, as far as its status lets it. */
+  private execute(bio: Bio): void {
+    const op = bio.op;
+    if (op === REQ_OP_READ) {
+      if (bio.biStatus === BLK_STS_OK) this.transferRead(bio);
+      return;
+    }
+    if (bio.biOpf & REQ_PREFLUSH || op === REQ_OP_FLUSH) this.flushCache();
+    if (op !== REQ_OP_WRITE) return;
+    let units = bio.biSize >> SECTOR_SHIFT;
+    if (bio.biStatus !== BLK_STS_OK) units = this.tornLength(units, 'failed_write_written');
+    this.store(bio, units);
+    if (bio.biStatus === BLK_STS_OK && bio.biOpf & REQ_FUA && this.writeCache && !this.fua) {
+      // Emulated FUA: the block layer's post-flush makes the write durable before completion.
+      if (this.fuaEmulation === 'postflush') this.flushCache();
+    }
+  }
+
+  /** How many sectors of a write that did not complete cleanly reached the device. */
+  private tornLength(units: number, label: string): number {
+    const rt = this.rt;
+    if (!rt.faults.tornWrites) return 0;
+    const c = rt.choose(3, label);
+    if (c === 0) return 0;
+    if (c === 2 || units < 2) return units;
+    return 1 + rt.choose(units - 1, `${label}_sectors`);
+  }
+
+  /** Write the first `units` sectors of a write bio into the cache, or onto media. */
+  private store(bio: Bio, units: number): void {
     const first = bio.biIterSector;
-    const units = bio.biSize >> SECTOR_SHIFT;
-    if (bio.op === REQ_OP_READ) {
-      modelAssert(bio.buf !== null, 'read bio without pages');
-      const base = bio.buf.unitAt(bio.bufOffset);
-      for (let k = 0; k < units; k++) bio.buf.tags[base + k] = this.media[first + k] ?? TAG_STALE;
-    } else if (bio.op === REQ_OP_WRITE) {
-      const src = bio.buf;
-      const base = src === null ? 0 : src.unitAt(bio.bufOffset);
-      for (let k = 0; k < units; k++) {
-        this.media[first + k] = src === null ? TAG_ZERO : (src.tags[base + k] ?? TAG_ZERO);
+    const src = bio.buf;
+    const base = src === null ? 0 : src.unitAt(bio.bufOffset);
+    const durable = !this.writeCache || (bio.biOpf & REQ_FUA && this.fua);
+    for (let k = 0; k < units; k++) {
+      const tag = src === null ? TAG_ZERO : (src.tags[base + k] ?? TAG_ZERO);
+      const sector = first + k;
+      if (durable) {
+        this.media[sector] = tag;
+        this.cache.delete(sector);
+      } else {
+        // Re-inserting moves the sector to the end: the cache holds only the newest data.
+        this.cache.delete(sector);
+        this.cache.set(sector, tag);
       }
     }
+  }
+
+  private transferRead(bio: Bio): void {
+    modelAssert(bio.buf !== null, 'read bio without pages');
+    const base = bio.buf.unitAt(bio.bufOffset);
+    const units = bio.biSize >> SECTOR_SHIFT;
+    for (let k = 0; k < units; k++) bio.buf.tags[base + k] = this.readTag(bio.biIterSector + k);
+  }
+
+  /** What a read of one sector returns: the cache over the media. */
+  readTag(sector: number): number {
+    const cached = this.cache.get(sector);
+    return cached === undefined ? (this.media[sector] ?? TAG_STALE) : cached;
+  }
+
+  /** Every cached sector reaches media. */
+  flushCache(): void {
+    this.flushes++;
+    for (const [sector, tag] of this.cache) this.media[sector] = tag;
+    this.cache.clear();
+    if (this.rt.tracing) this.rt.ev(0, 'blkdev_issue_flush', 'cache → media');
+  }
+
+  /** The cache writes back one logical block of its choice. */
+  private destageOne(): void {
+    const rt = this.rt;
+    const pick = rt.choose(this.cache.size, 'destage_which');
+    let i = 0;
+    let chosen = -1;
+    for (const sector of this.cache.keys()) {
+      if (i++ === pick) {
+        chosen = sector;
+        break;
+      }
+    }
+    const per = this.logicalBlockSize >> SECTOR_SHIFT;
+    const first = chosen - (chosen % per);
+    for (let s = first; s < first + per; s++) {
+      const tag = this.cache.get(s);
+      if (tag === undefined) continue;
+      this.media[s] = tag;
+      this.cache.delete(s);
+    }
+    if (rt.tracing) rt.ev(0, 'destage', `sectors 0x${first.toString(16)}+${per}`);
+  }
+
+  /** Power fails: the cache is lost, in-flight writes land whole or not at all (tornWrites). */
+  private powerFail(): never {
+    const rt = this.rt;
+    if (rt.tracing)
+      rt.ev(0, 'power_loss', `cache -${this.cache.size} sectors, ${this.inFlight.length} bio(s) in flight`);
+    this.cache.clear();
+    for (const bio of this.inFlight) {
+      if (bio.op !== REQ_OP_WRITE || this.writeCache) continue;
+      const units = this.tornLength(bio.biSize >> SECTOR_SHIFT, 'inflight_write_written');
+      this.store(bio, units);
+    }
+    this.poweredOff = true;
+    throw new PowerLoss(rt.step);
+  }
+
+  /** Power fails when all is quiet (the last crash point of a run). */
+  powerFailAtEnd(): never {
+    return this.powerFail();
   }
 
   /** bio_endio(): run bi_end_io in a new completion context. */
@@ -133,8 +266,10 @@ export class Disk extends Context implements BlockDevice {
     rt.spawn(ctx.start(endIo(bio)));
   }
 
-  /** Tags of a sector range as a read would see them (for checks and tests). */
+  /** Tags of a sector range as a read would see them (cache over media). */
   readSectors(first: number, count: number): Int32Array {
-    return this.media.slice(first, first + count);
+    const out = new Int32Array(count);
+    for (let k = 0; k < count; k++) out[k] = this.readTag(first + k);
+    return out;
   }
 }

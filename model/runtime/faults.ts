@@ -16,6 +16,14 @@ export interface FaultProfile {
   readonly invalidateFailures: boolean;
   /** The scheduler may run any runnable context at each step, not only the preferred one. */
   readonly interleave: boolean;
+  /** Power may fail before any device step (and once all is quiet); recovery and checks follow. */
+  readonly powerLoss?: boolean;
+  /** The volatile write cache may destage cached blocks to media at any device step. */
+  readonly destage?: boolean;
+  /** A failed write may have written some or all of its sectors; an in-flight write at power loss too. */
+  readonly tornWrites?: boolean;
+  /** The filesystem may commit its log in the background at any device step. */
+  readonly backgroundLog?: boolean;
 }
 
 export const NO_FAULTS: FaultProfile = {
@@ -34,4 +42,8 @@ export const ALL_FAULTS: FaultProfile = {
   copyFaults: true,
   invalidateFailures: true,
   interleave: true,
+  powerLoss: true,
+  destage: true,
+  tornWrites: true,
+  backgroundLog: true,
 };

@@ -1,14 +1,18 @@
 /**
- * Runs one scenario under one choice stream: builds the runtime, the disk, the scripted
- * filesystem, the inode and the threads, steps the contexts to quiescence, and checks what must
- * hold when nothing can run any more (no leaked object or pinned page, balanced inode_dio_begin/
- * end, exactly one result per request).
+ * Runs one scenario under one choice stream: builds the runtime, the disk, the filesystem (the
+ * model XFS, or the scripted provider), the inode and the threads, steps the contexts to
+ * quiescence or power loss, and then checks what the runtime itself can judge: at quiescence no
+ * leaked object or pinned page, balanced inode_dio_begin/end, exactly one result per request;
+ * after power loss, the filesystem's recovery is run and its result kept for the checkers.
  *
  * The same scenario and the same choices give the same run, step for step: nothing here reads a
  * clock, a random source or an iteration order that depends on anything but the run itself.
  */
-import { Disk } from '../block/disk.ts';
-import { Inode, type Kiocb, Kiocb as KiocbClass, SuperBlock } from '../fs/vfs.ts';
+import { Disk, PowerLoss } from '../block/disk.ts';
+import type { IomapDioOps, IomapOps } from '../fs/iomap.ts';
+import { Inode, Kiocb, SuperBlock } from '../fs/vfs.ts';
+import type { ModelXfs, RecoveredFile } from '../fs/xfs.ts';
+import type { XfsFile } from '../fs/xfsFile.ts';
 import {
   EIOCBQUEUED,
   IOCB_DIO_CALLER_COMP,
@@ -33,7 +37,8 @@ import type { FaultProfile } from '../runtime/faults.ts';
 import { type Bounds, Runtime } from '../runtime/runtime.ts';
 import type { TraceEntry } from '../runtime/trace.ts';
 import { BoundHit, Violation } from '../runtime/violation.ts';
-import type { DioFlag, IocbFlag, OpSpec, Scenario } from './scenario.ts';
+import { buildXfs } from './buildXfs.ts';
+import type { DioFlag, DioOpSpec, IocbFlag, OpSpec, Scenario, SyncOpSpec } from './scenario.ts';
 import { ScriptedFs } from './scriptedFs.ts';
 
 export interface Completion {
@@ -44,17 +49,29 @@ export interface Completion {
   readonly step: number;
 }
 
+/** One direct read or write and what became of it. */
 export interface RequestRecord {
   readonly id: number;
   readonly thread: number;
-  readonly op: OpSpec;
+  readonly op: DioOpSpec;
   readonly iocb: Kiocb;
   readonly iter: IovIter;
   readonly buf: UserBuffer;
-  /** What iomap_dio_rw returned to the caller (null until it returned). */
+  /** What the call returned to the caller (null until it returned). */
   returned: number | null;
   /** Every result delivered: the return value of a completed call, or a ki_complete. */
   readonly completions: Completion[];
+}
+
+/** One fsync or fdatasync and its result. */
+export interface SyncRecord {
+  readonly id: number;
+  readonly thread: number;
+  readonly op: SyncOpSpec;
+  /** Step at which it was called, and its result once it returned. */
+  readonly startStep: number;
+  returned: number | null;
+  returnStep: number;
 }
 
 export interface RunOptions {
@@ -69,6 +86,12 @@ export interface RunOptions {
 
 export type Outcome = 'pass' | 'violation' | 'bound';
 
+export interface CrashRecord {
+  readonly step: number;
+  /** What log recovery found (the model filesystem only). */
+  readonly recovered: RecoveredFile | null;
+}
+
 export interface RunResult {
   readonly outcome: Outcome;
   readonly violation: Violation | null;
@@ -79,9 +102,14 @@ export interface RunResult {
   readonly trace: readonly TraceEntry[];
   readonly coverage: Uint32Array;
   readonly requests: readonly RequestRecord[];
+  readonly syncs: readonly SyncRecord[];
   readonly disk: Disk;
+  /** The scripted provider, when the scenario uses one. */
   readonly fs: ScriptedFs;
+  /** The model filesystem, when the scenario uses it. */
+  readonly xfs: ModelXfs | null;
   readonly inode: Inode;
+  readonly crash: CrashRecord | null;
 }
 
 const IOCB_FLAG_BITS: Readonly<Record<IocbFlag, number>> = {
@@ -99,6 +127,9 @@ const DIO_FLAG_BITS: Readonly<Record<DioFlag, number>> = {
 };
 
 export const DEFAULT_BUF_ADDR = 0x10000;
+export const DEFAULT_DISK_SECTORS = 4096;
+/** The scripted provider stays the default until every unit test names its filesystem. */
+export const DEFAULT_FS_MODEL: 'xfs' | 'scripted' = 'scripted';
 
 /** The world of one run: what the threads and the checks share. */
 class World {
@@ -106,8 +137,13 @@ class World {
   readonly k: Kernel;
   readonly disk: Disk;
   readonly fs: ScriptedFs;
+  readonly xfs: ModelXfs | null = null;
+  readonly xfsFile: XfsFile | null = null;
   readonly inode: Inode;
   readonly requests: RequestRecord[] = [];
+  readonly syncs: SyncRecord[] = [];
+  /** Requests and syncs share one numbering (req1, req2, ...) in issue order. */
+  private serial = 0;
 
   constructor(
     readonly scenario: Scenario,
@@ -128,13 +164,20 @@ class World {
         fua: d.fua,
         writeCache: d.writeCache,
         dmaAlignment: d.dmaAlignment ?? 511,
-        sectors: d.sectors ?? 4096,
+        sectors: d.sectors ?? DEFAULT_DISK_SECTORS,
       }),
     );
     const mapping = new AddressSpace();
     for (const p of scenario.fs.pageCache ?? []) mapping.pages.set(p.index, p.dirty);
     this.inode = new Inode(new SuperBlock(), Math.log2(scenario.fs.blockSize), scenario.fs.iSize, mapping);
     this.fs = new ScriptedFs(this.rt, scenario.fs, this.disk);
+    if ((scenario.fs.model ?? DEFAULT_FS_MODEL) === 'xfs') {
+      const built = buildXfs(this.rt, this.disk, scenario);
+      built.fs.inode = this.inode;
+      this.xfs = built.fs;
+      this.xfsFile = built.file;
+      this.disk.stepHooks.push(() => built.fs.backgroundLogHook());
+    }
   }
 
   start(): void {
@@ -145,45 +188,66 @@ class World {
   }
 
   private *thread(t: number, ops: readonly OpSpec[]): KGen {
-    for (const op of ops) yield* this.issue(t, op);
+    for (const op of ops) {
+      if (op.kind === 'dio_read' || op.kind === 'dio_write') yield* this.issueDio(t, op);
+      else if (op.kind === 'fsync' || op.kind === 'fdatasync') yield* this.issueFsync(t, op);
+      else this.disk.powerFailAtEnd();
+    }
   }
 
-  /** One pread/pwrite with O_DIRECT: build the kiocb and iter, call iomap_dio_rw. */
-  private *issue(thread: number, op: OpSpec): KGen {
-    const id = this.requests.length + 1;
+  /** One pread/pwrite with O_DIRECT: build the kiocb and iter, call the filesystem's dio path. */
+  private *issueDio(thread: number, op: DioOpSpec): KGen {
+    const id = ++this.serial;
     const write = op.kind === 'dio_write';
+    const pos = op.pos;
+    const len = op.len;
     const addr = op.bufAddr ?? DEFAULT_BUF_ADDR;
     const userBacked = op.userBacked ?? true;
     const buf = write
-      ? UserBuffer.forWrite(addr, op.len, id, userBacked)
-      : new UserBuffer(addr, op.len, userBacked);
+      ? UserBuffer.forWrite(addr, len, id, userBacked)
+      : new UserBuffer(addr, len, userBacked);
     let flags = IOCB_DIRECT | (write ? IOCB_WRITE : 0);
     for (const f of op.iocbFlags ?? []) flags |= IOCB_FLAG_BITS[f];
     let dioFlags = 0;
     for (const f of op.dioFlags ?? []) dioFlags |= DIO_FLAG_BITS[f];
-    const file = { fInode: this.inode, fOp: this.fs };
-    const iocb = new KiocbClass(
-      file,
-      op.pos,
-      flags,
-      op.async ? (cb, res) => this.kiComplete(record, cb, res) : null,
-    );
+    const file = { fInode: this.inode, fOp: this.xfs ?? this.fs };
+    const complete = op.async ? (cb: Kiocb, res: number) => this.kiComplete(record, cb, res) : null;
+    const iocb = new Kiocb(file, pos, flags, complete);
     const iter = new IovIter(write ? WRITE : READ, buf);
     const record: RequestRecord = { id, thread, op, iocb, iter, buf, returned: null, completions: [] };
     this.requests.push(record);
     const rt = this.rt;
-    if (rt.tracing) rt.ev(0, write ? 'pwritev2' : 'preadv2', `req${id} pos ${op.pos} len ${op.len}`);
-    const ret = yield* this.k.ops.iomapDioRw(
-      this.k,
-      iocb,
-      iter,
-      this.fs,
-      this.fs.dioOps(write),
-      dioFlags,
-      op.doneBefore ?? 0,
-    );
+    if (rt.tracing) rt.ev(0, write ? 'pwritev2' : 'preadv2', `req${id} pos ${pos} len ${len}`);
+    const doneBefore = op.doneBefore ?? 0;
+    let ret: number;
+    if (this.xfsFile !== null) {
+      ret = write
+        ? yield* this.xfsFile.dioWrite(this.k, iocb, iter, dioFlags, doneBefore)
+        : yield* this.xfsFile.dioRead(this.k, iocb, iter, dioFlags, doneBefore);
+    } else {
+      const ops: IomapOps = this.fs;
+      const dops: IomapDioOps | null = this.fs.dioOps(write);
+      ret = yield* this.k.ops.iomapDioRw(this.k, iocb, iter, ops, dops, dioFlags, doneBefore);
+    }
     record.returned = ret;
     if (ret !== -EIOCBQUEUED) this.deliver(record, ret);
+  }
+
+  /** fsync(2) / fdatasync(2) of the whole file. */
+  private *issueFsync(thread: number, op: SyncOpSpec): KGen {
+    const record: SyncRecord = {
+      id: ++this.serial,
+      thread,
+      op,
+      startStep: this.rt.step,
+      returned: null,
+      returnStep: 0,
+    };
+    this.syncs.push(record);
+    const file = { fInode: this.inode, fOp: this.xfs ?? this.fs };
+    if (this.rt.tracing) this.rt.ev(0, op.kind, `req${record.id}`);
+    record.returned = yield* file.fOp.fsync(file, 0, Number.MAX_SAFE_INTEGER, op.kind === 'fdatasync');
+    record.returnStep = this.rt.step;
   }
 
   /** ->ki_complete: aio posts the result; io_uring defers a set dio_complete to the issuer. */
@@ -220,6 +284,11 @@ class World {
     });
   }
 
+  /** The last crash point: power may fail once all is quiet. */
+  maybeCrashAtEnd(): void {
+    if (this.rt.faults.powerLoss && this.rt.choose(2, 'power_loss_at_end') === 1) this.disk.powerFailAtEnd();
+  }
+
   /** What must hold at quiescence. */
   checkQuiescent(): void {
     const leaked = this.rt.heap.liveObjects();
@@ -248,10 +317,18 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
   const w = new World(scenario, options);
   let violation: Violation | null = null;
   let bound: BoundHit | null = null;
+  let crash: CrashRecord | null = null;
   try {
-    w.start();
-    w.rt.run();
-    w.checkQuiescent();
+    try {
+      w.start();
+      w.rt.run();
+      w.checkQuiescent();
+      w.maybeCrashAtEnd();
+    } catch (e) {
+      if (!(e instanceof PowerLoss)) throw e;
+      w.rt.current = null;
+      crash = { step: e.step, recovered: w.xfs?.recover() ?? null };
+    }
   } catch (e) {
     if (e instanceof Violation) violation = e;
     else if (e instanceof BoundHit) bound = e;
@@ -268,8 +345,11 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     trace: rt.trace,
     coverage: rt.coverage,
     requests: w.requests,
+    syncs: w.syncs,
     disk: w.disk,
     fs: w.fs,
+    xfs: w.xfs,
     inode: w.inode,
+    crash,
   };
 }

@@ -24,8 +24,10 @@ export interface ExtentSpec {
 export type IocbFlag = 'dsync' | 'sync' | 'nowait' | 'hipri' | 'caller_comp';
 export type DioFlag = 'force_wait' | 'overwrite_only' | 'partial';
 
-export interface OpSpec {
+/** A direct read or write: pread/pwrite(2) on an O_DIRECT file descriptor. */
+export interface DioOpSpec {
   readonly kind: 'dio_read' | 'dio_write';
+  /** File position and length in bytes. */
   readonly pos: number;
   readonly len: number;
   /** User buffer address; its alignment is checked against the device (default 0x10000). */
@@ -39,6 +41,18 @@ export interface OpSpec {
   readonly doneBefore?: number;
 }
 
+/** fsync(2) or fdatasync(2) of the whole file. */
+export interface SyncOpSpec {
+  readonly kind: 'fsync' | 'fdatasync';
+}
+
+/** Power fails right here (every context stops; recovery and the post-crash checks follow). */
+export interface PowerLossOpSpec {
+  readonly kind: 'power_loss';
+}
+
+export type OpSpec = DioOpSpec | SyncOpSpec | PowerLossOpSpec;
+
 export interface DeviceSpec {
   readonly logicalBlockSize: 512 | 4096;
   readonly fua: boolean;
@@ -50,6 +64,12 @@ export interface DeviceSpec {
 }
 
 export interface FsSpec {
+  /**
+   * Which filesystem answers ->iomap_begin: 'xfs' (the model filesystem, with allocation,
+   * conversion, a journal and recovery; the default) or 'scripted' (reports `extents` as given,
+   * for unit tests of single seed branches).
+   */
+  readonly model?: 'xfs' | 'scripted';
   /** Filesystem block size: a power of two, a multiple of the logical block size, at most 4096. */
   readonly blockSize: number;
   readonly iSize: number;

@@ -1,0 +1,35 @@
+/**
+ * A reader-writer semaphore (XFS's IOLOCK, the VFS i_rwsem): shared holders, or one exclusive
+ * holder; NOWAIT callers only try. Waiting is a runtime wait, so a cycle of waiters is a reported
+ * deadlock (PROG-01).
+ */
+import type { KGen } from '../runtime/context.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+
+export class RwSem {
+  readers = 0;
+  writer = false;
+
+  constructor(readonly name: string) {}
+
+  tryLock(exclusive: boolean): boolean {
+    if (this.writer || (exclusive && this.readers > 0)) return false;
+    if (exclusive) this.writer = true;
+    else this.readers++;
+    return true;
+  }
+
+  *lock(rt: Runtime, exclusive: boolean): KGen {
+    if (this.tryLock(exclusive)) return;
+    yield* rt.waitUntil(
+      () => !this.writer && (!exclusive || this.readers === 0),
+      `${this.name} ${exclusive ? 'excl' : 'shared'}`,
+    );
+    this.tryLock(exclusive);
+  }
+
+  unlock(exclusive: boolean): void {
+    if (exclusive) this.writer = false;
+    else this.readers--;
+  }
+}

@@ -1,0 +1,377 @@
+/**
+ * The model filesystem: the subset of XFS that the seed exercises (fs/xfs/xfs_iomap.c,
+ * xfs_file.c, xfs_reflink.c of Linux 6.12).
+ *
+ * - ->iomap_begin for direct reads reports the data fork; for direct writes it follows
+ *   xfs_direct_write_iomap_begin: IOMAP_F_DIRTY for writes past i_size or while the inode has
+ *   unforced metadata; shared blocks get a COW staging block (IOMAP_F_SHARED; -EAGAIN under NOWAIT);
+ *   holes and delalloc get unwritten blocks with IOMAP_F_NEW (-EAGAIN under NOWAIT or
+ *   OVERWRITE_ONLY); NOWAIT and OVERWRITE_ONLY need one mapping over the whole range, and
+ *   OVERWRITE_ONLY refuses sub-block writes into unwritten blocks.
+ * - ->end_io follows xfs_dio_write_end_io: nothing on error or size 0; otherwise remap COW, convert
+ *   unwritten blocks and extend i_size for exactly the completed range (rounded out to blocks).
+ * - ->fsync follows xfs_file_fsync: force the log if the inode is pinned, else flush the device.
+ * - Every metadata change is a journal record (model/fs/journal.ts); recovery replays the durable
+ *   ones over the initial state. Freed blocks are never reused, so old data cannot move.
+ * Not modelled: xfs_file_write_checks' zeroing of the gap between i_size and a write past it
+ * (scenarios keep the EOF block's tail zero), quotas, timestamps, extent size hints.
+ */
+import { type Bio, REQ_FUA, REQ_OP_FLUSH, REQ_OP_WRITE, REQ_PREFLUSH, REQ_SYNC } from '../block/bio.ts';
+import { bioAlloc, bioPut } from '../block/bioOps.ts';
+import type { Disk } from '../block/disk.ts';
+import {
+  EAGAIN,
+  EIO,
+  IOMAP_DELALLOC,
+  IOMAP_DIO_COW,
+  IOMAP_DIO_UNWRITTEN,
+  IOMAP_F_DIRTY,
+  IOMAP_F_NEW,
+  IOMAP_F_SHARED,
+  IOMAP_HOLE,
+  IOMAP_MAPPED,
+  IOMAP_NOWAIT,
+  IOMAP_OVERWRITE_ONLY,
+  IOMAP_UNWRITTEN,
+  IOMAP_WRITE,
+} from '../kernel/flags.ts';
+import { UserBuffer } from '../mm/userBuffer.ts';
+import { SECTOR_SHIFT, TAG_ZERO, userTag } from '../mm/tags.ts';
+import type { KGen } from '../runtime/context.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+import { EXT_DELALLOC, EXT_HOLE, EXT_UNWRITTEN, EXT_WRITTEN, ExtentMap } from './extentMap.ts';
+import type { Iomap, IomapDioOps, IomapOps } from './iomap.ts';
+import { Journal, type LogWrite, logTag } from './journal.ts';
+import { type File, type FileOperations, type Inode, type Kiocb, mightSleep } from './vfs.ts';
+
+export interface XfsGeometry {
+  readonly blockSize: number;
+  /** Largest file in blocks. */
+  readonly fileBlocks: number;
+  /** Data area of the disk in filesystem blocks; the log lives after it. */
+  readonly dataBlocks: number;
+  readonly logSectors: number;
+}
+
+export interface InitialExtent {
+  readonly block: number;
+  readonly count: number;
+  readonly state: number;
+  readonly addr: number;
+  readonly shared: boolean;
+}
+
+/** What recovery finds after power loss. */
+export interface RecoveredFile {
+  readonly size: number;
+  readonly map: ExtentMap;
+  /** Tags of the file read back from media, 512 bytes each, up to the end of the EOF block. */
+  readonly tags: Int32Array;
+  readonly durableSeq: number;
+}
+
+export class ModelXfs implements FileOperations {
+  readonly journal: Journal;
+  readonly map: ExtentMap;
+  /** The COW fork: staging blocks of shared file blocks being rewritten. */
+  readonly cow: Int32Array;
+  readonly initialMap: ExtentMap;
+  readonly initialSize: number;
+  inode: Inode | null = null;
+  private nextFree: number;
+  fsyncCalls = 0;
+  readonly endIoCalls: Array<{ size: number; error: number; flags: number; context: string }> = [];
+
+  readonly readOps: IomapOps;
+  readonly writeOps: IomapOps;
+  readonly dioWriteOps: IomapDioOps;
+
+  constructor(
+    private readonly rt: Runtime,
+    readonly disk: Disk,
+    readonly geo: XfsGeometry,
+    extents: readonly InitialExtent[],
+    iSize: number,
+  ) {
+    this.journal = new Journal(geo.dataBlocks * this.sectorsPerBlock, geo.logSectors);
+    this.map = new ExtentMap(geo.fileBlocks);
+    this.cow = new Int32Array(geo.fileBlocks).fill(-1);
+    let top = 0;
+    for (const e of extents) {
+      for (let i = 0; i < e.count; i++) {
+        const mapped = e.state === EXT_WRITTEN || e.state === EXT_UNWRITTEN;
+        this.map.set(e.block + i, e.state, mapped ? e.addr + i : -1, e.shared ? 1 : 0);
+        if (mapped) top = Math.max(top, e.addr + i + 1);
+      }
+      if (e.state === EXT_WRITTEN) this.writeInitialData(e, iSize);
+    }
+    this.nextFree = top;
+    this.initialMap = this.map.clone();
+    this.initialSize = iSize;
+    this.readOps = {
+      iomapBegin: (_i, pos, len, flags, iomap) => this.readIomapBegin(pos, len, flags, iomap),
+    };
+    this.writeOps = {
+      iomapBegin: (_i, pos, len, flags, iomap) => this.writeIomapBegin(pos, len, flags, iomap),
+    };
+    this.dioWriteOps = { endIo: (iocb, size, error, flags) => this.dioWriteEndIo(iocb, size, error, flags) };
+  }
+
+  get blockSize(): number {
+    return this.geo.blockSize;
+  }
+
+  get sectorsPerBlock(): number {
+    return this.geo.blockSize >> SECTOR_SHIFT;
+  }
+
+  /** The file's original contents: write 0 at offset 0, zeros past i_size in the EOF block. */
+  private writeInitialData(e: InitialExtent, iSize: number): void {
+    const spb = this.sectorsPerBlock;
+    for (let i = 0; i < e.count; i++) {
+      for (let s = 0; s < spb; s++) {
+        const unit = (e.block + i) * spb + s;
+        this.disk.media[(e.addr + i) * spb + s] = unit << SECTOR_SHIFT < iSize ? userTag(0, unit) : TAG_ZERO;
+      }
+    }
+  }
+
+  private iSize(): number {
+    return this.inode?.iSize ?? this.initialSize;
+  }
+
+  inodeSize(): number {
+    return this.iSize();
+  }
+
+  requireInode(): Inode {
+    if (this.inode === null) throw new Error('model filesystem used before its inode was attached');
+    return this.inode;
+  }
+
+  /** xfs_is_cow_inode(): does the file share any block? */
+  isReflinked(): boolean {
+    return this.map.shared.some((s) => s !== 0);
+  }
+
+  /** Fill an iomap with the run of blocks at `block` (at most `max` blocks). */
+  private report(
+    iomap: Iomap,
+    block: number,
+    count: number,
+    type: number,
+    flags: number,
+    addr: number,
+  ): void {
+    const bs = this.blockSize;
+    iomap.offset = block * bs;
+    iomap.length = count * bs;
+    iomap.type = type;
+    iomap.flags = flags;
+    iomap.addr = addr < 0 ? -1 : addr * bs;
+    iomap.bdev = this.disk;
+    iomap.inlineData = null;
+  }
+
+  private allocBlocks(count: number): number {
+    const a = this.nextFree;
+    this.nextFree += count;
+    if (this.nextFree > this.geo.dataBlocks) throw new RangeError('model filesystem out of space');
+    return a;
+  }
+
+  /** IOMAP_F_DIRTY: the inode has logged metadata that is not yet on disk. */
+  private dirtyFlag(): number {
+    return this.journal.pinned ? IOMAP_F_DIRTY : 0;
+  }
+
+  /** xfs_read_iomap_begin(): report the data fork at pos. */
+  // biome-ignore lint/correctness/useYield: a mapping lookup does not block in the model.
+  *readIomapBegin(pos: number, length: number, _flags: number, iomap: Iomap): KGen<number> {
+    const bs = this.blockSize;
+    const b = Math.floor(pos / bs);
+    const end = Math.ceil((pos + length) / bs);
+    const run = this.map.runLength(b, Math.max(1, end - b));
+    const st = this.map.state[b] ?? EXT_HOLE;
+    const type =
+      st === EXT_WRITTEN
+        ? IOMAP_MAPPED
+        : st === EXT_UNWRITTEN
+          ? IOMAP_UNWRITTEN
+          : st === EXT_DELALLOC
+            ? IOMAP_DELALLOC
+            : IOMAP_HOLE;
+    const flags = this.map.shared[b] ? IOMAP_F_SHARED : 0;
+    this.report(iomap, b, run, type, flags | this.dirtyFlag(), this.map.addr[b] ?? -1);
+    return 0;
+  }
+
+  /** xfs_direct_write_iomap_begin() (xfs_iomap.c L765-925 in 6.12). */
+  *writeIomapBegin(pos: number, length: number, flags: number, iomap: Iomap): KGen<number> {
+    const rt = this.rt;
+    const bs = this.blockSize;
+    let iomapFlags = 0;
+    // Writes that span EOF may update the size at completion: dirty for O_DSYNC purposes.
+    if (pos + length > this.iSize()) iomapFlags |= IOMAP_F_DIRTY;
+    const b = Math.floor(pos / bs);
+    const end = Math.ceil((pos + length) / bs);
+    const run = this.map.runLength(b, end - b);
+    const st = this.map.state[b] ?? EXT_HOLE;
+
+    if (this.map.shared[b] && st === EXT_WRITTEN) {
+      if (flags & IOMAP_NOWAIT) return -EAGAIN;
+      mightSleep(rt, 'xfs_reflink_allocate_cow', 0);
+      const addr = this.allocBlocks(run);
+      for (let i = 0; i < run; i++) this.cow[b + i] = addr + i;
+      yield;
+      this.report(iomap, b, run, IOMAP_MAPPED, IOMAP_F_SHARED | this.dirtyFlag(), addr);
+      return 0;
+    }
+
+    if (st === EXT_HOLE || st === EXT_DELALLOC) {
+      if (flags & (IOMAP_NOWAIT | IOMAP_OVERWRITE_ONLY)) return -EAGAIN;
+      mightSleep(rt, 'xfs_iomap_write_direct', 0);
+      const addr = this.allocBlocks(run);
+      for (let i = 0; i < run; i++) this.map.set(b + i, EXT_UNWRITTEN, addr + i);
+      this.journal.commit({ kind: 'alloc', block: b, count: run, addr, size: 0 });
+      if (rt.tracing) rt.ev(0, 'xfs_iomap_alloc', `blocks ${b}+${run} at ${addr} unwritten`);
+      yield;
+      this.report(iomap, b, run, IOMAP_UNWRITTEN, iomapFlags | IOMAP_F_NEW | this.dirtyFlag(), addr);
+      return 0;
+    }
+
+    // NOWAIT and OVERWRITE_ONLY need one mapping over the whole range.
+    if (flags & (IOMAP_NOWAIT | IOMAP_OVERWRITE_ONLY) && b + run < end) return -EAGAIN;
+    // OVERWRITE_ONLY cannot convert unwritten blocks without sub-block zeroing.
+    if (flags & IOMAP_OVERWRITE_ONLY && st !== EXT_WRITTEN && (pos | length) & (bs - 1)) return -EAGAIN;
+    const type = st === EXT_WRITTEN ? IOMAP_MAPPED : IOMAP_UNWRITTEN;
+    this.report(iomap, b, run, type, iomapFlags | this.dirtyFlag(), this.map.addr[b] ?? -1);
+    return 0;
+  }
+
+  /** xfs_dio_write_end_io() (xfs_file.c in 6.12). */
+  *dioWriteEndIo(iocb: Kiocb, size: number, error: number, flags: number): KGen<number> {
+    const rt = this.rt;
+    this.endIoCalls.push({ size, error, flags, context: rt.currentName() });
+    if (error) return error;
+    if (!size) return 0;
+    mightSleep(rt, 'xfs_dio_write_end_io', 91);
+    const offset = iocb.kiPos;
+    const bs = this.blockSize;
+    const b = Math.floor(offset / bs);
+    const count = Math.ceil((offset + size) / bs) - b;
+    if (flags & IOMAP_DIO_COW) {
+      for (let i = 0; i < count; i++) {
+        const a = this.cow[b + i] ?? -1;
+        if (a < 0) continue;
+        this.map.set(b + i, EXT_WRITTEN, a, 0);
+        this.cow[b + i] = -1;
+        this.journal.commit({ kind: 'remap', block: b + i, count: 1, addr: a, size: 0 });
+      }
+      if (rt.tracing) rt.ev(0, 'xfs_reflink_end_cow', `blocks ${b}+${count}`);
+      yield;
+    }
+    if (flags & IOMAP_DIO_UNWRITTEN) {
+      for (let i = 0; i < count; i++)
+        if (this.map.state[b + i] === EXT_UNWRITTEN) this.map.state[b + i] = EXT_WRITTEN;
+      this.journal.commit({ kind: 'convert', block: b, count, addr: 0, size: 0 });
+      if (rt.tracing) rt.ev(0, 'xfs_iomap_write_unwritten', `blocks ${b}+${count}`);
+      this.extendSize(offset + size);
+      yield;
+      return 0;
+    }
+    this.extendSize(offset + size);
+    yield;
+    return 0;
+  }
+
+  private extendSize(end: number): void {
+    const inode = this.inode;
+    if (inode === null || end <= inode.iSize) return;
+    inode.iSize = end;
+    this.journal.commit({ kind: 'size', block: 0, count: 0, addr: 0, size: end });
+    if (this.rt.tracing) this.rt.ev(0, 'xfs_setfilesize', `size ${end}`);
+  }
+
+  /** xfs_file_fsync(): force the log if the inode is pinned; otherwise flush the device cache. */
+  *fsync(_file: File, _start: number, _end: number, _datasync: boolean): KGen<number> {
+    this.fsyncCalls++;
+    mightSleep(this.rt, 'xfs_file_fsync', 0);
+    if (this.journal.pinned) return yield* this.forceLog();
+    return yield* this.issueFlush();
+  }
+
+  /** xfs_log_force(): one log write with PREFLUSH|FUA, waited for. */
+  *forceLog(): KGen<number> {
+    const w = this.submitLogWrite();
+    yield* this.rt.waitUntil(() => w.done, 'xlog force');
+    return w.error ? -EIO : 0;
+  }
+
+  /** Submit a log write of everything committed so far; its completion unpins the inode. */
+  submitLogWrite(): LogWrite {
+    const w = this.journal.beginWrite();
+    const bio = bioAlloc(this.rt, this.disk, 1, REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA | REQ_SYNC);
+    const buf = new UserBuffer(0, 512, false);
+    buf.tags[0] = logTag(w.index);
+    bio.buf = buf;
+    bio.biIterSector = this.journal.sectorOf(w);
+    bio.biSize = 512;
+    const journal = this.journal;
+    const rt = this.rt;
+    bio.biEndIo = function* logEndIo(b: Bio): KGen {
+      journal.finishWrite(w, b.biStatus ? -EIO : 0);
+      bioPut(rt, b, 0);
+    };
+    if (rt.tracing) rt.ev(0, 'xlog_write', `log write ${w.index} through seq ${w.lastSeq}`);
+    this.disk.submitBio(bio);
+    return w;
+  }
+
+  /** blkdev_issue_flush(): an empty PREFLUSH, waited for. */
+  *issueFlush(): KGen<number> {
+    const bio = bioAlloc(this.rt, this.disk, 0, REQ_OP_FLUSH | REQ_PREFLUSH);
+    let done = false;
+    let status = 0;
+    const rt = this.rt;
+    bio.biEndIo = function* flushEndIo(b: Bio): KGen {
+      status = b.biStatus;
+      done = true;
+      bioPut(rt, b, 0);
+    };
+    this.disk.submitBio(bio);
+    yield* rt.waitUntil(() => done, 'blkdev_issue_flush');
+    return status ? -EIO : 0;
+  }
+
+  /** The xlog worker: a background log commit at a device step (FaultProfile.backgroundLog). */
+  backgroundLogHook(): void {
+    const rt = this.rt;
+    if (!rt.faults.backgroundLog || !this.journal.pinned) return;
+    const last = this.journal.writes[this.journal.writes.length - 1];
+    if (last !== undefined && !last.done) return;
+    if (rt.choose(2, 'log_commit_background') === 1) this.submitLogWrite();
+  }
+
+  /** Log recovery after power loss: replay the durable records, read the file back from media. */
+  recover(): RecoveredFile {
+    const durableSeq = this.journal.durableSeq(this.disk.media);
+    const { map, size } = this.journal.replay(this.initialMap, this.initialSize, durableSeq);
+    const bs = this.blockSize;
+    const spb = this.sectorsPerBlock;
+    const blocks = Math.ceil(size / bs);
+    const tags = new Int32Array(blocks * spb);
+    for (let b = 0; b < blocks; b++) {
+      const written = map.state[b] === EXT_WRITTEN;
+      const a = map.addr[b] ?? -1;
+      for (let s = 0; s < spb; s++)
+        tags[b * spb + s] = written ? (this.disk.media[a * spb + s] ?? TAG_ZERO) : TAG_ZERO;
+    }
+    return { size, map, tags, durableSeq };
+  }
+
+  /** Which ops a direct I/O uses: xfs_read_iomap_ops or xfs_direct_write_iomap_ops. */
+  iomapOpsFor(flags: number): IomapOps {
+    return flags & IOMAP_WRITE ? this.writeOps : this.readOps;
+  }
+}
