@@ -319,6 +319,7 @@ export class ModelXfs implements FileOperations {
     bio.biSize = 512;
     const journal = this.journal;
     const rt = this.rt;
+    // biome-ignore lint/correctness/useYield: bi_end_io runs to completion in interrupt context.
     bio.biEndIo = function* logEndIo(b: Bio): KGen {
       journal.finishWrite(w, b.biStatus ? -EIO : 0);
       bioPut(rt, b, 0);
@@ -334,6 +335,7 @@ export class ModelXfs implements FileOperations {
     let done = false;
     let status = 0;
     const rt = this.rt;
+    // biome-ignore lint/correctness/useYield: bi_end_io runs to completion in interrupt context.
     bio.biEndIo = function* flushEndIo(b: Bio): KGen {
       status = b.biStatus;
       done = true;

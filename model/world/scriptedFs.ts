@@ -70,7 +70,6 @@ export class ScriptedFs implements IomapOps, IomapDioOps, FileOperations {
     return this.spec.readEndIo === true ? this : null;
   }
 
-  // biome-ignore lint/correctness/useYield: ->iomap_begin of a scripted mapping never blocks.
   *iomapBegin(_inode: Inode, pos: number, _length: number, _flags: number, iomap: Iomap): KGen<number> {
     const e = this.spec.extents.find((x) => x.offset <= pos && pos < x.offset + x.length);
     if (e === undefined) {
