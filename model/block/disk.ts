@@ -18,11 +18,12 @@
 import { SECTOR_SHIFT, TAG_STALE, TAG_ZERO } from '../mm/tags.ts';
 import { Context, GenContext } from '../runtime/context.ts';
 import type { Runtime } from '../runtime/runtime.ts';
-import { modelAssert } from '../runtime/violation.ts';
+import { modelAssert, Violation } from '../runtime/violation.ts';
 import {
   BIO_ERROR_STATUSES,
   BLK_STS_OK,
   type Bio,
+  blkStatusToErrno,
   formatOpf,
   REQ_FUA,
   REQ_OP_FLUSH,
@@ -98,6 +99,12 @@ export class Disk extends Context implements BlockDevice {
     bio.serial = ++this.serial;
     this.submitted++;
     this.inFlight.push(bio);
+    const acct = bio.biPrivate?.iocb.acct;
+    if (acct !== undefined) {
+      acct.biosSubmitted++;
+      if (bio.biOpf & REQ_POLLED) acct.polledBios++;
+      if (bio.buf !== null) acct.dataBytesSubmitted += bio.biSize;
+    }
     this.log.push({ serial: bio.serial, sector: bio.biIterSector, size: bio.biSize, opf: bio.biOpf });
     if (this.rt.tracing) {
       this.rt.ev(
@@ -133,9 +140,27 @@ export class Disk extends Context implements BlockDevice {
     this.inFlight.splice(at, 1);
     const status = rt.faults.bioErrors ? rt.choose(1 + BIO_ERROR_STATUSES.length, 'bio_status') : 0;
     bio.biStatus = status === 0 ? BLK_STS_OK : (BIO_ERROR_STATUSES[status - 1] ?? BLK_STS_OK);
+    this.checkBufferLive(bio);
     this.execute(bio);
     this.completed++;
+    const acct = bio.biPrivate?.iocb.acct;
+    if (acct !== undefined) {
+      acct.biosEnded++;
+      if (bio.biStatus !== BLK_STS_OK) acct.bioErrors.push(blkStatusToErrno(bio.biStatus));
+    }
     this.endio(bio);
+  }
+
+  /** CMPL-06: DMA into or out of a user buffer whose request already returned its result. */
+  private checkBufferLive(bio: Bio): void {
+    const buf = bio.buf;
+    if (buf === null || !buf.delivered) return;
+    throw new Violation(
+      'CMPL-06',
+      'device',
+      0,
+      `bio${bio.serial} moves data of a user buffer after its request returned`,
+    );
   }
 
   /** Carry out a bio's effect on cache and media, as far as its status lets it. */

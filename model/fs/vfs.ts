@@ -46,7 +46,27 @@ export interface File {
 /** A kiocb's completion callback (aio_complete_rw, io_complete_rw). */
 export type KiComplete = (iocb: Kiocb, res: number) => void;
 
+/**
+ * Model bookkeeping carried by a kiocb, not a kernel field: what happened to the request's bios,
+ * kept outside the dio so that the checkers can read it after the dio is freed. Only the world
+ * (disk, completion) writes it; the seed functions never read it.
+ */
+export class IocbAccounting {
+  biosSubmitted = 0;
+  biosEnded = 0;
+  polledBios = 0;
+  /** Errnos (negative) of the bios that failed, in completion order. */
+  readonly bioErrors: number[] = [];
+  /** The first value stored into dio->error (0 if none). */
+  firstError = 0;
+  /** Bytes of data bios submitted (not zeroing bios). */
+  dataBytesSubmitted = 0;
+  /** Metadata records the filesystem committed while this request ran (for NOWAIT and EINVAL). */
+  journalAtStart = 0;
+}
+
 export class Kiocb {
+  readonly acct = new IocbAccounting();
   kiPos: number;
   kiFlags: number;
   /** NULL for a synchronous kiocb (is_sync_kiocb). */

@@ -11,6 +11,7 @@ import { WorkStruct } from '../fs/workqueue.ts';
 import type { IovIter } from '../mm/iovIter.ts';
 import type { GenContext } from '../runtime/context.ts';
 import { KObject } from '../runtime/heap.ts';
+import { PendingViolation } from '../runtime/violation.ts';
 
 export class IomapDio extends KObject {
   readonly kind = 'iomap_dio';
@@ -20,7 +21,7 @@ export class IomapDio extends KObject {
   size = 0;
   ref = 0;
   flags = 0;
-  error = 0;
+  private errorValue = 0;
   doneBefore = 0;
   waitForCompletion = false;
   /** Which member of the submit/aio union was written last. */
@@ -36,5 +37,22 @@ export class IomapDio extends KObject {
   constructor(iocb: Kiocb) {
     super();
     this.iocb = iocb;
+  }
+
+  get error(): number {
+    return this.errorValue;
+  }
+
+  /**
+   * dio->error. It must move from 0 at most once (ERR-01): iomap_dio_set_error is a cmpxchg
+   * because submission and completions race to set it. The initialisation to 0 (seed L573) is the
+   * only other store. The first value is also kept on the kiocb for the result checks.
+   */
+  set error(v: number) {
+    if (this.errorValue !== 0 && v !== this.errorValue) {
+      throw new PendingViolation('ERR-01', 156, `dio->error overwritten: ${this.errorValue} → ${v}`);
+    }
+    if (this.errorValue === 0 && v !== 0) this.iocb.acct.firstError = v;
+    this.errorValue = v;
   }
 }

@@ -155,6 +155,7 @@ export function* __iomapDioRw(
           if (rt.tracing) rt.ev(642, 'iomap_dio_invalidate_fail', `pos ${iomi.pos} len ${iomi.len}`);
           ret = -ENOTBLK;
         }
+        rt.cover(646);
         break outFreeDio;
       }
 

@@ -17,6 +17,8 @@ export class UserBuffer {
   readonly pins: Int32Array;
   /** PG_dirty per page, for reads into user memory. */
   readonly dirty: Uint8Array;
+  /** Model bookkeeping: the request's result has reached the caller, who may reuse the buffer. */
+  delivered = false;
 
   constructor(
     /** User virtual address: its alignment is what bdev_iter_is_aligned checks. */

@@ -10,7 +10,7 @@ import { type Context, type GenContext, TASK_RUNNING, TASK_UNINTERRUPTIBLE } fro
 import { type FaultProfile, NO_FAULTS } from './faults.ts';
 import { Heap } from './heap.ts';
 import { formatTraceEntry, type TraceEntry } from './trace.ts';
-import { BoundHit, Violation } from './violation.ts';
+import { BoundHit, PendingViolation, Violation } from './violation.ts';
 
 /** Bounds on everything; hitting one ends the run as `bound`, never as a pass. */
 export interface Bounds {
@@ -155,7 +155,12 @@ export class Runtime {
       const ctx = this.runnable[pick] as Context;
       if (++this.step > this.bounds.stepsMax) throw new BoundHit('stepsMax', this.bounds.stepsMax);
       this.current = ctx;
-      ctx.step();
+      try {
+        ctx.step();
+      } catch (e) {
+        if (e instanceof PendingViolation) throw new Violation(e.invariant, ctx.name, e.seedLine, e.detail);
+        throw e;
+      }
       this.current = null;
       if (ctx.finished) this.contexts.splice(this.contexts.indexOf(ctx), 1);
     }

@@ -23,6 +23,21 @@ export class Violation extends Error {
   }
 }
 
+/**
+ * Raised by model code that does not know which context runs it (a field store, say); the
+ * scheduler turns it into a Violation naming the running context.
+ */
+export class PendingViolation extends Error {
+  constructor(
+    readonly invariant: string,
+    readonly seedLine: number,
+    readonly detail: string,
+  ) {
+    super(`${invariant} at seed L${seedLine}: ${detail}`);
+    this.name = 'PendingViolation';
+  }
+}
+
 /** Raised when a run exceeds one of its bounds (steps, bios per dio, contexts). */
 export class BoundHit extends Error {
   constructor(

@@ -39,6 +39,7 @@ import type { TraceEntry } from '../runtime/trace.ts';
 import { BoundHit, Violation } from '../runtime/violation.ts';
 import { buildXfs } from './buildXfs.ts';
 import type { DioFlag, DioOpSpec, IocbFlag, OpSpec, Scenario, SyncOpSpec } from './scenario.ts';
+import type { Probe, WorldView } from './probe.ts';
 import { ScriptedFs } from './scriptedFs.ts';
 
 export interface Completion {
@@ -59,6 +60,10 @@ export interface RequestRecord {
   readonly buf: UserBuffer;
   /** What the call returned to the caller (null until it returned). */
   returned: number | null;
+  readonly startPos: number;
+  readonly startSize: number;
+  readonly startStep: number;
+  returnStep: number;
   /** Every result delivered: the return value of a completed call, or a ki_complete. */
   readonly completions: Completion[];
 }
@@ -82,6 +87,8 @@ export interface RunOptions {
   readonly bounds?: Bounds;
   /** The seed functions to run: the correct model unless a planted bug replaces one. */
   readonly ops?: KernelOps;
+  /** The invariant checkers (properties/invariants); none means no checks beyond the runtime's. */
+  readonly probe?: Probe;
 }
 
 export type Outcome = 'pass' | 'violation' | 'bound';
@@ -132,7 +139,7 @@ export const DEFAULT_DISK_SECTORS = 4096;
 export const DEFAULT_FS_MODEL: 'xfs' | 'scripted' = 'scripted';
 
 /** The world of one run: what the threads and the checks share. */
-class World {
+class World implements WorldView {
   readonly rt: Runtime;
   readonly k: Kernel;
   readonly disk: Disk;
@@ -142,6 +149,7 @@ class World {
   readonly inode: Inode;
   readonly requests: RequestRecord[] = [];
   readonly syncs: SyncRecord[] = [];
+  readonly probe: Probe | null;
   /** Requests and syncs share one numbering (req1, req2, ...) in issue order. */
   private serial = 0;
 
@@ -157,6 +165,7 @@ class World {
       ...(options.faults === undefined ? {} : { faults: options.faults }),
     });
     this.k = makeKernel(this.rt, options.ops ?? SEED_OPS, scenario.bioMaxVecs);
+    this.probe = options.probe ?? null;
     const d = scenario.device;
     this.disk = this.rt.spawn(
       new Disk(this.rt, {
@@ -214,7 +223,21 @@ class World {
     const complete = op.async ? (cb: Kiocb, res: number) => this.kiComplete(record, cb, res) : null;
     const iocb = new Kiocb(file, pos, flags, complete);
     const iter = new IovIter(write ? WRITE : READ, buf);
-    const record: RequestRecord = { id, thread, op, iocb, iter, buf, returned: null, completions: [] };
+    const record: RequestRecord = {
+      id,
+      thread,
+      op,
+      iocb,
+      iter,
+      buf,
+      returned: null,
+      startPos: pos,
+      startSize: this.inode.iSize,
+      startStep: this.rt.step,
+      returnStep: 0,
+      completions: [],
+    };
+    iocb.acct.journalAtStart = this.xfs?.journal.lastSeq ?? 0;
     this.requests.push(record);
     const rt = this.rt;
     if (rt.tracing) rt.ev(0, write ? 'pwritev2' : 'preadv2', `req${id} pos ${pos} len ${len}`);
@@ -230,6 +253,7 @@ class World {
       ret = yield* this.k.ops.iomapDioRw(this.k, iocb, iter, ops, dops, dioFlags, doneBefore);
     }
     record.returned = ret;
+    record.returnStep = this.rt.step;
     if (ret !== -EIOCBQUEUED) this.deliver(record, ret);
   }
 
@@ -248,6 +272,7 @@ class World {
     if (this.rt.tracing) this.rt.ev(0, op.kind, `req${record.id}`);
     record.returned = yield* file.fOp.fsync(file, 0, Number.MAX_SAFE_INTEGER, op.kind === 'fdatasync');
     record.returnStep = this.rt.step;
+    this.probe?.onSync?.(this, record);
   }
 
   /** ->ki_complete: aio posts the result; io_uring defers a set dio_complete to the issuer. */
@@ -276,12 +301,15 @@ class World {
     if (record.completions.length > 0) {
       throw new Violation('CMPL-02', this.rt.currentName(), 0, `req${record.id} got a second result ${res}`);
     }
-    record.completions.push({
+    record.buf.delivered = true;
+    const c: Completion = {
       res,
       context: ctx?.name ?? 'world',
       contextKind: ctx?.kind ?? 'task',
       step: this.rt.step,
-    });
+    };
+    record.completions.push(c);
+    this.probe?.onResult?.(this, record, c);
   }
 
   /** The last crash point: power may fail once all is quiet. */
@@ -310,6 +338,7 @@ class World {
     if (this.inode.iDioCount !== 0) {
       throw new Violation('LIFE-06', 'world', 0, `i_dio_count is ${this.inode.iDioCount} at quiescence`);
     }
+    this.probe?.onQuiescent?.(this);
   }
 }
 
@@ -328,6 +357,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
       if (!(e instanceof PowerLoss)) throw e;
       w.rt.current = null;
       crash = { step: e.step, recovered: w.xfs?.recover() ?? null };
+      w.probe?.onRecovered?.(w, crash.recovered, crash.step);
     }
   } catch (e) {
     if (e instanceof Violation) violation = e;

@@ -1,0 +1,65 @@
+/**
+ * The seam between the world and the invariant checkers of properties/: the world calls these
+ * hooks where an invariant can break, and a checker throws a Violation there. With no probe the
+ * world makes no calls, so an unchecked run pays nothing.
+ */
+import type { Disk } from '../block/disk.ts';
+import type { Inode } from '../fs/vfs.ts';
+import type { ModelXfs, RecoveredFile } from '../fs/xfs.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+import type { Scenario } from './scenario.ts';
+
+/** What a checker may read of a run in progress. */
+export interface WorldView {
+  readonly scenario: Scenario;
+  readonly rt: Runtime;
+  readonly disk: Disk;
+  readonly inode: Inode;
+  readonly xfs: ModelXfs | null;
+  readonly requests: readonly RequestView[];
+  readonly syncs: readonly SyncView[];
+}
+
+export interface CompletionView {
+  readonly res: number;
+  readonly context: string;
+  readonly contextKind: string;
+  readonly step: number;
+}
+
+export interface RequestView {
+  readonly id: number;
+  readonly thread: number;
+  readonly op: import('./scenario.ts').DioOpSpec;
+  readonly iocb: import('../fs/vfs.ts').Kiocb;
+  readonly iter: import('../mm/iovIter.ts').IovIter;
+  readonly buf: import('../mm/userBuffer.ts').UserBuffer;
+  readonly returned: number | null;
+  /** ki_pos when the request was issued. */
+  readonly startPos: number;
+  /** i_size when the request was issued. */
+  readonly startSize: number;
+  /** Step at which the request was issued, and at which it returned (0 until then). */
+  readonly startStep: number;
+  readonly returnStep: number;
+  readonly completions: readonly CompletionView[];
+}
+
+export interface SyncView {
+  readonly id: number;
+  readonly op: import('./scenario.ts').SyncOpSpec;
+  readonly startStep: number;
+  readonly returned: number | null;
+  readonly returnStep: number;
+}
+
+export interface Probe {
+  /** A request's result reached the caller (a return of a completed call, or ki_complete). */
+  onResult?(w: WorldView, r: RequestView, c: CompletionView): void;
+  /** An fsync or fdatasync returned. */
+  onSync?(w: WorldView, s: SyncView): void;
+  /** Nothing can run any more and power did not fail. */
+  onQuiescent?(w: WorldView): void;
+  /** Power failed and recovery ran. */
+  onRecovered?(w: WorldView, recovered: RecoveredFile | null, crashStep: number): void;
+}
