@@ -6,11 +6,11 @@
  * after the data is written" safe). Recovery reads the log area from media: the records of the
  * longest run of log writes 1..m that all landed are replayed; nothing after a missing one is.
  */
-import { EXT_UNWRITTEN, EXT_WRITTEN, type ExtentMap } from './extentMap.ts';
+import { EXT_HOLE, EXT_UNWRITTEN, EXT_WRITTEN, type ExtentMap } from './extentMap.ts';
 
 export interface JournalRecord {
   readonly seq: number;
-  readonly kind: 'alloc' | 'convert' | 'remap' | 'size';
+  readonly kind: 'alloc' | 'convert' | 'remap' | 'size' | 'free';
   /** First file block and block count (alloc, convert, remap). */
   readonly block: number;
   readonly count: number;
@@ -111,6 +111,9 @@ export function applyRecord(map: ExtentMap, size: number, r: JournalRecord): num
       return size;
     case 'remap':
       for (let i = 0; i < r.count; i++) map.set(r.block + i, EXT_WRITTEN, r.addr + i);
+      return size;
+    case 'free':
+      for (let i = 0; i < r.count; i++) map.set(r.block + i, EXT_HOLE, -1);
       return size;
     case 'size':
       return r.size;

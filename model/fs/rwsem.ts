@@ -20,12 +20,13 @@ export class RwSem {
   }
 
   *lock(rt: Runtime, exclusive: boolean): KGen {
-    if (this.tryLock(exclusive)) return;
-    yield* rt.waitUntil(
-      () => !this.writer && (!exclusive || this.readers === 0),
-      `${this.name} ${exclusive ? 'excl' : 'shared'}`,
-    );
-    this.tryLock(exclusive);
+    // Another waiter may take the lock between our wake-up and our turn: try until it is ours.
+    while (!this.tryLock(exclusive)) {
+      yield* rt.waitUntil(
+        () => !this.writer && (!exclusive || this.readers === 0),
+        `${this.name} ${exclusive ? 'excl' : 'shared'}`,
+      );
+    }
   }
 
   unlock(exclusive: boolean): void {

@@ -78,6 +78,8 @@ export class ModelXfs implements FileOperations {
   readonly initialMap: ExtentMap;
   readonly initialSize: number;
   inode: Inode | null = null;
+  /** The size last logged (di_size): what recovery will find once the log is durable. */
+  diskSize: number;
   private nextFree: number;
   fsyncCalls = 0;
   readonly endIoCalls: Array<{ size: number; error: number; flags: number; context: string }> = [];
@@ -108,6 +110,7 @@ export class ModelXfs implements FileOperations {
     this.nextFree = top;
     this.initialMap = this.map.clone();
     this.initialSize = iSize;
+    this.diskSize = iSize;
     this.readOps = {
       iomapBegin: (_i, pos, len, flags, iomap) => this.readIomapBegin(pos, len, flags, iomap),
     };
@@ -231,10 +234,7 @@ export class ModelXfs implements FileOperations {
     if (st === EXT_HOLE || st === EXT_DELALLOC) {
       if (flags & (IOMAP_NOWAIT | IOMAP_OVERWRITE_ONLY)) return -EAGAIN;
       mightSleep(rt, 'xfs_iomap_write_direct', 0);
-      const addr = this.allocBlocks(run);
-      for (let i = 0; i < run; i++) this.map.set(b + i, EXT_UNWRITTEN, addr + i);
-      this.journal.commit({ kind: 'alloc', block: b, count: run, addr, size: 0 });
-      if (rt.tracing) rt.ev(0, 'xfs_iomap_alloc', `blocks ${b}+${run} at ${addr} unwritten`);
+      const addr = this.allocateUnwritten(b, run);
       yield;
       this.report(iomap, b, run, IOMAP_UNWRITTEN, iomapFlags | IOMAP_F_NEW | this.dirtyFlag(), addr);
       return 0;
@@ -285,12 +285,50 @@ export class ModelXfs implements FileOperations {
     return 0;
   }
 
+  /** i_size_write and xfs_setfilesize for a write that ended past the in-core size. */
   private extendSize(end: number): void {
     const inode = this.inode;
     if (inode === null || end <= inode.iSize) return;
     inode.iSize = end;
-    this.journal.commit({ kind: 'size', block: 0, count: 0, addr: 0, size: end });
-    if (this.rt.tracing) this.rt.ev(0, 'xfs_setfilesize', `size ${end}`);
+    this.logDiskSize(end);
+  }
+
+  /** xfs_setfilesize(): log a larger on-disk size (truncate logs any size: `exact`). */
+  logDiskSize(size: number, exact = false): void {
+    if (!exact && size <= this.diskSize) return;
+    this.diskSize = size;
+    this.journal.commit({ kind: 'size', block: 0, count: 0, addr: 0, size });
+    if (this.rt.tracing) this.rt.ev(0, 'xfs_setfilesize', `size ${size}`);
+  }
+
+  /** xfs_iomap_write_direct / writeback allocation: unwritten blocks, logged. Returns the address. */
+  allocateUnwritten(block: number, count: number): number {
+    const addr = this.allocBlocks(count);
+    for (let i = 0; i < count; i++) this.map.set(block + i, EXT_UNWRITTEN, addr + i);
+    this.journal.commit({ kind: 'alloc', block, count, addr, size: 0 });
+    if (this.rt.tracing) this.rt.ev(0, 'xfs_iomap_alloc', `blocks ${block}+${count} at ${addr} unwritten`);
+    return addr;
+  }
+
+  /** xfs_iomap_write_unwritten(): the unwritten blocks of the range become written, logged. */
+  convertUnwritten(block: number, count: number): void {
+    for (let i = 0; i < count; i++) {
+      if (this.map.state[block + i] === EXT_UNWRITTEN) this.map.state[block + i] = EXT_WRITTEN;
+    }
+    this.journal.commit({ kind: 'convert', block, count, addr: 0, size: 0 });
+    if (this.rt.tracing) this.rt.ev(0, 'xfs_iomap_write_unwritten', `blocks ${block}+${count}`);
+  }
+
+  /** xfs_itruncate_extents(): every block from `block` on becomes a hole, logged. */
+  freeBlocksFrom(block: number): void {
+    const count = this.geo.fileBlocks - block;
+    if (count <= 0) return;
+    for (let i = 0; i < count; i++) this.map.set(block + i, EXT_HOLE, -1);
+    this.journal.commit({ kind: 'free', block, count, addr: 0, size: 0 });
+  }
+
+  get runtime(): Runtime {
+    return this.rt;
   }
 
   /** xfs_file_fsync(): force the log if the inode is pinned; otherwise flush the device cache. */

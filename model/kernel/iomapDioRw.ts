@@ -111,7 +111,7 @@ export function* __iomapDioRw(
       }
 
       // L593-595
-      ret = kiocbWriteAndWait(rt, iocb, iomi.len);
+      ret = yield* kiocbWriteAndWait(rt, iocb, iomi.len);
       if (ret) {
         rt.cover(595);
         break outFreeDio;
@@ -148,7 +148,7 @@ export function* __iomapDioRw(
       }
 
       // L639-647: if the page cache cannot be invalidated, the caller falls back to buffered I/O.
-      ret = kiocbInvalidatePages(rt, iocb, iomi.len);
+      ret = yield* kiocbInvalidatePages(rt, iocb, iomi.len);
       if (ret) {
         if (ret !== -EAGAIN) {
           rt.cover(642);

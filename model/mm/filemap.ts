@@ -5,9 +5,10 @@
  */
 import { EAGAIN, IOCB_NOWAIT } from '../kernel/flags.ts';
 import { type Kiocb, mightSleep } from '../fs/vfs.ts';
+import type { KGen } from '../runtime/context.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 
-export function kiocbWriteAndWait(rt: Runtime, iocb: Kiocb, count: number): number {
+export function* kiocbWriteAndWait(rt: Runtime, iocb: Kiocb, count: number): KGen<number> {
   const mapping = iocb.kiFilp.fInode.iMapping;
   const pos = iocb.kiPos;
   const end = pos + count - 1;
@@ -16,10 +17,10 @@ export function kiocbWriteAndWait(rt: Runtime, iocb: Kiocb, count: number): numb
     return 0;
   }
   mightSleep(rt, 'filemap_write_and_wait_range', 0);
-  return mapping.writeAndWaitRange(pos, end);
+  return yield* mapping.writeAndWaitRange(pos, end);
 }
 
-export function kiocbInvalidatePages(rt: Runtime, iocb: Kiocb, count: number): number {
+export function* kiocbInvalidatePages(rt: Runtime, iocb: Kiocb, count: number): KGen<number> {
   const mapping = iocb.kiFilp.fInode.iMapping;
   const pos = iocb.kiPos;
   const end = pos + count - 1;
@@ -28,7 +29,7 @@ export function kiocbInvalidatePages(rt: Runtime, iocb: Kiocb, count: number): n
     if (mapping.rangeHasPage(pos, end)) return -EAGAIN;
   } else {
     mightSleep(rt, 'filemap_write_and_wait_range', 0);
-    const ret = mapping.writeAndWaitRange(pos, end);
+    const ret = yield* mapping.writeAndWaitRange(pos, end);
     if (ret) return ret;
   }
   return mapping.invalidateRange(rt, pos, end);

@@ -1,25 +1,60 @@
 /**
- * The page cache of one file (struct address_space), as far as the direct I/O path sees it:
- * which pages are cached and which are dirty, and the hooks kiocb_write_and_wait,
- * kiocb_invalidate_pages and kiocb_invalidate_post_direct_write (mm/filemap.c, Linux 6.12).
+ * The page cache of one file (struct address_space): cached pages with their data tags and dirty
+ * bits, filled through the filesystem's ->read_folio and written back through its ->writepages.
  *
- * Scope: pages carry no data here; writeback of a dirty page only cleans it. Invalidation can fail
- * as a choice (FaultProfile.invalidateFailures), as invalidate_inode_pages2_range does with -EBUSY
- * on a page it cannot drop.
+ * Used by the direct I/O hooks (model/mm/filemap.ts), buffered reads and writes, mmap reads and
+ * truncate (model/fs/xfsBuffered.ts). Invalidation can fail as a choice
+ * (FaultProfile.invalidateFailures), as invalidate_inode_pages2_range does with -EBUSY on a page it
+ * cannot drop. Scope: 4 KiB pages, no large folios, no readahead beyond the pages asked for.
  */
+import type { KGen } from '../runtime/context.ts';
 import type { Runtime } from '../runtime/runtime.ts';
-import { PAGE_SIZE } from './tags.ts';
+import { PAGE_SIZE, SECTOR_SHIFT, TAG_ZERO } from './tags.ts';
 
 export const EBUSY = 16;
+export const UNITS_PER_PAGE = PAGE_SIZE >> SECTOR_SHIFT;
+
+export interface Page {
+  dirty: boolean;
+  /** One tag per 512 bytes of the page. */
+  readonly tags: Int32Array;
+}
+
+/** The filesystem's address_space_operations, as far as the model needs them. */
+export interface AddressSpaceOps {
+  /** ->read_folio: the page's contents from the file as it stands (unwritten and holes read as zeros). */
+  readFolio(index: number): Int32Array;
+  /** ->writepages for these pages (already marked clean): write them back and wait; 0 or -errno. */
+  writepages(indices: readonly number[]): KGen<number>;
+}
 
 export class AddressSpace {
-  /** Cached pages by index; the value is true when the page is dirty. */
-  readonly pages = new Map<number, boolean>();
+  /** Cached pages by index, in the order they entered the cache. */
+  readonly pages = new Map<number, Page>();
+  aops: AddressSpaceOps | null = null;
   /** Post-write invalidation failures (dio_warn_stale_pagecache): a writeback error for fsync. */
   staleWarnings = 0;
 
   get nrpages(): number {
     return this.pages.size;
+  }
+
+  /** [index, dirty] of every cached page, for tests and traces. */
+  pageStates(): Array<[number, boolean]> {
+    return [...this.pages].map(([i, p]) => [i, p.dirty]);
+  }
+
+  /** Add a page with the file's current contents (or zeros without a filesystem). */
+  getPage(index: number): Page {
+    let page = this.pages.get(index);
+    if (page === undefined) {
+      page = {
+        dirty: false,
+        tags: this.aops?.readFolio(index) ?? new Int32Array(UNITS_PER_PAGE).fill(TAG_ZERO),
+      };
+      this.pages.set(index, page);
+    }
+    return page;
   }
 
   rangeHasPage(pos: number, end: number): boolean {
@@ -28,15 +63,20 @@ export class AddressSpace {
   }
 
   rangeNeedsWriteback(pos: number, end: number): boolean {
-    for (const [index, dirty] of this.pages) if (dirty && pageInRange(index, pos, end)) return true;
+    for (const [index, page] of this.pages) if (page.dirty && pageInRange(index, pos, end)) return true;
     return false;
   }
 
-  /** filemap_write_and_wait_range(): every dirty page in the range is written back. */
-  writeAndWaitRange(pos: number, end: number): number {
-    for (const [index, dirty] of this.pages)
-      if (dirty && pageInRange(index, pos, end)) this.pages.set(index, false);
-    return 0;
+  /** filemap_write_and_wait_range(): every dirty page in the range is written back and waited for. */
+  *writeAndWaitRange(pos: number, end: number): KGen<number> {
+    const dirty: number[] = [];
+    for (const [index, page] of this.pages) {
+      if (!page.dirty || !pageInRange(index, pos, end)) continue;
+      page.dirty = false;
+      dirty.push(index);
+    }
+    if (dirty.length === 0 || this.aops === null) return 0;
+    return yield* this.aops.writepages(dirty);
   }
 
   /** invalidate_inode_pages2_range(): drops the pages, or fails with -EBUSY (a choice). */
@@ -45,6 +85,12 @@ export class AddressSpace {
     if (rt.faults.invalidateFailures && rt.choose(2, 'invalidate_fails') === 1) return -EBUSY;
     for (const index of [...this.pages.keys()]) if (pageInRange(index, pos, end)) this.pages.delete(index);
     return 0;
+  }
+
+  /** truncate_inode_pages_range() from `pos` on: drop every page past it. */
+  truncateFrom(pos: number): void {
+    const first = Math.ceil(pos / PAGE_SIZE);
+    for (const index of [...this.pages.keys()]) if (index >= first) this.pages.delete(index);
   }
 }
 

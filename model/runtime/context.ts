@@ -70,12 +70,7 @@ export class GenContext extends Context {
 
   isRunnable(): boolean {
     if (this.finished || this.sleeping) return false;
-    if (this.waitFor !== null) {
-      if (!this.waitFor()) return false;
-      this.waitFor = null;
-      this.waitReason = '';
-    }
-    return true;
+    return this.waitFor === null || this.waitFor();
   }
 
   isBlocked(): boolean {
@@ -83,6 +78,9 @@ export class GenContext extends Context {
   }
 
   step(): void {
+    // The condition held when this context was picked; the wait is over only now that it runs.
+    this.waitFor = null;
+    this.waitReason = '';
     if (this.gen === null) {
       this.finished = true;
       return;

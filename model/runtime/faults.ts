@@ -24,6 +24,8 @@ export interface FaultProfile {
   readonly tornWrites?: boolean;
   /** The filesystem may commit its log in the background at any device step. */
   readonly backgroundLog?: boolean;
+  /** The flusher may start writeback of any dirty page at any device step. */
+  readonly writeback?: boolean;
 }
 
 export const NO_FAULTS: FaultProfile = {
@@ -46,4 +48,5 @@ export const ALL_FAULTS: FaultProfile = {
   destage: true,
   tornWrites: true,
   backgroundLog: true,
+  writeback: true,
 };

@@ -18,6 +18,17 @@ export interface WorldView {
   readonly xfs: ModelXfs | null;
   readonly requests: readonly RequestView[];
   readonly syncs: readonly SyncView[];
+  readonly fileOps: readonly FileOpView[];
+}
+
+export interface FileOpView {
+  readonly id: number;
+  readonly thread: number;
+  readonly op: import('./scenario.ts').FileOpSpec;
+  readonly buf: import('../mm/userBuffer.ts').UserBuffer | null;
+  readonly startStep: number;
+  readonly returned: number | null;
+  readonly returnStep: number;
 }
 
 export interface CompletionView {
@@ -56,6 +67,8 @@ export interface SyncView {
 export interface Probe {
   /** A request's result reached the caller (a return of a completed call, or ki_complete). */
   onResult?(w: WorldView, r: RequestView, c: CompletionView): void;
+  /** A buffered read or write, mmap read, truncate or fallocate returned. */
+  onFileOp?(w: WorldView, r: FileOpView): void;
   /** An fsync or fdatasync returned. */
   onSync?(w: WorldView, s: SyncView): void;
   /** Nothing can run any more and power did not fail. */

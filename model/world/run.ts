@@ -38,7 +38,9 @@ import { type Bounds, Runtime } from '../runtime/runtime.ts';
 import type { TraceEntry } from '../runtime/trace.ts';
 import { BoundHit, Violation } from '../runtime/violation.ts';
 import { buildXfs } from './buildXfs.ts';
-import type { DioFlag, DioOpSpec, IocbFlag, OpSpec, Scenario, SyncOpSpec } from './scenario.ts';
+import { XfsBuffered } from '../fs/xfsBuffered.ts';
+import { ScenarioError } from './buildXfs.ts';
+import type { DioFlag, DioOpSpec, FileOpSpec, IocbFlag, OpSpec, Scenario, SyncOpSpec } from './scenario.ts';
 import type { Probe, WorldView } from './probe.ts';
 import { ScriptedFs } from './scriptedFs.ts';
 
@@ -66,6 +68,18 @@ export interface RequestRecord {
   returnStep: number;
   /** Every result delivered: the return value of a completed call, or a ki_complete. */
   readonly completions: Completion[];
+}
+
+/** A buffered read or write, mmap read, truncate or fallocate, and its result. */
+export interface FileOpRecord {
+  readonly id: number;
+  readonly thread: number;
+  readonly op: FileOpSpec;
+  /** The user buffer of reads and writes (writes hold write `id`'s data). */
+  readonly buf: UserBuffer | null;
+  readonly startStep: number;
+  returned: number | null;
+  returnStep: number;
 }
 
 /** One fsync or fdatasync and its result. */
@@ -110,6 +124,7 @@ export interface RunResult {
   readonly coverage: Uint32Array;
   readonly requests: readonly RequestRecord[];
   readonly syncs: readonly SyncRecord[];
+  readonly fileOps: readonly FileOpRecord[];
   readonly disk: Disk;
   /** The scripted provider, when the scenario uses one. */
   readonly fs: ScriptedFs;
@@ -149,7 +164,9 @@ class World implements WorldView {
   readonly inode: Inode;
   readonly requests: RequestRecord[] = [];
   readonly syncs: SyncRecord[] = [];
+  readonly fileOps: FileOpRecord[] = [];
   readonly probe: Probe | null;
+  readonly buffered: XfsBuffered | null = null;
   /** Requests and syncs share one numbering (req1, req2, ...) in issue order. */
   private serial = 0;
 
@@ -177,7 +194,7 @@ class World implements WorldView {
       }),
     );
     const mapping = new AddressSpace();
-    for (const p of scenario.fs.pageCache ?? []) mapping.pages.set(p.index, p.dirty);
+
     this.inode = new Inode(new SuperBlock(), Math.log2(scenario.fs.blockSize), scenario.fs.iSize, mapping);
     this.fs = new ScriptedFs(this.rt, scenario.fs, this.disk);
     if ((scenario.fs.model ?? DEFAULT_FS_MODEL) === 'xfs') {
@@ -186,7 +203,12 @@ class World implements WorldView {
       this.xfs = built.fs;
       this.xfsFile = built.file;
       this.disk.stepHooks.push(() => built.fs.backgroundLogHook());
+      const buffered = new XfsBuffered(this.rt, built.fs, built.file);
+      this.buffered = buffered;
+      mapping.aops = buffered;
+      this.disk.stepHooks.push(() => buffered.backgroundWritebackHook());
     }
+    for (const p of scenario.fs.pageCache ?? []) mapping.getPage(p.index).dirty = p.dirty;
   }
 
   start(): void {
@@ -198,9 +220,21 @@ class World implements WorldView {
 
   private *thread(t: number, ops: readonly OpSpec[]): KGen {
     for (const op of ops) {
-      if (op.kind === 'dio_read' || op.kind === 'dio_write') yield* this.issueDio(t, op);
-      else if (op.kind === 'fsync' || op.kind === 'fdatasync') yield* this.issueFsync(t, op);
-      else this.disk.powerFailAtEnd();
+      switch (op.kind) {
+        case 'dio_read':
+        case 'dio_write':
+          yield* this.issueDio(t, op);
+          break;
+        case 'fsync':
+        case 'fdatasync':
+          yield* this.issueFsync(t, op);
+          break;
+        case 'power_loss':
+          this.disk.powerFailAtEnd();
+          break;
+        default:
+          yield* this.issueFileOp(t, op);
+      }
     }
   }
 
@@ -273,6 +307,50 @@ class World implements WorldView {
     record.returned = yield* file.fOp.fsync(file, 0, Number.MAX_SAFE_INTEGER, op.kind === 'fdatasync');
     record.returnStep = this.rt.step;
     this.probe?.onSync?.(this, record);
+  }
+
+  /** Buffered I/O, mmap reads, truncate and fallocate, on the model filesystem. */
+  private *issueFileOp(thread: number, op: FileOpSpec): KGen {
+    const b = this.buffered;
+    if (b === null) throw new ScenarioError(`${op.kind} needs the model filesystem (fs.model 'xfs')`);
+    const id = ++this.serial;
+    let buf: UserBuffer | null = null;
+    if (op.kind === 'buffered_write') buf = UserBuffer.forWrite(DEFAULT_BUF_ADDR, op.len, id, true);
+    else if (op.kind === 'buffered_read') buf = new UserBuffer(DEFAULT_BUF_ADDR, op.len, true);
+    else if (op.kind === 'mmap_read')
+      buf = new UserBuffer(DEFAULT_BUF_ADDR, this.scenario.fs.blockSize, true);
+    const record: FileOpRecord = {
+      id,
+      thread,
+      op,
+      buf,
+      startStep: this.rt.step,
+      returned: null,
+      returnStep: 0,
+    };
+    this.fileOps.push(record);
+    if (this.rt.tracing) this.rt.ev(0, op.kind, `req${id} ${JSON.stringify(op)}`);
+    let ret: number;
+    switch (op.kind) {
+      case 'buffered_read':
+        ret = yield* b.bufferedRead(op.pos, op.len, buf as UserBuffer);
+        break;
+      case 'buffered_write':
+        ret = yield* b.bufferedWrite(op.pos, op.len, buf as UserBuffer);
+        break;
+      case 'mmap_read':
+        ret = yield* b.mmapReadEofBlock(buf as UserBuffer);
+        break;
+      case 'truncate':
+        ret = yield* b.truncate(op.size);
+        break;
+      case 'fallocate':
+        ret = yield* b.fallocate(op.pos, op.len);
+        break;
+    }
+    record.returned = ret;
+    record.returnStep = this.rt.step;
+    this.probe?.onFileOp?.(this, record);
   }
 
   /** ->ki_complete: aio posts the result; io_uring defers a set dio_complete to the issuer. */
@@ -376,6 +454,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     coverage: rt.coverage,
     requests: w.requests,
     syncs: w.syncs,
+    fileOps: w.fileOps,
     disk: w.disk,
     fs: w.fs,
     xfs: w.xfs,

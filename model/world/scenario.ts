@@ -51,7 +51,35 @@ export interface PowerLossOpSpec {
   readonly kind: 'power_loss';
 }
 
-export type OpSpec = DioOpSpec | SyncOpSpec | PowerLossOpSpec;
+/** Buffered read(2) or write(2) through the page cache (the model filesystem only). */
+export interface BufferedOpSpec {
+  readonly kind: 'buffered_read' | 'buffered_write';
+  readonly pos: number;
+  readonly len: number;
+}
+
+/** A read fault on the page of the EOF block through a shared mapping: the user sees the whole block. */
+export interface MmapReadOpSpec {
+  readonly kind: 'mmap_read';
+}
+
+/** truncate(2) to `size`. */
+export interface TruncateOpSpec {
+  readonly kind: 'truncate';
+  readonly size: number;
+}
+
+/** fallocate(2) mode 0 over [pos, pos + len). */
+export interface FallocateOpSpec {
+  readonly kind: 'fallocate';
+  readonly pos: number;
+  readonly len: number;
+}
+
+/** Operations outside direct I/O, each done under the filesystem's own locks (model filesystem only). */
+export type FileOpSpec = BufferedOpSpec | MmapReadOpSpec | TruncateOpSpec | FallocateOpSpec;
+
+export type OpSpec = DioOpSpec | SyncOpSpec | PowerLossOpSpec | FileOpSpec;
 
 export interface DeviceSpec {
   readonly logicalBlockSize: 512 | 4096;
@@ -74,7 +102,7 @@ export interface FsSpec {
   readonly blockSize: number;
   readonly iSize: number;
   readonly extents: readonly ExtentSpec[];
-  /** Cached pages of the file: index and dirty bit. */
+  /** Cached pages of the file (their contents are the file's): index and dirty bit. */
   readonly pageCache?: ReadonlyArray<{ readonly index: number; readonly dirty: boolean }>;
   /** Does the filesystem pass a dio end_io for writes (XFS and ext4 do)? Default true. */
   readonly endIo?: boolean;

@@ -200,7 +200,7 @@ describe('IOCB_NOWAIT', () => {
     expectSyncResult(r, 1, -11);
     expect(req(r, 1).iocb.kiPos).toBe(0);
     expect(media(r, BASE_SECTOR, 8)).toEqual(stale(8));
-    expect([...r.inode.iMapping.pages]).toEqual([[0, false]]);
+    expect(r.inode.iMapping.pageStates()).toEqual([[0, false]]);
     expect(r.fs.endIoCalls).toEqual([]);
     // -EAGAIN is passed through as is, not turned into -ENOTBLK (L641).
     expectCovered(r, 752);
@@ -218,7 +218,7 @@ describe('IOCB_NOWAIT', () => {
     expect(bios(r)).toEqual([{ sector: BASE_SECTOR, size: 4096, opf: WRITE_OPF }]);
     expectSyncResult(r, 1, 4096);
     expect(req(r, 1).iocb.kiPos).toBe(4096);
-    expect([...r.inode.iMapping.pages]).toEqual([[1, true]]);
+    expect(r.inode.iMapping.pageStates()).toEqual([[1, true]]);
   });
 
   it('returns -EAGAIN for a read with a dirty cached page in range', () => {
@@ -232,7 +232,7 @@ describe('IOCB_NOWAIT', () => {
     expect(bios(r)).toEqual([]);
     expectSyncResult(r, 1, -11);
     expect(req(r, 1).iocb.kiPos).toBe(0);
-    expect([...r.inode.iMapping.pages]).toEqual([[0, true]]);
+    expect(r.inode.iMapping.pageStates()).toEqual([[0, true]]);
     expectCovered(r, 595);
   });
 
@@ -261,7 +261,7 @@ describe('IOCB_NOWAIT', () => {
     expect(bios(r)).toEqual([{ sector: BASE_SECTOR, size: 4096, opf: READ_OPF }]);
     expectSyncResult(r, 1, 4096);
     expect(req(r, 1).iocb.kiPos).toBe(4096);
-    expect([...r.inode.iMapping.pages]).toEqual([[0, false]]);
+    expect(r.inode.iMapping.pageStates()).toEqual([[0, false]]);
     expectNotCovered(r, 595);
   });
 });

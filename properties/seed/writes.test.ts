@@ -305,7 +305,7 @@ describe('page cache invalidation before a write', () => {
     expect(r.fs.iomapEndCalls).toEqual([]);
     expect(r.fs.endIoCalls).toEqual([]);
     // The dirty page was written back first, and stays cached.
-    expect([...r.inode.iMapping.pages]).toEqual([[0, false]]);
+    expect(r.inode.iMapping.pageStates()).toEqual([[0, false]]);
     expectCovered(r, 642);
   });
 

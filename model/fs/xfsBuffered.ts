@@ -1,0 +1,261 @@
+/**
+ * Buffered I/O, mmap reads, truncate and fallocate on the model filesystem, and its page-cache
+ * operations (fs/xfs/xfs_aops.c, xfs_file.c, xfs_iops.c, xfs_bmap_util.c; mm/filemap.c; Linux 6.12):
+ * - ->read_folio fills a page from the data fork as it stands: written blocks from the device
+ *   (cache over media), everything else as zeros; the EOF block is read whole, past-EOF blocks are
+ *   zeros (iomap_read_folio_iter).
+ * - A buffered write copies into pages, marks them dirty and reserves delalloc blocks over holes.
+ * - ->writepages allocates unwritten blocks for delalloc and hole blocks, writes each block with its
+ *   own bio, and at I/O completion (in the xfs-conv workqueue) converts them and logs the size, as
+ *   xfs_end_ioend does; the waiter returns after that.
+ * - Background writeback (FaultProfile.writeback) may start on any dirty page at any device step.
+ * - truncate waits for direct I/O (inode_dio_wait) under the exclusive IOLOCK, zeroes the tail of
+ *   the new EOF block in the page cache (iomap_truncate_page), drops the pages and blocks past it and
+ *   logs the new size; fallocate allocates unwritten blocks for holes in its range and logs the size.
+ */
+import { type Bio, REQ_OP_WRITE, REQ_SYNC } from '../block/bio.ts';
+import { bioAlloc, bioPut } from '../block/bioOps.ts';
+import { EIO } from '../kernel/flags.ts';
+import { type AddressSpaceOps, UNITS_PER_PAGE } from '../mm/pageCache.ts';
+import { PAGE_SIZE, SECTOR_SHIFT, TAG_ZERO } from '../mm/tags.ts';
+import { UserBuffer } from '../mm/userBuffer.ts';
+import type { KGen } from '../runtime/context.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+import { EXT_DELALLOC, EXT_HOLE, EXT_WRITTEN } from './extentMap.ts';
+import { inodeDioWait, mightSleep } from './vfs.ts';
+import { initWork, WorkStruct, Workqueue } from './workqueue.ts';
+import type { ModelXfs } from './xfs.ts';
+import type { XfsFile } from './xfsFile.ts';
+
+/** One writeback of a set of blocks: done once every bio ended and the ioend work ran. */
+interface Ioend {
+  pending: number;
+  error: number;
+  done: boolean;
+  readonly blocks: number[];
+}
+
+export class XfsBuffered implements AddressSpaceOps {
+  private readonly convWq: Workqueue;
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly fs: ModelXfs,
+    private readonly file: XfsFile,
+  ) {
+    this.convWq = new Workqueue(rt, 'xfs-conv');
+  }
+
+  private get bs(): number {
+    return this.fs.blockSize;
+  }
+
+  /** Tags of one file block as a read sees it now. */
+  private blockTags(block: number, out: Int32Array, at: number): void {
+    const spb = this.fs.sectorsPerBlock;
+    const map = this.fs.map;
+    const written = map.state[block] === EXT_WRITTEN;
+    const addr = map.addr[block] ?? -1;
+    for (let s = 0; s < spb; s++) out[at + s] = written ? this.fs.disk.readTag(addr * spb + s) : TAG_ZERO;
+  }
+
+  readFolio(index: number): Int32Array {
+    const tags = new Int32Array(UNITS_PER_PAGE).fill(TAG_ZERO);
+    const size = this.fs.inodeSize();
+    const spb = this.fs.sectorsPerBlock;
+    const firstBlock = (index * PAGE_SIZE) / this.bs;
+    const blocks = PAGE_SIZE / this.bs;
+    for (let i = 0; i < blocks; i++) {
+      const block = firstBlock + i;
+      // Blocks wholly past EOF are zeroed; the EOF block is read whole (what mmap can see).
+      if (block * this.bs >= size) continue;
+      this.blockTags(block, tags, i * spb);
+    }
+    return tags;
+  }
+
+  /** ->writepages: allocate, write each block, convert at completion, wait. */
+  *writepages(indices: readonly number[]): KGen<number> {
+    const io = this.startWriteback(indices);
+    if (io === null) return 0;
+    yield* this.rt.waitUntil(() => io.done, 'folio_wait_writeback');
+    return io.error;
+  }
+
+  /** Submit the writeback of some pages; null if none of their blocks lies inside EOF. */
+  startWriteback(indices: readonly number[]): Ioend | null {
+    const fs = this.fs;
+    const mapping = fs.requireInode().iMapping;
+    const blocks: number[] = [];
+    const size = fs.inodeSize();
+    const per = PAGE_SIZE / this.bs;
+    for (const index of indices) {
+      for (let i = 0; i < per; i++) {
+        const block = index * per + i;
+        if (block * this.bs < size) blocks.push(block);
+      }
+    }
+    if (blocks.length === 0) return null;
+    const io: Ioend = { pending: blocks.length, error: 0, done: false, blocks };
+    for (const block of blocks) {
+      const st = fs.map.state[block];
+      if (st === EXT_HOLE || st === EXT_DELALLOC) fs.allocateUnwritten(block, 1);
+      const page = mapping.getPage(Math.floor((block * this.bs) / PAGE_SIZE));
+      this.submitBlockWrite(io, block, page.tags);
+    }
+    return io;
+  }
+
+  private submitBlockWrite(io: Ioend, block: number, pageTags: Int32Array): void {
+    const fs = this.fs;
+    const spb = fs.sectorsPerBlock;
+    const bio = bioAlloc(this.rt, fs.disk, 1, REQ_OP_WRITE | REQ_SYNC);
+    const buf = new UserBuffer(0, this.bs, false);
+    const at = ((block * this.bs) % PAGE_SIZE) >> SECTOR_SHIFT;
+    for (let s = 0; s < spb; s++) buf.tags[s] = pageTags[at + s] ?? TAG_ZERO;
+    bio.buf = buf;
+    bio.biSize = this.bs;
+    bio.biIterSector = (fs.map.addr[block] ?? 0) * spb;
+    const rt = this.rt;
+    const self = this;
+    // biome-ignore lint/correctness/useYield: bi_end_io runs to completion in interrupt context.
+    bio.biEndIo = function* writebackEndIo(b: Bio): KGen {
+      if (b.biStatus && !io.error) io.error = -EIO;
+      bioPut(rt, b, 0);
+      if (--io.pending === 0) self.queueIoend(io);
+    };
+    fs.disk.submitBio(bio);
+  }
+
+  /** xfs_end_io: convert the written blocks and log the size, in the xfs-conv workqueue. */
+  private queueIoend(io: Ioend): void {
+    const fs = this.fs;
+    const work = new WorkStruct(io);
+    initWork(work, function* xfsEndIo(): KGen {
+      mightSleep(fs.runtime, 'xfs_end_ioend', 0);
+      if (!io.error) {
+        for (const block of io.blocks) fs.convertUnwritten(block, 1);
+        const end = Math.min(fs.inodeSize(), ((io.blocks[io.blocks.length - 1] ?? 0) + 1) * fs.blockSize);
+        fs.logDiskSize(end);
+      }
+      yield;
+      io.done = true;
+    });
+    this.convWq.queueWork(work);
+  }
+
+  /** The flusher: background writeback of one dirty page at a device step (a choice). */
+  backgroundWritebackHook(): void {
+    const rt = this.rt;
+    if (!rt.faults.writeback) return;
+    const inode = this.fs.inode;
+    if (inode === null) return;
+    const dirty: number[] = [];
+    for (const [index, page] of inode.iMapping.pages) if (page.dirty) dirty.push(index);
+    if (dirty.length === 0 || rt.choose(2, 'writeback') === 0) return;
+    const index = dirty[rt.choose(dirty.length, 'writeback_which')] ?? 0;
+    const page = inode.iMapping.pages.get(index);
+    if (page !== undefined) page.dirty = false;
+    this.startWriteback([index]);
+  }
+
+  /** filemap_read() under the shared IOLOCK (xfs_file_buffered_read): copy up to i_size. */
+  *bufferedRead(pos: number, len: number, buf: UserBuffer): KGen<number> {
+    yield* this.file.iolock.lock(this.rt, false);
+    const size = this.fs.inodeSize();
+    const end = Math.min(pos + len, size);
+    let copied = 0;
+    const mapping = this.fs.requireInode().iMapping;
+    for (let off = pos; off < end; off += 512) {
+      const page = mapping.getPage(Math.floor(off / PAGE_SIZE));
+      buf.tags[(off - pos) >> SECTOR_SHIFT] = page.tags[(off % PAGE_SIZE) >> SECTOR_SHIFT] ?? TAG_ZERO;
+      copied += 512;
+      if (off % PAGE_SIZE === PAGE_SIZE - 512) yield;
+    }
+    this.file.iolock.unlock(false);
+    return Math.max(0, Math.min(copied, end - pos));
+  }
+
+  /** iomap_file_buffered_write() under the exclusive IOLOCK: dirty pages, delalloc over holes. */
+  *bufferedWrite(pos: number, len: number, buf: UserBuffer): KGen<number> {
+    yield* this.file.iolock.lock(this.rt, true);
+    const fs = this.fs;
+    const inode = fs.requireInode();
+    for (let off = pos; off < pos + len; off += 512) {
+      const page = inode.iMapping.getPage(Math.floor(off / PAGE_SIZE));
+      page.tags[(off % PAGE_SIZE) >> SECTOR_SHIFT] = buf.tags[(off - pos) >> SECTOR_SHIFT] ?? TAG_ZERO;
+      page.dirty = true;
+      const block = Math.floor(off / fs.blockSize);
+      if (fs.map.state[block] === EXT_HOLE) fs.map.state[block] = EXT_DELALLOC;
+    }
+    if (pos + len > inode.iSize) inode.iSize = pos + len;
+    yield;
+    this.file.iolock.unlock(true);
+    return len;
+  }
+
+  /** A read fault on the page holding the EOF block: the user sees the whole block. */
+  *mmapReadEofBlock(buf: UserBuffer): KGen<number> {
+    const size = this.fs.inodeSize();
+    if (size === 0) return 0;
+    const block = Math.floor((size - 1) / this.bs);
+    const page = this.fs.requireInode().iMapping.getPage(Math.floor((block * this.bs) / PAGE_SIZE));
+    const at = ((block * this.bs) % PAGE_SIZE) >> SECTOR_SHIFT;
+    for (let s = 0; s < this.fs.sectorsPerBlock; s++) buf.tags[s] = page.tags[at + s] ?? TAG_ZERO;
+    yield;
+    return this.bs;
+  }
+
+  /** xfs_setattr_size(). */
+  *truncate(size: number): KGen<number> {
+    const rt = this.rt;
+    const fs = this.fs;
+    const inode = fs.requireInode();
+    yield* this.file.iolock.lock(rt, true);
+    mightSleep(rt, 'xfs_setattr_size', 0);
+    yield* inodeDioWait(rt, inode);
+    const old = inode.iSize;
+    if (size < old) {
+      // iomap_truncate_page(): zero the new EOF block past the new size, in the page cache.
+      if (size % this.bs) {
+        const page = inode.iMapping.getPage(Math.floor(size / PAGE_SIZE));
+        const blockEnd = Math.ceil(size / this.bs) * this.bs;
+        for (let off = size; off < blockEnd; off += 512)
+          page.tags[(off % PAGE_SIZE) >> SECTOR_SHIFT] = TAG_ZERO;
+        page.dirty = true;
+        const ret = yield* inode.iMapping.writeAndWaitRange(size, blockEnd - 1);
+        if (ret) {
+          this.file.iolock.unlock(true);
+          return ret;
+        }
+      }
+      inode.iMapping.truncateFrom(Math.ceil(size / this.bs) * this.bs);
+      fs.freeBlocksFrom(Math.ceil(size / this.bs));
+    }
+    inode.iSize = size;
+    fs.logDiskSize(size, true);
+    yield;
+    this.file.iolock.unlock(true);
+    return 0;
+  }
+
+  /** xfs_file_fallocate() mode 0: unwritten blocks over holes in range, then the size. */
+  *fallocate(pos: number, len: number): KGen<number> {
+    const rt = this.rt;
+    const fs = this.fs;
+    const inode = fs.requireInode();
+    yield* this.file.iolock.lock(rt, true);
+    mightSleep(rt, 'xfs_alloc_file_space', 0);
+    yield* inodeDioWait(rt, inode);
+    const first = Math.floor(pos / this.bs);
+    const end = Math.ceil((pos + len) / this.bs);
+    for (let b = first; b < end; b++) if (fs.map.state[b] === EXT_HOLE) fs.allocateUnwritten(b, 1);
+    if (pos + len > inode.iSize) {
+      inode.iSize = pos + len;
+      fs.logDiskSize(pos + len);
+    }
+    yield;
+    this.file.iolock.unlock(true);
+    return 0;
+  }
+}
