@@ -216,6 +216,8 @@ export class Disk extends Context implements BlockDevice {
     const base = bio.buf.unitAt(bio.bufOffset);
     const units = bio.biSize >> SECTOR_SHIFT;
     for (let k = 0; k < units; k++) bio.buf.tags[base + k] = this.readTag(bio.biIterSector + k);
+    for (let p = bio.pinnedFirstPage; p < bio.pinnedFirstPage + bio.pinnedPageCount; p++)
+      bio.buf.dmaFilled[p] = 1;
   }
 
   /** What a read of one sector returns: the cache over the media. */

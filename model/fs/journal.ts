@@ -71,10 +71,27 @@ export class Journal {
     return this.logStart + ((w.index - 1) % this.logSectors);
   }
 
+  /**
+   * A log write completed. Log writes complete in order, as XFS's iclog state machine runs their
+   * callbacks in LSN order: a record counts as written only once every earlier write has too.
+   */
   finishWrite(w: LogWrite, error: number): void {
     w.done = true;
     w.error = error;
-    if (!error && w.lastSeq > this.completedSeq) this.completedSeq = w.lastSeq;
+    for (const x of this.writes) {
+      if (!x.done || x.error) break;
+      if (x.lastSeq > this.completedSeq) this.completedSeq = x.lastSeq;
+    }
+  }
+
+  /** Have log writes 1..w all completed? Their error, if any, else 0. */
+  settledThrough(w: LogWrite): { done: boolean; error: number } {
+    for (const x of this.writes) {
+      if (x.index > w.index) break;
+      if (!x.done) return { done: false, error: 0 };
+      if (x.error) return { done: true, error: x.error };
+    }
+    return { done: true, error: 0 };
   }
 
   /** The seq recovery can replay up to, reading the log area from durable media. */

@@ -29,6 +29,12 @@ export class RwSem {
     }
   }
 
+  /** downgrade_write(): exclusive becomes shared without a window for another writer. */
+  demote(): void {
+    this.writer = false;
+    this.readers++;
+  }
+
   unlock(exclusive: boolean): void {
     if (exclusive) this.writer = false;
     else this.readers--;

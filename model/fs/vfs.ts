@@ -66,7 +66,8 @@ export class IocbAccounting {
 }
 
 export class Kiocb {
-  readonly acct = new IocbAccounting();
+  /** Accounting of the current attempt: a filesystem may call iomap_dio_rw again (XFS's retry). */
+  acct = new IocbAccounting();
   kiPos: number;
   kiFlags: number;
   /** NULL for a synchronous kiocb (is_sync_kiocb). */

@@ -78,6 +78,8 @@ export class ModelXfs implements FileOperations {
   readonly initialMap: ExtentMap;
   readonly initialSize: number;
   inode: Inode | null = null;
+  /** See FsSpec.sizeDirtyRule. */
+  sizeDirtyRule: 'in-core' | 'on-disk' = 'on-disk';
   /** The size last logged (di_size): what recovery will find once the log is durable. */
   diskSize: number;
   private nextFree: number;
@@ -216,6 +218,8 @@ export class ModelXfs implements FileOperations {
     let iomapFlags = 0;
     // Writes that span EOF may update the size at completion: dirty for O_DSYNC purposes.
     if (pos + length > this.iSize()) iomapFlags |= IOMAP_F_DIRTY;
+    // The model's stricter rule: past the logged size, the size needed to read the data is not durable.
+    if (this.sizeDirtyRule === 'on-disk' && pos + length > this.diskSize) iomapFlags |= IOMAP_F_DIRTY;
     const b = Math.floor(pos / bs);
     const end = Math.ceil((pos + length) / bs);
     const run = this.map.runLength(b, end - b);
@@ -224,10 +228,15 @@ export class ModelXfs implements FileOperations {
     if (this.map.shared[b] && st === EXT_WRITTEN) {
       if (flags & IOMAP_NOWAIT) return -EAGAIN;
       mightSleep(rt, 'xfs_reflink_allocate_cow', 0);
-      const addr = this.allocBlocks(run);
-      for (let i = 0; i < run; i++) this.cow[b + i] = addr + i;
+      // One block at a time; a staging block already in the COW fork is reused, as
+      // xfs_reflink_allocate_cow finds it there, so racing writers share it.
+      let addr = this.cow[b] ?? -1;
+      if (addr < 0) {
+        addr = this.allocBlocks(1);
+        this.cow[b] = addr;
+      }
       yield;
-      this.report(iomap, b, run, IOMAP_MAPPED, IOMAP_F_SHARED | this.dirtyFlag(), addr);
+      this.report(iomap, b, 1, IOMAP_MAPPED, IOMAP_F_SHARED | this.dirtyFlag(), addr);
       return 0;
     }
 
@@ -261,36 +270,29 @@ export class ModelXfs implements FileOperations {
     const b = Math.floor(offset / bs);
     const count = Math.ceil((offset + size) / bs) - b;
     if (flags & IOMAP_DIO_COW) {
-      for (let i = 0; i < count; i++) {
-        const a = this.cow[b + i] ?? -1;
-        if (a < 0) continue;
-        this.map.set(b + i, EXT_WRITTEN, a, 0);
-        this.cow[b + i] = -1;
-        this.journal.commit({ kind: 'remap', block: b + i, count: 1, addr: a, size: 0 });
-      }
-      if (rt.tracing) rt.ev(0, 'xfs_reflink_end_cow', `blocks ${b}+${count}`);
+      this.endCow(b, count);
       yield;
     }
+    const end = offset + size;
     if (flags & IOMAP_DIO_UNWRITTEN) {
-      for (let i = 0; i < count; i++)
-        if (this.map.state[b + i] === EXT_UNWRITTEN) this.map.state[b + i] = EXT_WRITTEN;
-      this.journal.commit({ kind: 'convert', block: b, count, addr: 0, size: 0 });
-      if (rt.tracing) rt.ev(0, 'xfs_iomap_write_unwritten', `blocks ${b}+${count}`);
-      this.extendSize(offset + size);
+      // xfs_iomap_write_unwritten(update_isize): convert, grow i_size, log xfs_new_eof().
+      this.convertUnwritten(b, count);
+      if (this.inode !== null && end > this.inode.iSize) this.inode.iSize = end;
+      this.logDiskSize(this.newEof(end));
       yield;
       return 0;
     }
-    this.extendSize(offset + size);
+    // Within the in-core size there is nothing to do, even past the logged size.
+    if (this.inode === null || end <= this.inode.iSize) return 0;
+    this.inode.iSize = end;
+    this.logDiskSize(this.newEof(end));
     yield;
     return 0;
   }
 
-  /** i_size_write and xfs_setfilesize for a write that ended past the in-core size. */
-  private extendSize(end: number): void {
-    const inode = this.inode;
-    if (inode === null || end <= inode.iSize) return;
-    inode.iSize = end;
-    this.logDiskSize(end);
+  /** xfs_new_eof(): the new size, capped at the in-core size. */
+  private newEof(size: number): number {
+    return Math.min(size, this.iSize());
   }
 
   /** xfs_setfilesize(): log a larger on-disk size (truncate logs any size: `exact`). */
@@ -319,6 +321,23 @@ export class ModelXfs implements FileOperations {
     if (this.rt.tracing) this.rt.ev(0, 'xfs_iomap_write_unwritten', `blocks ${block}+${count}`);
   }
 
+  /** A COW staging block for writeback of a shared block. */
+  allocateCow(count: number): number {
+    return this.allocBlocks(count);
+  }
+
+  /** xfs_reflink_end_cow(): staging blocks replace the shared ones in the data fork, logged. */
+  endCow(block: number, count: number): void {
+    for (let i = 0; i < count; i++) {
+      const a = this.cow[block + i] ?? -1;
+      if (a < 0) continue;
+      this.map.set(block + i, EXT_WRITTEN, a, 0);
+      this.cow[block + i] = -1;
+      this.journal.commit({ kind: 'remap', block: block + i, count: 1, addr: a, size: 0 });
+    }
+    if (this.rt.tracing) this.rt.ev(0, 'xfs_reflink_end_cow', `blocks ${block}+${count}`);
+  }
+
   /** xfs_itruncate_extents(): every block from `block` on becomes a hole, logged. */
   freeBlocksFrom(block: number): void {
     const count = this.geo.fileBlocks - block;
@@ -332,9 +351,14 @@ export class ModelXfs implements FileOperations {
   }
 
   /** xfs_file_fsync(): force the log if the inode is pinned; otherwise flush the device cache. */
-  *fsync(_file: File, _start: number, _end: number, _datasync: boolean): KGen<number> {
+  *fsync(file: File, start: number, end: number, _datasync: boolean): KGen<number> {
     this.fsyncCalls++;
     mightSleep(this.rt, 'xfs_file_fsync', 0);
+    // file_write_and_wait_range(): buffered data first, then the metadata that reaches it.
+    const mapping = file.fInode.iMapping;
+    yield* mapping.writeAndWaitRange(this.rt, start, end);
+    const ret = mapping.checkAndAdvanceWbErr();
+    if (ret) return ret;
     if (this.journal.pinned) return yield* this.forceLog();
     return yield* this.issueFlush();
   }
@@ -342,8 +366,9 @@ export class ModelXfs implements FileOperations {
   /** xfs_log_force(): one log write with PREFLUSH|FUA, waited for. */
   *forceLog(): KGen<number> {
     const w = this.submitLogWrite();
-    yield* this.rt.waitUntil(() => w.done, 'xlog force');
-    return w.error ? -EIO : 0;
+    // xlog_force_lsn(): wait until this write and every earlier one are on disk.
+    yield* this.rt.waitUntil(() => this.journal.settledThrough(w).done, 'xlog force');
+    return this.journal.settledThrough(w).error ? -EIO : 0;
   }
 
   /** Submit a log write of everything committed so far; its completion unpins the inode. */

@@ -33,6 +33,7 @@ interface Ioend {
   error: number;
   done: boolean;
   readonly blocks: number[];
+  readonly pages: number[];
 }
 
 export class XfsBuffered implements AddressSpaceOps {
@@ -96,10 +97,13 @@ export class XfsBuffered implements AddressSpaceOps {
       }
     }
     if (blocks.length === 0) return null;
-    const io: Ioend = { pending: blocks.length, error: 0, done: false, blocks };
+    const io: Ioend = { pending: blocks.length, error: 0, done: false, blocks, pages: [...indices] };
+    for (const index of indices) mapping.getPage(index).writeback = true;
     for (const block of blocks) {
       const st = fs.map.state[block];
       if (st === EXT_HOLE || st === EXT_DELALLOC) fs.allocateUnwritten(block, 1);
+      // A shared block is never written in place: writeback goes to a COW block, remapped at ioend.
+      if (fs.map.shared[block] && (fs.cow[block] ?? -1) < 0) fs.cow[block] = fs.allocateCow(1);
       const page = mapping.getPage(Math.floor((block * this.bs) / PAGE_SIZE));
       this.submitBlockWrite(io, block, page.tags);
     }
@@ -115,12 +119,19 @@ export class XfsBuffered implements AddressSpaceOps {
     for (let s = 0; s < spb; s++) buf.tags[s] = pageTags[at + s] ?? TAG_ZERO;
     bio.buf = buf;
     bio.biSize = this.bs;
-    bio.biIterSector = (fs.map.addr[block] ?? 0) * spb;
+    const cow = fs.cow[block] ?? -1;
+    bio.biIterSector = (cow >= 0 ? cow : (fs.map.addr[block] ?? 0)) * spb;
     const rt = this.rt;
     const self = this;
     // biome-ignore lint/correctness/useYield: bi_end_io runs to completion in interrupt context.
     bio.biEndIo = function* writebackEndIo(b: Bio): KGen {
-      if (b.biStatus && !io.error) io.error = -EIO;
+      if (b.biStatus && !io.error) {
+        io.error = -EIO;
+        // mapping_set_error(): recorded for the next fsync, whoever started the writeback.
+        const mapping = self.fs.requireInode().iMapping;
+        mapping.wbErrors++;
+        mapping.wbErrorSteps.push(rt.step);
+      }
       bioPut(rt, b, 0);
       if (--io.pending === 0) self.queueIoend(io);
     };
@@ -134,12 +145,21 @@ export class XfsBuffered implements AddressSpaceOps {
     initWork(work, function* xfsEndIo(): KGen {
       mightSleep(fs.runtime, 'xfs_end_ioend', 0);
       if (!io.error) {
-        for (const block of io.blocks) fs.convertUnwritten(block, 1);
-        const end = Math.min(fs.inodeSize(), ((io.blocks[io.blocks.length - 1] ?? 0) + 1) * fs.blockSize);
+        for (const block of io.blocks) {
+          if ((fs.cow[block] ?? -1) >= 0) fs.endCow(block, 1);
+          else fs.convertUnwritten(block, 1);
+        }
+        const end = Math.min(fs.inodeSize(), (Math.max(...io.blocks) + 1) * fs.blockSize);
         fs.logDiskSize(end);
       }
       yield;
       io.done = true;
+      // folio_end_writeback(), after the ioend's metadata is logged.
+      const mapping = fs.requireInode().iMapping;
+      for (const index of io.pages) {
+        const page = mapping.pages.get(index);
+        if (page !== undefined) page.writeback = false;
+      }
     });
     this.convWq.queueWork(work);
   }
@@ -151,7 +171,8 @@ export class XfsBuffered implements AddressSpaceOps {
     const inode = this.fs.inode;
     if (inode === null) return;
     const dirty: number[] = [];
-    for (const [index, page] of inode.iMapping.pages) if (page.dirty) dirty.push(index);
+    // WB_SYNC_NONE writeback skips a folio already under writeback.
+    for (const [index, page] of inode.iMapping.pages) if (page.dirty && !page.writeback) dirty.push(index);
     if (dirty.length === 0 || rt.choose(2, 'writeback') === 0) return;
     const index = dirty[rt.choose(dirty.length, 'writeback_which')] ?? 0;
     const page = inode.iMapping.pages.get(index);
@@ -181,6 +202,8 @@ export class XfsBuffered implements AddressSpaceOps {
     yield* this.file.iolock.lock(this.rt, true);
     const fs = this.fs;
     const inode = fs.requireInode();
+    // xfs_file_write_checks(): past EOF, drain direct I/O whose completion may still move EOF.
+    if (pos > inode.iSize) yield* inodeDioWait(this.rt, inode);
     for (let off = pos; off < pos + len; off += 512) {
       const page = inode.iMapping.getPage(Math.floor(off / PAGE_SIZE));
       page.tags[(off % PAGE_SIZE) >> SECTOR_SHIFT] = buf.tags[(off - pos) >> SECTOR_SHIFT] ?? TAG_ZERO;
@@ -223,7 +246,7 @@ export class XfsBuffered implements AddressSpaceOps {
         for (let off = size; off < blockEnd; off += 512)
           page.tags[(off % PAGE_SIZE) >> SECTOR_SHIFT] = TAG_ZERO;
         page.dirty = true;
-        const ret = yield* inode.iMapping.writeAndWaitRange(size, blockEnd - 1);
+        const ret = yield* inode.iMapping.writeAndWaitRange(rt, size, blockEnd - 1);
         if (ret) {
           this.file.iolock.unlock(true);
           return ret;

@@ -15,14 +15,36 @@ import {
 } from '../kernel/flags.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import { type IovIter, iovIterCount } from '../mm/iovIter.ts';
+import type { UserBuffer } from '../mm/userBuffer.ts';
 import type { KGen } from '../runtime/context.ts';
 import { RwSem } from './rwsem.ts';
-import { inodeDioWait, type Kiocb } from './vfs.ts';
+import { genericWriteSync, inodeDioWait, type Kiocb } from './vfs.ts';
 import type { ModelXfs } from './xfs.ts';
+
+/** The buffered write path that a direct write falls back to on -ENOTBLK. */
+export interface BufferedFallback {
+  bufferedWrite(pos: number, len: number, buf: UserBuffer): KGen<number>;
+}
 
 export class XfsFile {
   readonly iolock = new RwSem('xfs_iolock');
+  fallback: BufferedFallback | null = null;
   constructor(readonly fs: ModelXfs) {}
+
+  /**
+   * xfs_file_write_iter() for O_DIRECT: a direct write that returns -ENOTBLK (page cache could not
+   * be invalidated, or an unaligned write to a reflinked file) is redone as a buffered write.
+   */
+  *writeIter(k: Kernel, iocb: Kiocb, from: IovIter, dioFlags: number, doneBefore: number): KGen<number> {
+    const ret = yield* this.dioWrite(k, iocb, from, dioFlags, doneBefore);
+    if (ret !== -ENOTBLK || this.fallback === null) return ret;
+    if (k.rt.tracing) k.rt.ev(0, 'xfs_file_buffered_write', 'fallback from -ENOTBLK');
+    const n = yield* this.fallback.bufferedWrite(iocb.kiPos, iovIterCount(from), from.buf);
+    if (n <= 0) return n;
+    iocb.kiPos += n;
+    // xfs_file_buffered_write(): a DSYNC write syncs what it wrote.
+    return yield* genericWriteSync(k.rt, iocb, n, 0);
+  }
 
   /** xfs_ilock_iocb(): a NOWAIT caller only tries the lock. */
   private *ilockIocb(k: Kernel, iocb: Kiocb, exclusive: boolean): KGen<number> {
@@ -49,17 +71,34 @@ export class XfsFile {
       return yield* this.dioWriteUnaligned(k, iocb, from, doneBefore);
     const ret = yield* this.ilockIocb(k, iocb, false);
     if (ret) return ret;
-    const r = yield* k.ops.iomapDioRw(
-      k,
-      iocb,
-      from,
-      this.fs.writeOps,
-      this.fs.dioWriteOps,
-      dioFlags,
-      doneBefore,
-    );
+    const chk = yield* this.writeChecks(k, iocb, false);
+    if (chk.ret) {
+      this.iolock.unlock(chk.exclusive);
+      return chk.ret;
+    }
+    // The exclusive lock is not needed across the I/O: demote it back to shared.
+    if (chk.exclusive) this.iolock.demote();
+    const ops = this.fs;
+    const r = yield* k.ops.iomapDioRw(k, iocb, from, ops.writeOps, ops.dioWriteOps, dioFlags, doneBefore);
     this.iolock.unlock(false);
     return r;
+  }
+
+  /**
+   * xfs_file_write_checks() / xfs_file_write_zero_eof(): a write that starts past EOF takes the
+   * IOLOCK exclusive and drains direct I/O in flight (inode_dio_wait), since AIO completions may
+   * still move EOF. The zeroing of the gap between EOF and the write (xfs_zero_range) is not
+   * modelled: scenarios keep the EOF block's tail zero and have no written blocks past it.
+   */
+  *writeChecks(k: Kernel, iocb: Kiocb, exclusive: boolean): KGen<{ ret: number; exclusive: boolean }> {
+    if (iocb.kiPos <= this.fs.inodeSize()) return { ret: 0, exclusive };
+    if (iocb.kiFlags & IOCB_NOWAIT) return { ret: -EAGAIN, exclusive };
+    if (!exclusive) {
+      this.iolock.unlock(false);
+      yield* this.iolock.lock(k.rt, true);
+    }
+    yield* inodeDioWait(k.rt, this.fs.requireInode());
+    return { ret: 0, exclusive: true };
   }
 
   /** xfs_file_dio_write_unaligned(). */
@@ -80,6 +119,12 @@ export class XfsFile {
       if (this.fs.isReflinked()) {
         this.iolock.unlock(exclusive);
         return -ENOTBLK;
+      }
+      const chk = yield* this.writeChecks(k, iocb, exclusive);
+      exclusive = chk.exclusive;
+      if (chk.ret) {
+        this.iolock.unlock(exclusive);
+        return chk.ret;
       }
       // The only dio in flight: unwritten conversions of others must not race our zeroing.
       if (flags & IOMAP_DIO_FORCE_WAIT) yield* inodeDioWait(k.rt, this.fs.requireInode());

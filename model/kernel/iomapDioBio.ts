@@ -267,8 +267,8 @@ export function* iomapDioBioIter(k: Kernel, iter: IomapIter, dio: IomapDio): KGe
         rt.heap.use(dio, 373);
         if (dio.error) {
           rt.cover(374);
-          iovIterRevert(submitIter, copied);
-          copied = ret = 0;
+          copied = k.ops.iomapDioBioIterUnwind(k, submitIter, copied);
+          ret = 0;
           break out;
         }
 
@@ -329,4 +329,20 @@ export function* iomapDioBioIter(k: Kernel, iter: IomapIter, dio: IomapDio): KGe
   iovIterReexpand(submitIter, origCount - copied);
   if (copied) return copied;
   return ret;
+}
+
+/**
+ * The seed's unwind when a completion error stops the bio loop (seed L374-375): rewind the iter by
+ * what this mapping already handed to bios and report none of it. This is the behaviour upstream
+ * fixed in 4ad357e39b2e (B01): those bytes are in flight, so the iter, dio->size and the `written`
+ * given to ->iomap_end stop agreeing. Returns the new `copied`.
+ */
+export function iomapDioBioIterUnwind(_k: Kernel, submitIter: IovIter, copied: number): number {
+  iovIterRevert(submitIter, copied);
+  return 0;
+}
+
+/** The upstream fix (4ad357e39b2e): keep what was submitted; the iter is re-expanded at out. */
+export function iomapDioBioIterUnwindFixed(_k: Kernel, _submitIter: IovIter, copied: number): number {
+  return copied;
 }

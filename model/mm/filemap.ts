@@ -17,7 +17,7 @@ export function* kiocbWriteAndWait(rt: Runtime, iocb: Kiocb, count: number): KGe
     return 0;
   }
   mightSleep(rt, 'filemap_write_and_wait_range', 0);
-  return yield* mapping.writeAndWaitRange(pos, end);
+  return yield* mapping.writeAndWaitRange(rt, pos, end);
 }
 
 export function* kiocbInvalidatePages(rt: Runtime, iocb: Kiocb, count: number): KGen<number> {
@@ -29,7 +29,7 @@ export function* kiocbInvalidatePages(rt: Runtime, iocb: Kiocb, count: number): 
     if (mapping.rangeHasPage(pos, end)) return -EAGAIN;
   } else {
     mightSleep(rt, 'filemap_write_and_wait_range', 0);
-    const ret = yield* mapping.writeAndWaitRange(pos, end);
+    const ret = yield* mapping.writeAndWaitRange(rt, pos, end);
     if (ret) return ret;
   }
   return mapping.invalidateRange(rt, pos, end);
@@ -46,5 +46,7 @@ export function kiocbInvalidatePostDirectWrite(
   if (mapping.nrpages && mapping.invalidateRange(rt, iocb.kiPos, iocb.kiPos + count - 1)) {
     // dio_warn_stale_pagecache(): the write still succeeded; fsync will report the error.
     mapping.staleWarnings++;
+    mapping.wbErrors++;
+    mapping.wbErrorSteps.push(rt.step);
   }
 }

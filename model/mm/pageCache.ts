@@ -16,6 +16,8 @@ export const UNITS_PER_PAGE = PAGE_SIZE >> SECTOR_SHIFT;
 
 export interface Page {
   dirty: boolean;
+  /** PG_writeback: a write of the page is in flight; waiters for the range wait for it. */
+  writeback: boolean;
   /** One tag per 512 bytes of the page. */
   readonly tags: Int32Array;
 }
@@ -34,6 +36,18 @@ export class AddressSpace {
   aops: AddressSpaceOps | null = null;
   /** Post-write invalidation failures (dio_warn_stale_pagecache): a writeback error for fsync. */
   staleWarnings = 0;
+  /** mapping->wb_err as a counter of writeback errors (errseq_t), and how many fsync has reported. */
+  wbErrors = 0;
+  wbErrorsReported = 0;
+  /** Model bookkeeping: the step of each writeback error, for the durability checkers. */
+  readonly wbErrorSteps: number[] = [];
+
+  /** file_check_and_advance_wb_err(): each writeback error is reported to one fsync. */
+  checkAndAdvanceWbErr(): number {
+    if (this.wbErrors === this.wbErrorsReported) return 0;
+    this.wbErrorsReported = this.wbErrors;
+    return -5;
+  }
 
   get nrpages(): number {
     return this.pages.size;
@@ -50,6 +64,7 @@ export class AddressSpace {
     if (page === undefined) {
       page = {
         dirty: false,
+        writeback: false,
         tags: this.aops?.readFolio(index) ?? new Int32Array(UNITS_PER_PAGE).fill(TAG_ZERO),
       };
       this.pages.set(index, page);
@@ -67,16 +82,28 @@ export class AddressSpace {
     return false;
   }
 
-  /** filemap_write_and_wait_range(): every dirty page in the range is written back and waited for. */
-  *writeAndWaitRange(pos: number, end: number): KGen<number> {
+  /**
+   * filemap_write_and_wait_range(): write back every dirty page in the range, then wait for every
+   * page of the range under writeback, including writeback someone else started.
+   */
+  *writeAndWaitRange(rt: Runtime, pos: number, end: number): KGen<number> {
+    // Data-integrity writeback (WB_SYNC_ALL) waits for a folio already under writeback first.
+    yield* rt.waitUntil(() => !this.rangeUnderWriteback(pos, end), 'folio_wait_writeback');
     const dirty: number[] = [];
     for (const [index, page] of this.pages) {
       if (!page.dirty || !pageInRange(index, pos, end)) continue;
       page.dirty = false;
       dirty.push(index);
     }
-    if (dirty.length === 0 || this.aops === null) return 0;
-    return yield* this.aops.writepages(dirty);
+    let ret = 0;
+    if (dirty.length > 0 && this.aops !== null) ret = yield* this.aops.writepages(dirty);
+    yield* rt.waitUntil(() => !this.rangeUnderWriteback(pos, end), 'filemap_fdatawait_range');
+    return ret;
+  }
+
+  rangeUnderWriteback(pos: number, end: number): boolean {
+    for (const [index, page] of this.pages) if (page.writeback && pageInRange(index, pos, end)) return true;
+    return false;
   }
 
   /** invalidate_inode_pages2_range(): drops the pages, or fails with -EBUSY (a choice). */

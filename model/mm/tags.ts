@@ -32,3 +32,13 @@ export function formatTag(tag: number): string {
   const v = tag - TAG_USER_BASE;
   return `w${Math.floor(v / UNITS_PER_WRITE)}+${v % UNITS_PER_WRITE}`;
 }
+
+/** The write a user tag came from (0 is the file's original contents). */
+export function tagWriteId(tag: number): number {
+  return Math.floor((tag - TAG_USER_BASE) / UNITS_PER_WRITE);
+}
+
+/** The 512-byte unit of that write's buffer. */
+export function tagUnit(tag: number): number {
+  return (tag - TAG_USER_BASE) % UNITS_PER_WRITE;
+}

@@ -19,6 +19,8 @@ export class UserBuffer {
   readonly dirty: Uint8Array;
   /** Model bookkeeping: the request's result has reached the caller, who may reuse the buffer. */
   delivered = false;
+  /** Model bookkeeping: pages a read bio filled by DMA (which the kernel must dirty). */
+  readonly dmaFilled: Uint8Array;
 
   constructor(
     /** User virtual address: its alignment is what bdev_iter_is_aligned checks. */
@@ -31,6 +33,7 @@ export class UserBuffer {
     const pages = this.pageIndex(addr + length) + 1;
     this.pins = new Int32Array(pages);
     this.dirty = new Uint8Array(pages);
+    this.dmaFilled = new Uint8Array(pages);
   }
 
   /** A write's source buffer: unit i holds user data (writeId, i). */

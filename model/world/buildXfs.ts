@@ -58,5 +58,6 @@ export function buildXfs(rt: Runtime, disk: Disk, scenario: Scenario): { fs: Mod
     extents,
     scenario.fs.iSize,
   );
+  fs.sizeDirtyRule = scenario.fs.sizeDirtyRule ?? 'on-disk';
   return { fs, file: new XfsFile(fs) };
 }

@@ -26,6 +26,7 @@ export interface FileOpView {
   readonly thread: number;
   readonly op: import('./scenario.ts').FileOpSpec;
   readonly buf: import('../mm/userBuffer.ts').UserBuffer | null;
+  readonly readPos: number;
   readonly startStep: number;
   readonly returned: number | null;
   readonly returnStep: number;

@@ -77,6 +77,8 @@ export interface FileOpRecord {
   readonly op: FileOpSpec;
   /** The user buffer of reads and writes (writes hold write `id`'s data). */
   readonly buf: UserBuffer | null;
+  /** File offset of the first byte a read returned (an mmap read returns the EOF block). */
+  readPos: number;
   readonly startStep: number;
   returned: number | null;
   returnStep: number;
@@ -205,6 +207,7 @@ class World implements WorldView {
       this.disk.stepHooks.push(() => built.fs.backgroundLogHook());
       const buffered = new XfsBuffered(this.rt, built.fs, built.file);
       this.buffered = buffered;
+      built.file.fallback = buffered;
       mapping.aops = buffered;
       this.disk.stepHooks.push(() => buffered.backgroundWritebackHook());
     }
@@ -279,7 +282,7 @@ class World implements WorldView {
     let ret: number;
     if (this.xfsFile !== null) {
       ret = write
-        ? yield* this.xfsFile.dioWrite(this.k, iocb, iter, dioFlags, doneBefore)
+        ? yield* this.xfsFile.writeIter(this.k, iocb, iter, dioFlags, doneBefore)
         : yield* this.xfsFile.dioRead(this.k, iocb, iter, dioFlags, doneBefore);
     } else {
       const ops: IomapOps = this.fs;
@@ -324,6 +327,7 @@ class World implements WorldView {
       thread,
       op,
       buf,
+      readPos: op.kind === 'buffered_read' ? op.pos : 0,
       startStep: this.rt.step,
       returned: null,
       returnStep: 0,
@@ -338,9 +342,12 @@ class World implements WorldView {
       case 'buffered_write':
         ret = yield* b.bufferedWrite(op.pos, op.len, buf as UserBuffer);
         break;
-      case 'mmap_read':
+      case 'mmap_read': {
+        const bs = this.scenario.fs.blockSize;
+        record.readPos = Math.floor(Math.max(0, this.inode.iSize - 1) / bs) * bs;
         ret = yield* b.mmapReadEofBlock(buf as UserBuffer);
         break;
+      }
       case 'truncate':
         ret = yield* b.truncate(op.size);
         break;

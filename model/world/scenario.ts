@@ -110,6 +110,13 @@ export interface FsSpec {
   readonly readEndIo?: boolean;
   /** Does end_io sleep when it has work (an error, a conversion, a COW remap)? Default true. */
   readonly endIoMaySleep?: boolean;
+  /**
+   * When the model XFS flags a direct write IOMAP_F_DIRTY for the size: 'in-core' is XFS 6.12
+   * (pos + length > i_size_read), 'on-disk' also when the write ends past the logged size
+   * (di_size), which an earlier unsynced extending buffered write leaves behind. Default
+   * 'on-disk'; 'in-core' loses O_DSYNC data on power loss (a candidate finding, see README).
+   */
+  readonly sizeDirtyRule?: 'in-core' | 'on-disk';
   /** Does ->fsync fail with this errno (positive) instead of succeeding? */
   readonly fsyncErrno?: number;
 }

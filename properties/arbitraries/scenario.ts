@@ -1,0 +1,377 @@
+/**
+ * Scenarios for the campaign: a device, a file's mappings over the scripted filesystem (fs.model
+ * 'scripted': ->iomap_begin reports the extents as given), and one or two threads issuing direct
+ * reads and writes.
+ *
+ * fast-check draws a raw description made only of independent small numbers and enums, and a pure
+ * function (buildScenario) turns it into a Scenario that respects the geometry. Shrinking works on
+ * the raw description, so every shrunk value is still a valid scenario and shrinks toward the plain
+ * one: 512-byte device, 4 KiB blocks, one mapped extent, one aligned synchronous read.
+ *
+ * What the builder guarantees:
+ * - the filesystem block size is a power of two, a multiple of the logical block size, at most 4096;
+ * - extents are contiguous from offset 0, at most 4 of at most 4 blocks (a file of at most 64 KiB),
+ *   each mapped or unwritten extent on its own range of the 2 MiB disk;
+ * - flags are those a filesystem reports for the type: new, dirty and shared only on mapped and
+ *   unwritten extents;
+ * - an inline extent is the whole file, at offset 0, a multiple of 512 bytes, and fits its page
+ *   except in the rare scenario that drives the WARN of iomap_dio_inline_iter (seed L465-466);
+ * - a write stays inside a run of non-hole extents, except in the rare scenario that drives the
+ *   hole -EIO of iomap_dio_iter (seed L493-494); reads may run past the mappings and past EOF;
+ * - positions and lengths are mostly aligned to the logical block size, sometimes to the filesystem
+ *   block, occasionally misaligned; buffers mostly at 0x10000 multiples, sometimes 512 bytes off,
+ *   occasionally misaligned;
+ * - the filesystem has no end_io for reads (readEndIo stays unset) and its end_io may sleep.
+ */
+import fc from 'fast-check';
+import type {
+  DioFlag,
+  DioOpSpec,
+  ExtentFlag,
+  ExtentSpec,
+  ExtentType,
+  FsSpec,
+  IocbFlag,
+  Scenario,
+} from '../../model/world/scenario.ts';
+
+const PAGE_BYTES = 4096;
+/** Disk capacity in bytes: the model's default of 4096 sectors. */
+export const DISK_BYTES = 4096 * 512;
+/** Each mapped or unwritten extent lives in its own slot of the disk. */
+const DISK_SLOT_BYTES = 256 * 1024;
+const DISK_SLOTS = DISK_BYTES / DISK_SLOT_BYTES;
+const EXTENTS_MAX = 4;
+const EXTENT_BLOCKS_MAX = 4;
+/** Largest request: four pages, enough for several bios with small BIO_MAX_VECS. */
+export const OP_BYTES_MAX = 16 * 1024;
+const BUF_BASE = 0x10000;
+
+type Align = 'lbs' | 'block' | 'misaligned';
+type BufPlacement = 'aligned' | 'sector' | 'misaligned';
+type ISizeMode = 'end' | 'aligned' | 'unaligned';
+
+interface RawExtent {
+  readonly type: Exclude<ExtentType, 'inline'>;
+  readonly blocks: number;
+  readonly flags: readonly ExtentFlag[];
+  readonly slot: number;
+  readonly jitterBlocks: number;
+}
+
+interface RawInline {
+  readonly sectors: number;
+  /** Place the inline buffer so that it crosses its page (the WARN path). */
+  readonly crossesPage: boolean;
+}
+
+interface RawOp {
+  /** Always true when generated; shrinking sets it false to drop the operation. */
+  readonly keep: boolean;
+  readonly write: boolean;
+  readonly align: Align;
+  readonly start: number;
+  readonly at: number;
+  readonly units: number;
+  readonly misalignBytes: number;
+  /** A zero-length request (iomap_dio_rw returns at once, seed L561-562). */
+  readonly empty: boolean;
+  readonly intoHole: boolean;
+  readonly buf: BufPlacement;
+  readonly bufPage: number;
+  readonly userBacked: boolean;
+  readonly async: boolean;
+  readonly iocbFlags: readonly IocbFlag[];
+  readonly dioFlags: readonly DioFlag[];
+}
+
+/** The independent numbers fast-check draws and shrinks; buildScenario makes them a Scenario. */
+export interface RawScenario {
+  readonly logicalBlockSize: 512 | 4096;
+  readonly fua: boolean;
+  readonly writeCache: boolean;
+  readonly blockSize: number;
+  readonly extents: readonly RawExtent[];
+  readonly inline: RawInline | null;
+  readonly iSizeMode: ISizeMode;
+  readonly iSizeFrac: number;
+  readonly pageCache: ReadonlyArray<{ readonly index: number; readonly dirty: boolean }>;
+  readonly fsyncFails: boolean;
+  readonly bioMaxVecs: number;
+  readonly threads: ReadonlyArray<readonly RawOp[]>;
+}
+
+/** A weighted choice; the first entry is the plain one, and shrinking crosses over to it. */
+function weighted<T>(...entries: ReadonlyArray<readonly [number, fc.Arbitrary<T>]>): fc.Arbitrary<T> {
+  return fc.oneof(
+    { withCrossShrink: true },
+    ...entries.map(([weight, arbitrary]) => ({ weight, arbitrary })),
+  );
+}
+
+/** A subset that is usually empty. */
+function rareSubset<T>(items: readonly T[], emptyWeight: number): fc.Arbitrary<T[]> {
+  return weighted<T[]>([emptyWeight, fc.constant([])], [1, fc.subarray([...items], { minLength: 1 })]);
+}
+
+function rawExtent(): fc.Arbitrary<RawExtent> {
+  return fc.record({
+    type: weighted<RawExtent['type']>(
+      [10, fc.constant('mapped')],
+      [6, fc.constant('unwritten')],
+      [3, fc.constant('hole')],
+      [1, fc.constant('delalloc')],
+    ),
+    blocks: fc.integer({ min: 1, max: EXTENT_BLOCKS_MAX }),
+    flags: rareSubset<ExtentFlag>(['new', 'dirty', 'shared'], 2),
+    slot: fc.nat({ max: DISK_SLOTS - 1 }),
+    jitterBlocks: fc.nat({ max: 15 }),
+  });
+}
+
+/**
+ * Generates true only, and shrinks to false. fast-check shrinks an array by cutting items from its
+ * front, so an operation after the one that fails could never be removed; a keep flag per operation
+ * lets shrinking drop any operation, and a thread once none of its operations is left.
+ */
+class KeepArbitrary extends fc.Arbitrary<boolean> {
+  generate(): fc.Value<boolean> {
+    return new fc.Value(true, undefined);
+  }
+  canShrinkWithoutContext(value: unknown): value is boolean {
+    return typeof value === 'boolean';
+  }
+  shrink(value: boolean): fc.Stream<fc.Value<boolean>> {
+    return value ? fc.Stream.of(new fc.Value(false, undefined)) : fc.Stream.nil();
+  }
+}
+
+function rawOp(): fc.Arbitrary<RawOp> {
+  return fc.record({
+    keep: new KeepArbitrary(),
+    write: fc.boolean(),
+    align: weighted<Align>(
+      [12, fc.constant('lbs')],
+      [5, fc.constant('block')],
+      [1, fc.constant('misaligned')],
+    ),
+    start: fc.nat({ max: 255 }),
+    at: fc.nat({ max: 255 }),
+    units: fc.integer({ min: 1, max: 32 }),
+    misalignBytes: fc.integer({ min: 1, max: 511 }),
+    empty: weighted<boolean>([60, fc.constant(false)], [1, fc.constant(true)]),
+    intoHole: weighted<boolean>([40, fc.constant(false)], [1, fc.constant(true)]),
+    buf: weighted<BufPlacement>(
+      [12, fc.constant('aligned')],
+      [3, fc.constant('sector')],
+      [1, fc.constant('misaligned')],
+    ),
+    bufPage: fc.nat({ max: 3 }),
+    userBacked: weighted<boolean>([10, fc.constant(true)], [1, fc.constant(false)]),
+    async: weighted<boolean>([2, fc.constant(false)], [1, fc.constant(true)]),
+    iocbFlags: rareSubset<IocbFlag>(['dsync', 'sync', 'nowait', 'hipri', 'caller_comp'], 2),
+    dioFlags: rareSubset<DioFlag>(['force_wait', 'overwrite_only', 'partial'], 5),
+  });
+}
+
+/** The raw description; see buildScenario for what it becomes. */
+export function rawScenarioArbitrary(): fc.Arbitrary<RawScenario> {
+  return fc.record({
+    logicalBlockSize: fc.constantFrom<512 | 4096>(512, 4096),
+    fua: fc.boolean(),
+    writeCache: fc.boolean(),
+    blockSize: fc.constantFrom(4096, 512, 1024, 2048),
+    extents: fc.array(rawExtent(), { minLength: 1, maxLength: EXTENTS_MAX }),
+    inline: weighted<RawInline | null>(
+      [12, fc.constant(null)],
+      [
+        1,
+        fc.record({
+          sectors: fc.integer({ min: 1, max: 8 }),
+          crossesPage: weighted<boolean>([8, fc.constant(false)], [1, fc.constant(true)]),
+        }),
+      ],
+    ),
+    iSizeMode: weighted<ISizeMode>(
+      [5, fc.constant('end')],
+      [2, fc.constant('aligned')],
+      [1, fc.constant('unaligned')],
+    ),
+    iSizeFrac: fc.nat({ max: 1023 }),
+    pageCache: weighted<RawScenario['pageCache']>(
+      [4, fc.constant([])],
+      [
+        1,
+        fc.array(fc.record({ index: fc.nat({ max: 15 }), dirty: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+      ],
+    ),
+    fsyncFails: weighted<boolean>([15, fc.constant(false)], [1, fc.constant(true)]),
+    bioMaxVecs: fc.integer({ min: 1, max: 4 }),
+    threads: fc.array(fc.array(rawOp(), { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 2 }),
+  });
+}
+
+/** Scenarios for the campaign. */
+export function scenarioArbitrary(): fc.Arbitrary<Scenario> {
+  return rawScenarioArbitrary().map(buildScenario);
+}
+
+/** A byte range of the file that writes may target: consecutive extents of one kind. */
+interface Run {
+  readonly start: number;
+  readonly end: number;
+}
+
+const FLAGGABLE: ReadonlySet<ExtentType> = new Set<ExtentType>(['mapped', 'unwritten']);
+
+function buildExtents(raw: RawScenario, blockSize: number): ExtentSpec[] {
+  if (raw.inline !== null) {
+    const length = raw.inline.sectors * 512;
+    const inlineOffsetInPage = raw.inline.crossesPage ? PAGE_BYTES - length + 256 : 0;
+    return [{ offset: 0, length, type: 'inline', ...(inlineOffsetInPage ? { inlineOffsetInPage } : {}) }];
+  }
+  const usedSlots = new Set<number>();
+  const extents: ExtentSpec[] = [];
+  let offset = 0;
+  for (const e of raw.extents) {
+    const length = e.blocks * blockSize;
+    const spec: { -readonly [K in keyof ExtentSpec]: ExtentSpec[K] } = { offset, length, type: e.type };
+    if (FLAGGABLE.has(e.type)) {
+      let slot = e.slot;
+      while (usedSlots.has(slot)) slot = (slot + 1) % DISK_SLOTS;
+      usedSlots.add(slot);
+      spec.addr = slot * DISK_SLOT_BYTES + e.jitterBlocks * blockSize;
+      if (e.flags.length > 0) spec.flags = [...e.flags];
+    }
+    extents.push(spec);
+    offset += length;
+  }
+  return extents;
+}
+
+/** Maximal runs of extents that are (holes) or are not (everything else) holes. */
+function runsOf(extents: readonly ExtentSpec[], holes: boolean): Run[] {
+  const runs: Run[] = [];
+  for (const e of extents) {
+    if ((e.type === 'hole') !== holes) continue;
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last.end === e.offset)
+      runs[runs.length - 1] = { start: last.start, end: e.offset + e.length };
+    else runs.push({ start: e.offset, end: e.offset + e.length });
+  }
+  return runs;
+}
+
+function buildISize(raw: RawScenario, fileBytes: number): number {
+  switch (raw.iSizeMode) {
+    case 'end':
+      return fileBytes;
+    case 'aligned':
+      return (raw.iSizeFrac % (fileBytes / 512 + 1)) * 512;
+    case 'unaligned':
+      return ((raw.iSizeFrac * 97) % fileBytes) + 1;
+  }
+}
+
+interface OpGeometry {
+  readonly lbs: number;
+  readonly blockSize: number;
+  readonly fileBytes: number;
+  readonly inline: boolean;
+  readonly writeRuns: readonly Run[];
+  readonly holeRuns: readonly Run[];
+}
+
+/** Position and length of a write inside one run (a run is a whole number of units long). */
+function placeInRun(run: Run, unit: number, raw: RawOp): { pos: number; len: number } {
+  const slots = Math.max(1, Math.floor((run.end - run.start) / unit));
+  const pos = run.start + (raw.at % slots) * unit;
+  return { pos, len: Math.min(raw.units * unit, OP_BYTES_MAX, run.end - pos) };
+}
+
+function buildOp(raw: RawOp, g: OpGeometry): DioOpSpec {
+  const unit = g.inline ? 512 : raw.align === 'block' ? g.blockSize : g.lbs;
+  let write = raw.write;
+  let run: Run | undefined;
+  if (write) {
+    const pool = raw.intoHole && g.holeRuns.length > 0 ? g.holeRuns : g.writeRuns;
+    run = pool[raw.start % Math.max(1, pool.length)];
+    // A file of holes only: the write becomes a read rather than an unintended hole write.
+    if (run === undefined) write = false;
+  }
+  let pos: number;
+  let len: number;
+  if (run !== undefined) {
+    ({ pos, len } = placeInRun(run, unit, raw));
+  } else {
+    pos = (raw.start % (Math.ceil(g.fileBytes / unit) + 1)) * unit;
+    len = Math.min(raw.units * unit, OP_BYTES_MAX);
+  }
+  if (raw.align === 'misaligned' && !g.inline) {
+    const delta = raw.misalignBytes % unit || 1;
+    if (raw.at % 2 === 0) {
+      pos += delta;
+      if (run !== undefined) len = Math.min(len, run.end - pos);
+    } else {
+      len = len > delta ? len - delta : len + delta;
+      if (run !== undefined) len = Math.min(len, run.end - pos);
+    }
+  }
+  if (raw.empty) len = 0;
+  const bufOffset = raw.buf === 'aligned' ? 0 : raw.buf === 'sector' ? 512 : raw.misalignBytes % 512 || 1;
+  const iocbFlags = raw.iocbFlags.filter((f) => f !== 'caller_comp' || raw.async);
+  const op: { -readonly [K in keyof DioOpSpec]: DioOpSpec[K] } = {
+    kind: write ? 'dio_write' : 'dio_read',
+    pos,
+    len,
+    bufAddr: BUF_BASE * (1 + raw.bufPage) + bufOffset,
+  };
+  if (!raw.userBacked) op.userBacked = false;
+  if (raw.async) op.async = true;
+  if (iocbFlags.length > 0) op.iocbFlags = iocbFlags;
+  if (raw.dioFlags.length > 0) op.dioFlags = [...raw.dioFlags];
+  return op;
+}
+
+function buildPageCache(raw: RawScenario, fileBytes: number): FsSpec['pageCache'] {
+  const pages = Math.max(1, Math.ceil(fileBytes / PAGE_BYTES));
+  const byIndex = new Map<number, boolean>();
+  for (const p of raw.pageCache) byIndex.set(p.index % pages, p.dirty);
+  return [...byIndex].map(([index, dirty]) => ({ index, dirty }));
+}
+
+/** Turns a raw description into a valid Scenario (pure: the same raw value, the same scenario). */
+export function buildScenario(raw: RawScenario): Scenario {
+  const lbs = raw.logicalBlockSize;
+  const blockSize = Math.max(lbs, raw.blockSize);
+  const extents = buildExtents(raw, blockSize);
+  const fileBytes = extents.reduce((end, e) => Math.max(end, e.offset + e.length), 0);
+  const geometry: OpGeometry = {
+    lbs,
+    blockSize,
+    fileBytes,
+    inline: raw.inline !== null,
+    writeRuns: runsOf(extents, false),
+    holeRuns: runsOf(extents, true),
+  };
+  const pageCache = buildPageCache(raw, fileBytes);
+  const fs: { -readonly [K in keyof FsSpec]: FsSpec[K] } = {
+    model: 'scripted',
+    blockSize,
+    iSize: buildISize(raw, fileBytes),
+    extents,
+  };
+  if (pageCache !== undefined && pageCache.length > 0) fs.pageCache = pageCache;
+  if (raw.fsyncFails) fs.fsyncErrno = 5;
+  return {
+    device: { logicalBlockSize: lbs, fua: raw.fua, writeCache: raw.writeCache },
+    fs,
+    bioMaxVecs: raw.bioMaxVecs,
+    threads: raw.threads
+      .map((ops) => ops.filter((op) => op.keep).map((op) => buildOp(op, geometry)))
+      .filter((ops) => ops.length > 0),
+  };
+}

@@ -1,0 +1,307 @@
+/**
+ * Checkers that judge one direct I/O request when its result reaches the caller: lifetime of user
+ * pages, errors, completion, results, stale data in what a read returned, and the argument rules.
+ */
+import { EAGAIN, EINVAL, EIOCBQUEUED, ENOTBLK, isErrno } from '../../model/kernel/flags.ts';
+import { SECTOR_SHIFT } from '../../model/mm/tags.ts';
+import type { CompletionView, RequestView, WorldView } from '../../model/world/probe.ts';
+import { firstBadTag, writesOf } from './data.ts';
+import { fail } from './fail.ts';
+import type { Invariant } from './invariant.ts';
+
+type Check = (w: WorldView, r: RequestView, c: CompletionView) => void;
+
+function onResult(check: Check): Invariant['probe'] {
+  return { onResult: check };
+}
+
+const isRead = (r: RequestView) => r.op.kind === 'dio_read';
+const isAsync = (r: RequestView) => r.op.async === true;
+const bytes = (r: RequestView, c: CompletionView) => c.res - (r.op.doneBefore ?? 0);
+
+export const REQUEST_CHECKS: readonly Invariant[] = [
+  {
+    id: 'LIFE-05',
+    name: 'ReadPagesDirtied',
+    kind: 'safety',
+    family: 'lifetime',
+    statement:
+      'When a read filled user-backed memory, the pages it filled are dirty when the result arrives.',
+    source: 'seed L404-405, L590-591, L226-227',
+    probe: onResult((w, r) => {
+      if (!isRead(r) || !r.buf.userBacked) return;
+      for (let p = 0; p < r.buf.dmaFilled.length; p++) {
+        if (r.buf.dmaFilled[p] && !r.buf.dirty[p]) {
+          fail(w, 'LIFE-05', 405, `req${r.id} user page ${p} filled by DMA but not dirtied`);
+        }
+      }
+    }),
+  },
+  {
+    id: 'ERR-02',
+    name: 'NoBioErrorLost',
+    kind: 'safety',
+    family: 'errors',
+    statement: 'If any bio of a request failed, the request reports an error.',
+    source: 'seed L165-166, L88, L93',
+    probe: onResult((w, r, c) => {
+      const failed = r.iocb.acct.bioErrors[0];
+      if (failed !== undefined && c.res >= 0) {
+        fail(w, 'ERR-02', 166, `req${r.id} had a bio fail with ${failed} but reported ${c.res}`);
+      }
+    }),
+  },
+  {
+    id: 'ERR-03',
+    name: 'FirstErrorReported',
+    kind: 'safety',
+    family: 'errors',
+    statement: 'An error result is the first error stored in dio->error.',
+    source: 'seed L88, L149-157, L689-690',
+    probe: onResult((w, r, c) => {
+      const first = r.iocb.acct.firstError;
+      if (first !== 0 && c.res < 0 && c.res !== first) {
+        fail(w, 'ERR-03', 88, `req${r.id} reported ${c.res} but the first error was ${first}`);
+      }
+      if (first !== 0 && c.res >= 0)
+        fail(w, 'ERR-03', 88, `req${r.id} reported ${c.res} after dio->error ${first}`);
+    }),
+  },
+  {
+    id: 'CMPL-03',
+    name: 'ResultAfterEveryBio',
+    kind: 'safety',
+    family: 'completion',
+    statement: 'A result reaches the caller only after every bio of the request completed.',
+    source: 'seed L167-168, L716-730',
+    probe: onResult((w, r) => {
+      const a = r.iocb.acct;
+      if (a.biosEnded !== a.biosSubmitted) {
+        fail(
+          w,
+          'CMPL-03',
+          716,
+          `req${r.id} delivered with ${a.biosSubmitted - a.biosEnded} bio(s) in flight`,
+        );
+      }
+    }),
+  },
+  {
+    id: 'CMPL-04',
+    name: 'QueuedIffAsync',
+    kind: 'safety',
+    family: 'completion',
+    statement:
+      'A request returns -EIOCBQUEUED only if it is asynchronous, and then its result comes from ki_complete.',
+    source: 'seed L715-720',
+    probe: onResult((w, r, c) => {
+      if (r.returned === -EIOCBQUEUED && !isAsync(r))
+        fail(w, 'CMPL-04', 719, `synchronous req${r.id} returned -EIOCBQUEUED`);
+      if (c.res === -EIOCBQUEUED) fail(w, 'CMPL-04', 719, `req${r.id} delivered -EIOCBQUEUED as its result`);
+    }),
+  },
+  {
+    id: 'CMPL-05',
+    name: 'AsyncCompletionContext',
+    kind: 'safety',
+    family: 'completion',
+    statement:
+      'An asynchronous result that arrives after -EIOCBQUEUED comes from a bio completion, the workqueue or the issuer, never the submitting task.',
+    source: 'seed L141-147, L185-224',
+    probe: onResult((w, r, c) => {
+      if (r.returned === -EIOCBQUEUED && c.contextKind === 'task') {
+        fail(w, 'CMPL-05', 146, `req${r.id} completed from task context ${c.context} after -EIOCBQUEUED`);
+      }
+    }),
+  },
+  {
+    id: 'POLL-01',
+    name: 'PolledIsAsyncSingleBio',
+    kind: 'safety',
+    family: 'workqueue',
+    statement: 'A polled request is asynchronous and has exactly one bio.',
+    source: 'seed L71-75, L413-417, L662-665',
+    probe: onResult((w, r) => {
+      const a = r.iocb.acct;
+      if (a.polledBios === 0) return;
+      if (!isAsync(r)) fail(w, 'POLL-01', 72, `synchronous req${r.id} submitted a polled bio`);
+      if (a.biosSubmitted !== 1)
+        fail(w, 'POLL-01', 417, `polled req${r.id} submitted ${a.biosSubmitted} bios`);
+    }),
+  },
+  {
+    id: 'RES-01',
+    name: 'ByteCountBounded',
+    kind: 'safety',
+    family: 'results',
+    statement:
+      'A non-negative result is at most the request length plus done_before, and a read stops at the i_size it started with.',
+    source: 'seed L93-99, L127-128',
+    probe: onResult((w, r, c) => {
+      if (c.res < 0) return;
+      const n = bytes(r, c);
+      if (n > r.op.len) fail(w, 'RES-01', 94, `req${r.id} reported ${n} bytes of a ${r.op.len}-byte request`);
+      const size = Math.max(r.startSize, w.inode.iSize);
+      if (isRead(r) && r.op.pos + n > Math.max(size, r.op.pos)) {
+        fail(w, 'RES-01', 98, `req${r.id} read ${n} bytes past i_size ${size}`);
+      }
+    }),
+  },
+  {
+    id: 'RES-02',
+    name: 'PositionAdvancesByResult',
+    kind: 'safety',
+    family: 'results',
+    statement:
+      'ki_pos advances by exactly the bytes reported; an error leaves it alone unless the data was written and only the sync failed.',
+    source: 'seed L118-129',
+    probe: onResult((w, r, c) => {
+      const moved = r.iocb.kiPos - r.startPos;
+      if (c.res >= 0 && moved !== bytes(r, c)) {
+        fail(w, 'RES-02', 119, `req${r.id} reported ${bytes(r, c)} bytes but ki_pos moved ${moved}`);
+      }
+      const syncFailed = c.res < 0 && r.iocb.acct.firstError === 0 && r.iocb.acct.bioErrors.length === 0;
+      if (c.res < 0 && moved !== 0 && !syncFailed)
+        fail(w, 'RES-02', 119, `req${r.id} failed with ${c.res} but ki_pos moved ${moved}`);
+    }),
+  },
+  {
+    id: 'RES-03',
+    name: 'ZeroMeansEndOfFile',
+    kind: 'safety',
+    family: 'results',
+    statement: 'A read returns 0 only for an empty request or at end of file.',
+    source: 'seed L561-562, L587-588; commits 17614445576b, 4721a6010990',
+    probe: onResult((w, r, c) => {
+      if (!isRead(r) || c.res !== (r.op.doneBefore ?? 0) || r.op.len === 0) return;
+      const size = Math.min(r.startSize, w.inode.iSize);
+      if (r.op.pos < size)
+        fail(w, 'RES-03', 588, `req${r.id} returned 0 at pos ${r.op.pos} inside i_size ${size}`);
+    }),
+  },
+  {
+    id: 'RES-04',
+    name: 'NegativeOnlyErrno',
+    kind: 'safety',
+    family: 'results',
+    statement: 'A negative result is always an errno, and no result is a converted error.',
+    source: 'seed L439-441; commit e9f930ac88a8',
+    probe: onResult((w, r, c) => {
+      if (c.res < 0 && !isErrno(c.res)) fail(w, 'RES-04', 441, `req${r.id} returned ${c.res}, not an errno`);
+      if (!Number.isSafeInteger(c.res) || c.res > r.op.len + (r.op.doneBefore ?? 0)) {
+        fail(w, 'RES-04', 441, `req${r.id} returned ${c.res} for a ${r.op.len}-byte request`);
+      }
+    }),
+  },
+  {
+    id: 'RES-05',
+    name: 'ReadIterMatchesResult',
+    kind: 'safety',
+    family: 'results',
+    statement: 'After a synchronous read, the bytes consumed from the iov_iter equal the bytes reported.',
+    source: 'seed L670-676, L436-441',
+    probe: onResult((w, r, c) => {
+      if (!isRead(r) || isAsync(r) || c.res < 0) return;
+      const consumed = r.op.len - r.iter.count;
+      if (consumed !== bytes(r, c))
+        fail(w, 'RES-05', 676, `req${r.id} reported ${bytes(r, c)} but consumed ${consumed}`);
+    }),
+  },
+  {
+    id: 'RES-06',
+    name: 'WriteIterMatchesSubmitted',
+    kind: 'safety',
+    family: 'results',
+    statement:
+      'After a synchronous write returns, the bytes consumed from the iov_iter equal the data handed to bios.',
+    source: 'seed L373-377, L408-409, L436-441; commit 4ad357e39b2e',
+    probe: onResult((w, r) => {
+      if (r.op.kind !== 'dio_write' || isAsync(r) || r.iocb.acct.dataBytesSubmitted === 0) return;
+      const consumed = r.op.len - r.iter.count;
+      const submitted = r.iocb.acct.dataBytesSubmitted;
+      if (consumed !== submitted) {
+        fail(
+          w,
+          'RES-06',
+          374,
+          `req${r.id} handed ${submitted} bytes to bios but the iter shows ${consumed} consumed`,
+        );
+      }
+    }),
+  },
+  {
+    id: 'STALE-01',
+    name: 'DirectReadNeverStale',
+    kind: 'safety',
+    family: 'stale',
+    statement:
+      'A direct read returns, for every byte it reports, zeros or data written at that offset, never stale disk contents.',
+    source: 'seed L295-298, L356-361, L388-398, L428-435; commit 4721a6010990',
+    probe: onResult((w, r, c) => {
+      if (!isRead(r) || w.xfs === null || bytes(r, c) <= 0) return;
+      const bad = firstBadTag(r.buf.tags, bytes(r, c) >> SECTOR_SHIFT, r.op.pos, writesOf(w));
+      if (bad !== null) {
+        fail(
+          w,
+          'STALE-01',
+          0,
+          `req${r.id} returned ${bad.verdict} data at offset ${r.op.pos + (bad.unit << SECTOR_SHIFT)}`,
+        );
+      }
+    }),
+  },
+  {
+    id: 'ARG-01',
+    name: 'MisalignedTouchesNothing',
+    kind: 'safety',
+    family: 'arguments',
+    statement: 'A misaligned request fails with -EINVAL and submits nothing and changes no metadata.',
+    source: 'seed L291-293',
+    probe: onResult((w, r, c) => {
+      if (c.res !== -EINVAL) return;
+      if (r.iocb.acct.biosSubmitted !== 0)
+        fail(w, 'ARG-01', 293, `req${r.id} returned -EINVAL after submitting bios`);
+    }),
+  },
+  {
+    id: 'ARG-02',
+    name: 'EagainTouchesNothing',
+    kind: 'safety',
+    family: 'arguments',
+    statement: 'A request that returns -EAGAIN (NOWAIT, OVERWRITE_ONLY) submitted no bio of its own.',
+    source: 'seed L580-581, L609-615, L641; iomap design.rst NOWAIT contract',
+    probe: onResult((w, r, c) => {
+      if (c.res !== -EAGAIN) return;
+      if (r.iocb.acct.biosSubmitted !== 0)
+        fail(w, 'ARG-02', 613, `req${r.id} returned -EAGAIN after submitting bios`);
+    }),
+  },
+  {
+    id: 'ARG-03',
+    name: 'NotblkWritesNothing',
+    kind: 'safety',
+    family: 'arguments',
+    statement: 'A write that returns -ENOTBLK (fall back to buffered I/O) wrote nothing.',
+    source: 'seed L634-647, L684-688; commit 60263d5889e6',
+    probe: onResult((w, r, c) => {
+      if (c.res !== -ENOTBLK) return;
+      if (r.iocb.acct.biosSubmitted !== 0)
+        fail(w, 'ARG-03', 644, `req${r.id} returned -ENOTBLK after submitting bios`);
+    }),
+  },
+  {
+    id: 'ARG-04',
+    name: 'NowaitAllOrNothing',
+    kind: 'safety',
+    family: 'arguments',
+    statement:
+      'An IOCB_NOWAIT request either fails with -EAGAIN having done nothing, or is done whole (up to end of file for reads).',
+    source: 'seed L580-581; iomap design.rst NOWAIT contract; pwritev2(2) RWF_NOWAIT',
+    probe: onResult((w, r, c) => {
+      if (!(r.op.iocbFlags ?? []).includes('nowait') || c.res < 0) return;
+      const want = isRead(r) ? Math.max(0, Math.min(r.op.len, r.startSize - r.op.pos)) : r.op.len;
+      if (bytes(r, c) !== want)
+        fail(w, 'ARG-04', 581, `NOWAIT req${r.id} did ${bytes(r, c)} of ${want} bytes`);
+    }),
+  },
+];

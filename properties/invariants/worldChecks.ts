@@ -1,0 +1,226 @@
+/**
+ * Checkers of the world: what buffered and mmap reads return, what survives power loss, and the
+ * page cache's coherence with direct writes.
+ */
+import type { RecoveredFile } from '../../model/fs/xfs.ts';
+import {
+  formatTag,
+  isUserTag,
+  SECTOR_SHIFT,
+  SECTOR_SIZE,
+  TAG_ZERO,
+  tagWriteId,
+} from '../../model/mm/tags.ts';
+import type { FileOpView, WorldView } from '../../model/world/probe.ts';
+import { firstBadTag, type WriteInfo, writesOf } from './data.ts';
+import { fail } from './fail.ts';
+import type { Invariant } from './invariant.ts';
+
+/**
+ * Steps by which each truncate had taken effect (Infinity if it never returned): a truncate that
+ * finished after a write began may legitimately have removed that write's data.
+ */
+function reshapeSteps(w: WorldView): number[] {
+  return w.fileOps
+    .filter((f) => f.op.kind === 'truncate')
+    .map((f) => (f.returned === null ? Number.POSITIVE_INFINITY : f.returnStep));
+}
+
+/**
+ * Did a writeback error happen between these steps? Linux reports each writeback error to one
+ * fsync of the file only (errseq_t, shared by the threads of one open file), so after one the
+ * data behind it may be gone while other syncs return 0: a documented limit, not a finding.
+ */
+function writebackErrorBetween(w: WorldView, from: number, to: number): boolean {
+  return w.inode.iMapping.wbErrorSteps.some((step) => step >= from && step <= to);
+}
+
+/** Did power fail after this sync returned success? Then what it promised must be on media. */
+function syncedBefore(w: WorldView, crashStep: number): { startStep: number; returnStep: number } | null {
+  let best: { startStep: number; returnStep: number } | null = null;
+  for (const s of w.syncs) {
+    if (s.returned !== 0 || s.returnStep === 0 || s.returnStep > crashStep) continue;
+    if (best === null || s.startStep > best.startStep) best = s;
+  }
+  return best;
+}
+
+/**
+ * The caller contract of O_DIRECT (open(2) NOTES): an application must not mix direct and
+ * buffered or mmap I/O on the same blocks at the same time. A write that did is exempt from the
+ * promises below: the page cache may legitimately write a stale copy back over it.
+ */
+function mixedWithPageCache(w: WorldView, wr: WriteInfo): boolean {
+  if (wr.kind !== 'dio') return false;
+  const bs = w.scenario.fs.blockSize;
+  const first = Math.floor(wr.pos / bs);
+  const last = Math.floor((wr.pos + wr.len - 1) / bs);
+  return w.fileOps.some((f) => {
+    if (f.op.kind !== 'buffered_read' && f.op.kind !== 'buffered_write' && f.op.kind !== 'mmap_read')
+      return false;
+    const ended = f.returned === null ? Number.POSITIVE_INFINITY : f.returnStep;
+    if (f.startStep > wr.ackStep || ended < wr.startStep) return false;
+    if (f.op.kind === 'mmap_read') return true;
+    const fFirst = Math.floor(f.op.pos / bs);
+    const fLast = Math.floor((f.op.pos + f.op.len - 1) / bs);
+    return fFirst <= last && fLast >= first;
+  });
+}
+
+/** A write whose data must read back after recovery: its acknowledged bytes, unless later reshaped. */
+function checkDurable(
+  w: WorldView,
+  id: string,
+  wr: WriteInfo,
+  rec: RecoveredFile,
+  writes: ReadonlyMap<number, WriteInfo>,
+  why: string,
+): void {
+  if (reshapeSteps(w).some((s) => s > wr.startStep) || mixedWithPageCache(w, wr)) return;
+  const end = wr.pos + wr.acked;
+  if (rec.size < end)
+    fail(w, id, 0, `${why}: write ${wr.id} ended at ${end} but recovery found i_size ${rec.size}`);
+  for (let off = wr.pos; off < end; off += SECTOR_SIZE) {
+    const tag = rec.tags[off >> SECTOR_SHIFT] ?? TAG_ZERO;
+    if (isUserTag(tag) && mayReplace(writes.get(tagWriteId(tag)), wr)) continue;
+    fail(
+      w,
+      id,
+      0,
+      `${why}: write ${wr.id} lost at offset ${off} after power loss (read back ${formatTag(tag)})`,
+    );
+  }
+}
+
+/** May write `x`'s data stand where `wr`'s was? Yes if it is `wr`, or was not finished when `wr` began. */
+function mayReplace(x: WriteInfo | undefined, wr: WriteInfo): boolean {
+  return x !== undefined && (x.id === wr.id || x.ackStep > wr.startStep);
+}
+
+export const WORLD_CHECKS: readonly Invariant[] = [
+  {
+    id: 'STALE-02',
+    name: 'BufferedAndMmapReadsNeverStale',
+    kind: 'safety',
+    family: 'stale',
+    statement:
+      'A buffered read, or an mmap read of the EOF block, never returns stale disk contents or data from another offset.',
+    source: 'seed L422-435 (the EOF block tail); iomap operations.rst; commit 4721a6010990',
+    probe: {
+      onFileOp(w: WorldView, f: FileOpView) {
+        if (f.buf === null || f.returned === null || f.returned <= 0) return;
+        if (f.op.kind !== 'buffered_read' && f.op.kind !== 'mmap_read') return;
+        const pos = f.readPos;
+        const bad = firstBadTag(f.buf.tags, f.returned >> SECTOR_SHIFT, pos, writesOf(w));
+        if (bad !== null) {
+          fail(
+            w,
+            'STALE-02',
+            434,
+            `${f.op.kind} req${f.id} saw ${bad.verdict} data at offset ${pos + (bad.unit << SECTOR_SHIFT)}`,
+          );
+        }
+      },
+    },
+  },
+  {
+    id: 'STALE-03',
+    name: 'NoStaleAfterPowerLoss',
+    kind: 'safety',
+    family: 'stale',
+    statement:
+      'After power loss at any step and recovery, the file up to the end of its EOF block holds only zeros or data written at that offset.',
+    source: 'writeback_cache_control.rst; seed L295-298, L422-435; fs/xfs xfs_dio_write_end_io',
+    probe: {
+      onRecovered(w: WorldView, rec: RecoveredFile | null) {
+        if (rec === null) return;
+        const bad = firstBadTag(rec.tags, rec.tags.length, 0, writesOf(w));
+        if (bad !== null)
+          fail(
+            w,
+            'STALE-03',
+            0,
+            `recovery exposes ${bad.verdict} data at offset ${bad.unit << SECTOR_SHIFT}`,
+          );
+      },
+    },
+  },
+  {
+    id: 'DUR-01',
+    name: 'DsyncWriteSurvivesPowerLoss',
+    kind: 'safety',
+    family: 'durability',
+    statement:
+      'An O_DSYNC or O_SYNC direct write that returned success survives power loss, with the size and extent state needed to read it.',
+    source: 'open(2) O_DSYNC; seed L303-323, L617-632, L692-698; commits 0929d8580071, 7684e2c4384d',
+    probe: {
+      onRecovered(w: WorldView, rec: RecoveredFile | null, crashStep: number) {
+        if (rec === null) return;
+        const writes = writesOf(w);
+        for (const wr of writes.values()) {
+          if (!wr.dsync || wr.acked === 0 || wr.ackStep > crashStep) continue;
+          if (!writebackErrorBetween(w, wr.startStep, wr.ackStep))
+            checkDurable(w, 'DUR-01', wr, rec, writes, 'O_DSYNC');
+        }
+      },
+    },
+  },
+  {
+    id: 'DUR-02',
+    name: 'FsyncedWritesSurvivePowerLoss',
+    kind: 'safety',
+    family: 'durability',
+    statement:
+      'Every write that returned success before an fsync or fdatasync began survives power loss once that sync returned 0.',
+    source: 'fsync(2); writeback_cache_control.rst; fs/xfs xfs_file_fsync',
+    probe: {
+      onRecovered(w: WorldView, rec: RecoveredFile | null, crashStep: number) {
+        if (rec === null) return;
+        const sync = syncedBefore(w, crashStep);
+        if (sync === null) return;
+        const writes = writesOf(w);
+        for (const wr of writes.values()) {
+          if (wr.kind === 'initial' || wr.acked === 0 || wr.ackStep > sync.startStep) continue;
+          if (!writebackErrorBetween(w, wr.startStep, sync.returnStep))
+            checkDurable(w, 'DUR-02', wr, rec, writes, 'fsync');
+        }
+      },
+    },
+  },
+  {
+    id: 'PC-01',
+    name: 'BufferedReadSeesDirectWrite',
+    kind: 'safety',
+    family: 'pagecache',
+    statement:
+      "A buffered read that starts after a direct write returned success sees that write's data (or newer), unless post-write invalidation failed.",
+    source: 'seed L101-114; mm/filemap.c kiocb_invalidate_post_direct_write; commit 60263d5889e6',
+    probe: {
+      onFileOp(w: WorldView, f: FileOpView) {
+        if (f.op.kind !== 'buffered_read' || f.buf === null || f.returned === null || f.returned <= 0) return;
+        if (w.inode.iMapping.staleWarnings > 0) return;
+        const writes = [...writesOf(w).values()].filter((x) => x.kind === 'dio' && x.ackStep < f.startStep);
+        const reshaped = reshapeSteps(w);
+        for (let off = f.op.pos; off < f.op.pos + f.returned; off += SECTOR_SIZE) {
+          let newest: WriteInfo | null = null;
+          for (const x of writes) {
+            if (off >= x.pos && off < x.pos + x.acked && (newest === null || x.ackStep > newest.ackStep))
+              newest = x;
+          }
+          if (newest === null || reshaped.some((s) => s > (newest as WriteInfo).startStep)) continue;
+          if (mixedWithPageCache(w, newest)) continue;
+          const tag = f.buf.tags[(off - f.op.pos) >> SECTOR_SHIFT] ?? TAG_ZERO;
+          if (isUserTag(tag) && tagWriteId(tag) >= newest.id) continue;
+          // A write issued before `newest` finished may still legitimately win the race.
+          if (isUserTag(tag) && (writesOf(w).get(tagWriteId(tag))?.ackStep ?? 0) > newest.startStep) continue;
+          fail(
+            w,
+            'PC-01',
+            114,
+            `buffered read req${f.id} at ${off} returned older data than direct write ${newest.id}`,
+          );
+        }
+      },
+    },
+  },
+];

@@ -1,0 +1,315 @@
+/**
+ * Replay files: one counterexample as JSON, replayable forever with ReplayChoices.
+ *
+ *   { "format": "diocheck-replay", "version": 1, "modelVersion": "0.1.0",
+ *     "invariant": "CTX-01", "scenario": {...}, "faults": {...},
+ *     "choices": [{ "label": "bio_status", "n": 5, "value": 1 }], "note": "..." }
+ *
+ * `choices` is the run's whole decision log: every question the model asked, with its label, its
+ * arity and the answer. Replaying checks label and arity at each step, so a model that now asks a
+ * different question stops with ReplayDivergence instead of silently replaying something else.
+ * `invariant` is what the run violated when it was recorded (informational: the replay reports
+ * what happens now). `modelVersion` is package.json's version at recording time.
+ *
+ * Reading validates the whole file; a malformed one is an Error whose message is one line naming
+ * the file and the first problem (`scenario.threads[0][1].pos must be an integer >= 0`).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { RecordedChoice } from '../../model/runtime/choice.ts';
+import { ReplayChoices } from '../../model/runtime/choice.ts';
+import { ALL_FAULTS, type FaultProfile, NO_FAULTS } from '../../model/runtime/faults.ts';
+import { type RunResult, runScenario } from '../../model/world/run.ts';
+import type { Scenario } from '../../model/world/scenario.ts';
+
+export const REPLAY_FORMAT = 'diocheck-replay';
+export const REPLAY_VERSION = 1;
+
+export interface ReplayFile {
+  readonly format: typeof REPLAY_FORMAT;
+  readonly version: typeof REPLAY_VERSION;
+  readonly modelVersion: string;
+  readonly invariant: string;
+  readonly scenario: Scenario;
+  readonly faults: FaultProfile;
+  readonly choices: readonly RecordedChoice[];
+  readonly note?: string;
+}
+
+/** package.json's version: the model version a replay file was recorded with. */
+export function modelVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version?: unknown;
+  };
+  return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+}
+
+export function makeReplayFile(fields: {
+  invariant: string;
+  scenario: Scenario;
+  faults: FaultProfile;
+  choices: readonly RecordedChoice[];
+  note?: string;
+}): ReplayFile {
+  return {
+    format: REPLAY_FORMAT,
+    version: REPLAY_VERSION,
+    modelVersion: modelVersion(),
+    invariant: fields.invariant,
+    scenario: fields.scenario,
+    faults: fields.faults,
+    choices: fields.choices.map(({ label, n, value }) => ({ label, n, value })),
+    ...(fields.note === undefined ? {} : { note: fields.note }),
+  };
+}
+
+export function writeReplayFile(path: string, file: ReplayFile): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
+}
+
+/** Reads and validates a replay file; every failure is an Error with a one-line message. */
+export function readReplayFile(path: string): ReplayFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? 'unreadable');
+    throw new Error(`cannot read replay file ${path}: ${why}`);
+  }
+  return parseReplayFile(text, path);
+}
+
+/** Parses and validates the text of a replay file; `source` names it in error messages. */
+export function parseReplayFile(text: string, source: string): ReplayFile {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`replay file ${source} is not JSON: ${oneLine((e as Error).message)}`);
+  }
+  try {
+    return validateReplayFile(json);
+  } catch (e) {
+    if (e instanceof ShapeError) throw new Error(`replay file ${source}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Replays a file exactly, with tracing (the timeline and decision log come back in the result). */
+export function replayRun(file: ReplayFile): RunResult {
+  return runScenario(file.scenario, {
+    source: new ReplayChoices(file.choices),
+    faults: file.faults,
+    tracing: true,
+  });
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation: small checkers that name the path of the first bad field.
+
+class ShapeError extends Error {}
+
+type Json = Record<string, unknown>;
+
+function fail(path: string, expected: string): never {
+  throw new ShapeError(`${path === '' ? 'the file' : path} must be ${expected}`);
+}
+
+function object(v: unknown, path: string, known: readonly string[]): Json {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path, 'a JSON object');
+  for (const key of Object.keys(v)) {
+    if (!known.includes(key))
+      throw new ShapeError(`${path === '' ? key : `${path}.${key}`} is not a known field`);
+  }
+  return v as Json;
+}
+
+function array(v: unknown, path: string): unknown[] {
+  if (!Array.isArray(v)) fail(path, 'an array');
+  return v;
+}
+
+function int(v: unknown, path: string, min: number): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) fail(path, `an integer >= ${min}`);
+  return v;
+}
+
+function bool(v: unknown, path: string): boolean {
+  if (typeof v !== 'boolean') fail(path, 'true or false');
+  return v;
+}
+
+function str(v: unknown, path: string): string {
+  if (typeof v !== 'string' || v.length === 0) fail(path, 'a non-empty string');
+  return v;
+}
+
+function oneOf<T>(v: unknown, path: string, allowed: readonly T[]): T {
+  if (!allowed.includes(v as T)) fail(path, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+  return v as T;
+}
+
+function optional<T>(o: Json, key: string, path: string, check: (v: unknown, p: string) => T): void {
+  if (o[key] !== undefined) check(o[key], `${path}.${key}`);
+}
+
+function listOf(v: unknown, path: string, allowed: readonly string[]): void {
+  array(v, path).forEach((x, i) => {
+    oneOf(x, `${path}[${i}]`, allowed);
+  });
+}
+
+function validateDevice(v: unknown, path: string): void {
+  const d = object(v, path, ['logicalBlockSize', 'fua', 'writeCache', 'dmaAlignment', 'sectors']);
+  oneOf(d.logicalBlockSize, `${path}.logicalBlockSize`, [512, 4096]);
+  bool(d.fua, `${path}.fua`);
+  bool(d.writeCache, `${path}.writeCache`);
+  optional(d, 'dmaAlignment', path, (x, p) => int(x, p, 0));
+  optional(d, 'sectors', path, (x, p) => int(x, p, 1));
+}
+
+function validateExtent(v: unknown, path: string): void {
+  const e = object(v, path, ['offset', 'length', 'type', 'flags', 'addr', 'inlineOffsetInPage']);
+  int(e.offset, `${path}.offset`, 0);
+  int(e.length, `${path}.length`, 1);
+  oneOf(e.type, `${path}.type`, ['hole', 'delalloc', 'mapped', 'unwritten', 'inline']);
+  optional(e, 'flags', path, (x, p) => listOf(x, p, ['new', 'dirty', 'shared']));
+  optional(e, 'addr', path, (x, p) => int(x, p, -1));
+  optional(e, 'inlineOffsetInPage', path, (x, p) => int(x, p, 0));
+}
+
+function validateFs(v: unknown, path: string, logicalBlockSize: number): void {
+  const f = object(v, path, [
+    'model',
+    'blockSize',
+    'iSize',
+    'extents',
+    'pageCache',
+    'endIo',
+    'readEndIo',
+    'endIoMaySleep',
+    'fsyncErrno',
+  ]);
+  optional(f, 'model', path, (x, p) => oneOf(x, p, ['xfs', 'scripted']));
+  const blockSize = oneOf(f.blockSize, `${path}.blockSize`, [512, 1024, 2048, 4096]);
+  if (blockSize < logicalBlockSize) fail(`${path}.blockSize`, 'a multiple of the logical block size');
+  int(f.iSize, `${path}.iSize`, 0);
+  array(f.extents, `${path}.extents`).forEach((e, i) => {
+    validateExtent(e, `${path}.extents[${i}]`);
+  });
+  optional(f, 'pageCache', path, (x, p) => {
+    array(x, p).forEach((page, i) => {
+      const pg = object(page, `${p}[${i}]`, ['index', 'dirty']);
+      int(pg.index, `${p}[${i}].index`, 0);
+      bool(pg.dirty, `${p}[${i}].dirty`);
+    });
+  });
+  for (const key of ['endIo', 'readEndIo', 'endIoMaySleep']) optional(f, key, path, bool);
+  optional(f, 'fsyncErrno', path, (x, p) => int(x, p, 1));
+}
+
+const OTHER_OP_KINDS = ['fsync', 'fdatasync', 'power_loss'];
+
+function validateOp(v: unknown, path: string): void {
+  const kind = (v as Json | null)?.kind;
+  if (typeof kind === 'string' && OTHER_OP_KINDS.includes(kind)) {
+    object(v, path, ['kind']);
+    return;
+  }
+  const o = object(v, path, [
+    'kind',
+    'pos',
+    'len',
+    'bufAddr',
+    'userBacked',
+    'async',
+    'iocbFlags',
+    'dioFlags',
+    'doneBefore',
+  ]);
+  oneOf(o.kind, `${path}.kind`, ['dio_read', 'dio_write', ...OTHER_OP_KINDS]);
+  int(o.pos, `${path}.pos`, 0);
+  int(o.len, `${path}.len`, 0);
+  optional(o, 'bufAddr', path, (x, p) => int(x, p, 0));
+  optional(o, 'userBacked', path, bool);
+  optional(o, 'async', path, bool);
+  optional(o, 'iocbFlags', path, (x, p) => listOf(x, p, ['dsync', 'sync', 'nowait', 'hipri', 'caller_comp']));
+  optional(o, 'dioFlags', path, (x, p) => listOf(x, p, ['force_wait', 'overwrite_only', 'partial']));
+  optional(o, 'doneBefore', path, (x, p) => int(x, p, 0));
+}
+
+/** Structural check of a Scenario (the model trusts its input; a replay file is outside input). */
+export function validateScenario(v: unknown, path = 'scenario'): Scenario {
+  const s = object(v, path, ['device', 'fs', 'bioMaxVecs', 'threads']);
+  validateDevice(s.device, `${path}.device`);
+  const lbs = (s.device as Json).logicalBlockSize as number;
+  validateFs(s.fs, `${path}.fs`, lbs);
+  int(s.bioMaxVecs, `${path}.bioMaxVecs`, 1);
+  array(s.threads, `${path}.threads`).forEach((ops, t) => {
+    array(ops, `${path}.threads[${t}]`).forEach((op, i) => {
+      validateOp(op, `${path}.threads[${t}][${i}]`);
+    });
+  });
+  return v as Scenario;
+}
+
+/** Classes every profile states (those of NO_FAULTS), and every class the model knows. */
+const FAULT_KEYS_REQUIRED = Object.keys(NO_FAULTS);
+const FAULT_KEYS_KNOWN = Object.keys(ALL_FAULTS);
+
+function validateFaults(v: unknown, path: string): FaultProfile {
+  const f = object(v, path, FAULT_KEYS_KNOWN);
+  for (const key of FAULT_KEYS_REQUIRED) bool(f[key], `${path}.${key}`);
+  for (const key of FAULT_KEYS_KNOWN) optional(f, key, path, bool);
+  return v as FaultProfile;
+}
+
+function validateChoices(v: unknown, path: string): RecordedChoice[] {
+  return array(v, path).map((c, i) => {
+    const p = `${path}[${i}]`;
+    const o = object(c, p, ['label', 'n', 'value']);
+    const label = str(o.label, `${p}.label`);
+    const n = int(o.n, `${p}.n`, 2);
+    const value = int(o.value, `${p}.value`, 0);
+    if (value >= n) fail(`${p}.value`, `below its arity n = ${n}`);
+    return { label, n, value };
+  });
+}
+
+function validateReplayFile(json: unknown): ReplayFile {
+  const f = object(json, '', [
+    'format',
+    'version',
+    'modelVersion',
+    'invariant',
+    'scenario',
+    'faults',
+    'choices',
+    'note',
+  ]);
+  if (f.format !== REPLAY_FORMAT) fail('format', `"${REPLAY_FORMAT}"`);
+  if (f.version !== REPLAY_VERSION) {
+    throw new ShapeError(
+      `version ${JSON.stringify(f.version)} is not supported (this diocheck reads ${REPLAY_VERSION})`,
+    );
+  }
+  const file: ReplayFile = {
+    format: REPLAY_FORMAT,
+    version: REPLAY_VERSION,
+    modelVersion: str(f.modelVersion, 'modelVersion'),
+    invariant: str(f.invariant, 'invariant'),
+    scenario: validateScenario(f.scenario),
+    faults: validateFaults(f.faults, 'faults'),
+    choices: validateChoices(f.choices, 'choices'),
+  };
+  if (f.note === undefined) return file;
+  if (typeof f.note !== 'string') fail('note', 'a string');
+  return { ...file, note: f.note };
+}

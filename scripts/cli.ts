@@ -1,0 +1,45 @@
+/**
+ * The diocheck command line: parse, dispatch, and map every outcome to an exit status.
+ *
+ *   0  nothing failed (run), or the replayed case passes now (repro)
+ *   1  a violation: a finding about the modelled kernel logic
+ *   2  bad input: one line on stderr starting `diocheck: `, never a stack trace
+ *   3  the model itself failed (an exception that is not a finding), or a replay diverged
+ *
+ * Run with tsx (`npm run diocheck -- ...`, or the bin scripts/diocheck.mjs).
+ */
+import { type Command, parseCommandLine, UsageError } from './commands/args.ts';
+import { HELP } from './commands/help.ts';
+import { type Output, processOutput } from './commands/output.ts';
+import { reproFile, reproSeed } from './commands/repro.ts';
+import { EXIT_MODEL_ERROR, EXIT_PASS, EXIT_USAGE, runCampaign } from './commands/run.ts';
+
+function dispatch(command: Command, out: Output): number {
+  switch (command.kind) {
+    case 'help':
+      out.line(HELP);
+      return EXIT_PASS;
+    case 'run':
+      return runCampaign(command, out);
+    case 'repro-seed':
+      return reproSeed(command, out);
+    case 'repro-file':
+      return reproFile(command, out);
+  }
+}
+
+/** Runs one command line; returns the exit status. */
+function main(argv: readonly string[], out: Output = processOutput()): number {
+  try {
+    return dispatch(parseCommandLine(argv), out);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      out.err(`diocheck: ${e.message.split('\n', 1)[0]}`);
+      return EXIT_USAGE;
+    }
+    out.err(`diocheck: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return EXIT_MODEL_ERROR;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,259 @@
+/**
+ * The campaign property and what is printed about it, shared by `diocheck run`, `diocheck repro
+ * --seed` and properties/campaign.test.ts. Sharing matters: a `--seed S --path P` printed by one of
+ * them replays in the others only because all three build the very same property.
+ *
+ * The property: for every (scenario, fault profile, choice stream), running the model with
+ * ArrayChoices ends in a pass or a bound hit, never in a violation. A bound hit is counted, not
+ * failed. Any other exception (a model assertion, a scenario the model rejects) also fails the
+ * property, and is reported as a problem of diocheck, not of the kernel.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { ArrayChoices } from '../../model/runtime/choice.ts';
+import type { FaultProfile } from '../../model/runtime/faults.ts';
+import { SEED_LINES } from '../../model/runtime/runtime.ts';
+import { formatTrace, formatTraceEntry } from '../../model/runtime/trace.ts';
+import type { Violation } from '../../model/runtime/violation.ts';
+import { type RunResult, runScenario } from '../../model/world/run.ts';
+import type { Scenario } from '../../model/world/scenario.ts';
+import { choicesArbitrary } from '../../properties/arbitraries/choices.ts';
+import { faultProfileArbitrary, formatFaultProfile } from '../../properties/arbitraries/faults.ts';
+import { scenarioArbitrary } from '../../properties/arbitraries/scenario.ts';
+
+/** One case of the campaign, as fast-check passes it to the predicate. */
+export type CampaignCase = [scenario: Scenario, faults: FaultProfile, choices: number[]];
+
+/** Runs one case; with tracing the result carries the timeline and the decision log. */
+export function runCase(value: CampaignCase, tracing = false): RunResult {
+  const [scenario, faults, choices] = value;
+  return runScenario(scenario, { source: new ArrayChoices(choices), faults, tracing });
+}
+
+/** What the property throws on a violation, so that fast-check records it and shrinks. */
+export class CaseViolation extends Error {
+  constructor(readonly violation: Violation) {
+    super(violation.message);
+    this.name = 'CaseViolation';
+  }
+}
+
+/**
+ * Counts of a campaign. Runs before the first failure are the campaign; runs after it are
+ * fast-check shrinking the failure, counted apart so that they do not inflate the summary.
+ */
+export class CampaignTally {
+  runs = 0;
+  passes = 0;
+  bounds = 0;
+  modelErrors = 0;
+  readonly violations = new Map<string, number>();
+  /** Bound hits by bound name (stepsMax, biosPerDioMax, contextsMax). */
+  readonly boundsByName = new Map<string, number>();
+  shrinkRuns = 0;
+  failed = false;
+  /** performance.now() when the first failure was seen: the campaign ended there, shrinking began. */
+  failedAtMs: number | null = null;
+  /** Hits per seed line over the campaign's runs (not the shrinking runs). */
+  readonly coverage = new Uint32Array(SEED_LINES + 1);
+  /** Called after each run (progress display). */
+  onRun: ((tally: CampaignTally) => void) | null = null;
+
+  record(result: RunResult): void {
+    if (this.failed) {
+      this.shrinkRuns++;
+    } else {
+      this.runs++;
+      if (result.outcome === 'pass') this.passes++;
+      else if (result.outcome === 'bound') {
+        this.bounds++;
+        const name = result.bound?.bound ?? 'unknown';
+        this.boundsByName.set(name, (this.boundsByName.get(name) ?? 0) + 1);
+      } else {
+        const id = result.violation?.invariant ?? 'unknown';
+        this.violations.set(id, (this.violations.get(id) ?? 0) + 1);
+        this.fail();
+      }
+      const cov = result.coverage;
+      for (let line = 0; line < cov.length; line++)
+        this.coverage[line] = (this.coverage[line] ?? 0) + (cov[line] ?? 0);
+    }
+    this.onRun?.(this);
+  }
+
+  recordError(): void {
+    if (this.failed) {
+      this.shrinkRuns++;
+    } else {
+      this.runs++;
+      this.modelErrors++;
+      this.fail();
+    }
+    this.onRun?.(this);
+  }
+
+  private fail(): void {
+    this.failed = true;
+    this.failedAtMs = performance.now();
+  }
+}
+
+/**
+ * The campaign property. A tally counts runs, outcomes and coverage; onCase sees each case before
+ * it runs (repro keeps the last one, to print a case that passes now).
+ */
+export function campaignProperty(
+  tally: CampaignTally | null = null,
+  onCase: ((value: CampaignCase) => void) | null = null,
+): fc.IPropertyWithHooks<CampaignCase> {
+  return fc.property(
+    scenarioArbitrary(),
+    faultProfileArbitrary(),
+    choicesArbitrary(),
+    (scenario, faults, choices) => {
+      onCase?.([scenario, faults, choices]);
+      let result: RunResult;
+      try {
+        result = runCase([scenario, faults, choices]);
+      } catch (e) {
+        tally?.recordError();
+        throw e;
+      }
+      tally?.record(result);
+      if (result.violation !== null) throw new CaseViolation(result.violation);
+    },
+  );
+}
+
+/** A shrunk counterexample: its fast-check path, its value and what the predicate threw. */
+export interface Failure {
+  readonly path: string;
+  readonly value: CampaignCase;
+  readonly error: unknown;
+}
+
+/** fast-check's counterexample of a failed check, if it has one. */
+export function failureOf(details: fc.RunDetails<CampaignCase>): Failure | null {
+  if (!details.failed || details.counterexample === null || details.counterexamplePath === null) return null;
+  return { path: details.counterexamplePath, value: details.counterexample, error: details.errorInstance };
+}
+
+/**
+ * fast-check's time limit plugin, typed for the campaign (the plugin is generic in what it
+ * interrupts, and Plugin<unknown> does not unify with the property's type).
+ */
+export function timeLimit(ms: number): fc.Plugin<CampaignCase> {
+  return fc.interruptAfterTimeLimit(ms) as unknown as fc.Plugin<CampaignCase>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seed-line coverage marks.
+
+const MODEL_DIR = fileURLToPath(new URL('../../model/', import.meta.url));
+
+/** The seed lines the model marks with rt.cover(N), found by scanning model/**\/*.ts. */
+export function markedSeedLines(modelDir: string = MODEL_DIR): number[] {
+  const lines = new Set<number>();
+  const files = readdirSync(modelDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  for (const file of files) {
+    const text = readFileSync(join(modelDir, file), 'utf8');
+    for (const m of text.matchAll(/\bcover\((\d+)\)/g)) lines.add(Number(m[1]));
+  }
+  return [...lines].sort((a, b) => a - b);
+}
+
+export interface CoverageSummary {
+  readonly marked: number;
+  readonly reached: number;
+  readonly unreached: readonly number[];
+}
+
+export function summarizeCoverage(coverage: Uint32Array, marked: readonly number[]): CoverageSummary {
+  const unreached = marked.filter((line) => (coverage[line] ?? 0) === 0);
+  return { marked: marked.length, reached: marked.length - unreached.length, unreached };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The failure report.
+
+/** The command that replays a fast-check counterexample. */
+export function reproCommand(seed: number, path: string): string {
+  return `npm run diocheck -- repro --seed ${seed} --path ${path}`;
+}
+
+/** A scenario as JSON, one top-level field per line (still valid JSON, short enough to read). */
+export function formatScenarioJson(scenario: Scenario): string {
+  const fields = Object.entries(scenario).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+  return `{\n${fields.join(',\n')}\n}`;
+}
+
+/** The deviations of a run: the choices that were not the uneventful option 0. */
+export function formatDeviations(result: RunResult): string {
+  const asked = result.choiceLog.length;
+  const deviations = result.choiceLog
+    .map((c, i) => ({ ...c, i }))
+    .filter((c) => c.value !== 0)
+    .map((c) => `#${c.i} ${c.label}=${c.value}/${c.n}`);
+  const head = `${asked} asked, ${deviations.length} deviating from 0`;
+  return deviations.length === 0 ? head : `${head}: ${deviations.join(', ')}`;
+}
+
+/** The verdict line of a run: VIOLATED, BOUND, PASSES, or MODEL ERROR when it threw. */
+export function verdictLine(result: RunResult | null, error: unknown): string {
+  if (result?.violation) return `VIOLATED  ${result.violation.message}`;
+  if (result?.bound) return `BOUND     ${result.bound.message} (neither a pass nor a finding)`;
+  if (result !== null) return 'PASSES    the run ends without a violation';
+  const message = error instanceof Error ? error.message : String(error);
+  return `MODEL ERROR  ${message} (a problem in diocheck or the scenario, not a kernel finding)`;
+}
+
+/** The lines that follow a verdict: fault profile, deviations, scenario JSON and timeline. */
+export function formatRunDetails(scenario: Scenario, faults: FaultProfile, result: RunResult | null): string {
+  const lines = [`faults:   ${formatFaultProfile(faults)}`];
+  if (result !== null) lines.push(`choices:  ${formatDeviations(result)}`);
+  lines.push(`scenario: ${formatScenarioJson(scenario)}`);
+  if (result !== null) {
+    lines.push(`timeline: ${result.trace.length} events, ${result.steps} steps`);
+    lines.push(formatTrace(result.trace));
+    const v = result.violation;
+    if (v !== null) {
+      const end = {
+        step: result.steps,
+        context: v.context,
+        line: v.seedLine,
+        event: `VIOLATED ${v.invariant}`,
+      };
+      lines.push(formatTraceEntry({ ...end, detail: v.detail }));
+    }
+  }
+  return lines.join('\n');
+}
+
+export interface CaseReportInput {
+  readonly seed: number;
+  readonly path: string;
+  readonly value: CampaignCase;
+  /** The replay file the counterexample was saved to, if it was. */
+  readonly replayFile?: string | null;
+}
+
+/**
+ * The report of one campaign case (a counterexample, or a case replayed by repro): the verdict,
+ * the commands that replay it, then the details, from a re-run of the case with tracing.
+ */
+export function formatCaseReport(input: CaseReportInput): string {
+  const [scenario, faults] = input.value;
+  let result: RunResult | null = null;
+  let error: unknown = null;
+  try {
+    result = runCase(input.value, true);
+  } catch (e) {
+    error = e;
+  }
+  const lines = [verdictLine(result, error), `replay:   ${reproCommand(input.seed, input.path)}`];
+  if (input.replayFile) lines.push(`          npm run diocheck -- repro ${input.replayFile}`);
+  lines.push(formatRunDetails(scenario, faults, result));
+  return lines.join('\n');
+}

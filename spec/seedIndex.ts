@@ -1,0 +1,813 @@
+/**
+ * Indexes for the citation checks in spec/citations.test.ts: the seed (fs/iomap/direct-io.c with
+ * line numbers), the model's TypeScript sources, and the markdown tables of spec/kernel-map.md.
+ *
+ * Every checker is a pure function that returns a list of problems, each with the file and line a
+ * reader must fix, so that the test can print them all at once and so that a fixture can show that
+ * a wrong citation is reported.
+ */
+import ts from 'typescript';
+
+/** The revision of fs/iomap/direct-io.c that the model mirrors (spec/README.md). */
+export const SEED_REVISION = '4b132aacb0768ac1e652cf517097ea6f237214b9';
+
+/** Something a reader has to fix: where, and what. */
+export interface Problem {
+  readonly file: string;
+  readonly line: number;
+  readonly message: string;
+}
+
+export function formatProblems(problems: readonly Problem[]): string {
+  return problems.map((p) => `${p.file}:${p.line}: ${p.message}`).join('\n');
+}
+
+/** iomap_dio_rw → iomapDioRw, __iomap_dio_rw → __iomapDioRw. */
+export function camelCase(cName: string): string {
+  const lead = /^_*/.exec(cName)?.[0] ?? '';
+  return lead + cName.slice(lead.length).replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The seed
+
+/** A function defined in the seed: header line to closing brace, and where its leading comment starts. */
+export interface SeedFunction {
+  readonly name: string;
+  /** First line of the definition (the return type when it has a line of its own). */
+  readonly start: number;
+  /** The line holding the closing brace at column 0. */
+  readonly end: number;
+  /** First line of the comment block directly above the definition, or `start` when there is none. */
+  readonly docStart: number;
+}
+
+export interface Seed {
+  readonly path: string;
+  readonly revision: string;
+  /** Number of numbered lines; valid line numbers are 1..lineCount. */
+  readonly lineCount: number;
+  readonly functions: readonly SeedFunction[];
+  /** The C text of line n (undefined outside 1..lineCount). */
+  text(n: number): string | undefined;
+  /** The text of line n with comments removed. */
+  code(n: number): string;
+  /** Does line n hold code (not blank, not only a comment)? */
+  isCode(n: number): boolean;
+  functionNamed(name: string): SeedFunction | undefined;
+}
+
+/**
+ * Parses the seed file: an `xref:` header naming the revision, then one line per source line,
+ * `N` + a separator (a space or a no-break space) + the text. Throws with the path and line on any
+ * other shape, so that a damaged seed cannot pass silently.
+ */
+export function parseSeed(raw: string, path: string): Seed {
+  const rows = raw.split('\n');
+  if (rows.length > 0 && rows[rows.length - 1] === '') rows.pop();
+  const header = rows[0] ?? '';
+  const rev = /^xref: .*\(revision ([0-9a-f]{40})\)\s*$/.exec(header);
+  if (rev === null) throw new Error(`${path}:1: expected an "xref: ... (revision <sha>)" header`);
+  const lines: string[] = [''];
+  for (let i = 1; i < rows.length; i++) {
+    const m = /^(\d+)(?:[ \u00a0](.*))?$/.exec(rows[i] ?? '');
+    if (m === null || Number(m[1]) !== i) {
+      throw new Error(`${path}:${i + 1}: expected seed line ${i} as "${i} <text>"`);
+    }
+    lines.push(m[2] ?? '');
+  }
+  const code = stripComments(lines);
+  const functions = findFunctions(lines, code);
+  const byName = new Map(functions.map((f) => [f.name, f]));
+  const lineCount = lines.length - 1;
+  return {
+    path,
+    revision: rev[1] ?? '',
+    lineCount,
+    functions,
+    text: (n) => (Number.isInteger(n) && n >= 1 && n <= lineCount ? lines[n] : undefined),
+    code: (n) => code[n] ?? '',
+    isCode: (n) => (code[n] ?? '').trim() !== '',
+    functionNamed: (name) => byName.get(name),
+  };
+}
+
+/** The C text with comments blanked out, line by line (string and character literals respected). */
+function stripComments(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  let inBlock = false;
+  for (const line of lines) {
+    let kept = '';
+    let quote = '';
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      const next = line[i + 1];
+      if (inBlock) {
+        if (c === '*' && next === '/') {
+          inBlock = false;
+          i++;
+        }
+        continue;
+      }
+      if (quote !== '') {
+        kept += c;
+        if (c === '\\') {
+          kept += next ?? '';
+          i++;
+        } else if (c === quote) {
+          quote = '';
+        }
+        continue;
+      }
+      if (c === '/' && next === '*') {
+        inBlock = true;
+        i++;
+        continue;
+      }
+      if (c === '/' && next === '/') break;
+      if (c === '"' || c === "'") quote = c;
+      kept += c;
+    }
+    out.push(kept);
+  }
+  return out;
+}
+
+/**
+ * Function definitions in kernel style: a header starting at column 0 (with the return type on its
+ * own line or not), the parameter list, then `{` alone at column 0, and the body up to `}` at
+ * column 0. Prototypes, macros, EXPORT_SYMBOL lines and struct definitions do not match.
+ */
+function findFunctions(lines: readonly string[], code: readonly string[]): SeedFunction[] {
+  const found: SeedFunction[] = [];
+  const last = code.length - 1;
+  for (let n = 1; n <= last; n++) {
+    const head = code[n] ?? '';
+    if (!/^[A-Za-z_]/.test(head)) continue;
+    let nameLine = n;
+    if (!head.includes('(')) {
+      if (head.trimEnd().endsWith(';') || head.includes('{')) continue;
+      nameLine = n + 1;
+      if (!/^[A-Za-z_]\w*\s*\(/.test(code[nameLine] ?? '')) continue;
+    }
+    const name = /([A-Za-z_]\w*)\s*\(/.exec(code[nameLine] ?? '')?.[1];
+    if (name === undefined) continue;
+    const close = closingParenLine(code, nameLine);
+    if (close === undefined || (code[close + 1] ?? '').trimEnd() !== '{') continue;
+    let end = close + 2;
+    while (end <= last && !(code[end] ?? '').startsWith('}')) end++;
+    if (end > last) continue;
+    let docStart = n;
+    while (
+      docStart > 1 &&
+      (lines[docStart - 1] ?? '').trim() !== '' &&
+      (code[docStart - 1] ?? '').trim() === ''
+    ) {
+      docStart--;
+    }
+    found.push({ name, start: n, end, docStart });
+    n = end;
+  }
+  return found;
+}
+
+/** The line on which the parenthesis opened on `from` closes. */
+function closingParenLine(code: readonly string[], from: number): number | undefined {
+  let depth = 0;
+  let opened = false;
+  for (let n = from; n < code.length && n < from + 20; n++) {
+    for (const c of code[n] ?? '') {
+      if (c === '(') {
+        depth++;
+        opened = true;
+      } else if (c === ')') {
+        depth--;
+      }
+    }
+    if (opened && depth === 0) return n;
+  }
+  return undefined;
+}
+
+/** A range `L12` or `L12-34` as two numbers, or undefined if the text is not one. */
+export function parseRange(text: string): { from: number; to: number } | undefined {
+  const m = /^L(\d+)(?:-(\d+))?$/.exec(text.trim());
+  if (m === null) return undefined;
+  const from = Number(m[1]);
+  return { from, to: m[2] === undefined ? from : Number(m[2]) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The model
+
+/** A seed line the model names: in a comment, in a `seed L` string, or as a numeric argument. */
+export interface Citation {
+  readonly file: string;
+  readonly line: number;
+  readonly kind: 'comment' | 'argument' | 'cover';
+  readonly from: number;
+  readonly to: number;
+  /** The cited text, for messages. */
+  readonly text: string;
+  /** For a comment of the form `c_function() (seed L1-2)`: the C function it names. */
+  readonly namedFunction?: string;
+  /** For a coverage mark: the model function it sits in. */
+  readonly enclosing?: string;
+}
+
+/** A declaration in a model file: a function, a class method (`Class.method`), a class or a constant. */
+export interface ModelDecl {
+  readonly name: string;
+  readonly exported: boolean;
+  readonly line: number;
+  readonly labels: Set<string>;
+  /** Seed lines of the rt.cover() marks inside it. */
+  readonly covers: number[];
+  /** For a class: its properties, methods and parameter properties. */
+  readonly members: Set<string>;
+}
+
+export interface ModelFile {
+  /** Repo-relative, with forward slashes: model/kernel/iomapDio.ts. */
+  readonly path: string;
+  readonly decls: Map<string, ModelDecl>;
+  readonly citations: Citation[];
+}
+
+export interface ModelIndex {
+  readonly files: Map<string, ModelFile>;
+}
+
+/** Parameter names that carry a seed line (Runtime.ev and Runtime.cover call theirs `line`). */
+const SEED_LINE_PARAMS = new Set(['seedLine', 'line']);
+
+/**
+ * Builds the index of the model: declarations, labelled blocks, coverage marks and every seed-line
+ * citation. Seed-line arguments are found by declaration: any function, method or constructor with
+ * a parameter named `seedLine` (or `line`) makes the numeric literal passed in that position at each
+ * call a citation.
+ */
+export function buildModelIndex(sources: ReadonlyArray<{ path: string; text: string }>): ModelIndex {
+  const parsed = sources.map((s) => ({
+    path: s.path,
+    sf: ts.createSourceFile(s.path, s.text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS),
+  }));
+  const lineParams = new Map<string, Set<number>>();
+  for (const { sf } of parsed) collectLineParams(sf, lineParams);
+  const files = new Map<string, ModelFile>();
+  for (const { path, sf } of parsed) {
+    const file: ModelFile = { path, decls: new Map(), citations: [] };
+    collectDecls(sf, file);
+    collectCommentCitations(sf, file);
+    collectArgumentCitations(sf, file, lineParams);
+    files.set(path, file);
+  }
+  return { files };
+}
+
+function lineOf(sf: ts.SourceFile, pos: number): number {
+  return sf.getLineAndCharacterOfPosition(pos).line + 1;
+}
+
+function hasExport(node: ts.Node): boolean {
+  return (
+    ts.canHaveModifiers(node) &&
+    (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword)
+  );
+}
+
+/** The name a function-like node is known by: `f`, `Class.method`, or the const it is assigned to. */
+function declName(node: ts.Node): string | undefined {
+  if (ts.isFunctionDeclaration(node)) return node.name?.text;
+  if (ts.isMethodDeclaration(node) && ts.isIdentifier(node.name)) {
+    const cls = node.parent;
+    return ts.isClassDeclaration(cls) && cls.name ? `${cls.name.text}.${node.name.text}` : node.name.text;
+  }
+  if ((ts.isArrowFunction(node) || ts.isFunctionExpression(node)) && ts.isVariableDeclaration(node.parent)) {
+    return ts.isIdentifier(node.parent.name) ? node.parent.name.text : undefined;
+  }
+  return undefined;
+}
+
+function collectLineParams(sf: ts.SourceFile, out: Map<string, Set<number>>): void {
+  const visit = (node: ts.Node): void => {
+    let key: string | undefined;
+    let params: ts.NodeArray<ts.ParameterDeclaration> | undefined;
+    if (ts.isConstructorDeclaration(node) && ts.isClassDeclaration(node.parent)) {
+      key = node.parent.name?.text;
+      params = node.parameters;
+    } else if (ts.isFunctionLike(node) && !ts.isConstructorDeclaration(node)) {
+      key = declName(node)?.split('.').pop();
+      params = node.parameters;
+    }
+    if (key !== undefined && params !== undefined) {
+      params.forEach((p, i) => {
+        if (ts.isIdentifier(p.name) && SEED_LINE_PARAMS.has(p.name.text)) {
+          const set = out.get(key) ?? new Set<number>();
+          set.add(i);
+          out.set(key, set);
+        }
+      });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+}
+
+function collectDecls(sf: ts.SourceFile, file: ModelFile): void {
+  const add = (name: string, node: ts.Node, exported: boolean): ModelDecl => {
+    const line = lineOf(sf, node.getStart(sf));
+    const decl: ModelDecl = { name, exported, line, labels: new Set(), covers: [], members: new Set() };
+    file.decls.set(name, decl);
+    return decl;
+  };
+  const visit = (node: ts.Node, owner: ModelDecl | undefined): void => {
+    let inner = owner;
+    if (ts.isClassDeclaration(node) && node.name) {
+      const cls = add(node.name.text, node, hasExport(node));
+      for (const m of node.members) {
+        if (m.name !== undefined && ts.isIdentifier(m.name)) cls.members.add(m.name.text);
+        if (ts.isConstructorDeclaration(m)) {
+          for (const p of m.parameters) {
+            const isProperty = (ts.getModifiers(p) ?? []).length > 0;
+            if (isProperty && ts.isIdentifier(p.name)) cls.members.add(p.name.text);
+          }
+        }
+      }
+    }
+    if (ts.isVariableStatement(node) && ts.isSourceFile(node.parent)) {
+      for (const d of node.declarationList.declarations) {
+        if (ts.isIdentifier(d.name)) add(d.name.text, d, hasExport(node));
+      }
+    }
+    const name = ts.isFunctionLike(node) ? declName(node) : undefined;
+    if (name !== undefined) {
+      const exported = ts.isFunctionDeclaration(node)
+        ? hasExport(node)
+        : (file.decls.get(name)?.exported ?? false);
+      inner = add(name, node, exported);
+    }
+    if (ts.isLabeledStatement(node) && inner) inner.labels.add(node.label.text);
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
+      const arg = node.arguments[0];
+      if (node.expression.name.text === 'cover' && arg !== undefined && ts.isNumericLiteral(arg)) {
+        const seedLine = Number(arg.text);
+        inner?.covers.push(seedLine);
+        file.citations.push({
+          file: file.path,
+          line: lineOf(sf, arg.getStart(sf)),
+          kind: 'cover',
+          from: seedLine,
+          to: seedLine,
+          text: `cover(${arg.text})`,
+          ...(inner === undefined ? {} : { enclosing: inner.name }),
+        });
+      }
+    }
+    ts.forEachChild(node, (child) => visit(child, inner));
+  };
+  visit(sf, undefined);
+}
+
+/** Every comment in the file, once: the trivia before each token, found through the full token tree. */
+function comments(sf: ts.SourceFile): ts.CommentRange[] {
+  const text = sf.getFullText();
+  const seen = new Map<number, ts.CommentRange>();
+  const visit = (node: ts.Node): void => {
+    for (const r of ts.getLeadingCommentRanges(text, node.getFullStart()) ?? []) seen.set(r.pos, r);
+    for (const r of ts.getTrailingCommentRanges(text, node.getEnd()) ?? []) seen.set(r.pos, r);
+    for (const child of node.getChildren(sf)) visit(child);
+  };
+  visit(sf);
+  return [...seen.values()].sort((a, b) => a.pos - b.pos);
+}
+
+/**
+ * Seed citations in text: `seed L12` or `seed L12-34` anywhere in a model file (comments and
+ * strings), and any `L12` / `L12-34` in a comment under model/kernel/, where every line number is a
+ * seed line. Elsewhere a bare `L123` may cite another file (block/bio.c L1357), so it is not taken.
+ */
+function collectCommentCitations(sf: ts.SourceFile, file: ModelFile): void {
+  const text = sf.getFullText();
+  const taken = new Set<number>();
+  const push = (at: number, from: string, to: string | undefined, cited: string, named?: string): void => {
+    if (taken.has(at)) return;
+    taken.add(at);
+    file.citations.push({
+      file: file.path,
+      line: lineOf(sf, at),
+      kind: 'comment',
+      from: Number(from),
+      to: to === undefined ? Number(from) : Number(to),
+      text: cited,
+      ...(named === undefined ? {} : { namedFunction: named }),
+    });
+  };
+  const named = /\b([A-Za-z_]\w*)(?:\(\))?[\s*]*\((?:seed )?L(\d+)(?:-(\d+))?\)/g;
+  const bare = /\bL(\d+)(?:-(\d+))?\b/g;
+  for (const r of comments(sf)) {
+    const body = text.slice(r.pos, r.end);
+    const inKernel = file.path.startsWith('model/kernel/');
+    for (const m of body.matchAll(named)) {
+      if (!inKernel && !m[0].includes('seed L')) continue;
+      const at = r.pos + m.index + m[0].lastIndexOf('L');
+      push(at, m[2] ?? '', m[3], m[0].replace(/\s*\n[\s*]*/g, ' '), m[1]);
+    }
+    if (!inKernel) continue;
+    for (const m of body.matchAll(bare)) push(r.pos + m.index, m[1] ?? '', m[2], m[0]);
+  }
+  for (const m of text.matchAll(/\bseed L(\d+)(?:-(\d+))?/g)) push(m.index + 5, m[1] ?? '', m[2], m[0]);
+}
+
+function collectArgumentCitations(
+  sf: ts.SourceFile,
+  file: ModelFile,
+  lineParams: Map<string, Set<number>>,
+): void {
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node) || ts.isNewExpression(node)) {
+      const callee = node.expression;
+      const name = ts.isIdentifier(callee)
+        ? callee.text
+        : ts.isPropertyAccessExpression(callee)
+          ? callee.name.text
+          : undefined;
+      const positions = name === undefined || name === 'cover' ? undefined : lineParams.get(name);
+      for (const i of positions ?? []) {
+        const arg = node.arguments?.[i];
+        if (arg === undefined || !ts.isNumericLiteral(arg)) continue;
+        const n = Number(arg.text);
+        file.citations.push({
+          file: file.path,
+          line: lineOf(sf, arg.getStart(sf)),
+          kind: 'argument',
+          from: n,
+          to: n,
+          text: `${name}(… ${arg.text} …)`,
+        });
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks of the model's citations against the seed
+
+/**
+ * Check (a): every cited line exists in the seed. A numeric argument of 0 means "no seed line" and
+ * is allowed; a coverage mark must name a line of code (not blank, not only a comment), and when it
+ * sits in the mirror of a seed function it must lie inside that function. A comment that names a C
+ * function and a range (`iomap_dio_zero() (seed L235-251)`) must cite lines of that function or of
+ * the comment block just above it.
+ */
+export function checkModelCitations(seed: Seed, model: ModelIndex): Problem[] {
+  const problems: Problem[] = [];
+  const byMirror = new Map(seed.functions.map((f) => [camelCase(f.name), f]));
+  for (const file of model.files.values()) {
+    for (const c of file.citations) {
+      const bad = (message: string): void => {
+        problems.push({ file: c.file, line: c.line, message: `${c.text}: ${message}` });
+      };
+      if (c.kind === 'argument' && c.from === 0) continue;
+      if (c.from < 1 || c.to > seed.lineCount || c.from > c.to) {
+        bad(
+          `seed has lines 1..${seed.lineCount}; L${c.from}${c.to === c.from ? '' : `-${c.to}`} is not a range in it`,
+        );
+        continue;
+      }
+      if (c.kind === 'cover') {
+        if (!seed.isCode(c.from))
+          bad(`seed L${c.from} is blank or only a comment; a coverage mark needs code`);
+        const fn = c.enclosing === undefined ? undefined : byMirror.get(c.enclosing);
+        if (fn !== undefined && (c.from < fn.start || c.from > fn.end)) {
+          bad(
+            `${c.enclosing} mirrors ${fn.name} (seed L${fn.start}-${fn.end}), which does not hold L${c.from}`,
+          );
+        }
+      }
+      const named = c.namedFunction === undefined ? undefined : seed.functionNamed(c.namedFunction);
+      if (named !== undefined && (c.from < named.docStart || c.to > named.end)) {
+        bad(`${named.name} is seed L${named.docStart}-${named.end} (with its comment)`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** Check (a) for markdown: every `seed L12` or `seed L12-34` in the text names seed lines. */
+export function checkMarkdownSeedCitations(seed: Seed, file: string, markdown: string): Problem[] {
+  const problems: Problem[] = [];
+  markdown.split('\n').forEach((text, i) => {
+    for (const m of text.matchAll(/\bseed L(\d+)(?:-(\d+))?/g)) {
+      const from = Number(m[1]);
+      const to = m[2] === undefined ? from : Number(m[2]);
+      if (from < 1 || to > seed.lineCount || from > to) {
+        problems.push({ file, line: i + 1, message: `${m[0]}: seed has lines 1..${seed.lineCount}` });
+      }
+    }
+  });
+  return problems;
+}
+
+/**
+ * Check (b), model side: every seed function has a counterpart, camelCased, exported as a function
+ * from a file under model/kernel/.
+ */
+export function checkCounterparts(seed: Seed, model: ModelIndex): Problem[] {
+  const exported = new Set<string>();
+  for (const file of model.files.values()) {
+    if (!file.path.startsWith('model/kernel/')) continue;
+    for (const d of file.decls.values()) if (d.exported) exported.add(d.name);
+  }
+  return seed.functions
+    .filter((f) => !exported.has(camelCase(f.name)))
+    .map((f) => ({
+      file: seed.path,
+      line: f.start,
+      message: `${f.name} has no exported counterpart ${camelCase(f.name)} in model/kernel/`,
+    }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Markdown tables and spec/kernel-map.md
+
+export interface MdRow {
+  readonly line: number;
+  readonly cells: readonly string[];
+}
+
+export interface MdTable {
+  readonly line: number;
+  readonly header: readonly string[];
+  readonly rows: readonly MdRow[];
+}
+
+/** Splits `| a | b |` into cells; a `|` inside backticks or escaped as `\|` stays in its cell. */
+function splitRow(text: string): string[] {
+  const cells: string[] = [];
+  let cell = '';
+  let code = false;
+  const body = text.trim().replace(/^\|/, '').replace(/\|$/, '');
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === '\\' && body[i + 1] === '|') {
+      cell += '|';
+      i++;
+    } else if (c === '`') {
+      code = !code;
+      cell += c;
+    } else if (c === '|' && !code) {
+      cells.push(cell.trim());
+      cell = '';
+    } else {
+      cell += c;
+    }
+  }
+  cells.push(cell.trim());
+  return cells;
+}
+
+export function parseTables(markdown: string): MdTable[] {
+  const lines = markdown.split('\n');
+  const tables: MdTable[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const head = lines[i] ?? '';
+    if (!head.trim().startsWith('|') || !/^\s*\|\s*:?-{3,}/.test(lines[i + 1] ?? '')) continue;
+    const rows: MdRow[] = [];
+    let j = i + 2;
+    while (j < lines.length && (lines[j] ?? '').trim().startsWith('|')) {
+      rows.push({ line: j + 1, cells: splitRow(lines[j] ?? '') });
+      j++;
+    }
+    tables.push({ line: i + 1, header: splitRow(head).map((h) => h.toLowerCase()), rows });
+    i = j - 1;
+  }
+  return tables;
+}
+
+/** The contents of every `code span` in a cell. */
+function spans(cell: string | undefined): string[] {
+  return [...(cell ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? '');
+}
+
+/** The kinds of table kernel-map.md holds, by their header. */
+const SHAPES = {
+  seed: ['c function', 'seed lines', 'what it does', 'model file', 'model function', 'coverage marks'],
+  flag: ['flag', 'seed lines', 'meaning', 'model file', 'model constant'],
+  label: ['label', 'c function', 'seed lines', 'goto sites', 'model file', 'model function', 'model label'],
+  service: ['kernel service', 'linux 6.12 source', 'called at', 'model file', 'model function', 'notes'],
+  field: ['field', 'seed lines', 'model file', 'model class', 'model member', 'notes'],
+} as const;
+
+type Shape = keyof typeof SHAPES;
+
+function shapeOf(header: readonly string[]): Shape | undefined {
+  for (const [shape, cols] of Object.entries(SHAPES) as [Shape, readonly string[]][]) {
+    if (cols.length === header.length && cols.every((c, i) => header[i] === c)) return shape;
+  }
+  return undefined;
+}
+
+/** Context for checking one table row. */
+interface RowCheck {
+  readonly seed: Seed;
+  readonly model: ModelIndex;
+  readonly file: string;
+  readonly row: MdRow;
+  readonly problems: Problem[];
+}
+
+function report(r: RowCheck, message: string): void {
+  r.problems.push({ file: r.file, line: r.row.line, message });
+}
+
+/** The seed lines a cell cites (`L12`, `L12-34`, several allowed), each checked to exist. */
+function citedRanges(r: RowCheck, cell: string | undefined): { from: number; to: number }[] {
+  const ranges: { from: number; to: number }[] = [];
+  for (const s of spans(cell)) {
+    const range = parseRange(s);
+    if (range === undefined) {
+      report(r, `\`${s}\` is not a seed range like \`L12\` or \`L12-34\``);
+    } else if (range.from < 1 || range.to > r.seed.lineCount || range.from > range.to) {
+      report(r, `\`${s}\` is not inside the seed's lines 1..${r.seed.lineCount}`);
+    } else {
+      ranges.push(range);
+    }
+  }
+  if (ranges.length === 0) report(r, 'no seed lines given');
+  return ranges;
+}
+
+/** The declaration a row names, or a problem when the file or the declaration does not exist. */
+function modelDecl(
+  r: RowCheck,
+  fileCell: string | undefined,
+  nameCell: string | undefined,
+): ModelDecl | undefined {
+  const [path] = spans(fileCell);
+  const [name] = spans(nameCell);
+  if (path === undefined || name === undefined) {
+    report(r, 'model file and model name must be given in backticks');
+    return undefined;
+  }
+  const file = r.model.files.get(path);
+  if (file === undefined) {
+    report(r, `model file ${path} does not exist`);
+    return undefined;
+  }
+  const decl = file.decls.get(name);
+  if (decl === undefined) report(r, `${path} declares no ${name}`);
+  return decl;
+}
+
+function inside(fn: SeedFunction, range: { from: number; to: number }): boolean {
+  return range.from >= fn.start && range.to <= fn.end;
+}
+
+/**
+ * Checks (b), map side, and (c): every seed function has rows in kernel-map.md, and every row of a
+ * seed-function table names a seed function, a range inside it, a model function that exists in the
+ * named file, and coverage marks that the model function really holds, inside the row's range. Every
+ * coverage mark in the model must be listed in some row for its function. Flag, label and service
+ * rows are checked against the seed text they cite.
+ */
+export function checkKernelMap(seed: Seed, model: ModelIndex, file: string, markdown: string): Problem[] {
+  const problems: Problem[] = [];
+  const mapped = new Set<string>();
+  const listedCovers = new Set<string>();
+  for (const table of parseTables(markdown)) {
+    const shape = shapeOf(table.header);
+    if (shape === undefined) {
+      problems.push({
+        file,
+        line: table.line,
+        message: `unrecognised table header | ${table.header.join(' | ')} |`,
+      });
+      continue;
+    }
+    for (const row of table.rows) {
+      const r: RowCheck = { seed, model, file, row, problems };
+      if (shape === 'seed') checkSeedRow(r, mapped, listedCovers);
+      else if (shape === 'flag') checkFlagRow(r);
+      else if (shape === 'label') checkLabelRow(r);
+      else if (shape === 'field') checkFieldRow(r);
+      else checkServiceRow(r);
+    }
+  }
+  for (const f of seed.functions) {
+    if (!mapped.has(f.name)) {
+      problems.push({ file, line: 1, message: `seed function ${f.name} (seed L${f.start}) has no row` });
+    }
+  }
+  for (const mf of model.files.values()) {
+    for (const d of mf.decls.values()) {
+      for (const n of d.covers) {
+        if (!listedCovers.has(`${mf.path}#${d.name}#${n}`)) {
+          problems.push({
+            file,
+            line: 1,
+            message: `rt.cover(${n}) in ${mf.path} ${d.name} is listed in no row`,
+          });
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+function checkSeedRow(r: RowCheck, mapped: Set<string>, listedCovers: Set<string>): void {
+  const [cFn] = spans(r.row.cells[0]);
+  const fn = cFn === undefined ? undefined : r.seed.functionNamed(cFn);
+  if (fn === undefined) {
+    report(r, `\`${cFn ?? r.row.cells[0]}\` is not a function defined in the seed`);
+    return;
+  }
+  mapped.add(fn.name);
+  const ranges = citedRanges(r, r.row.cells[1]);
+  for (const range of ranges) {
+    if (!inside(fn, range))
+      report(r, `L${range.from}-${range.to} is outside ${fn.name} (seed L${fn.start}-${fn.end})`);
+  }
+  const decl = modelDecl(r, r.row.cells[3], r.row.cells[4]);
+  if (decl === undefined) return;
+  const [path] = spans(r.row.cells[3]);
+  for (const mark of spans(r.row.cells[5])) {
+    const m = /^rt\.cover\((\d+)\)$/.exec(mark);
+    if (m === null) {
+      report(r, `\`${mark}\` is not a coverage mark like \`rt.cover(123)\``);
+      continue;
+    }
+    const n = Number(m[1]);
+    if (!decl.covers.includes(n)) report(r, `${decl.name} has no rt.cover(${n})`);
+    if (!ranges.some((range) => n >= range.from && n <= range.to))
+      report(r, `rt.cover(${n}) is outside this row's lines`);
+    listedCovers.add(`${path}#${decl.name}#${n}`);
+  }
+}
+
+function checkFlagRow(r: RowCheck): void {
+  const [flag] = spans(r.row.cells[0]);
+  for (const range of citedRanges(r, r.row.cells[1])) {
+    const cited = Array.from({ length: range.to - range.from + 1 }, (_, k) =>
+      r.seed.code(range.from + k),
+    ).join('\n');
+    if (flag === undefined || !cited.includes(flag))
+      report(r, `seed L${range.from}-${range.to} does not mention ${flag}`);
+  }
+  const decl = modelDecl(r, r.row.cells[3], r.row.cells[4]);
+  if (decl !== undefined && !decl.exported) report(r, `${decl.name} is not exported`);
+}
+
+function checkLabelRow(r: RowCheck): void {
+  const [label] = spans(r.row.cells[0]);
+  const [cFn] = spans(r.row.cells[1]);
+  const fn = cFn === undefined ? undefined : r.seed.functionNamed(cFn);
+  if (label === undefined || fn === undefined) {
+    report(r, 'a label row needs a label and a seed function in backticks');
+    return;
+  }
+  for (const range of citedRanges(r, r.row.cells[2])) {
+    if (!r.seed.code(range.from).startsWith(`${label}:`))
+      report(r, `seed L${range.from} is not the label ${label}:`);
+    if (!inside(fn, range)) report(r, `L${range.from} is outside ${fn.name}`);
+  }
+  for (const range of citedRanges(r, r.row.cells[3])) {
+    if (!r.seed.code(range.from).includes(`goto ${label};`))
+      report(r, `seed L${range.from} has no goto ${label}`);
+    if (!inside(fn, range)) report(r, `L${range.from} is outside ${fn.name}`);
+  }
+  const decl = modelDecl(r, r.row.cells[4], r.row.cells[5]);
+  const [modelLabel] = spans(r.row.cells[6]);
+  if (decl !== undefined && (modelLabel === undefined || !decl.labels.has(modelLabel))) {
+    report(r, `${decl.name} has no labelled block ${modelLabel ?? '(none given)'}`);
+  }
+}
+
+function checkServiceRow(r: RowCheck): void {
+  const [service] = spans(r.row.cells[0]);
+  const call = (service ?? '').replace(/\(\)$/, '');
+  for (const range of citedRanges(r, r.row.cells[2])) {
+    const cited = Array.from({ length: range.to - range.from + 1 }, (_, k) =>
+      r.seed.code(range.from + k),
+    ).join('\n');
+    if (call === '' || !cited.includes(call))
+      report(r, `seed L${range.from}-${range.to} does not call ${call}`);
+  }
+  if ((r.row.cells[4] ?? '').trim() !== '—') modelDecl(r, r.row.cells[3], r.row.cells[4]);
+}
+
+function checkFieldRow(r: RowCheck): void {
+  const [field] = spans(r.row.cells[0]);
+  const last = (field ?? '').split('.').pop() ?? '';
+  for (const range of citedRanges(r, r.row.cells[1])) {
+    if (last === '' || !r.seed.code(range.from).includes(last))
+      report(r, `seed L${range.from} does not declare ${field}`);
+  }
+  const cls = modelDecl(r, r.row.cells[2], r.row.cells[3]);
+  const [member] = spans(r.row.cells[4]);
+  if (cls !== undefined && (member === undefined || !cls.members.has(member))) {
+    report(r, `${cls.name} has no member ${member ?? '(none given)'}`);
+  }
+}
