@@ -44,11 +44,14 @@ export function bioIovIterGetPages(rt: Runtime, bio: Bio, iter: IovIter): number
     iovIterAdvance(iter, bio.biSize);
     return 0;
   }
-  let pages = iovIterNpages(iter, bio.nrVecs);
-  if (rt.faults.pageFaults && rt.choose(2, 'get_pages_fault') === 1) {
-    pages = rt.choose(pages, 'get_pages_fault_at');
-  }
   const start = iter.address;
+  const pages = iter.buf.mappedPages(
+    rt,
+    start,
+    iovIterNpages(iter, bio.nrVecs),
+    rt.faults.pageFaults,
+    'get_pages_fault',
+  );
   const reach = (Math.floor(start / PAGE_SIZE) + pages) * PAGE_SIZE - start;
   let size = Math.min(iter.count, Math.max(0, reach));
   size -= size & (bio.bdev.logicalBlockSize - 1);

@@ -68,6 +68,8 @@ export class IocbAccounting {
 export class Kiocb {
   /** Accounting of the current attempt: a filesystem may call iomap_dio_rw again (XFS's retry). */
   acct = new IocbAccounting();
+  /** Model bookkeeping: the filesystem redid this direct write as a buffered one (-ENOTBLK). */
+  fellBackToBuffered = false;
   kiPos: number;
   kiFlags: number;
   /** NULL for a synchronous kiocb (is_sync_kiocb). */

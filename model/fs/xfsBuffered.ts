@@ -16,7 +16,13 @@
 import { type Bio, REQ_OP_WRITE, REQ_SYNC } from '../block/bio.ts';
 import { bioAlloc, bioPut } from '../block/bioOps.ts';
 import { EIO } from '../kernel/flags.ts';
-import { type AddressSpaceOps, UNITS_PER_PAGE } from '../mm/pageCache.ts';
+import {
+  type AddressSpaceOps,
+  type DirtyPage,
+  markDirty,
+  takeDirty,
+  UNITS_PER_PAGE,
+} from '../mm/pageCache.ts';
 import { PAGE_SIZE, SECTOR_SHIFT, TAG_ZERO } from '../mm/tags.ts';
 import { UserBuffer } from '../mm/userBuffer.ts';
 import type { KGen } from '../runtime/context.ts';
@@ -76,28 +82,30 @@ export class XfsBuffered implements AddressSpaceOps {
   }
 
   /** ->writepages: allocate, write each block, convert at completion, wait. */
-  *writepages(indices: readonly number[]): KGen<number> {
-    const io = this.startWriteback(indices);
+  *writepages(pages: readonly DirtyPage[]): KGen<number> {
+    const io = this.startWriteback(pages);
     if (io === null) return 0;
     yield* this.rt.waitUntil(() => io.done, 'folio_wait_writeback');
     return io.error;
   }
 
   /** Submit the writeback of some pages; null if none of their blocks lies inside EOF. */
-  startWriteback(indices: readonly number[]): Ioend | null {
+  startWriteback(pages: readonly DirtyPage[]): Ioend | null {
     const fs = this.fs;
     const mapping = fs.requireInode().iMapping;
     const blocks: number[] = [];
     const size = fs.inodeSize();
     const per = PAGE_SIZE / this.bs;
-    for (const index of indices) {
+    for (const p of pages) {
       for (let i = 0; i < per; i++) {
-        const block = index * per + i;
-        if (block * this.bs < size) blocks.push(block);
+        const block = p.index * per + i;
+        // Only the dirty blocks inside EOF are written (iomap_writepage_map).
+        if (p.blocks & (1 << i) && block * this.bs < size) blocks.push(block);
       }
     }
     if (blocks.length === 0) return null;
-    const io: Ioend = { pending: blocks.length, error: 0, done: false, blocks, pages: [...indices] };
+    const indices = pages.map((p) => p.index);
+    const io: Ioend = { pending: blocks.length, error: 0, done: false, blocks, pages: indices };
     for (const index of indices) mapping.getPage(index).writeback = true;
     for (const block of blocks) {
       const st = fs.map.state[block];
@@ -176,8 +184,7 @@ export class XfsBuffered implements AddressSpaceOps {
     if (dirty.length === 0 || rt.choose(2, 'writeback') === 0) return;
     const index = dirty[rt.choose(dirty.length, 'writeback_which')] ?? 0;
     const page = inode.iMapping.pages.get(index);
-    if (page !== undefined) page.dirty = false;
-    this.startWriteback([index]);
+    if (page !== undefined) this.startWriteback([takeDirty(index, page)]);
   }
 
   /** filemap_read() under the shared IOLOCK (xfs_file_buffered_read): copy up to i_size. */
@@ -207,7 +214,7 @@ export class XfsBuffered implements AddressSpaceOps {
     for (let off = pos; off < pos + len; off += 512) {
       const page = inode.iMapping.getPage(Math.floor(off / PAGE_SIZE));
       page.tags[(off % PAGE_SIZE) >> SECTOR_SHIFT] = buf.tags[(off - pos) >> SECTOR_SHIFT] ?? TAG_ZERO;
-      page.dirty = true;
+      markDirty(page, 1 << Math.floor((off % PAGE_SIZE) / fs.blockSize));
       const block = Math.floor(off / fs.blockSize);
       if (fs.map.state[block] === EXT_HOLE) fs.map.state[block] = EXT_DELALLOC;
     }
@@ -245,7 +252,7 @@ export class XfsBuffered implements AddressSpaceOps {
         const blockEnd = Math.ceil(size / this.bs) * this.bs;
         for (let off = size; off < blockEnd; off += 512)
           page.tags[(off % PAGE_SIZE) >> SECTOR_SHIFT] = TAG_ZERO;
-        page.dirty = true;
+        markDirty(page, 1 << Math.floor((size % PAGE_SIZE) / this.bs));
         const ret = yield* inode.iMapping.writeAndWaitRange(rt, size, blockEnd - 1);
         if (ret) {
           this.file.iolock.unlock(true);

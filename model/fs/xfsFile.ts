@@ -39,6 +39,7 @@ export class XfsFile {
     const ret = yield* this.dioWrite(k, iocb, from, dioFlags, doneBefore);
     if (ret !== -ENOTBLK || this.fallback === null) return ret;
     if (k.rt.tracing) k.rt.ev(0, 'xfs_file_buffered_write', 'fallback from -ENOTBLK');
+    iocb.fellBackToBuffered = true;
     const n = yield* this.fallback.bufferedWrite(iocb.kiPos, iovIterCount(from), from.buf);
     if (n <= 0) return n;
     iocb.kiPos += n;

@@ -346,3 +346,16 @@ export function iomapDioBioIterUnwind(_k: Kernel, submitIter: IovIter, copied: n
 export function iomapDioBioIterUnwindFixed(_k: Kernel, _submitIter: IovIter, copied: number): number {
   return copied;
 }
+
+/** Candidate fix (ops.ts CANDIDATE_FIXES): iomap_dio_zero with IOCB_HIPRI cleared first. */
+export function* iomapDioZeroNoPoll(
+  k: Kernel,
+  iter: IomapIter,
+  dio: IomapDio,
+  pos: number,
+  len: number,
+): KGen {
+  k.rt.heap.use(dio, 238);
+  dio.iocb.kiFlags &= ~IOCB_HIPRI;
+  yield* iomapDioZero(k, iter, dio, pos, len);
+}

@@ -11,6 +11,7 @@ import {
   iomapDioBioOpflags,
   iomapDioSubmitBio,
   iomapDioZero,
+  iomapDioZeroNoPoll,
 } from './iomapDioBio.ts';
 import {
   iomapDioBioEndIo,
@@ -60,5 +61,21 @@ export function withFixes(
   return Object.freeze(Object.assign({}, base, ...fixes.map((f) => UPSTREAM_FIXES[f])));
 }
 
-/** The seed with every known upstream fix: what "the correct model" means for the campaign. */
-export const FIXED_OPS: Readonly<KernelOps> = withFixes(Object.keys(UPSTREAM_FIXES) as FixId[]);
+/**
+ * Fixes this model proposes for behaviour of the seed that breaks an invariant and that no
+ * upstream commit is known to address yet: candidate findings, to be confirmed on a real kernel.
+ */
+export const CANDIDATE_FIXES = {
+  /**
+   * iomap_dio_zero() submits through iomap_dio_submit_bio() with IOCB_HIPRI still set, so a
+   * sub-block write at EOF polls both its data bio and its tail-zeroing bio (seed L250, L72-75,
+   * L428-435), although only single-bio I/O may be polled (L413-417); with IOMAP_DIO_FORCE_WAIT
+   * the submitter then sleeps on polled bios. Candidate fix: a zeroing bio is never polled.
+   */
+  'zero-bio-not-polled': { iomapDioZero: iomapDioZeroNoPoll },
+} as const satisfies Record<string, Partial<KernelOps>>;
+
+/** The seed with every known upstream fix and candidate fix: "the correct model" of the campaign. */
+export const FIXED_OPS: Readonly<KernelOps> = Object.freeze(
+  Object.assign({}, withFixes(Object.keys(UPSTREAM_FIXES) as FixId[]), ...Object.values(CANDIDATE_FIXES)),
+);

@@ -82,10 +82,10 @@ export function iovIterNpages(i: IovIter, maxPages: number): number {
  */
 function userCopyLength(rt: Runtime, i: IovIter, bytes: number): number {
   if (!rt.faults.copyFaults || !i.buf.userBacked || bytes === 0) return bytes;
-  if (rt.choose(2, 'user_copy_fault') === 0) return bytes;
   const pages = iovIterNpages(i, Number.MAX_SAFE_INTEGER);
-  const faultPage = rt.choose(pages, 'user_copy_fault_page');
-  const boundary = (Math.floor(i.address / PAGE_SIZE) + faultPage) * PAGE_SIZE;
+  const mapped = i.buf.mappedPages(rt, i.address, pages, true, 'user_copy_fault');
+  if (mapped === pages) return bytes;
+  const boundary = (Math.floor(i.address / PAGE_SIZE) + mapped) * PAGE_SIZE;
   return Math.min(bytes, Math.max(0, boundary - i.address));
 }
 

@@ -15,19 +15,42 @@ export const EBUSY = 16;
 export const UNITS_PER_PAGE = PAGE_SIZE >> SECTOR_SHIFT;
 
 export interface Page {
+  /** Any block of the page dirty (PG_dirty). */
   dirty: boolean;
+  /** Which filesystem blocks of the page are dirty (iomap_folio_state's per-block dirty bits). */
+  dirtyBlocks: number;
   /** PG_writeback: a write of the page is in flight; waiters for the range wait for it. */
   writeback: boolean;
   /** One tag per 512 bytes of the page. */
   readonly tags: Int32Array;
 }
 
+/** A page taken for writeback, with the blocks that were dirty in it. */
+export interface DirtyPage {
+  readonly index: number;
+  readonly blocks: number;
+}
+
+/** Mark blocks of a page dirty (a bitmask of blocks within the page). */
+export function markDirty(page: Page, blocks: number): void {
+  page.dirtyBlocks |= blocks;
+  page.dirty = true;
+}
+
+/** Take a page's dirty blocks for writeback: the page is clean afterwards. */
+export function takeDirty(index: number, page: Page): DirtyPage {
+  const d = { index, blocks: page.dirtyBlocks };
+  page.dirtyBlocks = 0;
+  page.dirty = false;
+  return d;
+}
+
 /** The filesystem's address_space_operations, as far as the model needs them. */
 export interface AddressSpaceOps {
   /** ->read_folio: the page's contents from the file as it stands (unwritten and holes read as zeros). */
   readFolio(index: number): Int32Array;
-  /** ->writepages for these pages (already marked clean): write them back and wait; 0 or -errno. */
-  writepages(indices: readonly number[]): KGen<number>;
+  /** ->writepages for these pages (already marked clean): write back their dirty blocks, wait; 0 or -errno. */
+  writepages(pages: readonly DirtyPage[]): KGen<number>;
 }
 
 export class AddressSpace {
@@ -64,6 +87,7 @@ export class AddressSpace {
     if (page === undefined) {
       page = {
         dirty: false,
+        dirtyBlocks: 0,
         writeback: false,
         tags: this.aops?.readFolio(index) ?? new Int32Array(UNITS_PER_PAGE).fill(TAG_ZERO),
       };
@@ -89,11 +113,9 @@ export class AddressSpace {
   *writeAndWaitRange(rt: Runtime, pos: number, end: number): KGen<number> {
     // Data-integrity writeback (WB_SYNC_ALL) waits for a folio already under writeback first.
     yield* rt.waitUntil(() => !this.rangeUnderWriteback(pos, end), 'folio_wait_writeback');
-    const dirty: number[] = [];
+    const dirty: DirtyPage[] = [];
     for (const [index, page] of this.pages) {
-      if (!page.dirty || !pageInRange(index, pos, end)) continue;
-      page.dirty = false;
-      dirty.push(index);
+      if (page.dirty && pageInRange(index, pos, end)) dirty.push(takeDirty(index, page));
     }
     let ret = 0;
     if (dirty.length > 0 && this.aops !== null) ret = yield* this.aops.writepages(dirty);
@@ -106,9 +128,16 @@ export class AddressSpace {
     return false;
   }
 
-  /** invalidate_inode_pages2_range(): drops the pages, or fails with -EBUSY (a choice). */
+  /**
+   * invalidate_inode_pages2_range(): drops the pages, or fails with -EBUSY (a choice). A page
+   * dirtied or under writeback again since the caller wrote the range back is not dropped here
+   * (the kernel would launder it first, a write the model does not make): that is a failure too.
+   */
   invalidateRange(rt: Runtime, pos: number, end: number): number {
     if (!this.rangeHasPage(pos, end)) return 0;
+    for (const [index, page] of this.pages) {
+      if ((page.dirty || page.writeback) && pageInRange(index, pos, end)) return -EBUSY;
+    }
     if (rt.faults.invalidateFailures && rt.choose(2, 'invalidate_fails') === 1) return -EBUSY;
     for (const index of [...this.pages.keys()]) if (pageInRange(index, pos, end)) this.pages.delete(index);
     return 0;

@@ -7,6 +7,7 @@
  * such as a loop device or registered buffers). Page faults are not modelled as memory state: where
  * the kernel can fault, the choice stream decides (see bioIovIterGetPages and the user copies).
  */
+import type { Runtime } from '../runtime/runtime.ts';
 import { Violation } from '../runtime/violation.ts';
 import { PAGE_SIZE, SECTOR_SHIFT, TAG_UNTOUCHED, userTag } from './tags.ts';
 
@@ -17,6 +18,11 @@ export class UserBuffer {
   readonly pins: Int32Array;
   /** PG_dirty per page, for reads into user memory. */
   readonly dirty: Uint8Array;
+  /**
+   * The first page (buffer page index) that is not mapped: faults are persistent, as an unmapped
+   * page stays unmapped. Infinity until the choice stream makes a page fault.
+   */
+  unmappedFrom = Number.POSITIVE_INFINITY;
   /** Model bookkeeping: the request's result has reached the caller, who may reuse the buffer. */
   delivered = false;
   /** Model bookkeeping: pages a read bio filled by DMA (which the kernel must dirty). */
@@ -51,6 +57,18 @@ export class UserBuffer {
   /** Tag index of the byte at `offset` from the start of the buffer. */
   unitAt(offset: number): number {
     return offset >> SECTOR_SHIFT;
+  }
+
+  /**
+   * How many of the next `pages` pages from user address `address` are mapped. A page that is
+   * still mapped may become unmapped now (a choice, when `mayFault`): the fault then stays.
+   */
+  mappedPages(rt: Runtime, address: number, pages: number, mayFault: boolean, label: string): number {
+    const first = this.pageIndex(address);
+    if (mayFault && first + pages <= this.unmappedFrom && rt.choose(2, label) === 1) {
+      this.unmappedFrom = first + rt.choose(pages, `${label}_at`);
+    }
+    return Math.max(0, Math.min(pages, this.unmappedFrom - first));
   }
 
   pin(firstPage: number, count: number): void {

@@ -66,7 +66,11 @@ export class ReplayChoices implements ChoiceSource {
   next(n: number, label: string): number {
     const r = this.recorded[this.index];
     const at = this.index++;
-    if (r === undefined) return 0;
+    // A recorded log is complete: a model that asks more questions has changed.
+    if (r === undefined)
+      throw new ReplayDivergence(
+        `replay diverged at choice ${at}: the model asked ${label}/${n} past the end of the recording`,
+      );
     if (r.label !== label || r.n !== n) {
       throw new ReplayDivergence(
         `replay diverged at choice ${at}: recorded ${r.label}/${r.n}, model asked ${label}/${n}`,

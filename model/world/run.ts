@@ -281,9 +281,10 @@ class World implements WorldView {
     const doneBefore = op.doneBefore ?? 0;
     let ret: number;
     if (this.xfsFile !== null) {
+      // XFS chooses its own dio_flags (OVERWRITE_ONLY, FORCE_WAIT); the op's are the scripted caller's.
       ret = write
-        ? yield* this.xfsFile.writeIter(this.k, iocb, iter, dioFlags, doneBefore)
-        : yield* this.xfsFile.dioRead(this.k, iocb, iter, dioFlags, doneBefore);
+        ? yield* this.xfsFile.writeIter(this.k, iocb, iter, 0, doneBefore)
+        : yield* this.xfsFile.dioRead(this.k, iocb, iter, 0, doneBefore);
     } else {
       const ops: IomapOps = this.fs;
       const dops: IomapDioOps | null = this.fs.dioOps(write);

@@ -102,7 +102,7 @@ export interface RawScenario {
 }
 
 /** A weighted choice; the first entry is the plain one, and shrinking crosses over to it. */
-function weighted<T>(...entries: ReadonlyArray<readonly [number, fc.Arbitrary<T>]>): fc.Arbitrary<T> {
+export function weighted<T>(...entries: ReadonlyArray<readonly [number, fc.Arbitrary<T>]>): fc.Arbitrary<T> {
   return fc.oneof(
     { withCrossShrink: true },
     ...entries.map(([weight, arbitrary]) => ({ weight, arbitrary })),
@@ -134,7 +134,7 @@ function rawExtent(): fc.Arbitrary<RawExtent> {
  * front, so an operation after the one that fails could never be removed; a keep flag per operation
  * lets shrinking drop any operation, and a thread once none of its operations is left.
  */
-class KeepArbitrary extends fc.Arbitrary<boolean> {
+export class KeepArbitrary extends fc.Arbitrary<boolean> {
   generate(): fc.Value<boolean> {
     return new fc.Value(true, undefined);
   }

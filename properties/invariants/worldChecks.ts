@@ -51,20 +51,28 @@ function syncedBefore(w: WorldView, crashStep: number): { startStep: number; ret
  * promises below: the page cache may legitimately write a stale copy back over it.
  */
 function mixedWithPageCache(w: WorldView, wr: WriteInfo): boolean {
-  if (wr.kind !== 'dio') return false;
+  if (wr.kind === 'initial') return false;
   const bs = w.scenario.fs.blockSize;
   const first = Math.floor(wr.pos / bs);
   const last = Math.floor((wr.pos + wr.len - 1) / bs);
-  return w.fileOps.some((f) => {
-    if (f.op.kind !== 'buffered_read' && f.op.kind !== 'buffered_write' && f.op.kind !== 'mmap_read')
-      return false;
+  const overlaps = (start: number, end: number, pos: number, len: number): boolean =>
+    start <= wr.ackStep &&
+    end >= wr.startStep &&
+    Math.floor(pos / bs) <= last &&
+    Math.floor((pos + len - 1) / bs) >= first;
+  const viaPageCache = w.fileOps.some((f) => {
     const ended = f.returned === null ? Number.POSITIVE_INFINITY : f.returnStep;
-    if (f.startStep > wr.ackStep || ended < wr.startStep) return false;
-    if (f.op.kind === 'mmap_read') return true;
-    const fFirst = Math.floor(f.op.pos / bs);
-    const fLast = Math.floor((f.op.pos + f.op.len - 1) / bs);
-    return fFirst <= last && fLast >= first;
+    if (f.op.kind === 'mmap_read') return f.startStep <= wr.ackStep && ended >= wr.startStep;
+    if (f.op.kind !== 'buffered_read' && f.op.kind !== 'buffered_write') return false;
+    return overlaps(f.startStep, ended, f.op.pos, f.op.len);
   });
+  // A direct write that fell back to buffered I/O (-ENOTBLK) went through the page cache too.
+  const fellBack = w.requests.some((r) => {
+    if (!r.iocb.fellBackToBuffered || r.id === wr.id) return false;
+    const ended = r.returned === null ? Number.POSITIVE_INFINITY : r.returnStep;
+    return overlaps(r.startStep, ended, r.op.pos, r.op.len);
+  });
+  return viaPageCache || fellBack;
 }
 
 /** A write whose data must read back after recovery: its acknowledged bytes, unless later reshaped. */

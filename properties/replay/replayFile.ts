@@ -19,7 +19,9 @@ import { dirname } from 'node:path';
 import type { RecordedChoice } from '../../model/runtime/choice.ts';
 import { ReplayChoices } from '../../model/runtime/choice.ts';
 import { ALL_FAULTS, type FaultProfile, NO_FAULTS } from '../../model/runtime/faults.ts';
+import { FIXED_OPS } from '../../model/kernel/ops.ts';
 import { type RunResult, runScenario } from '../../model/world/run.ts';
+import { makeProbe } from '../invariants/registry.ts';
 import type { Scenario } from '../../model/world/scenario.ts';
 
 export const REPLAY_FORMAT = 'diocheck-replay';
@@ -104,6 +106,8 @@ export function replayRun(file: ReplayFile): RunResult {
     source: new ReplayChoices(file.choices),
     faults: file.faults,
     tracing: true,
+    probe: makeProbe(),
+    ops: FIXED_OPS,
   });
 }
 
@@ -196,7 +200,9 @@ function validateFs(v: unknown, path: string, logicalBlockSize: number): void {
     'readEndIo',
     'endIoMaySleep',
     'fsyncErrno',
+    'sizeDirtyRule',
   ]);
+  optional(f, 'sizeDirtyRule', path, (x, p) => oneOf(x, p, ['in-core', 'on-disk']));
   optional(f, 'model', path, (x, p) => oneOf(x, p, ['xfs', 'scripted']));
   const blockSize = oneOf(f.blockSize, `${path}.blockSize`, [512, 1024, 2048, 4096]);
   if (blockSize < logicalBlockSize) fail(`${path}.blockSize`, 'a multiple of the logical block size');
@@ -215,12 +221,24 @@ function validateFs(v: unknown, path: string, logicalBlockSize: number): void {
   optional(f, 'fsyncErrno', path, (x, p) => int(x, p, 1));
 }
 
-const OTHER_OP_KINDS = ['fsync', 'fdatasync', 'power_loss'];
+const OTHER_OP_KINDS = ['fsync', 'fdatasync', 'power_loss', 'mmap_read'];
+const RANGE_OP_KINDS = ['buffered_read', 'buffered_write', 'fallocate'];
 
 function validateOp(v: unknown, path: string): void {
   const kind = (v as Json | null)?.kind;
   if (typeof kind === 'string' && OTHER_OP_KINDS.includes(kind)) {
     object(v, path, ['kind']);
+    return;
+  }
+  if (typeof kind === 'string' && RANGE_OP_KINDS.includes(kind)) {
+    const r = object(v, path, ['kind', 'pos', 'len']);
+    int(r.pos, `${path}.pos`, 0);
+    int(r.len, `${path}.len`, 1);
+    return;
+  }
+  if (kind === 'truncate') {
+    const t = object(v, path, ['kind', 'size']);
+    int(t.size, `${path}.size`, 0);
     return;
   }
   const o = object(v, path, [

@@ -22,14 +22,36 @@ import type { Scenario } from '../../model/world/scenario.ts';
 import { choicesArbitrary } from '../../properties/arbitraries/choices.ts';
 import { faultProfileArbitrary, formatFaultProfile } from '../../properties/arbitraries/faults.ts';
 import { scenarioArbitrary } from '../../properties/arbitraries/scenario.ts';
+import { worldScenarioArbitrary } from '../../properties/arbitraries/worldScenario.ts';
+import { invariantById, makeProbe } from '../../properties/invariants/registry.ts';
+import type { KernelOps } from '../../model/kernel/kernel.ts';
+import { FIXED_OPS } from '../../model/kernel/ops.ts';
 
 /** One case of the campaign, as fast-check passes it to the predicate. */
 export type CampaignCase = [scenario: Scenario, faults: FaultProfile, choices: number[]];
 
-/** Runs one case; with tracing the result carries the timeline and the decision log. */
-export function runCase(value: CampaignCase, tracing = false): RunResult {
+/** Every invariant checker of properties/invariants, as one probe. */
+export const CHECKS = makeProbe();
+
+/**
+ * Runs one case against a model (the seed with its known upstream fixes unless a planted bug or
+ * the faithful seed is asked for); with tracing the result carries the timeline and decisions.
+ */
+export function runCase(
+  value: CampaignCase,
+  tracing = false,
+  ops: Readonly<KernelOps> = FIXED_OPS,
+): RunResult {
   const [scenario, faults, choices] = value;
-  return runScenario(scenario, { source: new ArrayChoices(choices), faults, tracing });
+  return runScenario(scenario, { source: new ArrayChoices(choices), faults, tracing, probe: CHECKS, ops });
+}
+
+/** Campaign scenarios: mostly the world (model XFS), some over the scripted provider. */
+export function campaignScenarioArbitrary(): fc.Arbitrary<Scenario> {
+  return fc.oneof(
+    { weight: 3, arbitrary: worldScenarioArbitrary() },
+    { weight: 1, arbitrary: scenarioArbitrary() },
+  );
 }
 
 /** What the property throws on a violation, so that fast-check records it and shrinks. */
@@ -107,16 +129,17 @@ export class CampaignTally {
 export function campaignProperty(
   tally: CampaignTally | null = null,
   onCase: ((value: CampaignCase) => void) | null = null,
+  ops: Readonly<KernelOps> = FIXED_OPS,
 ): fc.IPropertyWithHooks<CampaignCase> {
   return fc.property(
-    scenarioArbitrary(),
+    campaignScenarioArbitrary(),
     faultProfileArbitrary(),
     choicesArbitrary(),
     (scenario, faults, choices) => {
       onCase?.([scenario, faults, choices]);
       let result: RunResult;
       try {
-        result = runCase([scenario, faults, choices]);
+        result = runCase([scenario, faults, choices], false, ops);
       } catch (e) {
         tally?.recordError();
         throw e;
@@ -202,7 +225,13 @@ export function formatDeviations(result: RunResult): string {
 
 /** The verdict line of a run: VIOLATED, BOUND, PASSES, or MODEL ERROR when it threw. */
 export function verdictLine(result: RunResult | null, error: unknown): string {
-  if (result?.violation) return `VIOLATED  ${result.violation.message}`;
+  if (result?.violation) {
+    const inv = invariantById(result.violation.invariant);
+    const head = `VIOLATED  ${result.violation.message}`;
+    return inv === undefined
+      ? head
+      : `${head}\n          ${inv.id} ${inv.name} (${inv.kind}): ${inv.statement}`;
+  }
   if (result?.bound) return `BOUND     ${result.bound.message} (neither a pass nor a finding)`;
   if (result !== null) return 'PASSES    the run ends without a violation';
   const message = error instanceof Error ? error.message : String(error);
