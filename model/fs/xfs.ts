@@ -282,8 +282,13 @@ export class ModelXfs implements FileOperations {
       yield;
       return 0;
     }
-    // Within the in-core size there is nothing to do, even past the logged size.
-    if (this.inode === null || end <= this.inode.iSize) return 0;
+    // Within the in-core size XFS does nothing, even past the logged size (di_size); the model's
+    // stricter rule logs the size there too, so that the O_DSYNC sync that follows persists it.
+    if (this.inode === null) return 0;
+    if (end <= this.inode.iSize) {
+      if (this.sizeDirtyRule === 'on-disk') this.logDiskSize(this.newEof(end));
+      return 0;
+    }
     this.inode.iSize = end;
     this.logDiskSize(this.newEof(end));
     yield;
