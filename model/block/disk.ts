@@ -80,6 +80,12 @@ export class Disk extends Context implements BlockDevice {
   flushes = 0;
   poweredOff = false;
   fuaEmulation: FuaEmulation = 'postflush';
+  /**
+   * A planted device bug (never set by the correct world): a write from user memory is reported
+   * complete before its DMA reads the buffer, which happens at the next device step.
+   */
+  lateWriteDma = false;
+  private readonly lateDma: Bio[] = [];
   private serial = 0;
 
   constructor(
@@ -116,7 +122,7 @@ export class Disk extends Context implements BlockDevice {
   }
 
   isRunnable(): boolean {
-    return this.inFlight.length > 0 && !this.poweredOff;
+    return (this.inFlight.length > 0 || this.lateDma.length > 0) && !this.poweredOff;
   }
 
   isBlocked(): boolean {
@@ -133,15 +139,24 @@ export class Disk extends Context implements BlockDevice {
     if (rt.faults.powerLoss && rt.choose(2, 'power_loss') === 1) this.powerFail();
     if (rt.faults.destage && this.cache.size > 0 && rt.choose(2, 'destage') === 1) this.destageOne();
     for (const hook of this.stepHooks) hook();
+    for (const late of this.lateDma.splice(0)) {
+      this.checkBufferLive(late);
+      this.execute(late);
+    }
     const n = this.inFlight.length;
+    if (n === 0) return;
     const at = rt.faults.reorder ? rt.choose(n, 'complete_which') : 0;
     const bio = this.inFlight[at];
     modelAssert(bio !== undefined, 'device stepped with no bio in flight');
     this.inFlight.splice(at, 1);
     const status = rt.faults.bioErrors ? rt.choose(1 + BIO_ERROR_STATUSES.length, 'bio_status') : 0;
     bio.biStatus = status === 0 ? BLK_STS_OK : (BIO_ERROR_STATUSES[status - 1] ?? BLK_STS_OK);
-    this.checkBufferLive(bio);
-    this.execute(bio);
+    if (this.lateWriteDma && bio.op === REQ_OP_WRITE && bio.buf?.userBacked === true) {
+      this.lateDma.push(bio);
+    } else {
+      this.checkBufferLive(bio);
+      this.execute(bio);
+    }
     this.completed++;
     const acct = bio.biPrivate?.iocb.acct;
     if (acct !== undefined) {

@@ -40,6 +40,7 @@ import { SECTOR_SHIFT, TAG_ZERO, userTag } from '../mm/tags.ts';
 import type { KGen } from '../runtime/context.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { EXT_DELALLOC, EXT_HOLE, EXT_UNWRITTEN, EXT_WRITTEN, ExtentMap } from './extentMap.ts';
+import type { WorldQuirks } from '../world/quirks.ts';
 import type { Iomap, IomapDioOps, IomapOps } from './iomap.ts';
 import { Journal, type LogWrite, logTag } from './journal.ts';
 import { type File, type FileOperations, type Inode, type Kiocb, mightSleep } from './vfs.ts';
@@ -78,6 +79,8 @@ export class ModelXfs implements FileOperations {
   readonly initialMap: ExtentMap;
   readonly initialSize: number;
   inode: Inode | null = null;
+  /** Planted defects (none in the correct world). */
+  quirks: WorldQuirks = {};
   /** See FsSpec.sizeDirtyRule. */
   sizeDirtyRule: 'in-core' | 'on-disk' = 'on-disk';
   /** The size last logged (di_size): what recovery will find once the log is durable. */
@@ -176,6 +179,7 @@ export class ModelXfs implements FileOperations {
     iomap.addr = addr < 0 ? -1 : addr * bs;
     iomap.bdev = this.disk;
     iomap.inlineData = null;
+    if (this.quirks.xfsMappingPastPos) iomap.offset += bs;
   }
 
   private allocBlocks(count: number): number {
@@ -220,6 +224,7 @@ export class ModelXfs implements FileOperations {
     if (pos + length > this.iSize()) iomapFlags |= IOMAP_F_DIRTY;
     // The model's stricter rule: past the logged size, the size needed to read the data is not durable.
     if (this.sizeDirtyRule === 'on-disk' && pos + length > this.diskSize) iomapFlags |= IOMAP_F_DIRTY;
+    if (this.quirks.xfsNoDirtyPastEof) iomapFlags &= ~IOMAP_F_DIRTY;
     const b = Math.floor(pos / bs);
     const end = Math.ceil((pos + length) / bs);
     const run = this.map.runLength(b, end - b);
@@ -250,7 +255,9 @@ export class ModelXfs implements FileOperations {
     }
 
     // NOWAIT and OVERWRITE_ONLY need one mapping over the whole range.
-    if (flags & (IOMAP_NOWAIT | IOMAP_OVERWRITE_ONLY) && b + run < end) return -EAGAIN;
+    const spans =
+      b + run >= end || (this.quirks.xfsNowaitFirstExtentOnly === true && !(flags & IOMAP_OVERWRITE_ONLY));
+    if (flags & (IOMAP_NOWAIT | IOMAP_OVERWRITE_ONLY) && !spans) return -EAGAIN;
     // OVERWRITE_ONLY cannot convert unwritten blocks without sub-block zeroing.
     if (flags & IOMAP_OVERWRITE_ONLY && st !== EXT_WRITTEN && (pos | length) & (bs - 1)) return -EAGAIN;
     const type = st === EXT_WRITTEN ? IOMAP_MAPPED : IOMAP_UNWRITTEN;
@@ -262,6 +269,9 @@ export class ModelXfs implements FileOperations {
   *dioWriteEndIo(iocb: Kiocb, size: number, error: number, flags: number): KGen<number> {
     const rt = this.rt;
     this.endIoCalls.push({ size, error, flags, context: rt.currentName() });
+    if (error && this.quirks.xfsConvertOnError && flags & IOMAP_DIO_UNWRITTEN) {
+      this.convertUnwritten(Math.floor(iocb.kiPos / this.blockSize), Math.ceil(size / this.blockSize));
+    }
     if (error) return error;
     if (!size) return 0;
     mightSleep(rt, 'xfs_dio_write_end_io', 91);
@@ -364,6 +374,7 @@ export class ModelXfs implements FileOperations {
     yield* mapping.writeAndWaitRange(this.rt, start, end);
     const ret = mapping.checkAndAdvanceWbErr();
     if (ret) return ret;
+    if (this.quirks.xfsFsyncNoFlush) return 0;
     if (this.journal.pinned) return yield* this.forceLog();
     return yield* this.issueFlush();
   }

@@ -81,7 +81,8 @@ export class XfsFile {
     if (chk.exclusive) this.iolock.demote();
     const ops = this.fs;
     const r = yield* k.ops.iomapDioRw(k, iocb, from, ops.writeOps, ops.dioWriteOps, dioFlags, doneBefore);
-    this.iolock.unlock(false);
+    // A planted defect: the error path forgets the unlock.
+    if (!(r < 0 && this.fs.quirks.xfsKeepIolockOnError)) this.iolock.unlock(false);
     return r;
   }
 

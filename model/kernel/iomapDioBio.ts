@@ -206,7 +206,7 @@ export function* iomapDioBioIter(k: Kernel, iter: IomapIter, dio: IomapDio): KGe
   if (iomap.flags & IOMAP_F_NEW) {
     rt.cover(304);
     needZeroout = true;
-  } else if (iomap.type === IOMAP_MAPPED) {
+  } else if (k.ops.iomapDioBioIterPureOverwrite(k, iomap)) {
     if (
       !(iomap.flags & (IOMAP_F_SHARED | IOMAP_F_DIRTY)) &&
       dio.flags & IOMAP_DIO_WRITE_THROUGH &&
@@ -358,4 +358,12 @@ export function* iomapDioZeroNoPoll(
   k.rt.heap.use(dio, 238);
   dio.iocb.kiFlags &= ~IOCB_HIPRI;
   yield* iomapDioZero(k, iter, dio, pos, len);
+}
+
+/**
+ * The seed's test at L305, as its own entry: only a mapping of written blocks (IOMAP_MAPPED) is a
+ * pure overwrite that may use FUA. Dropping it is kernel bug B06 (0929d8580071).
+ */
+export function iomapDioBioIterPureOverwrite(_k: Kernel, iomap: Iomap): boolean {
+  return iomap.type === IOMAP_MAPPED;
 }

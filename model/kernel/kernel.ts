@@ -26,6 +26,8 @@ export interface KernelOps {
   iomapDioZero(k: Kernel, iter: IomapIter, dio: IomapDio, pos: number, len: number): KGen;
   iomapDioBioOpflags(k: Kernel, dio: IomapDio, iomap: Iomap, useFua: boolean): number;
   iomapDioBioIter(k: Kernel, iter: IomapIter, dio: IomapDio): KGen<number>;
+  /** Seed L305's test as its own entry (the seam of B06). */
+  iomapDioBioIterPureOverwrite(k: Kernel, iomap: Iomap): boolean;
   /** Seed L374-375 as its own entry, so that the upstream fix of B01 can replace it. */
   iomapDioBioIterUnwind(k: Kernel, submitIter: IovIter, copied: number): number;
   iomapDioHoleIter(k: Kernel, iter: IomapIter, dio: IomapDio): KGen<number>;

@@ -6,6 +6,7 @@ import type { KernelOps } from './kernel.ts';
 import {
   iomapDioAllocBio,
   iomapDioBioIter,
+  iomapDioBioIterPureOverwrite,
   iomapDioBioIterUnwind,
   iomapDioBioIterUnwindFixed,
   iomapDioBioOpflags,
@@ -34,6 +35,7 @@ export const SEED_OPS: Readonly<KernelOps> = Object.freeze({
   iomapDioZero,
   iomapDioBioOpflags,
   iomapDioBioIter,
+  iomapDioBioIterPureOverwrite,
   iomapDioBioIterUnwind,
   iomapDioHoleIter,
   iomapDioInlineIter,

@@ -43,6 +43,7 @@ export function kiocbInvalidatePostDirectWrite(
 ): void {
   const mapping = iocb.kiFilp.fInode.iMapping;
   mightSleep(rt, 'kiocb_invalidate_post_direct_write', seedLine);
+  if (mapping.skipPostWriteInvalidation) return;
   if (mapping.nrpages && mapping.invalidateRange(rt, iocb.kiPos, iocb.kiPos + count - 1)) {
     // dio_warn_stale_pagecache(): the write still succeeded; fsync will report the error.
     mapping.staleWarnings++;

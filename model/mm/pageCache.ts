@@ -57,6 +57,8 @@ export class AddressSpace {
   /** Cached pages by index, in the order they entered the cache. */
   readonly pages = new Map<number, Page>();
   aops: AddressSpaceOps | null = null;
+  /** A planted defect (WorldQuirks): post-direct-write invalidation does nothing. */
+  skipPostWriteInvalidation = false;
   /** Post-write invalidation failures (dio_warn_stale_pagecache): a writeback error for fsync. */
   staleWarnings = 0;
   /** mapping->wb_err as a counter of writeback errors (errseq_t), and how many fsync has reported. */

@@ -66,6 +66,8 @@ export interface SyncView {
 }
 
 export interface Probe {
+  /** iomap_dio_rw (or the filesystem's dio path) returned to the submitting task. */
+  onReturn?(w: WorldView, r: RequestView): void;
   /** A request's result reached the caller (a return of a completed call, or ki_complete). */
   onResult?(w: WorldView, r: RequestView, c: CompletionView): void;
   /** A buffered read or write, mmap read, truncate or fallocate returned. */

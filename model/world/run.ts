@@ -42,6 +42,7 @@ import { XfsBuffered } from '../fs/xfsBuffered.ts';
 import { ScenarioError } from './buildXfs.ts';
 import type { DioFlag, DioOpSpec, FileOpSpec, IocbFlag, OpSpec, Scenario, SyncOpSpec } from './scenario.ts';
 import type { Probe, WorldView } from './probe.ts';
+import type { WorldQuirks } from './quirks.ts';
 import { ScriptedFs } from './scriptedFs.ts';
 
 export interface Completion {
@@ -105,6 +106,8 @@ export interface RunOptions {
   readonly ops?: KernelOps;
   /** The invariant checkers (properties/invariants); none means no checks beyond the runtime's. */
   readonly probe?: Probe;
+  /** Planted defects of the world (a bug of the catalogue); none in the correct world. */
+  readonly quirks?: WorldQuirks;
 }
 
 export type Outcome = 'pass' | 'violation' | 'bound';
@@ -195,13 +198,18 @@ class World implements WorldView {
         sectors: d.sectors ?? DEFAULT_DISK_SECTORS,
       }),
     );
+    const quirks = options.quirks ?? {};
+    if (quirks.fuaWithoutPostflush) this.disk.fuaEmulation = 'none';
+    if (quirks.lateWriteDma) this.disk.lateWriteDma = true;
     const mapping = new AddressSpace();
+    mapping.skipPostWriteInvalidation = quirks.skipPostWriteInvalidation === true;
 
     this.inode = new Inode(new SuperBlock(), Math.log2(scenario.fs.blockSize), scenario.fs.iSize, mapping);
     this.fs = new ScriptedFs(this.rt, scenario.fs, this.disk);
     if ((scenario.fs.model ?? DEFAULT_FS_MODEL) === 'xfs') {
       const built = buildXfs(this.rt, this.disk, scenario);
       built.fs.inode = this.inode;
+      built.fs.quirks = quirks;
       this.xfs = built.fs;
       this.xfsFile = built.file;
       this.disk.stepHooks.push(() => built.fs.backgroundLogHook());
@@ -292,6 +300,7 @@ class World implements WorldView {
     }
     record.returned = ret;
     record.returnStep = this.rt.step;
+    this.probe?.onReturn?.(this, record);
     if (ret !== -EIOCBQUEUED) this.deliver(record, ret);
   }
 

@@ -17,12 +17,16 @@ export function invariantById(id: string): Invariant | undefined {
 /** One probe that calls every checker's hooks, in catalogue order. */
 export function makeProbe(invariants: readonly Invariant[] = ALL_INVARIANTS): Probe {
   const probes = invariants.flatMap((i) => (i.probe === undefined ? [] : [i.probe]));
+  const onReturn = probes.flatMap((p) => (p.onReturn ? [p.onReturn] : []));
   const onResult = probes.flatMap((p) => (p.onResult ? [p.onResult] : []));
   const onFileOp = probes.flatMap((p) => (p.onFileOp ? [p.onFileOp] : []));
   const onSync = probes.flatMap((p) => (p.onSync ? [p.onSync] : []));
   const onQuiescent = probes.flatMap((p) => (p.onQuiescent ? [p.onQuiescent] : []));
   const onRecovered = probes.flatMap((p) => (p.onRecovered ? [p.onRecovered] : []));
   return {
+    onReturn: (w, r) => {
+      for (const f of onReturn) f(w, r);
+    },
     onResult: (w, r, c) => {
       for (const f of onResult) f(w, r, c);
     },

@@ -38,16 +38,45 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
     }),
   },
   {
+    id: 'RES-04',
+    name: 'NegativeOnlyErrno',
+    kind: 'safety',
+    family: 'results',
+    statement: 'A negative result is always an errno, and no result is a converted error.',
+    source: 'seed L439-441; commit e9f930ac88a8',
+    probe: onResult((w, r, c) => {
+      if (c.res < 0 && !isErrno(c.res)) fail(w, 'RES-04', 441, `req${r.id} returned ${c.res}, not an errno`);
+      if (!Number.isSafeInteger(c.res) || c.res > r.op.len + (r.op.doneBefore ?? 0)) {
+        fail(w, 'RES-04', 441, `req${r.id} returned ${c.res} for a ${r.op.len}-byte request`);
+      }
+    }),
+  },
+  {
+    id: 'RES-03',
+    name: 'ZeroMeansEndOfFile',
+    kind: 'safety',
+    family: 'results',
+    statement: 'A read returns 0 only for an empty request or at end of file.',
+    source: 'seed L561-562, L587-588; commits 17614445576b, 4721a6010990',
+    probe: onResult((w, r, c) => {
+      if (!isRead(r) || c.res !== (r.op.doneBefore ?? 0) || r.op.len === 0) return;
+      const size = Math.min(r.startSize, w.inode.iSize);
+      if (r.op.pos < size)
+        fail(w, 'RES-03', 588, `req${r.id} returned 0 at pos ${r.op.pos} inside i_size ${size}`);
+    }),
+  },
+  {
     id: 'ERR-02',
-    name: 'NoBioErrorLost',
+    name: 'NoErrorLost',
     kind: 'safety',
     family: 'errors',
-    statement: 'If any bio of a request failed, the request reports an error.',
-    source: 'seed L165-166, L88, L93',
+    statement: 'If a bio of a request failed or dio->error was set, the request reports an error.',
+    source: 'seed L165-166, L88, L93, L689-690',
     probe: onResult((w, r, c) => {
-      const failed = r.iocb.acct.bioErrors[0];
+      const a = r.iocb.acct;
+      const failed = a.bioErrors[0] ?? (a.firstError !== 0 ? a.firstError : undefined);
       if (failed !== undefined && c.res >= 0) {
-        fail(w, 'ERR-02', 166, `req${r.id} had a bio fail with ${failed} but reported ${c.res}`);
+        fail(w, 'ERR-02', 166, `req${r.id} had error ${failed} but reported ${c.res}`);
       }
     }),
   },
@@ -63,8 +92,6 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
       if (first !== 0 && c.res < 0 && c.res !== first) {
         fail(w, 'ERR-03', 88, `req${r.id} reported ${c.res} but the first error was ${first}`);
       }
-      if (first !== 0 && c.res >= 0)
-        fail(w, 'ERR-03', 88, `req${r.id} reported ${c.res} after dio->error ${first}`);
     }),
   },
   {
@@ -94,25 +121,17 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
     statement:
       'A request returns -EIOCBQUEUED only if it is asynchronous, and then its result comes from ki_complete.',
     source: 'seed L715-720',
-    probe: onResult((w, r, c) => {
-      if (r.returned === -EIOCBQUEUED && !isAsync(r))
-        fail(w, 'CMPL-04', 719, `synchronous req${r.id} returned -EIOCBQUEUED`);
-      if (c.res === -EIOCBQUEUED) fail(w, 'CMPL-04', 719, `req${r.id} delivered -EIOCBQUEUED as its result`);
-    }),
-  },
-  {
-    id: 'CMPL-05',
-    name: 'AsyncCompletionContext',
-    kind: 'safety',
-    family: 'completion',
-    statement:
-      'An asynchronous result that arrives after -EIOCBQUEUED comes from a bio completion, the workqueue or the issuer, never the submitting task.',
-    source: 'seed L141-147, L185-224',
-    probe: onResult((w, r, c) => {
-      if (r.returned === -EIOCBQUEUED && c.contextKind === 'task') {
-        fail(w, 'CMPL-05', 146, `req${r.id} completed from task context ${c.context} after -EIOCBQUEUED`);
-      }
-    }),
+    probe: {
+      onReturn(w, r) {
+        if (r.returned === -EIOCBQUEUED && !isAsync(r)) {
+          fail(w, 'CMPL-04', 719, `synchronous req${r.id} returned -EIOCBQUEUED`);
+        }
+      },
+      onResult(w, r, c) {
+        if (c.res === -EIOCBQUEUED)
+          fail(w, 'CMPL-04', 719, `req${r.id} delivered -EIOCBQUEUED as its result`);
+      },
+    },
   },
   {
     id: 'POLL-01',
@@ -163,34 +182,6 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
       const syncFailed = c.res < 0 && r.iocb.acct.firstError === 0 && r.iocb.acct.bioErrors.length === 0;
       if (c.res < 0 && moved !== 0 && !syncFailed)
         fail(w, 'RES-02', 119, `req${r.id} failed with ${c.res} but ki_pos moved ${moved}`);
-    }),
-  },
-  {
-    id: 'RES-03',
-    name: 'ZeroMeansEndOfFile',
-    kind: 'safety',
-    family: 'results',
-    statement: 'A read returns 0 only for an empty request or at end of file.',
-    source: 'seed L561-562, L587-588; commits 17614445576b, 4721a6010990',
-    probe: onResult((w, r, c) => {
-      if (!isRead(r) || c.res !== (r.op.doneBefore ?? 0) || r.op.len === 0) return;
-      const size = Math.min(r.startSize, w.inode.iSize);
-      if (r.op.pos < size)
-        fail(w, 'RES-03', 588, `req${r.id} returned 0 at pos ${r.op.pos} inside i_size ${size}`);
-    }),
-  },
-  {
-    id: 'RES-04',
-    name: 'NegativeOnlyErrno',
-    kind: 'safety',
-    family: 'results',
-    statement: 'A negative result is always an errno, and no result is a converted error.',
-    source: 'seed L439-441; commit e9f930ac88a8',
-    probe: onResult((w, r, c) => {
-      if (c.res < 0 && !isErrno(c.res)) fail(w, 'RES-04', 441, `req${r.id} returned ${c.res}, not an errno`);
-      if (!Number.isSafeInteger(c.res) || c.res > r.op.len + (r.op.doneBefore ?? 0)) {
-        fail(w, 'RES-04', 441, `req${r.id} returned ${c.res} for a ${r.op.len}-byte request`);
-      }
     }),
   },
   {

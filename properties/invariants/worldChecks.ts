@@ -60,19 +60,24 @@ function mixedWithPageCache(w: WorldView, wr: WriteInfo): boolean {
     end >= wr.startStep &&
     Math.floor(pos / bs) <= last &&
     Math.floor((pos + len - 1) / bs) >= first;
+  // Buffered writes dirty the page cache; reads only fill it, and post-write invalidation covers them.
   const viaPageCache = w.fileOps.some((f) => {
+    if (f.op.kind !== 'buffered_write') return false;
     const ended = f.returned === null ? Number.POSITIVE_INFINITY : f.returnStep;
-    if (f.op.kind === 'mmap_read') return f.startStep <= wr.ackStep && ended >= wr.startStep;
-    if (f.op.kind !== 'buffered_read' && f.op.kind !== 'buffered_write') return false;
     return overlaps(f.startStep, ended, f.op.pos, f.op.len);
   });
   // A direct write that fell back to buffered I/O (-ENOTBLK) went through the page cache too.
-  const fellBack = w.requests.some((r) => {
+  const viaFallback = w.requests.some((r) => {
     if (!r.iocb.fellBackToBuffered || r.id === wr.id) return false;
     const ended = r.returned === null ? Number.POSITIVE_INFINITY : r.returnStep;
     return overlaps(r.startStep, ended, r.op.pos, r.op.len);
   });
-  return viaPageCache || fellBack;
+  return viaPageCache || viaFallback;
+}
+
+/** Did this direct write fall back to buffered I/O (so the page cache, not a bio, holds its data)? */
+function fellBack(w: WorldView, id: number): boolean {
+  return w.requests.some((r) => r.id === id && r.iocb.fellBackToBuffered);
 }
 
 /** A write whose data must read back after recovery: its acknowledged bytes, unless later reshaped. */
@@ -216,7 +221,8 @@ export const WORLD_CHECKS: readonly Invariant[] = [
               newest = x;
           }
           if (newest === null || reshaped.some((s) => s > (newest as WriteInfo).startStep)) continue;
-          if (mixedWithPageCache(w, newest)) continue;
+          if (mixedWithPageCache(w, newest) || fellBack(w, newest.id)) continue;
+          if (writebackErrorBetween(w, newest.startStep, f.startStep)) continue;
           const tag = f.buf.tags[(off - f.op.pos) >> SECTOR_SHIFT] ?? TAG_ZERO;
           if (isUserTag(tag) && tagWriteId(tag) >= newest.id) continue;
           // A write issued before `newest` finished may still legitimately win the race.

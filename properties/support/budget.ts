@@ -81,3 +81,7 @@ export function parseSeed(text: string, what: string): number {
 export function freshSeed(): number {
   return (Date.now() ^ (Math.random() * 0x1_0000_0000)) | 0;
 }
+
+/** The teeth gate: every planted bug must be caught from each of these seeds within this many runs. */
+export const BUG_HUNT_SEEDS: readonly string[] = ['1', '2', '3'];
+export const BUG_HUNT_BUDGET = 200;

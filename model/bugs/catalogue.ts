@@ -1,0 +1,757 @@
+/**
+ * The bug catalogue: planted bugs, each a named, documented change of the correct model (the seed
+ * with its known upstream fixes, FIXED_OPS) that one invariant must catch.
+ *
+ * A bug enters through one clean seam: a replacement of entries of the kernel ops table (most are
+ * wrappers around the correct function, so the change is the few lines that differ), or a world
+ * quirk (model/world/quirks.ts). Nothing here is global: a run picks its bug through RunOptions.
+ * Each bug carries the smallest scenario and fault profile that expose it; the teeth test runs
+ * them from fixed seeds within a fixed budget (properties/bugs.test.ts).
+ */
+import { BLK_STS_MEDIUM } from '../block/bio.ts';
+import { bioPut, bioReleasePages, bioSetPolled } from '../block/bioOps.ts';
+import { fileInode, inodeDioBegin, isSyncKiocb } from '../fs/vfs.ts';
+import {
+  EFAULT,
+  EIO,
+  EIOCBQUEUED,
+  ENOTBLK,
+  IOCB_HIPRI,
+  IOCB_NOWAIT,
+  IOMAP_DIO_DIRTY,
+  IOMAP_DIO_INLINE_COMP,
+  IOMAP_DIO_WRITE,
+} from '../kernel/flags.ts';
+import { IomapDio } from '../kernel/iomapDio.ts';
+import { iomapDioBioIterUnwind } from '../kernel/iomapDioBio.ts';
+import type { KernelOps } from '../kernel/kernel.ts';
+import { FIXED_OPS } from '../kernel/ops.ts';
+import { iovIterAdvance, iovIterRw, READ } from '../mm/iovIter.ts';
+import { atomicDecAndTest } from '../runtime/atomics.ts';
+import { type FaultProfile, NO_FAULTS } from '../runtime/faults.ts';
+import { modelAssert } from '../runtime/violation.ts';
+import type { WorldQuirks } from '../world/quirks.ts';
+import type { ExtentSpec, OpSpec, Scenario } from '../world/scenario.ts';
+
+export interface PlantedBug {
+  /** kebab-case name of the defect. */
+  readonly name: string;
+  /** The kernel commit it re-creates ("synthetic" for one made up to give an invariant teeth). */
+  readonly commit: string;
+  readonly title: string;
+  readonly year?: number;
+  /** The seed lines (or kernel file) the change touches. */
+  readonly lines: string;
+  /** What goes wrong, in one sentence. */
+  readonly what: string;
+  /** The invariant expected to catch it. */
+  readonly invariant: string;
+  /** Present in the seed revision (fixed upstream later): the faithful seed has it. */
+  readonly inSeed?: boolean;
+  /** Replacement entries of the correct ops table, built from it (so wrappers can call the original). */
+  readonly ops?: (base: Readonly<KernelOps>) => Partial<KernelOps>;
+  readonly quirks?: WorldQuirks;
+  /** The scenario and faults that expose it. */
+  readonly scenario: Scenario;
+  readonly faults: FaultProfile;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenario builders: a small XFS file on a 512-byte device with 4 KiB blocks, or a scripted one.
+
+const KiB = 1024;
+const BASE = 64 * KiB;
+
+function xfs(
+  extents: readonly ExtentSpec[],
+  iSize: number,
+  threads: ReadonlyArray<readonly OpSpec[]>,
+  device: Partial<Scenario['device']> = {},
+  bioMaxVecs = 1,
+): Scenario {
+  return {
+    device: { logicalBlockSize: 512, fua: false, writeCache: true, ...device },
+    fs: { model: 'xfs', blockSize: 4096, iSize, extents },
+    bioMaxVecs,
+    threads,
+  };
+}
+
+function scripted(
+  extents: readonly ExtentSpec[],
+  iSize: number,
+  threads: ReadonlyArray<readonly OpSpec[]>,
+  fs: Partial<Scenario['fs']> = {},
+): Scenario {
+  return {
+    device: { logicalBlockSize: 512, fua: false, writeCache: false },
+    fs: { model: 'scripted', blockSize: 4096, iSize, extents, ...fs },
+    bioMaxVecs: 1,
+    threads,
+  };
+}
+
+const written = (offset: number, length: number): ExtentSpec => ({
+  offset,
+  length,
+  type: 'mapped',
+  addr: BASE + offset,
+});
+const unwritten = (offset: number, length: number): ExtentSpec => ({
+  offset,
+  length,
+  type: 'unwritten',
+  addr: BASE + offset,
+});
+const hole = (offset: number, length: number): ExtentSpec => ({ offset, length, type: 'hole' });
+
+const FILE16 = [written(0, 8 * KiB), unwritten(8 * KiB, 8 * KiB)];
+const faults = (on: Partial<FaultProfile>): FaultProfile => ({ ...NO_FAULTS, ...on });
+
+// ---------------------------------------------------------------------------------------------
+// The catalogue.
+
+export const BUGS: readonly PlantedBug[] = [
+  {
+    name: 'iter-rewound-on-completion-error',
+    commit: '4ad357e39b2e',
+    title: 'iomap: fix submission side handling of completion side errors',
+    year: 2026,
+    lines: 'seed L373-377',
+    what: 'A completion error seen in the bio loop rewinds the iter over bytes already in flight, so the iter and dio->size disagree.',
+    invariant: 'RES-06',
+    inSeed: true,
+    ops: () => ({ iomapDioBioIterUnwind }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 8 * KiB }]]),
+    faults: faults({ bioErrors: true, interleave: true }),
+  },
+  {
+    name: 'dsync-fua-into-unwritten',
+    commit: '0929d8580071',
+    title: 'iomap: FUA is wrong for DIO O_DSYNC writes into unwritten extents',
+    year: 2018,
+    lines: 'seed L305',
+    what: 'An O_DSYNC write into an unwritten extent uses FUA and skips the sync, so the conversion is never forced to disk.',
+    invariant: 'DUR-01',
+    ops: () => ({ iomapDioBioIterPureOverwrite: () => true }),
+    scenario: xfs(
+      FILE16,
+      16 * KiB,
+      [[{ kind: 'dio_write', pos: 8 * KiB, len: 4 * KiB, iocbFlags: ['dsync'] }, { kind: 'power_loss' }]],
+      { fua: true },
+    ),
+    faults: faults({ destage: true }),
+  },
+  {
+    name: 'no-dirty-past-eof',
+    commit: '7684e2c4384d',
+    title: 'iomap: iomap that extends beyond EOF should be marked dirty',
+    year: 2019,
+    lines: 'fs/xfs/xfs_iomap.c xfs_direct_write_iomap_begin; seed L317',
+    what: 'An O_DSYNC write that extends the file over written blocks uses FUA, and the new size is never logged durably.',
+    invariant: 'DUR-01',
+    quirks: { xfsNoDirtyPastEof: true },
+    scenario: xfs(
+      [written(0, 8 * KiB)],
+      4 * KiB,
+      [[{ kind: 'dio_write', pos: 4 * KiB, len: 4 * KiB, iocbFlags: ['dsync'] }, { kind: 'power_loss' }]],
+      { fua: true },
+    ),
+    faults: faults({ destage: true }),
+  },
+  {
+    name: 'emulated-fua-without-postflush',
+    commit: '28b241237470',
+    title: 'blk-flush: fix rq->flush.seq for post-flush requests',
+    year: 2023,
+    lines: 'block/blk-flush.c',
+    what: 'A REQ_FUA write on a cached device without FUA completes before its post-flush, so a log write is lost on power loss.',
+    invariant: 'DUR-01',
+    quirks: { fuaWithoutPostflush: true },
+    scenario: xfs(FILE16, 16 * KiB, [
+      [{ kind: 'dio_write', pos: 8 * KiB, len: 4 * KiB, iocbFlags: ['dsync'] }, { kind: 'power_loss' }],
+    ]),
+    faults: faults({ destage: true }),
+  },
+  {
+    name: 'efault-as-eof',
+    commit: '4721a6010990',
+    title: 'iomap: dio data corruption and spurious errors when pipes fill (the part reverted later)',
+    year: 2018,
+    lines: 'seed L689',
+    what: 'A read that cannot pin its first page returns 0, a false end of file, instead of -EFAULT.',
+    invariant: 'RES-03',
+    ops: (base) => ({
+      *iomapDioRw(k, iocb, iter, o, d, f, done) {
+        const ret = yield* base.iomapDioRw(k, iocb, iter, o, d, f, done);
+        return ret === -EFAULT ? 0 : ret;
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_read', pos: 0, len: 8 * KiB }]]),
+    faults: faults({ pageFaults: true }),
+  },
+  {
+    name: 'result-u32-wrap',
+    commit: 'e9f930ac88a8',
+    title: 'iomap: fix return value of iomap_dio_bio_actor on 32bit systems',
+    year: 2019,
+    lines: 'seed L439-441',
+    what: 'An error result goes through an unsigned 32-bit type and reaches the caller as a huge byte count.',
+    invariant: 'RES-04',
+    ops: (base) => ({
+      *iomapDioRw(k, iocb, iter, o, d, f, done) {
+        const ret = yield* base.iomapDioRw(k, iocb, iter, o, d, f, done);
+        return ret === -EIOCBQUEUED ? ret : ret >>> 0;
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_read', pos: 0, len: 8 * KiB }]]),
+    faults: faults({ pageFaults: true }),
+  },
+  {
+    name: 'read-errors-complete-in-workqueue',
+    commit: '7fd8720dff2d',
+    title: 'iomap: allocate s_dio_done_wq for async reads as well (the bug it fixed)',
+    year: 2025,
+    lines: 'seed L185-189, L649-653',
+    what: 'Reads stop completing inline but s_dio_done_wq is only created for async writes, so an async read queues work on no workqueue.',
+    invariant: 'WQ-01',
+    ops: (base) => ({
+      *iomapDioIter(k, iter, dio) {
+        if (!(dio.flags & IOMAP_DIO_WRITE)) dio.flags = (dio.flags & ~IOMAP_DIO_INLINE_COMP) >>> 0;
+        return yield* base.iomapDioIter(k, iter, dio);
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_read', pos: 0, len: 4 * KiB, async: true }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'read-error-end-io-in-irq',
+    commit: '222f2c7c6d14',
+    title: 'iomap: always run error completions in user context',
+    year: 2025,
+    lines: 'seed L185-189, L90-91',
+    what: 'A failed async read completes inline, so a filesystem end_io that sleeps on errors (zonefs) runs in interrupt context.',
+    invariant: 'CTX-01',
+    inSeed: true,
+    scenario: scripted(
+      [written(0, 8 * KiB)],
+      8 * KiB,
+      [[{ kind: 'dio_read', pos: 0, len: 4 * KiB, async: true }]],
+      {
+        readEndIo: true,
+      },
+    ),
+    faults: faults({ bioErrors: true }),
+  },
+  {
+    name: 'complete-work-touches-freed-dio',
+    commit: 'synthetic',
+    title: 'iomap_dio_complete_work reads dio->iocb after iomap_dio_complete freed the dio',
+    lines: 'seed L141-147',
+    what: 'The work item reads the dio after completing (and freeing) it; B02 (4ea899ead278) is the same mistake in the submitter.',
+    invariant: 'LIFE-01',
+    ops: (base) => ({
+      *iomapDioCompleteWork(k, work) {
+        const dio = work.container;
+        modelAssert(dio instanceof IomapDio, 'work outside a dio');
+        const res = yield* base.iomapDioComplete(k, dio);
+        k.rt.heap.use(dio, 146);
+        dio.iocb.kiComplete?.(dio.iocb, res);
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB, async: true }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'bio-put-twice-on-error',
+    commit: 'synthetic',
+    title: 'iomap_dio_bio_end_io puts a failed bio a second time',
+    lines: 'seed L225-231',
+    what: 'A failed bio is put again after release_bio already put it.',
+    invariant: 'LIFE-02',
+    ops: (base) => ({
+      *iomapDioBioEndIo(k, bio) {
+        const failed = bio.biStatus !== 0;
+        yield* base.iomapDioBioEndIo(k, bio);
+        if (failed) bioPut(k.rt, bio, 230);
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
+    faults: faults({ bioErrors: true }),
+  },
+  {
+    name: 'error-skips-complete',
+    commit: 'synthetic',
+    title: 'iomap_dio_rw returns dio->error without iomap_dio_complete',
+    lines: 'seed L749-753',
+    what: 'A failed dio is never completed, so it is never freed and inode_dio_end never runs.',
+    invariant: 'LIFE-03',
+    ops: (base) => ({
+      *iomapDioRw(k, iocb, iter, o, d, f, done) {
+        const dio = yield* base.__iomapDioRw(k, iocb, iter, o, d, f, done);
+        if (!(dio instanceof IomapDio)) return dio ?? 0;
+        if (dio.error) return dio.error;
+        return yield* base.iomapDioComplete(k, dio);
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
+    faults: faults({ bioErrors: true }),
+  },
+  {
+    name: 'release-pages-twice',
+    commit: 'synthetic',
+    title: 'iomap_dio_bio_end_io releases the pages before release_bio releases them again',
+    lines: 'seed L225-231',
+    what: 'User pages of a bio are unpinned twice.',
+    invariant: 'LIFE-04',
+    ops: (base) => ({
+      *iomapDioBioEndIo(k, bio) {
+        bioReleasePages(k.rt, bio, false, 229);
+        yield* base.iomapDioBioEndIo(k, bio);
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'read-pages-not-dirtied',
+    commit: 'synthetic',
+    title: 'IOMAP_DIO_DIRTY is lost before the bios are built',
+    lines: 'seed L404-405, L590-591',
+    what: 'User pages filled by a read are released clean, so the data may be dropped from memory.',
+    invariant: 'LIFE-05',
+    ops: (base) => ({
+      *iomapDioIter(k, iter, dio) {
+        dio.flags = (dio.flags & ~IOMAP_DIO_DIRTY) >>> 0;
+        return yield* base.iomapDioIter(k, iter, dio);
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_read', pos: 0, len: 4 * KiB }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'inode-dio-end-skipped',
+    commit: 'synthetic',
+    title: 'iomap_dio_complete leaves i_dio_count raised',
+    lines: 'seed L116',
+    what: 'i_dio_count never returns to zero, so truncate and fallocate would wait forever in inode_dio_wait.',
+    invariant: 'LIFE-06',
+    ops: (base) => ({
+      *iomapDioComplete(k, dio) {
+        k.rt.heap.use(dio, 116);
+        inodeDioBegin(fileInode(dio.iocb.kiFilp));
+        return yield* base.iomapDioComplete(k, dio);
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'extra-ref-drop-on-error',
+    commit: 'synthetic',
+    title: 'a failed bio drops its dio reference twice',
+    lines: 'seed L165-168',
+    what: 'dio->ref reaches zero early and then goes below zero.',
+    invariant: 'LIFE-07',
+    ops: (base) => ({
+      *iomapDioBioEndIo(k, bio) {
+        const dio = bio.biPrivate;
+        if (bio.biStatus !== 0 && dio !== null) yield* atomicDecAndTest(k.rt, dio, 167);
+        yield* base.iomapDioBioEndIo(k, bio);
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
+    faults: faults({ bioErrors: true }),
+  },
+  {
+    name: 'set-error-plain-store',
+    commit: 'synthetic',
+    title: 'iomap_dio_set_error stores instead of cmpxchg',
+    lines: 'seed L154-157',
+    what: 'A later error overwrites the first one.',
+    invariant: 'ERR-01',
+    ops: () => ({
+      // biome-ignore lint/correctness/useYield: a plain store has no interleaving point.
+      *iomapDioSetError(k, dio, ret) {
+        k.rt.heap.use(dio, 156);
+        dio.error = ret;
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 8 * KiB }]]),
+    faults: faults({ bioErrors: true }),
+  },
+  {
+    name: 'medium-errors-ignored',
+    commit: 'synthetic',
+    title: 'iomap_dio_bio_end_io treats BLK_STS_MEDIUM as success',
+    lines: 'seed L165-166',
+    what: 'A medium error on a bio is never recorded, and the read reports success over garbage.',
+    invariant: 'ERR-02',
+    ops: (base) => ({
+      *iomapDioBioEndIo(k, bio) {
+        if (bio.biStatus === BLK_STS_MEDIUM) bio.biStatus = 0;
+        yield* base.iomapDioBioEndIo(k, bio);
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_read', pos: 0, len: 4 * KiB }]]),
+    faults: faults({ bioErrors: true }),
+  },
+  {
+    name: 'errors-reported-as-eio',
+    commit: 'synthetic',
+    title: 'every error reaches the caller as -EIO',
+    lines: 'seed L88, L752',
+    what: 'The caller sees -EIO instead of the first error (ENOSPC, ETIMEDOUT, ENODATA).',
+    invariant: 'ERR-03',
+    ops: (base) => ({
+      *iomapDioRw(k, iocb, iter, o, d, f, done) {
+        const ret = yield* base.iomapDioRw(k, iocb, iter, o, d, f, done);
+        return ret < 0 && ret !== -EIOCBQUEUED ? -EIO : ret;
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_read', pos: 0, len: 4 * KiB }]]),
+    faults: faults({ bioErrors: true }),
+  },
+  {
+    name: 'sync-completed-through-ki-complete',
+    commit: 'synthetic',
+    title: 'iomap_dio_rw completes a synchronous dio through iomap_dio_complete_work',
+    lines: 'seed L141-147, L753',
+    what: 'ki_complete is called on a synchronous kiocb, which has none.',
+    invariant: 'CMPL-01',
+    ops: (base) => ({
+      *iomapDioRw(k, iocb, iter, o, d, f, done) {
+        const dio = yield* base.__iomapDioRw(k, iocb, iter, o, d, f, done);
+        if (!(dio instanceof IomapDio)) return dio ?? 0;
+        yield* base.iomapDioCompleteWork(k, dio.aioWork);
+        return 0;
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'ki-complete-twice',
+    commit: 'synthetic',
+    title: 'iomap_dio_complete_work calls ki_complete a second time',
+    lines: 'seed L141-147',
+    what: 'An async request delivers two results.',
+    invariant: 'CMPL-02',
+    ops: (base) => ({
+      *iomapDioCompleteWork(k, work) {
+        const dio = work.container;
+        modelAssert(dio instanceof IomapDio, 'work outside a dio');
+        const iocb = dio.iocb;
+        yield* base.iomapDioCompleteWork(k, work);
+        iocb.kiComplete?.(iocb, 0);
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB, async: true }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'bio-submitted-without-reference',
+    commit: 'synthetic',
+    title: 'iomap_dio_submit_bio gives back the reference it took for the bio',
+    lines: 'seed L69',
+    what: 'The submitter drops the last reference while bios are in flight and completes early.',
+    invariant: 'CMPL-03',
+    ops: (base) => ({
+      *iomapDioSubmitBio(k, iter, dio, bio, pos) {
+        yield* base.iomapDioSubmitBio(k, iter, dio, bio, pos);
+        k.rt.heap.use(dio, 69);
+        dio.ref--;
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'sync-kiocb-taken-for-async',
+    commit: 'synthetic',
+    title: '__iomap_dio_rw decides wait_for_completion from a stale kiocb',
+    lines: 'seed L553-554, L715-720',
+    what: 'A synchronous request returns -EIOCBQUEUED.',
+    invariant: 'CMPL-04',
+    ops: (base) => ({
+      *__iomapDioRw(k, iocb, iter, o, d, f, done) {
+        const sync = isSyncKiocb(iocb);
+        if (sync) iocb.kiComplete = () => {};
+        const ret = yield* base.__iomapDioRw(k, iocb, iter, o, d, f, done);
+        if (sync) iocb.kiComplete = null;
+        return ret;
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'write-completes-before-dma',
+    commit: 'synthetic',
+    title: 'the device completes a write before its DMA has read the user buffer',
+    lines: 'block layer / driver',
+    what: 'The caller reuses its buffer while the device still reads it.',
+    invariant: 'CMPL-06',
+    quirks: { lateWriteDma: true },
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'sync-dio-polled',
+    commit: 'synthetic',
+    title: 'iomap_dio_submit_bio polls a synchronous dio',
+    lines: 'seed L71-75',
+    what: 'A synchronous request polls a bio nobody will poll.',
+    invariant: 'POLL-01',
+    ops: (base) => ({
+      *iomapDioSubmitBio(k, iter, dio, bio, pos) {
+        if (dio.iocb.kiFlags & IOCB_HIPRI) bioSetPolled(bio);
+        yield* base.iomapDioSubmitBio(k, iter, dio, bio, pos);
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_read', pos: 0, len: 4 * KiB, iocbFlags: ['hipri'] }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'read-result-past-eof',
+    commit: 'synthetic',
+    title: 'a short read at end of file reports one sector more than i_size allows',
+    lines: 'seed L93-99',
+    what: 'The caller is told of bytes past end of file.',
+    invariant: 'RES-01',
+    ops: (base) => ({
+      *iomapDioRw(k, iocb, iter, o, d, f, done) {
+        const ret = yield* base.iomapDioRw(k, iocb, iter, o, d, f, done);
+        return ret > 0 && iovIterRw(iter) === READ ? ret + 512 : ret;
+      },
+    }),
+    scenario: xfs(FILE16, 10 * KiB, [[{ kind: 'dio_read', pos: 8 * KiB, len: 4 * KiB }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'pos-advanced-on-error',
+    commit: 'synthetic',
+    title: 'ki_pos moves although the request failed',
+    lines: 'seed L118-119',
+    what: 'A failed write advances the file position.',
+    invariant: 'RES-02',
+    ops: (base) => ({
+      *iomapDioRw(k, iocb, iter, o, d, f, done) {
+        const ret = yield* base.iomapDioRw(k, iocb, iter, o, d, f, done);
+        if (ret < 0 && ret !== -EIOCBQUEUED) iocb.kiPos += 512;
+        return ret;
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
+    faults: faults({ bioErrors: true }),
+  },
+  {
+    name: 'read-iter-not-reverted-at-eof',
+    commit: 'synthetic',
+    title: '__iomap_dio_rw skips the iter revert at end of file',
+    lines: 'seed L670-676',
+    what: 'A short read leaves the iter consumed past what it reported.',
+    invariant: 'RES-05',
+    ops: (base) => ({
+      *iomapDioRw(k, iocb, iter, o, d, f, done) {
+        const ret = yield* base.iomapDioRw(k, iocb, iter, o, d, f, done);
+        // As if L675-676 were gone: the iter stays consumed up to the end of the request.
+        if (ret >= 0 && iovIterRw(iter) === READ) iovIterAdvance(iter, iter.count);
+        return ret;
+      },
+    }),
+    scenario: xfs(FILE16, 10 * KiB, [[{ kind: 'dio_read', pos: 8 * KiB, len: 4 * KiB }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'no-sub-block-zeroing',
+    commit: 'synthetic',
+    title: 'iomap_dio_zero submits nothing',
+    lines: 'seed L235-251, L356-361, L428-435',
+    what: 'A sub-block write into an unwritten block leaves the rest of the block stale, and conversion exposes it.',
+    invariant: 'STALE-01',
+    ops: () => ({ *iomapDioZero() {} }),
+    scenario: xfs(FILE16, 16 * KiB, [
+      [
+        { kind: 'dio_write', pos: 8 * KiB + 512, len: 512 },
+        { kind: 'dio_read', pos: 8 * KiB, len: 4 * KiB },
+      ],
+    ]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'no-eof-tail-zeroing',
+    commit: 'synthetic',
+    title: 'iomap_dio_zero skips the block tail past EOF',
+    lines: 'seed L422-435',
+    what: 'An extending sub-block write leaves the EOF block tail stale, and an mmap read of the EOF block sees it.',
+    invariant: 'STALE-02',
+    ops: (base) => ({
+      *iomapDioZero(k, iter, dio, pos, len) {
+        if (pos >= iter.inode.iSize) return;
+        yield* base.iomapDioZero(k, iter, dio, pos, len);
+      },
+    }),
+    scenario: xfs([written(0, 4 * KiB), hole(4 * KiB, 8 * KiB)], 4 * KiB, [
+      [{ kind: 'dio_write', pos: 4 * KiB, len: 512 }, { kind: 'mmap_read' }],
+    ]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'convert-on-error',
+    commit: 'synthetic',
+    title: 'xfs_dio_write_end_io converts unwritten blocks although the write failed',
+    lines: 'fs/xfs/xfs_file.c xfs_dio_write_end_io',
+    what: 'Blocks whose data never reached the disk become readable after recovery.',
+    invariant: 'STALE-03',
+    quirks: { xfsConvertOnError: true },
+    scenario: xfs(FILE16, 16 * KiB, [
+      [{ kind: 'dio_write', pos: 8 * KiB, len: 4 * KiB }, { kind: 'fsync' }, { kind: 'power_loss' }],
+    ]),
+    faults: faults({ bioErrors: true }),
+  },
+  {
+    name: 'fsync-without-flush',
+    commit: 'synthetic',
+    title: 'xfs_file_fsync forces neither the log nor the device cache',
+    lines: 'fs/xfs/xfs_file.c xfs_file_fsync',
+    what: 'Data and metadata an fsync returned for are still in the volatile cache at power loss.',
+    invariant: 'DUR-02',
+    quirks: { xfsFsyncNoFlush: true },
+    scenario: xfs(FILE16, 16 * KiB, [
+      [{ kind: 'dio_write', pos: 0, len: 4 * KiB }, { kind: 'fsync' }, { kind: 'power_loss' }],
+    ]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'post-write-invalidation-skipped',
+    commit: 'synthetic',
+    title: 'kiocb_invalidate_post_direct_write does nothing',
+    lines: 'seed L101-114',
+    what: 'A page cached while the direct write ran keeps the old data for later buffered reads.',
+    invariant: 'PC-01',
+    quirks: { skipPostWriteInvalidation: true },
+    scenario: xfs(FILE16, 16 * KiB, [
+      [
+        { kind: 'dio_write', pos: 0, len: 4 * KiB, async: true },
+        { kind: 'buffered_read', pos: 0, len: 4 * KiB },
+      ],
+      [{ kind: 'buffered_read', pos: 0, len: 4 * KiB }],
+    ]),
+    faults: faults({ interleave: true, reorder: true }),
+  },
+  {
+    name: 'misaligned-write-zeroes-first',
+    commit: 'synthetic',
+    title: 'iomap_dio_bio_iter zeroes the head block before checking alignment',
+    lines: 'seed L291-293, L356-361',
+    what: 'A request rejected with -EINVAL has already written to the disk.',
+    invariant: 'ARG-01',
+    ops: (base) => ({
+      *iomapDioBioIter(k, iter, dio) {
+        if (iter.pos & 511) yield* base.iomapDioZero(k, iter, dio, iter.pos & ~511, 512);
+        return yield* base.iomapDioBioIter(k, iter, dio);
+      },
+    }),
+    scenario: scripted([written(0, 8 * KiB)], 8 * KiB, [[{ kind: 'dio_write', pos: 100, len: 512 }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'nowait-maps-first-extent-only',
+    commit: 'synthetic',
+    title: 'xfs_direct_write_iomap_begin does not check that a NOWAIT mapping spans the range',
+    lines: 'fs/xfs/xfs_iomap.c imap_spans_range; iomap design.rst NOWAIT',
+    what: 'A NOWAIT write submits bios for its first extent and then fails with -EAGAIN.',
+    invariant: 'ARG-02',
+    quirks: { xfsNowaitFirstExtentOnly: true },
+    scenario: xfs([written(0, 4 * KiB), hole(4 * KiB, 12 * KiB)], 16 * KiB, [
+      [{ kind: 'dio_write', pos: 0, len: 8 * KiB, iocbFlags: ['nowait'] }],
+    ]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'fallback-after-writing',
+    commit: 'synthetic',
+    title: 'a direct write that already wrote returns -ENOTBLK',
+    lines: 'seed L684-688',
+    what: 'The caller falls back to buffered I/O for data already written directly.',
+    invariant: 'ARG-03',
+    ops: (base) => ({
+      *iomapDioRw(k, iocb, iter, o, d, f, done) {
+        const ret = yield* base.iomapDioRw(k, iocb, iter, o, d, f, done);
+        return ret > 0 && iovIterRw(iter) !== READ ? -ENOTBLK : ret;
+      },
+    }),
+    scenario: scripted([written(0, 8 * KiB)], 8 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'nowait-short-write',
+    commit: 'synthetic',
+    title: 'a NOWAIT write reports less than it was asked for',
+    lines: 'seed L580-581',
+    what: 'A NOWAIT request is neither refused nor done whole.',
+    invariant: 'ARG-04',
+    ops: (base) => ({
+      *iomapDioRw(k, iocb, iter, o, d, f, done) {
+        const ret = yield* base.iomapDioRw(k, iocb, iter, o, d, f, done);
+        if (ret <= 512 || !(iocb.kiFlags & IOCB_NOWAIT)) return ret;
+        iocb.kiPos -= 512;
+        return ret - 512;
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB, iocbFlags: ['nowait'] }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'mapping-past-position',
+    commit: 'synthetic',
+    title: '->iomap_begin reports a mapping that starts past the position asked for',
+    lines: 'fs/iomap/iter.c iomap_iter_done',
+    what: 'iomap would map the wrong file range.',
+    invariant: 'FS-01',
+    quirks: { xfsMappingPastPos: true },
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_read', pos: 0, len: 4 * KiB }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'iolock-kept-on-error',
+    commit: 'synthetic',
+    title: 'xfs_file_dio_write keeps the IOLOCK when the write fails',
+    lines: 'fs/xfs/xfs_file.c xfs_file_dio_write_aligned',
+    what: 'The next writer waits forever.',
+    invariant: 'PROG-01',
+    quirks: { xfsKeepIolockOnError: true },
+    scenario: xfs(FILE16, 16 * KiB, [
+      [{ kind: 'dio_write', pos: 0, len: 4 * KiB }],
+      [{ kind: 'buffered_write', pos: 4 * KiB, len: 4 * KiB }],
+    ]),
+    faults: faults({ bioErrors: true }),
+  },
+  {
+    name: 'writes-complete-inline',
+    commit: 'synthetic',
+    title: 'writes are flagged IOMAP_DIO_INLINE_COMP',
+    lines: 'seed L585, L185-189',
+    what: 'An async write runs the filesystem end_io (unwritten conversion, a transaction) in interrupt context.',
+    invariant: 'CTX-01',
+    ops: (base) => ({
+      *iomapDioIter(k, iter, dio) {
+        if (dio.flags & IOMAP_DIO_WRITE) dio.flags = (dio.flags | IOMAP_DIO_INLINE_COMP) >>> 0;
+        return yield* base.iomapDioIter(k, iter, dio);
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 8 * KiB, len: 4 * KiB, async: true }]]),
+    faults: NO_FAULTS,
+  },
+];
+
+/** The ops table a bug runs on: the correct model with the bug's entries replaced. */
+export function opsFor(bug: PlantedBug): Readonly<KernelOps> {
+  if (bug.inSeed && bug.ops === undefined) return FIXED_OPS;
+  return Object.freeze({ ...FIXED_OPS, ...(bug.ops?.(FIXED_OPS) ?? {}) });
+}
+
+export function bugByName(name: string): PlantedBug | undefined {
+  return BUGS.find((b) => b.name === name);
+}

@@ -1,0 +1,26 @@
+/**
+ * Planted defects of the world around the seed (block layer, device, filesystem, page cache), for
+ * the bug catalogue: each is off in the correct world, and a planted bug turns one on. Kept apart
+ * from the model's code paths so that the correct world carries no defect switches but these few
+ * fields, each read once at a decision point.
+ */
+export interface WorldQuirks {
+  /** Block layer: an emulated REQ_FUA skips its post-flush (kernel bug B22, 28b241237470). */
+  readonly fuaWithoutPostflush?: boolean;
+  /** Device: a write from user memory completes before its DMA has read the buffer. */
+  readonly lateWriteDma?: boolean;
+  /** XFS: ->iomap_begin does not flag a write past i_size IOMAP_F_DIRTY (B07, 7684e2c4384d). */
+  readonly xfsNoDirtyPastEof?: boolean;
+  /** XFS: ->iomap_begin reports a mapping that starts past the position asked for. */
+  readonly xfsMappingPastPos?: boolean;
+  /** XFS: a direct write that returns an error keeps the IOLOCK. */
+  readonly xfsKeepIolockOnError?: boolean;
+  /** XFS: fsync neither forces the log nor flushes the device cache. */
+  readonly xfsFsyncNoFlush?: boolean;
+  /** XFS: under NOWAIT, ->iomap_begin maps the first extent without checking it spans the range. */
+  readonly xfsNowaitFirstExtentOnly?: boolean;
+  /** XFS: ->end_io converts unwritten blocks even when the write failed. */
+  readonly xfsConvertOnError?: boolean;
+  /** mm: kiocb_invalidate_post_direct_write does nothing. */
+  readonly skipPostWriteInvalidation?: boolean;
+}
