@@ -249,6 +249,23 @@ export class Disk extends Context implements BlockDevice {
     if (this.rt.tracing) this.rt.ev(0, 'blkdev_issue_flush', 'cache → media');
   }
 
+  /** One cached sector reaches media. */
+  private writeBack(sector: number): void {
+    const tag = this.cache.get(sector);
+    if (tag === undefined) return;
+    this.media[sector] = tag;
+    this.cache.delete(sector);
+  }
+
+  /** The first `units` sectors of a write bio straight onto media (a write torn by power loss). */
+  private storeDurably(bio: Bio, units: number): void {
+    const src = bio.buf;
+    const base = src === null ? 0 : src.unitAt(bio.bufOffset);
+    for (let k = 0; k < units; k++) {
+      this.media[bio.biIterSector + k] = src === null ? TAG_ZERO : (src.tags[base + k] ?? TAG_ZERO);
+    }
+  }
+
   /** The cache writes back one logical block of its choice. */
   private destageOne(): void {
     const rt = this.rt;
@@ -277,11 +294,18 @@ export class Disk extends Context implements BlockDevice {
     const rt = this.rt;
     if (rt.tracing)
       rt.ev(0, 'power_loss', `cache -${this.cache.size} sectors, ${this.inFlight.length} bio(s) in flight`);
+    // Up to the instant power fails the cache may have written back some of its sectors: here a
+    // prefix in the order they entered it (every subset is the crash-image enumeration's job).
+    if (rt.faults.destage && this.cache.size > 0) {
+      let n = rt.choose(this.cache.size + 1, 'destage_before_power_loss');
+      for (const sector of [...this.cache.keys()]) if (n-- > 0) this.writeBack(sector);
+    }
     this.cache.clear();
+    // A write in flight may have reached stable media whole, a prefix of it, or nothing.
     for (const bio of this.inFlight) {
-      if (bio.op !== REQ_OP_WRITE || this.writeCache) continue;
+      if (bio.op !== REQ_OP_WRITE) continue;
       const units = this.tornLength(bio.biSize >> SECTOR_SHIFT, 'inflight_write_written');
-      this.store(bio, units);
+      this.storeDurably(bio, units);
     }
     this.poweredOff = true;
     throw new PowerLoss(rt.step);
