@@ -294,6 +294,14 @@ export class Disk extends Context implements BlockDevice {
     const rt = this.rt;
     if (rt.tracing)
       rt.ev(0, 'power_loss', `cache -${this.cache.size} sectors, ${this.inFlight.length} bio(s) in flight`);
+    // A write in flight may have reached stable media whole, a prefix of it, or nothing; one with
+    // REQ_PREFLUSH only after its flush, so if any of it landed, the cache was flushed first.
+    for (const bio of this.inFlight) {
+      if (bio.op !== REQ_OP_WRITE) continue;
+      const units = this.tornLength(bio.biSize >> SECTOR_SHIFT, 'inflight_write_written');
+      if (units > 0 && bio.biOpf & REQ_PREFLUSH) this.flushCache();
+      this.storeDurably(bio, units);
+    }
     // Up to the instant power fails the cache may have written back some of its sectors: here a
     // prefix in the order they entered it (every subset is the crash-image enumeration's job).
     if (rt.faults.destage && this.cache.size > 0) {
@@ -301,12 +309,6 @@ export class Disk extends Context implements BlockDevice {
       for (const sector of [...this.cache.keys()]) if (n-- > 0) this.writeBack(sector);
     }
     this.cache.clear();
-    // A write in flight may have reached stable media whole, a prefix of it, or nothing.
-    for (const bio of this.inFlight) {
-      if (bio.op !== REQ_OP_WRITE) continue;
-      const units = this.tornLength(bio.biSize >> SECTOR_SHIFT, 'inflight_write_written');
-      this.storeDurably(bio, units);
-    }
     this.poweredOff = true;
     throw new PowerLoss(rt.step);
   }
