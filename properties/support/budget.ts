@@ -85,3 +85,7 @@ export function freshSeed(): number {
 /** The teeth gate: every planted bug must be caught from each of these seeds within this many runs. */
 export const BUG_HUNT_SEEDS: readonly string[] = ['1', '2', '3'];
 export const BUG_HUNT_BUDGET = 200;
+
+/** The vacuity guards: every dangerous situation must be reached in this many campaign cases. */
+export const REACH_SEED = 20261125;
+export const REACH_RUNS = 4000;

@@ -23,6 +23,7 @@ import { choicesArbitrary } from '../../properties/arbitraries/choices.ts';
 import { faultProfileArbitrary, formatFaultProfile } from '../../properties/arbitraries/faults.ts';
 import { scenarioArbitrary } from '../../properties/arbitraries/scenario.ts';
 import { worldScenarioArbitrary } from '../../properties/arbitraries/worldScenario.ts';
+import { ReachTally } from '../../properties/invariants/reach.ts';
 import { invariantById, makeProbe } from '../../properties/invariants/registry.ts';
 import type { KernelOps } from '../../model/kernel/kernel.ts';
 import { FIXED_OPS } from '../../model/kernel/ops.ts';
@@ -78,6 +79,8 @@ export class CampaignTally {
   failed = false;
   /** performance.now() when the first failure was seen: the campaign ended there, shrinking began. */
   failedAtMs: number | null = null;
+  /** Runs that reached each vacuity guard's situation (not the shrinking runs). */
+  readonly reach = new ReachTally();
   /** Hits per seed line over the campaign's runs (not the shrinking runs). */
   readonly coverage = new Uint32Array(SEED_LINES + 1);
   /** Called after each run (progress display). */
@@ -98,6 +101,7 @@ export class CampaignTally {
         this.violations.set(id, (this.violations.get(id) ?? 0) + 1);
         this.fail();
       }
+      this.reach.record(result);
       const cov = result.coverage;
       for (let line = 0; line < cov.length; line++)
         this.coverage[line] = (this.coverage[line] ?? 0) + (cov[line] ?? 0);

@@ -6,6 +6,7 @@
  * Exit status: 0 when nothing failed, 1 on a violation, 3 when the model itself failed (an
  * exception that is not a finding about the kernel logic).
  */
+import { REACH_GUARDS } from '../../properties/invariants/reach.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -51,6 +52,8 @@ export interface CampaignSummary {
     readonly reached: number;
     readonly unreached: readonly number[];
   };
+  /** Runs that reached each vacuity guard's dangerous situation (properties/invariants/reach.ts). */
+  readonly reach: Record<string, number>;
   readonly failure: {
     readonly invariant: string | null;
     readonly verdict: string;
@@ -139,6 +142,16 @@ export function formatSummary(s: CampaignSummary, boundShareMax: number): string
   lines.push(row('runs/s', `${s.runsPerSecond}  (${(s.elapsedMs / 1000).toFixed(1)} s)`));
   lines.push(row('seed coverage', `${s.coverage.reached}/${s.coverage.marked} marked seed lines reached`));
   lines.push(row('unreached', unreached === '' ? '(none)' : unreached));
+  const guards = Object.entries(s.reach);
+  const unmet = guards.filter(([, n]) => n === 0).map(([id]) => id);
+  lines.push(
+    row(
+      'guards',
+      `${guards.length - unmet.length}/${guards.length} reached${unmet.length ? `; not reached: ${unmet.join(' ')}` : ''}`,
+    ),
+  );
+  for (const [id, n] of guards)
+    lines.push(row(`  ${id}`, `${n}  ${REACH_GUARDS.find((g) => g.id === id)?.what ?? ''}`));
   if (share > boundShareMax) {
     lines.push(`  warning: bound hits exceed ${boundShareMax * 100}% of runs; those runs checked nothing`);
   }
@@ -165,6 +178,7 @@ function summarize(
     elapsedMs: Math.round(elapsedMs),
     runsPerSecond: Math.round(tally.runs / Math.max(elapsedMs / 1000, 1e-3)),
     coverage: summarizeCoverage(tally.coverage, marked),
+    reach: Object.fromEntries(tally.reach.counts),
     failure: null,
   };
 }

@@ -1,0 +1,131 @@
+/**
+ * Vacuity guards: the dangerous situations each family of invariants guards, counted over a
+ * campaign. A property that never meets its situation passes vacuously, so a test requires every
+ * guard to be reached within the fast budget (properties/reach.test.ts), and `diocheck run`
+ * prints the counts.
+ */
+import type { RunResult } from '../../model/world/run.ts';
+import type { Family } from './invariant.ts';
+
+export interface ReachGuard {
+  readonly id: string;
+  readonly family: Family;
+  readonly what: string;
+  reached(r: RunResult): boolean;
+}
+
+const hit = (r: RunResult, line: number): boolean => (r.coverage[line] ?? 0) > 0;
+
+/** Did two requests of the run overlap in time (one began before the other delivered)? */
+function overlapping(r: RunResult): boolean {
+  const spans = r.requests.map(
+    (q) => [q.startStep, q.completions[0]?.step ?? Number.POSITIVE_INFINITY] as const,
+  );
+  for (let i = 0; i < spans.length; i++) {
+    for (let j = i + 1; j < spans.length; j++) {
+      const a = spans[i];
+      const b = spans[j];
+      if (a !== undefined && b !== undefined && a[0] < b[1] && b[0] < a[1]) return true;
+    }
+  }
+  return false;
+}
+
+export const REACH_GUARDS: readonly ReachGuard[] = [
+  {
+    id: 'REACH-01',
+    family: 'errors',
+    what: 'a short page-get and a bio error in the same run',
+    reached: (r) => hit(r, 396) && hit(r, 166),
+  },
+  {
+    id: 'REACH-02',
+    family: 'errors',
+    what: 'two bios of one request failed (the cmpxchg race)',
+    reached: (r) => r.requests.some((q) => q.iocb.acct.bioErrors.length >= 2),
+  },
+  {
+    id: 'REACH-03',
+    family: 'completion',
+    what: 'the last reference dropped in end_io of an async request (inline, caller or workqueue)',
+    reached: (r) => hit(r, 186) || hit(r, 197) || hit(r, 222),
+  },
+  {
+    id: 'REACH-04',
+    family: 'completion',
+    what: 'caller completion through the io_uring issuer',
+    reached: (r) => r.requests.some((q) => q.completions[0]?.contextKind === 'issuer'),
+  },
+  {
+    id: 'REACH-05',
+    family: 'durability',
+    what: 'a non-FUA bio clearing WRITE_THROUGH of an O_DSYNC write',
+    reached: (r) => hit(r, 631) && hit(r, 270),
+  },
+  {
+    id: 'REACH-06',
+    family: 'durability',
+    what: 'power loss with an acknowledged write still in the volatile cache',
+    reached: (r) =>
+      r.crash !== null &&
+      r.disk.cachedAtPowerLoss > 0 &&
+      r.requests.some((q) => (q.completions[0]?.res ?? -1) > 0 && q.op.kind === 'dio_write'),
+  },
+  {
+    id: 'REACH-07',
+    family: 'stale',
+    what: 'sub-block zeroing of a new or unwritten block, then power loss',
+    reached: (r) => (hit(r, 360) || hit(r, 434)) && r.crash !== null,
+  },
+  {
+    id: 'REACH-08',
+    family: 'lifetime',
+    what: 'two requests in flight at once',
+    reached: overlapping,
+  },
+  {
+    id: 'REACH-09',
+    family: 'pagecache',
+    what: 'a buffered read while a direct write was in flight',
+    reached: (r) =>
+      r.fileOps.some(
+        (f) =>
+          f.op.kind === 'buffered_read' &&
+          r.requests.some(
+            (q) =>
+              q.op.kind === 'dio_write' &&
+              q.startStep <= f.startStep &&
+              (q.completions[0]?.step ?? Number.POSITIVE_INFINITY) > f.startStep,
+          ),
+      ),
+  },
+  {
+    id: 'REACH-10',
+    family: 'arguments',
+    what: 'a request refused with -EINVAL, -EAGAIN or -ENOTBLK',
+    reached: (r) => hit(r, 293) || hit(r, 613) || hit(r, 642),
+  },
+  {
+    id: 'REACH-11',
+    family: 'contexts',
+    what: 'a filesystem end_io with work to do run from the dio_done_wq workqueue',
+    reached: (r) => r.xfs?.endIoCalls.some((c) => c.context === 'dio_done_wq' && c.error === 0) === true,
+  },
+  {
+    id: 'REACH-12',
+    family: 'results',
+    what: 'a direct read trimmed at end of file',
+    reached: (r) => hit(r, 98),
+  },
+];
+
+/** Counts per guard over many runs. */
+export class ReachTally {
+  readonly counts = new Map<string, number>(REACH_GUARDS.map((g) => [g.id, 0]));
+  record(r: RunResult): void {
+    for (const g of REACH_GUARDS) if (g.reached(r)) this.counts.set(g.id, (this.counts.get(g.id) ?? 0) + 1);
+  }
+  unreached(): ReachGuard[] {
+    return REACH_GUARDS.filter((g) => (this.counts.get(g.id) ?? 0) === 0);
+  }
+}
