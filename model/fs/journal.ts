@@ -54,9 +54,13 @@ export class Journal {
     return this.completedSeq < this.lastSeq;
   }
 
+  /** Called after every commit: the log worker may push the log right then (a choice of the owner). */
+  onCommit: (() => void) | null = null;
+
   commit(r: Omit<JournalRecord, 'seq'>): JournalRecord {
     const rec = { ...r, seq: this.records.length + 1 };
     this.records.push(rec);
+    this.onCommit?.();
     return rec;
   }
 
