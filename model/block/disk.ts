@@ -78,7 +78,7 @@ export class Disk extends Context implements BlockDevice {
   submitted = 0;
   completed = 0;
   flushes = 0;
-    poweredOff = false;
+  poweredOff = false;
   /** Sectors the volatile cache still held when power failed (lost, unless written back first). */
   cachedAtPowerLoss = 0;
   fuaEmulation: FuaEmulation = 'postflush';
@@ -296,7 +296,7 @@ export class Disk extends Context implements BlockDevice {
     const rt = this.rt;
     if (rt.tracing)
       rt.ev(0, 'power_loss', `cache -${this.cache.size} sectors, ${this.inFlight.length} bio(s) in flight`);
-        this.cachedAtPowerLoss = this.cache.size;
+    this.cachedAtPowerLoss = this.cache.size;
     // A write in flight may have reached stable media whole, a prefix of it, or nothing; one with
     // REQ_PREFLUSH only after its flush, so if any of it landed, the cache was flushed first.
     for (const bio of this.inFlight) {

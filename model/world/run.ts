@@ -212,7 +212,7 @@ class World implements WorldView {
       built.fs.quirks = quirks;
       this.xfs = built.fs;
       this.xfsFile = built.file;
-            this.disk.stepHooks.push(() => built.fs.backgroundLogHook());
+      this.disk.stepHooks.push(() => built.fs.backgroundLogHook());
       // The CIL may also be pushed right after any transaction commits, from whatever context.
       built.fs.journal.onCommit = () => built.fs.backgroundLogHook();
       const buffered = new XfsBuffered(this.rt, built.fs, built.file);

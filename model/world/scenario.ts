@@ -117,6 +117,12 @@ export interface FsSpec {
    * 'on-disk'; 'in-core' loses O_DSYNC data on power loss (a candidate finding, see README).
    */
   readonly sizeDirtyRule?: 'in-core' | 'on-disk';
+  /** Scripted provider: a bio_set of the filesystem's own (seed L58-60). */
+  readonly bioSet?: boolean;
+  /** Scripted provider: a ->submit_io hook, which submits the bio itself (seed L77-78). */
+  readonly submitIo?: boolean;
+  /** Scripted provider: ->iomap_begin of a write returns -ENOTBLK from this offset on (seed L684-688). */
+  readonly notblkFrom?: number;
   /** Does ->fsync fail with this errno (positive) instead of succeeding? */
   readonly fsyncErrno?: number;
 }

@@ -7,9 +7,11 @@
  * provider exists so that each branch of the seed can be driven by a mapping chosen in a test.
  */
 import type { Disk } from '../block/disk.ts';
-import type { Iomap, IomapDioOps, IomapOps } from '../fs/iomap.ts';
+import type { Bio } from '../block/bio.ts';
+import type { Iomap, IomapDioOps, IomapIter, IomapOps } from '../fs/iomap.ts';
 import { type File, type FileOperations, type Inode, type Kiocb, mightSleep } from '../fs/vfs.ts';
 import {
+  ENOTBLK,
   IOMAP_DELALLOC,
   IOMAP_DIO_COW,
   IOMAP_DIO_UNWRITTEN,
@@ -20,6 +22,7 @@ import {
   IOMAP_INLINE,
   IOMAP_MAPPED,
   IOMAP_UNWRITTEN,
+  IOMAP_WRITE,
 } from '../kernel/flags.ts';
 import { TAG_ZERO } from '../mm/tags.ts';
 import type { KGen } from '../runtime/context.ts';
@@ -47,10 +50,11 @@ export interface EndIoCall {
   readonly context: string;
 }
 
-export class ScriptedFs implements IomapOps, IomapDioOps, FileOperations {
+export class ScriptedFs implements IomapOps, FileOperations {
   readonly iomapEndCalls: IomapEndCall[] = [];
   readonly endIoCalls: EndIoCall[] = [];
   fsyncCalls = 0;
+  submitIoCalls = 0;
   private readonly inlineTags = new Map<ExtentSpec, Int32Array>();
 
   constructor(
@@ -66,11 +70,20 @@ export class ScriptedFs implements IomapOps, IomapDioOps, FileOperations {
 
   /** The dio ops the filesystem passes to iomap_dio_rw (NULL when it has no end_io). */
   dioOps(write: boolean): IomapDioOps | null {
-    if (write) return this.spec.endIo === false ? null : this;
-    return this.spec.readEndIo === true ? this : null;
+    const endIo = write ? this.spec.endIo !== false : this.spec.readEndIo === true;
+    if (!endIo && !this.spec.bioSet && !this.spec.submitIo) return null;
+    const ops: IomapDioOps = {};
+    if (endIo) ops.endIo = (iocb, size, error, flags) => this.endIo(iocb, size, error, flags);
+    if (this.spec.submitIo) ops.submitIo = (iter, bio, pos) => this.submitIo(iter, bio, pos);
+    if (this.spec.bioSet) ops.bioSet = 'scripted_bio_set';
+    return ops;
   }
 
-  *iomapBegin(_inode: Inode, pos: number, _length: number, _flags: number, iomap: Iomap): KGen<number> {
+  *iomapBegin(_inode: Inode, pos: number, _length: number, iterFlags: number, iomap: Iomap): KGen<number> {
+    // A filesystem that cannot do this part of a write directly asks for buffered I/O.
+    if (this.spec.notblkFrom !== undefined && iterFlags & IOMAP_WRITE && pos >= this.spec.notblkFrom) {
+      return -ENOTBLK;
+    }
     const e = this.spec.extents.find((x) => x.offset <= pos && pos < x.offset + x.length);
     if (e === undefined) {
       // Past the scripted extents: a hole to the end of the address space.
@@ -105,6 +118,13 @@ export class ScriptedFs implements IomapOps, IomapDioOps, FileOperations {
   *iomapEnd(_inode: Inode, pos: number, length: number, written: number): KGen<number> {
     this.iomapEndCalls.push({ pos, length, written });
     return 0;
+  }
+
+  /** ->submit_io: the filesystem submits the bio itself (btrfs does, to add its own end_io). */
+  *submitIo(_iter: IomapIter, bio: Bio, _pos: number): KGen {
+    this.submitIoCalls++;
+    this.disk.submitBio(bio);
+    yield;
   }
 
   /** ->end_io: passes the error through; with work to do it may sleep (transactions, locks). */

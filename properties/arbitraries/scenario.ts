@@ -97,6 +97,10 @@ export interface RawScenario {
   readonly iSizeFrac: number;
   readonly pageCache: ReadonlyArray<{ readonly index: number; readonly dirty: boolean }>;
   readonly fsyncFails: boolean;
+  /** The filesystem's dio ops: a bio_set, a ->submit_io hook, -ENOTBLK from ->iomap_begin past a point. */
+  readonly bioSet: boolean;
+  readonly submitIo: boolean;
+  readonly notblkAt: number | null;
   readonly bioMaxVecs: number;
   readonly threads: ReadonlyArray<readonly RawOp[]>;
 }
@@ -209,6 +213,9 @@ export function rawScenarioArbitrary(): fc.Arbitrary<RawScenario> {
       ],
     ),
     fsyncFails: weighted<boolean>([15, fc.constant(false)], [1, fc.constant(true)]),
+    bioSet: weighted<boolean>([6, fc.constant(false)], [1, fc.constant(true)]),
+    submitIo: weighted<boolean>([6, fc.constant(false)], [1, fc.constant(true)]),
+    notblkAt: weighted<number | null>([10, fc.constant(null)], [1, fc.nat({ max: 15 })]),
     bioMaxVecs: fc.integer({ min: 1, max: 4 }),
     threads: fc.array(fc.array(rawOp(), { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 2 }),
   });
@@ -366,6 +373,9 @@ export function buildScenario(raw: RawScenario): Scenario {
   };
   if (pageCache !== undefined && pageCache.length > 0) fs.pageCache = pageCache;
   if (raw.fsyncFails) fs.fsyncErrno = 5;
+  if (raw.bioSet) fs.bioSet = true;
+  if (raw.submitIo) fs.submitIo = true;
+  if (raw.notblkAt !== null) fs.notblkFrom = raw.notblkAt * blockSize;
   return {
     device: { logicalBlockSize: lbs, fua: raw.fua, writeCache: raw.writeCache },
     fs,

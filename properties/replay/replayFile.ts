@@ -201,7 +201,12 @@ function validateFs(v: unknown, path: string, logicalBlockSize: number): void {
     'endIoMaySleep',
     'fsyncErrno',
     'sizeDirtyRule',
+    'bioSet',
+    'submitIo',
+    'notblkFrom',
   ]);
+  for (const key of ['bioSet', 'submitIo']) optional(f, key, path, bool);
+  optional(f, 'notblkFrom', path, (x, p) => int(x, p, 0));
   optional(f, 'sizeDirtyRule', path, (x, p) => oneOf(x, p, ['in-core', 'on-disk']));
   optional(f, 'model', path, (x, p) => oneOf(x, p, ['xfs', 'scripted']));
   const blockSize = oneOf(f.blockSize, `${path}.blockSize`, [512, 1024, 2048, 4096]);
