@@ -233,8 +233,11 @@ export class Disk extends Context implements BlockDevice {
     const base = bio.buf.unitAt(bio.bufOffset);
     const units = bio.biSize >> SECTOR_SHIFT;
     for (let k = 0; k < units; k++) bio.buf.tags[base + k] = this.readTag(bio.biIterSector + k);
-    for (let p = bio.pinnedFirstPage; p < bio.pinnedFirstPage + bio.pinnedPageCount; p++)
+    // The VM may clean a user page while the read runs (why bio_check_pages_dirty re-dirties them).
+    for (let p = bio.pinnedFirstPage; p < bio.pinnedFirstPage + bio.pinnedPageCount; p++) {
       bio.buf.dmaFilled[p] = 1;
+      if (bio.buf.userBacked) bio.buf.dirty[p] = 0;
+    }
   }
 
   /** What a read of one sector returns: the cache over the media. */

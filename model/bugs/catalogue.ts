@@ -10,7 +10,7 @@
  */
 import { BLK_STS_MEDIUM } from '../block/bio.ts';
 import { bioPut, bioReleasePages, bioSetPolled } from '../block/bioOps.ts';
-import { fileInode, inodeDioBegin, isSyncKiocb } from '../fs/vfs.ts';
+import { fileInode, inodeDioBegin, inodeDioEnd, isSyncKiocb } from '../fs/vfs.ts';
 import {
   EFAULT,
   EIO,
@@ -743,6 +743,198 @@ export const BUGS: readonly PlantedBug[] = [
     }),
     scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 8 * KiB, len: 4 * KiB, async: true }]]),
     faults: NO_FAULTS,
+  },
+  {
+    name: 'submitter-reads-freed-dio',
+    commit: '4ea899ead278',
+    title: 'iomap: fix a use after free in iomap_dio_rw',
+    year: 2018,
+    lines: 'seed L715-719',
+    what: 'After a reference drop that was not the last, the submitter reads dio->wait_for_completion, but the completion may already have freed the dio.',
+    invariant: 'LIFE-01',
+    ops: () => ({
+      iomapDioRwWaits(k, dio) {
+        k.rt.heap.use(dio, 717);
+        return dio.waitForCompletion;
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB, async: true }]]),
+    faults: faults({ interleave: true }),
+  },
+  {
+    name: 'invalidation-failure-ignored',
+    commit: '60263d5889e6',
+    title: 'iomap: fall back to buffered writes for invalidation failures (the bug it fixed)',
+    year: 2020,
+    lines: 'seed L634-647',
+    what: 'A direct write goes ahead although a cached page of its range could not be dropped, so buffered reads keep seeing the old page.',
+    invariant: 'PC-01',
+    quirks: { ignoreInvalidationFailure: true },
+    scenario: {
+      ...xfs(FILE16, 16 * KiB, [
+        [
+          { kind: 'dio_write', pos: 0, len: 4 * KiB },
+          { kind: 'buffered_read', pos: 0, len: 4 * KiB },
+        ],
+      ]),
+      fs: {
+        model: 'xfs',
+        blockSize: 4096,
+        iSize: 16 * KiB,
+        extents: FILE16,
+        pageCache: [{ index: 0, dirty: false }],
+      },
+    },
+    faults: faults({ invalidateFailures: true }),
+  },
+  {
+    name: 'unaligned-dio-not-serialised',
+    commit: 'synthetic (the XFS rule of xfs_file_dio_write_unaligned; B24)',
+    title: 'concurrent sub-block direct writes to one new block are not serialised',
+    lines: 'seed L356-361, L428-435; fs/xfs/xfs_file.c',
+    what: "Each write zeroes the part of the block the other writes, and one write is lost to the other's zeroing.",
+    invariant: 'PC-01',
+    quirks: { xfsNoUnalignedSerialisation: true },
+    scenario: xfs(FILE16, 16 * KiB, [
+      [
+        { kind: 'dio_write', pos: 8 * KiB, len: 1 * KiB, async: true },
+        { kind: 'buffered_read', pos: 8 * KiB, len: 2 * KiB },
+      ],
+      [
+        { kind: 'dio_write', pos: 9 * KiB, len: 1 * KiB, async: true },
+        { kind: 'buffered_read', pos: 8 * KiB, len: 2 * KiB },
+      ],
+    ]),
+    faults: faults({ interleave: true, reorder: true }),
+  },
+  {
+    name: 'dio-freed-twice',
+    commit: 'synthetic',
+    title: 'the dio is freed again after iomap_dio_complete',
+    lines: 'seed L131',
+    what: 'kfree runs twice on the same dio.',
+    invariant: 'LIFE-02',
+    ops: (base) => ({
+      *iomapDioComplete(k, dio) {
+        const ret = yield* base.iomapDioComplete(k, dio);
+        k.rt.heap.free(dio, 131);
+        return ret;
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'zero-bio-leaked',
+    commit: 'synthetic',
+    title: 'iomap_dio_zero allocates a bio it never submits',
+    lines: 'seed L242',
+    what: 'A bio is allocated and forgotten.',
+    invariant: 'LIFE-03',
+    ops: (base) => ({
+      *iomapDioZero(k, iter, dio, pos, len) {
+        base.iomapDioAllocBio(k, iter, dio, 1, 1);
+        yield* base.iomapDioZero(k, iter, dio, pos, len);
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 8 * KiB + 512, len: 512 }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'pages-released-at-submit',
+    commit: 'synthetic',
+    title: 'iomap_dio_submit_bio unpins the pages before the bio runs',
+    lines: 'seed L64-81, L225-231',
+    what: 'User pages are unpinned while the device still uses them, and again at completion.',
+    invariant: 'LIFE-04',
+    ops: (base) => ({
+      *iomapDioSubmitBio(k, iter, dio, bio, pos) {
+        bioReleasePages(k.rt, bio, false, 80);
+        yield* base.iomapDioSubmitBio(k, iter, dio, bio, pos);
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'read-bio-released-not-dirtied',
+    commit: 'synthetic',
+    title:
+      'iomap_dio_bio_end_io releases the pages of a read with bio_release_pages, not bio_check_pages_dirty',
+    lines: 'seed L162, L225-231',
+    what: 'A user page the VM cleaned during the read stays clean, and the data read into it can be dropped.',
+    invariant: 'LIFE-05',
+    ops: (base) => ({
+      *iomapDioBioEndIo(k, bio) {
+        const dio = bio.biPrivate;
+        if (dio !== null) dio.flags = (dio.flags & ~IOMAP_DIO_DIRTY) >>> 0;
+        yield* base.iomapDioBioEndIo(k, bio);
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_read', pos: 0, len: 4 * KiB }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'inode-dio-end-twice',
+    commit: 'synthetic',
+    title: 'inode_dio_end runs a second time after completion',
+    lines: 'seed L116',
+    what: 'i_dio_count goes below zero.',
+    invariant: 'LIFE-06',
+    ops: (base) => ({
+      *iomapDioComplete(k, dio) {
+        k.rt.heap.use(dio, 116);
+        const inode = fileInode(dio.iocb.kiFilp);
+        const ret = yield* base.iomapDioComplete(k, dio);
+        inodeDioEnd(k.rt, inode, 116);
+        return ret;
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'ref-dropped-in-complete',
+    commit: 'synthetic',
+    title: 'iomap_dio_complete drops a reference nobody holds',
+    lines: 'seed L83-133',
+    what: 'dio->ref goes below zero.',
+    invariant: 'LIFE-07',
+    ops: (base) => ({
+      *iomapDioComplete(k, dio) {
+        yield* atomicDecAndTest(k.rt, dio, 131);
+        return yield* base.iomapDioComplete(k, dio);
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'write-errors-ignored',
+    commit: 'synthetic',
+    title: 'iomap_dio_bio_end_io ignores the status of write bios',
+    lines: 'seed L165-166',
+    what: 'A failed write reports success.',
+    invariant: 'ERR-02',
+    ops: (base) => ({
+      *iomapDioBioEndIo(k, bio) {
+        if (bio.op === 1) bio.biStatus = 0;
+        yield* base.iomapDioBioEndIo(k, bio);
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
+    faults: faults({ bioErrors: true }),
+  },
+  {
+    name: 'end-io-rewrites-errors',
+    commit: 'synthetic',
+    title: 'the filesystem end_io reports every error as -EIO',
+    lines: 'seed L90-91; fs/xfs/xfs_file.c xfs_dio_write_end_io',
+    what: 'The caller sees -EIO instead of the first error.',
+    invariant: 'ERR-03',
+    quirks: { xfsEndIoRewritesError: true },
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
+    faults: faults({ bioErrors: true }),
   },
 ];
 

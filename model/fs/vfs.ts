@@ -61,6 +61,8 @@ export class IocbAccounting {
   firstError = 0;
   /** Bytes of data bios submitted (not zeroing bios). */
   dataBytesSubmitted = 0;
+  /** The page cache could not be invalidated before the write (kiocb_invalidate_pages failed). */
+  preInvalidationFailed = false;
   /** Metadata records the filesystem committed while this request ran (for NOWAIT and EINVAL). */
   journalAtStart = 0;
 }

@@ -272,7 +272,8 @@ export class ModelXfs implements FileOperations {
     if (error && this.quirks.xfsConvertOnError && flags & IOMAP_DIO_UNWRITTEN) {
       this.convertUnwritten(Math.floor(iocb.kiPos / this.blockSize), Math.ceil(size / this.blockSize));
     }
-    if (error) return error;
+    // A planted defect: any error reported as -EIO.
+    if (error) return this.quirks.xfsEndIoRewritesError ? -EIO : error;
     if (!size) return 0;
     mightSleep(rt, 'xfs_dio_write_end_io', 91);
     const offset = iocb.kiPos;

@@ -70,6 +70,17 @@ export class XfsFile {
     if ((iocb.kiPos | count) & lbsMask) return -EINVAL;
     if ((iocb.kiPos | count) & (this.fs.blockSize - 1))
       return yield* this.dioWriteUnaligned(k, iocb, from, doneBefore);
+    return yield* this.dioWriteShared(k, iocb, from, dioFlags, doneBefore);
+  }
+
+  /** xfs_file_dio_write_aligned(): IOLOCK shared across the I/O. */
+  private *dioWriteShared(
+    k: Kernel,
+    iocb: Kiocb,
+    from: IovIter,
+    dioFlags: number,
+    doneBefore: number,
+  ): KGen<number> {
     const ret = yield* this.ilockIocb(k, iocb, false);
     if (ret) return ret;
     const chk = yield* this.writeChecks(k, iocb, false);
@@ -105,6 +116,9 @@ export class XfsFile {
 
   /** xfs_file_dio_write_unaligned(). */
   private *dioWriteUnaligned(k: Kernel, iocb: Kiocb, from: IovIter, doneBefore: number): KGen<number> {
+    // A planted defect (B24): sub-block writes treated like aligned ones, with no serialisation.
+    if (this.fs.quirks.xfsNoUnalignedSerialisation)
+      return yield* this.dioWriteShared(k, iocb, from, 0, doneBefore);
     const isize = this.fs.inodeSize();
     const count = iovIterCount(from);
     let exclusive = false;

@@ -286,6 +286,7 @@ export function* iomapDioBioIter(k: Kernel, iter: IomapIter, dio: IomapDio): KGe
           rt.cover(396);
           if (rt.tracing) rt.ev(388, 'bio_iov_iter_get_pages', `pos ${pos} ret ${ret}`);
           bioPut(rt, bio, 396);
+          if (!k.ops.iomapDioBioIterZeroTailAfterShortGet(k)) break out;
           break zeroTail;
         }
 
@@ -366,4 +367,12 @@ export function* iomapDioZeroNoPoll(
  */
 export function iomapDioBioIterPureOverwrite(_k: Kernel, iomap: Iomap): boolean {
   return iomap.type === IOMAP_MAPPED;
+}
+
+/**
+ * Seed L397 as its own entry (the seam of B03, 4721a6010990): a short page-get must fall through
+ * to zero_tail, or the tail of a new or unwritten block is never zeroed and conversion exposes it.
+ */
+export function iomapDioBioIterZeroTailAfterShortGet(_k: Kernel): boolean {
+  return true;
 }

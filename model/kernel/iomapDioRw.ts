@@ -215,7 +215,8 @@ export function* __iomapDioRw(
     if (rt.tracing)
       rt.ev(715, 'iomap_dio_rw_submitted', `dio_flags ${formatDioFlags(dio.flags)} size ${dio.size}`);
     if (!(yield* atomicDecAndTest(rt, dio, 716))) {
-      if (!waitForCompletion) {
+      // L717: the local copy, never the dio, which another context may already have freed (B02).
+      if (!k.ops.iomapDioRwWaits(k, dio, waitForCompletion)) {
         rt.cover(718);
         if (rt.tracing) rt.ev(718, 'iomap_dio_rw_queued', `pos ${iomi.pos} len ${iomi.len}`);
         return -EIOCBQUEUED;
@@ -259,4 +260,13 @@ export function* iomapDioRw(
     return dio ?? 0;
   }
   return yield* k.ops.iomapDioComplete(k, dio);
+}
+
+/**
+ * The test at seed L717 as its own entry (the seam of B02, 4ea899ead278): after dropping a
+ * reference that was not the last, the submitter decides from its local copy whether to wait;
+ * reading dio->wait_for_completion instead touches a dio the completion may have freed.
+ */
+export function iomapDioRwWaits(_k: Kernel, _dio: IomapDio, waitForCompletion: boolean): boolean {
+  return waitForCompletion;
 }

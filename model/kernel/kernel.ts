@@ -26,6 +26,10 @@ export interface KernelOps {
   iomapDioZero(k: Kernel, iter: IomapIter, dio: IomapDio, pos: number, len: number): KGen;
   iomapDioBioOpflags(k: Kernel, dio: IomapDio, iomap: Iomap, useFua: boolean): number;
   iomapDioBioIter(k: Kernel, iter: IomapIter, dio: IomapDio): KGen<number>;
+  /** Seed L397's jump to zero_tail as its own entry (the seam of B03). */
+  iomapDioBioIterZeroTailAfterShortGet(k: Kernel): boolean;
+  /** Seed L717's test as its own entry (the seam of B02). */
+  iomapDioRwWaits(k: Kernel, dio: IomapDio, waitForCompletion: boolean): boolean;
   /** Seed L305's test as its own entry (the seam of B06). */
   iomapDioBioIterPureOverwrite(k: Kernel, iomap: Iomap): boolean;
   /** Seed L374-375 as its own entry, so that the upstream fix of B01 can replace it. */

@@ -9,6 +9,7 @@ import {
   iomapDioBioIterPureOverwrite,
   iomapDioBioIterUnwind,
   iomapDioBioIterUnwindFixed,
+  iomapDioBioIterZeroTailAfterShortGet,
   iomapDioBioOpflags,
   iomapDioSubmitBio,
   iomapDioZero,
@@ -22,7 +23,7 @@ import {
   iomapDioSetError,
 } from './iomapDioComplete.ts';
 import { iomapDioHoleIter, iomapDioInlineIter, iomapDioIter } from './iomapDioIter.ts';
-import { __iomapDioRw, iomapDioRw } from './iomapDioRw.ts';
+import { __iomapDioRw, iomapDioRw, iomapDioRwWaits } from './iomapDioRw.ts';
 
 export const SEED_OPS: Readonly<KernelOps> = Object.freeze({
   iomapDioAllocBio,
@@ -37,10 +38,12 @@ export const SEED_OPS: Readonly<KernelOps> = Object.freeze({
   iomapDioBioIter,
   iomapDioBioIterPureOverwrite,
   iomapDioBioIterUnwind,
+  iomapDioBioIterZeroTailAfterShortGet,
   iomapDioHoleIter,
   iomapDioInlineIter,
   iomapDioIter,
   __iomapDioRw,
+  iomapDioRwWaits,
   iomapDioRw,
 });
 

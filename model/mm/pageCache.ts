@@ -59,12 +59,14 @@ export class AddressSpace {
   aops: AddressSpaceOps | null = null;
   /** A planted defect (WorldQuirks): post-direct-write invalidation does nothing. */
   skipPostWriteInvalidation = false;
+  /** A planted defect (WorldQuirks): a failed pre-write invalidation does not stop the write. */
+  ignoreInvalidationFailure = false;
   /** Post-write invalidation failures (dio_warn_stale_pagecache): a writeback error for fsync. */
   staleWarnings = 0;
   /** mapping->wb_err as a counter of writeback errors (errseq_t), and how many fsync has reported. */
   wbErrors = 0;
   wbErrorsReported = 0;
-  /** Model bookkeeping: the step of each writeback error, for the durability checkers. */
+  /** Model bookkeeping: the step of each writeback I/O error, for the durability checkers. */
   readonly wbErrorSteps: number[] = [];
 
   /** file_check_and_advance_wb_err(): each writeback error is reported to one fsync. */

@@ -21,6 +21,12 @@ export interface WorldQuirks {
   readonly xfsNowaitFirstExtentOnly?: boolean;
   /** XFS: ->end_io converts unwritten blocks even when the write failed. */
   readonly xfsConvertOnError?: boolean;
+  /** XFS: ->end_io reports every error as -EIO. */
+  readonly xfsEndIoRewritesError?: boolean;
+  /** XFS: sub-block direct writes are not serialised (no OVERWRITE_ONLY, no exclusive lock; B24). */
+  readonly xfsNoUnalignedSerialisation?: boolean;
+  /** mm: a failed pre-write invalidation does not stop the direct write (B13, before 60263d5889e6). */
+  readonly ignoreInvalidationFailure?: boolean;
   /** mm: kiocb_invalidate_post_direct_write does nothing. */
   readonly skipPostWriteInvalidation?: boolean;
 }

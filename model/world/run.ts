@@ -203,6 +203,7 @@ class World implements WorldView {
     if (quirks.lateWriteDma) this.disk.lateWriteDma = true;
     const mapping = new AddressSpace();
     mapping.skipPostWriteInvalidation = quirks.skipPostWriteInvalidation === true;
+    mapping.ignoreInvalidationFailure = quirks.ignoreInvalidationFailure === true;
 
     this.inode = new Inode(new SuperBlock(), Math.log2(scenario.fs.blockSize), scenario.fs.iSize, mapping);
     this.fs = new ScriptedFs(this.rt, scenario.fs, this.disk);

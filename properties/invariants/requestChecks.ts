@@ -26,16 +26,21 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
     kind: 'safety',
     family: 'lifetime',
     statement:
-      'When a read filled user-backed memory, the pages it filled are dirty when the result arrives.',
+      'When a read filled user-backed memory by DMA, those pages are dirty once its bios are released.',
     source: 'seed L404-405, L590-591, L226-227',
-    probe: onResult((w, r) => {
-      if (!isRead(r) || !r.buf.userBacked) return;
-      for (let p = 0; p < r.buf.dmaFilled.length; p++) {
-        if (r.buf.dmaFilled[p] && !r.buf.dirty[p]) {
-          fail(w, 'LIFE-05', 405, `req${r.id} user page ${p} filled by DMA but not dirtied`);
+    probe: {
+      // At quiescence: ki_complete of an inline completion runs before release_bio re-dirties.
+      onQuiescent(w) {
+        for (const r of w.requests) {
+          if (!isRead(r) || !r.buf.userBacked) continue;
+          for (let p = 0; p < r.buf.dmaFilled.length; p++) {
+            if (r.buf.dmaFilled[p] && !r.buf.dirty[p]) {
+              fail(w, 'LIFE-05', 405, `req${r.id} user page ${p} filled by DMA but left clean`);
+            }
+          }
         }
-      }
-    }),
+      },
+    },
   },
   {
     id: 'RES-04',

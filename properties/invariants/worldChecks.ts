@@ -75,6 +75,11 @@ function mixedWithPageCache(w: WorldView, wr: WriteInfo): boolean {
   return viaPageCache || viaFallback;
 }
 
+/** Did the pre-write page-cache invalidation of this direct write fail (and the write go on)? */
+function preInvalidationFailed(w: WorldView, id: number): boolean {
+  return w.requests.some((r) => r.id === id && r.iocb.acct.preInvalidationFailed);
+}
+
 /** Did this direct write fall back to buffered I/O (so the page cache, not a bio, holds its data)? */
 function fellBack(w: WorldView, id: number): boolean {
   return w.requests.some((r) => r.id === id && r.iocb.fellBackToBuffered);
@@ -211,8 +216,7 @@ export const WORLD_CHECKS: readonly Invariant[] = [
     probe: {
       onFileOp(w: WorldView, f: FileOpView) {
         if (f.op.kind !== 'buffered_read' || f.buf === null || f.returned === null || f.returned <= 0) return;
-        if (w.inode.iMapping.staleWarnings > 0) return;
-        const writes = [...writesOf(w).values()].filter((x) => x.kind === 'dio' && x.ackStep < f.startStep);
+        const writes = [...writesOf(w).values()].filter((x) => x.kind === 'dio' && x.ackStep <= f.startStep);
         const reshaped = reshapeSteps(w);
         for (let off = f.op.pos; off < f.op.pos + f.returned; off += SECTOR_SIZE) {
           let newest: WriteInfo | null = null;
@@ -222,6 +226,9 @@ export const WORLD_CHECKS: readonly Invariant[] = [
           }
           if (newest === null || reshaped.some((s) => s > (newest as WriteInfo).startStep)) continue;
           if (mixedWithPageCache(w, newest) || fellBack(w, newest.id)) continue;
+          // A failed post-write invalidation is the kernel's documented exception ("tough"), but
+          // only after the pre-write invalidation succeeded; otherwise the write must not happen.
+          if (w.inode.iMapping.staleWarnings > 0 && !preInvalidationFailed(w, newest.id)) continue;
           if (writebackErrorBetween(w, newest.startStep, f.startStep)) continue;
           const tag = f.buf.tags[(off - f.op.pos) >> SECTOR_SHIFT] ?? TAG_ZERO;
           if (isUserTag(tag) && tagWriteId(tag) >= newest.id) continue;
