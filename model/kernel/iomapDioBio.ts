@@ -180,7 +180,7 @@ export function* iomapDioBioIter(k: Kernel, iter: IomapIter, dio: IomapDio): KGe
   let ret = 0;
   let copied = 0;
   let pad = 0;
-  const submitIter = dioSubmitIter(k, dio, 291);
+  const submitIter = dioSubmitIter(k, dio, 292);
 
   // L291-293: the position, length and user buffer must be aligned to the device.
   if ((pos | length) & (bdevLogicalBlockSize(bdev) - 1) || !bdevIterIsAligned(bdev, submitIter)) {

@@ -89,7 +89,7 @@ export function* iomapDioInlineIter(k: Kernel, iomi: IomapIter, dio: IomapDio): 
 /** iomap_dio_iter() (seed L488-518): dispatch on the mapping type. */
 export function* iomapDioIter(k: Kernel, iter: IomapIter, dio: IomapDio): KGen<number> {
   const rt = k.rt;
-  rt.heap.use(dio, 491);
+  rt.heap.use(dio, 493);
   switch (iter.iomap.type) {
     case IOMAP_HOLE:
       // L493-494: a filesystem must never hand a hole to a write.
