@@ -10,7 +10,7 @@
  */
 import { BLK_STS_MEDIUM } from '../block/bio.ts';
 import { bioPut, bioReleasePages, bioSetPolled } from '../block/bioOps.ts';
-import { fileInode, inodeDioBegin, inodeDioEnd, isSyncKiocb } from '../fs/vfs.ts';
+import { fileInode, inodeDioBegin, inodeDioEnd, isSyncKiocb, type Kiocb } from '../fs/vfs.ts';
 import {
   EFAULT,
   EIO,
@@ -26,7 +26,7 @@ import { IomapDio } from '../kernel/iomapDio.ts';
 import { iomapDioBioIterUnwind } from '../kernel/iomapDioBio.ts';
 import type { KernelOps } from '../kernel/kernel.ts';
 import { FIXED_OPS } from '../kernel/ops.ts';
-import { iovIterAdvance, iovIterRw, READ } from '../mm/iovIter.ts';
+import { type IovIter, iovIterAdvance, iovIterRw, READ } from '../mm/iovIter.ts';
 import { atomicDecAndTest } from '../runtime/atomics.ts';
 import { type FaultProfile, NO_FAULTS } from '../runtime/faults.ts';
 import { modelAssert } from '../runtime/violation.ts';
@@ -108,6 +108,17 @@ const hole = (offset: number, length: number): ExtentSpec => ({ offset, length, 
 const FILE16 = [written(0, 8 * KiB), unwritten(8 * KiB, 8 * KiB)];
 const faults = (on: Partial<FaultProfile>): FaultProfile => ({ ...NO_FAULTS, ...on });
 
+/** A bug that changes what iomap_dio_rw returns (or what it leaves behind in the kiocb and iter). */
+function afterIomapDioRw(
+  change: (ret: number, iocb: Kiocb, iter: IovIter) => number,
+): (base: Readonly<KernelOps>) => Partial<KernelOps> {
+  return (base) => ({
+    *iomapDioRw(k, iocb, iter, o, d, f, done) {
+      return change(yield* base.iomapDioRw(k, iocb, iter, o, d, f, done), iocb, iter);
+    },
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // The catalogue.
 
@@ -181,11 +192,8 @@ export const BUGS: readonly PlantedBug[] = [
     lines: 'seed L689',
     what: 'A read that cannot pin its first page returns 0, a false end of file, instead of -EFAULT.',
     invariant: 'RES-03',
-    ops: (base) => ({
-      *iomapDioRw(k, iocb, iter, o, d, f, done) {
-        const ret = yield* base.iomapDioRw(k, iocb, iter, o, d, f, done);
-        return ret === -EFAULT ? 0 : ret;
-      },
+    ops: afterIomapDioRw((ret) => {
+      return ret === -EFAULT ? 0 : ret;
     }),
     scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_read', pos: 0, len: 8 * KiB }]]),
     faults: faults({ pageFaults: true }),
@@ -198,11 +206,8 @@ export const BUGS: readonly PlantedBug[] = [
     lines: 'seed L439-441',
     what: 'An error result goes through an unsigned 32-bit type and reaches the caller as a huge byte count.',
     invariant: 'RES-04',
-    ops: (base) => ({
-      *iomapDioRw(k, iocb, iter, o, d, f, done) {
-        const ret = yield* base.iomapDioRw(k, iocb, iter, o, d, f, done);
-        return ret === -EIOCBQUEUED ? ret : ret >>> 0;
-      },
+    ops: afterIomapDioRw((ret) => {
+      return ret === -EIOCBQUEUED ? ret : ret >>> 0;
     }),
     scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_read', pos: 0, len: 8 * KiB }]]),
     faults: faults({ pageFaults: true }),
@@ -403,11 +408,8 @@ export const BUGS: readonly PlantedBug[] = [
     lines: 'seed L88, L752',
     what: 'The caller sees -EIO instead of the first error (ENOSPC, ETIMEDOUT, ENODATA).',
     invariant: 'ERR-03',
-    ops: (base) => ({
-      *iomapDioRw(k, iocb, iter, o, d, f, done) {
-        const ret = yield* base.iomapDioRw(k, iocb, iter, o, d, f, done);
-        return ret < 0 && ret !== -EIOCBQUEUED ? -EIO : ret;
-      },
+    ops: afterIomapDioRw((ret) => {
+      return ret < 0 && ret !== -EIOCBQUEUED ? -EIO : ret;
     }),
     scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_read', pos: 0, len: 4 * KiB }]]),
     faults: faults({ bioErrors: true }),
@@ -519,11 +521,8 @@ export const BUGS: readonly PlantedBug[] = [
     lines: 'seed L93-99',
     what: 'The caller is told of bytes past end of file.',
     invariant: 'RES-01',
-    ops: (base) => ({
-      *iomapDioRw(k, iocb, iter, o, d, f, done) {
-        const ret = yield* base.iomapDioRw(k, iocb, iter, o, d, f, done);
-        return ret > 0 && iovIterRw(iter) === READ ? ret + 512 : ret;
-      },
+    ops: afterIomapDioRw((ret, _iocb, iter) => {
+      return ret > 0 && iovIterRw(iter) === READ ? ret + 512 : ret;
     }),
     scenario: xfs(FILE16, 10 * KiB, [[{ kind: 'dio_read', pos: 8 * KiB, len: 4 * KiB }]]),
     faults: NO_FAULTS,
@@ -535,12 +534,9 @@ export const BUGS: readonly PlantedBug[] = [
     lines: 'seed L118-119',
     what: 'A failed write advances the file position.',
     invariant: 'RES-02',
-    ops: (base) => ({
-      *iomapDioRw(k, iocb, iter, o, d, f, done) {
-        const ret = yield* base.iomapDioRw(k, iocb, iter, o, d, f, done);
-        if (ret < 0 && ret !== -EIOCBQUEUED) iocb.kiPos += 512;
-        return ret;
-      },
+    ops: afterIomapDioRw((ret, iocb) => {
+      if (ret < 0 && ret !== -EIOCBQUEUED) iocb.kiPos += 512;
+      return ret;
     }),
     scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
     faults: faults({ bioErrors: true }),
@@ -552,13 +548,10 @@ export const BUGS: readonly PlantedBug[] = [
     lines: 'seed L670-676',
     what: 'A short read leaves the iter consumed past what it reported.',
     invariant: 'RES-05',
-    ops: (base) => ({
-      *iomapDioRw(k, iocb, iter, o, d, f, done) {
-        const ret = yield* base.iomapDioRw(k, iocb, iter, o, d, f, done);
-        // As if L675-676 were gone: the iter stays consumed up to the end of the request.
-        if (ret >= 0 && iovIterRw(iter) === READ) iovIterAdvance(iter, iter.count);
-        return ret;
-      },
+    ops: afterIomapDioRw((ret, _iocb, iter) => {
+      // As if L675-676 were gone: the iter stays consumed up to the end of the request.
+      if (ret >= 0 && iovIterRw(iter) === READ) iovIterAdvance(iter, iter.count);
+      return ret;
     }),
     scenario: xfs(FILE16, 10 * KiB, [[{ kind: 'dio_read', pos: 8 * KiB, len: 4 * KiB }]]),
     faults: NO_FAULTS,
@@ -676,11 +669,8 @@ export const BUGS: readonly PlantedBug[] = [
     lines: 'seed L684-688',
     what: 'The caller falls back to buffered I/O for data already written directly.',
     invariant: 'ARG-03',
-    ops: (base) => ({
-      *iomapDioRw(k, iocb, iter, o, d, f, done) {
-        const ret = yield* base.iomapDioRw(k, iocb, iter, o, d, f, done);
-        return ret > 0 && iovIterRw(iter) !== READ ? -ENOTBLK : ret;
-      },
+    ops: afterIomapDioRw((ret, _iocb, iter) => {
+      return ret > 0 && iovIterRw(iter) !== READ ? -ENOTBLK : ret;
     }),
     scenario: scripted([written(0, 8 * KiB)], 8 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
     faults: NO_FAULTS,
@@ -692,13 +682,10 @@ export const BUGS: readonly PlantedBug[] = [
     lines: 'seed L580-581',
     what: 'A NOWAIT request is neither refused nor done whole.',
     invariant: 'ARG-04',
-    ops: (base) => ({
-      *iomapDioRw(k, iocb, iter, o, d, f, done) {
-        const ret = yield* base.iomapDioRw(k, iocb, iter, o, d, f, done);
-        if (ret <= 512 || !(iocb.kiFlags & IOCB_NOWAIT)) return ret;
-        iocb.kiPos -= 512;
-        return ret - 512;
-      },
+    ops: afterIomapDioRw((ret, iocb) => {
+      if (ret <= 512 || !(iocb.kiFlags & IOCB_NOWAIT)) return ret;
+      iocb.kiPos -= 512;
+      return ret - 512;
     }),
     scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB, iocbFlags: ['nowait'] }]]),
     faults: NO_FAULTS,
