@@ -1,6 +1,8 @@
 /**
  * Indexes for the citation checks in spec/citations.test.ts: the seed (fs/iomap/direct-io.c with
- * line numbers), the model's TypeScript sources, and the markdown tables of spec/kernel-map.md.
+ * line numbers), the model's TypeScript sources, and the markdown tables of spec/kernel-map.md; and
+ * the catalogue checks of spec/catalogue.test.ts: spec/invariants.md against the invariant registry,
+ * spec/bugs.md against the bug catalogue, and the invariant IDs model/ raises.
  *
  * Every checker is a pure function that returns a list of problems, each with the file and line a
  * reader must fix, so that the test can print them all at once and so that a fixture can show that
@@ -810,4 +812,249 @@ function checkFieldRow(r: RowCheck): void {
   if (cls !== undefined && (member === undefined || !cls.members.has(member))) {
     report(r, `${cls.name} has no member ${member ?? '(none given)'}`);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The catalogues: spec/invariants.md, spec/bugs.md and the IDs raised in model/
+
+/** What the invariant table is checked against: an entry of the registry (properties/invariants). */
+export interface CatalogueInvariant {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: string;
+  readonly family: string;
+  readonly statement: string;
+  readonly raisedIn?: string;
+}
+
+/** What the bug table is checked against: an entry of BUGS (model/bugs/catalogue.ts). */
+export interface CatalogueBug {
+  readonly name: string;
+  readonly commit: string;
+  readonly invariant: string;
+}
+
+/**
+ * A cell as a reader sees it: backslash escapes undone, code-span backticks dropped, whitespace
+ * collapsed; so a formatter's padding or escaping, or an identifier set in code, changes nothing.
+ */
+export function cellText(cell: string | undefined): string {
+  return (cell ?? '')
+    .replace(/\\([\\`*_{}[\]()#+\-.!|<>~])/g, '$1')
+    .replace(/`/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** The first code span of a cell, or its text when it has none. */
+function codeOrText(cell: string | undefined): string {
+  return spans(cell)[0]?.trim() ?? cellText(cell);
+}
+
+/** Is the cell empty, or a dash that stands for "none"? */
+function isNone(cell: string | undefined): boolean {
+  const t = cellText(cell);
+  return t === '' || t === '—' || t === '-';
+}
+
+/**
+ * The one table of a file whose header has all these columns (any order, any case), with the index
+ * of each; a problem if there is none or more than one.
+ */
+function catalogueTable(
+  file: string,
+  markdown: string,
+  columns: readonly string[],
+  problems: Problem[],
+): { table: MdTable; col: Map<string, number> } | undefined {
+  const found = parseTables(markdown).filter((t) => columns.every((c) => t.header.includes(c)));
+  if (found.length !== 1) {
+    problems.push({
+      file,
+      line: found[1]?.line ?? 1,
+      message: `expected one table with the columns ${columns.join(' | ')}, found ${found.length}`,
+    });
+    return undefined;
+  }
+  const table = found[0] as MdTable;
+  return { table, col: new Map(columns.map((c) => [c, table.header.indexOf(c)])) };
+}
+
+/**
+ * Reports where a table's keys (IDs, names) differ from the expected sequence: a key missing, one
+ * not expected, one listed twice, and, when the same keys are listed, the first out of order.
+ */
+function compareSequence(
+  file: string,
+  what: string,
+  rows: ReadonlyArray<{ key: string; line: number }>,
+  expected: readonly string[],
+  tableLine: number,
+  problems: Problem[],
+): void {
+  const before = problems.length;
+  const want = new Set(expected);
+  const seen = new Set<string>();
+  for (const r of rows) {
+    if (!want.has(r.key))
+      problems.push({ file, line: r.line, message: `${what} ${r.key} is not in ${sourceOf(what)}` });
+    else if (seen.has(r.key))
+      problems.push({ file, line: r.line, message: `${what} ${r.key} is listed twice` });
+    seen.add(r.key);
+  }
+  for (const key of expected) {
+    if (!seen.has(key)) problems.push({ file, line: tableLine, message: `${what} ${key} has no row` });
+  }
+  const listed = rows.map((r) => r.key).filter((k) => want.has(k));
+  const order = expected.filter((k) => seen.has(k));
+  const at = order.findIndex((k, i) => listed[i] !== k);
+  if (problems.length === before && at >= 0) {
+    const row = rows.find((r) => r.key === listed[at]);
+    problems.push({
+      file,
+      line: row?.line ?? tableLine,
+      message: `${what} ${listed[at]} is out of order: ${sourceOf(what)} has ${order[at]} in its place`,
+    });
+  }
+}
+
+function sourceOf(what: string): string {
+  return what === 'invariant' ? 'the registry (ALL_INVARIANTS)' : 'the bug catalogue (BUGS)';
+}
+
+/**
+ * spec/invariants.md against the registry: one row per invariant, in registry order, with the same
+ * name, kind, family and statement, and, in the planted-bugs column, exactly the bugs whose
+ * invariant is that ID.
+ */
+export function checkInvariantTable(
+  file: string,
+  markdown: string,
+  registry: readonly CatalogueInvariant[],
+  bugs: readonly CatalogueBug[],
+): Problem[] {
+  const problems: Problem[] = [];
+  const cols = ['id', 'name', 'kind', 'family', 'statement', 'planted bugs'];
+  const found = catalogueTable(file, markdown, cols, problems);
+  if (found === undefined) return problems;
+  const { table, col } = found;
+  const cell = (r: MdRow, c: string): string | undefined => r.cells[col.get(c) ?? -1];
+  const rows = table.rows.map((r) => ({ key: codeOrText(cell(r, 'id')), line: r.line, row: r }));
+  compareSequence(
+    file,
+    'invariant',
+    rows,
+    registry.map((i) => i.id),
+    table.line,
+    problems,
+  );
+  const byId = new Map(registry.map((i) => [i.id, i]));
+  for (const { key, line, row } of rows) {
+    const inv = byId.get(key);
+    if (inv === undefined) continue;
+    for (const field of ['name', 'kind', 'family', 'statement'] as const) {
+      const got = cellText(cell(row, field));
+      const want = cellText(inv[field]);
+      if (got !== want)
+        problems.push({
+          file,
+          line,
+          message: `${key} ${field}: the registry has "${want}", the table "${got}"`,
+        });
+    }
+    const listed = isNone(cell(row, 'planted bugs')) ? [] : spans(cell(row, 'planted bugs'));
+    const want = bugs.filter((b) => b.invariant === key).map((b) => b.name);
+    if ([...listed].sort().join(', ') !== [...want].sort().join(', ')) {
+      problems.push({
+        file,
+        line,
+        message: `${key} planted bugs: the catalogue has [${want.join(', ')}], the table [${listed.join(', ')}]`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** spec/bugs.md against BUGS: one row per bug, in catalogue order, with the same commit and invariant. */
+export function checkBugTable(file: string, markdown: string, bugs: readonly CatalogueBug[]): Problem[] {
+  const problems: Problem[] = [];
+  const found = catalogueTable(file, markdown, ['name', 'commit', 'invariant'], problems);
+  if (found === undefined) return problems;
+  const { table, col } = found;
+  const cell = (r: MdRow, c: string): string | undefined => r.cells[col.get(c) ?? -1];
+  const rows = table.rows.map((r) => ({ key: codeOrText(cell(r, 'name')), line: r.line, row: r }));
+  compareSequence(
+    file,
+    'bug',
+    rows,
+    bugs.map((b) => b.name),
+    table.line,
+    problems,
+  );
+  const byName = new Map(bugs.map((b) => [b.name, b]));
+  for (const { key, line, row } of rows) {
+    const bug = byName.get(key);
+    if (bug === undefined) continue;
+    for (const field of ['commit', 'invariant'] as const) {
+      const got = codeOrText(cell(row, field));
+      if (got !== bug[field])
+        problems.push({
+          file,
+          line,
+          message: `${key} ${field}: the catalogue has ${bug[field]}, the table ${got}`,
+        });
+    }
+  }
+  return problems;
+}
+
+/** One `new Violation('ID'` or `new PendingViolation('ID'` in a model file. */
+export interface RaisedId {
+  readonly id: string;
+  readonly file: string;
+  readonly line: number;
+}
+
+/** Every invariant ID raised in the given sources, with file and line (the ID may be on the next line). */
+export function raisedIds(sources: ReadonlyArray<{ path: string; text: string }>): RaisedId[] {
+  const out: RaisedId[] = [];
+  for (const { path, text } of sources) {
+    for (const m of text.matchAll(/\bnew\s+(?:Pending)?Violation\(\s*(['"])([A-Z]+-\d{2})\1/g)) {
+      const at = m.index + m[0].length - (m[2] ?? '').length - 1;
+      out.push({ id: m[2] ?? '', file: path, line: text.slice(0, at).split('\n').length });
+    }
+  }
+  return out;
+}
+
+/**
+ * The IDs model/ raises against the registry: each must be in it, and each invariant the registry
+ * says the model raises (raisedIn) must be raised in one of the model files raisedIn names.
+ */
+export function checkRaisedIds(
+  raised: readonly RaisedId[],
+  registry: readonly CatalogueInvariant[],
+): Problem[] {
+  const problems: Problem[] = [];
+  const ids = new Set(registry.map((i) => i.id));
+  for (const r of raised) {
+    if (!ids.has(r.id))
+      problems.push({
+        file: r.file,
+        line: r.line,
+        message: `${r.id} is raised here but is not in the registry`,
+      });
+  }
+  for (const inv of registry) {
+    if (inv.raisedIn === undefined) continue;
+    const files = [...inv.raisedIn.matchAll(/model\/[\w/.-]+\.ts/g)].map((m) => m[0]);
+    if (!raised.some((r) => r.id === inv.id && files.includes(r.file))) {
+      problems.push({
+        file: 'properties/invariants/modelRaised.ts',
+        line: 1,
+        message: `${inv.id} is said to be raised in ${inv.raisedIn}, but none of those files raises it`,
+      });
+    }
+  }
+  return problems;
 }

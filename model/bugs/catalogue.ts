@@ -1,6 +1,6 @@
 /**
  * The bug catalogue: planted bugs, each a named, documented change of the correct model (the seed
- * with its known upstream fixes, FIXED_OPS) that one invariant must catch.
+ * with its known upstream fixes and the candidate fixes, FIXED_OPS) that one invariant must catch.
  *
  * A bug enters through one clean seam: a replacement of entries of the kernel ops table (most are
  * wrappers around the correct function, so the change is the few lines that differ), or a world
@@ -749,6 +749,36 @@ export const BUGS: readonly PlantedBug[] = [
     faults: faults({ interleave: true }),
   },
   {
+    name: 'short-get-skips-zero-tail',
+    commit: '4721a6010990',
+    title: 'iomap: dio data corruption and spurious errors when pipes fill',
+    year: 2018,
+    lines: 'seed L388-398, L428-435',
+    what: 'A short bio_iov_iter_get_pages returns at once instead of zeroing the block tail, so unwritten conversion exposes stale data.',
+    invariant: 'STALE-01',
+    ops: () => ({ iomapDioBioIterZeroTailAfterShortGet: () => false }),
+    scenario: xfs(
+      FILE16,
+      16 * KiB,
+      [
+        [
+          // A filesystem that passes IOMAP_DIO_PARTIAL (gfs2, btrfs): the short write succeeds.
+          {
+            kind: 'dio_write',
+            pos: 8 * KiB + 512,
+            len: 3 * KiB,
+            bufAddr: 0x10000 + 3584,
+            dioFlags: ['partial'],
+          },
+          { kind: 'dio_read', pos: 8 * KiB, len: 4 * KiB },
+        ],
+      ],
+      {},
+      4,
+    ),
+    faults: faults({ pageFaults: true }),
+  },
+  {
     name: 'invalidation-failure-ignored',
     commit: '60263d5889e6',
     title: 'iomap: fall back to buffered writes for invalidation failures (the bug it fixed)',
@@ -776,8 +806,9 @@ export const BUGS: readonly PlantedBug[] = [
   },
   {
     name: 'unaligned-dio-not-serialised',
-    commit: 'synthetic (the XFS rule of xfs_file_dio_write_unaligned; B24)',
-    title: 'concurrent sub-block direct writes to one new block are not serialised',
+    commit: 'synthetic',
+    title:
+      'concurrent sub-block direct writes to one new block are not serialised (B24: the XFS rule of xfs_file_dio_write_unaligned)',
     lines: 'seed L356-361, L428-435; fs/xfs/xfs_file.c',
     what: "Each write zeroes the part of the block the other writes, and one write is lost to the other's zeroing.",
     invariant: 'PC-01',

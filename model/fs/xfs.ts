@@ -4,12 +4,13 @@
  *
  * - ->iomap_begin for direct reads reports the data fork; for direct writes it follows
  *   xfs_direct_write_iomap_begin: IOMAP_F_DIRTY for writes past i_size or while the inode has
- *   unforced metadata; shared blocks get a COW staging block (IOMAP_F_SHARED; -EAGAIN under NOWAIT);
+ *   unforced metadata (and, with the default sizeDirtyRule 'on-disk', past the logged size); shared blocks get a COW staging block (IOMAP_F_SHARED; -EAGAIN under NOWAIT);
  *   holes and delalloc get unwritten blocks with IOMAP_F_NEW (-EAGAIN under NOWAIT or
  *   OVERWRITE_ONLY); NOWAIT and OVERWRITE_ONLY need one mapping over the whole range, and
  *   OVERWRITE_ONLY refuses sub-block writes into unwritten blocks.
  * - ->end_io follows xfs_dio_write_end_io: nothing on error or size 0; otherwise remap COW, convert
- *   unwritten blocks and extend i_size for exactly the completed range (rounded out to blocks).
+ *   unwritten blocks and extend i_size for exactly the completed range (rounded out to blocks);
+ *   with 'on-disk' it also logs the size of a write past the logged size inside the in-core one.
  * - ->fsync follows xfs_file_fsync: force the log if the inode is pinned, else flush the device.
  * - Every metadata change is a journal record (model/fs/journal.ts); recovery replays the durable
  *   ones over the initial state. Freed blocks are never reused, so old data cannot move.

@@ -69,7 +69,7 @@ export class XfsFile {
     const lbsMask = this.fs.disk.logicalBlockSize - 1;
     if ((iocb.kiPos | count) & lbsMask) return -EINVAL;
     if ((iocb.kiPos | count) & (this.fs.blockSize - 1))
-      return yield* this.dioWriteUnaligned(k, iocb, from, doneBefore);
+      return yield* this.dioWriteUnaligned(k, iocb, from, dioFlags, doneBefore);
     return yield* this.dioWriteShared(k, iocb, from, dioFlags, doneBefore);
   }
 
@@ -115,7 +115,13 @@ export class XfsFile {
   }
 
   /** xfs_file_dio_write_unaligned(). */
-  private *dioWriteUnaligned(k: Kernel, iocb: Kiocb, from: IovIter, doneBefore: number): KGen<number> {
+  private *dioWriteUnaligned(
+    k: Kernel,
+    iocb: Kiocb,
+    from: IovIter,
+    extraFlags: number,
+    doneBefore: number,
+  ): KGen<number> {
     // A planted defect (B24): sub-block writes treated like aligned ones, with no serialisation.
     if (this.fs.quirks.xfsNoUnalignedSerialisation)
       return yield* this.dioWriteShared(k, iocb, from, 0, doneBefore);
@@ -150,7 +156,7 @@ export class XfsFile {
         from,
         this.fs.writeOps,
         this.fs.dioWriteOps,
-        flags,
+        flags | extraFlags,
         doneBefore,
       );
       this.iolock.unlock(exclusive);

@@ -3,7 +3,7 @@
  *
  * The seed's union of `submit` (iter and waiter, used during submission and for synchronous
  * completion) and `aio.work` (used for asynchronous completion) is modelled: INIT_WORK on aio.work
- * (seed L222) clobbers submit.iter and submit.waiter, and reading them afterwards is LIFE-08.
+ * (seed L222) clobbers submit.iter and submit.waiter, and reading them afterwards is a model assertion.
  */
 import type { IomapDioOps } from '../fs/iomap.ts';
 import { IocbAccounting, type Kiocb } from '../fs/vfs.ts';

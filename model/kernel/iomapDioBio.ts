@@ -68,7 +68,7 @@ function bdevIterIsAligned(bdev: BlockDevice, iter: IovIter): boolean {
   return iovIterIsAligned(iter, bdevDmaAlignment(bdev), bdevLogicalBlockSize(bdev) - 1);
 }
 
-/** The iter of a dio that is still submitting; reading it after INIT_WORK clobbered it is LIFE-08. */
+/** The iter of a dio that is still submitting; reading it after INIT_WORK clobbered it fails a model assertion. */
 export function dioSubmitIter(k: Kernel, dio: IomapDio, seedLine: number): IovIter {
   k.rt.heap.use(dio, seedLine);
   modelAssert(dio.unionMember === 'submit' && dio.submitIter !== null, 'submit.iter read outside submission');

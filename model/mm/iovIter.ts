@@ -81,9 +81,10 @@ export function iovIterNpages(i: IovIter, maxPages: number): number {
  * or up to a chosen page boundary.
  */
 function userCopyLength(rt: Runtime, i: IovIter, bytes: number): number {
-  if (!rt.faults.copyFaults || !i.buf.userBacked || bytes === 0) return bytes;
+    if (!i.buf.userBacked || bytes === 0) return bytes;
   const pages = iovIterNpages(i, Number.MAX_SAFE_INTEGER);
-  const mapped = i.buf.mappedPages(rt, i.address, pages, true, 'user_copy_fault');
+  // A page already unmapped (by an earlier fault of this buffer) faults whether or not new faults may happen.
+  const mapped = i.buf.mappedPages(rt, i.address, pages, rt.faults.copyFaults, 'user_copy_fault');
   if (mapped === pages) return bytes;
   const boundary = (Math.floor(i.address / PAGE_SIZE) + mapped) * PAGE_SIZE;
   return Math.min(bytes, Math.max(0, boundary - i.address));

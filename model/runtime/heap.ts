@@ -1,5 +1,5 @@
 /**
- * The checked heap: kernel objects (struct iomap_dio, struct bio, completion work) are allocated
+ * The checked heap: kernel objects (struct iomap_dio, struct bio) are allocated
  * and freed through it, and every field access the model cares about goes through use().
  *
  * Scope: it tracks object identity and liveness, not memory. Access after free and double free are

@@ -2,8 +2,8 @@
  * A scenario: the device and filesystem geometry, the file's mappings, its cached pages, and the
  * operations each thread issues. Plain JSON, so that replay files carry it whole.
  *
- * The mappings are scripted: ->iomap_begin reports them as given (the filesystem model of the world
- * issue replaces this provider; this one stays for unit tests of the seed).
+ * The extents are the file's initial data fork on the model XFS (the default), or, with fs.model
+ * 'scripted', the mappings ->iomap_begin reports as given, for unit tests of single seed branches.
  */
 
 export type ExtentType = 'hole' | 'delalloc' | 'mapped' | 'unwritten' | 'inline';

@@ -3,7 +3,7 @@
  * as XFS reports whole extents), ->iomap_end and ->end_io record what they were told, and ->fsync
  * sleeps and succeeds (or fails as scripted).
  *
- * Scope: no allocation, no conversion, no journal; that is the world issue's filesystem. This
+ * Scope: no allocation, no conversion, no journal; that is the model XFS (model/fs/xfs.ts). This
  * provider exists so that each branch of the seed can be driven by a mapping chosen in a test.
  */
 import type { Disk } from '../block/disk.ts';

@@ -140,9 +140,9 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
   },
   {
     id: 'POLL-01',
-    name: 'OnlyOneBioPolled',
+        name: 'OnlyOneBioPolled',
     kind: 'safety',
-    family: 'workqueue',
+    family: 'completion',
     statement:
       'Only an asynchronous request polls, and it polls at most one bio: HIPRI is cleared before any further bio.',
     source: 'seed L71-75, L353-354, L413-417, L662-665',
