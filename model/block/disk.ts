@@ -8,8 +8,10 @@
  * - REQ_FUA reaches media before completion: natively, or, on a device with a cache and no FUA,
  *   emulated by the block layer as the write followed by a cache flush.
  * - Reads see the cache over the media. The cache may destage any cached sector at any device step.
- * - Power loss drops the cache; bios in flight never complete (a write may have landed whole, with
- *   tornWrites); every context stops.
+ * - Power loss: a write in flight may have landed whole, in part or not at all (tornWrites), one
+ *   with REQ_PREFLUSH only after its flush; the cache may have written back a prefix of what it
+ *   held (destage); the rest of the cache is lost; bios in flight never complete; every context
+ *   stops.
  * Faults (each a FaultProfile class): completion order, error status, a failed write that wrote a
  * prefix or all of its sectors, destaging, power loss.
  * Completions run in a new interrupt context per bio (a polled bio's in the issuer's context, as
@@ -87,6 +89,13 @@ export class Disk extends Context implements BlockDevice {
    * complete before its DMA reads the buffer, which happens at the next device step.
    */
   lateWriteDma = false;
+  /**
+   * Crash images (RunOptions.crashImages): at power loss, one choice per cached logical block
+   * decides whether it reached media, so an enumeration of choices covers every image the cache
+   * rules allow (whatever the cache holds is newer than the last flush; FUA data is not cached).
+   * Off: a prefix of the cache in insertion order, and only with the destage fault class.
+   */
+  crashImages = false;
   private readonly lateDma: Bio[] = [];
   private serial = 0;
 
@@ -309,14 +318,29 @@ export class Disk extends Context implements BlockDevice {
       this.storeDurably(bio, units);
     }
     // Up to the instant power fails the cache may have written back some of its sectors: here a
-    // prefix in the order they entered it (every subset is the crash-image enumeration's job).
-    if (rt.faults.destage && this.cache.size > 0) {
+    // prefix in the order they entered it, or with crashImages any subset of its logical blocks.
+    if (this.crashImages) this.writeBackAnyBlocks();
+    else if (rt.faults.destage && this.cache.size > 0) {
       let n = rt.choose(this.cache.size + 1, 'destage_before_power_loss');
       for (const sector of [...this.cache.keys()]) if (n-- > 0) this.writeBack(sector);
     }
     this.cache.clear();
     this.poweredOff = true;
     throw new PowerLoss(rt.step);
+  }
+
+  /** Each cached logical block, in the order it entered the cache, reached media or not (a choice). */
+  private writeBackAnyBlocks(): void {
+    const per = this.logicalBlockSize >> SECTOR_SHIFT;
+    const blocks: number[] = [];
+    for (const sector of this.cache.keys()) {
+      const first = sector - (sector % per);
+      if (!blocks.includes(first)) blocks.push(first);
+    }
+    for (const first of blocks) {
+      if (this.rt.choose(2, 'destage_block_before_power_loss') === 0) continue;
+      for (let s = first; s < first + per; s++) this.writeBack(s);
+    }
   }
 
   /** Power fails when all is quiet (the last crash point of a run). */

@@ -35,6 +35,11 @@ export function contextMaySleep(kind: ContextKind): boolean {
 export abstract class Context {
   id = 0;
   finished = false;
+  /**
+   * Steps this context has taken (the runtime counts them): with the world's data, the explorer's
+   * stand-in for the generator's position, which no state fingerprint can read (properties/explore).
+   */
+  steps = 0;
   constructor(
     readonly name: string,
     readonly kind: ContextKind,

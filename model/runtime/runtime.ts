@@ -155,6 +155,7 @@ export class Runtime {
       const ctx = this.runnable[pick] as Context;
       if (++this.step > this.bounds.stepsMax) throw new BoundHit('stepsMax', this.bounds.stepsMax);
       this.current = ctx;
+      ctx.steps++;
       try {
         ctx.step();
       } catch (e) {

@@ -102,12 +102,22 @@ export interface RunOptions {
   readonly tracing?: boolean;
   readonly echo?: boolean;
   readonly bounds?: Bounds;
-  /** The seed functions to run: the correct model unless a planted bug replaces one. */
+  /** The seed functions to run; the faithful seed (SEED_OPS) unless given (FIXED_OPS, a bug's table). */
   readonly ops?: KernelOps;
   /** The invariant checkers (properties/invariants); none means no checks beyond the runtime's. */
   readonly probe?: Probe;
   /** Planted defects of the world (a bug of the catalogue); none in the correct world. */
   readonly quirks?: WorldQuirks;
+  /**
+   * At power loss, decide for each cached logical block whether it reached media (one choice per
+   * block: every crash image), instead of writing back a prefix of the cache. Off by default.
+   */
+  readonly crashImages?: boolean;
+  /**
+   * Called once with the world, after it is built and before any thread starts: read access for
+   * the exhaustive explorer's state fingerprints (properties/explore). Costs nothing when unset.
+   */
+  readonly observe?: (w: WorldView) => void;
 }
 
 export type Outcome = 'pass' | 'violation' | 'bound';
@@ -201,6 +211,7 @@ class World implements WorldView {
     const quirks = options.quirks ?? {};
     if (quirks.fuaWithoutPostflush) this.disk.fuaEmulation = 'none';
     if (quirks.lateWriteDma) this.disk.lateWriteDma = true;
+    if (options.crashImages) this.disk.crashImages = true;
     const mapping = new AddressSpace();
     mapping.skipPostWriteInvalidation = quirks.skipPostWriteInvalidation === true;
     mapping.ignoreInvalidationFailure = quirks.ignoreInvalidationFailure === true;
@@ -292,10 +303,11 @@ class World implements WorldView {
     const doneBefore = op.doneBefore ?? 0;
     let ret: number;
     if (this.xfsFile !== null) {
-      // XFS chooses its own dio_flags (OVERWRITE_ONLY, FORCE_WAIT); the op's are the scripted caller's.
+      // XFS chooses its own dio_flags (OVERWRITE_ONLY, FORCE_WAIT); flags the op asks for are added,
+      // as a filesystem like XFS that also passed them (IOMAP_DIO_PARTIAL is gfs2's and btrfs's).
       ret = write
-        ? yield* this.xfsFile.writeIter(this.k, iocb, iter, 0, doneBefore)
-        : yield* this.xfsFile.dioRead(this.k, iocb, iter, 0, doneBefore);
+        ? yield* this.xfsFile.writeIter(this.k, iocb, iter, dioFlags, doneBefore)
+        : yield* this.xfsFile.dioRead(this.k, iocb, iter, dioFlags, doneBefore);
     } else {
       const ops: IomapOps = this.fs;
       const dops: IomapDioOps | null = this.fs.dioOps(write);
@@ -451,6 +463,7 @@ class World implements WorldView {
 
 export function runScenario(scenario: Scenario, options: RunOptions): RunResult {
   const w = new World(scenario, options);
+  options.observe?.(w);
   let violation: Violation | null = null;
   let bound: BoundHit | null = null;
   let crash: CrashRecord | null = null;
