@@ -39,16 +39,23 @@ export function* kiocbInvalidatePages(rt: Runtime, iocb: Kiocb, count: number): 
   return ret;
 }
 
-export function kiocbInvalidatePostDirectWrite(
+export function* kiocbInvalidatePostDirectWrite(
   rt: Runtime,
   iocb: Kiocb,
   count: number,
   seedLine: number,
-): void {
+): KGen {
   const mapping = iocb.kiFilp.fInode.iMapping;
   mightSleep(rt, 'kiocb_invalidate_post_direct_write', seedLine);
-  if (mapping.skipPostWriteInvalidation) return;
-  if (mapping.nrpages && mapping.invalidateRange(rt, iocb.kiPos, iocb.kiPos + count - 1)) {
+  if (mapping.skipPostWriteInvalidation || !mapping.nrpages) return;
+  const pos = iocb.kiPos;
+  const end = pos + count - 1;
+  // invalidate_inode_pages2_range() launders a dirty folio (->launder_folio writes it back) and
+  // waits for one under writeback before dropping it.
+  if (mapping.rangeNeedsWriteback(pos, end) || mapping.rangeUnderWriteback(pos, end)) {
+    yield* mapping.writeAndWaitRange(rt, pos, end);
+  }
+  if (mapping.invalidateRange(rt, pos, end)) {
     // dio_warn_stale_pagecache(): the write still succeeded; fsync will report the error.
     mapping.staleWarnings++;
     mapping.wbErrors++;
