@@ -5,7 +5,9 @@ import {
   parseCommandLine,
   parseDuration,
   parsePath,
+  parseRegressionName,
   parseRuns,
+  parseShard,
   UsageError,
 } from './commands/args.ts';
 
@@ -30,6 +32,11 @@ describe('parseCommandLine', () => {
       seed: null,
       json: null,
       out: DEFAULT_OUT_DIR,
+      profile: null,
+      shard: null,
+      junit: null,
+      coverage: false,
+      annotate: null,
     });
   });
 
@@ -41,6 +48,11 @@ describe('parseCommandLine', () => {
       seed: -7,
       json: 'x.json',
       out: 'cx',
+      profile: null,
+      shard: null,
+      junit: null,
+      coverage: false,
+      annotate: null,
     });
     expect(parseCommandLine(['run', '--time', '2m'])).toMatchObject({ runs: null, timeMs: 120_000 });
   });
@@ -66,7 +78,9 @@ describe('parseCommandLine', () => {
   });
 
   it('rejects unknown commands and options, repeats, missing values and stray arguments', () => {
-    expect(usageError(['frob'])).toBe("unknown command 'frob' (commands: run, repro, help)");
+    expect(usageError(['frob'])).toBe(
+      "unknown command 'frob' (commands: run, repro, explain, promote, merge, export, hunt, help)",
+    );
     expect(usageError(['-x'])).toMatch(/^unknown option '-x'/);
     expect(usageError(['run', '--path', '1'])).toMatch(/^unknown option '--path' for 'run'/);
     expect(usageError(['run', '-r', '1'])).toMatch(/^unknown option '-r' for 'run'/);
@@ -118,5 +132,89 @@ describe('option values', () => {
     expect(parsePath('12:0:3')).toBe('12:0:3');
     for (const bad of ['', ':1', '1:', '1::2', 'a:b', '1,2'])
       expect(() => parsePath(bad)).toThrow(UsageError);
+  });
+});
+
+describe('the commands added with the regression corpus', () => {
+  it('reads run --profile, --shard, --junit, --coverage and --annotate', () => {
+    expect(
+      parseCommandLine([
+        'run',
+        '--profile',
+        'swarm',
+        '--shard=2/4',
+        '--junit',
+        'j.xml',
+        '--coverage',
+        '--annotate',
+        'direct-io.c',
+      ]),
+    ).toMatchObject({
+      profile: 'swarm',
+      shard: { index: 2, count: 4 },
+      junit: 'j.xml',
+      coverage: true,
+      annotate: 'direct-io.c',
+    });
+    expect(usageError(['run', '--profile', 'slow'])).toBe(
+      "--profile must be one of fast, soak, swarm, not 'slow'",
+    );
+    expect(usageError(['run', '--coverage=yes'])).toBe("option '--coverage' takes no value");
+    expect(usageError(['run', '--coverage', '--coverage'])).toBe("option '--coverage' given twice");
+  });
+
+  it('parses shards i/n counted from 1', () => {
+    expect(parseShard('1/1')).toEqual({ index: 1, count: 1 });
+    expect(parseShard('3/8')).toEqual({ index: 3, count: 8 });
+    expect(() => parseShard('0/4')).toThrow(/shards count from 1/);
+    expect(() => parseShard('5/4')).toThrow(/between 1 and 4/);
+    for (const bad of ['', '1', '1/', '/2', 'a/b', '1/0', '1/2/3', '-1/2', '1.0/2', '1/1001'])
+      expect(() => parseShard(bad)).toThrow(UsageError);
+  });
+
+  it('reads explain, promote, merge and export', () => {
+    expect(parseCommandLine(['explain', 'x.json'])).toEqual({ kind: 'explain', file: 'x.json', html: null });
+    expect(parseCommandLine(['explain', 'x.json', '--html', 'o.html'])).toMatchObject({ html: 'o.html' });
+    expect(parseCommandLine(['promote', 'x.json', '--name', 'a-b.c_d.json', '--expect', 'pass'])).toEqual({
+      kind: 'promote',
+      file: 'x.json',
+      name: 'a-b.c_d',
+      note: null,
+      expect: 'pass',
+      dir: 'properties/regressions',
+    });
+    expect(parseCommandLine(['merge', 'a.json', 'b.json', '--json', 'm.json'])).toEqual({
+      kind: 'merge',
+      files: ['a.json', 'b.json'],
+      json: 'm.json',
+      junit: null,
+    });
+    expect(parseCommandLine(['export', '--xfs-io', 'x.json', '--out', 'x.sh'])).toEqual({
+      kind: 'export',
+      format: 'xfs-io',
+      file: 'x.json',
+      out: 'x.sh',
+    });
+  });
+
+  it('rejects their bad input with one line', () => {
+    expect(usageError(['explain'])).toBe("'explain' needs a replay file");
+    expect(usageError(['explain', 'a.json', 'b.json'])).toBe("'explain' takes one replay file, got 2");
+    expect(usageError(['explain', 'a.json', '--htm', 'x'])).toMatch(/^unknown option '--htm' for 'explain'/);
+    expect(usageError(['promote', 'a.json'])).toBe("'promote' needs --name NAME");
+    expect(usageError(['promote', 'a.json', '--name', '../x'])).toMatch(/^--name must be/);
+    expect(usageError(['promote', 'a.json', '--name', 'x', '--expect', 'fail'])).toMatch(
+      /^--expect must be one of pass, violation/,
+    );
+    expect(usageError(['merge'])).toMatch(/^'merge' needs the JSON reports/);
+    expect(usageError(['export', 'x.json'])).toBe("'export' takes no arguments, got 'x.json'");
+    expect(usageError(['export'])).toMatch(/^'export' needs --xfs-io FILE/);
+    expect(usageError(['export', '--xfs-io'])).toBe("option '--xfs-io' needs a value");
+  });
+
+  it('accepts regression names that are plain file names', () => {
+    expect(parseRegressionName('dsync-write_1.v2')).toBe('dsync-write_1.v2');
+    for (const bad of ['', '.hidden', 'a/b', 'a b', '-x', 'x'.repeat(81), 'ä'])
+      expect(() => parseRegressionName(bad)).toThrow(UsageError);
   });
 });

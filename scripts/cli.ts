@@ -10,7 +10,12 @@
  */
 import { type Command, parseCommandLine, UsageError } from './commands/args.ts';
 import { HELP } from './commands/help.ts';
+import { huntCommand } from './commands/hunt.ts';
 import { type Output, processOutput } from './commands/output.ts';
+import { explainFile } from './commands/explain.ts';
+import { exportFile } from './commands/export.ts';
+import { mergeReports } from './commands/merge.ts';
+import { promoteFile } from './commands/promote.ts';
 import { reproFile, reproSeed } from './commands/repro.ts';
 import { EXIT_MODEL_ERROR, EXIT_PASS, EXIT_USAGE, runCampaign } from './commands/run.ts';
 
@@ -25,12 +30,21 @@ function dispatch(command: Command, out: Output): number {
       return reproSeed(command, out);
     case 'repro-file':
       return reproFile(command, out);
+    case 'explain':
+      return explainFile(command, out);
+    case 'promote':
+      return promoteFile(command, out);
+    case 'merge':
+      return mergeReports(command, out);
+    case 'export':
+      return exportFile(command, out);
   }
 }
 
 /** Runs one command line; returns the exit status. */
 function main(argv: readonly string[], out: Output = processOutput()): number {
   try {
+    if (argv[0] === 'hunt' && !argv.includes('--help')) return huntCommand(argv.slice(1), out);
     return dispatch(parseCommandLine(argv), out);
   } catch (e) {
     if (e instanceof UsageError) {

@@ -11,6 +11,10 @@
  * `invariant` is what the run violated when it was recorded (informational: the replay reports
  * what happens now). `modelVersion` is package.json's version at recording time.
  *
+ * Optional, for the regression corpus (properties/regressions/): `name` (the file's name without
+ * .json), `expect` ("violation": replaying it must violate `invariant`; "pass": it must pass, for
+ * a case that failed before a fix) and `note`. Files without them stay valid.
+ *
  * Reading validates the whole file; a malformed one is an Error whose message is one line naming
  * the file and the first problem (`scenario.threads[0][1].pos must be an integer >= 0`).
  */
@@ -27,6 +31,10 @@ import type { Scenario } from '../../model/world/scenario.ts';
 export const REPLAY_FORMAT = 'diocheck-replay';
 export const REPLAY_VERSION = 1;
 
+/** What a regression expects of a replay: the recorded invariant broken, or a pass. */
+export type ReplayExpect = 'pass' | 'violation';
+export const REPLAY_EXPECTS: readonly ReplayExpect[] = ['pass', 'violation'];
+
 export interface ReplayFile {
   readonly format: typeof REPLAY_FORMAT;
   readonly version: typeof REPLAY_VERSION;
@@ -36,6 +44,8 @@ export interface ReplayFile {
   readonly faults: FaultProfile;
   readonly choices: readonly RecordedChoice[];
   readonly note?: string;
+  readonly name?: string;
+  readonly expect?: ReplayExpect;
 }
 
 /** package.json's version: the model version a replay file was recorded with. */
@@ -52,6 +62,8 @@ export function makeReplayFile(fields: {
   faults: FaultProfile;
   choices: readonly RecordedChoice[];
   note?: string;
+  name?: string;
+  expect?: ReplayExpect;
 }): ReplayFile {
   return {
     format: REPLAY_FORMAT,
@@ -62,6 +74,8 @@ export function makeReplayFile(fields: {
     faults: fields.faults,
     choices: fields.choices.map(({ label, n, value }) => ({ label, n, value })),
     ...(fields.note === undefined ? {} : { note: fields.note }),
+    ...(fields.name === undefined ? {} : { name: fields.name }),
+    ...(fields.expect === undefined ? {} : { expect: fields.expect }),
   };
 }
 
@@ -316,6 +330,8 @@ function validateReplayFile(json: unknown): ReplayFile {
     'faults',
     'choices',
     'note',
+    'name',
+    'expect',
   ]);
   if (f.format !== REPLAY_FORMAT) fail('format', `"${REPLAY_FORMAT}"`);
   if (f.version !== REPLAY_VERSION) {
@@ -332,7 +348,10 @@ function validateReplayFile(json: unknown): ReplayFile {
     faults: validateFaults(f.faults, 'faults'),
     choices: validateChoices(f.choices, 'choices'),
   };
-  if (f.note === undefined) return file;
-  if (typeof f.note !== 'string') fail('note', 'a string');
-  return { ...file, note: f.note };
+  return {
+    ...file,
+    ...(f.note === undefined ? {} : { note: typeof f.note === 'string' ? f.note : fail('note', 'a string') }),
+    ...(f.name === undefined ? {} : { name: str(f.name, 'name') }),
+    ...(f.expect === undefined ? {} : { expect: oneOf(f.expect, 'expect', REPLAY_EXPECTS) }),
+  };
 }

@@ -3,6 +3,7 @@
  * `--runs=20`); every mistake is a UsageError whose message is one line, which cli.ts prints after
  * `diocheck: ` before exiting with status 2.
  */
+import { REPLAY_EXPECTS, type ReplayExpect } from '../../properties/replay/replayFile.ts';
 import { parseSeed } from '../../properties/support/budget.ts';
 
 export class UsageError extends Error {
@@ -10,6 +11,16 @@ export class UsageError extends Error {
     super(message);
     this.name = 'UsageError';
   }
+}
+
+/** Campaign profiles (run.ts says what each changes); null means DIOSIM_TIER decides. */
+export type Profile = 'fast' | 'soak' | 'swarm';
+export const PROFILES: readonly Profile[] = ['fast', 'soak', 'swarm'];
+
+/** Shard `index` of `count`, counted from 1 as vitest does: `--shard 2/4`. */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
 }
 
 export interface RunCommand {
@@ -20,6 +31,43 @@ export interface RunCommand {
   readonly seed: number | null;
   readonly json: string | null;
   readonly out: string;
+  readonly profile: Profile | null;
+  readonly shard: Shard | null;
+  readonly junit: string | null;
+  /** --coverage: list every marked seed line with its hits. */
+  readonly coverage: boolean;
+  /** --annotate FILE: a copy of FILE with hit counts in the margin, written into `out`. */
+  readonly annotate: string | null;
+}
+
+export interface ExplainCommand {
+  readonly kind: 'explain';
+  readonly file: string;
+  readonly html: string | null;
+}
+
+export interface PromoteCommand {
+  readonly kind: 'promote';
+  readonly file: string;
+  readonly name: string;
+  readonly note: string | null;
+  /** null: what the replay does now. */
+  readonly expect: ReplayExpect | null;
+  readonly dir: string;
+}
+
+export interface MergeCommand {
+  readonly kind: 'merge';
+  readonly files: readonly string[];
+  readonly json: string | null;
+  readonly junit: string | null;
+}
+
+export interface ExportCommand {
+  readonly kind: 'export';
+  readonly format: 'xfs-io';
+  readonly file: string;
+  readonly out: string | null;
 }
 
 export interface ReproSeedCommand {
@@ -39,14 +87,35 @@ export interface HelpCommand {
   readonly kind: 'help';
 }
 
-export type Command = RunCommand | ReproSeedCommand | ReproFileCommand | HelpCommand;
+export type Command =
+  | RunCommand
+  | ReproSeedCommand
+  | ReproFileCommand
+  | HelpCommand
+  | ExplainCommand
+  | PromoteCommand
+  | MergeCommand
+  | ExportCommand;
 
 export const DEFAULT_OUT_DIR = 'out/counterexamples';
+export const DEFAULT_REGRESSIONS_DIR = 'properties/regressions';
 
-/** Options each command takes; all take a value. */
-const OPTIONS: Readonly<Record<'run' | 'repro', readonly string[]>> = {
-  run: ['runs', 'time', 'seed', 'json', 'out'],
+const COMMANDS = ['run', 'repro', 'explain', 'promote', 'merge', 'export', 'help'] as const;
+type CommandName = Exclude<(typeof COMMANDS)[number], 'help'>;
+
+/** Options each command takes with a value. */
+const OPTIONS: Readonly<Record<CommandName, readonly string[]>> = {
+  run: ['runs', 'time', 'seed', 'json', 'out', 'profile', 'shard', 'junit', 'annotate'],
   repro: ['seed', 'path', 'runs'],
+  explain: ['html'],
+  promote: ['name', 'note', 'expect', 'dir'],
+  merge: ['json', 'junit'],
+  export: ['xfs-io', 'out'],
+};
+
+/** Options each command takes without a value. */
+const FLAGS: Readonly<Partial<Record<CommandName, readonly string[]>>> = {
+  run: ['coverage'],
 };
 
 const HELP_WORDS = new Set(['help', '--help', '-h']);
@@ -82,6 +151,34 @@ export function parsePath(text: string): string {
   return text;
 }
 
+/** `--shard i/n`: shard i of n, 1 <= i <= n <= 1000. */
+export function parseShard(text: string): Shard {
+  const m = /^(\d{1,4})\/(\d{1,4})$/.exec(text);
+  if (m === null) throw new UsageError(`--shard must be i/n such as 1/4, not '${text}'`);
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (count < 1 || count > 1000)
+    throw new UsageError(`--shard count must be between 1 and 1000, not ${count}`);
+  if (index < 1 || index > count)
+    throw new UsageError(`--shard ${text}: shards count from 1, so i must be between 1 and ${count}`);
+  return { index, count };
+}
+
+function oneOfOption<T extends string>(name: string, text: string, allowed: readonly T[]): T {
+  if (!allowed.includes(text as T))
+    throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, not '${text}'`);
+  return text as T;
+}
+
+/** A regression name: letters, digits, '-', '_' and '.', as a file name under properties/regressions/. */
+export function parseRegressionName(text: string): string {
+  const name = text.endsWith('.json') ? text.slice(0, -'.json'.length) : text;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/.test(name)) {
+    throw new UsageError(`--name must be letters, digits, '-', '_' or '.' (a file name), not '${text}'`);
+  }
+  return name;
+}
+
 function seedOption(text: string): number {
   try {
     return parseSeed(text, '--seed');
@@ -92,12 +189,16 @@ function seedOption(text: string): number {
 
 interface Parsed {
   readonly options: ReadonlyMap<string, string>;
+  readonly flags: ReadonlySet<string>;
   readonly positionals: readonly string[];
 }
 
-/** Splits `--name value`, `--name=value` and positionals; rejects unknown and repeated options. */
-function splitArgs(command: string, args: readonly string[], known: readonly string[]): Parsed {
+/** Splits `--name value`, `--name=value`, flags and positionals; rejects unknown and repeated options. */
+function splitArgs(command: CommandName, args: readonly string[]): Parsed {
+  const known = OPTIONS[command];
+  const knownFlags = FLAGS[command] ?? [];
   const options = new Map<string, string>();
+  const flags = new Set<string>();
   const positionals: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
@@ -109,8 +210,14 @@ function splitArgs(command: string, args: readonly string[], known: readonly str
       throw new UsageError(`unknown option '${arg}' for '${command}' (options are long: --name)`);
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq === -1 ? undefined : eq);
+    if (knownFlags.includes(name)) {
+      if (eq !== -1) throw new UsageError(`option '--${name}' takes no value`);
+      if (flags.has(name)) throw new UsageError(`option '--${name}' given twice`);
+      flags.add(name);
+      continue;
+    }
     if (!known.includes(name)) {
-      const list = known.map((k) => `--${k}`).join(', ');
+      const list = [...known, ...knownFlags].map((k) => `--${k}`).join(', ');
       throw new UsageError(`unknown option '--${name}' for '${command}' (known: ${list})`);
     }
     if (options.has(name)) throw new UsageError(`option '--${name}' given twice`);
@@ -123,13 +230,26 @@ function splitArgs(command: string, args: readonly string[], known: readonly str
     if (value === undefined || value === '') throw new UsageError(`option '--${name}' needs a value`);
     options.set(name, value);
   }
-  return { options, positionals };
+  return { options, flags, positionals };
+}
+
+function noPositionals(command: string, positionals: readonly string[]): void {
+  const extra = positionals[0];
+  if (extra !== undefined) throw new UsageError(`'${command}' takes no arguments, got '${extra}'`);
+}
+
+/** Exactly one positional FILE (`what` names it without an article: 'replay file'). */
+function oneFile(command: string, positionals: readonly string[], what: string): string {
+  const file = positionals[0];
+  if (file === undefined) throw new UsageError(`'${command}' needs a ${what}`);
+  if (positionals.length > 1)
+    throw new UsageError(`'${command}' takes one ${what}, got ${positionals.length}`);
+  return file;
 }
 
 function parseRun(args: readonly string[]): RunCommand {
-  const { options, positionals } = splitArgs('run', args, OPTIONS.run);
-  const extra = positionals[0];
-  if (extra !== undefined) throw new UsageError(`'run' takes no arguments, got '${extra}'`);
+  const { options, flags, positionals } = splitArgs('run', args);
+  noPositionals('run', positionals);
   const runs = options.get('runs');
   const time = options.get('time');
   if (runs !== undefined && time !== undefined) throw new UsageError('give --runs or --time, not both');
@@ -141,11 +261,66 @@ function parseRun(args: readonly string[]): RunCommand {
     seed: seed === undefined ? null : seedOption(seed),
     json: options.get('json') ?? null,
     out: options.get('out') ?? DEFAULT_OUT_DIR,
+    profile: profileOf(options.get('profile')),
+    shard: shardOf(options.get('shard')),
+    junit: options.get('junit') ?? null,
+    coverage: flags.has('coverage'),
+    annotate: options.get('annotate') ?? null,
   };
 }
 
+function profileOf(text: string | undefined): Profile | null {
+  return text === undefined ? null : oneOfOption('profile', text, PROFILES);
+}
+
+function shardOf(text: string | undefined): Shard | null {
+  return text === undefined ? null : parseShard(text);
+}
+
+function parseExplain(args: readonly string[]): ExplainCommand {
+  const { options, positionals } = splitArgs('explain', args);
+  const file = oneFile('explain', positionals, 'replay file');
+  return { kind: 'explain', file, html: options.get('html') ?? null };
+}
+
+function parsePromote(args: readonly string[]): PromoteCommand {
+  const { options, positionals } = splitArgs('promote', args);
+  const file = oneFile('promote', positionals, 'replay file');
+  const name = options.get('name');
+  if (name === undefined) throw new UsageError("'promote' needs --name NAME");
+  const expect = options.get('expect');
+  return {
+    kind: 'promote',
+    file,
+    name: parseRegressionName(name),
+    note: options.get('note') ?? null,
+    expect: expect === undefined ? null : oneOfOption('expect', expect, REPLAY_EXPECTS),
+    dir: options.get('dir') ?? DEFAULT_REGRESSIONS_DIR,
+  };
+}
+
+function parseMerge(args: readonly string[]): MergeCommand {
+  const { options, positionals } = splitArgs('merge', args);
+  if (positionals.length === 0)
+    throw new UsageError("'merge' needs the JSON reports of 'run --shard i/n --json FILE'");
+  return {
+    kind: 'merge',
+    files: positionals,
+    json: options.get('json') ?? null,
+    junit: options.get('junit') ?? null,
+  };
+}
+
+function parseExport(args: readonly string[]): ExportCommand {
+  const { options, positionals } = splitArgs('export', args);
+  noPositionals('export', positionals);
+  const file = options.get('xfs-io');
+  if (file === undefined) throw new UsageError("'export' needs --xfs-io FILE (the replay file to export)");
+  return { kind: 'export', format: 'xfs-io', file, out: options.get('out') ?? null };
+}
+
 function parseRepro(args: readonly string[]): ReproSeedCommand | ReproFileCommand {
-  const { options, positionals } = splitArgs('repro', args, OPTIONS.repro);
+  const { options, positionals } = splitArgs('repro', args);
   if (positionals.length > 1)
     throw new UsageError(`'repro' takes one replay file, got ${positionals.length}`);
   const file = positionals[0];
@@ -173,9 +348,22 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (command === undefined || HELP_WORDS.has(command) || rest.some((a) => a === '--help')) {
     return { kind: 'help' };
   }
-  if (command === 'run') return parseRun(rest);
-  if (command === 'repro') return parseRepro(rest);
-  if (command.startsWith('-'))
-    throw new UsageError(`unknown option '${command}' (commands: run, repro, help)`);
-  throw new UsageError(`unknown command '${command}' (commands: run, repro, help)`);
+  switch (command) {
+    case 'run':
+      return parseRun(rest);
+    case 'repro':
+      return parseRepro(rest);
+    case 'explain':
+      return parseExplain(rest);
+    case 'promote':
+      return parsePromote(rest);
+    case 'merge':
+      return parseMerge(rest);
+    case 'export':
+      return parseExport(rest);
+  }
+  // hunt parses its own options (scripts/commands/hunt.ts) but is a command all the same.
+  const list = [...COMMANDS.filter((c) => c !== 'help'), 'hunt', 'help'].join(', ');
+  if (command.startsWith('-')) throw new UsageError(`unknown option '${command}' (commands: ${list})`);
+  throw new UsageError(`unknown command '${command}' (commands: ${list})`);
 }

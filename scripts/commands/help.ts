@@ -3,18 +3,49 @@
 export const HELP = `diocheck: an executable model of fs/iomap/direct-io.c, checked by property campaigns
 
 usage:
-  diocheck run [--runs N | --time 60s] [--seed S] [--json FILE] [--out DIR]
+  diocheck run [--runs N | --time 60s] [--seed S] [--profile fast|soak|swarm] [--shard i/n]
+               [--json FILE] [--junit FILE] [--coverage] [--annotate FILE] [--out DIR]
       Run the campaign: random scenarios, fault profiles and choice streams against the model.
       Prints 'seed S' first and a summary at the end (runs, passes, violations by invariant,
       bound hits, runs/s, seed-line coverage). Default budget: --time 60s (DIOSIM_TIER=soak: 10m).
       On a violation: the replay commands, a replay file under --out (default
       out/counterexamples/) and the timeline. --json FILE also writes the summary as JSON.
+      --profile: fast = the fast tier's budget; soak = the soak tier's (10m, DIOSIM_TIER=soak);
+      swarm = fast, plus runs per fault class (every profile draws faults per run). Default:
+      DIOSIM_TIER. --shard i/n (i from 1): only the runs whose index is i-1 mod n, so n shards
+      split one campaign exactly; see 'merge'. --junit FILE: JUnit XML, a testcase per invariant.
+      --coverage: every marked seed line with its hits. --annotate FILE: a copy of your
+      fs/iomap/direct-io.c (or the numbered seed listing) with hit counts in the margin, written
+      into the --out DIR as <name>.gcov.
+  diocheck merge A.json B.json ... [--json OUT] [--junit FILE]
+      Add up the --json reports of 'run --shard i/n' (one seed, one n, each shard once): runs,
+      passes, violations per invariant, coverage union, guard counts. Exit as 'run' would.
   diocheck repro --seed S --path P
       Replay one fast-check counterexample exactly and print its timeline.
   diocheck repro --seed S [--runs N]
       Run the campaign from seed S until its first failure, shrink it, and print it.
   diocheck repro FILE
       Replay a replay file (exact decision log) and print its timeline.
+  diocheck explain FILE [--html OUT]
+      Replay a replay file, print its timeline and its causal core: each choice that deviates
+      from 0, set back to 0 alone, matters (the invariant no longer fails) or is free. --html OUT
+      writes one self-contained page: swim lanes (tasks, irq, workqueue/issuer, device cache,
+      media, journal) and the state after each step. Exit 0 once explained.
+  diocheck promote FILE --name NAME [--note TEXT] [--expect pass|violation] [--dir DIR]
+      Copy a replay file into the regression corpus, properties/regressions/NAME.json, which
+      npm test replays (expect: what the replay does now unless given).
+  diocheck export --xfs-io FILE [--out OUT]
+      The replay file's operations as a shell script of xfs_io commands for a real kernel, with
+      a header on injecting the same faults (dm-flakey/dm-error, dm-log-writes). Stdout or OUT.
+  diocheck hunt [--bug NAME] [--seeds K] [--budget N] [--json FILE] [--record] [--strict]
+      Hunt each planted bug (model/bugs/catalogue.ts) from seeds 1..K (default 20) until its first
+      counterexample, at most N runs per seed (default 200): runs and ms to detection (median,
+      worst), the invariant that fired, the smallest counterexample and its replay command.
+      Compares with properties/bugs/hunt-history.json (warns when a median got over 2x worse;
+      --strict fails); --record writes the new figures there. Exit 1 when a bug escapes or is
+      caught by another invariant than the one it names.
+  diocheck hunt --bug NAME --replay RUNSEED
+      Replay one hunted run (the RUNSEED the hunt printed) and print its timeline.
   diocheck help
       This text.
 

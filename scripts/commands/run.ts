@@ -3,19 +3,35 @@
  * with a progress line on a terminal, a summary table at the end, and on a failure the replay
  * commands, a replay file and the timeline.
  *
+ * Profiles (`--profile`; without it DIOSIM_TIER picks fast or soak, as before):
+ * - fast: the fast tier's budget (60 s by default, 60 s more to finish shrinking);
+ * - soak: the soak tier's budget (10 min by default, 5 min to finish shrinking); the same as
+ *   DIOSIM_TIER=soak;
+ * - swarm: the fast budget, and the summary adds how many runs had each fault class on. The
+ *   property is the same in every profile: each run draws its own fault profile (swarm testing,
+ *   properties/arbitraries/faults.ts), so a seed and path replay whatever the profile was.
+ *
+ * Shards (`--shard i/n`, i from 1): shard i runs the fast-check runs whose index is i-1 modulo n,
+ * out of the one campaign the seed defines, and skips the others without generating them (run k of
+ * fast-check depends only on the seed and k). n shards of `--runs N` therefore run exactly the N
+ * runs of the unsharded campaign, each once, and `diocheck merge` adds their counts. A shard's
+ * counterexample keeps its global path, so its replay command needs no shard.
+ *
  * Exit status: 0 when nothing failed, 1 on a violation, 3 when the model itself failed (an
  * exception that is not a finding about the kernel logic).
  */
 import { REACH_GUARDS } from '../../properties/invariants/reach.ts';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { ReplayChoices } from '../../model/runtime/choice.ts';
 import { runScenario } from '../../model/world/run.ts';
-import { makeReplayFile, writeReplayFile } from '../../properties/replay/replayFile.ts';
-import { type Budget, currentBudget, freshSeed } from '../../properties/support/budget.ts';
-import type { RunCommand } from './args.ts';
+import { FAULT_CLASSES } from '../../properties/arbitraries/faults.ts';
+import { makeReplayFile, modelVersion, writeReplayFile } from '../../properties/replay/replayFile.ts';
+import { type Budget, budgetFor, freshSeed, tierFromEnv } from '../../properties/support/budget.ts';
+import { type Profile, type RunCommand, type Shard, UsageError } from './args.ts';
 import {
+  type CampaignCase,
   CampaignTally,
   CaseViolation,
   campaignProperty,
@@ -23,10 +39,22 @@ import {
   failureOf,
   formatCaseReport,
   markedSeedLines,
+  reproCommand,
   runCase,
   summarizeCoverage,
   timeLimit,
 } from './campaign.ts';
+import {
+  annotatedName,
+  annotateSource,
+  formatCoverageList,
+  hitsOfMarked,
+  readSourceText,
+  type SourceText,
+  sourceMismatch,
+  trackedCopyWarning,
+} from './coverage.ts';
+import { type JunitFailure, junitXml } from './junit.ts';
 import { type Output, ProgressLine } from './output.ts';
 
 export const EXIT_PASS = 0;
@@ -34,10 +62,19 @@ export const EXIT_VIOLATION = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_MODEL_ERROR = 3;
 
+export const SUMMARY_FORMAT = 'diocheck-summary';
+export const SUMMARY_VERSION = 1;
+
 /** A campaign's outcome, as printed and as written by --json. */
 export interface CampaignSummary {
+  readonly format: typeof SUMMARY_FORMAT;
+  readonly version: typeof SUMMARY_VERSION;
+  readonly modelVersion: string;
   readonly seed: number;
+  readonly profile: Profile;
   readonly tier: string;
+  /** This report's shard (null: the whole campaign). */
+  readonly shard: Shard | null;
   readonly runs: number;
   readonly passes: number;
   readonly violations: Record<string, number>;
@@ -51,9 +88,13 @@ export interface CampaignSummary {
     readonly marked: number;
     readonly reached: number;
     readonly unreached: readonly number[];
+    /** Hits of every marked seed line (keys are line numbers): merge sums them. */
+    readonly hits: Record<string, number>;
   };
   /** Runs that reached each vacuity guard's dangerous situation (properties/invariants/reach.ts). */
   readonly reach: Record<string, number>;
+  /** Runs that had each fault class on (the swarm: each run draws its own profile). */
+  readonly faultClasses: Record<string, number>;
   readonly failure: {
     readonly invariant: string | null;
     readonly verdict: string;
@@ -111,6 +152,114 @@ function saveReplayFile(dir: string, seed: number, failure: Failure, out: Output
   return file;
 }
 
+/** The sentinel a shard puts in place of a run it skips (never generated, never run). */
+const SKIPPED = Object.freeze([]) as unknown as CampaignCase;
+
+/**
+ * The campaign property restricted to one shard: runs whose fast-check index is not the shard's
+ * are answered without generating or running them. Shrinking is untouched.
+ */
+export class ShardedProperty implements fc.IRawProperty<CampaignCase, false> {
+  constructor(
+    private readonly inner: fc.IRawProperty<CampaignCase, false>,
+    private readonly shard: Shard,
+  ) {}
+  isAsync(): false {
+    return false;
+  }
+  /** Is fast-check run `runId` (from 0) one of this shard's? */
+  owns(runId: number): boolean {
+    return runId % this.shard.count === this.shard.index - 1;
+  }
+  generate(mrng: fc.Random, runId?: number): fc.Value<CampaignCase> {
+    if (runId !== undefined && !this.owns(runId)) return new fc.Value(SKIPPED, undefined);
+    return this.inner.generate(mrng, runId);
+  }
+  shrink(value: fc.Value<CampaignCase>): fc.Stream<fc.Value<CampaignCase>> {
+    if (value.value_ === SKIPPED) return fc.Stream.nil();
+    return this.inner.shrink(value);
+  }
+  run(v: CampaignCase): fc.PreconditionFailure | fc.PropertyFailure | null {
+    return v === SKIPPED ? null : this.inner.run(v);
+  }
+  runBeforeEach = (): void => this.inner.runBeforeEach();
+  runAfterEach = (): void => this.inner.runAfterEach();
+}
+
+/** The budget of a profile; without one, the tier DIOSIM_TIER names (as before profiles). */
+export function budgetOfProfile(profile: Profile | null): { budget: Budget; profile: Profile } {
+  if (profile !== null) return { budget: budgetFor(profile === 'soak' ? 'soak' : 'fast'), profile };
+  try {
+    const tier = tierFromEnv();
+    return { budget: budgetFor(tier), profile: tier };
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** Creates the folder of an output file now, so that a bad path stops the run before it starts. */
+export function prepareOutput(file: string, what: string): void {
+  let isDir = false;
+  try {
+    isDir = statSync(file).isDirectory();
+  } catch {
+    // Does not exist yet: fine.
+  }
+  if (isDir) throw new UsageError(`${what} ${file} is a directory`);
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+  } catch (e) {
+    throw new UsageError(
+      `cannot create the folder of ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
+  }
+}
+
+/** Writes a text file; a failure is reported on stderr (the campaign's result still stands). */
+export function writeText(file: string, text: string, out: Output): boolean {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, text);
+    return true;
+  } catch (e) {
+    out.err(`diocheck: cannot write ${file}: ${(e as Error).message}`);
+    return false;
+  }
+}
+
+/** The replay commands of a summary's failure. */
+export function replayCommands(
+  seed: number,
+  failure: { readonly path: string; readonly replayFile: string | null },
+): string[] {
+  const commands = [reproCommand(seed, failure.path)];
+  if (failure.replayFile !== null) commands.push(`npm run diocheck -- repro ${failure.replayFile}`);
+  return commands;
+}
+
+export function summaryJunitFailures(s: CampaignSummary): JunitFailure[] {
+  if (s.failure === null) return [];
+  return [
+    { invariant: s.failure.invariant, verdict: s.failure.verdict, replay: replayCommands(s.seed, s.failure) },
+  ];
+}
+
+function shardText(shard: Shard | null): string {
+  return shard === null ? '' : ` --shard ${shard.index}/${shard.count}`;
+}
+
+/** The fault classes line of the swarm profile: runs with each class on. */
+export function formatFaultClasses(s: CampaignSummary): string {
+  const lines = ['swarm: runs with each fault class on (each run draws its own profile)'];
+  for (const k of FAULT_CLASSES) {
+    const n = s.faultClasses[k] ?? 0;
+    lines.push(
+      row(`  ${k}`.padEnd(22), `${n}  (${s.runs === 0 ? '0.0' : ((100 * n) / s.runs).toFixed(1)}%)`),
+    );
+  }
+  return lines.join('\n');
+}
+
 function row(label: string, value: string): string {
   return `  ${label.padEnd(14)}${value}`;
 }
@@ -129,6 +278,7 @@ export function formatSummary(s: CampaignSummary, boundShareMax: number): string
   const unreached = s.coverage.unreached.map((l) => `L${l}`).join(' ');
   const lines = [
     'summary',
+    ...(s.shard === null ? [] : [row('shard', `${s.shard.index}/${s.shard.count}`)]),
     row('runs', String(s.runs)),
     row('passes', String(s.passes)),
     row('violations', `${violationCount}${byId ? `  (${byId})` : ''}`),
@@ -140,7 +290,12 @@ export function formatSummary(s: CampaignSummary, boundShareMax: number): string
   if (s.modelErrors > 0) lines.push(row('model errors', String(s.modelErrors)));
   if (s.shrinkRuns > 0) lines.push(row('shrink runs', String(s.shrinkRuns)));
   lines.push(row('runs/s', `${s.runsPerSecond}  (${(s.elapsedMs / 1000).toFixed(1)} s)`));
-  lines.push(row('seed coverage', `${s.coverage.reached}/${s.coverage.marked} marked seed lines reached`));
+  lines.push(
+    row(
+      'seed coverage',
+      `${s.coverage.reached}/${s.coverage.marked} marked seed lines reached (${s.coverage.marked === 0 ? '0.0' : ((100 * s.coverage.reached) / s.coverage.marked).toFixed(1)}%)`,
+    ),
+  );
   lines.push(row('unreached', unreached === '' ? '(none)' : unreached));
   const guards = Object.entries(s.reach);
   const unmet = guards.filter(([, n]) => n === 0).map(([id]) => id);
@@ -158,16 +313,25 @@ export function formatSummary(s: CampaignSummary, boundShareMax: number): string
   return lines.join('\n');
 }
 
-function summarize(
-  seed: number,
-  budget: Budget,
-  tally: CampaignTally,
-  elapsedMs: number,
-  marked: readonly number[],
-): CampaignSummary {
+interface SummaryContext {
+  readonly seed: number;
+  readonly budget: Budget;
+  readonly profile: Profile;
+  readonly shard: Shard | null;
+  readonly marked: readonly number[];
+  readonly faultClasses: Record<string, number>;
+}
+
+function summarize(ctx: SummaryContext, tally: CampaignTally, elapsedMs: number): CampaignSummary {
+  const { seed, budget, marked } = ctx;
   return {
+    format: SUMMARY_FORMAT,
+    version: SUMMARY_VERSION,
+    modelVersion: modelVersion(),
     seed,
+    profile: ctx.profile,
     tier: budget.tier,
+    shard: ctx.shard,
     runs: tally.runs,
     passes: tally.passes,
     violations: Object.fromEntries(tally.violations),
@@ -177,35 +341,49 @@ function summarize(
     shrinkRuns: tally.shrinkRuns,
     elapsedMs: Math.round(elapsedMs),
     runsPerSecond: Math.round(tally.runs / Math.max(elapsedMs / 1000, 1e-3)),
-    coverage: summarizeCoverage(tally.coverage, marked),
+    coverage: { ...summarizeCoverage(tally.coverage, marked), hits: hitsOfMarked(tally.coverage, marked) },
     reach: Object.fromEntries(tally.reach.counts),
+    faultClasses: ctx.faultClasses,
     failure: null,
   };
 }
 
-function writeJson(file: string, summary: CampaignSummary, out: Output): void {
-  try {
-    writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
-  } catch (e) {
-    out.err(`diocheck: cannot write ${file}: ${(e as Error).message}`);
-  }
+export function summaryJson(summary: unknown): string {
+  return `${JSON.stringify(summary, null, 2)}\n`;
 }
 
 /** Runs the campaign; returns the exit status. */
 export function runCampaign(cmd: RunCommand, out: Output): number {
-  const budget = currentBudget();
+  const { budget, profile } = budgetOfProfile(cmd.profile);
+  // Bad input stops here, before the campaign: the annotated source and the output paths.
+  const source: SourceText | null = cmd.annotate === null ? null : readSourceText(cmd.annotate);
+  if (cmd.json !== null) prepareOutput(cmd.json, '--json');
+  if (cmd.junit !== null) prepareOutput(cmd.junit, '--junit');
   const seed = cmd.seed ?? freshSeed();
   const timeMs = cmd.runs === null ? (cmd.timeMs ?? budget.campaignTimeMs) : null;
   const marked = markedSeedLines();
   out.line(`seed ${seed}`);
   const span = cmd.runs === null ? `${(timeMs ?? 0) / 1000} s` : `${cmd.runs} runs`;
-  out.line(`campaign: ${span}, tier ${budget.tier}, ${marked.length} seed lines marked by rt.cover`);
+  const shard = cmd.shard;
+  const shardNote =
+    shard === null
+      ? ''
+      : `, shard ${shard.index}/${shard.count} (runs whose index is ${shard.index - 1} mod ${shard.count})`;
+  out.line(
+    `campaign: ${span}${shardNote}, profile ${profile} (tier ${budget.tier}), ${marked.length} seed lines marked by rt.cover`,
+  );
 
   const tally = new CampaignTally();
   const progress = new ProgressLine(out);
   tally.onRun = (t) => progress.update(t);
+  const faultClasses: Record<string, number> = Object.fromEntries(FAULT_CLASSES.map((k) => [k, 0]));
+  const countFaults = (value: CampaignCase): void => {
+    if (tally.failed) return;
+    for (const k of FAULT_CLASSES) if (value[1][k] === true) faultClasses[k] = (faultClasses[k] ?? 0) + 1;
+  };
+  const property = campaignProperty(tally, countFaults);
   const started = performance.now();
-  const details = fc.check(campaignProperty(tally), {
+  const details = fc.check(shard === null ? property : new ShardedProperty(property, shard), {
     seed,
     numRuns: cmd.runs ?? budget.timedRunsMax,
     ...(timeMs === null ? {} : { plugins: [timeLimit(timeMs)] }),
@@ -216,7 +394,7 @@ export function runCampaign(cmd: RunCommand, out: Output): number {
   const elapsedMs = (tally.failedAtMs ?? performance.now()) - started;
   progress.clear();
 
-  let summary = summarize(seed, budget, tally, elapsedMs, marked);
+  let summary = summarize({ seed, budget, profile, shard, marked, faultClasses }, tally, elapsedMs);
   let report: string | null = null;
   if (failure !== null) {
     const replayFile = saveReplayFile(cmd.out, seed, failure, out);
@@ -226,8 +404,41 @@ export function runCampaign(cmd: RunCommand, out: Output): number {
     summary = { ...summary, failure: { invariant, verdict, path: failure.path, replayFile } };
   }
   out.line(formatSummary(summary, budget.boundShareMax));
+  if (profile === 'swarm') out.line(formatFaultClasses(summary));
+  const coverage = { marked, hits: summary.coverage.hits };
+  if (cmd.coverage) out.line(formatCoverageList(coverage, source));
+  if (source !== null) {
+    const mismatch = sourceMismatch(source, marked);
+    if (mismatch !== null) out.err(`diocheck: warning: ${mismatch}`);
+    const file = join(cmd.out, annotatedName(source.path));
+    const tracked = trackedCopyWarning(file);
+    if (tracked !== null) out.err(`diocheck: warning: ${tracked}`);
+    if (writeText(file, annotateSource(source, coverage, { runs: summary.runs, seed }), out))
+      out.line(
+        `annotated: ${file}  (${source.kind === 'listing' ? 'numbered listing' : 'C source'}, gcov layout)`,
+      );
+  }
   if (report !== null) out.line(`\n${report}`);
-  if (cmd.json !== null) writeJson(cmd.json, summary, out);
+  if (cmd.json !== null) writeText(cmd.json, summaryJson(summary), out);
+  if (cmd.junit !== null) {
+    const xml = junitXml({
+      title: `diocheck run --seed ${seed}${shardText(shard)}`,
+      runs: summary.runs,
+      elapsedMs: summary.elapsedMs,
+      violations: summary.violations,
+      modelErrors: summary.modelErrors,
+      failures: summaryJunitFailures(summary),
+      reach: summary.reach,
+      properties: {
+        seed,
+        profile,
+        runs: summary.runs,
+        shard: shard === null ? 'none' : `${shard.index}/${shard.count}`,
+        modelVersion: summary.modelVersion,
+      },
+    });
+    writeText(cmd.junit, xml, out);
+  }
   if (failure === null) return EXIT_PASS;
   return failure.error instanceof CaseViolation ? EXIT_VIOLATION : EXIT_MODEL_ERROR;
 }
