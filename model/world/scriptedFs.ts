@@ -51,6 +51,9 @@ export interface EndIoCall {
 }
 
 export class ScriptedFs implements IomapOps, FileOperations {
+  /** What ->iomap_begin was asked: position, length and the iomap_iter flags (IOMAP_WRITE, ...). */
+  readonly iomapBeginCalls: Array<{ readonly pos: number; readonly length: number; readonly flags: number }> =
+    [];
   readonly iomapEndCalls: IomapEndCall[] = [];
   readonly endIoCalls: EndIoCall[] = [];
   fsyncCalls = 0;
@@ -79,7 +82,8 @@ export class ScriptedFs implements IomapOps, FileOperations {
     return ops;
   }
 
-  *iomapBegin(_inode: Inode, pos: number, _length: number, iterFlags: number, iomap: Iomap): KGen<number> {
+  *iomapBegin(_inode: Inode, pos: number, length: number, iterFlags: number, iomap: Iomap): KGen<number> {
+    this.iomapBeginCalls.push({ pos, length, flags: iterFlags });
     // A filesystem that cannot do this part of a write directly asks for buffered I/O.
     if (this.spec.notblkFrom !== undefined && iterFlags & IOMAP_WRITE && pos >= this.spec.notblkFrom) {
       return -ENOTBLK;
