@@ -954,6 +954,125 @@ export const BUGS: readonly PlantedBug[] = [
     scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
     faults: faults({ bioErrors: true }),
   },
+  {
+    name: 'set-error-clears-first',
+    commit: 'synthetic',
+    title: 'iomap_dio_set_error clears dio->error before storing',
+    lines: 'seed L154-157',
+    what: 'A later error replaces the first one, going through 0.',
+    invariant: 'ERR-01',
+    ops: () => ({
+      // biome-ignore lint/correctness/useYield: two plain stores, no interleaving point.
+      *iomapDioSetError(k, dio, ret) {
+        k.rt.heap.use(dio, 156);
+        dio.error = 0;
+        dio.error = ret;
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 8 * KiB }]]),
+    faults: faults({ bioErrors: true }),
+  },
+  {
+    name: 'aio-error-returned-and-completed',
+    commit: 'synthetic',
+    title: 'an async request that fails at submission also calls ki_complete',
+    lines: 'seed L742-754',
+    what: 'The caller gets the error twice: as the return value and through ki_complete.',
+    invariant: 'CMPL-02',
+    ops: (base) => ({
+      *iomapDioRw(k, iocb, iter, o, d, f, done) {
+        const ret = yield* base.iomapDioRw(k, iocb, iter, o, d, f, done);
+        if (ret < 0 && ret !== -EIOCBQUEUED) iocb.kiComplete?.(iocb, ret);
+        return ret;
+      },
+    }),
+    scenario: scripted([written(0, 8 * KiB)], 8 * KiB, [
+      [{ kind: 'dio_write', pos: 100, len: 512, async: true }],
+    ]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'waiter-woken-by-any-bio',
+    commit: 'synthetic',
+    title: 'iomap_dio_bio_end_io wakes the synchronous waiter on every completion',
+    lines: 'seed L167-180',
+    what: 'The submitter completes the dio while bios are still in flight.',
+    invariant: 'CMPL-03',
+    ops: (base) => ({
+      *iomapDioBioEndIo(k, bio) {
+        const dio = bio.biPrivate;
+        yield* base.iomapDioBioEndIo(k, bio);
+        if (dio === null || dio.freed || !dio.waitForCompletion || dio.unionMember !== 'submit') return;
+        const waiter = dio.submitWaiter;
+        dio.submitWaiter = null;
+        if (waiter !== null) k.rt.wakeUpProcess(waiter);
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 8 * KiB }]]),
+    faults: faults({ reorder: true }),
+  },
+  {
+    name: 'completed-sync-reported-queued',
+    commit: 'synthetic',
+    title: 'iomap_dio_rw reports -EIOCBQUEUED for a synchronous request it completed',
+    lines: 'seed L715-720, L753',
+    what: 'A synchronous caller is told its request is queued.',
+    invariant: 'CMPL-04',
+    ops: afterIomapDioRw((ret, iocb) => (ret > 0 && iocb.kiComplete === null ? -EIOCBQUEUED : ret)),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'waiter-never-woken',
+    commit: 'synthetic',
+    title: 'iomap_dio_bio_end_io clears submit.waiter but wakes nobody',
+    lines: 'seed L174-180',
+    what: 'A synchronous submitter that went to sleep is never woken: a lost wake-up.',
+    invariant: 'PROG-01',
+    ops: (base) => ({
+      *iomapDioBioEndIo(k, bio) {
+        const dio = bio.biPrivate;
+        const wake = k.rt.wakeUpProcess;
+        if (dio !== null && dio.waitForCompletion) k.rt.wakeUpProcess = () => {};
+        try {
+          yield* base.iomapDioBioEndIo(k, bio);
+        } finally {
+          k.rt.wakeUpProcess = wake;
+        }
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'log-without-preflush',
+    commit: 'synthetic',
+    title: 'the filesystem writes its log with REQ_FUA but without REQ_PREFLUSH',
+    lines: 'Documentation/block/writeback_cache_control.rst; fs/xfs log writes',
+    what: 'An unwritten conversion reaches the disk before the data it converts, exposing stale blocks after power loss.',
+    invariant: 'STALE-03',
+        quirks: { xfsLogWithoutPreflush: true },
+    scenario: xfs(
+      FILE16,
+      16 * KiB,
+      [[{ kind: 'dio_write', pos: 8 * KiB, len: 4 * KiB }, { kind: 'fsync' }, { kind: 'power_loss' }]],
+      { fua: true },
+    ),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'fsync-skips-data',
+    commit: 'synthetic',
+    title: 'xfs_file_fsync forgets file_write_and_wait_range',
+    lines: 'fs/xfs/xfs_file.c xfs_file_fsync',
+    what: 'Buffered data that fsync returned for is still in the page cache at power loss.',
+    invariant: 'DUR-02',
+    quirks: { xfsFsyncSkipsData: true },
+    scenario: xfs(FILE16, 16 * KiB, [
+      [{ kind: 'buffered_write', pos: 0, len: 4 * KiB }, { kind: 'fsync' }, { kind: 'power_loss' }],
+    ]),
+    faults: NO_FAULTS,
+  },
 ];
 
 /** The ops table a bug runs on: the correct model with the bug's entries replaced. */

@@ -373,7 +373,7 @@ export class ModelXfs implements FileOperations {
     mightSleep(this.rt, 'xfs_file_fsync', 0);
     // file_write_and_wait_range(): buffered data first, then the metadata that reaches it.
     const mapping = file.fInode.iMapping;
-    yield* mapping.writeAndWaitRange(this.rt, start, end);
+    if (!this.quirks.xfsFsyncSkipsData) yield* mapping.writeAndWaitRange(this.rt, start, end);
     const ret = mapping.checkAndAdvanceWbErr();
     if (ret) return ret;
     if (this.quirks.xfsFsyncNoFlush) return 0;
@@ -392,7 +392,9 @@ export class ModelXfs implements FileOperations {
   /** Submit a log write of everything committed so far; its completion unpins the inode. */
   submitLogWrite(): LogWrite {
     const w = this.journal.beginWrite();
-    const bio = bioAlloc(this.rt, this.disk, 1, REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA | REQ_SYNC);
+    // A planted defect may drop the PREFLUSH: then the log can reach media before the data it covers.
+    const preflush = this.quirks.xfsLogWithoutPreflush ? 0 : REQ_PREFLUSH;
+    const bio = bioAlloc(this.rt, this.disk, 1, REQ_OP_WRITE | preflush | REQ_FUA | REQ_SYNC);
     const buf = new UserBuffer(0, 512, false);
     buf.tags[0] = logTag(w.index);
     bio.buf = buf;

@@ -61,7 +61,7 @@ export function* iomapDioComplete(k: Kernel, dio: IomapDio): KGen<number> {
   // L113-114: after end_io, drop pages cached while the write ran; failure does not fail the write.
   if (!dio.error && dio.size && dio.flags & IOMAP_DIO_WRITE) {
     rt.cover(114);
-        yield* kiocbInvalidatePostDirectWrite(rt, iocb, dio.size, 114);
+    yield* kiocbInvalidatePostDirectWrite(rt, iocb, dio.size, 114);
   }
 
   // L116

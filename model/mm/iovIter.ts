@@ -81,7 +81,7 @@ export function iovIterNpages(i: IovIter, maxPages: number): number {
  * or up to a chosen page boundary.
  */
 function userCopyLength(rt: Runtime, i: IovIter, bytes: number): number {
-    if (!i.buf.userBacked || bytes === 0) return bytes;
+  if (!i.buf.userBacked || bytes === 0) return bytes;
   const pages = iovIterNpages(i, Number.MAX_SAFE_INTEGER);
   // A page already unmapped (by an earlier fault of this buffer) faults whether or not new faults may happen.
   const mapped = i.buf.mappedPages(rt, i.address, pages, rt.faults.copyFaults, 'user_copy_fault');

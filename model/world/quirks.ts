@@ -21,6 +21,10 @@ export interface WorldQuirks {
   readonly xfsNowaitFirstExtentOnly?: boolean;
   /** XFS: ->end_io converts unwritten blocks even when the write failed. */
   readonly xfsConvertOnError?: boolean;
+  /** XFS: log writes go out without REQ_PREFLUSH, so the log may overtake the data it covers. */
+  readonly xfsLogWithoutPreflush?: boolean;
+  /** XFS: fsync does not write back dirty page-cache data (file_write_and_wait_range skipped). */
+  readonly xfsFsyncSkipsData?: boolean;
   /** XFS: ->end_io reports every error as -EIO. */
   readonly xfsEndIoRewritesError?: boolean;
   /** XFS: sub-block direct writes are not serialised (no OVERWRITE_ONLY, no exclusive lock; B24). */

@@ -4,7 +4,7 @@
  * well placed when the write's position plus the unit's offset is the file offset read.
  */
 import { isUserTag, SECTOR_SIZE, TAG_STALE, TAG_ZERO, tagUnit, tagWriteId } from '../../model/mm/tags.ts';
-import type { WorldView } from '../../model/world/probe.ts';
+import type { FileOpView, RequestView, WorldView } from '../../model/world/probe.ts';
 
 export interface WriteInfo {
   readonly id: number;
@@ -19,8 +19,62 @@ export interface WriteInfo {
   readonly dsync: boolean;
 }
 
-/** Every write of the run, by id; write 0 is the file's original contents. */
-export function writesOf(w: WorldView): Map<number, WriteInfo> {
+/**
+ * What writesOf last built, for which world, and what it depends on that can still change: records
+ * added to w.requests and w.fileOps, and the result of a write that had none yet. Everything else it
+ * reads (ids, ops, start steps, a first completion, a returned value) is set once and never changes.
+ */
+interface WritesCache {
+  readonly world: WorldView;
+  readonly map: ReadonlyMap<number, WriteInfo>;
+  readonly requests: number;
+  readonly fileOps: number;
+  /** Direct writes without a result, and buffered writes that had not returned, when it was built. */
+  readonly pendingDio: readonly RequestView[];
+  readonly pendingBuffered: readonly FileOpView[];
+}
+
+/**
+ * One entry: checks run on one world at a time, so the last world is the only one worth keeping
+ * (a WeakMap keyed by world costs more than it saves: most runs ask once or twice). It keeps that
+ * one world alive until the next run's checks ask about theirs.
+ */
+let last: WritesCache | null = null;
+
+function stillValid(w: WorldView, c: WritesCache): boolean {
+  if (c.world !== w || c.requests !== w.requests.length || c.fileOps !== w.fileOps.length) return false;
+  for (const r of c.pendingDio) if (r.completions.length !== 0) return false;
+  for (const f of c.pendingBuffered) if (f.returned !== null) return false;
+  return true;
+}
+
+/**
+ * Every write of the run, by id; write 0 is the file's original contents. Cached: the checkers may
+ * ask for it at every result and at every sector a buffered read returned; it is rebuilt only for
+ * another world, or when a write was issued or got its result since (the rebuilt map is exactly
+ * what a fresh build gives, in the same order).
+ */
+export function writesOf(w: WorldView): ReadonlyMap<number, WriteInfo> {
+  if (last !== null && stillValid(w, last)) return last.map;
+  const pendingDio: RequestView[] = [];
+  const pendingBuffered: FileOpView[] = [];
+  const map = buildWrites(w, pendingDio, pendingBuffered);
+  last = {
+    world: w,
+    map,
+    requests: w.requests.length,
+    fileOps: w.fileOps.length,
+    pendingDio,
+    pendingBuffered,
+  };
+  return map;
+}
+
+function buildWrites(
+  w: WorldView,
+  pendingDio: RequestView[],
+  pendingBuffered: FileOpView[],
+): Map<number, WriteInfo> {
   const m = new Map<number, WriteInfo>();
   m.set(0, {
     id: 0,
@@ -35,6 +89,7 @@ export function writesOf(w: WorldView): Map<number, WriteInfo> {
   for (const r of w.requests) {
     if (r.op.kind !== 'dio_write') continue;
     const c = r.completions[0];
+    if (c === undefined) pendingDio.push(r);
     const ok = c !== undefined && c.res > 0;
     const flags = r.op.iocbFlags ?? [];
     m.set(r.id, {
@@ -50,6 +105,7 @@ export function writesOf(w: WorldView): Map<number, WriteInfo> {
   }
   for (const f of w.fileOps) {
     if (f.op.kind !== 'buffered_write') continue;
+    if (f.returned === null) pendingBuffered.push(f);
     const ok = f.returned !== null && f.returned > 0;
     m.set(f.id, {
       id: f.id,
