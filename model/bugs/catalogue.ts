@@ -1033,7 +1033,7 @@ export const BUGS: readonly PlantedBug[] = [
       *iomapDioBioEndIo(k, bio) {
         const dio = bio.biPrivate;
         const wake = k.rt.wakeUpProcess;
-        if (dio !== null && dio.waitForCompletion) k.rt.wakeUpProcess = () => {};
+        if (dio?.waitForCompletion) k.rt.wakeUpProcess = () => {};
         try {
           yield* base.iomapDioBioEndIo(k, bio);
         } finally {
