@@ -50,10 +50,12 @@ export interface BioRecord {
 }
 
 /** Thrown out of the scheduler when power fails: not a finding, the start of recovery. */
-export class PowerLoss extends Error {
-  constructor(readonly step: number) {
-    super(`power lost at step ${step}`);
-    this.name = 'PowerLoss';
+export class PowerLoss {
+  readonly name = 'PowerLoss';
+  /** Not an Error: a control transfer that happens in many runs, so it records no stack trace. */
+  constructor(readonly step: number) {}
+  get message(): string {
+    return `power lost at step ${this.step}`;
   }
 }
 

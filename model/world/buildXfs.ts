@@ -13,7 +13,7 @@ import type { ExtentType, Scenario } from './scenario.ts';
 
 export const LOG_SECTORS = 256;
 /** Largest file the model filesystem holds, in bytes. */
-export const MAX_FILE_BYTES = 1 << 20;
+export const MAX_FILE_BYTES = 1 << 18;
 
 const STATE: Readonly<Record<ExtentType, number | null>> = {
   hole: EXT_HOLE,
