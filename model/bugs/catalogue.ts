@@ -26,7 +26,7 @@ import { IomapDio } from '../kernel/iomapDio.ts';
 import { iomapDioBioIterUnwind } from '../kernel/iomapDioBio.ts';
 import type { KernelOps } from '../kernel/kernel.ts';
 import { FIXED_OPS } from '../kernel/ops.ts';
-import { type IovIter, iovIterAdvance, iovIterRw, READ } from '../mm/iovIter.ts';
+import { type IovIter, iovIterAdvance, iovIterRevert, iovIterRw, READ } from '../mm/iovIter.ts';
 import { atomicDecAndTest } from '../runtime/atomics.ts';
 import { type FaultProfile, NO_FAULTS } from '../runtime/faults.ts';
 import { modelAssert } from '../runtime/violation.ts';
@@ -1051,7 +1051,7 @@ export const BUGS: readonly PlantedBug[] = [
     lines: 'Documentation/block/writeback_cache_control.rst; fs/xfs log writes',
     what: 'An unwritten conversion reaches the disk before the data it converts, exposing stale blocks after power loss.',
     invariant: 'STALE-03',
-        quirks: { xfsLogWithoutPreflush: true },
+    quirks: { xfsLogWithoutPreflush: true },
     scenario: xfs(
       FILE16,
       16 * KiB,
@@ -1070,6 +1070,101 @@ export const BUGS: readonly PlantedBug[] = [
     quirks: { xfsFsyncSkipsData: true },
     scenario: xfs(FILE16, 16 * KiB, [
       [{ kind: 'buffered_write', pos: 0, len: 4 * KiB }, { kind: 'fsync' }, { kind: 'power_loss' }],
+    ]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'write-result-overcounts',
+    commit: 'synthetic',
+    title: 'a write reports one sector more than it was asked for',
+    lines: 'seed L93-95',
+    what: 'The caller is told more bytes were written than it gave.',
+    invariant: 'RES-01',
+    ops: afterIomapDioRw((ret, _iocb, iter) => (ret > 0 && iovIterRw(iter) !== READ ? ret + 512 : ret)),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'pos-not-advanced',
+    commit: 'synthetic',
+    title: 'ki_pos stays where it was after a successful request',
+    lines: 'seed L118-119',
+    what: 'The next sequential request rewrites or rereads the same bytes.',
+    invariant: 'RES-02',
+    ops: afterIomapDioRw((ret, iocb) => {
+      if (ret > 0) iocb.kiPos -= ret;
+      return ret;
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'short-read-reported-as-eof',
+    commit: 'synthetic',
+    title: 'a short read returns 0',
+    lines: 'seed L93-99',
+    what: 'A read that found data reports end of file.',
+    invariant: 'RES-03',
+    ops: afterIomapDioRw((ret, _iocb, iter) =>
+      ret > 0 && iovIterRw(iter) === READ && iter.count > 0 ? 0 : ret,
+    ),
+    scenario: xfs(FILE16, 10 * KiB, [[{ kind: 'dio_read', pos: 8 * KiB, len: 4 * KiB }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'error-offset-encoded',
+    commit: 'synthetic',
+    title: 'errors are returned with an offset, outside the errno range',
+    lines: 'seed L752',
+    what: 'The caller receives a negative value that is not an errno.',
+    invariant: 'RES-04',
+    ops: afterIomapDioRw((ret) => (ret < 0 && ret !== -EIOCBQUEUED ? ret - 4096 : ret)),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
+    faults: faults({ bioErrors: true }),
+  },
+  {
+    name: 'read-iter-rewound-too-far',
+    commit: 'synthetic',
+    title: 'the EOF revert of a read rewinds one sector too many',
+    lines: 'seed L675-676',
+    what: 'The iter claims fewer bytes consumed than the read reported.',
+    invariant: 'RES-05',
+    ops: afterIomapDioRw((ret, _iocb, iter) => {
+      if (ret >= 512 && iovIterRw(iter) === READ) iovIterRevert(iter, 512);
+      return ret;
+    }),
+    scenario: xfs(FILE16, 10 * KiB, [[{ kind: 'dio_read', pos: 8 * KiB, len: 4 * KiB }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'write-iter-reexpanded-short',
+    commit: 'synthetic',
+    title: 'the iter of a write is re-expanded one sector short',
+    lines: 'seed L436-438',
+    what: 'The iter no longer agrees with the data handed to bios.',
+    invariant: 'RES-06',
+    ops: afterIomapDioRw((ret, _iocb, iter) => {
+      if (ret >= 512 && iovIterRw(iter) !== READ) iovIterRevert(iter, 512);
+      return ret;
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'every-bio-polled',
+    commit: 'synthetic',
+    title: 'iomap_dio_submit_bio polls every bio of an async read, HIPRI or not',
+    lines: 'seed L71-75, L413-417',
+    what: 'A multi-bio request polls several bios.',
+    invariant: 'POLL-01',
+    ops: (base) => ({
+      *iomapDioSubmitBio(k, iter, dio, bio, pos) {
+        if (!isSyncKiocb(dio.iocb) && !(dio.flags & IOMAP_DIO_WRITE)) bioSetPolled(bio);
+        yield* base.iomapDioSubmitBio(k, iter, dio, bio, pos);
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [
+      [{ kind: 'dio_read', pos: 0, len: 8 * KiB, async: true, iocbFlags: ['hipri'] }],
     ]),
     faults: NO_FAULTS,
   },

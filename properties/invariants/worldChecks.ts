@@ -62,7 +62,7 @@ function mixedWithPageCache(w: WorldView, wr: WriteInfo): boolean {
     Math.floor((pos + len - 1) / bs) >= first;
   // Buffered writes dirty the page cache; reads only fill it, and post-write invalidation covers them.
   const viaPageCache = w.fileOps.some((f) => {
-        if (f.op.kind !== 'buffered_write' || f.id === wr.id) return false;
+    if (f.op.kind !== 'buffered_write' || f.id === wr.id) return false;
     const ended = f.returned === null ? Number.POSITIVE_INFINITY : f.returnStep;
     return overlaps(f.startStep, ended, f.op.pos, f.op.len);
   });
