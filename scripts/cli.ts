@@ -18,6 +18,7 @@ import { mergeReports } from './commands/merge.ts';
 import { promoteFile } from './commands/promote.ts';
 import { reproFile, reproSeed } from './commands/repro.ts';
 import { EXIT_MODEL_ERROR, EXIT_PASS, EXIT_USAGE, runCampaign } from './commands/run.ts';
+import { runWorkers } from './commands/workers.ts';
 
 function dispatch(command: Command, out: Output): number {
   switch (command.kind) {
@@ -41,10 +42,16 @@ function dispatch(command: Command, out: Output): number {
   }
 }
 
-/** Runs one command line; returns the exit status. */
-function main(argv: readonly string[], out: Output = processOutput()): number {
+/** Runs one command line; returns the exit status (a promise for `run --workers`). */
+function main(argv: readonly string[], out: Output = processOutput()): number | Promise<number> {
   try {
     if (argv[0] === 'hunt' && !argv.includes('--help')) return huntCommand(argv.slice(1), out);
+    if (argv[0] === 'run' && argv.includes('--workers')) {
+      return runWorkers(argv, out).catch((e: unknown) => {
+        out.err(`diocheck: ${e instanceof Error ? e.message.split('\n', 1)[0] : String(e)}`);
+        return e instanceof UsageError ? EXIT_USAGE : EXIT_MODEL_ERROR;
+      });
+    }
     return dispatch(parseCommandLine(argv), out);
   } catch (e) {
     if (e instanceof UsageError) {
@@ -56,4 +63,9 @@ function main(argv: readonly string[], out: Output = processOutput()): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+const status = main(process.argv.slice(2));
+if (typeof status === 'number') process.exitCode = status;
+else
+  void status.then((code) => {
+    process.exitCode = code;
+  });

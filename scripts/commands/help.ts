@@ -15,8 +15,9 @@ usage:
       DIOSIM_TIER. --shard i/n (i from 1): only the runs whose index is i-1 mod n, so n shards
       split one campaign exactly; see 'merge'. --junit FILE: JUnit XML, a testcase per invariant.
       --coverage: every marked seed line with its hits. --annotate FILE: a copy of your
-      fs/iomap/direct-io.c (or the numbered seed listing) with hit counts in the margin, written
-      into the --out DIR as <name>.gcov.
+            fs/iomap/direct-io.c (or the numbered seed listing) with hit counts in the margin, written
+      into the --out DIR as <name>.gcov. --workers N: the campaign over N processes (one shard
+      each, the same seed), merged as 'merge' does; use every core with --workers $(nproc).
   diocheck merge A.json B.json ... [--json OUT] [--junit FILE]
       Add up the --json reports of 'run --shard i/n' (one seed, one n, each shard once): runs,
       passes, violations per invariant, coverage union, guard counts. Exit as 'run' would.
