@@ -1168,6 +1168,27 @@ export const BUGS: readonly PlantedBug[] = [
     ]),
     faults: NO_FAULTS,
   },
+  {
+    name: 'zeroing-overlaps-data',
+    commit: 'synthetic',
+    title: 'iomap_dio_zero starts the tail zeroing one sector early',
+    lines: 'seed L428-435',
+    what: 'The zeroing bio covers the last sector of the data and, completing after it, erases it.',
+    invariant: 'DATA-01',
+    ops: (base) => ({
+      *iomapDioZero(k, iter, dio, pos, len) {
+        const tail = pos > iter.pos;
+        yield* base.iomapDioZero(k, iter, dio, tail ? pos - 512 : pos, tail ? len + 512 : len);
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [
+      [
+        { kind: 'dio_write', pos: 8 * KiB + 512, len: 1 * KiB },
+        { kind: 'dio_read', pos: 8 * KiB, len: 4 * KiB },
+      ],
+    ]),
+    faults: faults({ reorder: true }),
+  },
 ];
 
 /** The ops table a bug runs on: the correct model with the bug's entries replaced. */

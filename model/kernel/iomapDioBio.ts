@@ -251,7 +251,7 @@ export function* iomapDioBioIter(k: Kernel, iter: IomapIter, dio: IomapDio): KGe
       // L356-361: zero from the start of the block to the write offset.
       if (needZeroout) {
         pad = pos & (fsBlockSize - 1);
-        if (pad) {
+        if (pad && k.ops.iomapDioBioIterZeroHead(k, dio, pos)) {
           rt.cover(360);
           yield* k.ops.iomapDioZero(k, iter, dio, pos - pad, pad);
         }
@@ -375,4 +375,19 @@ export function iomapDioBioIterPureOverwrite(_k: Kernel, iomap: Iomap): boolean 
  */
 export function iomapDioBioIterZeroTailAfterShortGet(_k: Kernel): boolean {
   return true;
+}
+
+/**
+ * Seed L359's test as its own entry: the seed zeroes the block head whenever the mapping starts
+ * mid-block, also when an earlier iteration of the same request already wrote that head and only
+ * stopped short (a short page-get under IOMAP_DIO_PARTIAL), erasing data it reports as written.
+ */
+export function iomapDioBioIterZeroHead(_k: Kernel, _dio: IomapDio, _pos: number): boolean {
+  return true;
+}
+
+/** Candidate fix (ops.ts CANDIDATE_FIXES): zero the head only where the request itself starts. */
+export function iomapDioBioIterZeroHeadAtStart(k: Kernel, dio: IomapDio, pos: number): boolean {
+  k.rt.heap.use(dio, 359);
+  return pos === dio.iocb.kiPos;
 }

@@ -26,6 +26,8 @@ export interface KernelOps {
   iomapDioZero(k: Kernel, iter: IomapIter, dio: IomapDio, pos: number, len: number): KGen;
   iomapDioBioOpflags(k: Kernel, dio: IomapDio, iomap: Iomap, useFua: boolean): number;
   iomapDioBioIter(k: Kernel, iter: IomapIter, dio: IomapDio): KGen<number>;
+  /** Seed L359's head-zeroing test as its own entry (a candidate finding's seam). */
+  iomapDioBioIterZeroHead(k: Kernel, dio: IomapDio, pos: number): boolean;
   /** Seed L397's jump to zero_tail as its own entry (the seam of B03). */
   iomapDioBioIterZeroTailAfterShortGet(k: Kernel): boolean;
   /** Seed L717's test as its own entry (the seam of B02). */

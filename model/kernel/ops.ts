@@ -9,6 +9,8 @@ import {
   iomapDioBioIterPureOverwrite,
   iomapDioBioIterUnwind,
   iomapDioBioIterUnwindFixed,
+  iomapDioBioIterZeroHead,
+  iomapDioBioIterZeroHeadAtStart,
   iomapDioBioIterZeroTailAfterShortGet,
   iomapDioBioOpflags,
   iomapDioSubmitBio,
@@ -38,6 +40,7 @@ export const SEED_OPS: Readonly<KernelOps> = Object.freeze({
   iomapDioBioIter,
   iomapDioBioIterPureOverwrite,
   iomapDioBioIterUnwind,
+  iomapDioBioIterZeroHead,
   iomapDioBioIterZeroTailAfterShortGet,
   iomapDioHoleIter,
   iomapDioInlineIter,
@@ -78,6 +81,13 @@ export const CANDIDATE_FIXES = {
    * the submitter then sleeps on polled bios. Candidate fix: a zeroing bio is never polled.
    */
   'zero-bio-not-polled': { iomapDioZero: iomapDioZeroNoPoll },
+  /**
+   * After a short bio_iov_iter_get_pages under IOMAP_DIO_PARTIAL, the next iteration of the same
+   * mapping starts mid-block and zeroes the block head (seed L356-361) over data the previous
+   * iteration submitted and the dio reports as written. Candidate fix: zero the head only where
+   * the request starts.
+   */
+  'head-zero-only-at-start': { iomapDioBioIterZeroHead: iomapDioBioIterZeroHeadAtStart },
 } as const satisfies Record<string, Partial<KernelOps>>;
 
 /** The seed with every known upstream fix and candidate fix: "the correct model" of the campaign. */

@@ -11,7 +11,7 @@ import {
   TAG_ZERO,
   tagWriteId,
 } from '../../model/mm/tags.ts';
-import type { FileOpView, WorldView } from '../../model/world/probe.ts';
+import type { CompletionView, FileOpView, RequestView, WorldView } from '../../model/world/probe.ts';
 import { firstBadTag, type WriteInfo, writesOf } from './data.ts';
 import { fail } from './fail.ts';
 import type { Invariant } from './invariant.ts';
@@ -115,6 +115,46 @@ function mayReplace(x: WriteInfo | undefined, wr: WriteInfo): boolean {
   return x !== undefined && (x.id === wr.id || x.ackStep > wr.startStep);
 }
 
+/**
+ * The first offset where a read that started at `startStep` returned data older than the newest
+ * direct write that had returned success before it, or null. Writes that mixed with the page
+ * cache, fell back to buffered I/O, or lost data to a writeback error are exempt; with
+ * `pageCache`, so is a failed post-write invalidation after a successful pre-write one (the
+ * kernel's documented "tough").
+ */
+function olderThanAckedWrite(
+  w: WorldView,
+  tags: Int32Array,
+  pos: number,
+  bytes: number,
+  startStep: number,
+  pageCache: boolean,
+): { offset: number; write: number } | null {
+  const all = writesOf(w);
+  const writes = [...all.values()].filter((x) => x.kind === 'dio' && x.ackStep <= startStep);
+  if (writes.length === 0) return null;
+  const reshaped = reshapeSteps(w);
+  for (let off = pos; off < pos + bytes; off += SECTOR_SIZE) {
+    let newest: WriteInfo | null = null;
+    for (const x of writes) {
+      if (off >= x.pos && off < x.pos + x.acked && (newest === null || x.ackStep > newest.ackStep))
+        newest = x;
+    }
+    if (newest === null) continue;
+    const n = newest;
+    if (reshaped.some((s) => s > n.startStep)) continue;
+    if (mixedWithPageCache(w, n) || fellBack(w, n.id)) continue;
+    if (pageCache && w.inode.iMapping.staleWarnings > 0 && !preInvalidationFailed(w, n.id)) continue;
+    if (writebackErrorBetween(w, n.startStep, startStep)) continue;
+    const tag = tags[(off - pos) >> SECTOR_SHIFT] ?? TAG_ZERO;
+    if (isUserTag(tag) && tagWriteId(tag) >= n.id) continue;
+    // A write issued before `newest` finished may still legitimately win the race.
+    if (isUserTag(tag) && (all.get(tagWriteId(tag))?.ackStep ?? 0) > n.startStep) continue;
+    return { offset: off, write: n.id };
+  }
+  return null;
+}
+
 export const WORLD_CHECKS: readonly Invariant[] = [
   {
     id: 'STALE-02',
@@ -216,29 +256,43 @@ export const WORLD_CHECKS: readonly Invariant[] = [
     probe: {
       onFileOp(w: WorldView, f: FileOpView) {
         if (f.op.kind !== 'buffered_read' || f.buf === null || f.returned === null || f.returned <= 0) return;
-        const writes = [...writesOf(w).values()].filter((x) => x.kind === 'dio' && x.ackStep <= f.startStep);
-        const reshaped = reshapeSteps(w);
-        for (let off = f.op.pos; off < f.op.pos + f.returned; off += SECTOR_SIZE) {
-          let newest: WriteInfo | null = null;
-          for (const x of writes) {
-            if (off >= x.pos && off < x.pos + x.acked && (newest === null || x.ackStep > newest.ackStep))
-              newest = x;
-          }
-          if (newest === null || reshaped.some((s) => s > (newest as WriteInfo).startStep)) continue;
-          if (mixedWithPageCache(w, newest) || fellBack(w, newest.id)) continue;
-          // A failed post-write invalidation is the kernel's documented exception ("tough"), but
-          // only after the pre-write invalidation succeeded; otherwise the write must not happen.
-          if (w.inode.iMapping.staleWarnings > 0 && !preInvalidationFailed(w, newest.id)) continue;
-          if (writebackErrorBetween(w, newest.startStep, f.startStep)) continue;
-          const tag = f.buf.tags[(off - f.op.pos) >> SECTOR_SHIFT] ?? TAG_ZERO;
-          if (isUserTag(tag) && tagWriteId(tag) >= newest.id) continue;
-          // A write issued before `newest` finished may still legitimately win the race.
-          if (isUserTag(tag) && (writesOf(w).get(tagWriteId(tag))?.ackStep ?? 0) > newest.startStep) continue;
+        const lost = olderThanAckedWrite(w, f.buf.tags, f.op.pos, f.returned, f.startStep, true);
+        if (lost !== null) {
           fail(
             w,
             'PC-01',
             114,
-            `buffered read req${f.id} at ${off} returned older data than direct write ${newest.id}`,
+            `buffered read req${f.id} at ${lost.offset} returned older data than direct write ${lost.write}`,
+          );
+        }
+      },
+    },
+  },
+  {
+    id: 'DATA-01',
+    name: 'DirectReadSeesDirectWrite',
+    kind: 'safety',
+    family: 'results',
+    statement:
+      "A direct read that starts after a direct write returned success returns that write's data (or newer) wherever they overlap.",
+    source: 'seed L356-361, L428-435 (zeroing must not overlap written data); read(2)/write(2) ordering',
+    probe: {
+      onResult(w: WorldView, r: RequestView, c: CompletionView) {
+        if (r.op.kind !== 'dio_read' || w.xfs === null || c.res <= 0) return;
+        const lost = olderThanAckedWrite(
+          w,
+          r.buf.tags,
+          r.op.pos,
+          c.res - (r.op.doneBefore ?? 0),
+          r.startStep,
+          false,
+        );
+        if (lost !== null) {
+          fail(
+            w,
+            'DATA-01',
+            0,
+            `direct read req${r.id} at ${lost.offset} returned older data than direct write ${lost.write}`,
           );
         }
       },
