@@ -13,6 +13,7 @@ import { HELP } from './commands/help.ts';
 import { huntCommand } from './commands/hunt.ts';
 import { type Output, processOutput } from './commands/output.ts';
 import { explainFile } from './commands/explain.ts';
+import { exploreCommand } from './commands/explore.ts';
 import { exportFile } from './commands/export.ts';
 import { mergeReports } from './commands/merge.ts';
 import { promoteFile } from './commands/promote.ts';
@@ -46,6 +47,7 @@ function dispatch(command: Command, out: Output): number {
 function main(argv: readonly string[], out: Output = processOutput()): number | Promise<number> {
   try {
     if (argv[0] === 'hunt' && !argv.includes('--help')) return huntCommand(argv.slice(1), out);
+    if (argv[0] === 'explore') return exploreCommand(argv.slice(1), out);
     if (argv[0] === 'run' && argv.includes('--workers')) {
       return runWorkers(argv, out).catch((e: unknown) => {
         out.err(`diocheck: ${e instanceof Error ? e.message.split('\n', 1)[0] : String(e)}`);

@@ -1,0 +1,233 @@
+/**
+ * The exhaustive explorer (properties/explore): every standard scope explored to completion with
+ * no violation on the correct model; pruning and sleep sets lose no end state; crash images cover
+ * every subset of the cache; and every planted bug is found, in its own scenario with its own
+ * fault profile, by the invariant it names (with one fault, or two where the bug needs two).
+ */
+import { describe, expect, it } from 'vitest';
+import { BUGS, opsFor, type PlantedBug } from '../model/bugs/catalogue.ts';
+import { SEED_OPS } from '../model/kernel/ops.ts';
+import { ArrayChoices, ReplayChoices } from '../model/runtime/choice.ts';
+import { NO_FAULTS } from '../model/runtime/faults.ts';
+import { runScenario } from '../model/world/run.ts';
+import type { Scenario } from '../model/world/scenario.ts';
+import { exploreCrashImages } from './explore/crashImages.ts';
+import { type ExploreOptions, type ExploreResult, explore } from './explore/engine.ts';
+import { SCOPES, type Scope, scopeByName, scopeFaults } from './explore/scopes.ts';
+import { makeProbe } from './invariants/registry.ts';
+
+const PROBE = makeProbe();
+
+function exploreScope(scope: Scope, extra: Partial<ExploreOptions> = {}): ExploreResult {
+  return explore({
+    scenario: scope.scenario,
+    faults: scopeFaults(scope),
+    maxFaults: scope.maxFaults,
+    probe: PROBE,
+    ...extra,
+  });
+}
+
+function counts(r: ExploreResult): string {
+  return `${r.paths} paths (${r.completedPaths} to the end, ${r.prunedPaths} pruned, ${r.sleepBlockedPaths} asleep), ${r.states} states, ${Math.round(r.milliseconds)} ms`;
+}
+
+function scope(name: string): Scope {
+  const s = scopeByName(name);
+  if (s === undefined) throw new Error(`no scope ${name}`);
+  return s;
+}
+
+describe('the standard scopes, explored to completion on the correct model', () => {
+  for (const s of SCOPES) {
+    it(`${s.name}: every path walked, no violation (${s.what})`, () => {
+      const r = exploreScope(s);
+      console.log(`explore ${s.name}: ${counts(r)}`);
+      expect(r.modelError).toBeNull();
+      expect(r.complete).toBe(true);
+      expect(r.boundHits).toBe(0);
+      expect([...r.violations.values()].map((v) => v.shortest.message)).toEqual([]);
+      expect(r.states).toBeGreaterThan(0);
+      expect(r.prunedPaths).toBeGreaterThan(0);
+    });
+  }
+
+  it('the faithful seed (with B01, 4ad357e39b2e) fails overwrite-two-bios: RES-06, replayable', () => {
+    const s = scope('overwrite-two-bios');
+    const r = exploreScope(s, { ops: SEED_OPS, stopOn: (id) => id === 'RES-06' });
+    const found = r.violations.get('RES-06')?.shortest;
+    expect(found, counts(r)).toBeDefined();
+    if (found === undefined) return;
+    const replay = runScenario(s.scenario, {
+      source: new ReplayChoices(found.choices),
+      faults: scopeFaults(s),
+      ops: SEED_OPS,
+      probe: PROBE,
+    });
+    expect(replay.violation?.invariant).toBe('RES-06');
+  });
+});
+
+describe('reductions lose nothing: every state of the plain walk is still reached', () => {
+  for (const name of ['dsync-unwritten-crash', 'two-async-writes', 'extend-fsync-crash']) {
+    it(`${name}: pruning, sleep sets and both reach every world state and end state of the plain walk`, () => {
+      const s = scope(name);
+      const plain = exploreScope(s, { prune: false, reduce: false, collectOutcomes: true });
+      const pruned = exploreScope(s, { reduce: false, collectOutcomes: true });
+      const slept = exploreScope(s, { prune: false, collectOutcomes: true });
+      const both = exploreScope(s, { collectOutcomes: true });
+      console.log(
+        `reduction ${name}: plain ${plain.paths} paths, pruned ${pruned.paths}, sleep sets ${slept.paths}, both ${both.paths}`,
+      );
+      // Pruning skips only subtrees already walked from an equal state: the same states, views included.
+      expect(pruned.states).toBe(plain.states);
+      for (const r of [pruned, slept, both]) {
+        expect(r.complete).toBe(true);
+        expect([...r.worlds].sort()).toEqual([...plain.worlds].sort());
+        expect([...r.outcomes].sort()).toEqual([...plain.outcomes].sort());
+      }
+      expect(pruned.paths).toBeLessThan(plain.paths);
+      expect(slept.paths).toBeLessThan(plain.paths);
+      expect(both.paths).toBeLessThan(pruned.paths);
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Crash images.
+
+/** 8 KiB written through the cache (two 4 KiB logical blocks), then power fails. */
+const CACHED_THEN_CRASH: Scenario = {
+  device: { logicalBlockSize: 4096, fua: false, writeCache: true, sectors: 512 },
+  fs: {
+    model: 'xfs',
+    blockSize: 4096,
+    iSize: 8192,
+    extents: [{ offset: 0, length: 8192, type: 'mapped', addr: 65536 }],
+  },
+  bioMaxVecs: 1,
+  threads: [[{ kind: 'dio_write', pos: 0, len: 8192 }, { kind: 'power_loss' }]],
+};
+
+describe('crash images', () => {
+  it('power loss with crash images asks once per cached block: 4 images of 2 blocks, all different', () => {
+    const r = explore({
+      scenario: CACHED_THEN_CRASH,
+      faults: NO_FAULTS,
+      maxFaults: 0,
+      crashImages: true,
+      collectOutcomes: true,
+    });
+    expect(r.complete).toBe(true);
+    expect(r.completedPaths).toBe(4);
+    expect(r.outcomes.size).toBe(4);
+    const one = runScenario(CACHED_THEN_CRASH, {
+      source: new ArrayChoices([1, 0]),
+      faults: NO_FAULTS,
+      crashImages: true,
+      tracing: true,
+    });
+    expect(one.choiceLog.map((c) => c.label)).toEqual([
+      'destage_block_before_power_loss',
+      'destage_block_before_power_loss',
+    ]);
+    expect(one.disk.cachedAtPowerLoss).toBe(16);
+  });
+
+  it('a flushed cache leaves a single image; the default keeps the prefix rule', () => {
+    const synced: Scenario = {
+      ...CACHED_THEN_CRASH,
+      threads: [[{ kind: 'dio_write', pos: 0, len: 8192 }, { kind: 'fsync' }, { kind: 'power_loss' }]],
+    };
+    const r = explore({ scenario: synced, faults: NO_FAULTS, maxFaults: 0, crashImages: true });
+    expect(r.completedPaths).toBe(1);
+    const prefix = runScenario(CACHED_THEN_CRASH, {
+      source: new ArrayChoices([]),
+      faults: { ...NO_FAULTS, destage: true },
+      tracing: true,
+    });
+    expect(prefix.choiceLog.map((c) => `${c.label}/${c.n}`)).toEqual([
+      'destage/2',
+      'destage_before_power_loss/17',
+    ]);
+  });
+
+  it("a random run's crash point: every image there is enumerated and checked", () => {
+    const run = runScenario(CACHED_THEN_CRASH, {
+      source: new ArrayChoices([]),
+      faults: { ...NO_FAULTS, destage: true },
+      probe: PROBE,
+      tracing: true,
+    });
+    expect(run.crash).not.toBeNull();
+    expect(run.choiceLog.map((c) => c.label)).toEqual(['destage', 'destage_before_power_loss']);
+    const faults = { ...NO_FAULTS, destage: true };
+    const images = exploreCrashImages(CACHED_THEN_CRASH, { faults, probe: PROBE }, run.choiceLog);
+    expect(images).toMatchObject({ crashed: true, images: 4 });
+    expect(images.violations.size).toBe(0);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Every planted bug, in its own scenario with its own faults.
+
+/**
+ * Bugs the explorer does not find within the budget here, and why (README lists them too): it
+ * walks the interleavings depth first, and these need a deep one in a scope with millions of paths.
+ */
+const NOT_FOUND: Readonly<Record<string, string>> = {
+  'unaligned-dio-not-serialised':
+    'two threads, async writes, buffered reads, any completion order: found only after ~1.8 million paths (~400 s)',
+};
+
+/** Paths per bug and fault budget: a bug found at all is found within a few tens of thousands. */
+const BUG_PATHS = 40_000;
+/** For a bug known not to be found within the budget, a token walk (it must not find it either). */
+const NOT_FOUND_PATHS = 2_000;
+
+function exploreBug(bug: PlantedBug, maxFaults: number): ExploreResult {
+  return explore({
+    scenario: bug.scenario,
+    faults: bug.faults,
+    maxFaults,
+    ops: opsFor(bug),
+    quirks: bug.quirks ?? {},
+    probe: PROBE,
+    maxPaths: NOT_FOUND[bug.name] === undefined ? BUG_PATHS : NOT_FOUND_PATHS,
+    stopOn: (id) => id === bug.invariant,
+  });
+}
+
+describe('every planted bug is found by the explorer, by the invariant it names', () => {
+  for (const bug of BUGS) {
+    const why = NOT_FOUND[bug.name];
+    it(`${bug.name}: ${why === undefined ? `found by ${bug.invariant}` : `not found (${why})`}`, () => {
+      let r = exploreBug(bug, 1);
+      let k = 1;
+      if (r.violations.get(bug.invariant) === undefined && r.complete) {
+        r = exploreBug(bug, 2);
+        k = 2;
+      }
+      const found = r.violations.get(bug.invariant)?.shortest;
+      console.log(
+        `explore bug ${bug.name}: max-faults ${k}, ${counts(r)}, ${found === undefined ? 'not found' : `${bug.invariant} in ${found.choices.length} choices`}`,
+      );
+      expect(r.modelError?.message ?? null).toBeNull();
+      if (why !== undefined) {
+        expect(found).toBeUndefined();
+        return;
+      }
+      expect(found, `${[...r.violations.keys()].join(', ') || 'no violation'}; ${counts(r)}`).toBeDefined();
+      if (found === undefined) return;
+      // The shortest path replays to the same violation with the bug planted.
+      const replay = runScenario(bug.scenario, {
+        source: new ReplayChoices(found.choices),
+        faults: bug.faults,
+        ops: opsFor(bug),
+        quirks: bug.quirks ?? {},
+        probe: PROBE,
+      });
+      expect(replay.violation?.invariant).toBe(bug.invariant);
+    });
+  }
+});

@@ -1,0 +1,768 @@
+/**
+ * The exhaustive small-scope explorer: walks every choice stream of one scenario depth first and
+ * runs every invariant on every path.
+ *
+ * Like properties/support/enumerate.ts it is stateless in the model's sense: each path is a fresh
+ * run that replays the answers of the path so far and explores past them, and backtracking moves
+ * the deepest question that has an untried option to its next option. On top of that walk:
+ *
+ * - Fault budget. A question whose label is a fault class (faultClasses.ts) offers only option 0
+ *   once the path has used its K faults, so paths with more than K faults are never run.
+ * - State cache. At every question the world is fingerprinted (fingerprint.ts) and paired with
+ *   each live context's view (a hash of what its steps read, the stand-in for its generator's
+ *   locals; see Walk). The cache key is that state; for a question asked inside a step, also the
+ *   state the step began in and the answers given since; the question (label and arity); and the
+ *   sleep set. The cache keeps the largest fault budget each key was explored with. A question
+ *   whose key was explored with at least the budget left now is not explored again: its subtree is
+ *   the one already walked. The run stops there (a pruned path). properties/explore.test.ts checks
+ *   on standard scopes that the pruned walk reaches exactly the states of the plain one.
+ * - Sleep sets (Godefroid 1996) at scheduling questions. When the step of context t is explored
+ *   after the steps of z1..zk from the same state, every zi independent of t goes to sleep in t's
+ *   subtree: running zi next there would only reach, by swapping two independent steps, a state
+ *   zi's own subtree already reached. A sleeping context is not offered until a step dependent on
+ *   it runs. The independence relation is in `independent` below, with the argument for it.
+ *
+ * The cache key carries the sleep set, so a state first explored with some contexts asleep never
+ * prunes a later visit that must run them (the classic unsoundness of combining the two).
+ */
+import type { RecordedChoice } from '../../model/runtime/choice.ts';
+import type { Context } from '../../model/runtime/context.ts';
+import type { FaultProfile } from '../../model/runtime/faults.ts';
+import type { KObject } from '../../model/runtime/heap.ts';
+import type { Bounds } from '../../model/runtime/runtime.ts';
+import type { KernelOps } from '../../model/kernel/kernel.ts';
+import { FIXED_OPS } from '../../model/kernel/ops.ts';
+import type { Probe, WorldView } from '../../model/world/probe.ts';
+import type { WorldQuirks } from '../../model/world/quirks.ts';
+import { type RunResult, runScenario } from '../../model/world/run.ts';
+import type { Scenario } from '../../model/world/scenario.ts';
+import { makeProbe } from '../invariants/registry.ts';
+import { isFaultLabel } from './faultClasses.ts';
+import { combine, Hasher, hashString, type Snapshot, WorldFingerprint } from './fingerprint.ts';
+
+export interface ExploreOptions {
+  readonly scenario: Scenario;
+  /** The fault profile: which classes of choice the model asks at all (interleave for schedules). */
+  readonly faults: FaultProfile;
+  /** At most this many non-zero answers to fault questions on one path (faultClasses.ts). */
+  readonly maxFaults: number;
+  /** The seed functions (a planted bug's), and world quirks; the correct model (FIXED_OPS) by default. */
+  readonly ops?: KernelOps;
+  readonly quirks?: WorldQuirks;
+  /** Every crash image at power loss (one choice per cached block); default: faults.powerLoss. */
+  readonly crashImages?: boolean;
+  /** Prune revisited (state, question) pairs; default true. */
+  readonly prune?: boolean;
+  /** Sleep-set reduction of independent interleavings; default true. */
+  readonly reduce?: boolean;
+  /** Stop (incomplete) once more distinct states than this were seen. */
+  readonly maxStates?: number;
+  /** Stop (incomplete) after this many paths. */
+  readonly maxPaths?: number;
+  /** Stop (incomplete) after this long. */
+  readonly timeLimitMs?: number;
+  /** Stop at the first violation this accepts (the result is then incomplete, stoppedBy 'found'). */
+  readonly stopOn?: (invariant: string) => boolean;
+  /** Collect every world fingerprint seen, and each path's end state with its verdict (cross-checks). */
+  readonly collectOutcomes?: boolean;
+  readonly probe?: Probe;
+  readonly bounds?: Bounds;
+}
+
+export interface FoundViolation {
+  readonly invariant: string;
+  readonly message: string;
+  /** The path's whole decision log: replay it with ReplayChoices. */
+  readonly choices: readonly RecordedChoice[];
+}
+
+export interface ViolationTally {
+  /** Paths that ended in this invariant's violation. */
+  readonly count: number;
+  /** The shortest path found (fewest questions, then fewest deviations from option 0). */
+  readonly shortest: FoundViolation;
+}
+
+/** Why a walk stopped before every path was walked; 'model-error' is a run that threw. */
+export type StopReason = 'states' | 'paths' | 'time' | 'found' | 'model-error';
+
+export interface ExploreResult {
+  /** Every path was walked (no limit stopped the walk). */
+  readonly complete: boolean;
+  readonly stoppedBy: StopReason | null;
+  /** Runs made: completed + pruned + sleep-blocked. */
+  readonly paths: number;
+  /** Runs that reached their end (pass, violation or bound). */
+  readonly completedPaths: number;
+  /** Runs stopped at a (state, question) already explored. */
+  readonly prunedPaths: number;
+  /** Runs stopped at a scheduling question whose every option was asleep. */
+  readonly sleepBlockedPaths: number;
+  /** Scheduling options skipped because their context was asleep. */
+  readonly sleepSkips: number;
+  /** Fault questions whose fault options were withheld (budget spent). */
+  readonly faultCuts: number;
+  /** Distinct states (world fingerprint and the contexts' views) seen at questions and path ends. */
+  readonly states: number;
+  readonly boundHits: number;
+  readonly milliseconds: number;
+  readonly violations: ReadonlyMap<string, ViolationTally>;
+  /** The shortest violating path over all invariants, or null. */
+  readonly shortest: FoundViolation | null;
+  /** With collectOutcomes: hash of (end world state, verdict) of every completed path. */
+  readonly outcomes: ReadonlySet<number>;
+  /** With collectOutcomes: every world fingerprint seen at a question or path end (no views). */
+  readonly worlds: ReadonlySet<number>;
+  /** A run that threw something other than a finding (a model assertion): the walk stops there. */
+  readonly modelError: { readonly message: string; readonly choices: readonly RecordedChoice[] } | null;
+}
+
+/** Thrown when a replayed prefix asks a different question: the model is not a function of its choices. */
+export class ExploreDivergence extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExploreDivergence';
+  }
+}
+
+/** Thrown out of the model to end a path early (never escapes explore()). */
+class Cut {
+  constructor(readonly why: 'pruned' | 'asleep') {}
+}
+const PRUNED = new Cut('pruned');
+const ASLEEP = new Cut('asleep');
+
+/** What one step did, as far as the explorer could observe. */
+interface Footprint {
+  readonly ctx: number;
+  /** Eligible for independence: see `independent`. */
+  readonly local: boolean;
+  /** Components it may have read, and components it wrote (ids as in fingerprint.ts). */
+  readonly reads: ReadonlySet<string>;
+  readonly writes: ReadonlySet<string>;
+}
+
+const DEPENDENT = (ctx: number): Footprint => ({ ctx, local: false, reads: new Set(), writes: new Set() });
+
+/** Components whose write makes a step dependent on every other step. */
+const GLOBAL_COMPONENTS = new Set([
+  'world',
+  'disk',
+  'disk.cache',
+  'disk.media',
+  'xfs',
+  'inode',
+  'xfsFile',
+  'buffered',
+  'fs',
+]);
+
+/**
+ * Components the model writes and never reads: a kiocb's accounting (IocbAccounting) exists for
+ * the checkers, which read it from the world (so it is part of every fingerprint). No step's
+ * behaviour depends on it, so it is neither in a view nor in a read set (writes still conflict).
+ */
+const WRITE_ONLY = /\.acct$/;
+
+/** Shared state that code outside interrupts may read without going through the heap. */
+const TASK_READS = ['world', 'xfs', 'inode', 'xfsFile', 'buffered', 'fs', 'disk.cache', 'disk.media'];
+
+/**
+ * The independence relation. Two steps taken from the same state are independent when neither
+ * writes what the other reads or writes; then they commute (either order ends in the same state)
+ * and neither enables or disables the other (runnability is the context's own state, which only a
+ * write to it changes). What a step writes is observed exactly: the components whose hash changed
+ * (fingerprint.ts), less its own context's step counter. What it reads is over-approximated:
+ * - every component it wrote, and every heap object it used (each access to a dio or bio goes
+ *   through heap.use or heap.free), and its own context (its sleep state, which a wake-up writes);
+ * - for code outside interrupts (task, workqueue, issuer) also the shared state such code reads
+ *   without the heap: the world's records, the filesystem, inode and page cache, and the disk's
+ *   data (TASK_READS). Interrupt code (bio completion) reads only its bio and dio, their kiocb and
+ *   buffer (which the dio's and request's components contain) and, to queue work, the superblock,
+ *   right before a spawn that makes the step dependent anyway.
+ * A step is not eligible at all (dependent on every step) when it is the device's (its effect on
+ * the disk and on every bio in flight is not tracked field by field), asked a question of its own
+ * (its effect then depends on the answer), allocated a heap object (heap ids follow allocation
+ * order), spawned a context (scheduling order follows spawn order), delivered a result or returned
+ * from a call (the checks then read the whole world), or wrote any of GLOBAL_COMPONENTS.
+ * Two completions of the same dio always conflict (both use it); so do a submitter and the
+ * completion of its own dio.
+ */
+function independent(a: Footprint, b: Footprint): boolean {
+  if (a.ctx === b.ctx || !a.local || !b.local) return false;
+  for (const x of a.writes) if (b.reads.has(x) || b.writes.has(x)) return false;
+  for (const x of b.writes) if (a.reads.has(x)) return false;
+  return true;
+}
+
+interface Node {
+  readonly label: string;
+  /** The arity the model asked. */
+  readonly n: number;
+  /** Options explored: n, or 1 once the fault budget is spent. */
+  readonly limit: number;
+  readonly fault: boolean;
+  value: number;
+  /** Scheduling questions with reduction: the context of each option, the sleep set, footprints. */
+  readonly ctx: readonly number[] | null;
+  readonly sleep: ReadonlyMap<number, Footprint> | null;
+  readonly done: Map<number, Footprint> | null;
+  /** The walk's bookkeeping when the question was asked, restored when a later path branches here. */
+  readonly saved: Saved | null;
+}
+
+/** A point between steps the walk has accounted for: its snapshot and each context's step count. */
+interface Base {
+  readonly snap: Snapshot;
+  readonly counters: ReadonlyMap<number, number>;
+  readonly kinds: ReadonlyMap<number, string>;
+  readonly contexts: readonly number[];
+  readonly results: number;
+  readonly rtStep: number;
+  /** The context whose step was in progress (a question inside it), or null between steps. */
+  readonly current: number | null;
+}
+
+interface Saved {
+  readonly base: Base;
+  readonly views: ReadonlyMap<number, number>;
+  readonly lastSched: LastSched | null;
+  /** Inside a step: what it has done so far (answers, heap objects used, an allocation). */
+  readonly since: Hasher;
+  readonly inside: Hasher;
+  readonly answersInside: number;
+  readonly used: ReadonlySet<number>;
+  readonly allocated: boolean;
+}
+
+interface LastSched {
+  readonly node: Node;
+  /** rt.step while the chosen step runs. */
+  readonly stepNo: number;
+}
+
+/** Results delivered, calls returned: a change means the checks ran on the whole world. */
+function resultCount(w: WorldView): number {
+  let n = 0;
+  for (const r of w.requests) n += r.completions.length + (r.returned === null ? 0 : 1);
+  for (const s of w.syncs) n += s.returned === null ? 0 : 1;
+  for (const f of w.fileOps) n += f.returned === null ? 0 : 1;
+  return n;
+}
+
+const SCHEDULE = 'schedule';
+/** The pseudo-context of code that runs outside any context (the world's idle loop, end-of-run). */
+const WORLD_CTX = 0;
+
+/**
+ * The walk: a ChoiceSource that replays the current path's answers and explores past them.
+ *
+ * Generator locals are invisible to fingerprints, so each live context carries a view: a hash
+ * folded over its steps of what each step could have read. When exactly one step ran between two
+ * questions (the usual case once interleaving is on: every step starts with a scheduling question)
+ * the step is measured precisely: the components it wrote (diff of the snapshots before and after)
+ * and the heap objects it used (the heap's use/free, watched on this world's instance), each with
+ * its hash before and after, and the answers given during the step; a step of a task, workqueue or
+ * issuer also folds in the shared state such code reads without heap.use, as it was before the
+ * step (TASK_READS). Otherwise every context that stepped folds in the whole state before and
+ * after and every answer since (conservative). A context spawned by a step starts from that step's
+ * hash (its generator's arguments and closure come from the spawner: which work item a workqueue
+ * context runs). The device has no view: its step is a plain function, nothing survives it. Two
+ * paths whose world and views agree have contexts that read the same things: their futures agree.
+ */
+class Walk {
+  readonly nodes: Node[] = [];
+  private depth = 0;
+  private faultsUsed = 0;
+  private world: WorldView | null = null;
+  private fp: WorldFingerprint | null = null;
+  private readonly cache = new Map<number, number>();
+  readonly states = new Set<number>();
+  /** World fingerprints seen (collected only for cross-checks). */
+  worlds: Set<number> | null = null;
+  private views = new Map<number, number>();
+  private base: Base | null = null;
+  /** Every answer since the base, and the answers other than scheduling ones (asked inside steps). */
+  private readonly since = new Hasher();
+  private readonly inside = new Hasher();
+  private answersInside = 0;
+  private readonly used = new Set<number>();
+  private allocated = false;
+  private lastSched: LastSched | null = null;
+  private readonly labelHashes = new Map<string, number>();
+  faultCuts = 0;
+  sleepSkips = 0;
+
+  constructor(
+    private readonly maxFaults: number,
+    private readonly prune: boolean,
+    private readonly reduce: boolean,
+  ) {}
+
+  /** The `observe` hook: the world of the run that starts now. */
+  attach(w: WorldView): void {
+    this.world = w;
+    this.fp = new WorldFingerprint(w);
+    // Watch heap accesses (this world's instance only; the model's code is unchanged).
+    const heap = w.rt.heap;
+    const use = heap.use.bind(heap);
+    const free = heap.free.bind(heap);
+    const alloc = heap.alloc.bind(heap);
+    heap.use = (obj: KObject, line: number): void => {
+      this.used.add(obj.heapId);
+      use(obj, line);
+    };
+    heap.free = (obj: KObject, line: number): void => {
+      this.used.add(obj.heapId);
+      free(obj, line);
+    };
+    heap.alloc = <T extends KObject>(obj: T): T => {
+      this.allocated = true;
+      return alloc(obj);
+    };
+  }
+
+  startRun(): void {
+    this.depth = 0;
+    this.faultsUsed = 0;
+    this.world = null;
+    this.fp = null;
+    this.views = new Map();
+    this.base = null;
+    this.resetSince();
+    this.lastSched = null;
+  }
+
+  private resetSince(): void {
+    this.since.reset(5);
+    this.inside.reset(6);
+    this.answersInside = 0;
+    this.used.clear();
+    this.allocated = false;
+  }
+
+  next(n: number, label: string): number {
+    const i = this.depth++;
+    const w = this.world;
+    let node = this.nodes[i];
+    if (node !== undefined) {
+      if (node.label !== label || node.n !== n) {
+        throw new ExploreDivergence(
+          `choice ${i} asked as ${label}/${n} after ${node.label}/${node.n} on the same prefix: ` +
+            'the run is not a function of its choices',
+        );
+      }
+      // The last replayed question is where this path branches off: resume the bookkeeping there.
+      if (i === this.nodes.length - 1 && node.saved !== null) this.restore(node.saved);
+    } else {
+      node = this.newNode(n, label, w);
+      this.nodes.push(node);
+    }
+    const v = node.value;
+    if (v !== 0 && node.fault) this.faultsUsed++;
+    this.since.mix(this.labelHash(label));
+    this.since.mix(v);
+    if (label !== SCHEDULE) {
+      this.inside.mix(this.labelHash(label));
+      this.inside.mix(v);
+      this.answersInside++;
+    }
+    if (label === SCHEDULE && w !== null) this.lastSched = { node, stepNo: w.rt.step + 1 };
+    // An answer to the world's own code (between runs of the scheduler) steers what it does next.
+    else if (w !== null && w.rt.current === null) this.fold(WORLD_CTX, combine(this.labelHash(label), v));
+    return v;
+  }
+
+  private restore(saved: Saved): void {
+    this.base = saved.base;
+    this.views = new Map(saved.views);
+    this.lastSched = saved.lastSched;
+    this.since.copyFrom(saved.since);
+    this.inside.copyFrom(saved.inside);
+    this.answersInside = saved.answersInside;
+    this.used.clear();
+    for (const id of saved.used) this.used.add(id);
+    this.allocated = saved.allocated;
+  }
+
+  private labelHash(label: string): number {
+    let h = this.labelHashes.get(label);
+    if (h === undefined) {
+      h = hashString(label);
+      this.labelHashes.set(label, h);
+    }
+    return h;
+  }
+
+  private newNode(n: number, label: string, w: WorldView | null): Node {
+    const fault = isFaultLabel(label);
+    const limit = fault && this.faultsUsed >= this.maxFaults ? 1 : n;
+    if (limit < n) this.faultCuts++;
+    if (w === null || this.fp === null) {
+      return { label, n, limit, fault, value: 0, ctx: null, sleep: null, done: null, saved: null };
+    }
+    const snap = (this.fp as WorldFingerprint).snapshot();
+    const inStep = this.beforeQuestion(w, snap);
+    let ctx: number[] | null = null;
+    let sleep: Map<number, Footprint> | null = null;
+    if (label === SCHEDULE && this.reduce) {
+      const runnable = w.rt.liveContexts().filter((c: Context) => c.isRunnable());
+      if (runnable.length === n) {
+        ctx = runnable.map((c) => c.id);
+        sleep = this.sleepSetHere(w, ctx);
+      }
+    }
+    let value = 0;
+    if (sleep !== null && ctx !== null) {
+      while (value < limit && sleep.has(ctx[value] ?? -1)) {
+        value++;
+        this.sleepSkips++;
+      }
+      if (value >= limit) throw ASLEEP;
+    }
+    const state = combine(snap.full, this.viewsHash(w));
+    this.states.add(state);
+    this.worlds?.add(snap.full);
+    if (this.prune) {
+      let key = combine(combine(state, inStep), this.labelHash(label) + n);
+      if (sleep !== null && sleep.size > 0) {
+        for (const id of [...sleep.keys()].sort((a, b) => a - b)) key = combine(key, id);
+      }
+      const left = this.maxFaults - this.faultsUsed;
+      const seen = this.cache.get(key);
+      if (seen !== undefined && seen >= left) throw PRUNED;
+      this.cache.set(key, left);
+    }
+    const saved: Saved = {
+      base: this.base as Base,
+      views: new Map(this.views),
+      lastSched: this.lastSched,
+      since: this.since.clone(),
+      inside: this.inside.clone(),
+      answersInside: this.answersInside,
+      used: new Set(this.used),
+      allocated: this.allocated,
+    };
+    return { label, n, limit, fault, value, ctx, sleep, done: ctx === null ? null : new Map(), saved };
+  }
+
+  private viewsHash(w: WorldView): number {
+    const h = new Hasher();
+    h.mixNumber(this.views.get(WORLD_CTX) ?? 0);
+    for (const c of w.rt.liveContexts()) {
+      h.mix(c.id);
+      h.mixNumber(this.views.get(c.id) ?? 0);
+    }
+    return h.value();
+  }
+
+  private makeBase(w: WorldView, snap: Snapshot): Base {
+    const counters = new Map<number, number>();
+    const kinds = new Map<number, string>();
+    const contexts: number[] = [];
+    for (const c of w.rt.liveContexts()) {
+      counters.set(c.id, c.steps);
+      kinds.set(c.id, c.kind);
+      contexts.push(c.id);
+    }
+    const current = w.rt.current?.id ?? null;
+    return { snap, counters, kinds, contexts, results: resultCount(w), rtStep: w.rt.step, current };
+  }
+
+  private fold(ctx: number, value: number): void {
+    // The device's step is a plain function: nothing of it survives the step, so it has no view.
+    if (ctx === this.world?.disk.id) return;
+    this.views.set(ctx, combine(this.views.get(ctx) ?? 0, value));
+  }
+
+  /** Contexts that ran since `base`: the one whose step was in progress then, and any that stepped. */
+  private steppedSince(base: Base, w: WorldView): number[] {
+    const stepped: number[] = base.current === null ? [] : [base.current];
+    const live = w.rt.liveContexts();
+    for (const [id, count] of base.counters) {
+      if (id === base.current) continue;
+      const c = live.find((x) => x.id === id);
+      if (c === undefined || c.steps !== count) stepped.push(id);
+    }
+    for (const c of live)
+      if (!base.counters.has(c.id) && c.steps > 0 && c.id !== base.current) stepped.push(c.id);
+    return stepped;
+  }
+
+  /**
+   * Bookkeeping at a new question; returns what the cache key needs besides the state and views.
+   * Between steps (no context running) everything since the base is accounted for and the state
+   * becomes the new base. Inside a step whose context is the only one that ran since the base, the
+   * step is accounted for only when it ends; until then the key carries the base state and the
+   * answers given since, of which the running context's locals are a function.
+   */
+  private beforeQuestion(w: WorldView, cur: Snapshot): number {
+    const base = this.base;
+    const current = w.rt.current?.id ?? null;
+    if (base !== null && current !== null) {
+      const stepped = this.steppedSince(base, w);
+      if (stepped.every((id) => id === current)) return combine(base.snap.full, this.since.value());
+    }
+    this.account(w, cur);
+    return 0;
+  }
+
+  /**
+   * Accounts for what ran since the base (see the class comment), stores the footprint of a
+   * measured scheduled step, and makes the current state the new base.
+   */
+  account(w: WorldView, cur: Snapshot): void {
+    const base = this.base;
+    const rt = w.rt;
+    if (base !== null) {
+      const stepped = this.steppedSince(base, w);
+      // A context spawned since the base starts with what its spawner knew: its generator's
+      // arguments and closure (the work item a workqueue context will run) are invisible.
+      const spawned = rt.liveContexts().filter((c) => !base.counters.has(c.id) && c.id !== base.current);
+      const one = stepped[0];
+      if (stepped.length === 1 && one !== undefined && rt.current === null) {
+        const h = this.measured(w, base, cur, one, this.inside.value());
+        for (const c of spawned) this.views.set(c.id, combine(h, c.id));
+      } else if (stepped.length > 0) {
+        const all = combine(combine(base.snap.full, this.since.value()), cur.full);
+        for (const c of spawned) this.views.set(c.id, combine(all, c.id));
+        for (const id of stepped) this.fold(id, all);
+        if (rt.current !== null && !stepped.includes(rt.current.id)) this.fold(rt.current.id, all);
+        // A scheduled step that ran here unmeasured (others ran too).
+        const last = this.lastSched;
+        const ran = last?.node.ctx?.[last.node.value];
+        if (last !== null && ran !== undefined && last.stepNo > base.rtStep && !last.node.done?.has(ran)) {
+          last.node.done?.set(ran, DEPENDENT(ran));
+        }
+      }
+    }
+    this.base = this.makeBase(w, cur);
+    this.resetSince();
+  }
+
+  /**
+   * Exactly one step, of context `ctx`, ran since `base`: fold what it touched into its view.
+   * Returns the step's hash (what a context it spawned inherits).
+   */
+  private measured(w: WorldView, base: Base, cur: Snapshot, ctx: number, since: number): number {
+    const kind = base.kinds.get(ctx) ?? '?';
+    const written: string[] = [];
+    for (const [id, h] of cur.parts) if (id !== 'contexts' && base.snap.parts.get(id) !== h) written.push(id);
+    for (const id of base.snap.parts.keys()) if (!cur.parts.has(id)) written.push(id);
+    const touched = new Set(written);
+    for (const id of this.used) touched.add(`obj:${id}`);
+    const h = new Hasher();
+    h.mixNumber(since);
+    for (const id of [...touched].sort()) {
+      if (WRITE_ONLY.test(id)) continue;
+      h.mixNumber(hashString(id));
+      h.mixNumber(base.snap.parts.get(id) ?? 0);
+      h.mixNumber(cur.parts.get(id) ?? 0);
+    }
+    if (kind !== 'irq') {
+      // Task-side code reads the filesystem, the inode and page cache and the disk's data without
+      // heap.use (a buffered read reads the disk directly): fold them in as they were before.
+      for (const id of TASK_READS) {
+        h.mixNumber(hashString(id));
+        h.mixNumber(base.snap.parts.get(id) ?? 0);
+      }
+    }
+    const step = h.value();
+    this.fold(ctx, step);
+    // The footprint of the scheduled step, for sleep sets.
+    const last = this.lastSched;
+    if (last === null || last.stepNo !== w.rt.step || base.rtStep !== w.rt.step - 1) return step;
+    if (last.node.done === null || last.node.ctx === null) return step;
+    if (last.node.ctx[last.node.value] !== ctx || last.node.done.has(ctx)) return step;
+    let global = this.allocated || kind === 'device' || this.answersInside !== 0;
+    global ||= resultCount(w) !== base.results;
+    const own = `ctx:${ctx}`;
+    const writes = new Set(written.filter((id) => id !== own));
+    for (const id of writes) if (GLOBAL_COMPONENTS.has(id)) global = true;
+    // Contexts: the step's own may have finished; any other change (a spawn) is global.
+    const now = w.rt.liveContexts().map((c) => c.id);
+    const expected = base.contexts.filter((id) => id !== ctx || now.includes(id));
+    if (now.length !== expected.length || now.some((id, k) => id !== expected[k])) global = true;
+    if (global) {
+      last.node.done.set(ctx, DEPENDENT(ctx));
+      return step;
+    }
+    const reads = new Set([...touched].filter((id) => !WRITE_ONLY.test(id)));
+    reads.add(own);
+    if (kind !== 'irq') for (const id of TASK_READS) reads.add(id);
+    last.node.done.set(ctx, { ctx, local: true, reads, writes });
+    return step;
+  }
+
+  /** At the end of a run: account for the last steps (their footprints serve later siblings). */
+  finish(w: WorldView): void {
+    if (this.fp === null) return;
+    const snap = this.fp.snapshot();
+    this.account(w, snap);
+    this.states.add(combine(snap.full, this.viewsHash(w)));
+    this.worlds?.add(snap.full);
+  }
+
+  /** The sleep set of a new scheduling question, from the one before it and the step it took. */
+  private sleepSetHere(w: WorldView, runnable: readonly number[]): Map<number, Footprint> {
+    const out = new Map<number, Footprint>();
+    const last = this.lastSched;
+    if (last === null || w.rt.step !== last.stepNo) return out;
+    const prev = last.node;
+    if (prev.ctx === null || prev.done === null) return out;
+    const taken = prev.done.get(prev.ctx[prev.value] ?? -1);
+    if (taken === undefined || !taken.local) return out;
+    const candidates: Footprint[] = [...(prev.sleep?.values() ?? [])];
+    for (let k = 0; k < prev.value; k++) {
+      const f = prev.done.get(prev.ctx[k] ?? -1);
+      if (f !== undefined) candidates.push(f);
+    }
+    for (const f of candidates) {
+      if (runnable.includes(f.ctx) && independent(f, taken)) out.set(f.ctx, f);
+    }
+    return out;
+  }
+
+  /** The path just run, as a decision log. */
+  path(): RecordedChoice[] {
+    return this.nodes.slice(0, this.depth).map((x) => ({ label: x.label, n: x.n, value: x.value }));
+  }
+
+  /** Moves to the next path; false once every path has been walked. */
+  advance(cut: boolean): boolean {
+    if (!cut && this.depth < this.nodes.length) {
+      throw new ExploreDivergence(
+        `the run asked ${this.depth} questions on a replayed prefix of ${this.nodes.length}: ` +
+          'the run is not a function of its choices',
+      );
+    }
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      const node = this.nodes[i] as Node;
+      let v = node.value + 1;
+      if (node.sleep !== null && node.ctx !== null) {
+        while (v < node.limit && node.sleep.has(node.ctx[v] ?? -1)) {
+          v++;
+          this.sleepSkips++;
+        }
+      }
+      if (v < node.limit) {
+        node.value = v;
+        this.nodes.length = i + 1;
+        return true;
+      }
+    }
+    this.nodes.length = 0;
+    return false;
+  }
+
+  /** Hash of the end state of a completed run (the world, not the views), for outcome cross-checks. */
+  endState(): number {
+    if (this.fp === null) return 0;
+    return this.fp.snapshot().full;
+  }
+
+  attachedWorld(): WorldView | null {
+    return this.world;
+  }
+}
+
+function shorter(a: FoundViolation, b: FoundViolation): boolean {
+  if (a.choices.length !== b.choices.length) return a.choices.length < b.choices.length;
+  const dev = (f: FoundViolation): number => f.choices.filter((c) => c.value !== 0).length;
+  return dev(a) < dev(b);
+}
+
+/** Walks every path of the scope; see the module comment. */
+export function explore(options: ExploreOptions): ExploreResult {
+  const start = performance.now();
+  const probe = options.probe ?? makeProbe();
+  const walk = new Walk(options.maxFaults, options.prune ?? true, options.reduce ?? true);
+  if (options.collectOutcomes) walk.worlds = new Set();
+  const crashImages = options.crashImages ?? options.faults.powerLoss === true;
+  const violations = new Map<string, ViolationTally>();
+  const outcomes = new Set<number>();
+  let shortest: FoundViolation | null = null;
+  let paths = 0;
+  let completed = 0;
+  let pruned = 0;
+  let asleep = 0;
+  let bounds = 0;
+  let stoppedBy: StopReason | null = null;
+  let modelError: ExploreResult['modelError'] = null;
+  let more = true;
+  const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
+  const maxPaths = options.maxPaths ?? Number.POSITIVE_INFINITY;
+  const deadline = options.timeLimitMs === undefined ? Number.POSITIVE_INFINITY : start + options.timeLimitMs;
+  while (more) {
+    walk.startRun();
+    let result: RunResult | null = null;
+    let cut = false;
+    paths++;
+    try {
+      result = runScenario(options.scenario, {
+        source: walk,
+        faults: options.faults,
+        probe,
+        ops: options.ops ?? FIXED_OPS,
+        crashImages,
+        observe: (w) => walk.attach(w),
+        ...(options.quirks === undefined ? {} : { quirks: options.quirks }),
+        ...(options.bounds === undefined ? {} : { bounds: options.bounds }),
+      });
+    } catch (e) {
+      if (e instanceof ExploreDivergence) throw e;
+      if (!(e instanceof Cut)) {
+        modelError = { message: e instanceof Error ? e.message : String(e), choices: walk.path() };
+        stoppedBy = 'model-error';
+        break;
+      }
+      cut = true;
+      if (e.why === 'pruned') pruned++;
+      else asleep++;
+    }
+    if (result !== null) {
+      completed++;
+      const w = walk.attachedWorld();
+      if (w !== null) walk.finish(w);
+      const outcome = result.violation?.invariant ?? result.outcome;
+      if (options.collectOutcomes) {
+        const oh = combine(walk.endState(), hashString(outcome));
+        outcomes.add(oh);
+      }
+      if (result.bound !== null) bounds++;
+      const v = result.violation;
+      if (v !== null) {
+        const found: FoundViolation = { invariant: v.invariant, message: v.message, choices: walk.path() };
+        const prev = violations.get(v.invariant);
+        const best = prev === undefined || shorter(found, prev.shortest) ? found : prev.shortest;
+        violations.set(v.invariant, { count: (prev?.count ?? 0) + 1, shortest: best });
+        if (shortest === null || shorter(found, shortest)) shortest = found;
+        if (options.stopOn?.(v.invariant)) stoppedBy = 'found';
+      }
+    }
+    more = walk.advance(cut);
+    if (!more || stoppedBy !== null) break;
+    if (walk.states.size > maxStates) stoppedBy = 'states';
+    else if (paths >= maxPaths) stoppedBy = 'paths';
+    else if (performance.now() > deadline) stoppedBy = 'time';
+    if (stoppedBy !== null) break;
+  }
+  return {
+    complete: stoppedBy === null,
+    stoppedBy,
+    paths,
+    completedPaths: completed,
+    prunedPaths: pruned,
+    sleepBlockedPaths: asleep,
+    sleepSkips: walk.sleepSkips,
+    faultCuts: walk.faultCuts,
+    states: walk.states.size,
+    boundHits: bounds,
+    milliseconds: performance.now() - start,
+    violations,
+    shortest,
+    outcomes,
+    worlds: walk.worlds ?? new Set(),
+    modelError,
+  };
+}

@@ -1,0 +1,329 @@
+/**
+ * State fingerprints of a world in progress, for the explorer's state cache and its footprints.
+ *
+ * The model is generator based and cannot be snapshotted, so a fingerprint hashes what is
+ * readable: every object reachable from the world (disk cache and media, the journal and extent
+ * map, the inode and page cache, the requests with their kiocbs, iters, buffers and accounting,
+ * every live heap object: dios and bios) and the runtime's scheduling state (each live context's
+ * id, name, kind, sleep state, whether it waits, and its step counter, which stands in for the
+ * generator's position). Nothing is hashed that is only history or report: the trace, coverage,
+ * the choice log, the disk's bio log, the scenario (constant), the probe and the ops table.
+ *
+ * The world is hashed as components, each rooted at one object: the world's own fields, the disk,
+ * the model filesystem, the inode, each request, sync and file-op record, each live heap object and
+ * each context. A walk that meets another component's root hashes a reference to it instead of
+ * descending, so a step that writes one component changes that component's hash only: the
+ * explorer diffs components before and after a step to learn which ones it wrote (its footprint).
+ *
+ * What a fingerprint cannot see: locals of suspended generators and variables captured by
+ * closures (a flush waiter's `done`). Two states that differ only there would be merged. The step
+ * counter of each context, the live contexts and the choices already made within the current step
+ * (which the explorer adds to its cache key) are the proxies for them; README's "Exhaustive
+ * exploration" section states this limit, and properties/explore.test.ts checks on every standard
+ * scope that pruning loses no outcome the unpruned walk finds.
+ *
+ * Hashes are two 32-bit lanes folded into one 53-bit number: a collision needs ~10^8 states.
+ */
+import type { Context } from '../../model/runtime/context.ts';
+import type { KObject } from '../../model/runtime/heap.ts';
+import type { WorldView } from '../../model/world/probe.ts';
+
+const T_NULL = 0x9e3779b1;
+const T_UNDEF = 0x85ebca77;
+const T_TRUE = 0xc2b2ae3d;
+const T_FALSE = 0x27d4eb2f;
+const T_FN = 0x165667b1;
+const T_REF = 0xd3a2646c;
+const T_BACK = 0xfd7046c5;
+const T_ARR = 0xb55a4f09;
+const T_MAP = 0x6c8e9cf5;
+const T_SET = 0x2f3d6b8b;
+const T_VIEW = 0x4cf5ad43;
+const T_SKIP = 0x7a1c2e9d;
+const T_FLOAT = 0x1b873593;
+
+const floatView = new Float64Array(1);
+const floatWords = new Int32Array(floatView.buffer);
+
+/** A two-lane multiplicative hash (murmur3-style mixing in each lane). */
+export class Hasher {
+  private a = 0x811c9dc5 | 0;
+  private b = 0x1234567 | 0;
+
+  /** A copy, to resume hashing from this point later. */
+  clone(): Hasher {
+    const h = new Hasher();
+    h.a = this.a;
+    h.b = this.b;
+    return h;
+  }
+
+  /** Continue from a copy's point. */
+  copyFrom(other: Hasher): void {
+    this.a = other.a;
+    this.b = other.b;
+  }
+
+  reset(seed = 0): void {
+    this.a = (0x811c9dc5 ^ seed) | 0;
+    this.b = (0x1234567 + seed) | 0;
+  }
+
+  mix(x: number): void {
+    let k = Math.imul(x | 0, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    let a = this.a ^ k;
+    a = (a << 13) | (a >>> 19);
+    this.a = (Math.imul(a, 5) + 0xe6546b64) | 0;
+    let b = (this.b + Math.imul(x | 0, 0x85ebca6b)) | 0;
+    b ^= b >>> 13;
+    this.b = Math.imul(b, 0xc2b2ae35) ^ 0x27d4eb2f;
+  }
+
+  mixNumber(v: number): void {
+    if ((v | 0) === v) {
+      this.mix(v);
+      return;
+    }
+    floatView[0] = v;
+    this.mix(T_FLOAT);
+    this.mix(floatWords[0] ?? 0);
+    this.mix(floatWords[1] ?? 0);
+  }
+
+  mixString(s: string): void {
+    this.mix(s.length);
+    for (let i = 0; i < s.length; i++) this.mix(s.charCodeAt(i));
+  }
+
+  /** The hash so far, as a non-negative integer below 2^53. */
+  value(): number {
+    let a = this.a ^ (this.a >>> 16);
+    a = Math.imul(a, 0x85ebca6b);
+    a ^= a >>> 13;
+    let b = this.b ^ (this.b >>> 15);
+    b = Math.imul(b, 0x2c1b3c6d);
+    b ^= b >>> 12;
+    return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff);
+  }
+}
+
+const stringHashes = new Map<string, number>();
+
+/** Hash of a string, alone (for labels and component ids; memoised, as they repeat). */
+export function hashString(s: string): number {
+  let v = stringHashes.get(s);
+  if (v === undefined) {
+    const h = new Hasher();
+    h.mixString(s);
+    v = h.value();
+    if (stringHashes.size < 100_000) stringHashes.set(s, v);
+  }
+  return v;
+}
+
+/** Combine two hashes (order matters). */
+export function combine(x: number, y: number): number {
+  const h = new Hasher();
+  h.mixNumber(x);
+  h.mixNumber(y);
+  return h.value();
+}
+
+/** The world's fields this module reads beyond WorldView (the World class has them all). */
+interface WorldFields extends WorldView {
+  readonly k?: unknown;
+  readonly probe?: unknown;
+}
+
+/** A hash per component, and the whole. */
+export interface Snapshot {
+  /** The state fingerprint: every component and the runtime's clock and current context. */
+  readonly full: number;
+  /**
+   * Component id → hash. Ids: world, disk (its queue and counters), disk.cache, disk.media, xfs,
+   * inode, xfsFile, buffered, fs, req:N (a request, sync or file-op record) and, for a direct I/O
+   * request, req:N.iocb, req:N.acct (the kiocb's accounting), req:N.iter, req:N.buf; obj:N (a live
+   * heap object), ctx:N (a context), contexts (the runtime's clock, current context, context list).
+   */
+  readonly parts: Map<string, number>;
+}
+
+const ctorIds = new Map<unknown, number>();
+
+function ctorHash(o: object): number {
+  const c = (o as { constructor?: unknown }).constructor;
+  let h = ctorIds.get(c);
+  if (h === undefined) {
+    h = hashString(typeof c === 'function' ? c.name : '?');
+    ctorIds.set(c, h);
+  }
+  return h;
+}
+
+/**
+ * Fingerprints one world. Built once per run (the explorer's `observe` hook hands over the
+ * world); snapshot() may be called at any choice point.
+ */
+export class WorldFingerprint {
+  private readonly h = new Hasher();
+  /** Objects never hashed: runtime internals, the constant scenario, the probe, the ops table. */
+  private readonly skip = new Set<unknown>();
+  private readonly roots = new Map<object, string>();
+  private readonly visited = new Map<object, number>();
+  private root: object | null = null;
+
+  constructor(private readonly w: WorldView) {
+    const f = w as WorldFields;
+    for (const o of [w.rt, w.scenario, f.k, f.probe, w.disk.log, w.disk.stepHooks, w.xfs?.initialMap]) {
+      if (o !== undefined && o !== null) this.skip.add(o);
+    }
+  }
+
+  /** Every component's hash, and the fingerprint of the whole state. */
+  snapshot(): Snapshot {
+    const w = this.w as WorldFields;
+    const rt = w.rt;
+    const roots = this.roots;
+    roots.clear();
+    const order: Array<[string, object]> = [];
+    const add = (id: string, o: unknown): void => {
+      if (typeof o !== 'object' || o === null || roots.has(o)) return;
+      roots.set(o, id);
+      order.push([id, o]);
+    };
+    add('world', w);
+    add('disk', w.disk);
+    // The disk's data apart from its queue, so that reading data is not reading the queue.
+    add('disk.cache', w.disk.cache);
+    add('disk.media', w.disk.media);
+    add('xfs', w.xfs);
+    add('inode', w.inode);
+    for (const key of ['xfsFile', 'buffered', 'fs'] as const)
+      add(key, (w as unknown as Record<string, unknown>)[key]);
+    for (const r of w.requests) {
+      add(`req:${r.id}`, r);
+      // Finer components, so that a step's footprint names the part of a request it changed.
+      add(`req:${r.id}.iocb`, r.iocb);
+      add(`req:${r.id}.acct`, r.iocb.acct);
+      add(`req:${r.id}.iter`, r.iter);
+      add(`req:${r.id}.buf`, r.buf);
+    }
+    for (const s of w.syncs) add(`req:${s.id}`, s);
+    for (const f of w.fileOps) add(`req:${f.id}`, f);
+    const live: readonly KObject[] = rt.heap.liveObjects();
+    for (const o of live) add(`obj:${o.heapId}`, o);
+    const contexts: readonly Context[] = rt.liveContexts();
+    for (const c of contexts) add(`ctx:${c.id}`, c);
+
+    const parts = new Map<string, number>();
+    const whole = new Hasher();
+    for (const [id, o] of order) {
+      const v = this.component(o);
+      parts.set(id, v);
+      whole.mixNumber(hashString(id));
+      whole.mixNumber(v);
+    }
+    // The runtime: its clock, who runs, and the live contexts in scheduling order.
+    const h = this.h;
+    h.reset(7);
+    h.mix(rt.step);
+    h.mix(rt.current?.id ?? -1);
+    h.mix(contexts.length);
+    for (const c of contexts) h.mix(c.id);
+    h.mix(live.length);
+    const runtime = h.value();
+    parts.set('contexts', runtime);
+    whole.mixNumber(runtime);
+    return { full: whole.value(), parts };
+  }
+
+  private component(o: object): number {
+    this.root = o;
+    this.visited.clear();
+    this.h.reset(1);
+    this.walk(o);
+    return this.h.value();
+  }
+
+  private walk(v: unknown): void {
+    const h = this.h;
+    switch (typeof v) {
+      case 'number':
+        h.mixNumber(v);
+        return;
+      case 'string':
+        h.mixString(v);
+        return;
+      case 'boolean':
+        h.mix(v ? T_TRUE : T_FALSE);
+        return;
+      case 'undefined':
+        h.mix(T_UNDEF);
+        return;
+      case 'function':
+        h.mix(T_FN);
+        return;
+      case 'bigint':
+        h.mixString(v.toString());
+        return;
+      case 'symbol':
+        h.mix(T_SKIP);
+        return;
+    }
+    if (v === null) {
+      h.mix(T_NULL);
+      return;
+    }
+    const o = v as object;
+    const rootId = this.roots.get(o);
+    if (rootId !== undefined && o !== this.root) {
+      h.mix(T_REF);
+      h.mixString(rootId);
+      return;
+    }
+    if (this.skip.has(o)) {
+      h.mix(T_SKIP);
+      return;
+    }
+    const seen = this.visited.get(o);
+    if (seen !== undefined) {
+      h.mix(T_BACK);
+      h.mix(seen);
+      return;
+    }
+    this.visited.set(o, this.visited.size);
+    if (ArrayBuffer.isView(o)) {
+      const a = o as unknown as ArrayLike<number>;
+      h.mix(T_VIEW);
+      h.mix(a.length);
+      for (let i = 0; i < a.length; i++) h.mixNumber(a[i] as number);
+      return;
+    }
+    if (Array.isArray(o)) {
+      h.mix(T_ARR);
+      h.mix(o.length);
+      for (const x of o) this.walk(x);
+      return;
+    }
+    if (o instanceof Map) {
+      h.mix(T_MAP);
+      h.mix(o.size);
+      for (const [k, x] of o) {
+        this.walk(k);
+        this.walk(x);
+      }
+      return;
+    }
+    if (o instanceof Set) {
+      h.mix(T_SET);
+      h.mix(o.size);
+      for (const x of o) this.walk(x);
+      return;
+    }
+    h.mix(ctorHash(o));
+    const rec = o as Record<string, unknown>;
+    for (const key in rec) this.walk(rec[key]);
+  }
+}
