@@ -38,6 +38,7 @@ import {
   writeReplayFile,
 } from '../../properties/replay/replayFile.ts';
 import { DEFAULT_OUT_DIR, UsageError } from './args.ts';
+import { parseLongOptions } from './longOptions.ts';
 import type { Output } from './output.ts';
 import { EXIT_MODEL_ERROR, EXIT_PASS, EXIT_VIOLATION } from './run.ts';
 
@@ -91,33 +92,13 @@ function wholeNumber(name: string, text: string, min: number, max: number): numb
 
 /** Parses the arguments after `explore`; throws UsageError (one line) on any mistake. */
 export function parseExploreArgs(args: readonly string[]): ExploreCommand {
-  const options = new Map<string, string>();
-  const flags = new Set<string>();
-  const known = [...VALUE_OPTIONS, ...FLAG_OPTIONS].map((k) => `--${k}`).join(', ');
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (!arg.startsWith('--')) {
-      throw new UsageError(
-        arg.startsWith('-')
-          ? `unknown option '${arg}' for 'explore' (options are long: --name)`
-          : `'explore' takes no arguments, got '${arg}' (did you mean --scenario ${arg}?)`,
-      );
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
-    if (options.has(name) || flags.has(name)) throw new UsageError(`option '--${name}' given twice`);
-    if (FLAG_OPTIONS.includes(name)) {
-      if (eq !== -1) throw new UsageError(`option '--${name}' takes no value`);
-      flags.add(name);
-      continue;
-    }
-    if (!VALUE_OPTIONS.includes(name))
-      throw new UsageError(`unknown option '--${name}' for 'explore' (known: ${known})`);
-    const value = eq === -1 ? args[++i] : arg.slice(eq + 1);
-    if (value === undefined || value === '' || (eq === -1 && value.startsWith('--')))
-      throw new UsageError(`option '--${name}' needs a value`);
-    options.set(name, value);
-  }
+  const { options, flags } = parseLongOptions(
+    'explore',
+    args,
+    VALUE_OPTIONS,
+    FLAG_OPTIONS,
+    (arg) => ` (did you mean --scenario ${arg}?)`,
+  );
   const bug = options.get('bug') ?? null;
   if (bug !== null && bugByName(bug) === undefined) {
     throw new UsageError(`no planted bug named '${bug}' (${BUGS.length} in model/bugs/catalogue.ts)`);
