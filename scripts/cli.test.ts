@@ -3,53 +3,20 @@
  * checks the exit status and what was printed. Budgets are tiny (--runs 25) so the file stays
  * within a few seconds; the spawns run a few at a time.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NO_FAULTS } from '../model/runtime/faults.ts';
 import type { Scenario } from '../model/world/scenario.ts';
 import { makeReplayFile } from '../properties/replay/replayFile.ts';
+import { type Spawned, spawnCli, spawnCliAll } from './spawnCli.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TMP = mkdtempSync(join(tmpdir(), 'diocheck-cli-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
-interface Spawned {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function cli(args: readonly string[]): Promise<Spawned> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'scripts/cli.ts', ...args],
-      { cwd: ROOT, env: { ...process.env, DIOSIM_TIER: 'fast', NO_COLOR: '1' } },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-/** Runs the command lines a few at a time (the machine has two cores). */
-async function cliAll(list: ReadonlyArray<readonly string[]>, parallel = 3): Promise<Spawned[]> {
-  const results: Spawned[] = new Array(list.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < list.length) {
-      const i = next++;
-      results[i] = await cli(list[i] ?? []);
-    }
-  };
-  await Promise.all(Array.from({ length: parallel }, worker));
-  return results;
-}
+const cliAll = (list: ReadonlyArray<readonly string[]>, parallel = 3): Promise<Spawned[]> =>
+  spawnCliAll(list, spawnCli, parallel);
 
 function summaryCounts(jsonFile: string): unknown {
   const s = JSON.parse(readFileSync(jsonFile, 'utf8')) as Record<string, unknown>;

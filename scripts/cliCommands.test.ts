@@ -3,49 +3,18 @@
  * `node --import tsx scripts/cli.ts` and checks the exit status and what was printed, above all
  * that every bad input is one `diocheck: ` line on stderr and exit 2. The spawns run four at a time.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type Spawned, spawnCli, spawnCliAll } from './spawnCli.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TMP = mkdtempSync(join(tmpdir(), 'diocheck-cli2-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
-interface Spawned {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function cli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Spawned> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'scripts/cli.ts', ...args],
-      { cwd: ROOT, env: { ...process.env, DIOSIM_TIER: 'fast', NO_COLOR: '1', ...env } },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-async function cliAll(list: ReadonlyArray<readonly string[]>, parallel = 4): Promise<Spawned[]> {
-  const results: Spawned[] = new Array(list.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < list.length) {
-      const i = next++;
-      results[i] = await cli(list[i] ?? []);
-    }
-  };
-  await Promise.all(Array.from({ length: parallel }, worker));
-  return results;
-}
+const cli = (args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Spawned> => spawnCli(args, env);
+const cliAll = (list: ReadonlyArray<readonly string[]>, parallel = 4): Promise<Spawned[]> =>
+  spawnCliAll(list, spawnCli, parallel);
 
 const VIOLATING = 'properties/regressions/seed-read-error-end-io-in-irq.json';
 const missing = join(TMP, 'missing.json');

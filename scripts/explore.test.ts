@@ -3,51 +3,19 @@
  * and checks the exit status and what was printed. The walks are the small ones (a standard scope
  * of a few hundred paths, a planted bug found on its first paths), so the file stays within seconds.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Scenario } from '../model/world/scenario.ts';
+import { type Spawned, spawnCli, spawnCliAll } from './spawnCli.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TMP = mkdtempSync(join(tmpdir(), 'diocheck-explore-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
-interface Spawned {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function cli(args: readonly string[], command = 'explore'): Promise<Spawned> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'scripts/cli.ts', command, ...args],
-      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-/** Runs the command lines a few at a time (the machine has two cores). */
-async function cliAll(list: ReadonlyArray<readonly string[]>, parallel = 3): Promise<Spawned[]> {
-  const results: Spawned[] = new Array(list.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < list.length) {
-      const i = next++;
-      results[i] = await cli(list[i] ?? []);
-    }
-  };
-  await Promise.all(Array.from({ length: parallel }, worker));
-  return results;
-}
+const cli = (args: readonly string[], command = 'explore'): Promise<Spawned> => spawnCli([command, ...args]);
+const cliAll = (list: ReadonlyArray<readonly string[]>, parallel = 3): Promise<Spawned[]> =>
+  spawnCliAll(list, (args) => cli(args), parallel);
 
 /** One 4 KiB direct read of written data: a handful of paths. */
 const SMALL: Scenario = {
