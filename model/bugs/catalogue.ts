@@ -32,6 +32,7 @@ import { type FaultProfile, NO_FAULTS } from '../runtime/faults.ts';
 import { modelAssert } from '../runtime/violation.ts';
 import type { WorldQuirks } from '../world/quirks.ts';
 import type { ExtentSpec, OpSpec, Scenario } from '../world/scenario.ts';
+import { hole, KiB, unwritten, written } from '../world/extents.ts';
 
 export interface PlantedBug {
   /** kebab-case name of the defect. */
@@ -58,9 +59,6 @@ export interface PlantedBug {
 
 // ---------------------------------------------------------------------------------------------
 // Scenario builders: a small XFS file on a 512-byte device with 4 KiB blocks, or a scripted one.
-
-const KiB = 1024;
-const BASE = 64 * KiB;
 
 function xfs(
   extents: readonly ExtentSpec[],
@@ -90,20 +88,6 @@ function scripted(
     threads,
   };
 }
-
-const written = (offset: number, length: number): ExtentSpec => ({
-  offset,
-  length,
-  type: 'mapped',
-  addr: BASE + offset,
-});
-const unwritten = (offset: number, length: number): ExtentSpec => ({
-  offset,
-  length,
-  type: 'unwritten',
-  addr: BASE + offset,
-});
-const hole = (offset: number, length: number): ExtentSpec => ({ offset, length, type: 'hole' });
 
 const FILE16 = [written(0, 8 * KiB), unwritten(8 * KiB, 8 * KiB)];
 const faults = (on: Partial<FaultProfile>): FaultProfile => ({ ...NO_FAULTS, ...on });

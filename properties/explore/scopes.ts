@@ -11,6 +11,7 @@
  */
 import { NO_FAULTS, type FaultProfile } from '../../model/runtime/faults.ts';
 import type { ExtentSpec, OpSpec, Scenario } from '../../model/world/scenario.ts';
+import { hole, KiB, unwritten, written } from '../../model/world/extents.ts';
 
 export interface Scope {
   readonly name: string;
@@ -23,23 +24,6 @@ export interface Scope {
   /** Power loss at every crash point, and every crash image there (--crash). */
   readonly crash: boolean;
 }
-
-const KiB = 1024;
-const BASE = 64 * KiB;
-
-const written = (offset: number, length: number): ExtentSpec => ({
-  offset,
-  length,
-  type: 'mapped',
-  addr: BASE + offset,
-});
-const unwritten = (offset: number, length: number): ExtentSpec => ({
-  offset,
-  length,
-  type: 'unwritten',
-  addr: BASE + offset,
-});
-const hole = (offset: number, length: number): ExtentSpec => ({ offset, length, type: 'hole' });
 
 function xfs(
   extents: readonly ExtentSpec[],
