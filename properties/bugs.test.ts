@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BUGS } from '../model/bugs/catalogue.ts';
-import { SEED_OPS } from '../model/kernel/ops.ts';
+import type { KernelOps } from '../model/kernel/kernel.ts';
+import { type FixId, KERNEL_VERSIONS, SEED_OPS, UPSTREAM_FIXES, withFixes } from '../model/kernel/ops.ts';
 import { SeededChoices } from '../model/runtime/choice.ts';
 import { runScenario } from '../model/world/run.ts';
 import { ALL_INVARIANTS } from './invariants/registry.ts';
@@ -23,8 +24,6 @@ describe('teeth: every planted bug is caught by the invariant it names', () => {
 
 describe('teeth: the correct model passes every planted bug scenario', () => {
   for (const bug of BUGS) {
-    // A bug present in the seed with no upstream fix modelled stays in the correct model too.
-    if (bug.inSeed && bug.ops === undefined) continue;
     it(`${bug.name}: no violation without the bug`, () => {
       for (const seed of BUG_HUNT_SEEDS) {
         const found = hunt(bug, seed, BUG_HUNT_BUDGET, true);
@@ -47,20 +46,34 @@ describe('the catalogue', () => {
     expect(new Set(BUGS.map((b) => b.name)).size).toBe(BUGS.length);
   });
 
-  it('flags the faithful seed for the bugs present in it (upstream fixes off)', () => {
-    const b01 = BUGS.find((b) => b.commit === '4ad357e39b2e');
-    expect(b01).toBeDefined();
-    if (b01 === undefined) return;
-    let flagged = false;
-    for (let i = 0; i < BUG_HUNT_BUDGET && !flagged; i++) {
-      const r = runScenario(b01.scenario, {
+  const inSeed = BUGS.filter((b) => b.inSeed);
+  it('has the bugs of the seed revision that upstream fixed, each fix carried as a switch', () => {
+    expect(inSeed.map((b) => b.commit).sort()).toEqual(Object.keys(UPSTREAM_FIXES).sort());
+  });
+
+  /** Does any of the first BUG_HUNT_BUDGET seeded runs of the bug's scenario on `ops` break `id`? */
+  function flags(bug: (typeof BUGS)[number], ops: Readonly<KernelOps>, id: string): boolean {
+    for (let i = 0; i < BUG_HUNT_BUDGET; i++) {
+      const r = runScenario(bug.scenario, {
         source: new SeededChoices(`seed-direction:${i}`, 0.25),
-        faults: b01.faults,
+        faults: bug.faults,
         probe: makeProbe(),
-        ops: SEED_OPS,
+        ops,
       });
-      flagged = r.violation?.invariant === 'RES-06';
+      if (r.violation !== null) return r.violation.invariant === id;
     }
-    expect(flagged).toBe(true);
+    return false;
+  }
+
+  for (const bug of inSeed) {
+    it(`flags the faithful seed for ${bug.commit} (${bug.invariant}), and the seed with its fix passes`, () => {
+      expect(flags(bug, SEED_OPS, bug.invariant)).toBe(true);
+      expect(flags(bug, withFixes([bug.commit as FixId]), bug.invariant)).toBe(false);
+    });
+  }
+
+  it('runs Linux 6.12 (the seed with both fixes) clean on the seed bugs', () => {
+    for (const bug of inSeed)
+      expect(flags(bug, KERNEL_VERSIONS['6.12'], bug.invariant), bug.name).toBe(false);
   });
 });

@@ -77,6 +77,7 @@ describe('diocheck repro', () => {
     faults: { ...NO_FAULTS, bioErrors: true },
     choices: FAILING_BIO,
     note: 'the filesystem end_io for reads may sleep, but the read completes in the bio irq',
+    kernel: 'seed',
   });
   const failing = writeJson('ctx.json', ctx);
   const passing = writeJson('pass.json', {

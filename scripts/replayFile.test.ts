@@ -38,6 +38,7 @@ const FILE: ReplayFile = makeReplayFile({
   faults: { ...NO_FAULTS, bioErrors: true },
   choices: [{ label: 'bio_status', n: 5, value: 1 }],
   note: 'read end_io in interrupt context',
+  kernel: 'seed',
 });
 
 /** The file with one field replaced (a path of keys and indices) or removed (undefined). */

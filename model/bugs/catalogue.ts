@@ -24,6 +24,8 @@ import {
 } from '../kernel/flags.ts';
 import { IomapDio } from '../kernel/iomapDio.ts';
 import { iomapDioBioIterUnwind } from '../kernel/iomapDioBio.ts';
+import { iomapDioBioEndIo as seedBioEndIo } from '../kernel/iomapDioComplete.ts';
+import { iomapDioRwDoneWqForReads as seedDoneWqForReads } from '../kernel/iomapDioRw.ts';
 import type { KernelOps } from '../kernel/kernel.ts';
 import { FIXED_OPS } from '../kernel/ops.ts';
 import { type IovIter, iovIterAdvance, iovIterRevert, iovIterRw, READ } from '../mm/iovIter.ts';
@@ -201,17 +203,13 @@ export const BUGS: readonly PlantedBug[] = [
     commit: '7fd8720dff2d',
     title: 'iomap: allocate s_dio_done_wq for async reads as well (the bug it fixed)',
     year: 2025,
-    lines: 'seed L185-189, L649-653',
-    what: 'Reads stop completing inline but s_dio_done_wq is only created for async writes, so an async read queues work on no workqueue.',
+    lines: 'seed L649-653 (6.12 L185-191, L681-686)',
+    what: 'With 222f2c7c6d14 a failed async read no longer completes inline, but s_dio_done_wq is only created for async writes, so it queues work on no workqueue.',
     invariant: 'WQ-01',
-    ops: (base) => ({
-      *iomapDioIter(k, iter, dio) {
-        if (!(dio.flags & IOMAP_DIO_WRITE)) dio.flags = (dio.flags & ~IOMAP_DIO_INLINE_COMP) >>> 0;
-        return yield* base.iomapDioIter(k, iter, dio);
-      },
-    }),
+    // 222f2c7c6d14 (in the correct model) without its follow-up: the workqueue for writes only.
+    ops: () => ({ iomapDioRwDoneWqForReads: seedDoneWqForReads }),
     scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_read', pos: 0, len: 4 * KiB, async: true }]]),
-    faults: NO_FAULTS,
+    faults: faults({ bioErrors: true }),
   },
   {
     name: 'read-error-end-io-in-irq',
@@ -222,6 +220,7 @@ export const BUGS: readonly PlantedBug[] = [
     what: 'A failed async read completes inline, so a filesystem end_io that sleeps on errors (zonefs) runs in interrupt context.',
     invariant: 'CTX-01',
     inSeed: true,
+    ops: () => ({ iomapDioBioEndIo: seedBioEndIo, iomapDioRwDoneWqForReads: seedDoneWqForReads }),
     scenario: scripted(
       [written(0, 8 * KiB)],
       8 * KiB,
@@ -1177,7 +1176,6 @@ export const BUGS: readonly PlantedBug[] = [
 
 /** The ops table a bug runs on: the correct model with the bug's entries replaced. */
 export function opsFor(bug: PlantedBug): Readonly<KernelOps> {
-  if (bug.inSeed && bug.ops === undefined) return FIXED_OPS;
   return Object.freeze({ ...FIXED_OPS, ...(bug.ops?.(FIXED_OPS) ?? {}) });
 }
 

@@ -102,7 +102,7 @@ export function* iomapDioCompleteWork(k: Kernel, work: WorkStruct): KGen {
 }
 
 /** ->ki_complete() of an async kiocb; a synchronous kiocb has none to call. */
-function kiComplete(k: Kernel, iocb: Kiocb, res: number, seedLine: number): void {
+export function kiComplete(k: Kernel, iocb: Kiocb, res: number, seedLine: number): void {
   const cb = iocb.kiComplete;
   if (cb === null) {
     throw new Violation('CMPL-01', k.rt.currentName(), seedLine, 'ki_complete called on a synchronous kiocb');

@@ -159,12 +159,18 @@ export function* __iomapDioRw(
         break outFreeDio;
       }
 
-      // L649-653
-      if (!waitForCompletion && !inode.iSb.sDioDoneWq) {
+      // L649-653 (writes only in the seed; 6.12 creates it for reads too, below)
+      if (!k.ops.iomapDioRwDoneWqForReads(k) && !waitForCompletion && !inode.iSb.sDioDoneWq) {
         rt.cover(650);
         ret = sbInitDioDoneWq(rt, inode.iSb);
         if (ret < 0) break outFreeDio;
       }
+    }
+
+    // 6.12 L681-686 (kernel-version setting; no seed counterpart): reads may queue an error completion.
+    if (k.ops.iomapDioRwDoneWqForReads(k) && !waitForCompletion && !inode.iSb.sDioDoneWq) {
+      ret = sbInitDioDoneWq(rt, inode.iSb);
+      if (ret < 0) break outFreeDio;
     }
 
     // L656-666
@@ -269,4 +275,9 @@ export function* iomapDioRw(
  */
 export function iomapDioRwWaits(_k: Kernel, _dio: IomapDio, waitForCompletion: boolean): boolean {
   return waitForCompletion;
+}
+
+/** Seed L649-653 sit in the write branch: s_dio_done_wq is created for async writes only. */
+export function iomapDioRwDoneWqForReads(_k: Kernel): boolean {
+  return false;
 }

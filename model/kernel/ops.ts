@@ -25,7 +25,11 @@ import {
   iomapDioSetError,
 } from './iomapDioComplete.ts';
 import { iomapDioHoleIter, iomapDioInlineIter, iomapDioIter } from './iomapDioIter.ts';
-import { __iomapDioRw, iomapDioRw, iomapDioRwWaits } from './iomapDioRw.ts';
+import { __iomapDioRw, iomapDioRw, iomapDioRwDoneWqForReads, iomapDioRwWaits } from './iomapDioRw.ts';
+import {
+  iomapDioBioEndIo as iomapDioBioEndIo612,
+  iomapDioRwDoneWqForReads as doneWqForReads612,
+} from './v6_12.ts';
 
 export const SEED_OPS: Readonly<KernelOps> = Object.freeze({
   iomapDioAllocBio,
@@ -47,6 +51,8 @@ export const SEED_OPS: Readonly<KernelOps> = Object.freeze({
   iomapDioIter,
   __iomapDioRw,
   iomapDioRwWaits,
+  iomapDioRwDoneWqForReads,
+
   iomapDioRw,
 });
 
@@ -57,6 +63,13 @@ export const SEED_OPS: Readonly<KernelOps> = Object.freeze({
 export const UPSTREAM_FIXES = {
   /** 4ad357e39b2e iomap: fix submission side handling of completion side errors (2026). */
   '4ad357e39b2e': { iomapDioBioIterUnwind: iomapDioBioIterUnwindFixed },
+  /**
+   * 222f2c7c6d14 iomap: always run error completions in user context (2025): a failed dio never
+   * completes inline from the bio's interrupt (6.12 L185-191). Carried with its follow-up
+   * 7fd8720dff2d (s_dio_done_wq for async reads too, 6.12 L681-686), without which a failed async
+   * read is queued on no workqueue (the planted bug read-errors-complete-in-workqueue).
+   */
+  '222f2c7c6d14': { iomapDioBioEndIo: iomapDioBioEndIo612, iomapDioRwDoneWqForReads: doneWqForReads612 },
 } as const satisfies Record<string, Partial<KernelOps>>;
 
 export type FixId = keyof typeof UPSTREAM_FIXES;
@@ -94,3 +107,16 @@ export const CANDIDATE_FIXES = {
 export const FIXED_OPS: Readonly<KernelOps> = Object.freeze(
   Object.assign({}, withFixes(Object.keys(UPSTREAM_FIXES) as FixId[]), ...Object.values(CANDIDATE_FIXES)),
 );
+
+/**
+ * The kernel-version setting: the model runs as the seed revision (4b132aac) or as Linux 6.12
+ * (Debian's 6.12.117, the kernel the real-kernel oracle runs). 6.12 is the seed with the two
+ * upstream fixes above; every other difference between the two files is behaviour-neutral for
+ * what the model covers (spec/kernel-versions.md, which cites both sides line by line).
+ */
+export const KERNEL_VERSIONS = {
+  seed: SEED_OPS,
+  '6.12': withFixes(['4ad357e39b2e', '222f2c7c6d14']),
+} as const satisfies Record<string, Readonly<KernelOps>>;
+
+export type KernelVersion = keyof typeof KERNEL_VERSIONS;

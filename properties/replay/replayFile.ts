@@ -13,7 +13,12 @@
  *
  * Optional, for the regression corpus (properties/regressions/): `name` (the file's name without
  * .json), `expect` ("violation": replaying it must violate `invariant`; "pass": it must pass, for
- * a case that failed before a fix) and `note`. Files without them stay valid.
+  * a case that failed before a fix) and `note`. Files without them stay valid.
+ *
+ * Optional `kernel` ("seed" or "6.12", model/kernel/ops.ts KERNEL_VERSIONS): replay on that kernel
+ * version instead of the correct model (the seed with every upstream and candidate fix), to keep a
+ * counterexample of a bug the seed has and the correct model fixed.
+
  *
  * Reading validates the whole file; a malformed one is an Error whose message is one line naming
  * the file and the first problem (`scenario.threads[0][1].pos must be an integer >= 0`).
@@ -23,7 +28,8 @@ import { dirname } from 'node:path';
 import type { RecordedChoice } from '../../model/runtime/choice.ts';
 import { ReplayChoices } from '../../model/runtime/choice.ts';
 import { ALL_FAULTS, type FaultProfile, NO_FAULTS } from '../../model/runtime/faults.ts';
-import { FIXED_OPS } from '../../model/kernel/ops.ts';
+import type { KernelOps } from '../../model/kernel/kernel.ts';
+import { FIXED_OPS, KERNEL_VERSIONS, type KernelVersion } from '../../model/kernel/ops.ts';
 import { type RunResult, runScenario } from '../../model/world/run.ts';
 import { makeProbe } from '../invariants/registry.ts';
 import type { Scenario } from '../../model/world/scenario.ts';
@@ -46,6 +52,7 @@ export interface ReplayFile {
   readonly note?: string;
   readonly name?: string;
   readonly expect?: ReplayExpect;
+  readonly kernel?: KernelVersion;
 }
 
 /** package.json's version: the model version a replay file was recorded with. */
@@ -64,6 +71,7 @@ export function makeReplayFile(fields: {
   note?: string;
   name?: string;
   expect?: ReplayExpect;
+  kernel?: KernelVersion;
 }): ReplayFile {
   return {
     format: REPLAY_FORMAT,
@@ -76,7 +84,13 @@ export function makeReplayFile(fields: {
     ...(fields.note === undefined ? {} : { note: fields.note }),
     ...(fields.name === undefined ? {} : { name: fields.name }),
     ...(fields.expect === undefined ? {} : { expect: fields.expect }),
+    ...(fields.kernel === undefined ? {} : { kernel: fields.kernel }),
   };
+}
+
+/** The ops table a replay file runs on: its kernel version, or the correct model. */
+export function replayOps(file: ReplayFile): Readonly<KernelOps> {
+  return file.kernel === undefined ? FIXED_OPS : KERNEL_VERSIONS[file.kernel];
 }
 
 export function writeReplayFile(path: string, file: ReplayFile): void {
@@ -121,7 +135,7 @@ export function replayRun(file: ReplayFile): RunResult {
     faults: file.faults,
     tracing: true,
     probe: makeProbe(),
-    ops: FIXED_OPS,
+    ops: replayOps(file),
   });
 }
 
@@ -332,6 +346,7 @@ function validateReplayFile(json: unknown): ReplayFile {
     'note',
     'name',
     'expect',
+    'kernel',
   ]);
   if (f.format !== REPLAY_FORMAT) fail('format', `"${REPLAY_FORMAT}"`);
   if (f.version !== REPLAY_VERSION) {
@@ -353,5 +368,8 @@ function validateReplayFile(json: unknown): ReplayFile {
     ...(f.note === undefined ? {} : { note: typeof f.note === 'string' ? f.note : fail('note', 'a string') }),
     ...(f.name === undefined ? {} : { name: str(f.name, 'name') }),
     ...(f.expect === undefined ? {} : { expect: oneOf(f.expect, 'expect', REPLAY_EXPECTS) }),
+    ...(f.kernel === undefined
+      ? {}
+      : { kernel: oneOf(f.kernel, 'kernel', Object.keys(KERNEL_VERSIONS) as KernelVersion[]) }),
   };
 }

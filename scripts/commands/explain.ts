@@ -20,7 +20,6 @@
 import { writeFileSync } from 'node:fs';
 import { ArrayChoices, ReplayDivergence } from '../../model/runtime/choice.ts';
 import type { TraceEntry } from '../../model/runtime/trace.ts';
-import { FIXED_OPS } from '../../model/kernel/ops.ts';
 import type { RunResult } from '../../model/world/run.ts';
 import { runScenario } from '../../model/world/run.ts';
 import { formatFaultProfile } from '../../properties/arbitraries/faults.ts';
@@ -29,6 +28,7 @@ import {
   modelVersion,
   readReplayFile,
   type ReplayFile,
+  replayOps,
   replayRun,
 } from '../../properties/replay/replayFile.ts';
 import { type ExplainCommand, UsageError } from './args.ts';
@@ -72,7 +72,7 @@ function runValues(
       source: new ArrayChoices(values),
       faults: file.faults,
       probe: makeProbe(),
-      ops: FIXED_OPS,
+      ops: replayOps(file),
     });
   } catch (e) {
     return { outcome: `throws: ${(e as Error).message.split('\n', 1)[0]}`, invariant: null };

@@ -44,6 +44,7 @@ export function promoted(
     expect,
     invariant: file.invariant,
     ...(text === undefined ? {} : { note: text }),
+    ...(file.kernel === undefined ? {} : { kernel: file.kernel }),
     scenario: file.scenario,
     faults: file.faults,
     choices: file.choices.map(({ label, n, value }) => ({ label, n, value })),
