@@ -257,6 +257,12 @@ class World implements WorldView {
         case 'power_loss':
           this.disk.powerFailAtEnd();
           break;
+        case 'wait_async':
+          yield* this.rt.waitUntil(
+            () => this.requests.every((r) => r.thread !== t || !r.op.async || r.completions.length > 0),
+            'io_getevents',
+          );
+          break;
         default:
           yield* this.issueFileOp(t, op);
       }

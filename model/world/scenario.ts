@@ -46,6 +46,14 @@ export interface SyncOpSpec {
   readonly kind: 'fsync' | 'fdatasync';
 }
 
+/**
+ * Wait until every async request this thread issued has delivered its result, as io_getevents(2)
+ * or io_uring_wait_cqe do. Not a request: it takes no id.
+ */
+export interface WaitAsyncOpSpec {
+  readonly kind: 'wait_async';
+}
+
 /** Power fails right here (every context stops; recovery and the post-crash checks follow). */
 export interface PowerLossOpSpec {
   readonly kind: 'power_loss';
@@ -79,7 +87,7 @@ export interface FallocateOpSpec {
 /** Operations outside direct I/O, each done under the filesystem's own locks (model filesystem only). */
 export type FileOpSpec = BufferedOpSpec | MmapReadOpSpec | TruncateOpSpec | FallocateOpSpec;
 
-export type OpSpec = DioOpSpec | SyncOpSpec | PowerLossOpSpec | FileOpSpec;
+export type OpSpec = DioOpSpec | SyncOpSpec | PowerLossOpSpec | WaitAsyncOpSpec | FileOpSpec;
 
 export interface DeviceSpec {
   readonly logicalBlockSize: 512 | 4096;

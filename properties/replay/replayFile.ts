@@ -254,7 +254,7 @@ function validateFs(v: unknown, path: string, logicalBlockSize: number): void {
   optional(f, 'fsyncErrno', path, (x, p) => int(x, p, 1));
 }
 
-const OTHER_OP_KINDS = ['fsync', 'fdatasync', 'power_loss', 'mmap_read'];
+const OTHER_OP_KINDS = ['fsync', 'fdatasync', 'power_loss', 'wait_async', 'mmap_read'];
 const RANGE_OP_KINDS = ['buffered_read', 'buffered_write', 'fallocate'];
 
 function validateOp(v: unknown, path: string): void {

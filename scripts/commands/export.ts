@@ -280,6 +280,8 @@ function opLines(op: OpSpec, id: number, mmapPos: number | null, blockSize: numb
     }
     case 'truncate':
       return [`# truncate req${id}`, `xfs_io -c "truncate ${op.size}" "$F"`];
+    case 'wait_async':
+      return ['# wait_async: xfs_io runs every request to completion, so nothing is left to wait for'];
     case 'fallocate':
       return [`# fallocate req${id}`, `xfs_io -c "falloc ${op.pos} ${op.len}" "$F"`];
   }
@@ -298,7 +300,8 @@ function requestIds(s: Scenario, result: RunResult | null): Map<OpSpec, number> 
   }
   let next = Math.max(0, ...ids.values()) + 1;
   for (const t of s.threads)
-    for (const op of t) if (op.kind !== 'power_loss' && !ids.has(op)) ids.set(op, next++);
+    for (const op of t)
+      if (op.kind !== 'power_loss' && op.kind !== 'wait_async' && !ids.has(op)) ids.set(op, next++);
   return ids;
 }
 

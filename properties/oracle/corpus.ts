@@ -1,0 +1,241 @@
+/**
+ * The conformance corpus: scenarios in the model's own scenario format, run once on a real Linux
+ * 6.12 (scripts/oracle) and on every CI run against the model (properties/oracle/conformance.test.ts).
+ *
+ * Each case is one file on a fresh filesystem (XFS or ext4, block size 512 to 4096, on a 512-byte
+ * device with a volatile write cache and no FUA, as UML's ubd is), an initial layout of written,
+ * unwritten and hole blocks that both sides can build (written blocks hold write 0 up to i_size,
+ * then zeros; unwritten blocks may lie past EOF), one thread of operations, and optionally one
+ * injected I/O error: the first bio the first operation submits fails with EIO.
+ *
+ * The corpus is generated, not hand-written: every class of the issue (operation kind, alignment,
+ * extent type, flag, fault) is crossed with every filesystem geometry, and a seeded draw adds
+ * sequences of two or three operations. The same code always gives the same corpus.
+ */
+import seedrandom from 'seedrandom';
+import type { ExtentSpec, IocbFlag, OpSpec } from '../../model/world/scenario.ts';
+import { EXTENT_BASE } from '../../model/world/extents.ts';
+
+export type OracleFs = 'xfs' | 'ext4';
+
+export interface OracleCase {
+  /** Stable within one corpus; the golden file keys on it. */
+  readonly id: number;
+  /** Geometry, layout and operation classes, for reports: `xfs-4096/mixed/dio_write.subblock+dsync`. */
+  readonly name: string;
+  readonly fs: OracleFs;
+  readonly blockSize: number;
+  readonly iSize: number;
+  /** Written and unwritten blocks (holes are what is left). */
+  readonly extents: readonly ExtentSpec[];
+  /** One thread; every operation's write id is its index + 1 (write 0 is the initial data). */
+  readonly ops: readonly OpSpec[];
+  /** The first bio the first operation submits fails with BLK_STS_IOERR (fail_make_request). */
+  readonly failFirstBio: boolean;
+}
+
+/** Blocks in every case's file window; the final read and the extent map cover all of them. */
+export const WINDOW_BLOCKS = 12;
+/** Geometries the oracle's images provide (XFS takes 512-byte blocks only without CRCs). */
+export const GEOMETRIES: ReadonlyArray<{ fs: OracleFs; blockSize: number }> = [
+  { fs: 'xfs', blockSize: 512 },
+  { fs: 'xfs', blockSize: 1024 },
+  { fs: 'xfs', blockSize: 2048 },
+  { fs: 'xfs', blockSize: 4096 },
+  { fs: 'ext4', blockSize: 1024 },
+  { fs: 'ext4', blockSize: 2048 },
+  { fs: 'ext4', blockSize: 4096 },
+];
+
+interface Layout {
+  readonly name: string;
+  /** In blocks: [first, count, 'W' | 'U']. */
+  readonly blocks: ReadonlyArray<readonly [number, number, 'W' | 'U']>;
+  /** i_size from the block size. */
+  readonly size: (bs: number) => number;
+}
+
+const LAYOUTS: readonly Layout[] = [
+  { name: 'written', blocks: [[0, 8, 'W']], size: (bs) => 8 * bs },
+  { name: 'unwritten', blocks: [[0, 8, 'U']], size: (bs) => 8 * bs },
+  { name: 'hole', blocks: [], size: (bs) => 8 * bs },
+  {
+    name: 'mixed',
+    blocks: [
+      [0, 2, 'W'],
+      [4, 2, 'U'],
+      [6, 2, 'W'],
+    ],
+    size: (bs) => 8 * bs,
+  },
+  { name: 'empty', blocks: [], size: () => 0 },
+  { name: 'short-eof', blocks: [[0, 3, 'W']], size: (bs) => 3 * bs - 100 },
+  {
+    name: 'prealloc-past-eof',
+    blocks: [
+      [0, 2, 'W'],
+      [2, 4, 'U'],
+    ],
+    size: (bs) => 2 * bs,
+  },
+];
+
+/** A direct I/O of one alignment class, placed relative to the layout's blocks. */
+interface DioShape {
+  readonly name: string;
+  readonly pos: (bs: number, size: number) => number;
+  readonly len: (bs: number) => number;
+  readonly bufOff?: number;
+  /** Needs a block larger than a sector (the class is the same as `aligned` otherwise). */
+  readonly subBlock?: boolean;
+}
+
+const SHAPES: readonly DioShape[] = [
+  { name: 'aligned', pos: (bs) => bs, len: (bs) => 2 * bs },
+  { name: 'subblock', pos: (bs) => 4 * bs + 512, len: () => 512, subBlock: true },
+  { name: 'subblock-head', pos: (bs) => 4 * bs, len: (bs) => bs - 512, subBlock: true },
+  { name: 'unaligned-pos', pos: (bs) => bs + 100, len: (bs) => bs },
+  { name: 'unaligned-len', pos: (bs) => bs, len: () => 100 },
+  { name: 'unaligned-buf', pos: (bs) => bs, len: (bs) => bs, bufOff: 1 },
+  { name: 'sector-buf', pos: (bs) => bs, len: (bs) => bs, bufOff: 512 },
+  { name: 'whole', pos: () => 0, len: (bs) => 8 * bs },
+  {
+    name: 'cross-eof',
+    pos: (_bs, size) => Math.max(0, Math.floor(size / 512) * 512 - 512),
+    len: (bs) => 2 * bs,
+  },
+  { name: 'past-eof', pos: (bs, size) => Math.ceil(size / bs) * bs + bs, len: (bs) => bs },
+  { name: 'zero-len', pos: (bs) => bs, len: () => 0 },
+];
+
+const FLAGS: ReadonlyArray<{ name: string; iocb: readonly IocbFlag[]; async: boolean }> = [
+  { name: 'plain', iocb: [], async: false },
+  { name: 'dsync', iocb: ['dsync'], async: false },
+  { name: 'sync', iocb: ['sync'], async: false },
+  { name: 'nowait', iocb: ['nowait'], async: false },
+  { name: 'hipri', iocb: ['hipri'], async: false },
+  { name: 'aio', iocb: [], async: true },
+];
+
+function layoutExtents(l: Layout, bs: number): ExtentSpec[] {
+  return l.blocks.map(([first, count, t]) => ({
+    offset: first * bs,
+    length: count * bs,
+    type: t === 'W' ? 'mapped' : 'unwritten',
+    addr: EXTENT_BASE + first * bs,
+  }));
+}
+
+function dio(
+  kind: 'dio_read' | 'dio_write',
+  shape: DioShape,
+  bs: number,
+  size: number,
+  flags: (typeof FLAGS)[number],
+): OpSpec {
+  return {
+    kind,
+    pos: shape.pos(bs, size),
+    len: shape.len(bs),
+    bufAddr: 0x10000 + (shape.bufOff ?? 0),
+    ...(flags.iocb.length ? { iocbFlags: flags.iocb } : {}),
+    ...(flags.async ? { async: true } : {}),
+  };
+}
+
+/** Follow-up operations drawn for sequences: each exercises another path against the first op's effect. */
+function followUps(bs: number): ReadonlyArray<{ name: string; ops: readonly OpSpec[] }> {
+  return [
+    { name: 'fsync', ops: [{ kind: 'fsync' }] },
+    { name: 'fdatasync', ops: [{ kind: 'fdatasync' }] },
+    { name: 'truncate-down', ops: [{ kind: 'truncate', size: 3 * bs + 1000 }] },
+    { name: 'truncate-up', ops: [{ kind: 'truncate', size: 10 * bs }] },
+    { name: 'fallocate', ops: [{ kind: 'fallocate', pos: 2 * bs, len: 4 * bs }] },
+    { name: 'buffered-write', ops: [{ kind: 'buffered_write', pos: 2 * bs + 512, len: 1024 }] },
+    { name: 'buffered-read', ops: [{ kind: 'buffered_read', pos: 0, len: 8 * bs }] },
+    { name: 'mmap-read', ops: [{ kind: 'mmap_read' }] },
+    { name: 'dio-read', ops: [{ kind: 'dio_read', pos: 0, len: 8 * bs }] },
+    { name: 'dio-overwrite', ops: [{ kind: 'dio_write', pos: 2 * bs, len: 2 * bs }] },
+    { name: 'dio-extend', ops: [{ kind: 'dio_write', pos: 8 * bs + 512, len: 1024 }] },
+  ];
+}
+
+/** The corpus, in a fixed order. */
+export function generateCorpus(): OracleCase[] {
+  const cases: OracleCase[] = [];
+  const rng = seedrandom('diocheck-oracle-corpus-1');
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng.quick() * xs.length)] as T;
+  const add = (
+    g: (typeof GEOMETRIES)[number],
+    l: Layout,
+    ops: readonly OpSpec[],
+    what: string,
+    failFirstBio = false,
+  ): void => {
+    const bs = g.blockSize;
+    cases.push({
+      id: cases.length + 1,
+      name: `${g.fs}-${bs}/${l.name}/${what}${failFirstBio ? '+eio' : ''}`,
+      fs: g.fs,
+      blockSize: bs,
+      iSize: l.size(bs),
+      extents: layoutExtents(l, bs),
+      ops,
+      failFirstBio,
+    });
+  };
+
+  for (const g of GEOMETRIES) {
+    const bs = g.blockSize;
+    for (const l of LAYOUTS) {
+      const size = l.size(bs);
+      // Every alignment class, reads and writes, without flags.
+      for (const shape of SHAPES) {
+        if (shape.subBlock && bs === 512) continue;
+        for (const kind of ['dio_write', 'dio_read'] as const) {
+          const op = dio(kind, shape, bs, size, FLAGS[0] as (typeof FLAGS)[number]);
+          add(g, l, [op], `${kind}.${shape.name}`);
+        }
+      }
+      // Every flag on a write and a read of a drawn shape.
+      for (const f of FLAGS.slice(1)) {
+        const wshape = pick(SHAPES.filter((s) => !(s.subBlock && bs === 512) && s.name !== 'zero-len'));
+        add(g, l, [dio('dio_write', wshape, bs, size, f)], `dio_write.${wshape.name}+${f.name}`);
+        const rshape = pick(SHAPES.filter((s) => s.name !== 'zero-len'));
+        add(g, l, [dio('dio_read', rshape, bs, size, f)], `dio_read.${rshape.name}+${f.name}`);
+      }
+      // A write followed by another path, and an injected error on the first bio of a write.
+      const fu = followUps(bs);
+      for (let i = 0; i < 2; i++) {
+        const wshape = pick(
+          SHAPES.filter(
+            (s) => !(s.subBlock && bs === 512) && !s.name.startsWith('unaligned') && s.name !== 'zero-len',
+          ),
+        );
+        const f = pick(FLAGS);
+        const then = pick(fu);
+        add(
+          g,
+          l,
+          [dio('dio_write', wshape, bs, size, f), ...then.ops],
+          `dio_write.${wshape.name}+${f.name},${then.name}`,
+        );
+      }
+      const eshape = pick(
+        SHAPES.filter(
+          (s) => ['aligned', 'subblock', 'whole', 'past-eof'].includes(s.name) && !(s.subBlock && bs === 512),
+        ),
+      );
+      add(
+        g,
+        l,
+        [dio('dio_write', eshape, bs, size, FLAGS[0] as (typeof FLAGS)[number])],
+        `dio_write.${eshape.name}`,
+        true,
+      );
+      if (size > 0) add(g, l, [{ kind: 'dio_read', pos: 0, len: 2 * bs }], 'dio_read.head', true);
+    }
+  }
+
+  return cases;
+}

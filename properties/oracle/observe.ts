@@ -1,0 +1,249 @@
+/**
+ * What one oracle case shows, in a form both sides produce: the real kernel (the agent's JSON
+ * line, scripts/oracle/agent.c) and the model (a run of the case's scenario). Comparing two
+ * observations field by field is the conformance check.
+ *
+ * - ops: each operation's result (bytes, or -errno) and, for reads, what each 512-byte sector of
+ *   the user buffer held afterwards, by origin: `z` zeros, `s` stale disk contents, `u` untouched,
+ *   `<write>.<unit>` unit <unit> of write <write>'s buffer (write 0 is the initial data). An mmap
+ *   read is reduced to the EOF block, which is what the model's mmap read returns.
+ * - size: i_size at the end; final / contents: a last O_DIRECT read of the whole window;
+ * - extents: the state of every block of the window after that read: W written, U unwritten,
+ *   D delalloc, H hole (from FIEMAP on the real side, the model filesystem's data fork here).
+ * Sector runs are compressed (`3.0-7` is write 3, units 0 to 7; `z*4` four zero sectors).
+ */
+import { BIO_ERROR_STATUSES, BLK_STS_IOERR } from '../../model/block/bio.ts';
+import { EXT_DELALLOC, EXT_UNWRITTEN, EXT_WRITTEN } from '../../model/fs/extentMap.ts';
+import { KERNEL_VERSIONS, type KernelVersion } from '../../model/kernel/ops.ts';
+import { formatTag, isUserTag, TAG_STALE, TAG_UNTOUCHED, TAG_ZERO } from '../../model/mm/tags.ts';
+import type { ChoiceSource } from '../../model/runtime/choice.ts';
+import { NO_FAULTS } from '../../model/runtime/faults.ts';
+import { runScenario } from '../../model/world/run.ts';
+import type { OpSpec, Scenario } from '../../model/world/scenario.ts';
+import { type OracleCase, WINDOW_BLOCKS } from './corpus.ts';
+
+export interface OpObservation {
+  readonly id: number;
+  readonly ret: number;
+  readonly data?: string;
+}
+
+export interface Observation {
+  readonly ops: readonly OpObservation[];
+  readonly size: number;
+  readonly final: number;
+  readonly contents: string;
+  readonly extents: string;
+}
+
+/** Compresses per-sector tokens into runs. */
+export function compressTokens(tokens: readonly string[]): string {
+  const out: string[] = [];
+  let i = 0;
+  while (i < tokens.length) {
+    const t = tokens[i] as string;
+    const dot = t.indexOf('.');
+    let j = i + 1;
+    if (dot < 0) {
+      while (j < tokens.length && tokens[j] === t) j++;
+      out.push(j - i > 1 ? `${t}*${j - i}` : t);
+    } else {
+      const w = t.slice(0, dot);
+      const u0 = Number(t.slice(dot + 1));
+      while (j < tokens.length && tokens[j] === `${w}.${u0 + (j - i)}`) j++;
+      out.push(j - i > 1 ? `${w}.${u0}-${u0 + (j - i) - 1}` : t);
+    }
+    i = j;
+  }
+  return out.join(' ');
+}
+
+/** Compresses per-block states (W, U, D, H) into runs: `W2H2U2W2`. */
+export function compressBlocks(states: readonly string[]): string {
+  let out = '';
+  let i = 0;
+  while (i < states.length) {
+    let j = i + 1;
+    while (j < states.length && states[j] === states[i]) j++;
+    out += `${states[i]}${j - i}`;
+    i = j;
+  }
+  return out;
+}
+
+function tagToken(tag: number): string {
+  if (tag === TAG_ZERO) return 'z';
+  if (tag === TAG_STALE) return 's';
+  if (tag === TAG_UNTOUCHED || !isUserTag(tag)) return 'u';
+  return formatTag(tag).slice(1).replace('+', '.');
+}
+
+/**
+ * Sectors a result of `bytes` covers whole. A sector covered in part is left out on both sides: the
+ * model keeps provenance per 512-byte sector, so it cannot say that a sector was zeroed in part
+ * (a 100-byte read of a hole), while the kernel's buffer then holds zeros and the untouched fill.
+ */
+function sectors(bytes: number): number {
+  return Math.floor(bytes / 512);
+}
+
+/** The case as a model scenario: one thread, its operations, then the final read of the window. */
+export function caseScenario(c: OracleCase): Scenario {
+  const finalRead: OpSpec = { kind: 'dio_read', pos: 0, len: WINDOW_BLOCKS * c.blockSize };
+  return {
+    device: { logicalBlockSize: 512, fua: false, writeCache: true },
+    fs: { model: 'xfs', blockSize: c.blockSize, iSize: c.iSize, extents: c.extents },
+    bioMaxVecs: 256,
+    // The agent reaps each aio request before its next step (io_getevents), and so does the model.
+    threads: [
+      [...c.ops.flatMap((op): OpSpec[] => ('async' in op && op.async ? [op, WAIT] : [op])), finalRead],
+    ],
+  };
+}
+
+const WAIT: OpSpec = { kind: 'wait_async' };
+
+/** The uneventful run, except that the first bio to complete fails with BLK_STS_IOERR if asked. */
+class FailFirstBio implements ChoiceSource {
+  private failed = false;
+  constructor(private readonly fail: boolean) {}
+  next(_n: number, label: string): number {
+    if (!this.fail || this.failed || label !== 'bio_status') return 0;
+    this.failed = true;
+    return 1 + BIO_ERROR_STATUSES.indexOf(BLK_STS_IOERR);
+  }
+}
+
+const STATE_LETTER: Record<number, string> = {
+  [EXT_WRITTEN]: 'W',
+  [EXT_UNWRITTEN]: 'U',
+  [EXT_DELALLOC]: 'D',
+};
+
+/** Runs the case on the model as kernel `version` and observes it. */
+export function observeModel(c: OracleCase, version: KernelVersion = '6.12'): Observation {
+  const r = runScenario(caseScenario(c), {
+    source: new FailFirstBio(c.failFirstBio),
+    faults: { ...NO_FAULTS, bioErrors: c.failFirstBio },
+    ops: KERNEL_VERSIONS[version],
+  });
+  const finalId = c.ops.length + 1;
+  const byId = new Map<number, OpObservation>();
+  let final = 0;
+  let contents = '';
+  for (const q of r.requests) {
+    const ret = q.completions[0]?.res ?? q.returned ?? 0;
+    const data =
+      q.op.kind === 'dio_read' && ret > 0
+        ? compressTokens(Array.from(q.buf.tags.subarray(0, sectors(ret)), tagToken))
+        : undefined;
+    if (q.id === finalId) {
+      final = ret;
+      contents = data ?? '';
+    } else byId.set(q.id, { id: q.id, ret, ...(data === undefined ? {} : { data }) });
+  }
+  for (const s of r.syncs) byId.set(s.id, { id: s.id, ret: s.returned ?? 0 });
+  for (const f of r.fileOps) {
+    const ret = f.returned ?? 0;
+    const reads = f.op.kind === 'buffered_read' || f.op.kind === 'mmap_read';
+    const data =
+      reads && ret > 0 && f.buf !== null
+        ? compressTokens(Array.from(f.buf.tags.subarray(0, sectors(ret)), tagToken))
+        : undefined;
+    byId.set(f.id, { id: f.id, ret, ...(data === undefined ? {} : { data }) });
+  }
+  const states: string[] = [];
+  for (let b = 0; b < WINDOW_BLOCKS; b++) states.push(STATE_LETTER[r.xfs?.map.state[b] ?? 0] ?? 'H');
+  return {
+    ops: [...byId.values()].sort((a, b) => a.id - b.id),
+    size: r.inode.iSize,
+    final,
+    contents,
+    extents: compressBlocks(states),
+  };
+}
+
+/** One line of the agent's output for a case, as JSON. */
+export interface AgentRecord {
+  readonly id: number;
+  readonly setup?: boolean;
+  readonly fatal?: string;
+  readonly ops?: ReadonlyArray<{
+    id?: number;
+    ret?: number;
+    data?: string;
+    pos?: number;
+    size?: number;
+    setupError?: string;
+  }>;
+  readonly size?: number;
+  readonly final?: number;
+  readonly contents?: string;
+  readonly extents?: ReadonlyArray<readonly [number, number, number]>;
+}
+
+const FIEMAP_EXTENT_DELALLOC = 0x4;
+const FIEMAP_EXTENT_UNWRITTEN = 0x800;
+
+/** The agent's record of a case, observed as the model's run is; an error names what is wrong. */
+export function observeReal(c: OracleCase, rec: AgentRecord): Observation {
+  if (rec.fatal !== undefined) throw new Error(`case ${c.id}: ${rec.fatal}`);
+  const setupErrors = (rec.ops ?? []).filter((o) => o.setupError !== undefined);
+  if (rec.setup !== true || setupErrors.length > 0)
+    throw new Error(`case ${c.id}: setup failed ${JSON.stringify(setupErrors)}`);
+  const bs = c.blockSize;
+  const ops: OpObservation[] = [];
+  for (const o of rec.ops ?? []) {
+    const id = o.id ?? 0;
+    const op = c.ops[id - 1];
+    let ret = o.ret ?? 0;
+    let tokens = o.data === undefined ? null : o.data.split(' ').slice(0, sectors(ret));
+    if (op?.kind === 'mmap_read' && ret > 0 && tokens !== null) {
+      // The agent maps the EOF page; the model's mmap read returns the EOF block.
+      const size = o.size ?? 0;
+      const block = Math.floor(Math.max(0, size - 1) / bs) * bs;
+      const from = (block - (o.pos ?? 0)) / 512;
+      tokens = tokens.slice(from, from + bs / 512);
+      ret = bs;
+    }
+    ops.push({ id, ret, ...(tokens === null ? {} : { data: compressTokens(tokens) }) });
+  }
+  const states: string[] = [];
+  for (let b = 0; b < WINDOW_BLOCKS; b++) {
+    const off = b * bs;
+    const e = (rec.extents ?? []).find(([lo, len]) => off >= lo && off < lo + len);
+    if (e === undefined) states.push('H');
+    else if (e[2] & FIEMAP_EXTENT_UNWRITTEN) states.push('U');
+    else if (e[2] & FIEMAP_EXTENT_DELALLOC) states.push('D');
+    else states.push('W');
+  }
+  return {
+    ops,
+    size: rec.size ?? -1,
+    final: rec.final ?? 0,
+    contents:
+      rec.contents === undefined
+        ? ''
+        : compressTokens(rec.contents.split(' ').slice(0, sectors(rec.final ?? 0))),
+    extents: compressBlocks(states),
+  };
+}
+
+/** The fields where two observations differ, each as `field: model … kernel …`. */
+export function diffObservations(model: Observation, real: Observation): string[] {
+  const out: string[] = [];
+  const ids = new Set([...model.ops.map((o) => o.id), ...real.ops.map((o) => o.id)]);
+  for (const id of [...ids].sort((a, b) => a - b)) {
+    const m = model.ops.find((o) => o.id === id);
+    const k = real.ops.find((o) => o.id === id);
+    if (m?.ret !== k?.ret) out.push(`op ${id} result: model ${m?.ret} kernel ${k?.ret}`);
+    else if ((m?.data ?? '') !== (k?.data ?? ''))
+      out.push(`op ${id} data: model ${m?.data} kernel ${k?.data}`);
+  }
+  if (model.size !== real.size) out.push(`size: model ${model.size} kernel ${real.size}`);
+  if (model.final !== real.final) out.push(`final read: model ${model.final} kernel ${real.final}`);
+  else if (model.contents !== real.contents)
+    out.push(`contents: model ${model.contents} kernel ${real.contents}`);
+  if (model.extents !== real.extents) out.push(`extents: model ${model.extents} kernel ${real.extents}`);
+  return out;
+}

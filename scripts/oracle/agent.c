@@ -1,0 +1,334 @@
+/*
+ * diocheck oracle agent: runs as init inside a User-Mode Linux guest, executes a corpus of
+ * direct I/O scenarios against real XFS and ext4, and writes one JSON line of observations per
+ * scenario. Batch mode: the corpus and the results are files on the hostfs root, so no console
+ * protocol is needed (../shared/notes/real-kernel-oracle.md §5.2 suggests a pipe agent; a batch
+ * is simpler and the boot costs well under a second).
+ *
+ * Corpus lines (written by scripts/oracle/corpus.ts; numbers are decimal):
+ *   S <scenario> <device> <fstype> <blocksize>   begin a scenario on /dev/ubd<device>
+ *   M <off> <len> <isize>      initial written blocks: pattern of write 0, zero past isize
+ *   Z <isize>                  initial size: ftruncate (after M, whose writes may extend the file)
+ *   U <off> <len>              initial unwritten blocks: fallocate(FALLOC_FL_KEEP_SIZE)
+ *   F <error-plan>             fail_make_request plan for the ops that follow: "0" for none,
+ *                              else "<nth> <times>" (the nth data bio from here fails, times bios)
+ *   O <id> <kind> <a> <b> <bufoff> <rwf> <async>   one operation (kinds below)
+ *   E <readlen>                end: final O_DIRECT read of [0, readlen), fstat, FIEMAP, unlink
+ * Kinds: dio_write dio_read buffered_write buffered_read fsync fdatasync truncate fallocate mmap_read.
+ *
+ * Data is never random: every 512-byte sector a write carries names its scenario, its write id and
+ * its unit (the model's sector provenance tags, model/mm/tags.ts), so what a read returns can be
+ * classified per sector as zeros, stale disk contents (the host filled each image with a marker
+ * before mkfs), another scenario's data, or write <id> unit <n>.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/aio_abi.h>
+#include <linux/falloc.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#define MAGIC 0xD10C0DA7u
+#define STALE 0x5EA1DA7Au
+#define SECT 512
+#define BUFMAX (1 << 20)
+
+static unsigned scen;
+static char *buf;          /* 64 KiB aligned */
+static FILE *out;
+static int ndev;
+static char mounted[16][8];
+
+static void fill_sector(char *p, unsigned wid, unsigned unit)
+{
+	uint32_t rec[4] = { MAGIC, scen, wid, unit };
+	for (int i = 0; i < SECT; i += 16)
+		memcpy(p + i, rec, 16);
+}
+
+/*
+ * One token per sector: z zero, s stale, u untouched (the 0xA5 fill a read buffer starts with),
+ * g garbage, x another scenario's data, or <wid>.<unit>.
+ */
+static void classify(const char *p, size_t len)
+{
+	fputc('"', out);
+	for (size_t off = 0; off < len; off += SECT) {
+		const uint32_t *w = (const uint32_t *)(p + off);
+		int zero = 1, stale = 1, rec = 1, untouched = 1;
+		for (int i = 0; i < SECT / 4; i++) {
+			if (w[i]) zero = 0;
+			if (w[i] != STALE) stale = 0;
+			if (w[i] != w[i & 3]) rec = 0;
+			if (w[i] != 0xA5A5A5A5u) untouched = 0;
+		}
+		if (off) fputc(' ', out);
+		if (zero) fputc('z', out);
+		else if (stale) fputc('s', out);
+		else if (untouched) fputc('u', out);
+		else if (!rec || w[0] != MAGIC) fputc('g', out);
+		else if (w[1] != scen) fputc('x', out);
+		else fprintf(out, "%u.%u", w[2], w[3]);
+	}
+	fputc('"', out);
+}
+
+static long sys_ret(long r) { return r < 0 ? -errno : r; }
+
+static int fail_plan(long nth, long times)
+{
+	/* fail_make_request (6.12 build): interval counts bios submitted to the disk. */
+	char path[96];
+	snprintf(path, sizeof path, "/sys/block/ubd%c/make-it-fail", 'a' + ndev);
+	FILE *f = fopen(path, "w");
+	if (!f) return -1;
+	fprintf(f, "%d\n", times > 0);
+	fclose(f);
+	if (times <= 0) return 0;
+	f = fopen("/sys/kernel/debug/fail_make_request/interval", "w");
+	if (f) { fprintf(f, "%ld\n", nth); fclose(f); }
+	f = fopen("/sys/kernel/debug/fail_make_request/probability", "w");
+	if (f) { fprintf(f, "100\n"); fclose(f); }
+	f = fopen("/sys/kernel/debug/fail_make_request/times", "w");
+	if (f) { fprintf(f, "%ld\n", times); fclose(f); }
+	f = fopen("/sys/kernel/debug/fail_make_request/verbose", "w");
+	if (f) { fprintf(f, "0\n"); fclose(f); }
+	return 0;
+}
+
+static long aio_rw(int fd, int write, char *b, long len, long pos, int rwf)
+{
+	aio_context_t ctx = 0;
+	if (syscall(SYS_io_setup, 1, &ctx) < 0) return -errno;
+	struct iocb cb;
+	memset(&cb, 0, sizeof cb);
+	cb.aio_fildes = fd;
+	cb.aio_lio_opcode = write ? IOCB_CMD_PWRITE : IOCB_CMD_PREAD;
+	cb.aio_buf = (uint64_t)(uintptr_t)b;
+	cb.aio_nbytes = len;
+	cb.aio_offset = pos;
+	cb.aio_rw_flags = rwf;
+	struct iocb *cbs[1] = { &cb };
+	long r = syscall(SYS_io_submit, ctx, 1, cbs);
+	if (r < 0) { r = -errno; syscall(SYS_io_destroy, ctx); return r; }
+	struct io_event ev;
+	r = syscall(SYS_io_getevents, ctx, 1, 1, &ev, NULL);
+	r = r < 0 ? -errno : (long)ev.res;
+	syscall(SYS_io_destroy, ctx);
+	return r;
+}
+
+static void fiemap_out(int fd)
+{
+	static char fmbuf[sizeof(struct fiemap) + 256 * sizeof(struct fiemap_extent)];
+	struct fiemap *fm = (struct fiemap *)fmbuf;
+	memset(fm, 0, sizeof(struct fiemap));
+	fm->fm_length = ~0ULL;
+	fm->fm_extent_count = 256;
+	fputs(",\"extents\":[", out);
+	if (ioctl(fd, FS_IOC_FIEMAP, fm) == 0) {
+		for (unsigned i = 0; i < fm->fm_mapped_extents; i++) {
+			struct fiemap_extent *e = &fm->fm_extents[i];
+			fprintf(out, "%s[%llu,%llu,%u]", i ? "," : "", (unsigned long long)e->fe_logical,
+				(unsigned long long)e->fe_length, e->fe_flags);
+		}
+	}
+	fputc(']', out);
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc; (void)argv;
+	const char *shard = getenv("diocheck_shard");
+	if (!shard) shard = "0";
+	mount("proc", "/proc", "proc", 0, NULL);
+	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	char path[128];
+	snprintf(path, sizeof path, "/corpus-%s.txt", shard);
+	FILE *in = fopen(path, "r");
+	snprintf(path, sizeof path, "/results-%s.jsonl", shard);
+	out = fopen(path, "w");
+	if (!in || !out) goto done;
+	{
+		struct utsname u;
+		uname(&u);
+		fprintf(out, "{\"uname\":\"%s %s\"}\n", u.release, u.machine);
+	}
+	char *raw = mmap(NULL, BUFMAX + 0x10000 * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	buf = (char *)(((uintptr_t)raw + 0xffff) & ~(uintptr_t)0xffff);
+	char line[512];
+	int fd = -1, bfd = -1, first = 1;
+	char file[64] = "";
+	while (fgets(line, sizeof line, in)) {
+		char kind[32];
+		long a = 0, b = 0, c = 0, d = 0, e = 0, id = 0;
+		switch (line[0]) {
+		case 'S': {
+			char fstype[16];
+			unsigned bsz;
+			sscanf(line + 2, "%u %d %15s %u", &scen, &ndev, fstype, &bsz);
+			if (!mounted[ndev][0]) {
+				char dev[32], dir[32];
+				snprintf(dev, sizeof dev, "/dev/ubd%c", 'a' + ndev);
+				snprintf(dir, sizeof dir, "/mnt/%d", ndev);
+				mkdir(dir, 0755);
+				if (mount(dev, dir, fstype, 0, NULL) != 0) {
+					fprintf(out, "{\"id\":%u,\"fatal\":\"mount %s: %s\"}\n", scen, fstype, strerror(errno));
+					fflush(out);
+					continue;
+				}
+				strcpy(mounted[ndev], "y");
+			}
+			snprintf(file, sizeof file, "/mnt/%d/s%u", ndev, scen);
+			fd = open(file, O_RDWR | O_CREAT | O_TRUNC | O_DIRECT, 0644);
+			bfd = open(file, O_RDWR);
+			fprintf(out, "{\"id\":%u,\"setup\":%s,\"ops\":[", scen, fd < 0 || bfd < 0 ? "false" : "true");
+			first = 1;
+			break;
+		}
+		case 'Z':
+			sscanf(line + 2, "%ld", &a);
+			if (ftruncate(fd, a)) fprintf(out, "{\"setupError\":\"truncate %d\"},", errno);
+			if (fsync(fd)) fprintf(out, "{\"setupError\":\"fsync %d\"},", errno);
+			break;
+		case 'M':
+			sscanf(line + 2, "%ld %ld %ld", &a, &b, &c);
+			for (long off = 0; off < b; off += SECT) {
+				if (a + off < c) fill_sector(buf + off, 0, (unsigned)((a + off) / SECT));
+				else memset(buf + off, 0, SECT);
+			}
+			if (pwrite(fd, buf, b, a) != b) fprintf(out, "{\"setupError\":\"pwrite %d\"},", errno);
+			if (fsync(fd)) fprintf(out, "{\"setupError\":\"fsync %d\"},", errno);
+			break;
+		case 'U':
+			sscanf(line + 2, "%ld %ld", &a, &b);
+			if (fallocate(fd, FALLOC_FL_KEEP_SIZE, a, b)) fprintf(out, "{\"setupError\":\"fallocate %d\"},", errno);
+			if (fsync(fd)) fprintf(out, "{\"setupError\":\"fsync %d\"},", errno);
+			break;
+		case 'F': {
+			a = b = 0;
+			sscanf(line + 2, "%ld %ld", &a, &b);
+			/* Freeze and thaw first: the filesystem writes back and covers its log, so the
+			 * next bio to the disk is the operation's own, not a metadata writeback. */
+			char dir[32];
+			snprintf(dir, sizeof dir, "/mnt/%d", ndev);
+			int dfd = open(dir, O_RDONLY);
+			if (dfd >= 0) {
+				ioctl(dfd, FIFREEZE, 0);
+				ioctl(dfd, FITHAW, 0);
+				close(dfd);
+			}
+			fail_plan(a, b);
+			break;
+		}
+		case 'O': {
+			sscanf(line + 2, "%ld %31s %ld %ld %ld %ld %ld", &id, kind, &a, &b, &c, &d, &e);
+			long r = 0;
+			char *p = buf + c;
+			int read = 0;
+			if (!strcmp(kind, "dio_write") || !strcmp(kind, "buffered_write")) {
+				for (long off = 0; off < b; off += SECT) fill_sector(p + off, (unsigned)id, (unsigned)(off / SECT));
+				int wfd = kind[0] == 'd' ? fd : bfd;
+				if (e) r = aio_rw(wfd, 1, p, b, a, (int)d);
+				else {
+					struct iovec iov = { p, (size_t)b };
+					r = sys_ret(pwritev2(wfd, &iov, 1, a, (int)d));
+				}
+			} else if (!strcmp(kind, "dio_read") || !strcmp(kind, "buffered_read")) {
+				memset(p, 0xA5, b);
+				int rfd = kind[0] == 'd' ? fd : bfd;
+				if (e) r = aio_rw(rfd, 0, p, b, a, (int)d);
+				else {
+					struct iovec iov = { p, (size_t)b };
+					r = sys_ret(preadv2(rfd, &iov, 1, a, (int)d));
+				}
+				read = 1;
+			} else if (!strcmp(kind, "fsync")) {
+				r = sys_ret(fsync(fd));
+			} else if (!strcmp(kind, "fdatasync")) {
+				r = sys_ret(fdatasync(fd));
+			} else if (!strcmp(kind, "truncate")) {
+				r = sys_ret(ftruncate(fd, a));
+			} else if (!strcmp(kind, "fallocate")) {
+				r = sys_ret(fallocate(fd, 0, a, b));
+			} else if (!strcmp(kind, "mmap_read")) {
+				struct stat st;
+				fstat(fd, &st);
+				long page = st.st_size ? (st.st_size - 1) & ~4095L : 0;
+				char *m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, bfd, page);
+				if (m == MAP_FAILED) r = -errno;
+				else {
+					memcpy(p, m, 4096);
+					munmap(m, 4096);
+					r = 4096;
+					a = page;
+					read = 1;
+				}
+			}
+			fprintf(out, "%s{\"id\":%ld,\"ret\":%ld", first ? "" : ",", id, r);
+			if (!strcmp(kind, "mmap_read") && r > 0) {
+				struct stat st;
+				fstat(fd, &st);
+				fprintf(out, ",\"pos\":%ld,\"size\":%lld", a, (long long)st.st_size);
+			}
+			if (read && r > 0) {
+				fputs(",\"data\":", out);
+				classify(p, (size_t)((r + SECT - 1) / SECT * SECT));
+			}
+			fputc('}', out);
+			first = 0;
+			break;
+		}
+		case 'E': {
+			sscanf(line + 2, "%ld", &a);
+			fail_plan(0, 0);
+			long r = 0;
+			if (a > 0) {
+				memset(buf, 0xA5, a);
+				r = sys_ret(pread(fd, buf, a, 0));
+			}
+			struct stat st;
+			fstat(fd, &st);
+			fprintf(out, "],\"size\":%lld,\"final\":%ld", (long long)st.st_size, r);
+			if (r > 0) {
+				fputs(",\"contents\":", out);
+				classify(buf, (size_t)((r + SECT - 1) / SECT * SECT));
+			}
+			fiemap_out(fd);
+			fputs("}\n", out);
+			fflush(out);
+			close(fd);
+			close(bfd);
+			unlink(file);
+			fd = bfd = -1;
+			break;
+		}
+		}
+	}
+done:
+	if (out) fclose(out);
+	for (int i = 0; i < 16; i++) {
+		if (mounted[i][0]) {
+			snprintf(path, sizeof path, "/mnt/%d", i);
+			umount(path);
+		}
+	}
+	sync();
+	reboot(RB_POWER_OFF);
+	return 0;
+}

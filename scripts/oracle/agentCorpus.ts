@@ -1,0 +1,100 @@
+/**
+ * The oracle corpus in the agent's line format (scripts/oracle/agent.c documents it), and the
+ * images the agent's devices are made from: one per filesystem geometry, each filled with the
+ * stale-data marker before mkfs so that stale disk contents are recognisable when read back.
+ */
+import type { OracleCase } from '../../properties/oracle/corpus.ts';
+import { GEOMETRIES, WINDOW_BLOCKS } from '../../properties/oracle/corpus.ts';
+import type { OpSpec } from '../../model/world/scenario.ts';
+
+/** pwritev2/preadv2 flags (include/uapi/linux/fs.h). */
+const RWF_HIPRI = 0x1;
+const RWF_DSYNC = 0x2;
+const RWF_SYNC = 0x4;
+const RWF_NOWAIT = 0x8;
+
+/** The 32-bit word the agent's classify() calls stale: every word of a fresh image. */
+export const STALE_WORD = 0x5ea1da7a;
+
+/** ubd index of a geometry: the order of GEOMETRIES. */
+export function deviceOf(c: OracleCase): number {
+  const i = GEOMETRIES.findIndex((g) => g.fs === c.fs && g.blockSize === c.blockSize);
+  if (i < 0) throw new Error(`case ${c.id}: no image for ${c.fs} with ${c.blockSize}-byte blocks`);
+  return i;
+}
+
+function rwf(op: OpSpec): number {
+  if (op.kind !== 'dio_read' && op.kind !== 'dio_write') return 0;
+  let f = 0;
+  for (const flag of op.iocbFlags ?? []) {
+    if (flag === 'dsync') f |= RWF_DSYNC;
+    else if (flag === 'sync') f |= RWF_SYNC;
+    else if (flag === 'nowait') f |= RWF_NOWAIT;
+    else if (flag === 'hipri') f |= RWF_HIPRI;
+    else throw new Error(`the oracle cannot issue iocb flag ${flag}`);
+  }
+  return f;
+}
+
+/** The agent line of an operation; null for wait_async (the agent reaps each aio request at once). */
+function opLine(id: number, op: OpSpec): string | null {
+  switch (op.kind) {
+    case 'dio_read':
+    case 'dio_write':
+      if (op.dioFlags?.length || op.doneBefore || op.userBacked === false)
+        throw new Error(
+          `op ${id}: dio_flags, done_before and kernel pages are not reachable from user space`,
+        );
+      return `O ${id} ${op.kind} ${op.pos} ${op.len} ${(op.bufAddr ?? 0x10000) & 0xffff} ${rwf(op)} ${op.async ? 1 : 0}`;
+    case 'buffered_read':
+    case 'buffered_write':
+    case 'fallocate':
+      return `O ${id} ${op.kind} ${op.pos} ${op.len} 0 0 0`;
+    case 'truncate':
+      return `O ${id} truncate ${op.size} 0 0 0 0`;
+    case 'fsync':
+    case 'fdatasync':
+    case 'mmap_read':
+      return `O ${id} ${op.kind} 0 0 0 0 0`;
+    case 'wait_async':
+      return null;
+    case 'power_loss':
+      throw new Error(`op ${id}: power loss is not in the oracle corpus`);
+  }
+}
+
+/** The agent's lines for one case. */
+export function caseLines(c: OracleCase): string[] {
+  // Written blocks first (their O_DIRECT writes may extend the file past i_size), then the size,
+  // then unwritten blocks (FALLOC_FL_KEEP_SIZE, so they may lie past EOF).
+  const lines = [`S ${c.id} ${deviceOf(c)} ${c.fs} ${c.blockSize}`];
+  for (const e of c.extents) {
+    if (e.type === 'mapped') lines.push(`M ${e.offset} ${e.length} ${c.iSize}`);
+    else if (e.type !== 'unwritten' && e.type !== 'hole')
+      throw new Error(`case ${c.id}: the oracle cannot build a ${e.type} extent`);
+  }
+  lines.push(`Z ${c.iSize}`);
+  for (const e of c.extents) if (e.type === 'unwritten') lines.push(`U ${e.offset} ${e.length}`);
+  if (c.failFirstBio) lines.push('F 1 1');
+  c.ops.forEach((op, i) => {
+    const line = opLine(i + 1, op);
+    if (line !== null) lines.push(line);
+  });
+  lines.push(`E ${WINDOW_BLOCKS * c.blockSize}`);
+  return lines;
+}
+
+/** mkfs command line for a geometry's image (XFS takes 512-byte blocks only as a V4 filesystem). */
+export function mkfsCommand(fs: 'xfs' | 'ext4', blockSize: number, image: string): string[] {
+  if (fs === 'xfs')
+    return [
+      'mkfs.xfs',
+      '-q',
+      '-f',
+      '-b',
+      `size=${blockSize}`,
+      ...(blockSize < 1024 ? ['-m', 'crc=0'] : []),
+      image,
+    ];
+  return ['mkfs.ext4', '-q', '-F', '-b', String(blockSize), image];
+}
