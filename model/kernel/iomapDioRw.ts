@@ -159,8 +159,8 @@ export function* __iomapDioRw(
         break outFreeDio;
       }
 
-      // L649-653
-      if (!waitForCompletion && !inode.iSb.sDioDoneWq) {
+      // L649-653: the test is its own entry (iomapDioRwNeedsDoneWq).
+      if (k.ops.iomapDioRwNeedsDoneWq(k, dio, waitForCompletion) && !inode.iSb.sDioDoneWq) {
         rt.cover(650);
         ret = sbInitDioDoneWq(rt, inode.iSb);
         if (ret < 0) break outFreeDio;
@@ -192,8 +192,9 @@ export function* __iomapDioRw(
       ret = 0;
     }
 
-    // L685-688: the magic fallback to buffered I/O completes synchronously.
-    if (ret === -ENOTBLK) {
+    // L685-688: the magic fallback to buffered I/O completes synchronously (the test at L685 is
+    // its own entry, iomapDioRwFallsBack).
+    if (ret === -ENOTBLK && k.ops.iomapDioRwFallsBack(k, dio)) {
       rt.cover(686);
       waitForCompletion = true;
       ret = 0;
@@ -269,4 +270,20 @@ export function* iomapDioRw(
  */
 export function iomapDioRwWaits(_k: Kernel, _dio: IomapDio, waitForCompletion: boolean): boolean {
   return waitForCompletion;
+}
+
+/**
+ * The test at seed L649 as its own entry: does this dio need s_dio_done_wq before its first bio is
+ * submitted? Any dio that is not waited for may complete from the workqueue (L222-224).
+ */
+export function iomapDioRwNeedsDoneWq(_k: Kernel, _dio: IomapDio, waitForCompletion: boolean): boolean {
+  return !waitForCompletion;
+}
+
+/**
+ * The test at seed L685 as its own entry: a -ENOTBLK from the iteration (->iomap_begin asking for
+ * buffered I/O) always becomes a short result, completed synchronously, whatever was submitted.
+ */
+export function iomapDioRwFallsBack(_k: Kernel, _dio: IomapDio): boolean {
+  return true;
 }

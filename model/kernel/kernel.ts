@@ -32,6 +32,10 @@ export interface KernelOps {
   iomapDioBioIterZeroTailAfterShortGet(k: Kernel): boolean;
   /** Seed L717's test as its own entry (the seam of B02). */
   iomapDioRwWaits(k: Kernel, dio: IomapDio, waitForCompletion: boolean): boolean;
+  /** Seed L649's test as its own entry: does the dio need s_dio_done_wq? */
+  iomapDioRwNeedsDoneWq(k: Kernel, dio: IomapDio, waitForCompletion: boolean): boolean;
+  /** Seed L685's test as its own entry: does a -ENOTBLK from the iteration become a short result? */
+  iomapDioRwFallsBack(k: Kernel, dio: IomapDio): boolean;
   /** Seed L305's test as its own entry (the seam of B06). */
   iomapDioBioIterPureOverwrite(k: Kernel, iomap: Iomap): boolean;
   /** Seed L374-375 as its own entry, so that the upstream fix of B01 can replace it. */

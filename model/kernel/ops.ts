@@ -25,7 +25,13 @@ import {
   iomapDioSetError,
 } from './iomapDioComplete.ts';
 import { iomapDioHoleIter, iomapDioInlineIter, iomapDioIter } from './iomapDioIter.ts';
-import { __iomapDioRw, iomapDioRw, iomapDioRwWaits } from './iomapDioRw.ts';
+import {
+  __iomapDioRw,
+  iomapDioRw,
+  iomapDioRwFallsBack,
+  iomapDioRwNeedsDoneWq,
+  iomapDioRwWaits,
+} from './iomapDioRw.ts';
 
 export const SEED_OPS: Readonly<KernelOps> = Object.freeze({
   iomapDioAllocBio,
@@ -47,6 +53,8 @@ export const SEED_OPS: Readonly<KernelOps> = Object.freeze({
   iomapDioIter,
   __iomapDioRw,
   iomapDioRwWaits,
+  iomapDioRwNeedsDoneWq,
+  iomapDioRwFallsBack,
   iomapDioRw,
 });
 
