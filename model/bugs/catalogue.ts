@@ -1396,6 +1396,19 @@ export const BUGS: readonly PlantedBug[] = [
     ]),
     faults: NO_FAULTS,
   },
+  {
+    name: 'read-past-eof-issued',
+    commit: '74cedf9b6c60',
+    title:
+      'direct-io: Fix negative return from dio read beyond eof (fs/direct-io.c; B10 re-created at the iomap check)',
+    year: 2015,
+    lines: 'seed L587-588, L96-98',
+    what: 'A read that starts past i_size is issued, and the short-read clamp turns its count into i_size - pos, a negative number that is no errno.',
+    invariant: 'RES-04',
+    ops: () => ({ iomapDioRwReadPastEof: () => false }),
+    scenario: xfs([written(0, 4 * KiB)], 1000, [[{ kind: 'dio_read', pos: 8 * KiB, len: 512 }]]),
+    faults: NO_FAULTS,
+  },
 ];
 
 /** The ops table a bug runs on: the correct model with the bug's entries replaced. */

@@ -98,8 +98,8 @@ export function* __iomapDioRw(
       // L585: reads can always complete inline.
       dio.flags = (dio.flags | IOMAP_DIO_INLINE_COMP) >>> 0;
 
-      // L587-588
-      if (iomi.pos >= dio.iSize) {
+      // L587-588: the test is its own entry (iomapDioRwReadPastEof, the seam of B10).
+      if (k.ops.iomapDioRwReadPastEof(k, dio, iomi.pos)) {
         rt.cover(588);
         break outFreeDio;
       }
@@ -286,4 +286,13 @@ export function iomapDioRwNeedsDoneWq(_k: Kernel, _dio: IomapDio, waitForComplet
  */
 export function iomapDioRwFallsBack(_k: Kernel, _dio: IomapDio): boolean {
   return true;
+}
+
+/**
+ * The test at seed L587 as its own entry (the seam of B10): a read that starts at or past the
+ * i_size sampled at L571 does nothing and returns 0. Without it the read would be issued, and the
+ * short-read clamp of L96-98 would turn its count into i_size - pos, a negative number.
+ */
+export function iomapDioRwReadPastEof(_k: Kernel, dio: IomapDio, pos: number): boolean {
+  return pos >= dio.iSize;
 }

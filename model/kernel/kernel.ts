@@ -32,6 +32,8 @@ export interface KernelOps {
   iomapDioBioIterZeroTailAfterShortGet(k: Kernel): boolean;
   /** Seed L717's test as its own entry (the seam of B02). */
   iomapDioRwWaits(k: Kernel, dio: IomapDio, waitForCompletion: boolean): boolean;
+  /** Seed L587's test as its own entry (the seam of B10): does the read start at or past i_size? */
+  iomapDioRwReadPastEof(k: Kernel, dio: IomapDio, pos: number): boolean;
   /** Seed L649's test as its own entry: does the dio need s_dio_done_wq? */
   iomapDioRwNeedsDoneWq(k: Kernel, dio: IomapDio, waitForCompletion: boolean): boolean;
   /** Seed L685's test as its own entry: does a -ENOTBLK from the iteration become a short result? */

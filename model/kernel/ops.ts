@@ -30,6 +30,7 @@ import {
   iomapDioRw,
   iomapDioRwFallsBack,
   iomapDioRwNeedsDoneWq,
+  iomapDioRwReadPastEof,
   iomapDioRwWaits,
 } from './iomapDioRw.ts';
 
@@ -53,6 +54,7 @@ export const SEED_OPS: Readonly<KernelOps> = Object.freeze({
   iomapDioIter,
   __iomapDioRw,
   iomapDioRwWaits,
+  iomapDioRwReadPastEof,
   iomapDioRwNeedsDoneWq,
   iomapDioRwFallsBack,
   iomapDioRw,
