@@ -34,12 +34,12 @@ describe('teeth: the correct model passes every planted bug scenario', () => {
 });
 
 describe('the catalogue', () => {
-  it('names only invariants of the registry, and gives every invariant a planted bug', () => {
+  it('names only invariants of the registry, and gives every invariant at least two planted bugs', () => {
     const ids = new Set(ALL_INVARIANTS.map((i) => i.id));
     for (const bug of BUGS) expect(ids.has(bug.invariant), bug.name).toBe(true);
-    const caught = new Set(BUGS.map((b) => b.invariant));
-    const without = [...ids].filter((id) => !caught.has(id));
-    expect(without).toEqual([]);
+    const count = (id: string) => BUGS.filter((b) => b.invariant === id).length;
+    const short = [...ids].filter((id) => count(id) < 2).map((id) => `${id} (${count(id)})`);
+    expect(short).toEqual([]);
   });
 
   it('has unique names', () => {

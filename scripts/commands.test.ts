@@ -10,14 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FIXED_OPS } from '../model/kernel/ops.ts';
+import { SEED_OPS } from '../model/kernel/ops.ts';
 import { ArrayChoices, SeededChoices } from '../model/runtime/choice.ts';
 import { NO_FAULTS } from '../model/runtime/faults.ts';
 import { runScenario } from '../model/world/run.ts';
 import type { Scenario } from '../model/world/scenario.ts';
 import { REACH_GUARDS } from '../properties/invariants/reach.ts';
 import { ALL_INVARIANTS, makeProbe } from '../properties/invariants/registry.ts';
-import { makeReplayFile, readReplayFile, replayRun } from '../properties/replay/replayFile.ts';
+import { makeReplayFile, readReplayFile, replayOps, replayRun } from '../properties/replay/replayFile.ts';
 import { DEFAULT_OUT_DIR, type RunCommand, UsageError } from './commands/args.ts';
 import { markedSeedLines } from './commands/campaign.ts';
 import {
@@ -328,7 +328,8 @@ function richReplay(): string {
       faults: RICH_FAULTS,
       tracing: true,
       probe: makeProbe(),
-      ops: FIXED_OPS,
+      // The seed's own CTX-01 bug (222f2c7c6d14) is what RICH exposes; the correct model has the fix.
+      ops: SEED_OPS,
     });
     if (r.violation === null || r.choiceLog.filter((c) => c.value !== 0).length < 3) continue;
     const replay = makeReplayFile({
@@ -336,6 +337,7 @@ function richReplay(): string {
       scenario: RICH,
       faults: RICH_FAULTS,
       choices: r.choiceLog,
+      kernel: 'seed',
     });
     const core = causalCore(replay, r);
     if (!core.deviations.some((d) => d.matters) || !core.deviations.some((d) => !d.matters)) continue;
@@ -371,7 +373,7 @@ describe('explain', () => {
         source: new ArrayChoices(values),
         faults: file.faults,
         probe: makeProbe(),
-        ops: FIXED_OPS,
+        ops: replayOps(file),
       });
       expect(d.matters).toBe(again.violation?.invariant !== file.invariant);
       expect(d.matters).toBe(d.without !== `violates ${file.invariant}`);

@@ -10,14 +10,17 @@
  */
 import { BLK_STS_MEDIUM } from '../block/bio.ts';
 import { bioPut, bioReleasePages, bioSetPolled } from '../block/bioOps.ts';
-import { fileInode, inodeDioBegin, inodeDioEnd, isSyncKiocb, type Kiocb } from '../fs/vfs.ts';
+import { type IomapOps, iomapLength } from '../fs/iomap.ts';
+import { fileInode, iBlocksize, inodeDioBegin, inodeDioEnd, isSyncKiocb, type Kiocb } from '../fs/vfs.ts';
 import {
   EFAULT,
   EIO,
+  EAGAIN,
   EIOCBQUEUED,
   ENOTBLK,
   IOCB_HIPRI,
   IOCB_NOWAIT,
+  IOMAP_DIO_CALLER_COMP,
   IOMAP_DIO_DIRTY,
   IOMAP_DIO_INLINE_COMP,
   IOMAP_DIO_WRITE,
@@ -28,7 +31,15 @@ import { iomapDioBioEndIo as seedBioEndIo } from '../kernel/iomapDioComplete.ts'
 import { iomapDioRwDoneWqForReads as seedDoneWqForReads } from '../kernel/iomapDioRw.ts';
 import type { KernelOps } from '../kernel/kernel.ts';
 import { FIXED_OPS } from '../kernel/ops.ts';
-import { type IovIter, iovIterAdvance, iovIterRevert, iovIterRw, READ } from '../mm/iovIter.ts';
+import {
+  type IovIter,
+  iovIterAdvance,
+  iovIterReexpand,
+  iovIterRevert,
+  iovIterRw,
+  iovIterTruncate,
+  READ,
+} from '../mm/iovIter.ts';
 import { atomicDecAndTest } from '../runtime/atomics.ts';
 import { type FaultProfile, NO_FAULTS } from '../runtime/faults.ts';
 import { modelAssert } from '../runtime/violation.ts';
@@ -1171,6 +1182,231 @@ export const BUGS: readonly PlantedBug[] = [
       ],
     ]),
     faults: faults({ reorder: true }),
+  },
+  {
+    name: 'inline-comp-tested-before-waiter',
+    commit: 'synthetic',
+    title: 'iomap_dio_bio_end_io tests IOMAP_DIO_INLINE_COMP before wait_for_completion',
+    lines: 'seed L174-189',
+    what: 'The last bio of a synchronous read completes its dio inline and calls ki_complete on a kiocb that has none, while the submitter sleeps.',
+    invariant: 'CMPL-01',
+    ops: (base) => ({
+      *iomapDioBioEndIo(k, bio) {
+        const dio = bio.biPrivate;
+        // As if L185-189 came before L174-180: a dio that may complete inline never wakes a waiter.
+        if (dio !== null && !dio.freed && dio.flags & IOMAP_DIO_INLINE_COMP) dio.waitForCompletion = false;
+        yield* base.iomapDioBioEndIo(k, bio);
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_read', pos: 0, len: 4 * KiB }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'submit-io-bio-unreferenced',
+    commit: 'synthetic',
+    title: 'iomap_dio_submit_bio takes a dio reference only for bios it submits itself',
+    lines: 'seed L69, L77-80',
+    what: 'A filesystem whose ->submit_io submits the bio later from a worker (btrfs offloads checksumming) sees the dio complete and return first, and the device then reads the user buffer of a finished request.',
+    invariant: 'CMPL-06',
+    ops: (base) => ({
+      *iomapDioSubmitBio(k, iter, dio, bio, pos) {
+        const viaFs = dio.dops?.submitIo !== undefined;
+        yield* base.iomapDioSubmitBio(k, iter, dio, bio, pos);
+        if (!viaFs) return;
+        // As if L69 sat in the else branch of L77-80: ->submit_io is trusted to hold the dio.
+        k.rt.heap.use(dio, 69);
+        dio.ref--;
+      },
+    }),
+    scenario: scripted([written(0, 8 * KiB)], 8 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]], {
+      submitIo: true,
+      submitIoDeferred: true,
+    }),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'caller-comp-skips-workqueue',
+    commit: 'synthetic',
+    title:
+      '__iomap_dio_rw creates no s_dio_done_wq for a write whose issuer completes it (IOCB_DIO_CALLER_COMP)',
+    lines: 'seed L343-346, L606-607, L649-653',
+    what: 'A caller-completed async write into an unwritten extent loses IOMAP_DIO_CALLER_COMP to its zeroing, and its completion is queued on a workqueue that was never created.',
+    invariant: 'WQ-01',
+    ops: () => ({
+      iomapDioRwNeedsDoneWq(_k, dio, waitForCompletion) {
+        // L649 trusts the flag set at L606-607, which L343-346 may still clear.
+        return !waitForCompletion && !(dio.flags & IOMAP_DIO_CALLER_COMP);
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [
+      [{ kind: 'dio_write', pos: 8 * KiB, len: 4 * KiB, async: true, iocbFlags: ['caller_comp'] }],
+    ]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'write-map-end-rounded-down',
+    commit: 'synthetic',
+    title:
+      'xfs_direct_write_iomap_begin rounds the end of the range down to a block (XFS_B_TO_FSBT for XFS_B_TO_FSB)',
+    lines: 'fs/xfs/xfs_iomap.c xfs_direct_write_iomap_begin; fs/iomap/iter.c iomap_iter_done',
+    what: 'A direct write that ends inside a block is given a zero-length mapping for that block.',
+    invariant: 'FS-01',
+    quirks: { xfsWriteEndRoundedDown: true },
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 512 }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'alignment-checked-after-trim',
+    commit: 'synthetic',
+    title: 'iomap_dio_bio_iter checks the alignment of the iter only after trimming it to the mapping',
+    lines: 'seed L291-293, L325-331',
+    what: 'A read whose length is misaligned only in its last mapping submits bios for the earlier mappings, then fails with -EINVAL.',
+    invariant: 'ARG-01',
+    ops: (base) => ({
+      *iomapDioBioIter(k, iter, dio) {
+        const it = dio.submitIter;
+        const length = iomapLength(iter);
+        if (it === null || it.count <= length) return yield* base.iomapDioBioIter(k, iter, dio);
+        // As if L291-293 came after L330-331: the check sees the iter trimmed to this mapping.
+        const full = it.count;
+        iovIterTruncate(it, length);
+        const ret = yield* base.iomapDioBioIter(k, iter, dio);
+        iovIterReexpand(it, full - (length - it.count));
+        return ret;
+      },
+    }),
+    scenario: scripted([written(0, 4 * KiB), written(4 * KiB, 4 * KiB)], 8 * KiB, [
+      [{ kind: 'dio_read', pos: 0, len: 4 * KiB + 100 }],
+    ]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'notblk-nowait-as-eagain',
+    commit: 'synthetic',
+    title: '__iomap_dio_rw turns a -ENOTBLK from ->iomap_begin into -EAGAIN for a NOWAIT request',
+    lines: 'seed L580-581, L684-690',
+    what: 'A NOWAIT write that already submitted its first mapping reports -EAGAIN, so io_uring retries from a worker a write that was done in part.',
+    invariant: 'ARG-02',
+    ops: (base) => ({
+      *__iomapDioRw(k, iocb, iter, ops, d, f, done) {
+        if (!(iocb.kiFlags & IOCB_NOWAIT)) return yield* base.__iomapDioRw(k, iocb, iter, ops, d, f, done);
+        // As if L685 began with: NOWAIT must not fall back to blocking buffered I/O, so -EAGAIN.
+        const end = ops.iomapEnd?.bind(ops);
+        const nowaitOps: IomapOps = {
+          *iomapBegin(inode, pos, length, flags, iomap, srcmap) {
+            const ret = yield* ops.iomapBegin(inode, pos, length, flags, iomap, srcmap);
+            return ret === -ENOTBLK ? -EAGAIN : ret;
+          },
+          ...(end === undefined ? {} : { iomapEnd: end }),
+        };
+        return yield* base.__iomapDioRw(k, iocb, iter, nowaitOps, d, f, done);
+      },
+    }),
+    scenario: scripted(
+      [written(0, 4 * KiB), written(4 * KiB, 4 * KiB)],
+      8 * KiB,
+      [[{ kind: 'dio_write', pos: 0, len: 8 * KiB, iocbFlags: ['nowait'] }]],
+      { notblkFrom: 4 * KiB },
+    ),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'notblk-after-submit-returned',
+    commit: 'synthetic',
+    title: '__iomap_dio_rw passes a -ENOTBLK from ->iomap_begin through like any other error',
+    lines: 'seed L684-690',
+    what: 'A write that already submitted its first mapping returns -ENOTBLK, and the caller redoes all of it as buffered I/O.',
+    invariant: 'ARG-03',
+    ops: () => ({ iomapDioRwFallsBack: () => false }),
+    scenario: scripted(
+      [written(0, 4 * KiB), written(4 * KiB, 4 * KiB)],
+      8 * KiB,
+      [[{ kind: 'dio_write', pos: 0, len: 8 * KiB }]],
+      { notblkFrom: 4 * KiB },
+    ),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'short-read-clamp-on-writes',
+    commit: 'synthetic',
+    title: 'iomap_dio_complete applies the short-read clamp to writes as well',
+    lines: 'seed L93-99, L118-119',
+    what: 'A write that extends the file is reported cut at the i_size it started with, so a NOWAIT write is neither refused nor done whole.',
+    invariant: 'ARG-04',
+    ops: (base) => ({
+      *iomapDioComplete(k, dio) {
+        k.rt.heap.use(dio, 96);
+        const iocb = dio.iocb;
+        const offset = iocb.kiPos;
+        const iSize = dio.iSize;
+        const write = (dio.flags & IOMAP_DIO_WRITE) !== 0;
+        const ret = yield* base.iomapDioComplete(k, dio);
+        // As if L96-97 lacked the write test (and L118-119 then advanced ki_pos by the clamped count).
+        if (!write || ret <= 0 || offset + ret <= iSize) return ret;
+        const clamped = iSize - offset;
+        iocb.kiPos = offset + Math.max(clamped, 0);
+        return clamped;
+      },
+    }),
+    scenario: xfs(FILE16, 12 * KiB, [
+      [{ kind: 'dio_write', pos: 8 * KiB, len: 8 * KiB, iocbFlags: ['nowait'] }],
+    ]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'tail-zeroing-head-length',
+    commit: 'synthetic',
+    title: 'the tail zeroing of iomap_dio_bio_iter zeroes pad bytes, the length of the head zeroing',
+    lines: 'seed L356-361, L428-435',
+    what: 'A sub-block write into an unwritten block leaves the end of the block stale, and conversion exposes it to buffered reads.',
+    invariant: 'STALE-02',
+    ops: (base) => ({
+      *iomapDioZero(k, iter, dio, pos, len) {
+        // L434 copied from L360: iomap_dio_zero(iter, dio, pos, pad), not fs_block_size - pad.
+        const tail = pos > iter.pos;
+        yield* base.iomapDioZero(k, iter, dio, pos, tail ? iBlocksize(iter.inode) - len : len);
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [
+      [
+        { kind: 'dio_write', pos: 8 * KiB + 512, len: 512 },
+        { kind: 'buffered_read', pos: 8 * KiB, len: 4 * KiB },
+      ],
+    ]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'zero-bio-aimed-at-iter-pos',
+    commit: 'synthetic',
+    title: 'iomap_dio_zero computes the sector of its bio from iter->pos instead of pos',
+    lines: 'seed L235-251 (L245)',
+    what: 'The tail-zeroing bio of a sub-block write lands at the start of the write and, completing after the data, erases it.',
+    invariant: 'DATA-01',
+    ops: (base) => ({
+      *iomapDioZero(k, iter, dio, _pos, len) {
+        yield* base.iomapDioZero(k, iter, dio, iter.pos, len);
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [
+      [
+        { kind: 'dio_write', pos: 8 * KiB, len: 1 * KiB },
+        { kind: 'dio_read', pos: 8 * KiB, len: 1 * KiB },
+      ],
+    ]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'read-past-eof-issued',
+    commit: '74cedf9b6c60',
+    title:
+      'direct-io: Fix negative return from dio read beyond eof (fs/direct-io.c; B10 re-created at the iomap check)',
+    year: 2015,
+    lines: 'seed L587-588, L96-98',
+    what: 'A read that starts past i_size is issued, and the short-read clamp turns its count into i_size - pos, a negative number that is no errno.',
+    invariant: 'RES-04',
+    ops: () => ({ iomapDioRwReadPastEof: () => false }),
+    scenario: xfs([written(0, 4 * KiB)], 1000, [[{ kind: 'dio_read', pos: 8 * KiB, len: 512 }]]),
+    faults: NO_FAULTS,
   },
 ];
 

@@ -227,8 +227,11 @@ export class ModelXfs implements FileOperations {
     if (this.sizeDirtyRule === 'on-disk' && pos + length > this.diskSize) iomapFlags |= IOMAP_F_DIRTY;
     if (this.quirks.xfsNoDirtyPastEof) iomapFlags &= ~IOMAP_F_DIRTY;
     const b = Math.floor(pos / bs);
-    const end = Math.ceil((pos + length) / bs);
-    const run = this.map.runLength(b, end - b);
+    // end_fsb = XFS_B_TO_FSB(offset + length); a planted defect rounds it down (XFS_B_TO_FSBT).
+    const end = this.quirks.xfsWriteEndRoundedDown
+      ? Math.floor((pos + length) / bs)
+      : Math.ceil((pos + length) / bs);
+    const run = Math.min(this.map.runLength(b, end - b), end - b);
     const st = this.map.state[b] ?? EXT_HOLE;
 
     if (this.map.shared[b] && st === EXT_WRITTEN) {

@@ -98,8 +98,8 @@ export function* __iomapDioRw(
       // L585: reads can always complete inline.
       dio.flags = (dio.flags | IOMAP_DIO_INLINE_COMP) >>> 0;
 
-      // L587-588
-      if (iomi.pos >= dio.iSize) {
+      // L587-588: the test is its own entry (iomapDioRwReadPastEof, the seam of B10).
+      if (k.ops.iomapDioRwReadPastEof(k, dio, iomi.pos)) {
         rt.cover(588);
         break outFreeDio;
       }
@@ -159,8 +159,13 @@ export function* __iomapDioRw(
         break outFreeDio;
       }
 
-      // L649-653 (writes only in the seed; 6.12 creates it for reads too, below)
-      if (!k.ops.iomapDioRwDoneWqForReads(k) && !waitForCompletion && !inode.iSb.sDioDoneWq) {
+      // L649-653: the test is its own entry (iomapDioRwNeedsDoneWq); writes only in the seed,
+      // 6.12 creates the workqueue for reads too (below).
+      if (
+        !k.ops.iomapDioRwDoneWqForReads(k) &&
+        k.ops.iomapDioRwNeedsDoneWq(k, dio, waitForCompletion) &&
+        !inode.iSb.sDioDoneWq
+      ) {
         rt.cover(650);
         ret = sbInitDioDoneWq(rt, inode.iSb);
         if (ret < 0) break outFreeDio;
@@ -168,7 +173,11 @@ export function* __iomapDioRw(
     }
 
     // 6.12 L681-686 (kernel-version setting; no seed counterpart): reads may queue an error completion.
-    if (k.ops.iomapDioRwDoneWqForReads(k) && !waitForCompletion && !inode.iSb.sDioDoneWq) {
+    if (
+      k.ops.iomapDioRwDoneWqForReads(k) &&
+      k.ops.iomapDioRwNeedsDoneWq(k, dio, waitForCompletion) &&
+      !inode.iSb.sDioDoneWq
+    ) {
       ret = sbInitDioDoneWq(rt, inode.iSb);
       if (ret < 0) break outFreeDio;
     }
@@ -198,8 +207,9 @@ export function* __iomapDioRw(
       ret = 0;
     }
 
-    // L685-688: the magic fallback to buffered I/O completes synchronously.
-    if (ret === -ENOTBLK) {
+    // L685-688: the magic fallback to buffered I/O completes synchronously (the test at L685 is
+    // its own entry, iomapDioRwFallsBack).
+    if (ret === -ENOTBLK && k.ops.iomapDioRwFallsBack(k, dio)) {
       rt.cover(686);
       waitForCompletion = true;
       ret = 0;
@@ -280,4 +290,29 @@ export function iomapDioRwWaits(_k: Kernel, _dio: IomapDio, waitForCompletion: b
 /** Seed L649-653 sit in the write branch: s_dio_done_wq is created for async writes only. */
 export function iomapDioRwDoneWqForReads(_k: Kernel): boolean {
   return false;
+}
+
+/**
+ * The test at seed L649 as its own entry: does this dio need s_dio_done_wq before its first bio is
+ * submitted? Any dio that is not waited for may complete from the workqueue (L222-224).
+ */
+export function iomapDioRwNeedsDoneWq(_k: Kernel, _dio: IomapDio, waitForCompletion: boolean): boolean {
+  return !waitForCompletion;
+}
+
+/**
+ * The test at seed L685 as its own entry: a -ENOTBLK from the iteration (->iomap_begin asking for
+ * buffered I/O) always becomes a short result, completed synchronously, whatever was submitted.
+ */
+export function iomapDioRwFallsBack(_k: Kernel, _dio: IomapDio): boolean {
+  return true;
+}
+
+/**
+ * The test at seed L587 as its own entry (the seam of B10): a read that starts at or past the
+ * i_size sampled at L571 does nothing and returns 0. Without it the read would be issued, and the
+ * short-read clamp of L96-98 would turn its count into i_size - pos, a negative number.
+ */
+export function iomapDioRwReadPastEof(_k: Kernel, dio: IomapDio, pos: number): boolean {
+  return pos >= dio.iSize;
 }

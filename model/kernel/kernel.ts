@@ -32,6 +32,12 @@ export interface KernelOps {
   iomapDioBioIterZeroTailAfterShortGet(k: Kernel): boolean;
   /** Seed L717's test as its own entry (the seam of B02). */
   iomapDioRwWaits(k: Kernel, dio: IomapDio, waitForCompletion: boolean): boolean;
+  /** Seed L587's test as its own entry (the seam of B10): does the read start at or past i_size? */
+  iomapDioRwReadPastEof(k: Kernel, dio: IomapDio, pos: number): boolean;
+  /** Seed L649's test as its own entry: does the dio need s_dio_done_wq? */
+  iomapDioRwNeedsDoneWq(k: Kernel, dio: IomapDio, waitForCompletion: boolean): boolean;
+  /** Seed L685's test as its own entry: does a -ENOTBLK from the iteration become a short result? */
+  iomapDioRwFallsBack(k: Kernel, dio: IomapDio): boolean;
   /** Seed L305's test as its own entry (the seam of B06). */
   iomapDioBioIterPureOverwrite(k: Kernel, iomap: Iomap): boolean;
   /** Where s_dio_done_wq is created (seed L649-653: writes only; 6.12 L681-686: reads too). */

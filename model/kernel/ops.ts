@@ -25,7 +25,15 @@ import {
   iomapDioSetError,
 } from './iomapDioComplete.ts';
 import { iomapDioHoleIter, iomapDioInlineIter, iomapDioIter } from './iomapDioIter.ts';
-import { __iomapDioRw, iomapDioRw, iomapDioRwDoneWqForReads, iomapDioRwWaits } from './iomapDioRw.ts';
+import {
+  __iomapDioRw,
+  iomapDioRw,
+  iomapDioRwDoneWqForReads,
+  iomapDioRwFallsBack,
+  iomapDioRwNeedsDoneWq,
+  iomapDioRwReadPastEof,
+  iomapDioRwWaits,
+} from './iomapDioRw.ts';
 import {
   iomapDioBioEndIo as iomapDioBioEndIo612,
   iomapDioRwDoneWqForReads as doneWqForReads612,
@@ -52,7 +60,9 @@ export const SEED_OPS: Readonly<KernelOps> = Object.freeze({
   __iomapDioRw,
   iomapDioRwWaits,
   iomapDioRwDoneWqForReads,
-
+  iomapDioRwReadPastEof,
+  iomapDioRwNeedsDoneWq,
+  iomapDioRwFallsBack,
   iomapDioRw,
 });
 

@@ -13,6 +13,8 @@ export interface WorldQuirks {
   readonly xfsNoDirtyPastEof?: boolean;
   /** XFS: ->iomap_begin reports a mapping that starts past the position asked for. */
   readonly xfsMappingPastPos?: boolean;
+  /** XFS: ->iomap_begin of a direct write rounds the end of the range down to a block. */
+  readonly xfsWriteEndRoundedDown?: boolean;
   /** XFS: a direct write that returns an error keeps the IOLOCK. */
   readonly xfsKeepIolockOnError?: boolean;
   /** XFS: fsync neither forces the log nor flushes the device cache. */

@@ -129,6 +129,11 @@ export interface FsSpec {
   readonly bioSet?: boolean;
   /** Scripted provider: a ->submit_io hook, which submits the bio itself (seed L77-78). */
   readonly submitIo?: boolean;
+  /**
+   * Scripted provider: ->submit_io hands the bio to a worker that submits it later (btrfs offloads
+   * checksumming of direct writes to a workqueue, btrfs_wq_submit_bio). Needs `submitIo`.
+   */
+  readonly submitIoDeferred?: boolean;
   /** Scripted provider: ->iomap_begin of a write returns -ENOTBLK from this offset on (seed L684-688). */
   readonly notblkFrom?: number;
   /** Does ->fsync fail with this errno (positive) instead of succeeding? */

@@ -25,7 +25,7 @@ import {
   IOMAP_WRITE,
 } from '../kernel/flags.ts';
 import { TAG_ZERO } from '../mm/tags.ts';
-import type { KGen } from '../runtime/context.ts';
+import { GenContext, type KGen } from '../runtime/context.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import type { ExtentSpec, ExtentType, FsSpec } from './scenario.ts';
 
@@ -124,10 +124,26 @@ export class ScriptedFs implements IomapOps, FileOperations {
     return 0;
   }
 
-  /** ->submit_io: the filesystem submits the bio itself (btrfs does, to add its own end_io). */
+  /**
+   * ->submit_io: the filesystem submits the bio itself (btrfs does, to add its own end_io), at once
+   * or, with `submitIoDeferred`, from a worker context that runs later.
+   */
   *submitIo(_iter: IomapIter, bio: Bio, _pos: number): KGen {
     this.submitIoCalls++;
-    this.disk.submitBio(bio);
+    if (this.spec.submitIoDeferred) {
+      const disk = this.disk;
+      const worker = new GenContext('fs_submit_worker', 'workqueue');
+      this.rt.spawn(
+        worker.start(
+          // biome-ignore lint/correctness/useYield: submit_bio from the worker does not block.
+          (function* deferredSubmit(): KGen {
+            disk.submitBio(bio);
+          })(),
+        ),
+      );
+    } else {
+      this.disk.submitBio(bio);
+    }
     yield;
   }
 

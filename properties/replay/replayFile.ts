@@ -231,9 +231,10 @@ function validateFs(v: unknown, path: string, logicalBlockSize: number): void {
     'sizeDirtyRule',
     'bioSet',
     'submitIo',
+    'submitIoDeferred',
     'notblkFrom',
   ]);
-  for (const key of ['bioSet', 'submitIo']) optional(f, key, path, bool);
+  for (const key of ['bioSet', 'submitIo', 'submitIoDeferred']) optional(f, key, path, bool);
   optional(f, 'notblkFrom', path, (x, p) => int(x, p, 0));
   optional(f, 'sizeDirtyRule', path, (x, p) => oneOf(x, p, ['in-core', 'on-disk']));
   optional(f, 'model', path, (x, p) => oneOf(x, p, ['xfs', 'scripted']));

@@ -165,7 +165,9 @@ export async function runOracle(o: OracleOptions, say: (line: string) => void): 
   if (o.limit !== null) cases = cases.slice(0, o.limit);
   const jobs = Math.min(o.jobs, cases.length);
   const shards: OracleCase[][] = Array.from({ length: jobs }, () => []);
-  cases.forEach((c, i) => shards[i % jobs]?.push(c));
+    cases.forEach((c, i) => {
+    shards[i % jobs]?.push(c);
+  });
   for (let s = 0; s < jobs; s++) {
     const dir = join(o.cache, `shard${s}`);
     rmSync(dir, { recursive: true, force: true });
