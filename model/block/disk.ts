@@ -23,6 +23,7 @@ import type { Runtime } from '../runtime/runtime.ts';
 import { modelAssert, Violation } from '../runtime/violation.ts';
 import {
   BIO_ERROR_STATUSES,
+  BLK_STS_IOERR,
   BLK_STS_OK,
   type Bio,
   blkStatusToErrno,
@@ -117,7 +118,6 @@ export class Disk extends Context implements BlockDevice {
     modelAssert(!this.poweredOff, 'bio submitted after power loss');
     bio.serial = ++this.serial;
     this.submitted++;
-    this.inFlight.push(bio);
     const acct = bio.biPrivate?.iocb.acct;
     if (acct !== undefined) {
       acct.biosSubmitted++;
@@ -131,6 +131,19 @@ export class Disk extends Context implements BlockDevice {
         'submit_bio',
         `bio${bio.serial} sector 0x${bio.biIterSector.toString(16)} size ${bio.biSize} opf ${formatOpf(bio.biOpf)}`,
       );
+    }
+    // submit_bio_noacct() -> should_fail_bio(): the bio ends with an error before it is queued;
+    // its end_io runs before the submitter continues (an interrupt context preempts it).
+    if (!this.rt.faults.submitErrors || this.rt.choose(2, 'submit_fails') === 0) {
+      this.inFlight.push(bio);
+    } else {
+      bio.biStatus = BLK_STS_IOERR;
+      this.completed++;
+      if (acct !== undefined) {
+        acct.biosEnded++;
+        acct.bioErrors.push(blkStatusToErrno(BLK_STS_IOERR));
+      }
+      this.endio(bio);
     }
   }
 

@@ -27,7 +27,7 @@ import { PAGE_SIZE, SECTOR_SHIFT, TAG_ZERO } from '../mm/tags.ts';
 import { UserBuffer } from '../mm/userBuffer.ts';
 import type { KGen } from '../runtime/context.ts';
 import type { Runtime } from '../runtime/runtime.ts';
-import { EXT_DELALLOC, EXT_HOLE, EXT_WRITTEN } from './extentMap.ts';
+import { EXT_DELALLOC, EXT_HOLE, EXT_UNWRITTEN, EXT_WRITTEN } from './extentMap.ts';
 import { inodeDioWait, mightSleep } from './vfs.ts';
 import { initWork, WorkStruct, Workqueue } from './workqueue.ts';
 import type { ModelXfs } from './xfs.ts';
@@ -246,14 +246,22 @@ export class XfsBuffered implements AddressSpaceOps {
     yield* inodeDioWait(rt, inode);
     const old = inode.iSize;
     if (size < old) {
-      // iomap_truncate_page(): zero the new EOF block past the new size, in the page cache.
+      // iomap_truncate_page() -> iomap_zero_range(): zero the new EOF block past the new size, in
+      // the page cache. A hole or unwritten block already reads as zeros and is skipped, unless the
+      // range has dirty cache, which is flushed first so its extent is looked up again (6.12
+      // fs/iomap/buffered-io.c iomap_zero_iter, L1392-1416; found by the real-kernel oracle).
+      const blockEnd = Math.ceil(size / this.bs) * this.bs;
       if (size % this.bs) {
-        const page = inode.iMapping.getPage(Math.floor(size / PAGE_SIZE));
-        const blockEnd = Math.ceil(size / this.bs) * this.bs;
-        for (let off = size; off < blockEnd; off += 512)
-          page.tags[(off % PAGE_SIZE) >> SECTOR_SHIFT] = TAG_ZERO;
-        markDirty(page, 1 << Math.floor((size % PAGE_SIZE) / this.bs));
-        const ret = yield* inode.iMapping.writeAndWaitRange(rt, size, blockEnd - 1);
+        let ret = 0;
+        if (this.unmappedBlock(size) && inode.iMapping.rangeNeedsWriteback(size, blockEnd - 1))
+          ret = yield* inode.iMapping.writeAndWaitRange(rt, size, blockEnd - 1);
+        if (!ret && !this.unmappedBlock(size)) {
+          const page = inode.iMapping.getPage(Math.floor(size / PAGE_SIZE));
+          for (let off = size; off < blockEnd; off += 512)
+            page.tags[(off % PAGE_SIZE) >> SECTOR_SHIFT] = TAG_ZERO;
+          markDirty(page, 1 << Math.floor((size % PAGE_SIZE) / this.bs));
+          ret = yield* inode.iMapping.writeAndWaitRange(rt, size, blockEnd - 1);
+        }
         if (ret) {
           this.file.iolock.unlock(true);
           return ret;
@@ -267,6 +275,12 @@ export class XfsBuffered implements AddressSpaceOps {
     yield;
     this.file.iolock.unlock(true);
     return 0;
+  }
+
+  /** Is the block holding file offset `pos` a hole or unwritten (it reads as zeros)? */
+  private unmappedBlock(pos: number): boolean {
+    const st = this.fs.map.state[Math.floor(pos / this.bs)];
+    return st === EXT_HOLE || st === EXT_UNWRITTEN;
   }
 
   /** xfs_file_fallocate() mode 0: unwritten blocks over holes in range, then the size. */

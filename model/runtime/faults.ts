@@ -6,6 +6,11 @@
 export interface FaultProfile {
   /** The device may complete a bio with an error status (BLK_STS_IOERR, NOSPC, TIMEOUT, MEDIUM). */
   readonly bioErrors: boolean;
+  /**
+   * A bio may fail inside submit_bio (fail_make_request, a device gone away): it completes with
+   * BLK_STS_IOERR at once, before the submitter goes on, instead of reaching the device.
+   */
+  readonly submitErrors?: boolean;
   /** The device may complete in-flight bios in any order, not only the oldest first. */
   readonly reorder: boolean;
   /** bio_iov_iter_get_pages may stop at a page it cannot pin (a short bio, or -EFAULT). */
@@ -39,6 +44,7 @@ export const NO_FAULTS: FaultProfile = {
 
 export const ALL_FAULTS: FaultProfile = {
   bioErrors: true,
+  submitErrors: true,
   reorder: true,
   pageFaults: true,
   copyFaults: true,

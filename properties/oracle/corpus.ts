@@ -69,7 +69,9 @@ const LAYOUTS: readonly Layout[] = [
     size: (bs) => 8 * bs,
   },
   { name: 'empty', blocks: [], size: () => 0 },
-  { name: 'short-eof', blocks: [[0, 3, 'W']], size: (bs) => 3 * bs - 100 },
+  // EOF inside a block (for blocks above 512 bytes), on a sector boundary: the model keeps data per
+  // sector, so a sector half inside the file is not something it can be compared on.
+  { name: 'short-eof', blocks: [[0, 3, 'W']], size: (bs) => 3 * bs - 512 },
   {
     name: 'prealloc-past-eof',
     blocks: [
@@ -117,13 +119,25 @@ const FLAGS: ReadonlyArray<{ name: string; iocb: readonly IocbFlag[]; async: boo
   { name: 'aio', iocb: [], async: true },
 ];
 
+/**
+ * The layout's extents for a block size. Written blocks end at the EOF block: setting the size frees
+ * written blocks wholly past EOF on a real filesystem, so only unwritten ones (fallocate with
+ * KEEP_SIZE) may lie there.
+ */
 function layoutExtents(l: Layout, bs: number): ExtentSpec[] {
-  return l.blocks.map(([first, count, t]) => ({
-    offset: first * bs,
-    length: count * bs,
-    type: t === 'W' ? 'mapped' : 'unwritten',
-    addr: EXTENT_BASE + first * bs,
-  }));
+  const eofBlocks = Math.ceil(l.size(bs) / bs);
+  return l.blocks.flatMap(([first, count, t]): ExtentSpec[] => {
+    const n = t === 'W' ? Math.min(count, eofBlocks - first) : count;
+    if (n <= 0) return [];
+    return [
+      {
+        offset: first * bs,
+        length: n * bs,
+        type: t === 'W' ? 'mapped' : 'unwritten',
+        addr: EXTENT_BASE + first * bs,
+      },
+    ];
+  });
 }
 
 function dio(
@@ -148,7 +162,7 @@ function followUps(bs: number): ReadonlyArray<{ name: string; ops: readonly OpSp
   return [
     { name: 'fsync', ops: [{ kind: 'fsync' }] },
     { name: 'fdatasync', ops: [{ kind: 'fdatasync' }] },
-    { name: 'truncate-down', ops: [{ kind: 'truncate', size: 3 * bs + 1000 }] },
+    { name: 'truncate-down', ops: [{ kind: 'truncate', size: 3 * bs + 512 }] },
     { name: 'truncate-up', ops: [{ kind: 'truncate', size: 10 * bs }] },
     { name: 'fallocate', ops: [{ kind: 'fallocate', pos: 2 * bs, len: 4 * bs }] },
     { name: 'buffered-write', ops: [{ kind: 'buffered_write', pos: 2 * bs + 512, len: 1024 }] },

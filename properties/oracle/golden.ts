@@ -27,6 +27,13 @@ export function goldenCase(c: OracleCase, observed: Observation): GoldenCase {
   return { id: c.id, name: c.name, observed };
 }
 
+/** The file's text: one case per line, so that a re-recording reads as a diff of the cases that changed. */
+export function formatGolden(g: GoldenFile): string {
+  const head = JSON.stringify({ format: g.format, kernel: g.kernel, corpus: g.corpus });
+  const cases = g.cases.map((c) => JSON.stringify(c)).join(',\n');
+  return `${head.slice(0, -1)},"cases":[\n${cases}\n]}\n`;
+}
+
 export function readGolden(path: string): GoldenFile {
   const json = JSON.parse(readFileSync(path, 'utf8')) as GoldenFile;
   if (json.format !== 'diocheck-oracle-golden') throw new Error(`${path} is not a diocheck golden file`);

@@ -12,9 +12,10 @@
  *   D delalloc, H hole (from FIEMAP on the real side, the model filesystem's data fork here).
  * Sector runs are compressed (`3.0-7` is write 3, units 0 to 7; `z*4` four zero sectors).
  */
-import { BIO_ERROR_STATUSES, BLK_STS_IOERR } from '../../model/block/bio.ts';
+
 import { EXT_DELALLOC, EXT_UNWRITTEN, EXT_WRITTEN } from '../../model/fs/extentMap.ts';
-import { KERNEL_VERSIONS, type KernelVersion } from '../../model/kernel/ops.ts';
+import type { KernelOps } from '../../model/kernel/kernel.ts';
+import { KERNEL_VERSIONS } from '../../model/kernel/ops.ts';
 import { formatTag, isUserTag, TAG_STALE, TAG_UNTOUCHED, TAG_ZERO } from '../../model/mm/tags.ts';
 import type { ChoiceSource } from '../../model/runtime/choice.ts';
 import { NO_FAULTS } from '../../model/runtime/faults.ts';
@@ -92,7 +93,15 @@ export function caseScenario(c: OracleCase): Scenario {
   const finalRead: OpSpec = { kind: 'dio_read', pos: 0, len: WINDOW_BLOCKS * c.blockSize };
   return {
     device: { logicalBlockSize: 512, fua: false, writeCache: true },
-    fs: { model: 'xfs', blockSize: c.blockSize, iSize: c.iSize, extents: c.extents },
+    fs: {
+      model: 'xfs',
+      blockSize: c.blockSize,
+      iSize: c.iSize,
+      extents: c.extents,
+      // Setting an EOF inside a block zeroes its tail through the page cache (iomap_truncate_page):
+      // after the setup's fsync that page stays cached, clean, on the real kernel too.
+      ...(c.iSize % c.blockSize ? { pageCache: [{ index: Math.floor(c.iSize / 4096), dirty: false }] } : {}),
+    },
     bioMaxVecs: 256,
     // The agent reaps each aio request before its next step (io_getevents), and so does the model.
     threads: [
@@ -103,14 +112,17 @@ export function caseScenario(c: OracleCase): Scenario {
 
 const WAIT: OpSpec = { kind: 'wait_async' };
 
-/** The uneventful run, except that the first bio to complete fails with BLK_STS_IOERR if asked. */
+/**
+ * The uneventful run, except that the first bio submitted fails inside submit_bio when asked, as
+ * fail_make_request fails it on the real kernel (times 1, interval 1).
+ */
 class FailFirstBio implements ChoiceSource {
   private failed = false;
   constructor(private readonly fail: boolean) {}
   next(_n: number, label: string): number {
-    if (!this.fail || this.failed || label !== 'bio_status') return 0;
+    if (!this.fail || this.failed || label !== 'submit_fails') return 0;
     this.failed = true;
-    return 1 + BIO_ERROR_STATUSES.indexOf(BLK_STS_IOERR);
+    return 1;
   }
 }
 
@@ -120,12 +132,12 @@ const STATE_LETTER: Record<number, string> = {
   [EXT_DELALLOC]: 'D',
 };
 
-/** Runs the case on the model as kernel `version` and observes it. */
-export function observeModel(c: OracleCase, version: KernelVersion = '6.12'): Observation {
+/** Runs the case on the model with `ops` (by default as Linux 6.12) and observes it. */
+export function observeModel(c: OracleCase, ops: Readonly<KernelOps> = KERNEL_VERSIONS['6.12']): Observation {
   const r = runScenario(caseScenario(c), {
     source: new FailFirstBio(c.failFirstBio),
-    faults: { ...NO_FAULTS, bioErrors: c.failFirstBio },
-    ops: KERNEL_VERSIONS[version],
+    faults: { ...NO_FAULTS, submitErrors: c.failFirstBio },
+    ops,
   });
   const finalId = c.ops.length + 1;
   const byId = new Map<number, OpObservation>();

@@ -112,6 +112,13 @@ function faultNotes(file: ReplayFile, result: RunResult | null): string[] {
       '  xfs_io -x -c shutdown so that nothing is flushed on the way down.',
     );
   }
+  if (on.includes('submitErrors'))
+    notes.push(
+      'submit errors: fail_make_request (a custom 6.12 UML kernel; scripts/oracle builds one) fails a bio',
+      '  inside submit_bio: echo 1 > /sys/block/DEV/make-it-fail, then interval 1, times 1, probability 100',
+      '  under /sys/kernel/debug/fail_make_request. Freeze and thaw the filesystem first so that the next',
+      '  bio is the I/O of interest, not metadata writeback.',
+    );
   if (on.includes('reorder'))
     notes.push('reorder: bio completion order cannot be forced; dm-delay on one range comes close.');
   if (on.includes('interleave'))

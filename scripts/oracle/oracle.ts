@@ -25,7 +25,7 @@ import { cpus, homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateCorpus, GEOMETRIES, type OracleCase } from '../../properties/oracle/corpus.ts';
-import { GOLDEN_PATH, type GoldenFile, goldenCase } from '../../properties/oracle/golden.ts';
+import { formatGolden, GOLDEN_PATH, type GoldenFile, goldenCase } from '../../properties/oracle/golden.ts';
 import {
   type AgentRecord,
   diffObservations,
@@ -165,7 +165,7 @@ export async function runOracle(o: OracleOptions, say: (line: string) => void): 
   if (o.limit !== null) cases = cases.slice(0, o.limit);
   const jobs = Math.min(o.jobs, cases.length);
   const shards: OracleCase[][] = Array.from({ length: jobs }, () => []);
-    cases.forEach((c, i) => {
+  cases.forEach((c, i) => {
     shards[i % jobs]?.push(c);
   });
   for (let s = 0; s < jobs; s++) {
@@ -214,7 +214,7 @@ export async function runOracle(o: OracleOptions, say: (line: string) => void): 
     }
   }
   mkdirSync(dirname(o.out), { recursive: true });
-  writeFileSync(o.out, `${JSON.stringify(golden, null, 1)}\n`);
+  writeFileSync(o.out, formatGolden(golden));
   say(
     `oracle: ${cases.length} cases in ${seconds.toFixed(1)} s on ${uname}; wrote ${o.out}` +
       (o.compare ? `; ${differing} differ from the model` : ''),

@@ -1,0 +1,150 @@
+/** The oracle script's pure parts: its options, the agent's corpus lines, and reading the agent's records. */
+import { describe, expect, it } from 'vitest';
+import { caseLines, mkfsCommand } from './oracle/agentCorpus.ts';
+import { OracleUsageError, parseOracleArgs } from './oracle/oracle.ts';
+import { generateCorpus, type OracleCase } from '../properties/oracle/corpus.ts';
+import { compressBlocks, compressTokens, observeModel, observeReal } from '../properties/oracle/observe.ts';
+
+const CASE: OracleCase = {
+  id: 7,
+  name: 'xfs-4096/short-eof/test',
+  fs: 'xfs',
+  blockSize: 4096,
+  iSize: 3 * 4096 - 512,
+  extents: [
+    { offset: 0, length: 12288, type: 'mapped', addr: 65536 },
+    { offset: 16384, length: 8192, type: 'unwritten', addr: 81920 },
+  ],
+  ops: [
+    { kind: 'dio_write', pos: 4096, len: 512, bufAddr: 0x10200, iocbFlags: ['dsync', 'nowait'], async: true },
+    { kind: 'truncate', size: 5000 },
+    { kind: 'mmap_read' },
+  ],
+  failFirstBio: true,
+};
+
+describe('oracle options', () => {
+  it('takes its options and answers bad ones with a one-line usage error', () => {
+    const o = parseOracleArgs(['--cache', '/tmp/c', '--jobs', '3', '--limit', '10', '--compare']);
+    expect(o).toMatchObject({ cache: '/tmp/c', jobs: 3, limit: 10, compare: true });
+    expect(parseOracleArgs(['--help'])).toBe('help');
+    for (const bad of [
+      ['--jobs', '0'],
+      ['--limit', 'x'],
+      ['--cache'],
+      ['--out', '--jobs'],
+      ['--frobnicate'],
+    ]) {
+      expect(() => parseOracleArgs(bad), bad.join(' ')).toThrow(OracleUsageError);
+      try {
+        parseOracleArgs(bad);
+      } catch (e) {
+        expect((e as Error).message).not.toContain('\n');
+      }
+    }
+  });
+});
+
+describe('the agent corpus', () => {
+  it('writes written blocks, then the size, then unwritten blocks, the fault plan, the ops and the end', () => {
+    expect(caseLines(CASE)).toEqual([
+      'S 7 3 xfs 4096',
+      'M 0 12288 11776',
+      'Z 11776',
+      'U 16384 8192',
+      'F 1 1',
+      'O 1 dio_write 4096 512 512 10 1',
+      'O 2 truncate 5000 0 0 0 0',
+      'O 3 mmap_read 0 0 0 0 0',
+      'E 49152',
+    ]);
+  });
+
+  it('refuses what user space cannot ask for', () => {
+    const inline: OracleCase = { ...CASE, extents: [{ offset: 0, length: 4096, type: 'inline' }] };
+    expect(() => caseLines(inline)).toThrow(/cannot build a inline extent/);
+    const partial: OracleCase = {
+      ...CASE,
+      ops: [{ kind: 'dio_write', pos: 0, len: 4096, dioFlags: ['partial'] }],
+    };
+    expect(() => caseLines(partial)).toThrow(/not reachable from user space/);
+    const bs: OracleCase = { ...CASE, fs: 'ext4', blockSize: 512 };
+    expect(() => caseLines(bs)).toThrow(/no image for ext4 with 512-byte blocks/);
+  });
+
+  it('makes XFS with 512-byte blocks as a V4 filesystem, and every other geometry plainly', () => {
+    expect(mkfsCommand('xfs', 512, 'i')).toEqual([
+      'mkfs.xfs',
+      '-q',
+      '-f',
+      '-b',
+      'size=512',
+      '-m',
+      'crc=0',
+      'i',
+    ]);
+    expect(mkfsCommand('ext4', 1024, 'i')).toEqual(['mkfs.ext4', '-q', '-F', '-b', '1024', 'i']);
+  });
+
+  it('turns the whole corpus into agent lines', () => {
+    for (const c of generateCorpus()) expect(caseLines(c).length).toBeGreaterThan(2);
+  });
+});
+
+describe('observations', () => {
+  it('compresses sector tokens and block states into runs', () => {
+    expect(compressTokens(['0.0', '0.1', '0.2', 'z', 'z', '1.5', 's', '1.7'])).toBe('0.0-2 z*2 1.5 s 1.7');
+    expect(compressBlocks(['W', 'W', 'U', 'H', 'H', 'H'])).toBe('W2U1H3');
+  });
+
+  it('reads an agent record: whole sectors only, the mmap page reduced to the EOF block, FIEMAP flags', () => {
+    const real = observeReal(
+      { ...CASE, blockSize: 1024, failFirstBio: false },
+      {
+        id: 7,
+        setup: true,
+        ops: [
+          { id: 1, ret: 700, data: '1.0 u' },
+          { id: 2, ret: 0 },
+          { id: 3, ret: 4096, pos: 4096, size: 5000, data: '0.8 0.9 z z u u u u' },
+        ],
+        size: 5000,
+        final: 5000,
+        contents: '0.0 0.1 0.2 0.3 0.4 0.5 0.6 0.7 0.8 z',
+        extents: [
+          [0, 3072, 0],
+          [4096, 1024, 0x800],
+          [6144, 1024, 0x4 | 0x2],
+        ],
+      },
+    );
+    expect(real.ops).toEqual([
+      { id: 1, ret: 700, data: '1.0' },
+      { id: 2, ret: 0 },
+      { id: 3, ret: 1024, data: '0.8-9' },
+    ]);
+    expect(real.contents).toBe('0.0-8');
+    expect(real.extents).toBe('W3H1U1H1D1H5');
+  });
+
+  it('reports a record the agent could not set up, naming the case', () => {
+    expect(() => observeReal(CASE, { id: 7, setup: true, ops: [{ setupError: 'fallocate 28' }] })).toThrow(
+      /^case 7: setup failed/,
+    );
+    expect(() => observeReal(CASE, { id: 7, fatal: 'mount xfs: EINVAL' })).toThrow(
+      'case 7: mount xfs: EINVAL',
+    );
+  });
+
+  it('observes the model the same way', () => {
+    const o = observeModel({
+      ...CASE,
+      ops: [{ kind: 'dio_write', pos: 4096, len: 512 }],
+      failFirstBio: false,
+    });
+    expect(o.ops).toEqual([{ id: 1, ret: 512 }]);
+    expect(o.size).toBe(CASE.iSize);
+    expect(o.contents).toBe('0.0-7 1.0 0.9-22');
+    expect(o.extents).toBe('W3H1U2H6');
+  });
+});
