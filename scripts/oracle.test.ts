@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { caseLines, mkfsCommand } from './oracle/agentCorpus.ts';
 import { OracleUsageError, parseOracleArgs } from './oracle/oracle.ts';
 import { generateCorpus, type OracleCase } from '../properties/oracle/corpus.ts';
-import { compressBlocks, compressTokens, observeModel, observeReal } from '../properties/oracle/observe.ts';
+import {
+  bioTokens,
+  compressBlocks,
+  compressTokens,
+  observeModel,
+  observeReal,
+  parseRwbs,
+} from '../properties/oracle/observe.ts';
 
 const CASE: OracleCase = {
   id: 7,
@@ -92,6 +99,22 @@ describe('the agent corpus', () => {
 });
 
 describe('observations', () => {
+  it('names bios by file offset and flags, collapses flushes and leaves other metadata out', () => {
+    expect(parseRwbs('FWFS')).toEqual({ write: true, fua: true, preflush: true });
+    expect(parseRwbs('RA')).toEqual({ write: false, fua: false, preflush: false });
+    const map = [[0, 1 << 20, 8192] as const];
+    const bio = (addr: number, bytes: number, rwbs: string) => ({ addr, bytes, ...parseRwbs(rwbs) });
+    const bios = [
+      bio((1 << 20) + 4096, 512, 'WS'),
+      bio(0, 0, 'FWS'),
+      bio(64 << 20, 4096, 'FWFSM'),
+      bio(65 << 20, 4096, 'WM'),
+      bio((1 << 20) + 512, 1024, 'WFS'),
+      bio(1 << 20, 4096, 'R'),
+    ];
+    expect(bioTokens(bios, map)).toBe('w4096+512 flush w512+1024F r0+4096');
+  });
+
   it('compresses sector tokens and block states into runs', () => {
     expect(compressTokens(['0.0', '0.1', '0.2', 'z', 'z', '1.5', 's', '1.7'])).toBe('0.0-2 z*2 1.5 s 1.7');
     expect(compressBlocks(['W', 'W', 'U', 'H', 'H', 'H'])).toBe('W2U1H3');
@@ -104,7 +127,15 @@ describe('observations', () => {
         id: 7,
         setup: true,
         ops: [
-          { id: 1, ret: 700, data: '1.0 u' },
+          {
+            id: 1,
+            ret: 700,
+            data: '1.0 u',
+            bios: [
+              [2049, 1, 'WS'],
+              [0, 0, 'FWS'],
+            ],
+          },
           { id: 2, ret: 0 },
           { id: 3, ret: 4096, pos: 4096, size: 5000, data: '0.8 0.9 z z u u u u' },
         ],
@@ -112,14 +143,14 @@ describe('observations', () => {
         final: 5000,
         contents: '0.0 0.1 0.2 0.3 0.4 0.5 0.6 0.7 0.8 z',
         extents: [
-          [0, 3072, 0],
+          [0, 3072, 0, 1 << 20],
           [4096, 1024, 0x800],
           [6144, 1024, 0x4 | 0x2],
         ],
       },
     );
     expect(real.ops).toEqual([
-      { id: 1, ret: 700, data: '1.0' },
+      { id: 1, ret: 700, data: '1.0', bios: 'w512+512 flush' },
       { id: 2, ret: 0 },
       { id: 3, ret: 1024, data: '0.8-9' },
     ]);
@@ -142,7 +173,7 @@ describe('observations', () => {
       ops: [{ kind: 'dio_write', pos: 4096, len: 512 }],
       failFirstBio: false,
     });
-    expect(o.ops).toEqual([{ id: 1, ret: 512 }]);
+    expect(o.ops).toEqual([{ id: 1, ret: 512, bios: 'w4096+512' }]);
     expect(o.size).toBe(CASE.iSize);
     expect(o.contents).toBe('0.0-7 1.0 0.9-22');
     expect(o.extents).toBe('W3H1U2H6');

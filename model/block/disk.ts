@@ -48,6 +48,10 @@ export interface BioRecord {
   readonly sector: number;
   readonly size: number;
   readonly opf: number;
+  /** It failed inside submit_bio (FaultProfile.submitErrors) and never reached the device. */
+  readonly submitFailed: boolean;
+  /** The scheduler step it was submitted at (which operation's it is). */
+  readonly step: number;
 }
 
 /** Thrown out of the scheduler when power fails: not a finding, the start of recovery. */
@@ -124,7 +128,6 @@ export class Disk extends Context implements BlockDevice {
       if (bio.biOpf & REQ_POLLED) acct.polledBios++;
       if (bio.buf !== null) acct.dataBytesSubmitted += bio.biSize;
     }
-    this.log.push({ serial: bio.serial, sector: bio.biIterSector, size: bio.biSize, opf: bio.biOpf });
     if (this.rt.tracing) {
       this.rt.ev(
         0,
@@ -134,17 +137,26 @@ export class Disk extends Context implements BlockDevice {
     }
     // submit_bio_noacct() -> should_fail_bio(): the bio ends with an error before it is queued;
     // its end_io runs before the submitter continues (an interrupt context preempts it).
-    if (!this.rt.faults.submitErrors || this.rt.choose(2, 'submit_fails') === 0) {
+    const fails = this.rt.faults.submitErrors === true && this.rt.choose(2, 'submit_fails') === 1;
+    this.log.push({
+      serial: bio.serial,
+      sector: bio.biIterSector,
+      size: bio.biSize,
+      opf: bio.biOpf,
+      submitFailed: fails,
+      step: this.rt.step,
+    });
+    if (!fails) {
       this.inFlight.push(bio);
-    } else {
-      bio.biStatus = BLK_STS_IOERR;
-      this.completed++;
-      if (acct !== undefined) {
-        acct.biosEnded++;
-        acct.bioErrors.push(blkStatusToErrno(BLK_STS_IOERR));
-      }
-      this.endio(bio);
+      return;
     }
+    bio.biStatus = BLK_STS_IOERR;
+    this.completed++;
+    if (acct !== undefined) {
+      acct.biosEnded++;
+      acct.bioErrors.push(blkStatusToErrno(BLK_STS_IOERR));
+    }
+    this.endio(bio);
   }
 
   isRunnable(): boolean {

@@ -245,36 +245,60 @@ export class XfsBuffered implements AddressSpaceOps {
     mightSleep(rt, 'xfs_setattr_size', 0);
     yield* inodeDioWait(rt, inode);
     const old = inode.iSize;
+    // xfs_setattr_size (6.12 fs/xfs/xfs_iops.c L864-874): zero what the change exposes or cuts in
+    // the page cache: past the old EOF on extension (xfs_zero_range), the new EOF block's tail on a
+    // truncate down (xfs_truncate_page). Both are iomap_zero_range over one partial block here.
+    let didZeroing = false;
+    if (size > old && old % this.bs) {
+      const r = yield* this.zeroBlockTail(old);
+      if (r < 0) return this.unlockWith(r);
+      didZeroing = r > 0;
+    } else if (size < old && size % this.bs) {
+      const r = yield* this.zeroBlockTail(size);
+      if (r < 0) return this.unlockWith(r);
+      didZeroing = r > 0;
+    }
+    // L898 truncate_setsize(): the in-core size, and the page cache past it, before writeback.
+    inode.iSize = size;
     if (size < old) {
-      // iomap_truncate_page() -> iomap_zero_range(): zero the new EOF block past the new size, in
-      // the page cache. A hole or unwritten block already reads as zeros and is skipped, unless the
-      // range has dirty cache, which is flushed first so its extent is looked up again (6.12
-      // fs/iomap/buffered-io.c iomap_zero_iter, L1392-1416; found by the real-kernel oracle).
-      const blockEnd = Math.ceil(size / this.bs) * this.bs;
-      if (size % this.bs) {
-        let ret = 0;
-        if (this.unmappedBlock(size) && inode.iMapping.rangeNeedsWriteback(size, blockEnd - 1))
-          ret = yield* inode.iMapping.writeAndWaitRange(rt, size, blockEnd - 1);
-        if (!ret && !this.unmappedBlock(size)) {
-          const page = inode.iMapping.getPage(Math.floor(size / PAGE_SIZE));
-          for (let off = size; off < blockEnd; off += 512)
-            page.tags[(off % PAGE_SIZE) >> SECTOR_SHIFT] = TAG_ZERO;
-          markDirty(page, 1 << Math.floor((size % PAGE_SIZE) / this.bs));
-          ret = yield* inode.iMapping.writeAndWaitRange(rt, size, blockEnd - 1);
-        }
-        if (ret) {
-          this.file.iolock.unlock(true);
-          return ret;
-        }
-      }
       inode.iMapping.truncateFrom(Math.ceil(size / this.bs) * this.bs);
       fs.freeBlocksFrom(Math.ceil(size / this.bs));
     }
-    inode.iSize = size;
+    // L902-910: write back what lies between the logged size and the new one, zeroing included,
+    // so that a crash cannot expose it; on a truncate down that range is empty.
+    if (didZeroing || (size > fs.diskSize && old !== fs.diskSize)) {
+      const ret = yield* inode.iMapping.writeAndWaitRange(rt, fs.diskSize, size - 1);
+      if (ret) return this.unlockWith(ret);
+    }
     fs.logDiskSize(size, true);
     yield;
     this.file.iolock.unlock(true);
     return 0;
+  }
+
+  /**
+   * iomap_zero_range() over [pos, end of its block): a hole or unwritten block already reads as
+   * zeros and is skipped, unless the range has dirty cache, which is flushed first so that its
+   * extent is looked up again (6.12 fs/iomap/buffered-io.c iomap_zero_iter, L1392-1416; the
+   * real-kernel oracle found both). Returns 1 if it zeroed, 0 if not, or -errno.
+   */
+  private *zeroBlockTail(pos: number): KGen<number> {
+    const inode = this.fs.requireInode();
+    const blockEnd = Math.ceil(pos / this.bs) * this.bs;
+    if (this.unmappedBlock(pos) && inode.iMapping.rangeNeedsWriteback(pos, blockEnd - 1)) {
+      const ret = yield* inode.iMapping.writeAndWaitRange(this.rt, pos, blockEnd - 1);
+      if (ret) return ret;
+    }
+    if (this.unmappedBlock(pos)) return 0;
+    const page = inode.iMapping.getPage(Math.floor(pos / PAGE_SIZE));
+    for (let off = pos; off < blockEnd; off += 512) page.tags[(off % PAGE_SIZE) >> SECTOR_SHIFT] = TAG_ZERO;
+    markDirty(page, 1 << Math.floor((pos % PAGE_SIZE) / this.bs));
+    return 1;
+  }
+
+  private unlockWith(ret: number): number {
+    this.file.iolock.unlock(true);
+    return ret;
   }
 
   /** Is the block holding file offset `pos` a hole or unwritten (it reads as zeros)? */

@@ -9,7 +9,12 @@
  *   read is reduced to the EOF block, which is what the model's mmap read returns.
  * - size: i_size at the end; final / contents: a last O_DIRECT read of the whole window;
  * - extents: the state of every block of the window after that read: W written, U unwritten,
- *   D delalloc, H hole (from FIEMAP on the real side, the model filesystem's data fork here).
+ *   D delalloc, H hole (from FIEMAP on the real side, the model filesystem's data fork here);
+ * - ops[].bios: every bio an operation submitted, in order (the block_bio_queue tracepoint on the
+ *   real side, the device's log here), until it returned. A read or write of the file's blocks is
+ *   `r`/`w` with its file offset and length in bytes, then `F` for FUA and `P` for PREFLUSH; an
+ *   empty flush, or any other bio with PREFLUSH (a log write), is a `flush` (repeats collapse), and
+ *   other metadata I/O is left out: the model's journal is not XFS's log format, only its ordering.
  * Sector runs are compressed (`3.0-7` is write 3, units 0 to 7; `z*4` four zero sectors).
  */
 
@@ -20,6 +25,7 @@ import { formatTag, isUserTag, TAG_STALE, TAG_UNTOUCHED, TAG_ZERO } from '../../
 import type { ChoiceSource } from '../../model/runtime/choice.ts';
 import { NO_FAULTS } from '../../model/runtime/faults.ts';
 import { runScenario } from '../../model/world/run.ts';
+import { REQ_FUA, REQ_OP_MASK, REQ_OP_READ, REQ_PREFLUSH } from '../../model/block/bio.ts';
 import type { OpSpec, Scenario } from '../../model/world/scenario.ts';
 import { type OracleCase, WINDOW_BLOCKS } from './corpus.ts';
 
@@ -27,6 +33,7 @@ export interface OpObservation {
   readonly id: number;
   readonly ret: number;
   readonly data?: string;
+  readonly bios?: string;
 }
 
 export interface Observation {
@@ -35,6 +42,40 @@ export interface Observation {
   readonly final: number;
   readonly contents: string;
   readonly extents: string;
+}
+
+/** One bio as both sides report it: disk byte address, length, and its flags. */
+interface BioSeen {
+  readonly addr: number;
+  readonly bytes: number;
+  readonly write: boolean;
+  readonly fua: boolean;
+  readonly preflush: boolean;
+}
+
+/** The file's blocks on disk, as [file offset, disk byte address, length] runs. */
+type PhysicalMap = ReadonlyArray<readonly [number, number, number]>;
+
+/** The bio sequence token string (see the file comment). */
+export function bioTokens(bios: readonly BioSeen[], map: PhysicalMap): string {
+  const out: string[] = [];
+  for (const b of bios) {
+    const run = map.find(([, addr, len]) => b.addr >= addr && b.addr < addr + len);
+    let t: string | null = null;
+    if (b.bytes > 0 && run !== undefined) {
+      t = `${b.write ? 'w' : 'r'}${run[0] + (b.addr - run[1])}+${b.bytes}${b.fua ? 'F' : ''}${b.preflush ? 'P' : ''}`;
+    } else if (b.preflush || b.bytes === 0) {
+      t = 'flush';
+    }
+    if (t !== null && !(t === 'flush' && out[out.length - 1] === 'flush')) out.push(t);
+  }
+  return out.join(' ');
+}
+
+/** Parses the kernel's rwbs: an F before the operation letter is PREFLUSH, one after it FUA. */
+export function parseRwbs(rwbs: string): { write: boolean; fua: boolean; preflush: boolean } {
+  const m = /^(F?)([RWDN])(F?)/.exec(rwbs);
+  return { write: m?.[2] === 'W', fua: m?.[3] === 'F', preflush: m?.[1] === 'F' };
 }
 
 /** Compresses per-sector tokens into runs. */
@@ -166,13 +207,63 @@ export function observeModel(c: OracleCase, ops: Readonly<KernelOps> = KERNEL_VE
   }
   const states: string[] = [];
   for (let b = 0; b < WINDOW_BLOCKS; b++) states.push(STATE_LETTER[r.xfs?.map.state[b] ?? 0] ?? 'H');
+  const bios = modelBios(c, ops);
   return {
-    ops: [...byId.values()].sort((a, b) => a.id - b.id),
+    ops: [...byId.values()]
+      .sort((a, b) => a.id - b.id)
+      .map((o) => {
+        const b = bios.get(o.id) ?? '';
+        return b === '' ? o : { ...o, bios: b };
+      }),
     size: r.inode.iSize,
     final,
     contents,
     extents: compressBlocks(states),
   };
+}
+
+/**
+ * The bios of each of the case's operations on the model, by operation id: the same run without the
+ * final read (the same choices give the same prefix), each bio the operation's whose step falls
+ * between its start and the next one's, mapped through the data fork as it stands at the end.
+ */
+function modelBios(c: OracleCase, ops: Readonly<KernelOps>): Map<number, string> {
+  const scenario = caseScenario(c);
+  const thread = scenario.threads[0] ?? [];
+  const r = runScenario(
+    { ...scenario, threads: [thread.slice(0, -1)] },
+    {
+      source: new FailFirstBio(c.failFirstBio),
+      faults: { ...NO_FAULTS, submitErrors: c.failFirstBio },
+      ops,
+    },
+  );
+  const bs = c.blockSize;
+  const map: Array<[number, number, number]> = [];
+  const fork = r.xfs?.map;
+  for (let b = 0; fork !== undefined && b < fork.blocks; b++) {
+    const addr = fork.addr[b] ?? -1;
+    if (addr >= 0 && (fork.state[b] === EXT_WRITTEN || fork.state[b] === EXT_UNWRITTEN))
+      map.push([b * bs, addr * bs, bs]);
+  }
+  const starts = [...r.requests, ...r.syncs, ...r.fileOps]
+    .map((x) => [x.id, x.startStep] as const)
+    .sort((a, b) => a[0] - b[0]);
+  const out = new Map<number, string>();
+  starts.forEach(([id, from], i) => {
+    const to = starts[i + 1]?.[1] ?? Number.POSITIVE_INFINITY;
+    const seen: BioSeen[] = r.disk.log
+      .filter((b) => !b.submitFailed && b.step >= from && b.step < to)
+      .map((b) => ({
+        addr: b.sector * 512,
+        bytes: b.size,
+        write: (b.opf & REQ_OP_MASK) !== REQ_OP_READ,
+        fua: (b.opf & REQ_FUA) !== 0,
+        preflush: (b.opf & REQ_PREFLUSH) !== 0,
+      }));
+    out.set(id, bioTokens(seen, map));
+  });
+  return out;
 }
 
 /** One line of the agent's output for a case, as JSON. */
@@ -184,6 +275,8 @@ export interface AgentRecord {
     id?: number;
     ret?: number;
     data?: string;
+    /** block_bio_queue events of the operation on the file's disk: sector, sectors, rwbs. */
+    bios?: ReadonlyArray<readonly [number, number, string]>;
     pos?: number;
     size?: number;
     setupError?: string;
@@ -191,7 +284,8 @@ export interface AgentRecord {
   readonly size?: number;
   readonly final?: number;
   readonly contents?: string;
-  readonly extents?: ReadonlyArray<readonly [number, number, number]>;
+  /** FIEMAP: logical, length, flags, physical (bytes). */
+  readonly extents?: ReadonlyArray<readonly [number, number, number, number?]>;
 }
 
 const FIEMAP_EXTENT_DELALLOC = 0x4;
@@ -204,6 +298,7 @@ export function observeReal(c: OracleCase, rec: AgentRecord): Observation {
   if (rec.setup !== true || setupErrors.length > 0)
     throw new Error(`case ${c.id}: setup failed ${JSON.stringify(setupErrors)}`);
   const bs = c.blockSize;
+  const map: PhysicalMap = (rec.extents ?? []).map(([lo, len, , phys]) => [lo, phys ?? -1, len] as const);
   const ops: OpObservation[] = [];
   for (const o of rec.ops ?? []) {
     const id = o.id ?? 0;
@@ -218,7 +313,16 @@ export function observeReal(c: OracleCase, rec: AgentRecord): Observation {
       tokens = tokens.slice(from, from + bs / 512);
       ret = bs;
     }
-    ops.push({ id, ret, ...(tokens === null ? {} : { data: compressTokens(tokens) }) });
+    const bios = bioTokens(
+      (o.bios ?? []).map(([sector, n, rwbs]) => ({ addr: sector * 512, bytes: n * 512, ...parseRwbs(rwbs) })),
+      map,
+    );
+    ops.push({
+      id,
+      ret,
+      ...(tokens === null ? {} : { data: compressTokens(tokens) }),
+      ...(bios === '' ? {} : { bios }),
+    });
   }
   const states: string[] = [];
   for (let b = 0; b < WINDOW_BLOCKS; b++) {
@@ -251,6 +355,8 @@ export function diffObservations(model: Observation, real: Observation): string[
     if (m?.ret !== k?.ret) out.push(`op ${id} result: model ${m?.ret} kernel ${k?.ret}`);
     else if ((m?.data ?? '') !== (k?.data ?? ''))
       out.push(`op ${id} data: model ${m?.data} kernel ${k?.data}`);
+    if ((m?.bios ?? '') !== (k?.bios ?? ''))
+      out.push(`op ${id} bios: model ${m?.bios ?? ''} kernel ${k?.bios ?? ''}`);
   }
   if (model.size !== real.size) out.push(`size: model ${model.size} kernel ${real.size}`);
   if (model.final !== real.final) out.push(`final read: model ${model.final} kernel ${real.final}`);

@@ -13,7 +13,7 @@
  *   F <error-plan>             fail_make_request plan for the ops that follow: "0" for none,
  *                              else "<nth> <times>" (the nth data bio from here fails, times bios)
  *   O <id> <kind> <a> <b> <bufoff> <rwf> <async>   one operation (kinds below)
- *   E <readlen>                end: final O_DIRECT read of [0, readlen), fstat, FIEMAP, unlink
+ *   E <readlen>                end: a final O_DIRECT read of [0, readlen), fstat, FIEMAP, unlink
  * Kinds: dio_write dio_read buffered_write buffered_read fsync fdatasync truncate fallocate mmap_read.
  *
  * Data is never random: every 512-byte sector a write carries names its scenario, its write id and
@@ -37,6 +37,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
@@ -88,6 +89,55 @@ static void classify(const char *p, size_t len)
 }
 
 static long sys_ret(long r) { return r < 0 ? -errno : r; }
+
+/*
+ * Bio trace: the block_bio_queue tracepoint (6.12 build, tracefs) logs every bio that enters the
+ * block layer, with its sector, length and flags (rwbs: F before the op is PREFLUSH, F after it
+ * FUA, S sync, M meta). Cleared before each operation and dumped after it, into its record.
+ */
+#define TRACE "/sys/kernel/tracing/"
+static int tracing;
+
+static void trace_setup(void)
+{
+	mkdir("/sys/kernel/tracing", 0755);
+	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	int f = open(TRACE "events/block/block_bio_queue/enable", O_WRONLY);
+	if (f >= 0) {
+		tracing = write(f, "1", 1) == 1;
+		close(f);
+	}
+	f = open(TRACE "buffer_size_kb", O_WRONLY);
+	if (f >= 0) {
+		if (write(f, "8192", 4) != 4) tracing = 0;
+		close(f);
+	}
+}
+
+static void trace_clear(void)
+{
+	int f = open(TRACE "trace", O_WRONLY | O_TRUNC);
+	if (f >= 0) close(f);
+}
+
+static void trace_dump(unsigned maj, unsigned min)
+{
+	fputs(",\"bios\":[", out);
+	FILE *f = tracing ? fopen(TRACE "trace", "r") : NULL;
+	char line[512];
+	int n = 0;
+	while (f && fgets(line, sizeof line, f)) {
+		char *p = strstr(line, "block_bio_queue: ");
+		unsigned a, b, nr;
+		unsigned long long sector;
+		char rwbs[16];
+		if (!p || sscanf(p + 17, "%u,%u %15s %llu + %u", &a, &b, rwbs, &sector, &nr) != 5) continue;
+		if (a != maj || b != min) continue;
+		fprintf(out, "%s[%llu,%u,\"%s\"]", n++ ? "," : "", sector, nr, rwbs);
+	}
+	if (f) fclose(f);
+	fputc(']', out);
+}
 
 static int fail_plan(long nth, long times)
 {
@@ -143,8 +193,8 @@ static void fiemap_out(int fd)
 	if (ioctl(fd, FS_IOC_FIEMAP, fm) == 0) {
 		for (unsigned i = 0; i < fm->fm_mapped_extents; i++) {
 			struct fiemap_extent *e = &fm->fm_extents[i];
-			fprintf(out, "%s[%llu,%llu,%u]", i ? "," : "", (unsigned long long)e->fe_logical,
-				(unsigned long long)e->fe_length, e->fe_flags);
+			fprintf(out, "%s[%llu,%llu,%u,%llu]", i ? "," : "", (unsigned long long)e->fe_logical,
+				(unsigned long long)e->fe_length, e->fe_flags, (unsigned long long)e->fe_physical);
 		}
 	}
 	fputc(']', out);
@@ -158,6 +208,7 @@ int main(int argc, char **argv)
 	mount("proc", "/proc", "proc", 0, NULL);
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
 	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	trace_setup();
 	char path[128];
 	snprintf(path, sizeof path, "/corpus-%s.txt", shard);
 	FILE *in = fopen(path, "r");
@@ -173,6 +224,7 @@ int main(int argc, char **argv)
 	buf = (char *)(((uintptr_t)raw + 0xffff) & ~(uintptr_t)0xffff);
 	char line[512];
 	int fd = -1, bfd = -1, first = 1;
+	unsigned dev_major = 0, dev_minor = 0;
 	char file[64] = "";
 	while (fgets(line, sizeof line, in)) {
 		char kind[32];
@@ -198,6 +250,13 @@ int main(int argc, char **argv)
 			fd = open(file, O_RDWR | O_CREAT | O_TRUNC | O_DIRECT, 0644);
 			bfd = open(file, O_RDWR);
 			fprintf(out, "{\"id\":%u,\"setup\":%s,\"ops\":[", scen, fd < 0 || bfd < 0 ? "false" : "true");
+			struct stat dst;
+			char devpath[32];
+			snprintf(devpath, sizeof devpath, "/dev/ubd%c", 'a' + ndev);
+			if (stat(devpath, &dst) == 0) {
+				dev_major = major(dst.st_rdev);
+				dev_minor = minor(dst.st_rdev);
+			}
 			first = 1;
 			break;
 		}
@@ -238,6 +297,7 @@ int main(int argc, char **argv)
 		}
 		case 'O': {
 			sscanf(line + 2, "%ld %31s %ld %ld %ld %ld %ld", &id, kind, &a, &b, &c, &d, &e);
+			trace_clear();
 			long r = 0;
 			char *p = buf + c;
 			int read = 0;
@@ -290,6 +350,7 @@ int main(int argc, char **argv)
 				fputs(",\"data\":", out);
 				classify(p, (size_t)((r + SECT - 1) / SECT * SECT));
 			}
+			trace_dump(dev_major, dev_minor);
 			fputc('}', out);
 			first = 0;
 			break;
@@ -297,6 +358,7 @@ int main(int argc, char **argv)
 		case 'E': {
 			sscanf(line + 2, "%ld", &a);
 			fail_plan(0, 0);
+			fputc(']', out);
 			long r = 0;
 			if (a > 0) {
 				memset(buf, 0xA5, a);
@@ -304,7 +366,7 @@ int main(int argc, char **argv)
 			}
 			struct stat st;
 			fstat(fd, &st);
-			fprintf(out, "],\"size\":%lld,\"final\":%ld", (long long)st.st_size, r);
+			fprintf(out, ",\"size\":%lld,\"final\":%ld", (long long)st.st_size, r);
 			if (r > 0) {
 				fputs(",\"contents\":", out);
 				classify(buf, (size_t)((r + SECT - 1) / SECT * SECT));
