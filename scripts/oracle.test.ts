@@ -1,6 +1,10 @@
 /** The oracle script's pure parts: its options, the agent's corpus lines, and reading the agent's records. */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { caseLines, mkfsCommand } from './oracle/agentCorpus.ts';
+import { readWriteLog, replayToMark } from './oracle/logWrites.ts';
+import { caseLines, logWritesLines, mkfsCommand, powerLossMark, recoveryLine } from './oracle/agentCorpus.ts';
 import { OracleUsageError, parseOracleArgs } from './oracle/oracle.ts';
 import { generateCorpus, type OracleCase } from '../properties/oracle/corpus.ts';
 import {
@@ -13,6 +17,7 @@ import {
 } from '../properties/oracle/observe.ts';
 
 const CASE: OracleCase = {
+  powerLoss: false,
   id: 7,
   name: 'xfs-4096/short-eof/test',
   fs: 'xfs',
@@ -65,6 +70,28 @@ describe('the agent corpus', () => {
       'O 3 mmap_read 0 0 0 0 0',
       'E 49152',
     ]);
+  });
+
+  it('puts a power-loss case on its dm-log-writes device, with the mark before the end', () => {
+    const crash: OracleCase = {
+      ...CASE,
+      blockSize: 1024,
+      powerLoss: true,
+      failFirstBio: false,
+      ops: [{ kind: 'fsync' }],
+    };
+    expect(logWritesLines()).toEqual(['L 7 7 10', 'L 8 8 11', 'L 9 9 12']);
+    expect(caseLines(crash)).toEqual([
+      'S 7 8 xfs 1024',
+      'M 0 12288 11776',
+      'Z 11776',
+      'U 16384 8192',
+      'O 1 fsync 0 0 0 0 0',
+      'P',
+      'E 12288',
+    ]);
+    expect(powerLossMark(crash)).toBe('pl7');
+    expect(recoveryLine(crash, 3)).toBe('R 7 3 xfs 12288');
   });
 
   it('refuses what user space cannot ask for', () => {
@@ -177,5 +204,61 @@ describe('observations', () => {
     expect(o.size).toBe(CASE.iSize);
     expect(o.contents).toBe('0.0-7 1.0 0.9-22');
     expect(o.extents).toBe('W3H1U2H6');
+  });
+});
+
+describe('dm-log-writes logs', () => {
+  /** A log as the target writes it: super block, then header + data per entry, 512-byte sectors. */
+  function writeLog(
+    path: string,
+    entries: Array<{ sector: number; data?: Buffer; flags: number; mark?: string }>,
+  ) {
+    const parts: Buffer[] = [];
+    const sb = Buffer.alloc(512);
+    sb.writeBigUInt64LE(0x6a736677736872n, 0);
+    sb.writeBigUInt64LE(1n, 8);
+    sb.writeBigUInt64LE(BigInt(entries.length), 16);
+    sb.writeUInt32LE(512, 24);
+    parts.push(sb);
+    for (const e of entries) {
+      const h = Buffer.alloc(512);
+      const sectors = e.data === undefined ? 0 : e.data.length / 512;
+      h.writeBigUInt64LE(BigInt(e.sector), 0);
+      h.writeBigUInt64LE(BigInt(sectors), 8);
+      h.writeBigUInt64LE(BigInt(e.flags), 16);
+      h.writeBigUInt64LE(BigInt(e.mark?.length ?? e.data?.length ?? 0), 24);
+      if (e.mark !== undefined) h.write(e.mark, 32, 'latin1');
+      parts.push(h);
+      if (e.data !== undefined) parts.push(e.data);
+    }
+    writeFileSync(path, Buffer.concat(parts));
+  }
+
+  it('replays every write before a mark onto the image, and nothing after it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'diocheck-lw-'));
+    try {
+      const logPath = join(dir, 'log.img');
+      writeLog(logPath, [
+        { sector: 2, data: Buffer.alloc(1024, 0x11), flags: 0 },
+        { sector: 0, flags: 1 },
+        { sector: 0, flags: 8, mark: 'pl1' },
+        { sector: 4, data: Buffer.alloc(512, 0x22), flags: 2 },
+        { sector: 0, flags: 8, mark: 'pl2' },
+      ]);
+      const log = readWriteLog(logPath);
+      expect(log.entries.map((e) => e.mark)).toEqual([null, null, 'pl1', null, 'pl2']);
+      const image = join(dir, 'image');
+      writeFileSync(image, Buffer.alloc(4096));
+      expect(replayToMark(logPath, log, 'pl1', image)).toBe(true);
+      const one = readFileSync(image);
+      expect([one[1023], one[1024], one[2047], one[2048]]).toEqual([0, 0x11, 0x11, 0]);
+      expect(replayToMark(logPath, log, 'pl2', image)).toBe(true);
+      expect(readFileSync(image)[2048]).toBe(0x22);
+      expect(replayToMark(logPath, log, 'pl9', image)).toBe(false);
+      writeFileSync(join(dir, 'bad'), Buffer.alloc(1024));
+      expect(() => readWriteLog(join(dir, 'bad'))).toThrow(/not a dm-log-writes log/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

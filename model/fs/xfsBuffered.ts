@@ -104,31 +104,56 @@ export class XfsBuffered implements AddressSpaceOps {
       }
     }
     if (blocks.length === 0) return null;
+    blocks.sort((a, b) => a - b);
     const indices = pages.map((p) => p.index);
-    const io: Ioend = { pending: blocks.length, error: 0, done: false, blocks, pages: indices };
-    for (const index of indices) mapping.getPage(index).writeback = true;
     for (const block of blocks) {
       const st = fs.map.state[block];
       if (st === EXT_HOLE || st === EXT_DELALLOC) fs.allocateUnwritten(block, 1);
       // A shared block is never written in place: writeback goes to a COW block, remapped at ioend.
       if (fs.map.shared[block] && (fs.cow[block] ?? -1) < 0) fs.cow[block] = fs.allocateCow(1);
-      const page = mapping.getPage(Math.floor((block * this.bs) / PAGE_SIZE));
-      this.submitBlockWrite(io, block, page.tags);
     }
+    // iomap_writepages adds a block to the bio being built when it continues it in the file and
+    // on disk and has the same kind (unwritten, shared or written: iomap_can_add_to_ioend), so a
+    // run of such blocks is one bio, in file order.
+    const runs: number[][] = [];
+    for (const block of blocks) {
+      const run = runs[runs.length - 1];
+      const prev = run?.[run.length - 1];
+      if (run !== undefined && prev === block - 1 && this.continuesOnDisk(prev, block)) run.push(block);
+      else runs.push([block]);
+    }
+    const io: Ioend = { pending: runs.length, error: 0, done: false, blocks, pages: indices };
+    for (const index of indices) mapping.getPage(index).writeback = true;
+    for (const run of runs) this.submitRunWrite(io, run);
     return io;
   }
 
-  private submitBlockWrite(io: Ioend, block: number, pageTags: Int32Array): void {
+  /** Where block `b` is written back: its COW staging block, or its own. */
+  private targetBlock(b: number): number {
+    const cow = this.fs.cow[b] ?? -1;
+    return cow >= 0 ? cow : (this.fs.map.addr[b] ?? 0);
+  }
+
+  private continuesOnDisk(prev: number, block: number): boolean {
+    const fs = this.fs;
+    const kind = (b: number) => ((fs.cow[b] ?? -1) >= 0 ? 2 : fs.map.state[b] === EXT_UNWRITTEN ? 1 : 0);
+    return this.targetBlock(block) === this.targetBlock(prev) + 1 && kind(block) === kind(prev);
+  }
+
+  private submitRunWrite(io: Ioend, run: readonly number[]): void {
     const fs = this.fs;
     const spb = fs.sectorsPerBlock;
+    const mapping = fs.requireInode().iMapping;
     const bio = bioAlloc(this.rt, fs.disk, 1, REQ_OP_WRITE | REQ_SYNC);
-    const buf = new UserBuffer(0, this.bs, false);
-    const at = ((block * this.bs) % PAGE_SIZE) >> SECTOR_SHIFT;
-    for (let s = 0; s < spb; s++) buf.tags[s] = pageTags[at + s] ?? TAG_ZERO;
+    const buf = new UserBuffer(0, this.bs * run.length, false);
+    run.forEach((block, i) => {
+      const pageTags = mapping.getPage(Math.floor((block * this.bs) / PAGE_SIZE)).tags;
+      const at = ((block * this.bs) % PAGE_SIZE) >> SECTOR_SHIFT;
+      for (let s = 0; s < spb; s++) buf.tags[i * spb + s] = pageTags[at + s] ?? TAG_ZERO;
+    });
     bio.buf = buf;
-    bio.biSize = this.bs;
-    const cow = fs.cow[block] ?? -1;
-    bio.biIterSector = (cow >= 0 ? cow : (fs.map.addr[block] ?? 0)) * spb;
+    bio.biSize = this.bs * run.length;
+    bio.biIterSector = this.targetBlock(run[0] ?? 0) * spb;
     const rt = this.rt;
     const self = this;
     // biome-ignore lint/correctness/useYield: bi_end_io runs to completion in interrupt context.
@@ -294,6 +319,13 @@ export class XfsBuffered implements AddressSpaceOps {
     for (let off = pos; off < blockEnd; off += 512) page.tags[(off % PAGE_SIZE) >> SECTOR_SHIFT] = TAG_ZERO;
     markDirty(page, 1 << Math.floor((pos % PAGE_SIZE) / this.bs));
     return 1;
+  }
+
+  /** xfs_zero_range(ip, isize, pos - isize) for a write at pos past EOF: 0, or -errno. */
+  *zeroEofGap(isize: number): KGen<number> {
+    if (isize % this.bs === 0) return 0;
+    const r = yield* this.zeroBlockTail(isize);
+    return r < 0 ? r : 0;
   }
 
   private unlockWith(ret: number): number {

@@ -21,9 +21,11 @@ import { RwSem } from './rwsem.ts';
 import { genericWriteSync, inodeDioWait, type Kiocb } from './vfs.ts';
 import type { ModelXfs } from './xfs.ts';
 
-/** The buffered write path that a direct write falls back to on -ENOTBLK. */
+/** The page-cache paths the direct write path uses: the -ENOTBLK fallback, and EOF zeroing. */
 export interface BufferedFallback {
   bufferedWrite(pos: number, len: number, buf: UserBuffer): KGen<number>;
+  /** xfs_zero_range(ip, isize, ...): zero the old EOF block past `isize` in the page cache. */
+  zeroEofGap(isize: number): KGen<number>;
 }
 
 export class XfsFile {
@@ -99,9 +101,10 @@ export class XfsFile {
 
   /**
    * xfs_file_write_checks() / xfs_file_write_zero_eof(): a write that starts past EOF takes the
-   * IOLOCK exclusive and drains direct I/O in flight (inode_dio_wait), since AIO completions may
-   * still move EOF. The zeroing of the gap between EOF and the write (xfs_zero_range) is not
-   * modelled: scenarios keep the EOF block's tail zero and have no written blocks past it.
+   * IOLOCK exclusive, drains direct I/O in flight (inode_dio_wait), since AIO completions may still
+   * move EOF, and zeroes the gap between EOF and the write in the page cache (xfs_zero_range; only
+   * the old EOF block can hold data there, and it is left dirty for writeback: 6.12
+   * fs/xfs/xfs_file.c xfs_file_write_zero_eof, found missing by the real-kernel oracle).
    */
   *writeChecks(k: Kernel, iocb: Kiocb, exclusive: boolean): KGen<{ ret: number; exclusive: boolean }> {
     if (iocb.kiPos <= this.fs.inodeSize()) return { ret: 0, exclusive };
@@ -111,6 +114,11 @@ export class XfsFile {
       yield* this.iolock.lock(k.rt, true);
     }
     yield* inodeDioWait(k.rt, this.fs.requireInode());
+    const isize = this.fs.inodeSize();
+    if (this.fallback !== null && iocb.kiPos > isize) {
+      const r = yield* this.fallback.zeroEofGap(isize);
+      if (r < 0) return { ret: r, exclusive: true };
+    }
     return { ret: 0, exclusive: true };
   }
 

@@ -50,6 +50,9 @@ describe('the oracle corpus and its golden file', () => {
     expect([...flags].sort()).toEqual(['dsync', 'hipri', 'nowait', 'sync']);
     expect(corpus.some((c) => c.ops.some((o) => 'async' in o && o.async))).toBe(true);
     expect(corpus.filter((c) => c.failFirstBio).length).toBeGreaterThan(50);
+    const crashes = corpus.filter((c) => c.powerLoss);
+    expect(crashes.length).toBeGreaterThan(100);
+    expect(new Set(crashes.map((c) => c.fs))).toEqual(new Set(['xfs', 'ext4']));
   });
 });
 
@@ -72,6 +75,18 @@ describe('the model as Linux 6.12 agrees with Linux 6.12', () => {
 
   it('needs every rule of knownDifferences.ts (none is a stale excuse)', () => {
     expect([...used].sort()).toEqual(KNOWN_DIFFERENCES.map((k) => k.id).sort());
+  });
+
+  it('catches a planted durability bug on the crash images: FUA for an O_DSYNC write into unwritten blocks', () => {
+    const bug = bugByName('dsync-fua-into-unwritten');
+    expect(bug).toBeDefined();
+    if (bug === undefined) return;
+    const ops = opsFor(bug);
+    const caught = golden.cases.filter((g) => {
+      const c = corpus[g.id - 1];
+      return c?.powerLoss === true && diffObservations(observeModel(c, ops), g.observed).length > 0;
+    });
+    expect(caught.length).toBeGreaterThan(0);
   });
 
   it('catches a planted bug: a wrong tail-zeroing length shows in the goldens', () => {

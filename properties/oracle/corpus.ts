@@ -32,7 +32,22 @@ export interface OracleCase {
   readonly ops: readonly OpSpec[];
   /** The first bio the first operation submits fails with BLK_STS_IOERR (fail_make_request). */
   readonly failFirstBio: boolean;
+  /**
+   * Power fails after the last operation: the case is observed on its crash image (the
+   * dm-log-writes log replayed to that point onto the pristine device, mounted with log recovery).
+   */
+  readonly powerLoss: boolean;
 }
+
+/**
+ * Geometries of the power-loss cases, each on a dm-log-writes device of its own (scripts/oracle:
+ * its data image, kept pristine for replay, and its log image).
+ */
+export const POWER_LOSS_GEOMETRIES: ReadonlyArray<{ fs: OracleFs; blockSize: number }> = [
+  { fs: 'xfs', blockSize: 4096 },
+  { fs: 'xfs', blockSize: 1024 },
+  { fs: 'ext4', blockSize: 4096 },
+];
 
 /** Blocks in every case's file window; the final read and the extent map cover all of them. */
 export const WINDOW_BLOCKS = 12;
@@ -185,17 +200,19 @@ export function generateCorpus(): OracleCase[] {
     ops: readonly OpSpec[],
     what: string,
     failFirstBio = false,
+    powerLoss = false,
   ): void => {
     const bs = g.blockSize;
     cases.push({
       id: cases.length + 1,
-      name: `${g.fs}-${bs}/${l.name}/${what}${failFirstBio ? '+eio' : ''}`,
+      name: `${g.fs}-${bs}/${l.name}/${what}${failFirstBio ? '+eio' : ''}${powerLoss ? '|crash' : ''}`,
       fs: g.fs,
       blockSize: bs,
       iSize: l.size(bs),
       extents: layoutExtents(l, bs),
       ops,
       failFirstBio,
+      powerLoss,
     });
   };
 
@@ -248,6 +265,51 @@ export function generateCorpus(): OracleCase[] {
         true,
       );
       if (size > 0) add(g, l, [{ kind: 'dio_read', pos: 0, len: 2 * bs }], 'dio_read.head', true);
+    }
+  }
+
+  // Power loss after one or two operations: what survives, on the crash image, of writes with
+  // every kind of sync (none, RWF_DSYNC, RWF_SYNC, a later fsync or fdatasync, aio with DSYNC).
+  const SYNCED: ReadonlyArray<{ name: string; flags: (typeof FLAGS)[number]; then: OpSpec[] }> = [
+    { name: 'plain', flags: FLAGS[0] as (typeof FLAGS)[number], then: [] },
+    { name: 'dsync', flags: FLAGS[1] as (typeof FLAGS)[number], then: [] },
+    { name: 'sync', flags: FLAGS[2] as (typeof FLAGS)[number], then: [] },
+    { name: 'fsync', flags: FLAGS[0] as (typeof FLAGS)[number], then: [{ kind: 'fsync' }] },
+    { name: 'fdatasync', flags: FLAGS[0] as (typeof FLAGS)[number], then: [{ kind: 'fdatasync' }] },
+    { name: 'aio+dsync', flags: { name: 'aio+dsync', iocb: ['dsync'], async: true }, then: [] },
+  ];
+  for (const g of POWER_LOSS_GEOMETRIES) {
+    const bs = g.blockSize;
+    for (const l of LAYOUTS) {
+      const size = l.size(bs);
+      for (const sync of SYNCED) {
+        const shape = pick(
+          SHAPES.filter((x) => ['aligned', 'subblock', 'whole', 'past-eof', 'cross-eof'].includes(x.name)),
+        );
+        const ops = [dio('dio_write', shape, bs, size, sync.flags), ...sync.then];
+        add(g, l, ops, `dio_write.${shape.name}+${sync.name}`, false, true);
+      }
+      // A synced write, then an unsynced one: the crash image keeps the first and may lose the second.
+      const second = pick(SHAPES.filter((x) => ['aligned', 'subblock', 'past-eof'].includes(x.name)));
+      add(
+        g,
+        l,
+        [
+          dio('dio_write', SHAPES[0] as DioShape, bs, size, FLAGS[1] as (typeof FLAGS)[number]),
+          { kind: 'dio_write', pos: second.pos(bs, size) + bs, len: second.len(bs) },
+        ],
+        `dio_write.aligned+dsync,dio_write.${second.name}`,
+        false,
+        true,
+      );
+      add(
+        g,
+        l,
+        [{ kind: 'buffered_write', pos: bs, len: 2 * bs }, { kind: 'fsync' }],
+        'buffered_write,fsync',
+        false,
+        true,
+      );
     }
   }
 

@@ -94,6 +94,26 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     },
   },
   {
+    id: 'ext4-eof-gap-not-zeroed',
+    why:
+      'A write that starts past EOF makes XFS zero the old EOF block past i_size in the page cache ' +
+      '(fs/xfs/xfs_file.c L417, xfs_file_write_zero_eof), which the next sync writes back, as the ' +
+      'model does; ext4 does not dirty it, and zeroes a folio that straddles i_size whenever it ' +
+      'writes it back instead (fs/ext4/page-io.c L458-465).',
+    explains: (c, line) => {
+      const d = bioDiff(line);
+      const prev = c.ops[(d?.op ?? 0) - 2];
+      return (
+        c.fs === 'ext4' &&
+        d !== null &&
+        prev?.kind === 'dio_write' &&
+        prev.pos > c.iSize &&
+        c.iSize % c.blockSize !== 0 &&
+        d.model.filter((t) => !t.startsWith('w')).join(' ') === d.kernel.join(' ')
+      );
+    },
+  },
+  {
     id: 'model-cache-fill-without-io',
     why:
       "The model fills a page-cache page from the disk's contents without read I/O (AddressSpace.getPage " +

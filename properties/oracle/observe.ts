@@ -7,7 +7,9 @@
  *   the user buffer held afterwards, by origin: `z` zeros, `s` stale disk contents, `u` untouched,
  *   `<write>.<unit>` unit <unit> of write <write>'s buffer (write 0 is the initial data). An mmap
  *   read is reduced to the EOF block, which is what the model's mmap read returns.
- * - size: i_size at the end; final / contents: a last O_DIRECT read of the whole window;
+ * - size: i_size at the end; final / contents: a last O_DIRECT read of the whole window; after a
+ *   power loss, all of these are of the file on the crash image after log recovery (`missing` if
+ *   recovery lost the file), and the operations' results are those returned before it;
  * - extents: the state of every block of the window after that read: W written, U unwritten,
  *   D delalloc, H hole (from FIEMAP on the real side, the model filesystem's data fork here);
  * - ops[].bios: every bio an operation submitted, in order (the block_bio_queue tracepoint on the
@@ -131,9 +133,13 @@ function sectors(bytes: number): number {
 
 /** The case as a model scenario: one thread, its operations, then the final read of the window. */
 export function caseScenario(c: OracleCase): Scenario {
-  const finalRead: OpSpec = { kind: 'dio_read', pos: 0, len: WINDOW_BLOCKS * c.blockSize };
+  const last: OpSpec = c.powerLoss
+    ? { kind: 'power_loss' }
+    : { kind: 'dio_read', pos: 0, len: WINDOW_BLOCKS * c.blockSize };
   return {
-    device: { logicalBlockSize: 512, fua: false, writeCache: true },
+    // UML's ubd has a volatile cache and no FUA; the dm-log-writes device of a power-loss case
+    // advertises FUA (6.12 drivers/md/dm-table.c L1878-1879) and the block layer emulates it below.
+    device: { logicalBlockSize: 512, fua: c.powerLoss, writeCache: true },
     fs: {
       model: 'xfs',
       blockSize: c.blockSize,
@@ -145,9 +151,7 @@ export function caseScenario(c: OracleCase): Scenario {
     },
     bioMaxVecs: 256,
     // The agent reaps each aio request before its next step (io_getevents), and so does the model.
-    threads: [
-      [...c.ops.flatMap((op): OpSpec[] => ('async' in op && op.async ? [op, WAIT] : [op])), finalRead],
-    ],
+    threads: [[...c.ops.flatMap((op): OpSpec[] => ('async' in op && op.async ? [op, WAIT] : [op])), last]],
   };
 }
 
@@ -172,6 +176,15 @@ const STATE_LETTER: Record<number, string> = {
   [EXT_UNWRITTEN]: 'U',
   [EXT_DELALLOC]: 'D',
 };
+
+function blockStates(state: Int8Array): string {
+  const states: string[] = [];
+  for (let b = 0; b < WINDOW_BLOCKS; b++) states.push(STATE_LETTER[state[b] ?? 0] ?? 'H');
+  return compressBlocks(states);
+}
+
+/** A file that log recovery did not bring back. */
+const MISSING = { size: -1, final: 0, contents: '', extents: 'missing' } as const;
 
 /** Runs the case on the model with `ops` (by default as Linux 6.12) and observes it. */
 export function observeModel(c: OracleCase, ops: Readonly<KernelOps> = KERNEL_VERSIONS['6.12']): Observation {
@@ -205,16 +218,29 @@ export function observeModel(c: OracleCase, ops: Readonly<KernelOps> = KERNEL_VE
         : undefined;
     byId.set(f.id, { id: f.id, ret, ...(data === undefined ? {} : { data }) });
   }
+  const bios = modelBios(c, ops);
+  const opsSeen = [...byId.values()]
+    .sort((a, b) => a.id - b.id)
+    .map((o) => {
+      const b = bios.get(o.id) ?? '';
+      return b === '' ? o : { ...o, bios: b };
+    });
+  if (c.powerLoss) {
+    const rec = r.crash?.recovered ?? null;
+    if (rec === null) return { ops: opsSeen, ...MISSING };
+    const finalBytes = Math.min(rec.size, WINDOW_BLOCKS * c.blockSize);
+    return {
+      ops: opsSeen,
+      size: rec.size,
+      final: finalBytes,
+      contents: compressTokens(Array.from(rec.tags.subarray(0, sectors(finalBytes)), tagToken)),
+      extents: blockStates(rec.map.state),
+    };
+  }
   const states: string[] = [];
   for (let b = 0; b < WINDOW_BLOCKS; b++) states.push(STATE_LETTER[r.xfs?.map.state[b] ?? 0] ?? 'H');
-  const bios = modelBios(c, ops);
   return {
-    ops: [...byId.values()]
-      .sort((a, b) => a.id - b.id)
-      .map((o) => {
-        const b = bios.get(o.id) ?? '';
-        return b === '' ? o : { ...o, bios: b };
-      }),
+    ops: opsSeen,
     size: r.inode.iSize,
     final,
     contents,
@@ -230,8 +256,9 @@ export function observeModel(c: OracleCase, ops: Readonly<KernelOps> = KERNEL_VE
 function modelBios(c: OracleCase, ops: Readonly<KernelOps>): Map<number, string> {
   const scenario = caseScenario(c);
   const thread = scenario.threads[0] ?? [];
+  // A crash case ends at power loss, which is where its bios end too; others drop the final read.
   const r = runScenario(
-    { ...scenario, threads: [thread.slice(0, -1)] },
+    { ...scenario, threads: [c.powerLoss ? thread : thread.slice(0, -1)] },
     {
       source: new FailFirstBio(c.failFirstBio),
       faults: { ...NO_FAULTS, submitErrors: c.failFirstBio },
@@ -270,6 +297,8 @@ function modelBios(c: OracleCase, ops: Readonly<KernelOps>): Map<number, string>
 export interface AgentRecord {
   readonly id: number;
   readonly setup?: boolean;
+  /** Recovery boots: whether the crash image still had the file. */
+  readonly recovered?: boolean;
   readonly fatal?: string;
   readonly ops?: ReadonlyArray<{
     id?: number;
@@ -280,6 +309,8 @@ export interface AgentRecord {
     pos?: number;
     size?: number;
     setupError?: string;
+    /** Where power fails: the result of writing the dm-log-writes mark (0, or -errno). */
+    powerLoss?: number;
   }>;
   readonly size?: number;
   readonly final?: number;
@@ -292,7 +323,7 @@ const FIEMAP_EXTENT_DELALLOC = 0x4;
 const FIEMAP_EXTENT_UNWRITTEN = 0x800;
 
 /** The agent's record of a case, observed as the model's run is; an error names what is wrong. */
-export function observeReal(c: OracleCase, rec: AgentRecord): Observation {
+export function observeReal(c: OracleCase, rec: AgentRecord, recovered?: AgentRecord): Observation {
   if (rec.fatal !== undefined) throw new Error(`case ${c.id}: ${rec.fatal}`);
   const setupErrors = (rec.ops ?? []).filter((o) => o.setupError !== undefined);
   if (rec.setup !== true || setupErrors.length > 0)
@@ -301,6 +332,11 @@ export function observeReal(c: OracleCase, rec: AgentRecord): Observation {
   const map: PhysicalMap = (rec.extents ?? []).map(([lo, len, , phys]) => [lo, phys ?? -1, len] as const);
   const ops: OpObservation[] = [];
   for (const o of rec.ops ?? []) {
+    if (o.powerLoss !== undefined) {
+      // The dm-log-writes mark where power fails; the crash image is replayed to it.
+      if (o.powerLoss !== 0) throw new Error(`case ${c.id}: the power-loss mark failed (${o.powerLoss})`);
+      continue;
+    }
     const id = o.id ?? 0;
     const op = c.ops[id - 1];
     let ret = o.ret ?? 0;
@@ -324,6 +360,18 @@ export function observeReal(c: OracleCase, rec: AgentRecord): Observation {
       ...(bios === '' ? {} : { bios }),
     });
   }
+  if (c.powerLoss) {
+    if (recovered === undefined) throw new Error(`case ${c.id}: no crash image was recovered`);
+    if (recovered.fatal !== undefined) throw new Error(`case ${c.id}: ${recovered.fatal}`);
+    if (recovered.recovered !== true) return { ops, ...MISSING };
+    return { ops, ...fileState(c, recovered) };
+  }
+  return { ops, ...fileState(c, rec) };
+}
+
+/** Size, final read and block states of a file, from the agent's report of it. */
+function fileState(c: OracleCase, rec: AgentRecord): Omit<Observation, 'ops'> {
+  const bs = c.blockSize;
   const states: string[] = [];
   for (let b = 0; b < WINDOW_BLOCKS; b++) {
     const off = b * bs;
@@ -334,7 +382,6 @@ export function observeReal(c: OracleCase, rec: AgentRecord): Observation {
     else states.push('W');
   }
   return {
-    ops,
     size: rec.size ?? -1,
     final: rec.final ?? 0,
     contents:

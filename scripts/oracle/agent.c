@@ -13,7 +13,13 @@
  *   F <error-plan>             fail_make_request plan for the ops that follow: "0" for none,
  *                              else "<nth> <times>" (the nth data bio from here fails, times bios)
  *   O <id> <kind> <a> <b> <bufoff> <rwf> <async>   one operation (kinds below)
+ *   P                          power fails here: a dm-log-writes mark `pl<scenario>` (the host
+ *                              replays the log to it onto the pristine image: the crash image)
  *   E <readlen>                end: a final O_DIRECT read of [0, readlen), fstat, FIEMAP, unlink
+ * Devices: /dev/ubd<device>, unless declared by
+ *   L <device> <data ubd> <log ubd>   a dm-log-writes device over ubd<data>, logging to ubd<log>
+ * Recovery (a second boot over crash images):
+ *   R <scenario> <ubd> <fstype> <readlen>   mount the image (log recovery), then as E for s<scenario>
  * Kinds: dio_write dio_read buffered_write buffered_read fsync fdatasync truncate fallocate mmap_read.
  *
  * Data is never random: every 512-byte sector a write carries names its scenario, its write id and
@@ -25,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/aio_abi.h>
+#include <linux/dm-ioctl.h>
 #include <linux/falloc.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
@@ -49,6 +56,7 @@
 #define BUFMAX (1 << 20)
 
 static unsigned scen;
+static char devpath[16][32];    /* the block device of each corpus device index */
 static char *buf;          /* 64 KiB aligned */
 static FILE *out;
 static int ndev;
@@ -160,6 +168,67 @@ static int fail_plan(long nth, long times)
 	return 0;
 }
 
+/*
+ * dm-log-writes through the device-mapper ioctls (no dmsetup in the guest): create, load a
+ * one-target table, resume; marks go through DM_TARGET_MSG.
+ */
+static int dm_ctl = -1;
+static char dmbuf[16384] __attribute__((aligned(8)));
+
+static struct dm_ioctl *dm_begin(const char *name)
+{
+	struct dm_ioctl *io = (struct dm_ioctl *)dmbuf;
+	memset(dmbuf, 0, sizeof dmbuf);
+	io->version[0] = DM_VERSION_MAJOR;
+	io->data_size = sizeof dmbuf;
+	io->data_start = sizeof(struct dm_ioctl);
+	snprintf(io->name, sizeof io->name, "%s", name);
+	return io;
+}
+
+static int lw_create(int dev, int data, int log)
+{
+	char name[16], data_path[32], log_path[32];
+	snprintf(name, sizeof name, "lw%d", dev);
+	snprintf(data_path, sizeof data_path, "/dev/ubd%c", 'a' + data);
+	snprintf(log_path, sizeof log_path, "/dev/ubd%c", 'a' + log);
+	if (dm_ctl < 0) dm_ctl = open("/dev/mapper/control", O_RDWR);
+	if (dm_ctl < 0) return -errno;
+	struct dm_ioctl *io = dm_begin(name);
+	if (ioctl(dm_ctl, DM_DEV_CREATE, io)) return -errno;
+	uint64_t devno = io->dev;
+	uint64_t bytes = 0;
+	int dfd = open(data_path, O_RDONLY);
+	if (dfd < 0 || ioctl(dfd, BLKGETSIZE64, &bytes)) return -errno;
+	close(dfd);
+	io = dm_begin(name);
+	struct dm_target_spec *sp = (struct dm_target_spec *)(dmbuf + sizeof(struct dm_ioctl));
+	sp->sector_start = 0;
+	sp->length = bytes >> 9;
+	snprintf(sp->target_type, sizeof sp->target_type, "log-writes");
+	snprintf((char *)(sp + 1), 256, "%s %s", data_path, log_path);
+	io->target_count = 1;
+	if (ioctl(dm_ctl, DM_TABLE_LOAD, io)) return -errno;
+	io = dm_begin(name);
+	if (ioctl(dm_ctl, DM_DEV_SUSPEND, io)) return -errno; /* no DM_SUSPEND_FLAG: resume */
+	snprintf(devpath[dev], sizeof devpath[dev], "/dev/%s", name);
+	unsigned maj = (unsigned)((devno & 0xfff00) >> 8);
+	unsigned min = (unsigned)((devno & 0xff) | ((devno >> 12) & 0xfff00));
+	if (mknod(devpath[dev], S_IFBLK | 0600, makedev(maj, min)) && errno != EEXIST) return -errno;
+	return 0;
+}
+
+static int lw_mark(int dev, const char *mark)
+{
+	char name[16];
+	snprintf(name, sizeof name, "lw%d", dev);
+	struct dm_ioctl *io = dm_begin(name);
+	struct dm_target_msg *m = (struct dm_target_msg *)(dmbuf + sizeof(struct dm_ioctl));
+	m->sector = 0;
+	snprintf(m->message, 256, "mark %s", mark);
+	return ioctl(dm_ctl, DM_TARGET_MSG, io) ? -errno : 0;
+}
+
 static long aio_rw(int fd, int write, char *b, long len, long pos, int rwf)
 {
 	aio_context_t ctx = 0;
@@ -180,6 +249,26 @@ static long aio_rw(int fd, int write, char *b, long len, long pos, int rwf)
 	r = r < 0 ? -errno : (long)ev.res;
 	syscall(SYS_io_destroy, ctx);
 	return r;
+}
+
+static void fiemap_out(int fd);
+
+/* What a file holds now: its size, a final O_DIRECT read of [0, readlen) by origin, its extents. */
+static void report_file(int fd, long readlen)
+{
+	long r = 0;
+	if (readlen > 0) {
+		memset(buf, 0xA5, readlen);
+		r = sys_ret(pread(fd, buf, readlen, 0));
+	}
+	struct stat st;
+	fstat(fd, &st);
+	fprintf(out, ",\"size\":%lld,\"final\":%ld", (long long)st.st_size, r);
+	if (r > 0) {
+		fputs(",\"contents\":", out);
+		classify(buf, (size_t)((r + SECT - 1) / SECT * SECT));
+	}
+	fiemap_out(fd);
 }
 
 static void fiemap_out(int fd)
@@ -234,12 +323,12 @@ int main(int argc, char **argv)
 			char fstype[16];
 			unsigned bsz;
 			sscanf(line + 2, "%u %d %15s %u", &scen, &ndev, fstype, &bsz);
+			if (!devpath[ndev][0]) snprintf(devpath[ndev], sizeof devpath[ndev], "/dev/ubd%c", 'a' + ndev);
 			if (!mounted[ndev][0]) {
-				char dev[32], dir[32];
-				snprintf(dev, sizeof dev, "/dev/ubd%c", 'a' + ndev);
+				char dir[32];
 				snprintf(dir, sizeof dir, "/mnt/%d", ndev);
 				mkdir(dir, 0755);
-				if (mount(dev, dir, fstype, 0, NULL) != 0) {
+				if (mount(devpath[ndev], dir, fstype, 0, NULL) != 0) {
 					fprintf(out, "{\"id\":%u,\"fatal\":\"mount %s: %s\"}\n", scen, fstype, strerror(errno));
 					fflush(out);
 					continue;
@@ -251,9 +340,7 @@ int main(int argc, char **argv)
 			bfd = open(file, O_RDWR);
 			fprintf(out, "{\"id\":%u,\"setup\":%s,\"ops\":[", scen, fd < 0 || bfd < 0 ? "false" : "true");
 			struct stat dst;
-			char devpath[32];
-			snprintf(devpath, sizeof devpath, "/dev/ubd%c", 'a' + ndev);
-			if (stat(devpath, &dst) == 0) {
+			if (stat(devpath[ndev], &dst) == 0) {
 				dev_major = major(dst.st_rdev);
 				dev_minor = minor(dst.st_rdev);
 			}
@@ -355,23 +442,51 @@ int main(int argc, char **argv)
 			first = 0;
 			break;
 		}
+		case 'L': {
+			int d, data, log;
+			if (sscanf(line + 2, "%d %d %d", &d, &data, &log) == 3 && d >= 0 && d < 16) {
+				int r = lw_create(d, data, log);
+				if (r) fprintf(out, "{\"fatal\":\"dm-log-writes lw%d: %s\"}\n", d, strerror(-r));
+			}
+			break;
+		}
+		case 'P': {
+			char mark[32];
+			snprintf(mark, sizeof mark, "pl%u", scen);
+			int r = lw_mark(ndev, mark);
+			fprintf(out, "%s{\"powerLoss\":%d}", first ? "" : ",", r);
+			first = 0;
+			break;
+		}
+		case 'R': {
+			char fstype[16], dev[32], name[48];
+			int ubd;
+			sscanf(line + 2, "%u %d %15s %ld", &scen, &ubd, fstype, &a);
+			snprintf(dev, sizeof dev, "/dev/ubd%c", 'a' + ubd);
+			mkdir("/mnt/r", 0755);
+			/* Every crash image of one filesystem has its UUID: XFS needs nouuid to mount them. */
+			if (mount(dev, "/mnt/r", fstype, 0, strcmp(fstype, "xfs") ? NULL : "nouuid") != 0) {
+				fprintf(out, "{\"id\":%u,\"fatal\":\"mount crash image: %s\"}\n", scen, strerror(errno));
+				fflush(out);
+				break;
+			}
+			snprintf(name, sizeof name, "/mnt/r/s%u", scen);
+			int rfd = open(name, O_RDONLY | O_DIRECT);
+			fprintf(out, "{\"id\":%u,\"recovered\":%s", scen, rfd < 0 ? "false" : "true");
+			if (rfd >= 0) {
+				report_file(rfd, a);
+				close(rfd);
+			}
+			fputs("}\n", out);
+			fflush(out);
+			umount("/mnt/r");
+			break;
+		}
 		case 'E': {
 			sscanf(line + 2, "%ld", &a);
 			fail_plan(0, 0);
 			fputc(']', out);
-			long r = 0;
-			if (a > 0) {
-				memset(buf, 0xA5, a);
-				r = sys_ret(pread(fd, buf, a, 0));
-			}
-			struct stat st;
-			fstat(fd, &st);
-			fprintf(out, ",\"size\":%lld,\"final\":%ld", (long long)st.st_size, r);
-			if (r > 0) {
-				fputs(",\"contents\":", out);
-				classify(buf, (size_t)((r + SECT - 1) / SECT * SECT));
-			}
-			fiemap_out(fd);
+			report_file(fd, a);
 			fputs("}\n", out);
 			fflush(out);
 			close(fd);

@@ -4,7 +4,7 @@
  * stale-data marker before mkfs so that stale disk contents are recognisable when read back.
  */
 import type { OracleCase } from '../../properties/oracle/corpus.ts';
-import { GEOMETRIES, WINDOW_BLOCKS } from '../../properties/oracle/corpus.ts';
+import { GEOMETRIES, POWER_LOSS_GEOMETRIES, WINDOW_BLOCKS } from '../../properties/oracle/corpus.ts';
 import type { OpSpec } from '../../model/world/scenario.ts';
 
 /** pwritev2/preadv2 flags (include/uapi/linux/fs.h). */
@@ -16,11 +16,36 @@ const RWF_NOWAIT = 0x8;
 /** The 32-bit word the agent's classify() calls stale: every word of a fresh image. */
 export const STALE_WORD = 0x5ea1da7a;
 
-/** ubd index of a geometry: the order of GEOMETRIES. */
+/**
+ * The agent's devices: ubd0.. hold one image per geometry (GEOMETRIES order); after them, one
+ * dm-log-writes device per power-loss geometry, over a data ubd of the same number, logging to a
+ * ubd after all of those.
+ */
+export const LOG_WRITES_BASE = GEOMETRIES.length;
+export const LOG_DEVICE_BASE = LOG_WRITES_BASE + POWER_LOSS_GEOMETRIES.length;
+export const UBD_COUNT = LOG_DEVICE_BASE + POWER_LOSS_GEOMETRIES.length;
+
+/** The agent's device index of a case: its geometry's image, or its dm-log-writes device. */
 export function deviceOf(c: OracleCase): number {
-  const i = GEOMETRIES.findIndex((g) => g.fs === c.fs && g.blockSize === c.blockSize);
-  if (i < 0) throw new Error(`case ${c.id}: no image for ${c.fs} with ${c.blockSize}-byte blocks`);
-  return i;
+  const list = c.powerLoss ? POWER_LOSS_GEOMETRIES : GEOMETRIES;
+  const i = list.findIndex((g) => g.fs === c.fs && g.blockSize === c.blockSize);
+  if (i < 0)
+    throw new Error(
+      `case ${c.id}: no ${c.powerLoss ? 'power-loss ' : ''}image for ${c.fs} with ${c.blockSize}-byte blocks`,
+    );
+  return c.powerLoss ? LOG_WRITES_BASE + i : i;
+}
+
+/** The lines that declare the dm-log-writes devices, first in every corpus file. */
+export function logWritesLines(): string[] {
+  return POWER_LOSS_GEOMETRIES.map(
+    (_, i) => `L ${LOG_WRITES_BASE + i} ${LOG_WRITES_BASE + i} ${LOG_DEVICE_BASE + i}`,
+  );
+}
+
+/** The mark the agent writes into the log where a case's power fails. */
+export function powerLossMark(c: OracleCase): string {
+  return `pl${c.id}`;
 }
 
 function rwf(op: OpSpec): number {
@@ -80,8 +105,14 @@ export function caseLines(c: OracleCase): string[] {
     const line = opLine(i + 1, op);
     if (line !== null) lines.push(line);
   });
+  if (c.powerLoss) lines.push('P');
   lines.push(`E ${WINDOW_BLOCKS * c.blockSize}`);
   return lines;
+}
+
+/** A recovery line: mount crash image `ubd` and report the case's file. */
+export function recoveryLine(c: OracleCase, ubd: number): string {
+  return `R ${c.id} ${ubd} ${c.fs} ${WINDOW_BLOCKS * c.blockSize}`;
 }
 
 /** mkfs command line for a geometry's image (XFS takes 512-byte blocks only as a V4 filesystem). */

@@ -13,18 +13,25 @@
 import { spawn, spawnSync } from 'node:child_process';
 import {
   closeSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
   openSync,
   readFileSync,
   rmSync,
+  truncateSync,
   writeSync,
   writeFileSync,
 } from 'node:fs';
 import { cpus, homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateCorpus, GEOMETRIES, type OracleCase } from '../../properties/oracle/corpus.ts';
+import {
+  generateCorpus,
+  GEOMETRIES,
+  type OracleCase,
+  POWER_LOSS_GEOMETRIES,
+} from '../../properties/oracle/corpus.ts';
 import { formatGolden, GOLDEN_PATH, type GoldenFile, goldenCase } from '../../properties/oracle/golden.ts';
 import {
   type AgentRecord,
@@ -32,11 +39,27 @@ import {
   observeModel,
   observeReal,
 } from '../../properties/oracle/observe.ts';
-import { caseLines, mkfsCommand, STALE_WORD } from './agentCorpus.ts';
+import {
+  caseLines,
+  deviceOf,
+  LOG_WRITES_BASE,
+  logWritesLines,
+  mkfsCommand,
+  powerLossMark,
+  recoveryLine,
+  STALE_WORD,
+} from './agentCorpus.ts';
+import { readWriteLog, replayToMark, type WriteLog } from './logWrites.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
 const IMAGE_MIB = 64;
+/** Power-loss images are copied once per case, so they are small. */
+const POWER_LOSS_IMAGE_MIB = 32;
+/** Log images are sparse. */
+const LOG_IMAGE_MIB = 512;
+/** Crash images per recovery boot (ubd0..ubd15, one spare). */
+const RECOVERY_BATCH = 15;
 const BOOT_TIMEOUT_MS = 20 * 60 * 1000;
 
 export interface OracleOptions {
@@ -100,22 +123,25 @@ function run(cmd: string[], env: NodeJS.ProcessEnv = process.env): void {
 }
 
 /** A fresh image: the stale marker in every word, then mkfs (fstests' variables allow small XFS). */
-function makeImage(path: string, fs: 'xfs' | 'ext4', blockSize: number): void {
+function makeImage(path: string, fs: 'xfs' | 'ext4', blockSize: number, mib: number): void {
   const chunk = Buffer.alloc(1 << 20);
   for (let o = 0; o < chunk.length; o += 4) chunk.writeUInt32LE(STALE_WORD, o);
   const fd = openSync(path, 'w');
   try {
-    for (let i = 0; i < IMAGE_MIB; i++) writeSync(fd, chunk);
+    for (let i = 0; i < mib; i++) writeSync(fd, chunk);
   } finally {
     closeSync(fd);
   }
   run(mkfsCommand(fs, blockSize, path), { ...process.env, TEST_DIR: '1', TEST_DEV: '1', QA_CHECK_FS: '1' });
 }
 
-/** Boots one instance on core `core` over shard `shard`'s corpus; resolves with its result lines. */
-function boot(o: OracleOptions, shard: number, core: number): Promise<string> {
-  const dir = join(o.cache, `shard${shard}`);
-  const ubd = GEOMETRIES.map((_, i) => `ubd${i}=${join(dir, `dev${i}.img`)}`);
+/**
+ * Boots one instance on core `core` with `images` as ubd0.. and the agent reading
+ * /corpus-NAME.txt; resolves with the lines of /results-NAME.jsonl.
+ */
+function boot(o: OracleOptions, name: string, images: readonly string[], core: number): Promise<string[]> {
+  const results = join(o.cache, 'root', `results-${name}.jsonl`);
+  rmSync(results, { force: true });
   const args = [
     '-c',
     String(core),
@@ -124,9 +150,9 @@ function boot(o: OracleOptions, shard: number, core: number): Promise<string> {
     'rootfstype=hostfs',
     `rootflags=${join(o.cache, 'root')}`,
     'rw',
-    ...ubd,
+    ...images.map((img, i) => `ubd${i}=${img}`),
     'init=/agent',
-    `diocheck_shard=${shard}`,
+    `diocheck_shard=${name}`,
     'con=null',
     'con0=null,fd:1',
     'quiet',
@@ -138,24 +164,123 @@ function boot(o: OracleOptions, shard: number, core: number): Promise<string> {
       detached: true,
     });
     let log = '';
-    child.stdout.on('data', (d: Buffer) => {
-      log += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      log += d.toString();
-    });
+    const keep = (d: Buffer) => {
+      log = (log + d.toString()).slice(-4000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
     const timer = setTimeout(() => {
       if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      fail(new Error(`UML instance ${shard} timed out; its console:\n${log.slice(-2000)}`));
+      fail(new Error(`UML instance ${name} timed out; its console:\n${log}`));
     }, BOOT_TIMEOUT_MS);
     child.on('close', (code) => {
       clearTimeout(timer);
-      const results = join(o.cache, 'root', `results-${shard}.jsonl`);
       if (code !== 0 || !existsSync(results))
-        fail(new Error(`UML instance ${shard} exited ${code}; its console:\n${log.slice(-2000)}`));
-      else done(readFileSync(results, 'utf8'));
+        fail(new Error(`UML instance ${name} exited ${code}; its console:\n${log}`));
+      else
+        done(
+          readFileSync(results, 'utf8')
+            .split('\n')
+            .filter((l) => l.trim() !== ''),
+        );
     });
   });
+}
+
+/** Runs `tasks` with at most `jobs` at a time, one core each. */
+async function pool<T>(jobs: number, tasks: ReadonlyArray<(core: number) => Promise<T>>): Promise<T[]> {
+  const out: T[] = new Array(tasks.length);
+  let next = 0;
+  const cores = Math.max(1, cpus().length);
+  await Promise.all(
+    Array.from({ length: Math.min(jobs, tasks.length) }, async (_, w) => {
+      while (next < tasks.length) {
+        const i = next++;
+        out[i] = await (tasks[i] as (core: number) => Promise<T>)(w % cores);
+      }
+    }),
+  );
+  return out;
+}
+
+/** Each instance's images: one per geometry, then the power-loss data images, then their logs. */
+function shardImages(o: OracleOptions, s: number): string[] {
+  const dir = join(o.cache, `shard${s}`);
+  return [
+    ...GEOMETRIES.map((_, i) => join(dir, `dev${i}.img`)),
+    ...POWER_LOSS_GEOMETRIES.map((_, i) => join(dir, `pl${i}.img`)),
+    ...POWER_LOSS_GEOMETRIES.map((_, i) => join(dir, `log${i}.img`)),
+  ];
+}
+
+function prepareShard(o: OracleOptions, s: number, cases: readonly OracleCase[]): void {
+  const dir = join(o.cache, `shard${s}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  GEOMETRIES.forEach((g, i) => {
+    makeImage(join(dir, `dev${i}.img`), g.fs, g.blockSize, IMAGE_MIB);
+  });
+  POWER_LOSS_GEOMETRIES.forEach((g, i) => {
+    makeImage(join(dir, `pl${i}.img`), g.fs, g.blockSize, POWER_LOSS_IMAGE_MIB);
+    copyFileSync(join(dir, `pl${i}.img`), join(dir, `pl${i}.pristine`));
+    writeFileSync(join(dir, `log${i}.img`), '');
+    truncateSync(join(dir, `log${i}.img`), LOG_IMAGE_MIB << 20);
+  });
+  const lines = [...logWritesLines(), ...cases.flatMap(caseLines)];
+  writeFileSync(join(o.cache, 'root', `corpus-${s}.txt`), `${lines.join('\n')}\n`);
+}
+
+/**
+ * The crash image of every power-loss case: its device's log replayed to the case's mark onto the
+ * pristine image, mounted (log recovery) in batches of up to 15 images per boot.
+ */
+async function recoverCrashImages(
+  o: OracleOptions,
+  shards: readonly (readonly OracleCase[])[],
+): Promise<Map<number, AgentRecord>> {
+  const crashDir = join(o.cache, 'crash');
+  rmSync(crashDir, { recursive: true, force: true });
+  mkdirSync(crashDir, { recursive: true });
+  const todo: Array<{ c: OracleCase; shard: number }> = [];
+  shards.forEach((cs, shard) => {
+    for (const c of cs) if (c.powerLoss) todo.push({ c, shard });
+  });
+  const logs = new Map<string, WriteLog>();
+  const batches: Array<Array<{ c: OracleCase; shard: number }>> = [];
+  for (let i = 0; i < todo.length; i += RECOVERY_BATCH) batches.push(todo.slice(i, i + RECOVERY_BATCH));
+  const outputs = await pool(
+    o.jobs,
+    batches.map((batch, b) => async (core: number) => {
+      const images: string[] = [];
+      const lines: string[] = [];
+      for (const { c, shard } of batch) {
+        const g = deviceOf(c) - LOG_WRITES_BASE;
+        const dir = join(o.cache, `shard${shard}`);
+        const logPath = join(dir, `log${g}.img`);
+        let log = logs.get(logPath);
+        if (log === undefined) {
+          log = readWriteLog(logPath);
+          logs.set(logPath, log);
+        }
+        const image = join(crashDir, `c${c.id}.img`);
+        copyFileSync(join(dir, `pl${g}.pristine`), image);
+        if (!replayToMark(logPath, log, powerLossMark(c), image))
+          throw new Error(`case ${c.id} (${c.name}): no mark ${powerLossMark(c)} in ${logPath}`);
+        lines.push(recoveryLine(c, images.length));
+        images.push(image);
+      }
+      writeFileSync(join(o.cache, 'root', `corpus-r${b}.txt`), `${lines.join('\n')}\n`);
+      const out = await boot(o, `r${b}`, images, core);
+      for (const image of images) rmSync(image, { force: true });
+      return out;
+    }),
+  );
+  const recovered = new Map<number, AgentRecord>();
+  for (const line of outputs.flat()) {
+    const rec = JSON.parse(line) as AgentRecord & { uname?: string };
+    if (rec.uname === undefined) recovered.set(rec.id, rec);
+  }
+  return recovered;
 }
 
 export async function runOracle(o: OracleOptions, say: (line: string) => void): Promise<number> {
@@ -168,31 +293,25 @@ export async function runOracle(o: OracleOptions, say: (line: string) => void): 
   cases.forEach((c, i) => {
     shards[i % jobs]?.push(c);
   });
-  for (let s = 0; s < jobs; s++) {
-    const dir = join(o.cache, `shard${s}`);
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-    GEOMETRIES.forEach((g, i) => {
-      makeImage(join(dir, `dev${i}.img`), g.fs, g.blockSize);
-    });
-    const lines = (shards[s] ?? []).flatMap(caseLines);
-    writeFileSync(join(o.cache, 'root', `corpus-${s}.txt`), `${lines.join('\n')}\n`);
-    rmSync(join(o.cache, 'root', `results-${s}.jsonl`), { force: true });
-  }
+  shards.forEach((cs, s) => {
+    prepareShard(o, s, cs);
+  });
   say(`oracle: ${cases.length} cases on ${jobs} UML instance(s)`);
   const t0 = Date.now();
-  const outputs = await Promise.all(shards.map((_, s) => boot(o, s, s % Math.max(1, cpus().length))));
-  const seconds = (Date.now() - t0) / 1000;
+  const outputs = await pool(
+    jobs,
+    shards.map((_, s) => (core: number) => boot(o, String(s), shardImages(o, s), core)),
+  );
   const records = new Map<number, AgentRecord>();
   let uname = '';
-  for (const text of outputs) {
-    for (const line of text.split('\n')) {
-      if (line.trim() === '') continue;
-      const rec = JSON.parse(line) as AgentRecord & { uname?: string };
-      if (rec.uname !== undefined) uname = rec.uname;
-      else records.set(rec.id, rec);
-    }
+  for (const line of outputs.flat()) {
+    const rec = JSON.parse(line) as AgentRecord & { uname?: string };
+    if (rec.uname !== undefined) uname = rec.uname;
+    else if (rec.fatal !== undefined && rec.id === undefined) throw new Error(`agent: ${rec.fatal}`);
+    else records.set(rec.id, rec);
   }
+  const recovered = await recoverCrashImages(o, shards);
+  const seconds = (Date.now() - t0) / 1000;
   const golden: GoldenFile = {
     format: 'diocheck-oracle-golden',
     kernel: uname,
@@ -203,7 +322,7 @@ export async function runOracle(o: OracleOptions, say: (line: string) => void): 
   for (const c of cases) {
     const rec = records.get(c.id);
     if (rec === undefined) throw new Error(`case ${c.id} (${c.name}) has no result: the agent stopped early`);
-    const real = observeReal(c, rec);
+    const real = observeReal(c, rec, recovered.get(c.id));
     golden.cases.push(goldenCase(c, real));
     if (o.compare) {
       const diff = diffObservations(observeModel(c), real);
@@ -216,8 +335,8 @@ export async function runOracle(o: OracleOptions, say: (line: string) => void): 
   mkdirSync(dirname(o.out), { recursive: true });
   writeFileSync(o.out, formatGolden(golden));
   say(
-    `oracle: ${cases.length} cases in ${seconds.toFixed(1)} s on ${uname}; wrote ${o.out}` +
-      (o.compare ? `; ${differing} differ from the model` : ''),
+    `oracle: ${cases.length} cases (${recovered.size} crash images) in ${seconds.toFixed(1)} s on ${uname}; ` +
+      `wrote ${o.out}${o.compare ? `; ${differing} differ from the model` : ''}`,
   );
   return 0;
 }
