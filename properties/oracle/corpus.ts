@@ -270,13 +270,13 @@ export function generateCorpus(): OracleCase[] {
 
   // Power loss after one or two operations: what survives, on the crash image, of writes with
   // every kind of sync (none, RWF_DSYNC, RWF_SYNC, a later fsync or fdatasync, aio with DSYNC).
-  const SYNCED: ReadonlyArray<{ name: string; flags: (typeof FLAGS)[number]; then: OpSpec[] }> = [
-    { name: 'plain', flags: FLAGS[0] as (typeof FLAGS)[number], then: [] },
-    { name: 'dsync', flags: FLAGS[1] as (typeof FLAGS)[number], then: [] },
-    { name: 'sync', flags: FLAGS[2] as (typeof FLAGS)[number], then: [] },
-    { name: 'fsync', flags: FLAGS[0] as (typeof FLAGS)[number], then: [{ kind: 'fsync' }] },
-    { name: 'fdatasync', flags: FLAGS[0] as (typeof FLAGS)[number], then: [{ kind: 'fdatasync' }] },
-    { name: 'aio+dsync', flags: { name: 'aio+dsync', iocb: ['dsync'], async: true }, then: [] },
+  const SYNCED: ReadonlyArray<{ name: string; flags: (typeof FLAGS)[number]; after: OpSpec[] }> = [
+    { name: 'plain', flags: FLAGS[0] as (typeof FLAGS)[number], after: [] },
+    { name: 'dsync', flags: FLAGS[1] as (typeof FLAGS)[number], after: [] },
+    { name: 'sync', flags: FLAGS[2] as (typeof FLAGS)[number], after: [] },
+    { name: 'fsync', flags: FLAGS[0] as (typeof FLAGS)[number], after: [{ kind: 'fsync' }] },
+    { name: 'fdatasync', flags: FLAGS[0] as (typeof FLAGS)[number], after: [{ kind: 'fdatasync' }] },
+    { name: 'aio+dsync', flags: { name: 'aio+dsync', iocb: ['dsync'], async: true }, after: [] },
   ];
   for (const g of POWER_LOSS_GEOMETRIES) {
     const bs = g.blockSize;
@@ -286,7 +286,7 @@ export function generateCorpus(): OracleCase[] {
         const shape = pick(
           SHAPES.filter((x) => ['aligned', 'subblock', 'whole', 'past-eof', 'cross-eof'].includes(x.name)),
         );
-        const ops = [dio('dio_write', shape, bs, size, sync.flags), ...sync.then];
+        const ops = [dio('dio_write', shape, bs, size, sync.flags), ...sync.after];
         add(g, l, ops, `dio_write.${shape.name}+${sync.name}`, false, true);
       }
       // A synced write, then an unsynced one: the crash image keeps the first and may lose the second.
