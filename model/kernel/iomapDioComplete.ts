@@ -121,6 +121,42 @@ export function* iomapDioSetError(k: Kernel, dio: IomapDio, ret: number): KGen {
   yield* barrier();
 }
 
+/** Seed L176-178 (6.12 L179-181): clear the waiter, then wake the submitting task. */
+export function* wakeSubmitter(k: Kernel, dio: IomapDio): KGen {
+  const rt = k.rt;
+  modelAssert(dio.unionMember === 'submit', 'waiter read after INIT_WORK');
+  const waiter = dio.submitWaiter;
+  dio.submitWaiter = null;
+  if (rt.tracing) rt.ev(177, 'WRITE_ONCE', 'dio->submit.waiter = NULL');
+  yield* barrier();
+  modelAssert(waiter !== null, 'synchronous dio without a waiter');
+  rt.wakeUpProcess(waiter);
+  if (rt.tracing) rt.ev(178, 'blk_wake_io_task', waiter.name);
+}
+
+/**
+ * Seed L222-224 (6.12 L227-228): INIT_WORK over the union (the submit members are gone from here
+ * on) and queue_work on the superblock's s_dio_done_wq; queueing on one never created is WQ-01.
+ */
+export function queueCompleteWork(k: Kernel, dio: IomapDio): void {
+  const rt = k.rt;
+  initWork(dio.aioWork, k.completeWork);
+  dio.unionMember = 'aio';
+  dio.submitIter = null;
+  dio.submitWaiter = null;
+  const wq = fileInode(dio.iocb.kiFilp).iSb.sDioDoneWq;
+  if (wq === null) {
+    throw new Violation(
+      'WQ-01',
+      rt.currentName(),
+      223,
+      'queue_work on s_dio_done_wq, which was never created',
+    );
+  }
+  if (rt.tracing) rt.ev(223, 'queue_work', wq.name);
+  wq.queueWork(dio.aioWork);
+}
+
 /**
  * iomap_dio_bio_end_io() (seed L159-232). After the decrement at L167 only the holder of the last
  * reference may touch the dio; the others go straight to release_bio, which uses only locals.
@@ -151,14 +187,7 @@ export function* iomapDioBioEndIo(k: Kernel, bio: Bio): KGen {
     rt.heap.use(dio, 174);
     if (dio.waitForCompletion) {
       rt.cover(175);
-      modelAssert(dio.unionMember === 'submit', 'waiter read after INIT_WORK');
-      const waiter = dio.submitWaiter;
-      dio.submitWaiter = null;
-      if (rt.tracing) rt.ev(177, 'WRITE_ONCE', 'dio->submit.waiter = NULL');
-      yield* barrier();
-      modelAssert(waiter !== null, 'synchronous dio without a waiter');
-      rt.wakeUpProcess(waiter);
-      if (rt.tracing) rt.ev(178, 'blk_wake_io_task', waiter.name);
+      yield* wakeSubmitter(k, dio);
       break releaseBio;
     }
 
@@ -182,21 +211,7 @@ export function* iomapDioBioEndIo(k: Kernel, bio: Bio): KGen {
 
     // L222-224: completion that may need more I/O goes to the workqueue.
     rt.cover(222);
-    initWork(dio.aioWork, k.completeWork);
-    dio.unionMember = 'aio';
-    dio.submitIter = null;
-    dio.submitWaiter = null;
-    const wq = fileInode(iocb.kiFilp).iSb.sDioDoneWq;
-    if (wq === null) {
-      throw new Violation(
-        'WQ-01',
-        rt.currentName(),
-        223,
-        'queue_work on s_dio_done_wq, which was never created',
-      );
-    }
-    if (rt.tracing) rt.ev(223, 'queue_work', wq.name);
-    wq.queueWork(dio.aioWork);
+    queueCompleteWork(k, dio);
   }
 
   // L225-231 release_bio

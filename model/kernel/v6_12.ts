@@ -10,13 +10,11 @@
  */
 import { type Bio, blkStatusToErrno } from '../block/bio.ts';
 import { bioCheckPagesDirty, bioPut, bioReleasePages } from '../block/bioOps.ts';
-import { fileInode } from '../fs/vfs.ts';
-import { initWork } from '../fs/workqueue.ts';
 import { atomicDecAndTest, barrier } from '../runtime/atomics.ts';
 import type { KGen } from '../runtime/context.ts';
-import { modelAssert, Violation } from '../runtime/violation.ts';
+import { modelAssert } from '../runtime/violation.ts';
 import { IOMAP_DIO_CALLER_COMP, IOMAP_DIO_DIRTY, IOMAP_DIO_INLINE_COMP } from './flags.ts';
-import { kiComplete } from './iomapDioComplete.ts';
+import { kiComplete, queueCompleteWork, wakeSubmitter } from './iomapDioComplete.ts';
 import type { IomapDio } from './iomapDio.ts';
 import type { Kernel } from './kernel.ts';
 
@@ -34,14 +32,7 @@ export function* iomapDioDone(k: Kernel, dio: IomapDio): KGen {
   // 6.12 L173-182 (seed L174-180): a synchronous dio is completed by its task; only wake it.
   if (dio.waitForCompletion) {
     rt.cover(175);
-    modelAssert(dio.unionMember === 'submit', 'waiter read after INIT_WORK');
-    const waiter = dio.submitWaiter;
-    dio.submitWaiter = null;
-    if (rt.tracing) rt.ev(177, 'WRITE_ONCE', 'dio->submit.waiter = NULL');
-    yield* barrier();
-    modelAssert(waiter !== null, 'synchronous dio without a waiter');
-    rt.wakeUpProcess(waiter);
-    if (rt.tracing) rt.ev(178, 'blk_wake_io_task', waiter.name);
+    yield* wakeSubmitter(k, dio);
     return;
   }
 
@@ -63,21 +54,7 @@ export function* iomapDioDone(k: Kernel, dio: IomapDio): KGen {
   } else {
     // 6.12 L219-229 (seed L222-224): completion that may need more I/O goes to the workqueue.
     rt.cover(222);
-    initWork(dio.aioWork, k.completeWork);
-    dio.unionMember = 'aio';
-    dio.submitIter = null;
-    dio.submitWaiter = null;
-    const wq = fileInode(iocb.kiFilp).iSb.sDioDoneWq;
-    if (wq === null) {
-      throw new Violation(
-        'WQ-01',
-        rt.currentName(),
-        223,
-        'queue_work on s_dio_done_wq, which was never created',
-      );
-    }
-    if (rt.tracing) rt.ev(223, 'queue_work', wq.name);
-    wq.queueWork(dio.aioWork);
+    queueCompleteWork(k, dio);
   }
 }
 
