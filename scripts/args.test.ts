@@ -37,6 +37,7 @@ describe('parseCommandLine', () => {
       junit: null,
       coverage: false,
       annotate: null,
+      kernel: null,
     });
   });
 
@@ -53,6 +54,7 @@ describe('parseCommandLine', () => {
       junit: null,
       coverage: false,
       annotate: null,
+      kernel: null,
     });
     expect(parseCommandLine(['run', '--time', '2m'])).toMatchObject({ runs: null, timeMs: 120_000 });
   });
@@ -63,6 +65,7 @@ describe('parseCommandLine', () => {
       seed: 12,
       path: '3:0:1',
       runs: null,
+      kernel: null,
     });
     expect(parseCommandLine(['repro', '--seed', '12', '--runs', '50'])).toMatchObject({
       path: null,
@@ -99,6 +102,36 @@ describe('parseCommandLine', () => {
     expect(usageError(['repro', '--seed', '1', '--path', '2', '--runs', '3'])).toBe(
       'give --path or --runs, not both',
     );
+  });
+
+  it('reads --kernel seed|6.12 on run and on repro --seed, and rejects any other value', () => {
+    expect(parseCommandLine(['run', '--kernel', 'seed'])).toMatchObject({ kind: 'run', kernel: 'seed' });
+    expect(parseCommandLine(['run', '--kernel=6.12', '--runs', '5'])).toMatchObject({
+      kernel: '6.12',
+      runs: 5,
+    });
+    expect(parseCommandLine(['repro', '--seed', '3', '--path', '1:2', '--kernel', 'seed'])).toEqual({
+      kind: 'repro-seed',
+      seed: 3,
+      path: '1:2',
+      runs: null,
+      kernel: 'seed',
+    });
+    expect(parseCommandLine(['repro', '--seed', '3', '--kernel=6.12'])).toMatchObject({
+      path: null,
+      kernel: '6.12',
+    });
+    for (const bad of ['6.1', 'Seed', 'correct', 'fixed', '6.12 '])
+      expect(usageError(['run', '--kernel', bad])).toBe(`--kernel must be one of seed, 6.12, not '${bad}'`);
+    expect(usageError(['repro', '--seed', '3', '--path', '1', '--kernel', 'linus'])).toBe(
+      "--kernel must be one of seed, 6.12, not 'linus'",
+    );
+    expect(usageError(['run', '--kernel'])).toBe("option '--kernel' needs a value");
+    expect(usageError(['run', '--kernel', 'seed', '--kernel=6.12'])).toBe("option '--kernel' given twice");
+    expect(usageError(['repro', 'x.json', '--kernel', 'seed'])).toBe(
+      "'repro FILE' takes no --kernel: a replay file names its own kernel",
+    );
+    expect(usageError(['explain', 'x.json', '--kernel', 'seed'])).toMatch(/^unknown option '--kernel'/);
   });
 
   it('accepts decimal seeds only', () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NO_FAULTS } from '../model/runtime/faults.ts';
 import type { Scenario } from '../model/world/scenario.ts';
-import { makeReplayFile } from '../properties/replay/replayFile.ts';
+import { makeReplayFile, readReplayFile } from '../properties/replay/replayFile.ts';
 import { type Spawned, spawnCli, spawnCliAll } from './spawnCli.ts';
 
 const TMP = mkdtempSync(join(tmpdir(), 'diocheck-cli-'));
@@ -61,12 +61,46 @@ describe('diocheck run', () => {
     ]);
     expect(first?.code).toBe(0);
     expect(first?.stdout.split('\n')[0]).toBe('seed 4242');
+    expect(first?.stdout).toMatch(/^kernel: correct model \(seed \+ fixes\)$/m);
     expect(first?.stdout).toMatch(/^summary$/m);
     expect(first?.stdout).toMatch(/^ {2}runs {10}25$/m);
     expect(first?.stdout).toMatch(/seed coverage \d+\/\d+ marked seed lines reached/);
     expect(first?.stdout).not.toContain('\r');
     expect(second?.code).toBe(0);
     expect(summaryCounts(a)).toEqual(summaryCounts(b));
+  });
+});
+
+describe('diocheck run --kernel', () => {
+  // The faithful seed has bugs the correct model fixes; seed 6 finds one within a few runs.
+  it('runs the campaign on the seed, says so, and prints replay commands that reproduce it', async () => {
+    const json = join(TMP, 'kernel-seed.json');
+    const out = join(TMP, 'kernel-cx');
+    const [run] = await cliAll([
+      ['run', '--kernel', 'seed', '--runs', '300', '--seed', '6', '--out', out, '--json', json],
+    ]);
+    expect(run?.code, run?.stdout).toBe(1);
+    expect(run?.stdout).toMatch(/^kernel: seed$/m);
+    const replay = run?.stdout.match(
+      /^replay: {3}npm run diocheck -- repro --seed 6 --path (\S+) --kernel seed$/m,
+    );
+    expect(replay, run?.stdout).not.toBeNull();
+    const file = run?.stdout.match(/^ {10}npm run diocheck -- repro (\S+-kernel-seed\.json)$/m)?.[1] ?? '';
+    const summary = JSON.parse(readFileSync(json, 'utf8')) as {
+      kernel: unknown;
+      failure: { invariant: string };
+    };
+    expect(summary.kernel).toBe('seed');
+    expect(readReplayFile(file).kernel).toBe('seed');
+    const invariant = summary.failure.invariant;
+    const [again, fromFile] = await cliAll([
+      ['repro', '--seed', '6', '--path', replay?.[1] ?? '', '--kernel', 'seed'],
+      ['repro', file],
+    ]);
+    expect(again?.code).toBe(1);
+    expect(again?.stdout).toContain(`VIOLATED  ${invariant}`);
+    expect(fromFile?.code).toBe(1);
+    expect(fromFile?.stdout).toContain(`VIOLATED  ${invariant}`);
   });
 });
 
@@ -139,6 +173,9 @@ describe('diocheck bad input', () => {
     ['repro', join(TMP, 'missing.json')],
     ['repro', notJson],
     ['repro', badShape],
+    ['run', '--kernel', 'linux'],
+    ['repro', '--seed', '7', '--path', '1', '--kernel', '6.1'],
+    ['run', '--workers', '2', '--kernel', 'seed6'],
   ];
 
   it('answers each with exit 2 and exactly one line on stderr', async () => {

@@ -76,6 +76,7 @@ function runCmd(over: Partial<RunCommand>): RunCommand {
     junit: null,
     coverage: false,
     annotate: null,
+    kernel: null,
     ...over,
   };
 }
@@ -158,6 +159,9 @@ describe('run --profile --shard --junit --coverage --annotate, and merge', () =>
     expect(() => mergeSummaries([base, { ...base, shard: { index: 2, count: 4 } }], ['a', 'b'])).toThrow(
       /b is a shard of 4, a of 3/,
     );
+    expect(() =>
+      mergeSummaries([base, { ...base, shard: { index: 2, count: 3 }, kernel: 'seed' }], ['a', 'b']),
+    ).toThrow('b ran on kernel seed, a on correct model (seed + fixes)');
     const replay = join(REGRESSIONS, 'seed-read-error-end-io-in-irq.json');
     expect(usage(() => readReport(replay))).toMatch(/is not a 'diocheck run --json' report/);
     const broken = join(TMP, 'broken.json');

@@ -3,6 +3,7 @@
  * `--runs=20`); every mistake is a UsageError whose message is one line, which cli.ts prints after
  * `diocheck: ` before exiting with status 2.
  */
+import { KERNEL_VERSIONS, type KernelVersion } from '../../model/kernel/ops.ts';
 import { REPLAY_EXPECTS, type ReplayExpect } from '../../properties/replay/replayFile.ts';
 import { parseSeed } from '../../properties/support/budget.ts';
 
@@ -38,6 +39,8 @@ export interface RunCommand {
   readonly coverage: boolean;
   /** --annotate FILE: a copy of FILE with hit counts in the margin, written into `out`. */
   readonly annotate: string | null;
+  /** --kernel: run on that kernel version (KERNEL_VERSIONS); null: the correct model (FIXED_OPS). */
+  readonly kernel: KernelVersion | null;
 }
 
 export interface ExplainCommand {
@@ -76,6 +79,8 @@ export interface ReproSeedCommand {
   readonly path: string | null;
   /** Runs to search when no path is given (default: the tier's campaign runs). */
   readonly runs: number | null;
+  /** --kernel: replay on that kernel version; null: the correct model, as `run` without --kernel. */
+  readonly kernel: KernelVersion | null;
 }
 
 export interface ReproFileCommand {
@@ -105,8 +110,8 @@ type CommandName = Exclude<(typeof COMMANDS)[number], 'help'>;
 
 /** Options each command takes with a value. */
 const OPTIONS: Readonly<Record<CommandName, readonly string[]>> = {
-  run: ['runs', 'time', 'seed', 'json', 'out', 'profile', 'shard', 'junit', 'annotate'],
-  repro: ['seed', 'path', 'runs'],
+  run: ['runs', 'time', 'seed', 'json', 'out', 'profile', 'shard', 'junit', 'annotate', 'kernel'],
+  repro: ['seed', 'path', 'runs', 'kernel'],
   explain: ['html'],
   promote: ['name', 'note', 'expect', 'dir'],
   merge: ['json', 'junit'],
@@ -168,6 +173,18 @@ function oneOfOption<T extends string>(name: string, text: string, allowed: read
   if (!allowed.includes(text as T))
     throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, not '${text}'`);
   return text as T;
+}
+
+/** The kernel versions `--kernel` takes (model/kernel/ops.ts KERNEL_VERSIONS). */
+export const KERNEL_NAMES = Object.keys(KERNEL_VERSIONS) as KernelVersion[];
+
+/** `--kernel seed|6.12`: a kernel version of KERNEL_VERSIONS. */
+export function parseKernel(text: string): KernelVersion {
+  return oneOfOption('kernel', text, KERNEL_NAMES);
+}
+
+function kernelOf(text: string | undefined): KernelVersion | null {
+  return text === undefined ? null : parseKernel(text);
 }
 
 /** A regression name: letters, digits, '-', '_' and '.', as a file name under properties/regressions/. */
@@ -266,6 +283,7 @@ function parseRun(args: readonly string[]): RunCommand {
     junit: options.get('junit') ?? null,
     coverage: flags.has('coverage'),
     annotate: options.get('annotate') ?? null,
+    kernel: kernelOf(options.get('kernel')),
   };
 }
 
@@ -328,6 +346,8 @@ function parseRepro(args: readonly string[]): ReproSeedCommand | ReproFileComman
   const path = options.get('path');
   const runs = options.get('runs');
   if (file !== undefined) {
+    if (options.has('kernel'))
+      throw new UsageError("'repro FILE' takes no --kernel: a replay file names its own kernel");
     if (options.size > 0)
       throw new UsageError(`'repro FILE' takes no options (got --${[...options.keys()][0]})`);
     return { kind: 'repro-file', file };
@@ -339,6 +359,7 @@ function parseRepro(args: readonly string[]): ReproSeedCommand | ReproFileComman
     seed: seedOption(seed),
     path: path === undefined ? null : parsePath(path),
     runs: runs === undefined ? null : parseRuns(runs),
+    kernel: kernelOf(options.get('kernel')),
   };
 }
 

@@ -26,7 +26,22 @@ import { worldScenarioArbitrary } from '../../properties/arbitraries/worldScenar
 import { ReachTally } from '../../properties/invariants/reach.ts';
 import { invariantById, makeProbe } from '../../properties/invariants/registry.ts';
 import type { KernelOps } from '../../model/kernel/kernel.ts';
-import { FIXED_OPS } from '../../model/kernel/ops.ts';
+import { FIXED_OPS, KERNEL_VERSIONS, type KernelVersion } from '../../model/kernel/ops.ts';
+
+/** The ops table of `--kernel K`: that kernel version, or the correct model (FIXED_OPS) for null. */
+export function kernelOps(kernel: KernelVersion | null): Readonly<KernelOps> {
+  return kernel === null ? FIXED_OPS : KERNEL_VERSIONS[kernel];
+}
+
+/** How a campaign names the kernel it runs on: `seed`, `6.12`, or the correct model. */
+export function kernelLabel(kernel: KernelVersion | null): string {
+  return kernel === null ? 'correct model (seed + fixes)' : kernel;
+}
+
+/** ` --kernel K` for a command that must run on K; nothing for the correct model (the default). */
+export function kernelOption(kernel: KernelVersion | null): string {
+  return kernel === null ? '' : ` --kernel ${kernel}`;
+}
 
 /** One case of the campaign, as fast-check passes it to the predicate. */
 export type CampaignCase = [scenario: Scenario, faults: FaultProfile, choices: number[]];
@@ -205,9 +220,9 @@ export function summarizeCoverage(coverage: Uint32Array, marked: readonly number
 // ---------------------------------------------------------------------------------------------
 // The failure report.
 
-/** The command that replays a fast-check counterexample. */
-export function reproCommand(seed: number, path: string): string {
-  return `npm run diocheck -- repro --seed ${seed} --path ${path}`;
+/** The command that replays a fast-check counterexample (on `kernel`, when the campaign ran on one). */
+export function reproCommand(seed: number, path: string, kernel: KernelVersion | null = null): string {
+  return `npm run diocheck -- repro --seed ${seed} --path ${path}${kernelOption(kernel)}`;
 }
 
 /** A scenario as JSON, one top-level field per line (still valid JSON, short enough to read). */
@@ -270,6 +285,8 @@ export interface CaseReportInput {
   readonly value: CampaignCase;
   /** The replay file the counterexample was saved to, if it was. */
   readonly replayFile?: string | null;
+  /** The kernel version the case runs on (null or absent: the correct model). */
+  readonly kernel?: KernelVersion | null;
 }
 
 /**
@@ -278,14 +295,15 @@ export interface CaseReportInput {
  */
 export function formatCaseReport(input: CaseReportInput): string {
   const [scenario, faults] = input.value;
+  const kernel = input.kernel ?? null;
   let result: RunResult | null = null;
   let error: unknown = null;
   try {
-    result = runCase(input.value, true);
+    result = runCase(input.value, true, kernelOps(kernel));
   } catch (e) {
     error = e;
   }
-  const lines = [verdictLine(result, error), `replay:   ${reproCommand(input.seed, input.path)}`];
+  const lines = [verdictLine(result, error), `replay:   ${reproCommand(input.seed, input.path, kernel)}`];
   if (input.replayFile) lines.push(`          npm run diocheck -- repro ${input.replayFile}`);
   lines.push(formatRunDetails(scenario, faults, result));
   return lines.join('\n');

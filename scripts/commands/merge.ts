@@ -7,14 +7,17 @@
  * model errors, vacuity guard counts, fault classes, and the hits of each marked seed line (the
  * coverage of the whole is the union of the shards'). Wall time is the slowest shard's, since
  * shards run side by side. What would not add up is refused (exit 2): reports of different seeds,
- * shard counts or model versions, the same shard twice, or files that are not run reports. A missing
- * shard is merged anyway, with a warning, since a CI job may have been cancelled.
+ * shard counts, kernel versions (`run --kernel`) or model versions, the same shard twice, or files
+ * that are not run reports. A missing shard is merged anyway, with a warning, since a CI job may
+ * have been cancelled.
  *
  * Exit status: 0 when no shard failed, 1 when one found a violation, 3 when the model threw.
  */
 import { readFileSync } from 'node:fs';
+import type { KernelVersion } from '../../model/kernel/ops.ts';
 import { budgetFor } from '../../properties/support/budget.ts';
-import { type MergeCommand, type Profile, PROFILES, type Shard, UsageError } from './args.ts';
+import { KERNEL_NAMES, type MergeCommand, type Profile, PROFILES, type Shard, UsageError } from './args.ts';
+import { kernelLabel, kernelOption } from './campaign.ts';
 import { formatCoverageList } from './coverage.ts';
 import { type JunitFailure, junitXml } from './junit.ts';
 import type { Output } from './output.ts';
@@ -80,6 +83,12 @@ function checkReport(v: unknown): CampaignSummary {
   need(typeof v.modelVersion === 'string', 'modelVersion must be a string');
   need(PROFILES.includes(v.profile as Profile), 'profile must be fast, soak or swarm');
   need(v.tier === 'fast' || v.tier === 'soak', 'tier must be fast or soak');
+  // Reports from before `run --kernel` have no kernel: they ran on the correct model.
+  const kernel = v.kernel ?? null;
+  need(
+    kernel === null || KERNEL_NAMES.includes(kernel as KernelVersion),
+    `kernel must be null or one of ${KERNEL_NAMES.join(', ')}`,
+  );
   const shard = v.shard;
   if (shard !== null) {
     need(isRecord(shard), 'shard must be null or {index, count}');
@@ -120,7 +129,7 @@ function checkReport(v: unknown): CampaignSummary {
       'failure.replayFile must be a string',
     );
   }
-  return v as unknown as CampaignSummary;
+  return { ...v, kernel } as unknown as CampaignSummary;
 }
 
 export function readReport(file: string): CampaignSummary {
@@ -179,6 +188,10 @@ export function mergeSummaries(
       throw new UsageError(
         `${file} has seed ${r.seed}, ${files[0]} seed ${first.seed}: shards of one campaign share a seed`,
       );
+    if (r.kernel !== first.kernel)
+      throw new UsageError(
+        `${file} ran on kernel ${kernelLabel(r.kernel)}, ${files[0]} on ${kernelLabel(first.kernel)}`,
+      );
     if (s.count !== firstShard.count)
       throw new UsageError(`${file} is a shard of ${s.count}, ${files[0]} of ${firstShard.count}`);
     if (r.modelVersion !== first.modelVersion)
@@ -221,7 +234,7 @@ export function mergeSummaries(
     .sort((a, b) => a.s.index - b.s.index)
     .map(({ r, s }) => {
       const f = r.failure as Failure;
-      return { ...f, shard: s.index, replay: replayCommands(r.seed, f) };
+      return { ...f, shard: s.index, replay: replayCommands(r.seed, f, r.kernel) };
     });
   return {
     format: SUMMARY_FORMAT,
@@ -230,6 +243,7 @@ export function mergeSummaries(
     seed: first.seed,
     profile: first.profile,
     tier: first.tier,
+    kernel: first.kernel,
     shard: null,
     runs,
     passes: sum(reports, 'passes'),
@@ -265,6 +279,7 @@ export function mergeReports(cmd: MergeCommand, out: Output): number {
   const m = mergeSummaries(reports, cmd.files);
   const { count: n, merged, missing } = m.shards;
   out.line(`merged ${reports.length} report(s) of seed ${m.seed}: shards ${merged.join(', ')} of ${n}`);
+  out.line(`kernel: ${kernelLabel(m.kernel)}`);
   if (missing.length > 0)
     out.err(
       `diocheck: warning: shard(s) ${missing.map((i) => `${i}/${n}`).join(', ')} missing: their runs are not counted`,
@@ -280,7 +295,7 @@ export function mergeReports(cmd: MergeCommand, out: Output): number {
   if (cmd.json !== null) writeText(cmd.json, summaryJson(m), out);
   if (cmd.junit !== null) {
     const xml = junitXml({
-      title: `diocheck merge --seed ${m.seed} (${merged.length}/${n} shards)`,
+      title: `diocheck merge --seed ${m.seed}${kernelOption(m.kernel)} (${merged.length}/${n} shards)`,
       runs: m.runs,
       elapsedMs: m.elapsedMs,
       violations: m.violations,
@@ -289,6 +304,7 @@ export function mergeReports(cmd: MergeCommand, out: Output): number {
       reach: m.reach,
       properties: {
         seed: m.seed,
+        kernel: kernelLabel(m.kernel),
         runs: m.runs,
         shards: `${merged.join(',')} of ${n}`,
         modelVersion: m.modelVersion,

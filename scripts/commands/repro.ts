@@ -3,6 +3,8 @@
  * - `repro --seed S --path P` replays the fast-check case exactly (seed, path, endOnFailure): the
  *   same scenario, fault profile and choice stream that fast-check printed.
  * - `repro --seed S` runs the campaign from that seed until the first failure, and shrinks it.
+ * - `--kernel seed|6.12` does either on that kernel version instead of the correct model, as
+ *   `run --kernel` did (its printed replay commands carry the option).
  * - `repro FILE` replays a replay file with ReplayChoices, which checks every question the model
  *   asks against the recorded one, so a model that changed since stops with a divergence.
  * Exit status: 0 when the case passes now, 1 when it still fails (a violation, or a bound hit that
@@ -21,6 +23,7 @@ import {
   failureOf,
   formatCaseReport,
   formatRunDetails,
+  kernelOps,
   verdictLine,
 } from './campaign.ts';
 import type { Output } from './output.ts';
@@ -31,28 +34,35 @@ function exitFor(result: RunResult | null): number {
   return result.outcome === 'pass' ? EXIT_PASS : EXIT_VIOLATION;
 }
 
-/** `repro --seed S [--path P]`. */
+/** `repro --seed S [--path P] [--kernel K]`. */
 export function reproSeed(cmd: ReproSeedCommand, out: Output): number {
   let last: CampaignCase | null = null;
-  const property = campaignProperty(null, (value) => {
-    last = value;
-  });
+  const { kernel } = cmd;
+  const property = campaignProperty(
+    null,
+    (value) => {
+      last = value;
+    },
+    kernelOps(kernel),
+  );
   const details =
     cmd.path === null
       ? fc.check(property, { seed: cmd.seed, numRuns: cmd.runs ?? currentBudget().campaignRuns })
       : fc.check(property, { seed: cmd.seed, path: cmd.path, numRuns: 1, endOnFailure: true });
   const failure = failureOf(details);
   if (failure !== null) {
-    out.line(formatCaseReport({ seed: cmd.seed, path: failure.path, value: failure.value }));
+    out.line(formatCaseReport({ seed: cmd.seed, path: failure.path, value: failure.value, kernel }));
     return failure.error instanceof CaseViolation ? EXIT_VIOLATION : EXIT_MODEL_ERROR;
   }
   if (cmd.path === null) {
-    out.line(`PASSES    no violation in ${details.numRuns} runs from seed ${cmd.seed}`);
+    out.line(
+      `PASSES    no violation in ${details.numRuns} runs from seed ${cmd.seed}${kernel === null ? '' : ` on kernel ${kernel}`}`,
+    );
     return EXIT_PASS;
   }
   const value: CampaignCase | null = last;
   if (value === null) throw new UsageError(`--path ${cmd.path} names no case for seed ${cmd.seed}`);
-  out.line(formatCaseReport({ seed: cmd.seed, path: cmd.path, value }));
+  out.line(formatCaseReport({ seed: cmd.seed, path: cmd.path, value, kernel }));
   return EXIT_PASS;
 }
 

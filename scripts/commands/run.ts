@@ -17,9 +17,14 @@
  * runs of the unsharded campaign, each once, and `diocheck merge` adds their counts. A shard's
  * counterexample keeps its global path, so its replay command needs no shard.
  *
+ * Kernel (`--kernel seed|6.12`, model/kernel/ops.ts KERNEL_VERSIONS): the campaign runs on that
+ * kernel version instead of the correct model (FIXED_OPS). The header and the JSON summary name
+ * it, the replay file records it, and the replay commands carry `--kernel K`.
+ *
  * Exit status: 0 when nothing failed, 1 on a violation, 3 when the model itself failed (an
  * exception that is not a finding about the kernel logic).
  */
+import type { KernelVersion } from '../../model/kernel/ops.ts';
 import { REACH_GUARDS } from '../../properties/invariants/reach.ts';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -27,17 +32,26 @@ import fc from 'fast-check';
 import { ReplayChoices } from '../../model/runtime/choice.ts';
 import { runScenario } from '../../model/world/run.ts';
 import { FAULT_CLASSES } from '../../properties/arbitraries/faults.ts';
-import { makeReplayFile, modelVersion, writeReplayFile } from '../../properties/replay/replayFile.ts';
+import {
+  makeReplayFile,
+  modelVersion,
+  replayOps,
+  writeReplayFile,
+} from '../../properties/replay/replayFile.ts';
 import { type Budget, budgetFor, freshSeed, tierFromEnv } from '../../properties/support/budget.ts';
 import { type Profile, type RunCommand, type Shard, UsageError } from './args.ts';
 import {
   type CampaignCase,
   CampaignTally,
   CaseViolation,
+  CHECKS,
   campaignProperty,
   type Failure,
   failureOf,
   formatCaseReport,
+  kernelLabel,
+  kernelOps,
+  kernelOption,
   markedSeedLines,
   reproCommand,
   runCase,
@@ -73,6 +87,8 @@ export interface CampaignSummary {
   readonly seed: number;
   readonly profile: Profile;
   readonly tier: string;
+  /** The kernel version the campaign ran on (`--kernel`); null: the correct model. */
+  readonly kernel: KernelVersion | null;
   /** This report's shard (null: the whole campaign). */
   readonly shard: Shard | null;
   readonly runs: number;
@@ -108,8 +124,13 @@ export interface CampaignSummary {
  * shrunk. Shrinking resumes from its path (fast-check replays seed and path, then keeps
  * shrinking), within its own time limit.
  */
-function finishShrinking(seed: number, failure: Failure, budget: Budget): Failure {
-  const details = fc.check(campaignProperty(), {
+function finishShrinking(
+  seed: number,
+  failure: Failure,
+  budget: Budget,
+  kernel: KernelVersion | null,
+): Failure {
+  const details = fc.check(campaignProperty(null, null, kernelOps(kernel)), {
     seed,
     path: failure.path,
     plugins: [timeLimit(budget.shrinkTimeMs)],
@@ -117,24 +138,36 @@ function finishShrinking(seed: number, failure: Failure, budget: Budget): Failur
   return failureOf(details) ?? failure;
 }
 
-/** Saves the counterexample as a replay file (its whole decision log); null if it cannot. */
-function saveReplayFile(dir: string, seed: number, failure: Failure, out: Output): string | null {
+/**
+ * Saves the counterexample as a replay file (its whole decision log, and its kernel version when
+ * the campaign ran on one); null if it cannot.
+ */
+function saveReplayFile(
+  dir: string,
+  seed: number,
+  failure: Failure,
+  out: Output,
+  kernel: KernelVersion | null,
+): string | null {
+  const ops = kernelOps(kernel);
   let traced: ReturnType<typeof runCase>;
   try {
-    traced = runCase(failure.value, true);
+    traced = runCase(failure.value, true, ops);
   } catch {
     return null;
   }
   const violation = traced.violation;
   if (violation === null) return null;
   const runIndex = failure.path.split(':')[0] ?? '0';
-  const file = join(dir, `${violation.invariant}-seed${seed}-run${runIndex}.json`);
+  const onKernel = kernel === null ? '' : `-kernel-${kernel}`;
+  const file = join(dir, `${violation.invariant}-seed${seed}-run${runIndex}${onKernel}.json`);
   const replay = makeReplayFile({
     invariant: violation.invariant,
     scenario: failure.value[0],
     faults: failure.value[1],
     choices: traced.choiceLog,
-    note: `diocheck run --seed ${seed}, fast-check path ${failure.path}: ${violation.message}`,
+    note: `diocheck run --seed ${seed}${kernelOption(kernel)}, fast-check path ${failure.path}: ${violation.message}`,
+    ...(kernel === null ? {} : { kernel }),
   });
   try {
     writeReplayFile(file, replay);
@@ -145,6 +178,8 @@ function saveReplayFile(dir: string, seed: number, failure: Failure, out: Output
   const again = runScenario(replay.scenario, {
     source: new ReplayChoices(replay.choices),
     faults: replay.faults,
+    probe: CHECKS,
+    ops: replayOps(replay),
   });
   if (again.violation?.invariant !== violation.invariant) {
     out.err(`diocheck: warning: ${file} does not replay to ${violation.invariant}`);
@@ -227,12 +262,13 @@ export function writeText(file: string, text: string, out: Output): boolean {
   }
 }
 
-/** The replay commands of a summary's failure. */
+/** The replay commands of a summary's failure (on the campaign's kernel version, if it had one). */
 export function replayCommands(
   seed: number,
   failure: { readonly path: string; readonly replayFile: string | null },
+  kernel: KernelVersion | null = null,
 ): string[] {
-  const commands = [reproCommand(seed, failure.path)];
+  const commands = [reproCommand(seed, failure.path, kernel)];
   if (failure.replayFile !== null) commands.push(`npm run diocheck -- repro ${failure.replayFile}`);
   return commands;
 }
@@ -240,7 +276,11 @@ export function replayCommands(
 export function summaryJunitFailures(s: CampaignSummary): JunitFailure[] {
   if (s.failure === null) return [];
   return [
-    { invariant: s.failure.invariant, verdict: s.failure.verdict, replay: replayCommands(s.seed, s.failure) },
+    {
+      invariant: s.failure.invariant,
+      verdict: s.failure.verdict,
+      replay: replayCommands(s.seed, s.failure, s.kernel),
+    },
   ];
 }
 
@@ -315,6 +355,7 @@ export function formatSummary(s: CampaignSummary, boundShareMax: number): string
 
 interface SummaryContext {
   readonly seed: number;
+  readonly kernel: KernelVersion | null;
   readonly budget: Budget;
   readonly profile: Profile;
   readonly shard: Shard | null;
@@ -331,6 +372,7 @@ function summarize(ctx: SummaryContext, tally: CampaignTally, elapsedMs: number)
     seed,
     profile: ctx.profile,
     tier: budget.tier,
+    kernel: ctx.kernel,
     shard: ctx.shard,
     runs: tally.runs,
     passes: tally.passes,
@@ -372,6 +414,8 @@ export function runCampaign(cmd: RunCommand, out: Output): number {
   out.line(
     `campaign: ${span}${shardNote}, profile ${profile} (tier ${budget.tier}), ${marked.length} seed lines marked by rt.cover`,
   );
+  const kernel = cmd.kernel;
+  out.line(`kernel: ${kernelLabel(kernel)}`);
 
   const tally = new CampaignTally();
   const progress = new ProgressLine(out);
@@ -381,7 +425,7 @@ export function runCampaign(cmd: RunCommand, out: Output): number {
     if (tally.failed) return;
     for (const k of FAULT_CLASSES) if (value[1][k] === true) faultClasses[k] = (faultClasses[k] ?? 0) + 1;
   };
-  const property = campaignProperty(tally, countFaults);
+  const property = campaignProperty(tally, countFaults, kernelOps(kernel));
   const started = performance.now();
   const details = fc.check(shard === null ? property : new ShardedProperty(property, shard), {
     seed,
@@ -389,16 +433,16 @@ export function runCampaign(cmd: RunCommand, out: Output): number {
     ...(timeMs === null ? {} : { plugins: [timeLimit(timeMs)] }),
   });
   let failure = failureOf(details);
-  if (failure !== null && details.interrupted) failure = finishShrinking(seed, failure, budget);
+  if (failure !== null && details.interrupted) failure = finishShrinking(seed, failure, budget, kernel);
   // The campaign ends at its first failure; shrinking after it is not counted in runs/s.
   const elapsedMs = (tally.failedAtMs ?? performance.now()) - started;
   progress.clear();
 
-  let summary = summarize({ seed, budget, profile, shard, marked, faultClasses }, tally, elapsedMs);
+  let summary = summarize({ seed, kernel, budget, profile, shard, marked, faultClasses }, tally, elapsedMs);
   let report: string | null = null;
   if (failure !== null) {
-    const replayFile = saveReplayFile(cmd.out, seed, failure, out);
-    report = formatCaseReport({ seed, path: failure.path, value: failure.value, replayFile });
+    const replayFile = saveReplayFile(cmd.out, seed, failure, out, kernel);
+    report = formatCaseReport({ seed, path: failure.path, value: failure.value, replayFile, kernel });
     const invariant = failure.error instanceof CaseViolation ? failure.error.violation.invariant : null;
     const verdict = report.split('\n', 1)[0] ?? '';
     summary = { ...summary, failure: { invariant, verdict, path: failure.path, replayFile } };
@@ -422,7 +466,7 @@ export function runCampaign(cmd: RunCommand, out: Output): number {
   if (cmd.json !== null) writeText(cmd.json, summaryJson(summary), out);
   if (cmd.junit !== null) {
     const xml = junitXml({
-      title: `diocheck run --seed ${seed}${shardText(shard)}`,
+      title: `diocheck run --seed ${seed}${kernelOption(kernel)}${shardText(shard)}`,
       runs: summary.runs,
       elapsedMs: summary.elapsedMs,
       violations: summary.violations,
@@ -432,6 +476,7 @@ export function runCampaign(cmd: RunCommand, out: Output): number {
       properties: {
         seed,
         profile,
+        kernel: kernelLabel(kernel),
         runs: summary.runs,
         shard: shard === null ? 'none' : `${shard.index}/${shard.count}`,
         modelVersion: summary.modelVersion,

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UsageError } from './args.ts';
+import { parseCommandLine, UsageError } from './args.ts';
 import { mergeReports } from './merge.ts';
 import type { Output } from './output.ts';
 
@@ -71,9 +71,11 @@ function runChild(args: readonly string[]): Promise<{ code: number; stdout: stri
 /** Runs the campaign in N processes and prints the merged summary; resolves to the exit status. */
 export async function runWorkers(argv: readonly string[], out: Output): Promise<number> {
   const { workers, rest, json, junit } = splitWorkers(argv.slice(1));
-  const seedAt = rest.indexOf('--seed');
-  const seed = seedAt >= 0 ? (rest[seedAt + 1] ?? '') : String(Math.floor(Math.random() * 0x7fffffff));
-  const base = seedAt >= 0 ? rest : [...rest, '--seed', seed];
+  // Bad input is one line here, not one per worker; every option (--kernel too) goes to each worker.
+  const cmd = parseCommandLine(['run', ...rest]);
+  if (cmd.kind !== 'run') throw new UsageError("'run --workers' takes no --help (see 'diocheck help')");
+  const seed = String(cmd.seed ?? Math.floor(Math.random() * 0x7fffffff));
+  const base = cmd.seed === null ? [...rest, '--seed', seed] : rest;
   const dir = mkdtempSync(join(tmpdir(), 'diocheck-workers-'));
   out.line(`seed ${seed}`);
   out.line(`workers: ${workers} processes, shards 1/${workers}..${workers}/${workers}`);
