@@ -325,7 +325,7 @@ export class XfsBuffered implements AddressSpaceOps {
   *zeroEofGap(isize: number): KGen<number> {
     if (isize % this.bs === 0) return 0;
     const r = yield* this.zeroBlockTail(isize);
-    return r < 0 ? r : 0;
+    return Math.min(r, 0);
   }
 
   private unlockWith(ret: number): number {
