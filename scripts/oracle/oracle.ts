@@ -169,14 +169,19 @@ function boot(o: OracleOptions, name: string, images: readonly string[], core: n
     };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
+    // A failed boot is one line on stderr; the console's last lines go to a file it names.
+    const failWith = (what: string) => {
+      const consoleLog = join(o.cache, `console-${name}.log`);
+      writeFileSync(consoleLog, log);
+      fail(new Error(`UML instance ${name} ${what} (its console: ${consoleLog})`));
+    };
     const timer = setTimeout(() => {
       if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      fail(new Error(`UML instance ${name} timed out; its console:\n${log}`));
+      failWith('timed out');
     }, BOOT_TIMEOUT_MS);
     child.on('close', (code) => {
       clearTimeout(timer);
-      if (code !== 0 || !existsSync(results))
-        fail(new Error(`UML instance ${name} exited ${code}; its console:\n${log}`));
+      if (code !== 0 || !existsSync(results)) failWith(`exited ${code} without results`);
       else
         done(
           readFileSync(results, 'utf8')
