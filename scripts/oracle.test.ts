@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readWriteLog, replayToMark } from './oracle/logWrites.ts';
-import { caseLines, logWritesLines, mkfsCommand, powerLossMark, recoveryLine } from './oracle/agentCorpus.ts';
+import {
+  caseLines,
+  logWritesLines,
+  mkfsCommand,
+  powerLossMark,
+  recoveryLine,
+  scsiDebugLines,
+} from './oracle/agentCorpus.ts';
 import { OracleUsageError, parseOracleArgs } from './oracle/oracle.ts';
 import { generateCorpus, type OracleCase } from '../properties/oracle/corpus.ts';
 import {
@@ -18,6 +25,7 @@ import {
 
 const CASE: OracleCase = {
   powerLoss: false,
+  sectorSize: 512,
   id: 7,
   name: 'xfs-4096/short-eof/test',
   fs: 'xfs',
@@ -80,9 +88,10 @@ describe('the agent corpus', () => {
       failFirstBio: false,
       ops: [{ kind: 'fsync' }],
     };
-    expect(logWritesLines()).toEqual(['L 7 7 10', 'L 8 8 11', 'L 9 9 12']);
+    expect(scsiDebugLines()).toEqual(['K 7 sda', 'K 8 sdb']);
+    expect(logWritesLines()).toEqual(['L 9 9 12', 'L 10 10 13', 'L 11 11 14']);
     expect(caseLines(crash)).toEqual([
-      'S 7 8 xfs 1024',
+      'S 7 10 xfs 1024',
       'M 0 12288 11776',
       'Z 11776',
       'U 16384 8192',
@@ -106,18 +115,21 @@ describe('the agent corpus', () => {
     expect(() => caseLines(bs)).toThrow(/no image for ext4 with 512-byte blocks/);
   });
 
-  it('makes XFS with 512-byte blocks as a V4 filesystem, and every other geometry plainly', () => {
-    expect(mkfsCommand('xfs', 512, 'i')).toEqual([
+  it('makes XFS with 512-byte blocks as a V4 filesystem, tells XFS the sector size, and ext4 plainly', () => {
+    const xfs512 = mkfsCommand({ fs: 'xfs', blockSize: 512, sectorSize: 512 }, 'i');
+    expect(xfs512).toEqual(['mkfs.xfs', '-q', '-f', '-b', 'size=512', '-s', 'size=512', '-m', 'crc=0', 'i']);
+    expect(mkfsCommand({ fs: 'xfs', blockSize: 4096, sectorSize: 4096 }, 'i')).toEqual([
       'mkfs.xfs',
       '-q',
       '-f',
       '-b',
-      'size=512',
-      '-m',
-      'crc=0',
+      'size=4096',
+      '-s',
+      'size=4096',
       'i',
     ]);
-    expect(mkfsCommand('ext4', 1024, 'i')).toEqual(['mkfs.ext4', '-q', '-F', '-b', '1024', 'i']);
+    const ext4 = mkfsCommand({ fs: 'ext4', blockSize: 1024, sectorSize: 512 }, 'i');
+    expect(ext4).toEqual(['mkfs.ext4', '-q', '-F', '-b', '1024', 'i']);
   });
 
   it('turns the whole corpus into agent lines', () => {

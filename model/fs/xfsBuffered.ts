@@ -286,6 +286,12 @@ export class XfsBuffered implements AddressSpaceOps {
     // L898 truncate_setsize(): the in-core size, and the page cache past it, before writeback.
     inode.iSize = size;
     if (size < old) {
+      // truncate_inode_pages_range() waits for the writeback of every folio it drops: writeback in
+      // flight still targets the blocks that are about to be freed (and reused).
+      yield* rt.waitUntil(
+        () => !inode.iMapping.rangeUnderWriteback(size, Number.MAX_SAFE_INTEGER),
+        'truncate: folio_wait_writeback',
+      );
       inode.iMapping.truncateFrom(Math.ceil(size / this.bs) * this.bs);
       fs.freeBlocksFrom(Math.ceil(size / this.bs));
     }

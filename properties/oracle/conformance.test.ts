@@ -18,13 +18,18 @@ const golden = readGolden(join(ROOT, GOLDEN_PATH));
 const corpus = generateCorpus();
 
 describe('the oracle corpus and its golden file', () => {
-  it('has at least 500 cases over XFS and ext4 with blocks of 512 to 4096 bytes, all recorded', () => {
+  it('has at least 500 cases over XFS and ext4, blocks of 512 to 4096 bytes, sectors of 512 and 4096, all recorded', () => {
     expect(corpus.length).toBeGreaterThanOrEqual(500);
     expect(golden.corpus).toBe(corpus.length);
     expect(golden.cases.map((g) => `${g.id} ${g.name}`)).toEqual(corpus.map((c) => `${c.id} ${c.name}`));
     expect(golden.kernel).toMatch(/^6\.12\./);
-    for (const g of GEOMETRIES)
-      expect(corpus.some((c) => c.fs === g.fs && c.blockSize === g.blockSize)).toBe(true);
+    for (const g of GEOMETRIES) {
+      const on = corpus.some(
+        (c) => c.fs === g.fs && c.blockSize === g.blockSize && c.sectorSize === g.sectorSize,
+      );
+      expect(on, `${g.fs} ${g.blockSize} on ${g.sectorSize}-byte sectors`).toBe(true);
+    }
+    expect(corpus.some((c) => c.sectorSize === 4096)).toBe(true);
   });
 
   it('covers every operation kind, extent type, flag and the injected fault', () => {

@@ -18,6 +18,17 @@ import { EXTENT_BASE } from '../../model/world/extents.ts';
 
 export type OracleFs = 'xfs' | 'ext4';
 
+/**
+ * A filesystem geometry and the device under it: UML's ubd (512-byte sectors, a volatile write
+ * cache, no FUA) or, with 4096-byte sectors, scsi_debug (4096-byte sectors, a volatile write
+ * cache, FUA), as the 6.12 kernel reports them in /sys/block/DEV/queue.
+ */
+export interface Geometry {
+  readonly fs: OracleFs;
+  readonly blockSize: number;
+  readonly sectorSize: 512 | 4096;
+}
+
 export interface OracleCase {
   /** Stable within one corpus; the golden file keys on it. */
   readonly id: number;
@@ -25,6 +36,8 @@ export interface OracleCase {
   readonly name: string;
   readonly fs: OracleFs;
   readonly blockSize: number;
+  /** The device's logical block size: 4096 is a scsi_debug disk with FUA, 512 a ubd without. */
+  readonly sectorSize: 512 | 4096;
   readonly iSize: number;
   /** Written and unwritten blocks (holes are what is left). */
   readonly extents: readonly ExtentSpec[];
@@ -43,24 +56,31 @@ export interface OracleCase {
  * Geometries of the power-loss cases, each on a dm-log-writes device of its own (scripts/oracle:
  * its data image, kept pristine for replay, and its log image).
  */
-export const POWER_LOSS_GEOMETRIES: ReadonlyArray<{ fs: OracleFs; blockSize: number }> = [
-  { fs: 'xfs', blockSize: 4096 },
-  { fs: 'xfs', blockSize: 1024 },
-  { fs: 'ext4', blockSize: 4096 },
+export const POWER_LOSS_GEOMETRIES: readonly Geometry[] = [
+  { fs: 'xfs', blockSize: 4096, sectorSize: 512 },
+  { fs: 'xfs', blockSize: 1024, sectorSize: 512 },
+  { fs: 'ext4', blockSize: 4096, sectorSize: 512 },
 ];
 
 /** Blocks in every case's file window; the final read and the extent map cover all of them. */
 export const WINDOW_BLOCKS = 12;
 /** Geometries the oracle's images provide (XFS takes 512-byte blocks only without CRCs). */
-export const GEOMETRIES: ReadonlyArray<{ fs: OracleFs; blockSize: number }> = [
-  { fs: 'xfs', blockSize: 512 },
-  { fs: 'xfs', blockSize: 1024 },
-  { fs: 'xfs', blockSize: 2048 },
-  { fs: 'xfs', blockSize: 4096 },
-  { fs: 'ext4', blockSize: 1024 },
-  { fs: 'ext4', blockSize: 2048 },
-  { fs: 'ext4', blockSize: 4096 },
+export const GEOMETRIES: readonly Geometry[] = [
+  { fs: 'xfs', blockSize: 512, sectorSize: 512 },
+  { fs: 'xfs', blockSize: 1024, sectorSize: 512 },
+  { fs: 'xfs', blockSize: 2048, sectorSize: 512 },
+  { fs: 'xfs', blockSize: 4096, sectorSize: 512 },
+  { fs: 'ext4', blockSize: 1024, sectorSize: 512 },
+  { fs: 'ext4', blockSize: 2048, sectorSize: 512 },
+  { fs: 'ext4', blockSize: 4096, sectorSize: 512 },
+  { fs: 'xfs', blockSize: 4096, sectorSize: 4096 },
+  { fs: 'ext4', blockSize: 4096, sectorSize: 4096 },
 ];
+
+/** A geometry as it appears in case names: `xfs-4096`, or `xfs-4096-4kn` on 4096-byte sectors. */
+export function geometryName(g: Geometry): string {
+  return `${g.fs}-${g.blockSize}${g.sectorSize === 4096 ? '-4kn' : ''}`;
+}
 
 interface Layout {
   readonly name: string;
@@ -195,7 +215,7 @@ export function generateCorpus(): OracleCase[] {
   const rng = seedrandom('diocheck-oracle-corpus-1');
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng.quick() * xs.length)] as T;
   const add = (
-    g: (typeof GEOMETRIES)[number],
+    g: Geometry,
     l: Layout,
     ops: readonly OpSpec[],
     what: string,
@@ -205,9 +225,10 @@ export function generateCorpus(): OracleCase[] {
     const bs = g.blockSize;
     cases.push({
       id: cases.length + 1,
-      name: `${g.fs}-${bs}/${l.name}/${what}${failFirstBio ? '+eio' : ''}${powerLoss ? '|crash' : ''}`,
+      name: `${geometryName(g)}/${l.name}/${what}${failFirstBio ? '+eio' : ''}${powerLoss ? '|crash' : ''}`,
       fs: g.fs,
       blockSize: bs,
+      sectorSize: g.sectorSize,
       iSize: l.size(bs),
       extents: layoutExtents(l, bs),
       ops,

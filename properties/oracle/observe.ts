@@ -27,6 +27,7 @@ import { formatTag, isUserTag, TAG_STALE, TAG_UNTOUCHED, TAG_ZERO } from '../../
 import type { ChoiceSource } from '../../model/runtime/choice.ts';
 import { NO_FAULTS } from '../../model/runtime/faults.ts';
 import { runScenario } from '../../model/world/run.ts';
+import type { WorldView } from '../../model/world/probe.ts';
 import { REQ_FUA, REQ_OP_MASK, REQ_OP_READ, REQ_PREFLUSH } from '../../model/block/bio.ts';
 import type { OpSpec, Scenario } from '../../model/world/scenario.ts';
 import { type OracleCase, WINDOW_BLOCKS } from './corpus.ts';
@@ -138,8 +139,9 @@ export function caseScenario(c: OracleCase): Scenario {
     : { kind: 'dio_read', pos: 0, len: WINDOW_BLOCKS * c.blockSize };
   return {
     // UML's ubd has a volatile cache and no FUA; the dm-log-writes device of a power-loss case
-    // advertises FUA (6.12 drivers/md/dm-table.c L1878-1879) and the block layer emulates it below.
-    device: { logicalBlockSize: 512, fua: c.powerLoss, writeCache: true },
+    // advertises FUA (6.12 drivers/md/dm-table.c L1878-1879) and the block layer emulates it below;
+    // scsi_debug with 4096-byte sectors has a volatile cache and FUA.
+    device: { logicalBlockSize: c.sectorSize, fua: c.powerLoss || c.sectorSize === 4096, writeCache: true },
     fs: {
       model: 'xfs',
       blockSize: c.blockSize,
@@ -163,12 +165,31 @@ const WAIT: OpSpec = { kind: 'wait_async' };
  */
 class FailFirstBio implements ChoiceSource {
   private failed = false;
-  constructor(private readonly fail: boolean) {}
+  /** The run's world, to see when the case's operations are over (the agent disarms there). */
+  world: WorldView | null = null;
+  constructor(
+    private readonly fail: boolean,
+    private readonly opCount: number,
+  ) {}
   next(_n: number, label: string): number {
     if (!this.fail || this.failed || label !== 'submit_fails') return 0;
+    if (this.world?.requests.some((r) => r.id > this.opCount)) return 0;
     this.failed = true;
     return 1;
   }
+}
+
+/** The run options of a case: its source, and the fault class it injects. */
+function caseRun(c: OracleCase, ops: Readonly<KernelOps>) {
+  const source = new FailFirstBio(c.failFirstBio, c.ops.length);
+  return {
+    source,
+    faults: { ...NO_FAULTS, submitErrors: c.failFirstBio },
+    ops,
+    observe: (w: WorldView) => {
+      source.world = w;
+    },
+  };
 }
 
 const STATE_LETTER: Record<number, string> = {
@@ -188,11 +209,7 @@ const MISSING = { size: -1, final: 0, contents: '', extents: 'missing' } as cons
 
 /** Runs the case on the model with `ops` (by default as Linux 6.12) and observes it. */
 export function observeModel(c: OracleCase, ops: Readonly<KernelOps> = KERNEL_VERSIONS['6.12']): Observation {
-  const r = runScenario(caseScenario(c), {
-    source: new FailFirstBio(c.failFirstBio),
-    faults: { ...NO_FAULTS, submitErrors: c.failFirstBio },
-    ops,
-  });
+  const r = runScenario(caseScenario(c), caseRun(c, ops));
   const finalId = c.ops.length + 1;
   const byId = new Map<number, OpObservation>();
   let final = 0;
@@ -259,11 +276,7 @@ function modelBios(c: OracleCase, ops: Readonly<KernelOps>): Map<number, string>
   // A crash case ends at power loss, which is where its bios end too; others drop the final read.
   const r = runScenario(
     { ...scenario, threads: [c.powerLoss ? thread : thread.slice(0, -1)] },
-    {
-      source: new FailFirstBio(c.failFirstBio),
-      faults: { ...NO_FAULTS, submitErrors: c.failFirstBio },
-      ops,
-    },
+    caseRun(c, ops),
   );
   const bs = c.blockSize;
   const map: Array<[number, number, number]> = [];

@@ -18,6 +18,8 @@
  *   E <readlen>                end: a final O_DIRECT read of [0, readlen), fstat, FIEMAP, unlink
  * Devices: /dev/ubd<device>, unless declared by
  *   L <device> <data ubd> <log ubd>   a dm-log-writes device over ubd<data>, logging to ubd<log>
+ *   K <device> <disk>                 the scsi_debug disk /dev/<disk> (4096-byte sectors), with
+ *                                     the image of ubd<device> copied onto it first
  * Recovery (a second boot over crash images):
  *   R <scenario> <ubd> <fstype> <readlen>   mount the image (log recovery), then as E for s<scenario>
  * Kinds: dio_write dio_read buffered_write buffered_read fsync fdatasync truncate fallocate mmap_read.
@@ -151,7 +153,8 @@ static int fail_plan(long nth, long times)
 {
 	/* fail_make_request (6.12 build): interval counts bios submitted to the disk. */
 	char path[96];
-	snprintf(path, sizeof path, "/sys/block/ubd%c/make-it-fail", 'a' + ndev);
+	const char *disk = strrchr(devpath[ndev], '/');
+	snprintf(path, sizeof path, "/sys/block/%s/make-it-fail", disk ? disk + 1 : devpath[ndev]);
 	FILE *f = fopen(path, "w");
 	if (!f) return -1;
 	fprintf(f, "%d\n", times > 0);
@@ -227,6 +230,21 @@ static int lw_mark(int dev, const char *mark)
 	m->sector = 0;
 	snprintf(m->message, 256, "mark %s", mark);
 	return ioctl(dm_ctl, DM_TARGET_MSG, io) ? -errno : 0;
+}
+
+/* Copies a whole block device onto another (an image onto a scsi_debug disk), then syncs it. */
+static int copy_device(const char *from, const char *to)
+{
+	int in = open(from, O_RDONLY), o = open(to, O_WRONLY);
+	if (in < 0 || o < 0) return -errno;
+	static char chunk[1 << 20];
+	ssize_t n;
+	while ((n = read(in, chunk, sizeof chunk)) > 0)
+		if (write(o, chunk, n) != n) return -EIO;
+	int r = n < 0 || fsync(o) ? -errno : 0;
+	close(in);
+	close(o);
+	return r;
 }
 
 static long aio_rw(int fd, int write, char *b, long len, long pos, int rwf)
@@ -440,6 +458,18 @@ int main(int argc, char **argv)
 			trace_dump(dev_major, dev_minor);
 			fputc('}', out);
 			first = 0;
+			break;
+		}
+		case 'K': {
+			int d;
+			char disk[16];
+			if (sscanf(line + 2, "%d %15s", &d, disk) == 2 && d >= 0 && d < 16) {
+				char from[32];
+				snprintf(from, sizeof from, "/dev/ubd%c", 'a' + d);
+				snprintf(devpath[d], sizeof devpath[d], "/dev/%s", disk);
+				int r = copy_device(from, devpath[d]);
+				if (r) fprintf(out, "{\"fatal\":\"copy %s to %s: %s\"}\n", from, devpath[d], strerror(-r));
+			}
 			break;
 		}
 		case 'L': {

@@ -4,7 +4,12 @@
  * stale-data marker before mkfs so that stale disk contents are recognisable when read back.
  */
 import type { OracleCase } from '../../properties/oracle/corpus.ts';
-import { GEOMETRIES, POWER_LOSS_GEOMETRIES, WINDOW_BLOCKS } from '../../properties/oracle/corpus.ts';
+import {
+  GEOMETRIES,
+  type Geometry,
+  POWER_LOSS_GEOMETRIES,
+  WINDOW_BLOCKS,
+} from '../../properties/oracle/corpus.ts';
 import type { OpSpec } from '../../model/world/scenario.ts';
 
 /** pwritev2/preadv2 flags (include/uapi/linux/fs.h). */
@@ -28,13 +33,31 @@ export const UBD_COUNT = LOG_DEVICE_BASE + POWER_LOSS_GEOMETRIES.length;
 /** The agent's device index of a case: its geometry's image, or its dm-log-writes device. */
 export function deviceOf(c: OracleCase): number {
   const list = c.powerLoss ? POWER_LOSS_GEOMETRIES : GEOMETRIES;
-  const i = list.findIndex((g) => g.fs === c.fs && g.blockSize === c.blockSize);
+  const i = list.findIndex(
+    (g) => g.fs === c.fs && g.blockSize === c.blockSize && g.sectorSize === c.sectorSize,
+  );
   if (i < 0)
     throw new Error(
       `case ${c.id}: no ${c.powerLoss ? 'power-loss ' : ''}image for ${c.fs} with ${c.blockSize}-byte blocks`,
     );
   return c.powerLoss ? LOG_WRITES_BASE + i : i;
 }
+
+/**
+ * The lines that put each 4096-byte-sector geometry on a scsi_debug disk (sda, sdb, ...: the
+ * kernel command line makes one per such geometry): the agent copies its ubd image there.
+ */
+export function scsiDebugLines(): string[] {
+  const lines: string[] = [];
+  let disk = 0;
+  GEOMETRIES.forEach((g, i) => {
+    if (g.sectorSize === 4096) lines.push(`K ${i} sd${String.fromCharCode(97 + disk++)}`);
+  });
+  return lines;
+}
+
+/** How many scsi_debug disks the corpus needs. */
+export const SCSI_DEBUG_DISKS = GEOMETRIES.filter((g) => g.sectorSize === 4096).length;
 
 /** The lines that declare the dm-log-writes devices, first in every corpus file. */
 export function logWritesLines(): string[] {
@@ -115,17 +138,22 @@ export function recoveryLine(c: OracleCase, ubd: number): string {
   return `R ${c.id} ${ubd} ${c.fs} ${WINDOW_BLOCKS * c.blockSize}`;
 }
 
-/** mkfs command line for a geometry's image (XFS takes 512-byte blocks only as a V4 filesystem). */
-export function mkfsCommand(fs: 'xfs' | 'ext4', blockSize: number, image: string): string[] {
-  if (fs === 'xfs')
+/**
+ * mkfs command line for a geometry's image (XFS takes 512-byte blocks only as a V4 filesystem, and
+ * is told the sector size, which it cannot read from an image file).
+ */
+export function mkfsCommand(g: Geometry, image: string): string[] {
+  if (g.fs === 'xfs')
     return [
       'mkfs.xfs',
       '-q',
       '-f',
       '-b',
-      `size=${blockSize}`,
-      ...(blockSize < 1024 ? ['-m', 'crc=0'] : []),
+      `size=${g.blockSize}`,
+      '-s',
+      `size=${g.sectorSize}`,
+      ...(g.blockSize < 1024 ? ['-m', 'crc=0'] : []),
       image,
     ];
-  return ['mkfs.ext4', '-q', '-F', '-b', String(blockSize), image];
+  return ['mkfs.ext4', '-q', '-F', '-b', String(g.blockSize), image];
 }

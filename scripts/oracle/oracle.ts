@@ -27,6 +27,7 @@ import { cpus, homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  type Geometry,
   generateCorpus,
   GEOMETRIES,
   type OracleCase,
@@ -44,6 +45,8 @@ import {
   deviceOf,
   LOG_WRITES_BASE,
   logWritesLines,
+  SCSI_DEBUG_DISKS,
+  scsiDebugLines,
   mkfsCommand,
   powerLossMark,
   recoveryLine,
@@ -123,7 +126,7 @@ function run(cmd: string[], env: NodeJS.ProcessEnv = process.env): void {
 }
 
 /** A fresh image: the stale marker in every word, then mkfs (fstests' variables allow small XFS). */
-function makeImage(path: string, fs: 'xfs' | 'ext4', blockSize: number, mib: number): void {
+function makeImage(path: string, g: Geometry, mib: number): void {
   const chunk = Buffer.alloc(1 << 20);
   for (let o = 0; o < chunk.length; o += 4) chunk.writeUInt32LE(STALE_WORD, o);
   const fd = openSync(path, 'w');
@@ -132,7 +135,7 @@ function makeImage(path: string, fs: 'xfs' | 'ext4', blockSize: number, mib: num
   } finally {
     closeSync(fd);
   }
-  run(mkfsCommand(fs, blockSize, path), { ...process.env, TEST_DIR: '1', TEST_DEV: '1', QA_CHECK_FS: '1' });
+  run(mkfsCommand(g, path), { ...process.env, TEST_DIR: '1', TEST_DEV: '1', QA_CHECK_FS: '1' });
 }
 
 /**
@@ -152,6 +155,12 @@ function boot(o: OracleOptions, name: string, images: readonly string[], core: n
     'rw',
     ...images.map((img, i) => `ubd${i}=${img}`),
     'init=/agent',
+    // One scsi_debug disk per 4096-byte-sector geometry, each with a store of its own.
+    `scsi_debug.add_host=${SCSI_DEBUG_DISKS}`,
+    'scsi_debug.per_host_store=1',
+    `scsi_debug.dev_size_mb=${IMAGE_MIB}`,
+    'scsi_debug.sector_size=4096',
+    'scsi_debug.delay=0',
     `diocheck_shard=${name}`,
     'con=null',
     'con0=null,fd:1',
@@ -223,15 +232,15 @@ function prepareShard(o: OracleOptions, s: number, cases: readonly OracleCase[])
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   GEOMETRIES.forEach((g, i) => {
-    makeImage(join(dir, `dev${i}.img`), g.fs, g.blockSize, IMAGE_MIB);
+    makeImage(join(dir, `dev${i}.img`), g, IMAGE_MIB);
   });
   POWER_LOSS_GEOMETRIES.forEach((g, i) => {
-    makeImage(join(dir, `pl${i}.img`), g.fs, g.blockSize, POWER_LOSS_IMAGE_MIB);
+    makeImage(join(dir, `pl${i}.img`), g, POWER_LOSS_IMAGE_MIB);
     copyFileSync(join(dir, `pl${i}.img`), join(dir, `pl${i}.pristine`));
     writeFileSync(join(dir, `log${i}.img`), '');
     truncateSync(join(dir, `log${i}.img`), LOG_IMAGE_MIB << 20);
   });
-  const lines = [...logWritesLines(), ...cases.flatMap(caseLines)];
+  const lines = [...scsiDebugLines(), ...logWritesLines(), ...cases.flatMap(caseLines)];
   writeFileSync(join(o.cache, 'root', `corpus-${s}.txt`), `${lines.join('\n')}\n`);
 }
 
