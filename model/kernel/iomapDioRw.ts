@@ -178,6 +178,7 @@ export function* __iomapDioRw(
       k.ops.iomapDioRwNeedsDoneWq(k, dio, waitForCompletion) &&
       !inode.iSb.sDioDoneWq
     ) {
+      rt.cover(650); // the seed's branch at L649-653, moved
       ret = sbInitDioDoneWq(rt, inode.iSb);
       if (ret < 0) break outFreeDio;
     }

@@ -16,7 +16,7 @@ usage:
       DIOSIM_TIER. --shard i/n (i from 1): only the runs whose index is i-1 mod n, so n shards
       split one campaign exactly; see 'merge'. --junit FILE: JUnit XML, a testcase per invariant.
       --coverage: every marked seed line with its hits. --annotate FILE: a copy of your
-            fs/iomap/direct-io.c (or the numbered seed listing) with hit counts in the margin, written
+      fs/iomap/direct-io.c (or the numbered seed listing) with hit counts in the margin, written
       into the --out DIR as <name>.gcov. --workers N: the campaign over N processes (one shard
       each, the same seed), merged as 'merge' does; use every core with --workers $(nproc).
       --kernel seed|6.12: run on the faithful seed revision or on Linux 6.12 instead of the
