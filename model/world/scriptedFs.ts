@@ -15,6 +15,7 @@ import {
   IOMAP_DELALLOC,
   IOMAP_DIO_COW,
   IOMAP_DIO_UNWRITTEN,
+  IOMAP_DIO_WRITE,
   IOMAP_F_DIRTY,
   IOMAP_F_NEW,
   IOMAP_F_SHARED,
@@ -150,7 +151,11 @@ export class ScriptedFs implements IomapOps, FileOperations {
   /** ->end_io: passes the error through; with work to do it may sleep (transactions, locks). */
   *endIo(_iocb: Kiocb, size: number, error: number, flags: number): KGen<number> {
     this.endIoCalls.push({ size, error, flags, context: this.rt.currentName() });
-    const hasWork = error !== 0 || (flags & (IOMAP_DIO_UNWRITTEN | IOMAP_DIO_COW)) !== 0;
+    // Conversion and COW remapping are write work; a read's end_io (zonefs's) has work only on an
+    // error, although iomap flags a read of shared blocks IOMAP_DIO_COW too (seed L300-301).
+    const conversion =
+      (flags & IOMAP_DIO_WRITE) !== 0 && (flags & (IOMAP_DIO_UNWRITTEN | IOMAP_DIO_COW)) !== 0;
+    const hasWork = error !== 0 || conversion;
     if (hasWork && this.spec.endIoMaySleep !== false) {
       mightSleep(this.rt, '->end_io', 91);
       yield;
