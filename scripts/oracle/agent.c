@@ -5,13 +5,14 @@
  * protocol is needed (../shared/notes/real-kernel-oracle.md §5.2 suggests a pipe agent; a batch
  * is simpler and the boot costs well under a second).
  *
- * Corpus lines (written by scripts/oracle/corpus.ts; numbers are decimal):
+ * Corpus lines (written by scripts/oracle/agentCorpus.ts; numbers are decimal):
  *   S <scenario> <device> <fstype> <blocksize>   begin a scenario on /dev/ubd<device>
  *   M <off> <len> <isize>      initial written blocks: pattern of write 0, zero past isize
  *   Z <isize>                  initial size: ftruncate (after M, whose writes may extend the file)
  *   U <off> <len>              initial unwritten blocks: fallocate(FALLOC_FL_KEEP_SIZE)
- *   F <error-plan>             fail_make_request plan for the ops that follow: "0" for none,
- *                              else "<nth> <times>" (the nth data bio from here fails, times bios)
+ *   F <nth> <times>            freeze and thaw the filesystem (all metadata written back), then
+ *                              arm fail_make_request: the nth bio from here fails, <times> of them;
+ *                              disarmed before the final read
  *   O <id> <kind> <a> <b> <bufoff> <rwf> <async>   one operation (kinds below)
  *   P                          power fails here: a dm-log-writes mark `pl<scenario>` (the host
  *                              replays the log to it onto the pristine image: the crash image)
