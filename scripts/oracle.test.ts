@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readWriteLog, replayToMark } from './oracle/logWrites.ts';
+import { durabilityPoints, readWriteLog, replayToMark } from './oracle/logWrites.ts';
 import {
   caseLines,
   logWritesLines,
@@ -95,12 +95,13 @@ describe('the agent corpus', () => {
       'M 0 12288 11776',
       'Z 11776',
       'U 16384 8192',
+      'T',
       'O 1 fsync 0 0 0 0 0',
       'P',
       'E 12288',
     ]);
     expect(powerLossMark(crash)).toBe('pl7');
-    expect(recoveryLine(crash, 3)).toBe('R 7 3 xfs 12288');
+    expect(recoveryLine(crash, 3, 1)).toBe('R 7 3 xfs 12288 1');
   });
 
   it('refuses what user space cannot ask for', () => {
@@ -267,6 +268,19 @@ describe('dm-log-writes logs', () => {
       expect(replayToMark(logPath, log, 'pl2', image)).toBe(true);
       expect(readFileSync(image)[2048]).toBe(0x22);
       expect(replayToMark(logPath, log, 'pl9', image)).toBe(false);
+      writeLog(join(dir, 'points.img'), [
+        { sector: 0, flags: 8, mark: 'st1' },
+        { sector: 2, data: Buffer.alloc(512, 1), flags: 0 },
+        { sector: 0, flags: 1 },
+        { sector: 3, data: Buffer.alloc(512, 2), flags: 2 },
+        { sector: 4, data: Buffer.alloc(512, 3), flags: 0 },
+        { sector: 5, data: Buffer.alloc(512, 4), flags: 2 },
+        { sector: 0, flags: 8, mark: 'pl1' },
+      ]);
+      const points = readWriteLog(join(dir, 'points.img'));
+      // After the flush and the FUA write next to it (one run), and after the second FUA write.
+      expect(durabilityPoints(points, 'st1', 'pl1')).toEqual([4, 6]);
+      expect(durabilityPoints(points, 'st1', 'pl9')).toBeNull();
       writeFileSync(join(dir, 'bad'), Buffer.alloc(1024));
       expect(() => readWriteLog(join(dir, 'bad'))).toThrow(/not a dm-log-writes log/);
     } finally {

@@ -28,6 +28,7 @@ import type { ChoiceSource } from '../../model/runtime/choice.ts';
 import { NO_FAULTS } from '../../model/runtime/faults.ts';
 import { runScenario } from '../../model/world/run.ts';
 import type { WorldView } from '../../model/world/probe.ts';
+import type { RecoveredFile } from '../../model/fs/xfs.ts';
 import { REQ_FUA, REQ_OP_MASK, REQ_OP_READ, REQ_PREFLUSH } from '../../model/block/bio.ts';
 import type { OpSpec, Scenario } from '../../model/world/scenario.ts';
 import { type OracleCase, WINDOW_BLOCKS } from './corpus.ts';
@@ -45,6 +46,12 @@ export interface Observation {
   readonly final: number;
   readonly contents: string;
   readonly extents: string;
+  /**
+   * A power-loss case: the file after log recovery at each durability point of its operations (after
+   * each flush or FUA write, the kernel's from the dm-log-writes log, the model's from its device)
+   * and at the power loss, as `size contents | extents`, repeats collapsed.
+   */
+  readonly points?: readonly string[];
 }
 
 /** One bio as both sides report it: disk byte address, length, and its flags. */
@@ -207,6 +214,72 @@ function blockStates(state: Int8Array): string {
 /** A file that log recovery did not bring back. */
 const MISSING = { size: -1, final: 0, contents: '', extents: 'missing' } as const;
 
+/** The file as log recovery left it, observed as a final read would see it. */
+function recoveredState(c: OracleCase, rec: RecoveredFile | null): Omit<Observation, 'ops'> {
+  if (rec === null) return MISSING;
+  const finalBytes = Math.min(rec.size, WINDOW_BLOCKS * c.blockSize);
+  return {
+    size: rec.size,
+    final: finalBytes,
+    contents: compressTokens(Array.from(rec.tags.subarray(0, sectors(finalBytes)), tagToken)),
+    extents: blockStates(rec.map.state),
+  };
+}
+
+/** A crash point's state in one line. */
+function pointText(o: Omit<Observation, 'ops'>): string {
+  return `${o.size} ${o.contents} | ${o.extents}`;
+}
+
+/** Drops each state equal to the one before it. */
+function collapse(points: readonly string[]): string[] {
+  return points.filter((p, i) => i === 0 || p !== points[i - 1]);
+}
+
+/** Flush and FUA bios the device has completed (logged, not failed at submission, not in flight). */
+function durableBiosCompleted(w: WorldView): number {
+  const inFlight = new Set(w.disk.inFlight.map((b) => b.serial));
+  let n = 0;
+  for (const b of w.disk.log)
+    if (!b.submitFailed && b.opf & (REQ_FUA | REQ_PREFLUSH) && !inFlight.has(b.serial)) n++;
+  return n;
+}
+
+/** The uneventful run, except that power fails at the first device step after `k` flush or FUA bios completed. */
+class PowerAfterDurableBios implements ChoiceSource {
+  world: WorldView | null = null;
+  fired = false;
+  constructor(private readonly k: number) {}
+  next(_n: number, label: string): number {
+    if (label !== 'power_loss' || this.fired || this.world === null) return 0;
+    if (durableBiosCompleted(this.world) < this.k) return 0;
+    this.fired = true;
+    return 1;
+  }
+}
+
+/**
+ * The model's crash states inside a power-loss case: power fails right after its 1st, 2nd, ...
+ * flush or FUA bio, until the case's own power loss comes first.
+ */
+function modelDurabilityPoints(c: OracleCase, ops: Readonly<KernelOps>): Array<Omit<Observation, 'ops'>> {
+  const out: Array<Omit<Observation, 'ops'>> = [];
+  for (let k = 1; k <= 64; k++) {
+    const source = new PowerAfterDurableBios(k);
+    const r = runScenario(caseScenario(c), {
+      source,
+      faults: { ...NO_FAULTS, powerLoss: true },
+      ops,
+      observe: (w) => {
+        source.world = w;
+      },
+    });
+    if (!source.fired) break;
+    out.push(recoveredState(c, r.crash?.recovered ?? null));
+  }
+  return out;
+}
+
 /** Runs the case on the model with `ops` (by default as Linux 6.12) and observes it. */
 export function observeModel(c: OracleCase, ops: Readonly<KernelOps> = KERNEL_VERSIONS['6.12']): Observation {
   const r = runScenario(caseScenario(c), caseRun(c, ops));
@@ -243,15 +316,11 @@ export function observeModel(c: OracleCase, ops: Readonly<KernelOps> = KERNEL_VE
       return b === '' ? o : { ...o, bios: b };
     });
   if (c.powerLoss) {
-    const rec = r.crash?.recovered ?? null;
-    if (rec === null) return { ops: opsSeen, ...MISSING };
-    const finalBytes = Math.min(rec.size, WINDOW_BLOCKS * c.blockSize);
+    const last = recoveredState(c, r.crash?.recovered ?? null);
     return {
       ops: opsSeen,
-      size: rec.size,
-      final: finalBytes,
-      contents: compressTokens(Array.from(rec.tags.subarray(0, sectors(finalBytes)), tagToken)),
-      extents: blockStates(rec.map.state),
+      ...last,
+      points: collapse([...modelDurabilityPoints(c, ops), last].map(pointText)),
     };
   }
   const states: string[] = [];
@@ -324,6 +393,8 @@ export interface AgentRecord {
     setupError?: string;
     /** Where power fails: the result of writing the dm-log-writes mark (0, or -errno). */
     powerLoss?: number;
+    /** Only when writing the start mark failed: its -errno. */
+    startMark?: number;
   }>;
   readonly size?: number;
   readonly final?: number;
@@ -336,7 +407,11 @@ const FIEMAP_EXTENT_DELALLOC = 0x4;
 const FIEMAP_EXTENT_UNWRITTEN = 0x800;
 
 /** The agent's record of a case, observed as the model's run is; an error names what is wrong. */
-export function observeReal(c: OracleCase, rec: AgentRecord, recovered?: AgentRecord): Observation {
+export function observeReal(
+  c: OracleCase,
+  rec: AgentRecord,
+  recovered?: readonly AgentRecord[],
+): Observation {
   if (rec.fatal !== undefined) throw new Error(`case ${c.id}: ${rec.fatal}`);
   const setupErrors = (rec.ops ?? []).filter((o) => o.setupError !== undefined);
   if (rec.setup !== true || setupErrors.length > 0)
@@ -345,6 +420,7 @@ export function observeReal(c: OracleCase, rec: AgentRecord, recovered?: AgentRe
   const map: PhysicalMap = (rec.extents ?? []).map(([lo, len, , phys]) => [lo, phys ?? -1, len] as const);
   const ops: OpObservation[] = [];
   for (const o of rec.ops ?? []) {
+    if (o.startMark !== undefined) throw new Error(`case ${c.id}: the start mark failed (${o.startMark})`);
     if (o.powerLoss !== undefined) {
       // The dm-log-writes mark where power fails; the crash image is replayed to it.
       if (o.powerLoss !== 0) throw new Error(`case ${c.id}: the power-loss mark failed (${o.powerLoss})`);
@@ -374,10 +450,15 @@ export function observeReal(c: OracleCase, rec: AgentRecord, recovered?: AgentRe
     });
   }
   if (c.powerLoss) {
-    if (recovered === undefined) throw new Error(`case ${c.id}: no crash image was recovered`);
-    if (recovered.fatal !== undefined) throw new Error(`case ${c.id}: ${recovered.fatal}`);
-    if (recovered.recovered !== true) return { ops, ...MISSING };
-    return { ops, ...fileState(c, recovered) };
+    if (recovered === undefined || recovered.length === 0)
+      throw new Error(`case ${c.id}: no crash image was recovered`);
+    const states = recovered.map((p, i) => {
+      if (p === undefined) throw new Error(`case ${c.id}: crash point ${i} was not recovered`);
+      if (p.fatal !== undefined) throw new Error(`case ${c.id}: ${p.fatal}`);
+      return p.recovered === true ? fileState(c, p) : MISSING;
+    });
+    const last = states[states.length - 1] as Omit<Observation, 'ops'>;
+    return { ops, ...last, points: collapse(states.map(pointText)) };
   }
   return { ops, ...fileState(c, rec) };
 }
@@ -423,5 +504,8 @@ export function diffObservations(model: Observation, real: Observation): string[
   else if (model.contents !== real.contents)
     out.push(`contents: model ${model.contents} kernel ${real.contents}`);
   if (model.extents !== real.extents) out.push(`extents: model ${model.extents} kernel ${real.extents}`);
+  const mp = (model.points ?? []).join(' ; ');
+  const kp = (real.points ?? []).join(' ; ');
+  if (mp !== kp) out.push(`crash points: model ${mp} kernel ${kp}`);
   return out;
 }

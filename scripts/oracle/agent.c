@@ -14,6 +14,7 @@
  *                              arm fail_make_request: the nth bio from here fails, <times> of them;
  *                              disarmed before the final read
  *   O <id> <kind> <a> <b> <bufoff> <rwf> <async>   one operation (kinds below)
+ *   T                          the operations start: a dm-log-writes mark `st<scenario>`
  *   P                          power fails here: a dm-log-writes mark `pl<scenario>` (the host
  *                              replays the log to it onto the pristine image: the crash image)
  *   E <readlen>                end: a final O_DIRECT read of [0, readlen), fstat, FIEMAP, unlink
@@ -22,7 +23,8 @@
  *   K <device> <disk>                 the scsi_debug disk /dev/<disk> (4096-byte sectors), with
  *                                     the image of ubd<device> copied onto it first
  * Recovery (a second boot over crash images):
- *   R <scenario> <ubd> <fstype> <readlen>   mount the image (log recovery), then as E for s<scenario>
+ *   R <scenario> <ubd> <fstype> <readlen> <point>   mount crash image <point> of the scenario
+ *                                           (log recovery), then as E for s<scenario>
  * Kinds: dio_write dio_read buffered_write buffered_read fsync fdatasync truncate fallocate mmap_read.
  *
  * Data is never random: every 512-byte sector a write carries names its scenario, its write id and
@@ -481,6 +483,13 @@ int main(int argc, char **argv)
 			}
 			break;
 		}
+		case 'T': {
+			char mark[32];
+			snprintf(mark, sizeof mark, "st%u", scen);
+			int r = lw_mark(ndev, mark);
+			if (r) fprintf(out, "%s{\"startMark\":%d}", first ? "" : ",", r), first = 0;
+			break;
+		}
 		case 'P': {
 			char mark[32];
 			snprintf(mark, sizeof mark, "pl%u", scen);
@@ -491,19 +500,20 @@ int main(int argc, char **argv)
 		}
 		case 'R': {
 			char fstype[16], dev[32], name[48];
-			int ubd;
-			sscanf(line + 2, "%u %d %15s %ld", &scen, &ubd, fstype, &a);
+			int ubd, point = 0;
+			sscanf(line + 2, "%u %d %15s %ld %d", &scen, &ubd, fstype, &a, &point);
 			snprintf(dev, sizeof dev, "/dev/ubd%c", 'a' + ubd);
 			mkdir("/mnt/r", 0755);
 			/* Every crash image of one filesystem has its UUID: XFS needs nouuid to mount them. */
 			if (mount(dev, "/mnt/r", fstype, 0, strcmp(fstype, "xfs") ? NULL : "nouuid") != 0) {
-				fprintf(out, "{\"id\":%u,\"fatal\":\"mount crash image: %s\"}\n", scen, strerror(errno));
+				fprintf(out, "{\"id\":%u,\"point\":%d,\"fatal\":\"mount crash image: %s\"}\n", scen, point,
+					strerror(errno));
 				fflush(out);
 				break;
 			}
 			snprintf(name, sizeof name, "/mnt/r/s%u", scen);
 			int rfd = open(name, O_RDONLY | O_DIRECT);
-			fprintf(out, "{\"id\":%u,\"recovered\":%s", scen, rfd < 0 ? "false" : "true");
+			fprintf(out, "{\"id\":%u,\"point\":%d,\"recovered\":%s", scen, point, rfd < 0 ? "false" : "true");
 			if (rfd >= 0) {
 				report_file(rfd, a);
 				close(rfd);

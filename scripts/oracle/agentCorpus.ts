@@ -124,6 +124,7 @@ export function caseLines(c: OracleCase): string[] {
   lines.push(`Z ${c.iSize}`);
   for (const e of c.extents) if (e.type === 'unwritten') lines.push(`U ${e.offset} ${e.length}`);
   if (c.failFirstBio) lines.push('F 1 1');
+  if (c.powerLoss) lines.push('T');
   c.ops.forEach((op, i) => {
     const line = opLine(i + 1, op);
     if (line !== null) lines.push(line);
@@ -133,9 +134,14 @@ export function caseLines(c: OracleCase): string[] {
   return lines;
 }
 
-/** A recovery line: mount crash image `ubd` and report the case's file. */
-export function recoveryLine(c: OracleCase, ubd: number): string {
-  return `R ${c.id} ${ubd} ${c.fs} ${WINDOW_BLOCKS * c.blockSize}`;
+/** A recovery line: mount crash image `ubd` (the case's crash point `point`) and report the file. */
+export function recoveryLine(c: OracleCase, ubd: number, point: number): string {
+  return `R ${c.id} ${ubd} ${c.fs} ${WINDOW_BLOCKS * c.blockSize} ${point}`;
+}
+
+/** The mark the agent writes into the log where a case's operations start. */
+export function startMark(c: OracleCase): string {
+  return `st${c.id}`;
 }
 
 /**

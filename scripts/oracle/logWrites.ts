@@ -72,16 +72,42 @@ export function readWriteLog(path: string): WriteLog {
 
 /**
  * Writes every logged write before mark `mark` onto the image at `image` (a copy of the pristine
- * device); returns false if the log has no such mark. Discards are not replayed: the filesystems
- * here do not discard, and a discarded range may read back as anything.
+ * device); returns false if the log has no such mark.
  */
 export function replayToMark(logPath: string, log: WriteLog, mark: string, image: string): boolean {
   const end = log.entries.findIndex((e) => e.mark === mark);
   if (end < 0) return false;
+  replayEntries(logPath, log, end, image);
+  return true;
+}
+
+/**
+ * The durability points between two marks: after each run of consecutive FLUSH or FUA entries, as
+ * the number of entries to replay (a crash right after that flush or FUA write). The log's order
+ * is durability order, so each is a state a power loss can leave; null if a mark is missing.
+ */
+export function durabilityPoints(log: WriteLog, from: string, to: string): number[] | null {
+  const start = log.entries.findIndex((e) => e.mark === from);
+  const end = log.entries.findIndex((e) => e.mark === to);
+  if (start < 0 || end < start) return null;
+  const points: number[] = [];
+  for (let i = start + 1; i < end; i++) {
+    const durable = (log.entries[i]?.flags ?? 0) & (LOG_FLUSH | LOG_FUA);
+    const nextDurable = (log.entries[i + 1]?.flags ?? 0) & (LOG_FLUSH | LOG_FUA);
+    if (durable && !(i + 1 < end && nextDurable)) points.push(i + 1);
+  }
+  return points;
+}
+
+/**
+ * Writes the first `count` logged writes onto the image at `image`. Discards are not replayed: the
+ * filesystems here do not discard, and a discarded range may read back as anything.
+ */
+export function replayEntries(logPath: string, log: WriteLog, count: number, image: string): void {
   const src = openSync(logPath, 'r');
   const dst = openSync(image, 'r+');
   try {
-    for (const e of log.entries.slice(0, end)) {
+    for (const e of log.entries.slice(0, count)) {
       if (e.flags & (LOG_MARK | LOG_DISCARD) || e.sectors === 0) continue;
       const data = readAt(src, e.dataAt, e.sectors * log.sectorSize);
       writeSync(dst, data, 0, data.length, e.sector * log.sectorSize);
@@ -90,5 +116,4 @@ export function replayToMark(logPath: string, log: WriteLog, mark: string, image
     closeSync(src);
     closeSync(dst);
   }
-  return true;
 }

@@ -50,9 +50,10 @@ import {
   mkfsCommand,
   powerLossMark,
   recoveryLine,
+  startMark,
   STALE_WORD,
 } from './agentCorpus.ts';
-import { readWriteLog, replayToMark, type WriteLog } from './logWrites.ts';
+import { durabilityPoints, readWriteLog, replayEntries, type WriteLog } from './logWrites.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
@@ -244,43 +245,66 @@ function prepareShard(o: OracleOptions, s: number, cases: readonly OracleCase[])
   writeFileSync(join(o.cache, 'root', `corpus-${s}.txt`), `${lines.join('\n')}\n`);
 }
 
+/** One crash image to recover: a case, and how many log entries its image replays. */
+interface CrashPoint {
+  readonly c: OracleCase;
+  readonly shard: number;
+  /** Index among the case's crash points; the last is the power-loss mark. */
+  readonly point: number;
+  readonly entries: number;
+}
+
 /**
- * The crash image of every power-loss case: its device's log replayed to the case's mark onto the
- * pristine image, mounted (log recovery) in batches of up to 15 images per boot.
+ * The crash images of every power-loss case: its device's log replayed onto the pristine image to
+ * each durability point between its start and power-loss marks (each run of FLUSH or FUA entries:
+ * logWrites.ts durabilityPoints) and to the power-loss mark, each mounted (log recovery) and read,
+ * in batches of up to 15 images per boot. Returns each case's records in point order.
  */
 async function recoverCrashImages(
   o: OracleOptions,
   shards: readonly (readonly OracleCase[])[],
-): Promise<Map<number, AgentRecord>> {
+): Promise<Map<number, AgentRecord[]>> {
   const crashDir = join(o.cache, 'crash');
   rmSync(crashDir, { recursive: true, force: true });
   mkdirSync(crashDir, { recursive: true });
-  const todo: Array<{ c: OracleCase; shard: number }> = [];
-  shards.forEach((cs, shard) => {
-    for (const c of cs) if (c.powerLoss) todo.push({ c, shard });
-  });
   const logs = new Map<string, WriteLog>();
-  const batches: Array<Array<{ c: OracleCase; shard: number }>> = [];
+  const logOf = (c: OracleCase, shard: number) => {
+    const path = join(o.cache, `shard${shard}`, `log${deviceOf(c) - LOG_WRITES_BASE}.img`);
+    let log = logs.get(path);
+    if (log === undefined) {
+      log = readWriteLog(path);
+      logs.set(path, log);
+    }
+    return { path, log };
+  };
+  const todo: CrashPoint[] = [];
+  shards.forEach((cs, shard) => {
+    for (const c of cs) {
+      if (!c.powerLoss) continue;
+      const { path, log } = logOf(c, shard);
+      const points = durabilityPoints(log, startMark(c), powerLossMark(c));
+      const end = log.entries.findIndex((e) => e.mark === powerLossMark(c));
+      if (points === null || end < 0)
+        throw new Error(`case ${c.id} (${c.name}): its marks are missing in ${path}`);
+      [...points, end].forEach((entries, point) => {
+        todo.push({ c, shard, point, entries });
+      });
+    }
+  });
+  const batches: CrashPoint[][] = [];
   for (let i = 0; i < todo.length; i += RECOVERY_BATCH) batches.push(todo.slice(i, i + RECOVERY_BATCH));
   const outputs = await pool(
     o.jobs,
     batches.map((batch, b) => async (core: number) => {
       const images: string[] = [];
       const lines: string[] = [];
-      for (const { c, shard } of batch) {
-        const g = deviceOf(c) - LOG_WRITES_BASE;
-        const dir = join(o.cache, `shard${shard}`);
-        const logPath = join(dir, `log${g}.img`);
-        let log = logs.get(logPath);
-        if (log === undefined) {
-          log = readWriteLog(logPath);
-          logs.set(logPath, log);
-        }
-        const image = join(crashDir, `c${c.id}.img`);
-        copyFileSync(join(dir, `pl${g}.pristine`), image);
-        if (!replayToMark(logPath, log, powerLossMark(c), image))
-          throw new Error(`case ${c.id} (${c.name}): no mark ${powerLossMark(c)} in ${logPath}`);
-        lines.push(recoveryLine(c, images.length));
+      for (const p of batch) {
+        const { path, log } = logOf(p.c, p.shard);
+        const image = join(crashDir, `c${p.c.id}-${p.point}.img`);
+        const g = deviceOf(p.c) - LOG_WRITES_BASE;
+        copyFileSync(join(o.cache, `shard${p.shard}`, `pl${g}.pristine`), image);
+        replayEntries(path, log, p.entries, image);
+        lines.push(recoveryLine(p.c, images.length, p.point));
         images.push(image);
       }
       writeFileSync(join(o.cache, 'root', `corpus-r${b}.txt`), `${lines.join('\n')}\n`);
@@ -289,10 +313,13 @@ async function recoverCrashImages(
       return out;
     }),
   );
-  const recovered = new Map<number, AgentRecord>();
+  const recovered = new Map<number, AgentRecord[]>();
   for (const line of outputs.flat()) {
-    const rec = JSON.parse(line) as AgentRecord & { uname?: string };
-    if (rec.uname === undefined) recovered.set(rec.id, rec);
+    const rec = JSON.parse(line) as AgentRecord & { uname?: string; point?: number };
+    if (rec.uname !== undefined) continue;
+    const list = recovered.get(rec.id) ?? [];
+    list[rec.point ?? 0] = rec;
+    recovered.set(rec.id, list);
   }
   return recovered;
 }
@@ -349,7 +376,7 @@ export async function runOracle(o: OracleOptions, say: (line: string) => void): 
   mkdirSync(dirname(o.out), { recursive: true });
   writeFileSync(o.out, formatGolden(golden));
   say(
-    `oracle: ${cases.length} cases (${recovered.size} crash images) in ${seconds.toFixed(1)} s on ${uname}; ` +
+    `oracle: ${cases.length} cases (${[...recovered.values()].reduce((n, l) => n + l.length, 0)} crash images) in ${seconds.toFixed(1)} s on ${uname}; ` +
       `wrote ${o.out}${o.compare ? `; ${differing} differ from the model` : ''}`,
   );
   return 0;
