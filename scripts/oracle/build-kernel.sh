@@ -16,7 +16,10 @@ for p in gcc make flex bison libelf-dev bc busybox-static xfsprogs e2fsprogs xz-
 done
 if ((${#need_pkgs[@]})); then
   echo "oracle: installing ${need_pkgs[*]}" >&2
+  # Stale package lists are the usual failure on a fresh machine: refresh them once and retry.
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_pkgs[@]}" >>"$log" 2>&1 ||
+    { apt-get update -q >>"$log" 2>&1 &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_pkgs[@]}" >>"$log" 2>&1; } ||
     { echo "oracle: apt-get install failed (see $log)" >&2; exit 1; }
 fi
 
