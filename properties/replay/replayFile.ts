@@ -24,6 +24,7 @@
  * the file and the first problem (`scenario.threads[0][1].pos must be an integer >= 0`).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readText } from '../support/readText.ts';
 import { dirname } from 'node:path';
 import type { RecordedChoice } from '../../model/runtime/choice.ts';
 import { ReplayChoices } from '../../model/runtime/choice.ts';
@@ -100,16 +101,10 @@ export function writeReplayFile(path: string, file: ReplayFile): void {
 
 /** Reads and validates a replay file; every failure is an Error with a one-line message. */
 export function readReplayFile(path: string): ReplayFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? 'unreadable');
-    throw new Error(`cannot read replay file ${path}: ${why}`);
-  }
-  return parseReplayFile(text, path);
+  return parseReplayFile(
+    readText(path, 'replay file', (m) => new Error(m)),
+    path,
+  );
 }
 
 /** Parses and validates the text of a replay file; `source` names it in error messages. */

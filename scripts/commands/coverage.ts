@@ -8,7 +8,7 @@
  * The annotated copy is written under --out (out/ is ignored by git): diocheck never carries a copy
  * of the kernel file itself.
  */
-import { readFileSync } from 'node:fs';
+import { readText } from '../../properties/support/readText.ts';
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SEED_LINES } from '../../model/runtime/runtime.ts';
@@ -39,15 +39,7 @@ export interface SourceText {
 
 /** Reads fs/iomap/direct-io.c or the numbered listing; a bad file is a UsageError (exit 2). */
 export function readSourceText(path: string): SourceText {
-  let raw: string;
-  try {
-    raw = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? 'unreadable');
-    throw new UsageError(`cannot read --annotate file ${path}: ${why}`);
-  }
+  const raw = readText(path, '--annotate file', (m) => new UsageError(m));
   if (raw.includes('\u0000')) throw new UsageError(`--annotate file ${path} is not a text file`);
   const rows = raw.split('\n');
   if (rows.length > 0 && rows[rows.length - 1] === '') rows.pop();

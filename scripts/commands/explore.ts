@@ -22,7 +22,8 @@
  * Exit status: 0 every walk completed without a violation; 1 a violation, a run that hit a bound,
  * or a walk stopped by --max-states (never a pass); 2 bad input; 3 the model threw.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { readText } from '../../properties/support/readText.ts';
 import { join } from 'node:path';
 import { BUGS, bugByName, opsFor, type PlantedBug } from '../../model/bugs/catalogue.ts';
 import type { KernelOps } from '../../model/kernel/kernel.ts';
@@ -138,15 +139,7 @@ export interface Target {
 
 /** A scenario file: a replay file (scenario and faults) or a bare Scenario. */
 function readScenarioFile(path: string): { scenario: Scenario; faults: FaultProfile | null } {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(
-      `cannot read scenario file ${path}: ${code === 'EISDIR' ? 'is a directory' : (code ?? 'unreadable')}`,
-    );
-  }
+  const text = readText(path, 'scenario file', (m) => new UsageError(m));
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -13,7 +13,7 @@
  *
  * Exit status: 0 when no shard failed, 1 when one found a violation, 3 when the model threw.
  */
-import { readFileSync } from 'node:fs';
+import { readText } from '../../properties/support/readText.ts';
 import type { KernelVersion } from '../../model/kernel/ops.ts';
 import { budgetFor } from '../../properties/support/budget.ts';
 import { KERNEL_NAMES, type MergeCommand, type Profile, PROFILES, type Shard, UsageError } from './args.ts';
@@ -133,15 +133,7 @@ function checkReport(v: unknown): CampaignSummary {
 }
 
 export function readReport(file: string): CampaignSummary {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(
-      `cannot read report ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'unreadable')}`,
-    );
-  }
+  const text = readText(file, 'report', (m) => new UsageError(m));
   let json: unknown;
   try {
     json = JSON.parse(text);
