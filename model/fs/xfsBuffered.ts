@@ -273,13 +273,11 @@ export class XfsBuffered implements AddressSpaceOps {
     // xfs_setattr_size (6.12 fs/xfs/xfs_iops.c L864-874): zero what the change exposes or cuts in
     // the page cache: past the old EOF on extension (xfs_zero_range), the new EOF block's tail on a
     // truncate down (xfs_truncate_page). Both are iomap_zero_range over one partial block here.
+    // Either way, the block to zero is the one holding the smaller of the two sizes.
+    const edge = Math.min(size, old);
     let didZeroing = false;
-    if (size > old && old % this.bs) {
-      const r = yield* this.zeroBlockTail(old);
-      if (r < 0) return this.unlockWith(r);
-      didZeroing = r > 0;
-    } else if (size < old && size % this.bs) {
-      const r = yield* this.zeroBlockTail(size);
+    if (size !== old && edge % this.bs) {
+      const r = yield* this.zeroBlockTail(edge);
       if (r < 0) return this.unlockWith(r);
       didZeroing = r > 0;
     }
