@@ -222,21 +222,31 @@ export function summaryLine(name: string, r: ExploreResult): string {
   );
 }
 
-export interface WalkSummary {
+/** The explorer's counters, kept in the JSON report as the engine gives them. */
+const COUNTERS = [
+  'complete',
+  'stoppedBy',
+  'paths',
+  'completedPaths',
+  'prunedPaths',
+  'sleepBlockedPaths',
+  'sleepSkips',
+  'faultCuts',
+  'states',
+  'boundHits',
+] as const;
+
+type WalkCounts = Pick<ExploreResult, (typeof COUNTERS)[number]>;
+
+function counts(r: ExploreResult): WalkCounts {
+  return Object.fromEntries(COUNTERS.map((k) => [k, r[k]])) as unknown as WalkCounts;
+}
+
+export interface WalkSummary extends WalkCounts {
   readonly name: string;
   readonly bug: string | null;
   readonly maxFaults: number;
   readonly crash: boolean;
-  readonly complete: boolean;
-  readonly stoppedBy: string | null;
-  readonly paths: number;
-  readonly completedPaths: number;
-  readonly prunedPaths: number;
-  readonly sleepBlockedPaths: number;
-  readonly sleepSkips: number;
-  readonly faultCuts: number;
-  readonly states: number;
-  readonly boundHits: number;
   readonly elapsedMs: number;
   readonly violations: Record<string, { count: number; shortestChoices: number; message: string }>;
   readonly replayFile: string | null;
@@ -313,16 +323,7 @@ export function exploreCommand(args: readonly string[], out: Output): number {
       bug: t.bug,
       maxFaults: t.maxFaults,
       crash: t.faults.powerLoss === true,
-      complete: r.complete,
-      stoppedBy: r.stoppedBy,
-      paths: r.paths,
-      completedPaths: r.completedPaths,
-      prunedPaths: r.prunedPaths,
-      sleepBlockedPaths: r.sleepBlockedPaths,
-      sleepSkips: r.sleepSkips,
-      faultCuts: r.faultCuts,
-      states: r.states,
-      boundHits: r.boundHits,
+      ...counts(r),
       elapsedMs: Math.round(r.milliseconds),
       violations: Object.fromEntries(
         [...r.violations].map(([id, v]) => [
