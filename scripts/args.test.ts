@@ -104,12 +104,15 @@ describe('parseCommandLine', () => {
     );
   });
 
-  it('reads --kernel seed|6.12 on run and on repro --seed, and rejects any other value', () => {
+  it('reads --kernel seed|<release>|6.12 on run and on repro --seed, and rejects any other value', () => {
     expect(parseCommandLine(['run', '--kernel', 'seed'])).toMatchObject({ kind: 'run', kernel: 'seed' });
+    // The alias names the newest release: what is run, reported and recorded is the exact release.
     expect(parseCommandLine(['run', '--kernel=6.12', '--runs', '5'])).toMatchObject({
-      kernel: '6.12',
+      kernel: '6.12.118',
       runs: 5,
     });
+    for (const r of ['6.12.107', '6.12.111', '6.12.113', '6.12.115', '6.12.117', '6.12.118'])
+      expect(parseCommandLine(['run', '--kernel', r])).toMatchObject({ kernel: r });
     expect(parseCommandLine(['repro', '--seed', '3', '--path', '1:2', '--kernel', 'seed'])).toEqual({
       kind: 'repro-seed',
       seed: 3,
@@ -117,15 +120,15 @@ describe('parseCommandLine', () => {
       runs: null,
       kernel: 'seed',
     });
-    expect(parseCommandLine(['repro', '--seed', '3', '--kernel=6.12'])).toMatchObject({
+    expect(parseCommandLine(['repro', '--seed', '3', '--kernel=6.12.117'])).toMatchObject({
       path: null,
-      kernel: '6.12',
+      kernel: '6.12.117',
     });
-    for (const bad of ['6.1', 'Seed', 'correct', 'fixed', '6.12 '])
-      expect(usageError(['run', '--kernel', bad])).toBe(`--kernel must be one of seed, 6.12, not '${bad}'`);
-    expect(usageError(['repro', '--seed', '3', '--path', '1', '--kernel', 'linus'])).toBe(
-      "--kernel must be one of seed, 6.12, not 'linus'",
-    );
+    const one =
+      '--kernel must be one of seed, 6.12.107, 6.12.111, 6.12.113, 6.12.115, 6.12.117, 6.12.118, 6.12 (= 6.12.118)';
+    for (const bad of ['6.1', 'Seed', 'correct', 'fixed', '6.12 ', '6.12.116', '6.12.1170'])
+      expect(usageError(['run', '--kernel', bad])).toBe(`${one}, not '${bad}'`);
+    expect(usageError(['repro', '--seed', '3', '--path', '1', '--kernel', 'linus'])).toBe(`${one}, not 'linus'`);
     expect(usageError(['run', '--kernel'])).toBe("option '--kernel' needs a value");
     expect(usageError(['run', '--kernel', 'seed', '--kernel=6.12'])).toBe("option '--kernel' given twice");
     expect(usageError(['repro', 'x.json', '--kernel', 'seed'])).toBe(

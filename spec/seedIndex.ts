@@ -406,7 +406,8 @@ function collectCommentCitations(sf: ts.SourceFile, file: ModelFile): void {
     });
   };
   const named = /\b([A-Za-z_]\w*)(?:\(\))?[\s*]*\((?:seed )?L(\d+)(?:-(\d+))?\)/g;
-  const bare = /\bL(\d+)(?:-(\d+))?\b/g;
+  // A line cited with a release in front (`6.12.117 L790-800`) is that release's, not the seed's.
+  const bare = /(?<!\b\d+\.\d+(?:\.\d+)?\s+)\bL(\d+)(?:-(\d+))?\b/g;
   for (const r of comments(sf)) {
     const body = text.slice(r.pos, r.end);
     const inKernel = file.path.startsWith('model/kernel/');

@@ -21,7 +21,9 @@ export const REQ_SYNC = 1 << 11;
 export const REQ_FUA = 1 << 17;
 export const REQ_PREFLUSH = 1 << 18;
 export const REQ_IDLE = 1 << 15;
-export const REQ_POLLED = 1 << 21;
+/** Don't wait if the request would block: such a bio may end with BLK_STS_AGAIN instead. */
+export const REQ_NOWAIT = 1 << 21;
+export const REQ_POLLED = 1 << 22;
 
 /** blk_status_t codes modelled, and their errnos (blk-core.c blk_errors[]). */
 export const BLK_STS_OK = 0;
@@ -29,6 +31,8 @@ export const BLK_STS_NOSPC = 3;
 export const BLK_STS_TIMEOUT = 6;
 export const BLK_STS_IOERR = 10;
 export const BLK_STS_MEDIUM = 7;
+/** blk_types.h: returned only for a REQ_NOWAIT bio that would have to wait (6.12.117 blk_types.h L114-117). */
+export const BLK_STS_AGAIN = 12;
 
 /** The errors a device may complete a bio with, in choice order after option 0 (success). */
 export const BIO_ERROR_STATUSES = [BLK_STS_IOERR, BLK_STS_NOSPC, BLK_STS_TIMEOUT, BLK_STS_MEDIUM] as const;
@@ -43,6 +47,8 @@ export function blkStatusToErrno(status: number): number {
       return -110;
     case BLK_STS_MEDIUM:
       return -61;
+    case BLK_STS_AGAIN:
+      return -11;
     default:
       return -5;
   }
@@ -93,6 +99,7 @@ export function formatOpf(opf: number): string {
   if (opf & REQ_IDLE) parts.push('IDLE');
   if (opf & REQ_FUA) parts.push('FUA');
   if (opf & REQ_PREFLUSH) parts.push('PREFLUSH');
+  if (opf & REQ_NOWAIT) parts.push('NOWAIT');
   if (opf & REQ_POLLED) parts.push('POLLED');
   return parts.join('|');
 }

@@ -8,13 +8,14 @@
  * then holds the pages before it (a short bio, the call still succeeds), or, if that is no page at
  * all, the call fails with -EFAULT, as block/bio.c L1357-1374 and L1430-1449 (6.12) do.
  */
-import { EFAULT } from '../kernel/flags.ts';
+import { EFAULT, IOCB_NOWAIT } from '../kernel/flags.ts';
+import type { Kiocb } from '../fs/vfs.ts';
 import type { IovIter } from '../mm/iovIter.ts';
 import { iovIterAdvance, iovIterIsBvec, iovIterNpages } from '../mm/iovIter.ts';
 import { PAGE_SIZE } from '../mm/tags.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { Violation } from '../runtime/violation.ts';
-import { Bio, REQ_POLLED } from './bio.ts';
+import { Bio, REQ_NOWAIT, REQ_POLLED } from './bio.ts';
 import type { BlockDevice } from './blockDevice.ts';
 
 export function bioAlloc(rt: Runtime, bdev: BlockDevice, nrVecs: number, opf: number): Bio {
@@ -93,7 +94,12 @@ export function bioCheckPagesDirty(rt: Runtime, bio: Bio, seedLine: number): voi
   bioPut(rt, bio, seedLine);
 }
 
-/** bio_set_polled(): mark the bio for polled completion. */
-export function bioSetPolled(bio: Bio): void {
+/**
+ * bio_set_polled() (include/linux/bio.h of the seed's era and of 6.12.107 L664-677; gone from
+ * 6.12.111): mark the bio for polled completion and, for a NOWAIT kiocb, REQ_NOWAIT, because a polled
+ * submitter cannot sleep for a request: such a bio may end with BLK_STS_AGAIN instead.
+ */
+export function bioSetPolled(bio: Bio, kiocb: Kiocb): void {
   bio.biOpf |= REQ_POLLED;
+  if (kiocb.kiFlags & IOCB_NOWAIT) bio.biOpf |= REQ_NOWAIT;
 }

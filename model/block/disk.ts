@@ -23,6 +23,7 @@ import type { Runtime } from '../runtime/runtime.ts';
 import { modelAssert, Violation } from '../runtime/violation.ts';
 import {
   BIO_ERROR_STATUSES,
+  BLK_STS_AGAIN,
   BLK_STS_IOERR,
   BLK_STS_OK,
   type Bio,
@@ -32,6 +33,7 @@ import {
   REQ_OP_FLUSH,
   REQ_OP_READ,
   REQ_OP_WRITE,
+  REQ_NOWAIT,
   REQ_POLLED,
   REQ_PREFLUSH,
 } from './bio.ts';
@@ -137,7 +139,16 @@ export class Disk extends Context implements BlockDevice {
     }
     // submit_bio_noacct() -> should_fail_bio(): the bio ends with an error before it is queued;
     // its end_io runs before the submitter continues (an interrupt context preempts it).
-    const fails = this.rt.faults.submitErrors === true && this.rt.choose(2, 'submit_fails') === 1;
+    // Then blk_mq_submit_bio(): a REQ_NOWAIT bio that finds no free request (or a frozen queue)
+    // ends with BLK_STS_AGAIN instead of waiting (6.12.117 block/blk-mq.c L2981-2986, blk-core.c
+    // L338-341, bio_wouldblock_error).
+    let status = BLK_STS_OK;
+    if (this.rt.faults.submitErrors === true && this.rt.choose(2, 'submit_fails') === 1)
+      status = BLK_STS_IOERR;
+    else if (bio.biOpf & REQ_NOWAIT && this.rt.faults.wouldBlock === true) {
+      if (this.rt.choose(2, 'submit_would_block') === 1) status = BLK_STS_AGAIN;
+    }
+    const fails = status !== BLK_STS_OK;
     this.log.push({
       serial: bio.serial,
       sector: bio.biIterSector,
@@ -150,11 +161,11 @@ export class Disk extends Context implements BlockDevice {
       this.inFlight.push(bio);
       return;
     }
-    bio.biStatus = BLK_STS_IOERR;
+    bio.biStatus = status;
     this.completed++;
     if (acct !== undefined) {
       acct.biosEnded++;
-      acct.bioErrors.push(blkStatusToErrno(BLK_STS_IOERR));
+      acct.bioErrors.push(blkStatusToErrno(status));
     }
     this.endio(bio);
   }

@@ -501,7 +501,7 @@ export const BUGS: readonly PlantedBug[] = [
     invariant: 'POLL-01',
     ops: (base) => ({
       *iomapDioSubmitBio(k, iter, dio, bio, pos) {
-        if (dio.iocb.kiFlags & IOCB_HIPRI) bioSetPolled(bio);
+        if (dio.iocb.kiFlags & IOCB_HIPRI) bioSetPolled(bio, dio.iocb);
         yield* base.iomapDioSubmitBio(k, iter, dio, bio, pos);
       },
     }),
@@ -1153,7 +1153,7 @@ export const BUGS: readonly PlantedBug[] = [
     invariant: 'POLL-01',
     ops: (base) => ({
       *iomapDioSubmitBio(k, iter, dio, bio, pos) {
-        if (!isSyncKiocb(dio.iocb) && !(dio.flags & IOMAP_DIO_WRITE)) bioSetPolled(bio);
+        if (!isSyncKiocb(dio.iocb) && !(dio.flags & IOMAP_DIO_WRITE)) bioSetPolled(bio, dio.iocb);
         yield* base.iomapDioSubmitBio(k, iter, dio, bio, pos);
       },
     }),

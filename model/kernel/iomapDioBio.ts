@@ -26,7 +26,7 @@ import {
   type BlockDevice,
 } from '../block/blockDevice.ts';
 import { type Iomap, type IomapIter, iomapLength, iomapSector } from '../fs/iomap.ts';
-import { iBlocksize, iSizeRead, isSyncKiocb } from '../fs/vfs.ts';
+import { iBlocksize, iSizeRead, isSyncKiocb, type Kiocb } from '../fs/vfs.ts';
 import {
   type IovIter,
   iovIterCount,
@@ -105,7 +105,7 @@ export function* iomapDioSubmitBio(k: Kernel, iter: IomapIter, dio: IomapDio, bi
   // L71-75: a synchronous dio cannot be polled reliably.
   if (iocb.kiFlags & IOCB_HIPRI && !isSyncKiocb(iocb)) {
     rt.cover(73);
-    bioSetPolled(bio);
+    k.ops.iomapDioSubmitBioMarkPolled(k, bio, iocb);
     iocb.private = bio;
     yield* barrier();
   }
@@ -123,9 +123,32 @@ export function* iomapDioSubmitBio(k: Kernel, iter: IomapIter, dio: IomapDio, bi
   }
 }
 
+/**
+ * Seed L73 as its own entry: bio_set_polled(bio, iocb), which also sets REQ_NOWAIT for a NOWAIT
+ * kiocb (6.12.107 L80 too; 6.12.111 sets REQ_POLLED alone: model/kernel/v6_12.ts).
+ */
+export function iomapDioSubmitBioMarkPolled(_k: Kernel, bio: Bio, iocb: Kiocb): void {
+  bioSetPolled(bio, iocb);
+}
+
 /** iomap_dio_zero() (seed L235-251): write ZERO_PAGE over [pos, pos + len) with its own bio. */
-export function* iomapDioZero(k: Kernel, iter: IomapIter, dio: IomapDio, pos: number, len: number): KGen {
+export function* iomapDioZero(
+  k: Kernel,
+  iter: IomapIter,
+  dio: IomapDio,
+  pos: number,
+  len: number,
+): KGen<number | void> {
   k.rt.heap.use(dio, 238);
+  yield* iomapDioZeroBio(k, iter, dio, pos, len);
+}
+
+/**
+ * The lines of iomap_dio_zero() every release shares (seed L242-250; 6.12.117 L268-275): a
+ * one-page synchronous write bio of the zero page (ZERO_PAGE(0), or 6.12's 64 KiB zero_page: the
+ * same bytes at the model's block sizes), submitted like any data bio.
+ */
+export function* iomapDioZeroBio(k: Kernel, iter: IomapIter, dio: IomapDio, pos: number, len: number): KGen {
   const bio = k.ops.iomapDioAllocBio(k, iter, dio, 1, REQ_OP_WRITE | REQ_SYNC | REQ_IDLE);
   bio.biIterSector = iomapSector(iter.iomap, pos);
   bio.biPrivate = dio;
@@ -248,13 +271,12 @@ export function* iomapDioBioIter(k: Kernel, iter: IomapIter, dio: IomapDio): KGe
         dio.iocb.kiFlags &= ~IOCB_HIPRI;
       }
 
-      // L356-361: zero from the start of the block to the write offset.
+      // L356-361: zero from the start of the block to the write offset. 6.12.107-117 L381-389 end
+      // the iteration if that zeroing fails; the seed and 6.12.118 cannot fail there.
       if (needZeroout) {
         pad = pos & (fsBlockSize - 1);
-        if (pad && k.ops.iomapDioBioIterZeroHead(k, dio, pos)) {
-          rt.cover(360);
-          yield* k.ops.iomapDioZero(k, iter, dio, pos - pad, pad);
-        }
+        ret = yield* k.ops.iomapDioBioIterZeroHeadPad(k, iter, dio, pos, pad);
+        if (ret) break out;
       }
 
       // L368
@@ -319,16 +341,51 @@ export function* iomapDioBioIter(k: Kernel, iter: IomapIter, dio: IomapDio): KGe
     rt.heap.use(dio, 429);
     if (needZeroout || (dio.flags & IOMAP_DIO_WRITE && pos >= iSizeRead(inode))) {
       pad = pos & (fsBlockSize - 1);
-      if (pad) {
-        rt.cover(434);
-        yield* k.ops.iomapDioZero(k, iter, dio, pos, fsBlockSize - pad);
-      }
+      ret = yield* k.ops.iomapDioBioIterZeroTailPad(k, iter, dio, pos, pad, ret);
     }
   }
 
   // L436-441 out: undo the trim.
   iovIterReexpand(submitIter, origCount - copied);
   if (copied) return copied;
+  return ret;
+}
+
+/**
+ * Seed L358-360 as its own entry (the releases differ here, spec/kernel-versions.md): zero the
+ * block head when the write starts inside it. The seed's iomap_dio_zero returns nothing, so this
+ * never ends the iteration: the result is always 0.
+ */
+export function* iomapDioBioIterZeroHeadPad(
+  k: Kernel,
+  iter: IomapIter,
+  dio: IomapDio,
+  pos: number,
+  pad: number,
+): KGen<number> {
+  if (pad && k.ops.iomapDioBioIterZeroHead(k, dio, pos)) {
+    k.rt.cover(360);
+    yield* k.ops.iomapDioZero(k, iter, dio, pos - pad, pad);
+  }
+  return 0;
+}
+
+/**
+ * Seed L432-434 as its own entry (the releases differ here): zero from the end of the write to the
+ * end of its block. The seed leaves `ret` as it was (-EFAULT after a failed page-get, say).
+ */
+export function* iomapDioBioIterZeroTailPad(
+  k: Kernel,
+  iter: IomapIter,
+  dio: IomapDio,
+  pos: number,
+  pad: number,
+  ret: number,
+): KGen<number> {
+  if (pad) {
+    k.rt.cover(434);
+    yield* k.ops.iomapDioZero(k, iter, dio, pos, iBlocksize(iter.inode) - pad);
+  }
   return ret;
 }
 
@@ -355,10 +412,10 @@ export function* iomapDioZeroNoPoll(
   dio: IomapDio,
   pos: number,
   len: number,
-): KGen {
+): KGen<number | void> {
   k.rt.heap.use(dio, 238);
   dio.iocb.kiFlags &= ~IOCB_HIPRI;
-  yield* iomapDioZero(k, iter, dio, pos, len);
+  return yield* iomapDioZero(k, iter, dio, pos, len);
 }
 
 /**

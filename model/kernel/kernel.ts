@@ -23,7 +23,27 @@ export interface KernelOps {
   iomapDioCompleteWork(k: Kernel, work: WorkStruct): KGen;
   iomapDioSetError(k: Kernel, dio: IomapDio, ret: number): KGen;
   iomapDioBioEndIo(k: Kernel, bio: Bio): KGen;
-  iomapDioZero(k: Kernel, iter: IomapIter, dio: IomapDio, pos: number, len: number): KGen;
+  /** Returns nothing in the seed and 6.12.118, an errno or 0 in 6.12.107-117. */
+  iomapDioZero(k: Kernel, iter: IomapIter, dio: IomapDio, pos: number, len: number): KGen<number | void>;
+  /** Seed L73 as its own entry: bio_set_polled (seed, 6.12.107) or REQ_POLLED alone (6.12.111 on). */
+  iomapDioSubmitBioMarkPolled(k: Kernel, bio: Bio, iocb: Kiocb): void;
+  /** Seed L358-360 as its own entry: head zeroing; an errno ends the iteration (6.12.107-117). */
+  iomapDioBioIterZeroHeadPad(
+    k: Kernel,
+    iter: IomapIter,
+    dio: IomapDio,
+    pos: number,
+    pad: number,
+  ): KGen<number>;
+  /** Seed L432-434 as its own entry: tail zeroing; returns the iteration's `ret` afterwards. */
+  iomapDioBioIterZeroTailPad(
+    k: Kernel,
+    iter: IomapIter,
+    dio: IomapDio,
+    pos: number,
+    pad: number,
+    ret: number,
+  ): KGen<number>;
   iomapDioBioOpflags(k: Kernel, dio: IomapDio, iomap: Iomap, useFua: boolean): number;
   iomapDioBioIter(k: Kernel, iter: IomapIter, dio: IomapDio): KGen<number>;
   /** Seed L359's head-zeroing test as its own entry (a candidate finding's seam). */

@@ -12,8 +12,11 @@ import {
   iomapDioBioIterZeroHead,
   iomapDioBioIterZeroHeadAtStart,
   iomapDioBioIterZeroTailAfterShortGet,
+  iomapDioBioIterZeroHeadPad,
+  iomapDioBioIterZeroTailPad,
   iomapDioBioOpflags,
   iomapDioSubmitBio,
+  iomapDioSubmitBioMarkPolled,
   iomapDioZero,
   iomapDioZeroNoPoll,
 } from './iomapDioBio.ts';
@@ -34,14 +37,22 @@ import {
   iomapDioRwReadPastEof,
   iomapDioRwWaits,
 } from './iomapDioRw.ts';
+import { KERNEL_ALIASES, type ReleaseName } from './releases.ts';
 import {
   iomapDioBioEndIo as iomapDioBioEndIo612,
+  iomapDioBioIterZeroHeadPad612,
+  iomapDioBioIterZeroHeadPad6118,
+  iomapDioBioIterZeroTailPad612,
   iomapDioRwDoneWqForReads as doneWqForReads612,
+  iomapDioSubmitBioMarkPolled6111,
+  iomapDioZero612,
+  iomapDioZero6118,
 } from './v6_12.ts';
 
 export const SEED_OPS: Readonly<KernelOps> = Object.freeze({
   iomapDioAllocBio,
   iomapDioSubmitBio,
+  iomapDioSubmitBioMarkPolled,
   iomapDioComplete,
   iomapDioDeferredComplete,
   iomapDioCompleteWork,
@@ -53,6 +64,8 @@ export const SEED_OPS: Readonly<KernelOps> = Object.freeze({
   iomapDioBioIterPureOverwrite,
   iomapDioBioIterUnwind,
   iomapDioBioIterZeroHead,
+  iomapDioBioIterZeroHeadPad,
+  iomapDioBioIterZeroTailPad,
   iomapDioBioIterZeroTailAfterShortGet,
   iomapDioHoleIter,
   iomapDioInlineIter,
@@ -119,14 +132,62 @@ export const FIXED_OPS: Readonly<KernelOps> = Object.freeze(
 );
 
 /**
- * The kernel-version setting: the model runs as the seed revision (4b132aac) or as Linux 6.12
- * (Debian's 6.12.117, the kernel the real-kernel oracle runs). 6.12 is the seed with the two
- * upstream fixes above; every other difference between the two files is behaviour-neutral for
- * what the model covers (spec/kernel-versions.md, which cites both sides line by line).
+ * The steps of the 6.12 stable series in fs/iomap/direct-io.c, each a set of replaced entries
+ * (model/kernel/v6_12.ts; spec/kernel-versions.md accounts for every hunk of every release).
+ */
+export const RELEASE_STEPS = {
+  /**
+   * 6.12.107 L30-35, 6.12.107 L253-277, 6.12.107 L382-389, 6.12.107 L460-467 and 6.12.107 L790-800:
+   * iomap_dio_zero writes from a 64 KiB
+   * zero page and returns an errno, which the head zeroing checks and the tail zeroing assigns.
+   */
+  'zero-page-64k': {
+    iomapDioZero: iomapDioZero612,
+    iomapDioBioIterZeroHeadPad: iomapDioBioIterZeroHeadPad612,
+    iomapDioBioIterZeroTailPad: iomapDioBioIterZeroTailPad612,
+  },
+  /** 6.12.111 L79-82: a polled bio gets REQ_POLLED alone (no REQ_NOWAIT from bio_set_polled). */
+  'polled-without-nowait': { iomapDioSubmitBioMarkPolled: iomapDioSubmitBioMarkPolled6111 },
+  /** 6.12.118 L253-276, 6.12.118 L381-385, 6.12.118 L456-463: iomap_dio_zero returns nothing again. */
+  'zero-returns-void': {
+    iomapDioZero: iomapDioZero6118,
+    iomapDioBioIterZeroHeadPad: iomapDioBioIterZeroHeadPad6118,
+    iomapDioBioIterZeroTailPad: iomapDioBioIterZeroTailPad,
+  },
+} as const satisfies Record<string, Partial<KernelOps>>;
+
+type ReleaseStep = keyof typeof RELEASE_STEPS;
+
+function release(steps: readonly ReleaseStep[]): Readonly<KernelOps> {
+  return Object.freeze(
+    Object.assign({}, withFixes(['4ad357e39b2e', '222f2c7c6d14']), ...steps.map((s) => RELEASE_STEPS[s])),
+  );
+}
+
+const V6_12_107 = release(['zero-page-64k']);
+const V6_12_111 = release(['zero-page-64k', 'polled-without-nowait']);
+const V6_12_118 = release(['zero-page-64k', 'polled-without-nowait', 'zero-returns-void']);
+
+/**
+ * The kernel-version setting: the model runs as the seed revision (4b132aac) or as one exact 6.12
+ * stable release Debian serves (model/kernel/releases.ts). Releases that carry the same
+ * fs/iomap/direct-io.c share a table; the filesystem side is the same model in every release
+ * (spec/kernel-versions-fs.md).
  */
 export const KERNEL_VERSIONS = {
   seed: SEED_OPS,
-  '6.12': withFixes(['4ad357e39b2e', '222f2c7c6d14']),
-} as const satisfies Record<string, Readonly<KernelOps>>;
+  '6.12.107': V6_12_107,
+  '6.12.111': V6_12_111,
+  '6.12.113': V6_12_111,
+  '6.12.115': V6_12_111,
+  '6.12.117': V6_12_111,
+  '6.12.118': V6_12_118,
+} as const satisfies Record<'seed' | ReleaseName, Readonly<KernelOps>>;
 
 export type KernelVersion = keyof typeof KERNEL_VERSIONS;
+
+/** An exact kernel setting for a name `--kernel` or a replay file may give: a release, `seed`, or an alias. */
+export function resolveKernel(name: string): KernelVersion | undefined {
+  const exact = (KERNEL_ALIASES as Record<string, KernelVersion>)[name] ?? name;
+  return Object.hasOwn(KERNEL_VERSIONS, exact) ? (exact as KernelVersion) : undefined;
+}

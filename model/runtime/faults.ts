@@ -11,6 +11,12 @@ export interface FaultProfile {
    * BLK_STS_IOERR at once, before the submitter goes on, instead of reaching the device.
    */
   readonly submitErrors?: boolean;
+  /**
+   * A REQ_NOWAIT bio may find no free request inside submit_bio and end at once with BLK_STS_AGAIN
+   * (-EAGAIN) instead of waiting for one. Only bio_set_polled sets REQ_NOWAIT on the seed's bios
+   * (a polled bio of a NOWAIT kiocb), and only up to 6.12.107.
+   */
+  readonly wouldBlock?: boolean;
   /** The device may complete in-flight bios in any order, not only the oldest first. */
   readonly reorder: boolean;
   /** bio_iov_iter_get_pages may stop at a page it cannot pin (a short bio, or -EFAULT). */
@@ -45,6 +51,7 @@ export const NO_FAULTS: FaultProfile = {
 export const ALL_FAULTS: FaultProfile = {
   bioErrors: true,
   submitErrors: true,
+  wouldBlock: true,
   reorder: true,
   pageFaults: true,
   copyFaults: true,

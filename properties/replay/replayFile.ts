@@ -15,7 +15,7 @@
  * .json), `expect` ("violation": replaying it must violate `invariant`; "pass": it must pass, for
   * a case that failed before a fix) and `note`. Files without them stay valid.
  *
- * Optional `kernel` ("seed" or "6.12", model/kernel/ops.ts KERNEL_VERSIONS): replay on that kernel
+ * Optional `kernel` ("seed" or an exact release such as "6.12.117", model/kernel/ops.ts KERNEL_VERSIONS): replay on that kernel
  * version instead of the correct model (the seed with every upstream and candidate fix), to keep a
  * counterexample of a bug the seed has and the correct model fixed.
 
@@ -367,5 +367,7 @@ function validateReplayFile(json: unknown): ReplayFile {
     ...(f.kernel === undefined
       ? {}
       : { kernel: oneOf(f.kernel, 'kernel', Object.keys(KERNEL_VERSIONS) as KernelVersion[]) }),
+    // A file names an exact release (or `seed`); an alias such as `6.12` would change meaning with
+    // the next release, so the writer resolves it and the reader refuses it.
   };
 }

@@ -29,7 +29,7 @@ function runOn(s: Scenario, ops: Readonly<KernelOps>, fail: boolean): RunResult 
   });
 }
 
-const V612 = KERNEL_VERSIONS['6.12'];
+const V612 = KERNEL_VERSIONS['6.12.117'];
 const SEED = KERNEL_VERSIONS.seed;
 const ASYNC_READ: OpSpec = { kind: 'dio_read', pos: 0, len: 4 * KiB, async: true };
 

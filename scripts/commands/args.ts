@@ -3,7 +3,8 @@
  * `--runs=20`); every mistake is a UsageError whose message is one line, which cli.ts prints after
  * `diocheck: ` before exiting with status 2.
  */
-import { KERNEL_VERSIONS, type KernelVersion } from '../../model/kernel/ops.ts';
+import { KERNEL_VERSIONS, type KernelVersion, resolveKernel } from '../../model/kernel/ops.ts';
+import { KERNEL_ALIASES } from '../../model/kernel/releases.ts';
 import { REPLAY_EXPECTS, type ReplayExpect } from '../../properties/replay/replayFile.ts';
 import { parseSeed } from '../../properties/support/budget.ts';
 
@@ -175,12 +176,19 @@ function oneOfOption<T extends string>(name: string, text: string, allowed: read
   return text as T;
 }
 
-/** The kernel versions `--kernel` takes (model/kernel/ops.ts KERNEL_VERSIONS). */
+/** The kernel versions `--kernel` takes (model/kernel/ops.ts KERNEL_VERSIONS), and their aliases. */
 export const KERNEL_NAMES = Object.keys(KERNEL_VERSIONS) as KernelVersion[];
 
-/** `--kernel seed|6.12`: a kernel version of KERNEL_VERSIONS. */
+/** `--kernel seed|6.12.107|...|6.12.118|6.12`: an exact kernel setting; an alias names its release. */
 export function parseKernel(text: string): KernelVersion {
-  return oneOfOption('kernel', text, KERNEL_NAMES);
+  const kernel = resolveKernel(text);
+  if (kernel === undefined) {
+    const aliases = Object.entries(KERNEL_ALIASES).map(([a, r]) => `${a} (= ${r})`);
+    throw new UsageError(
+      `--kernel must be one of ${[...KERNEL_NAMES, ...aliases].join(', ')}, not '${text}'`,
+    );
+  }
+  return kernel;
 }
 
 function kernelOf(text: string | undefined): KernelVersion | null {

@@ -33,7 +33,7 @@ export function kernelOps(kernel: KernelVersion | null): Readonly<KernelOps> {
   return kernel === null ? FIXED_OPS : KERNEL_VERSIONS[kernel];
 }
 
-/** How a campaign names the kernel it runs on: `seed`, `6.12`, or the correct model. */
+/** How a campaign names the kernel it runs on: `seed`, an exact release such as `6.12.117`, or the correct model. */
 export function kernelLabel(kernel: KernelVersion | null): string {
   return kernel === null ? 'correct model (seed + fixes)' : kernel;
 }

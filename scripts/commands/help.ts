@@ -1,10 +1,11 @@
 /** `diocheck help`: the usage text. */
+import { KERNEL_ALIASES, RELEASES } from '../../model/kernel/releases.ts';
 
 export const HELP = `diocheck: an executable model of fs/iomap/direct-io.c, checked by property campaigns
 
 usage:
   diocheck run [--runs N | --time 60s] [--seed S] [--profile fast|soak|swarm] [--shard i/n]
-               [--kernel seed|6.12] [--json FILE] [--junit FILE] [--coverage] [--annotate FILE]
+               [--kernel K] [--json FILE] [--junit FILE] [--coverage] [--annotate FILE]
                [--out DIR]
       Run the campaign: random scenarios, fault profiles and choice streams against the model.
       Prints 'seed S' first and a summary at the end (runs, passes, violations by invariant,
@@ -19,16 +20,19 @@ usage:
       fs/iomap/direct-io.c (or the numbered seed listing) with hit counts in the margin, written
       into the --out DIR as <name>.gcov. --workers N: the campaign over N processes (one shard
       each, the same seed), merged as 'merge' does; use every core with --workers $(nproc).
-      --kernel seed|6.12: run on the faithful seed revision or on Linux 6.12 instead of the
+      --kernel K: run on the faithful seed revision (seed) or an exact Linux release
+      (${RELEASES.map((r) => r.name).join(', ')}; ${Object.entries(KERNEL_ALIASES)
+        .map(([a, r]) => `${a} = ${r}`)
+        .join(', ')}) instead of the
       correct model (the seed with every upstream and candidate fix, the default); the summary
-      names the kernel, replay files record it and the replay commands carry --kernel.
+      names the exact kernel, replay files record it and the replay commands carry --kernel.
   diocheck merge A.json B.json ... [--json OUT] [--junit FILE]
       Add up the --json reports of 'run --shard i/n' (one seed, one n, each shard once): runs,
       passes, violations per invariant, coverage union, guard counts. Exit as 'run' would.
-  diocheck repro --seed S --path P [--kernel seed|6.12]
+  diocheck repro --seed S --path P [--kernel K]
       Replay one fast-check counterexample exactly and print its timeline; --kernel as the
       'run --kernel' that found it (without it: the correct model).
-  diocheck repro --seed S [--runs N] [--kernel seed|6.12]
+  diocheck repro --seed S [--runs N] [--kernel K]
       Run the campaign from seed S until its first failure, shrink it, and print it.
   diocheck repro FILE
       Replay a replay file (exact decision log, on the kernel it records) and print its timeline.

@@ -3,7 +3,7 @@
  * - `repro --seed S --path P` replays the fast-check case exactly (seed, path, endOnFailure): the
  *   same scenario, fault profile and choice stream that fast-check printed.
  * - `repro --seed S` runs the campaign from that seed until the first failure, and shrinks it.
- * - `--kernel seed|6.12` does either on that kernel version instead of the correct model, as
+ * - `--kernel seed|6.12.117|...` does either on that kernel version instead of the correct model, as
  *   `run --kernel` did (its printed replay commands carry the option).
  * - `repro FILE` replays a replay file with ReplayChoices, which checks every question the model
  *   asks against the recorded one, so a model that changed since stops with a divergence.

@@ -17,7 +17,7 @@
  * runs of the unsharded campaign, each once, and `diocheck merge` adds their counts. A shard's
  * counterexample keeps its global path, so its replay command needs no shard.
  *
- * Kernel (`--kernel seed|6.12`, model/kernel/ops.ts KERNEL_VERSIONS): the campaign runs on that
+ * Kernel (`--kernel seed|6.12.117|...`, model/kernel/ops.ts KERNEL_VERSIONS): the campaign runs on that
  * kernel version instead of the correct model (FIXED_OPS). The header and the JSON summary name
  * it, the replay file records it, and the replay commands carry `--kernel K`.
  *
