@@ -4,8 +4,9 @@
  * bio_check_pages_dirty move.
  *
  * Scope: one contiguous buffer per request (ITER_UBUF when user-backed; ITER_BVEC for kernel memory
- * such as a loop device or registered buffers). Page faults are not modelled as memory state: where
- * the kernel can fault, the choice stream decides (see bioIovIterGetPages and the user copies).
+ * such as a loop device or registered buffers). Where the kernel can fault, the choice stream
+ * decides (see bioIovIterGetPages and the user copies), unless the scenario takes a page away
+ * from the start (unmapPage): the first unmapped page is the one state both keep.
  */
 import type { Runtime } from '../runtime/runtime.ts';
 import { Violation } from '../runtime/violation.ts';
@@ -69,6 +70,28 @@ export class UserBuffer {
       this.unmappedFrom = first + rt.choose(pages, `${label}_at`);
     }
     return Math.max(0, Math.min(pages, this.unmappedFrom - first));
+  }
+
+  /**
+   * Page `index` is unmapped (munmap) or PROT_NONE from the start: the oracle's faulting buffers
+   * (DioOpSpec.badPage). The pages after it are mapped on the real side, yet a threshold is exact,
+   * because no path reaches past the first page that faults (6.12.117, the same in every 6.12
+   * release and the seed): pinning stops there and fails when it starts there (block/bio.c
+   * L1357-1360 and L1445-1449), after which iomap_dio_bio_iter ends the mapping at once (fs/iomap/
+   * direct-io.c L420-430, then L470-474: the bytes before it, or the error) and the next mapping's
+   * first pin starts at that page again; a hole or unwritten read's zeroing stops there and fails
+   * when it starts there (L478-485). XFS falls back to buffered writes only on -ENOTBLK
+   * (fs/xfs/xfs_file.c L855-867), and ext4's buffered fallback after a short direct write resumes
+   * where the direct write stopped, at or before that page, and generic_perform_write stops for good
+   * at a chunk it cannot fault in (fs/ext4/file.c L605-612, mm/filemap.c L4063-4066).
+   */
+  unmapPage(index: number): void {
+    this.unmappedFrom = Math.min(this.unmappedFrom, index);
+  }
+
+  /** Pages the buffer's bytes lie in (the page holding `addr` when it has none). */
+  get spannedPages(): number {
+    return this.pageIndex(this.addr + Math.max(1, this.length) - 1) + 1;
   }
 
   pin(firstPage: number, count: number): void {

@@ -280,6 +280,15 @@ class World implements WorldView {
     const buf = write
       ? UserBuffer.forWrite(addr, len, id, userBacked)
       : new UserBuffer(addr, len, userBacked);
+    if (op.badPage !== undefined) {
+      const k = op.badPage.index;
+      if (!userBacked) throw new ScenarioError(`req${id}: a bad page needs a user buffer (userBacked)`);
+      if (!Number.isInteger(k) || k < 0 || k >= buf.spannedPages)
+        throw new ScenarioError(
+          `req${id}: bad page ${k} is not one of the ${buf.spannedPages} page(s) of its ${len}-byte buffer`,
+        );
+      buf.unmapPage(k);
+    }
     let flags = IOCB_DIRECT | (write ? IOCB_WRITE : 0);
     for (const f of op.iocbFlags ?? []) flags |= IOCB_FLAG_BITS[f];
     let dioFlags = 0;

@@ -39,6 +39,19 @@ export interface DioOpSpec {
   readonly iocbFlags?: readonly IocbFlag[];
   readonly dioFlags?: readonly DioFlag[];
   readonly doneBefore?: number;
+  /**
+   * A page of the user buffer that is not there for the whole call, counted from the page that
+   * holds bufAddr: pinning it (bio_iov_iter_get_pages) and copying to or from it (hole zeroing,
+   * copy_to_iter) fault on every try, deterministically; the pages before it are mapped. The real
+   * kernel's oracle unmaps it (munmap) or makes it PROT_NONE (mprotect) before the call.
+   */
+  readonly badPage?: BadPageSpec;
+}
+
+export interface BadPageSpec {
+  readonly index: number;
+  /** How the oracle's agent takes the page away; both fault alike in the paths the model covers. */
+  readonly how: 'munmap' | 'mprotect';
 }
 
 /** fsync(2) or fdatasync(2) of the whole file. */

@@ -334,5 +334,195 @@ export function generateCorpus(): OracleCase[] {
     }
   }
 
+  addFaultCases(add);
+  addEdgeCases(add);
   return cases;
+}
+
+type AddCase = (g: Geometry, l: Layout, ops: readonly OpSpec[], what: string) => void;
+
+/** A request placed against a layout, for the fault and edge sections: position and length. */
+interface Placement {
+  readonly name: string;
+  readonly at: (bs: number, size: number) => { pos: number; len: number };
+}
+
+/** Requests a faulting buffer is tried on: each spans two pages or more of an aligned buffer. */
+const FAULT_PLACEMENTS: readonly Placement[] = [
+  { name: 'aligned', at: (bs) => ({ pos: bs, len: Math.max(2 * bs, 8192) }) },
+  { name: 'whole', at: (bs) => ({ pos: 0, len: Math.max(8 * bs, 8192) }) },
+  // A sub-block start (for blocks above 512 bytes): head and tail zeroing around the data.
+  { name: 'subblock', at: (bs) => ({ pos: 4 * bs + 512, len: 8192 }) },
+  // From one sector before EOF (or 0) on: the write extends the file, the read crosses EOF.
+  { name: 'eof', at: (_bs, size) => ({ pos: Math.max(0, Math.floor(size / 512) * 512 - 512), len: 8192 }) },
+];
+
+/** Where the buffer starts in its page: page boundaries then fall inside a sector's reach or not. */
+const FAULT_BUF_OFFSETS = [0, 2048, 3584, 512] as const;
+
+/** Pages a buffer of `len` bytes at page offset `off` lies in. */
+function pagesSpanned(off: number, len: number): number {
+  return Math.floor((off + Math.max(1, len) - 1) / 4096) + 1;
+}
+
+/** A request's position and length suit the device (the others are -EINVAL before any page is pinned). */
+function sectorAligned(g: Geometry, pos: number, len: number): boolean {
+  return pos % g.sectorSize === 0 && len % g.sectorSize === 0;
+}
+
+/**
+ * Faulting user buffers: for every geometry, layout and direction, two requests (a placement and a
+ * buffer offset, taken in turn from all of them), each with every page it spans taken away in
+ * turn (page 0: pinning or copying fails at once; a later page: a short page-get, or a short
+ * copy into a hole or unwritten extent, or past EOF). Sync and aio, munmap and mprotect alternate.
+ * Then the case that shows how the releases differ on a write whose buffer faults inside a block
+ * (6.12.117 fs/iomap/direct-io.c L458-465 against 6.12.118): each geometry and layout, the buffer
+ * at three page offsets, the second page taken away, sync and aio.
+ */
+function addFaultCases(add: AddCase): void {
+  let n = 0;
+  let turn = 0;
+  for (const g of GEOMETRIES) {
+    const bs = g.blockSize;
+    for (const l of LAYOUTS) {
+      const size = l.size(bs);
+      for (const kind of ['dio_write', 'dio_read'] as const) {
+        for (let pick = 0; pick < 2; pick++) {
+          // The next placement and offset, in turn, that suits the device.
+          let place: Placement;
+          let off: number;
+          let at: { pos: number; len: number };
+          do {
+            place = FAULT_PLACEMENTS[turn % FAULT_PLACEMENTS.length] as Placement;
+            off = FAULT_BUF_OFFSETS[
+              Math.floor(turn / FAULT_PLACEMENTS.length) % FAULT_BUF_OFFSETS.length
+            ] as number;
+            at = place.at(bs, size);
+            turn++;
+          } while (!sectorAligned(g, at.pos, at.len));
+          for (let k = 0; k < pagesSpanned(off, at.len); k++) {
+            const async = n % 2 === 1;
+            const how = Math.floor(n / 2) % 2 === 0 ? 'mprotect' : 'munmap';
+            n++;
+            add(
+              g,
+              l,
+              [
+                {
+                  kind,
+                  pos: at.pos,
+                  len: at.len,
+                  bufAddr: 0x10000 + off,
+                  badPage: { index: k, how },
+                  ...(async ? { async: true } : {}),
+                },
+              ],
+              `fault.${kind}.${place.name}@${off}+page${k}.${how}${async ? '+aio' : ''}`,
+            );
+          }
+        }
+      }
+    }
+  }
+  for (const g of GEOMETRIES) {
+    const bs = g.blockSize;
+    for (const l of LAYOUTS.filter((x) => ['hole', 'unwritten', 'empty', 'written'].includes(x.name))) {
+      for (const off of [512, 2048, 3584]) {
+        for (const async of [false, true]) {
+          const len = Math.max(2 * bs, 8192);
+          add(
+            g,
+            l,
+            [
+              {
+                kind: 'dio_write',
+                pos: 0,
+                len,
+                bufAddr: 0x10000 + off,
+                badPage: { index: 1, how: async ? 'munmap' : 'mprotect' },
+                ...(async ? { async: true } : {}),
+              },
+            ],
+            `fault-in-block.dio_write@${off}+page1${async ? '+aio' : ''}`,
+          );
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Edges of the request: NOWAIT writes that need an allocation, an EOF update or the exclusive lock;
+ * zero-length requests at aligned and misaligned offsets; requests that end one sector past EOF.
+ */
+function addEdgeCases(add: AddCase): void {
+  let n = 0;
+  const nowait: readonly Placement[] = [
+    { name: 'aligned', at: (bs) => ({ pos: bs, len: 2 * bs }) },
+    { name: 'past-eof', at: (bs, size) => ({ pos: Math.ceil(size / bs) * bs + bs, len: bs }) },
+    { name: 'append', at: (bs, size) => ({ pos: Math.ceil(size / bs) * bs, len: 2 * bs }) },
+    { name: 'subblock', at: (bs) => ({ pos: 4 * bs + 512, len: 512 }) },
+  ];
+  for (const g of GEOMETRIES) {
+    const bs = g.blockSize;
+    for (const l of LAYOUTS) {
+      const size = l.size(bs);
+      for (const place of nowait) {
+        const { pos, len } = place.at(bs, size);
+        if (!sectorAligned(g, pos, len) || (place.name === 'subblock' && bs === 512)) continue;
+        const async = n++ % 2 === 1;
+        add(
+          g,
+          l,
+          [{ kind: 'dio_write', pos, len, iocbFlags: ['nowait'], ...(async ? { async: true } : {}) }],
+          `nowait.dio_write.${place.name}${async ? '+aio' : ''}`,
+        );
+      }
+    }
+  }
+  const zero: readonly Placement[] = [
+    { name: 'start', at: () => ({ pos: 0, len: 0 }) },
+    { name: 'block', at: (bs) => ({ pos: bs, len: 0 }) },
+    { name: 'sector', at: (bs) => ({ pos: bs + 512, len: 0 }) },
+    { name: 'byte', at: (bs) => ({ pos: bs + 100, len: 0 }) },
+    { name: 'eof', at: (_bs, size) => ({ pos: size, len: 0 }) },
+    { name: 'past-eof', at: (bs, size) => ({ pos: size + bs + 100, len: 0 }) },
+  ];
+  for (const g of GEOMETRIES) {
+    const bs = g.blockSize;
+    for (const l of LAYOUTS.filter((x) => ['written', 'short-eof'].includes(x.name))) {
+      const size = l.size(bs);
+      for (const place of zero) {
+        const { pos, len } = place.at(bs, size);
+        for (const kind of ['dio_write', 'dio_read'] as const) {
+          const async = n++ % 2 === 1;
+          add(
+            g,
+            l,
+            [{ kind, pos, len, ...(async ? { async: true } : {}) }],
+            `zero-len.${kind}.${place.name}${async ? '+aio' : ''}`,
+          );
+        }
+      }
+    }
+  }
+  for (const g of GEOMETRIES) {
+    const bs = g.blockSize;
+    for (const l of LAYOUTS.filter((x) => x.size(bs) > 0)) {
+      const size = l.size(bs);
+      // From the start of the block before EOF's sector to one sector past EOF.
+      const pos = Math.max(0, Math.floor((size - 1) / bs) * bs);
+      const len = size + g.sectorSize - pos;
+      if (!sectorAligned(g, pos, len)) continue;
+      for (const kind of ['dio_write', 'dio_read'] as const) {
+        const async = n++ % 2 === 1;
+        add(
+          g,
+          l,
+          [{ kind, pos, len, ...(async ? { async: true } : {}) }],
+          `eof-plus-sector.${kind}${async ? '+aio' : ''}`,
+        );
+      }
+    }
+  }
 }

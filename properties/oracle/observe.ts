@@ -281,7 +281,10 @@ function modelDurabilityPoints(c: OracleCase, ops: Readonly<KernelOps>): Array<O
 }
 
 /** Runs the case on the model with `ops` (by default as Linux 6.12) and observes it. */
-export function observeModel(c: OracleCase, ops: Readonly<KernelOps> = KERNEL_VERSIONS['6.12']): Observation {
+export function observeModel(
+  c: OracleCase,
+  ops: Readonly<KernelOps> = KERNEL_VERSIONS['6.12.117'],
+): Observation {
   const r = runScenario(caseScenario(c), caseRun(c, ops));
   const finalId = c.ops.length + 1;
   const byId = new Map<number, OpObservation>();
@@ -395,6 +398,8 @@ export interface AgentRecord {
     powerLoss?: number;
     /** Only when writing the start mark failed: its -errno. */
     startMark?: number;
+    /** Only when taking the buffer's bad page away, or giving it back, failed: its -errno. */
+    badPage?: number;
   }>;
   readonly size?: number;
   readonly final?: number;
@@ -421,6 +426,8 @@ export function observeReal(
   const ops: OpObservation[] = [];
   for (const o of rec.ops ?? []) {
     if (o.startMark !== undefined) throw new Error(`case ${c.id}: the start mark failed (${o.startMark})`);
+    if (o.badPage !== undefined)
+      throw new Error(`case ${c.id}: op ${o.id}: the bad page of its buffer failed (${o.badPage})`);
     if (o.powerLoss !== undefined) {
       // The dm-log-writes mark where power fails; the crash image is replayed to it.
       if (o.powerLoss !== 0) throw new Error(`case ${c.id}: the power-loss mark failed (${o.powerLoss})`);

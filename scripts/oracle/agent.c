@@ -13,7 +13,11 @@
  *   F <nth> <times>            freeze and thaw the filesystem (all metadata written back), then
  *                              arm fail_make_request: the nth bio from here fails, <times> of them;
  *                              disarmed before the final read
- *   O <id> <kind> <a> <b> <bufoff> <rwf> <async>   one operation (kinds below)
+ *   O <id> <kind> <a> <b> <bufoff> <rwf> <async> [<page> <how>]   one operation (kinds below);
+ *                              with <page>, page <page> of the buffer (from the page holding its
+ *                              first byte) is taken away for the call: how 1 munmap, 2 mprotect
+ *                              PROT_NONE (after the buffer is filled; given back, zeroed or as it
+ *                              was, before the result is read); a failure shows as "badPage":-errno
  *   T                          the operations start: a dm-log-writes mark `st<scenario>`
  *   P                          power fails here: a dm-log-writes mark `pl<scenario>` (the host
  *                              replays the log to it onto the pristine image: the crash image)
@@ -272,6 +276,25 @@ static long aio_rw(int fd, int write, char *b, long len, long pos, int rwf)
 	return r;
 }
 
+/*
+ * Takes page <k> of the buffer at p away (how 1: munmap, 2: mprotect PROT_NONE): pinning it and
+ * copying to or from it fault. Returns the page, or NULL with errno set.
+ */
+static char *take_page(char *p, long k, long how)
+{
+	char *page = (char *)(((uintptr_t)p & ~(uintptr_t)4095) + (uintptr_t)k * 4096);
+	int r = how == 1 ? munmap(page, 4096) : how == 2 ? mprotect(page, 4096, PROT_NONE) : (errno = EINVAL, -1);
+	return r ? NULL : page;
+}
+
+/* Gives a page take_page took back: a fresh zero page in its place, or its old protection. */
+static int give_back(char *page, long how)
+{
+	if (how == 2) return mprotect(page, 4096, PROT_READ | PROT_WRITE) ? -errno : 0;
+	void *m = mmap(page, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	return m == MAP_FAILED ? -errno : 0;
+}
+
 static void fiemap_out(int fd);
 
 /* What a file holds now: its size, a final O_DIRECT read of [0, readlen) by origin, its extents. */
@@ -404,13 +427,15 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'O': {
-			sscanf(line + 2, "%ld %31s %ld %ld %ld %ld %ld", &id, kind, &a, &b, &c, &d, &e);
+			long bad = -1, how = 0;
+			sscanf(line + 2, "%ld %31s %ld %ld %ld %ld %ld %ld %ld", &id, kind, &a, &b, &c, &d, &e, &bad, &how);
 			trace_clear();
-			long r = 0;
-			char *p = buf + c;
+			long r = 0, badr = 0;
+			char *p = buf + c, *gone = NULL;
 			int read = 0;
 			if (!strcmp(kind, "dio_write") || !strcmp(kind, "buffered_write")) {
 				for (long off = 0; off < b; off += SECT) fill_sector(p + off, (unsigned)id, (unsigned)(off / SECT));
+				if (bad >= 0 && !(gone = take_page(p, bad, how))) badr = -errno;
 				int wfd = kind[0] == 'd' ? fd : bfd;
 				if (e) r = aio_rw(wfd, 1, p, b, a, (int)d);
 				else {
@@ -419,6 +444,7 @@ int main(int argc, char **argv)
 				}
 			} else if (!strcmp(kind, "dio_read") || !strcmp(kind, "buffered_read")) {
 				memset(p, 0xA5, b);
+				if (bad >= 0 && !(gone = take_page(p, bad, how))) badr = -errno;
 				int rfd = kind[0] == 'd' ? fd : bfd;
 				if (e) r = aio_rw(rfd, 0, p, b, a, (int)d);
 				else {
@@ -448,7 +474,9 @@ int main(int argc, char **argv)
 					read = 1;
 				}
 			}
+			if (gone && !badr) badr = give_back(gone, how);
 			fprintf(out, "%s{\"id\":%ld,\"ret\":%ld", first ? "" : ",", id, r);
+			if (badr) fprintf(out, ",\"badPage\":%ld", badr);
 			if (!strcmp(kind, "mmap_read") && r > 0) {
 				struct stat st;
 				fstat(fd, &st);

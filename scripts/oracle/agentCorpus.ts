@@ -10,7 +10,7 @@ import {
   POWER_LOSS_GEOMETRIES,
   WINDOW_BLOCKS,
 } from '../../properties/oracle/corpus.ts';
-import type { OpSpec } from '../../model/world/scenario.ts';
+import type { DioOpSpec, OpSpec } from '../../model/world/scenario.ts';
 
 /** pwritev2/preadv2 flags (include/uapi/linux/fs.h). */
 const RWF_HIPRI = 0x1;
@@ -84,6 +84,12 @@ function rwf(op: OpSpec): number {
   return f;
 }
 
+/** The page the agent takes away for the call (munmap 1, mprotect 2), after the other fields. */
+function badPage(op: DioOpSpec): string {
+  if (op.badPage === undefined) return '';
+  return ` ${op.badPage.index} ${op.badPage.how === 'munmap' ? 1 : 2}`;
+}
+
 /** The agent line of an operation; null for wait_async (the agent reaps each aio request at once). */
 function opLine(id: number, op: OpSpec): string | null {
   switch (op.kind) {
@@ -93,7 +99,7 @@ function opLine(id: number, op: OpSpec): string | null {
         throw new Error(
           `op ${id}: dio_flags, done_before and kernel pages are not reachable from user space`,
         );
-      return `O ${id} ${op.kind} ${op.pos} ${op.len} ${(op.bufAddr ?? 0x10000) & 0xffff} ${rwf(op)} ${op.async ? 1 : 0}`;
+      return `O ${id} ${op.kind} ${op.pos} ${op.len} ${(op.bufAddr ?? 0x10000) & 0xffff} ${rwf(op)} ${op.async ? 1 : 0}${badPage(op)}`;
     case 'buffered_read':
     case 'buffered_write':
     case 'fallocate':
