@@ -162,6 +162,12 @@ describe('the checks report wrong citations with file and line', () => {
     expect(problems.map((p) => `${p.file}:${p.line}`)).toEqual(['model/kernel/x.ts:2']);
   });
 
+  it('takes a line cited with a release in front as a line of that release, not of the seed', () => {
+    const text = '// 6.12.117 L790-800 and 6.12 L786-799: the zero page; L800-801 is a seed line\n';
+    const problems = checkModelCitations(loadSeed(), fixtureModel(text));
+    expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(/^L800-801: seed has lines/)]);
+  });
+
   it('reports a coverage mark on a comment line, and one outside its function', () => {
     const text = [
       'declare const rt: { cover(n: number): void };',

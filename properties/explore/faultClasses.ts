@@ -15,6 +15,7 @@
 
 export const FAULT_LABELS: ReadonlySet<string> = new Set([
   'bio_status',
+  'submit_would_block',
   'get_pages_fault',
   'user_copy_fault',
   'invalidate_fails',

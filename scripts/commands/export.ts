@@ -119,6 +119,13 @@ function faultNotes(file: ReplayFile, result: RunResult | null): string[] {
       '  under /sys/kernel/debug/fail_make_request. Freeze and thaw the filesystem first so that the next',
       '  bio is the I/O of interest, not metadata writeback.',
     );
+  if (on.includes('wouldBlock'))
+    notes.push(
+      'would block: a polled NOWAIT bio (RWF_HIPRI|RWF_NOWAIT through io_uring) ends with EAGAIN when the',
+      '  queue has no free tag; shrink the queue (echo 1 > /sys/block/DEV/queue/nr_requests) and keep it',
+      '  busy from another process. Only kernels whose iomap uses bio_set_polled (6.12.107 and earlier)',
+      '  set REQ_NOWAIT on these bios.',
+    );
   if (on.includes('reorder'))
     notes.push('reorder: bio completion order cannot be forced; dm-delay on one range comes close.');
   if (on.includes('interleave'))
