@@ -1,7 +1,9 @@
 /** The oracle script's pure parts: its options, the agent's corpus lines, and reading the agent's records. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { durabilityPoints, readWriteLog, replayToMark } from './oracle/logWrites.ts';
 import {
@@ -12,13 +14,24 @@ import {
   recoveryLine,
   scsiDebugLines,
 } from './oracle/agentCorpus.ts';
-import { OracleUsageError, parseOracleArgs } from './oracle/oracle.ts';
+import { OracleUsageError, parseOracleArgs, releasePaths, resolveRelease } from './oracle/oracle.ts';
+import { RELEASES } from '../model/kernel/releases.ts';
 import { generateCorpus, type OracleCase } from '../properties/oracle/corpus.ts';
+import {
+  GOLDEN_DIR,
+  type GoldenCase,
+  goldenChanges,
+  type GoldenFile,
+  goldenPath,
+  goldenReleases,
+  kernelIsRelease,
+} from '../properties/oracle/golden.ts';
 import {
   bioTokens,
   compressBlocks,
   compressTokens,
   observeModel,
+  type Observation,
   observeReal,
   parseRwbs,
 } from '../properties/oracle/observe.ts';
@@ -46,7 +59,7 @@ const CASE: OracleCase = {
 describe('oracle options', () => {
   it('takes its options and answers bad ones with a one-line usage error', () => {
     const o = parseOracleArgs(['--cache', '/tmp/c', '--jobs', '3', '--limit', '10', '--compare']);
-    expect(o).toMatchObject({ cache: '/tmp/c', jobs: 3, limit: 10, compare: true });
+    expect(o).toMatchObject({ cache: '/tmp/c', jobs: 3, limit: 10, compare: true, out: null });
     expect(parseOracleArgs(['--help'])).toBe('help');
     for (const bad of [
       ['--jobs', '0'],
@@ -54,6 +67,15 @@ describe('oracle options', () => {
       ['--cache'],
       ['--out', '--jobs'],
       ['--frobnicate'],
+      ['--release'],
+      ['--release', '--jobs'],
+      ['--release', '6.12.116'],
+      ['--release', '6.12.117,6.1'],
+      ['--release', 'seed'],
+      ['--out', '/tmp/x.json'],
+      ['--release', '6.12.117', '--release', '6.12.118', '--out', '/tmp/x.json'],
+      ['--check', '--release', '6.12.117', '--out', '/tmp/x.json'],
+      ['--check', '--limit', '3'],
     ]) {
       expect(() => parseOracleArgs(bad), bad.join(' ')).toThrow(OracleUsageError);
       try {
@@ -62,6 +84,122 @@ describe('oracle options', () => {
         expect((e as Error).message).not.toContain('\n');
       }
     }
+  });
+
+  it('runs every release by default, or the ones asked for, once each, with aliases resolved', () => {
+    const all = parseOracleArgs([]);
+    expect(all !== 'help' && all.releases).toEqual(RELEASES.map((r) => r.name));
+    const some = parseOracleArgs([
+      '--release',
+      '6.12.118,6.12.107',
+      '--release',
+      '6.12',
+      '--release',
+      '6.12.107',
+    ]);
+    expect(some !== 'help' && some.releases).toEqual(['6.12.118', '6.12.107']);
+    const one = parseOracleArgs(['--release', '6.12', '--out', 'x.json']);
+    expect(one).toMatchObject({ releases: ['6.12.118'], out: resolve('x.json') });
+    expect(resolveRelease('6.12.111')).toBe('6.12.111');
+    expect(resolveRelease(' 6.12.111'.trim())).toBe('6.12.111');
+    expect(() => resolveRelease('6.12.11')).toThrow(
+      /unknown release '6.12.11' \(one of: 6.12.107, .*6.12.118, 6.12\)/,
+    );
+  });
+
+  it('gives each release its own kernel, work directory, agent files and golden file', () => {
+    const paths = RELEASES.map((r) => releasePaths('/c', r.name));
+    expect(releasePaths('/c', '6.12.117')).toMatchObject({
+      kernel: '/c/kernels/6.12.117/linux.uml',
+      work: '/c/work/6.12.117',
+    });
+    expect(releasePaths('/c', '6.12.117').shard(3)).toBe('6.12.117-3');
+    expect(releasePaths('/c', '6.12.117').shard('r2')).toBe('6.12.117-r2');
+    for (const key of ['kernel', 'work'] as const)
+      expect(new Set(paths.map((p) => p[key])).size).toBe(RELEASES.length);
+    expect(new Set(paths.map((p) => p.shard(0))).size).toBe(RELEASES.length);
+    expect(goldenPath('6.12.107')).toBe('properties/oracle/golden/linux-6.12.107.json');
+  });
+
+  it('accepts the kernel of a golden file only if uname -r is the release', () => {
+    expect(kernelIsRelease('6.12.117 x86_64', '6.12.117')).toBe(true);
+    expect(kernelIsRelease('6.12.117', '6.12.117')).toBe(true);
+    expect(kernelIsRelease('6.12.117-amd64 x86_64', '6.12.117')).toBe(true);
+    expect(kernelIsRelease('6.12.117 x86_64', '6.12.11')).toBe(false);
+    expect(kernelIsRelease('6.12.118 x86_64', '6.12.117')).toBe(false);
+    expect(kernelIsRelease('', '6.12.117')).toBe(false);
+  });
+
+  it('checks against the golden files, writing none, on --check', () => {
+    expect(parseOracleArgs(['--check', '--release', '6.12.117'])).toMatchObject({
+      check: true,
+      out: null,
+      releases: ['6.12.117'],
+    });
+    expect(parseOracleArgs([])).toMatchObject({ check: false });
+  });
+
+  it('names what a fresh recording changed: kernel, corpus size, each case', () => {
+    const observed = { ops: [], size: 0, contents: '', extents: '' } as unknown as Observation;
+    const file = (kernel: string, cases: GoldenCase[]): GoldenFile => ({
+      format: 'diocheck-oracle-golden',
+      kernel,
+      corpus: cases.length,
+      cases,
+    });
+    const a = { id: 1, name: 'a', observed };
+    const b = { id: 2, name: 'b', observed };
+    const b2 = { id: 2, name: 'b', observed: { ...observed, size: 512 } };
+    const c = { id: 3, name: 'c', observed };
+    expect(goldenChanges(file('6.12.117 x86_64', [a, b]), file('6.12.117 x86_64', [a, b]))).toEqual([]);
+    expect(goldenChanges(null, file('6.12.117 x86_64', [a]))).toEqual(['no golden file recorded']);
+    expect(goldenChanges(file('6.12.117 x86_64', [a, b]), file('6.12.118 x86_64', [b2, c]))).toEqual([
+      'kernel: recorded 6.12.117 x86_64, now 6.12.118 x86_64',
+      'case 2 b: differs',
+      'case 3 c: not recorded',
+      'case 1 a: no longer in the corpus',
+    ]);
+  });
+
+  it('lists the golden files present by release', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'diocheck-golden-'));
+    try {
+      mkdirSync(join(dir, GOLDEN_DIR), { recursive: true });
+      for (const f of ['linux-6.12.118.json', 'linux-6.12.107.json', 'notes.txt', 'linux-6.12.json.orig'])
+        writeFileSync(join(dir, GOLDEN_DIR, f), '');
+      expect(goldenReleases(dir)).toEqual(['6.12.107', '6.12.118']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('build-kernel.sh', () => {
+  const script = fileURLToPath(new URL('./oracle/build-kernel.sh', import.meta.url));
+
+  it('answers an unknown release or a missing argument with one line and exit 2, before touching the cache', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'diocheck-build-'));
+    try {
+      const r = spawnSync('bash', [script, join(dir, 'cache'), '6.12.116'], { encoding: 'utf8' });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe(
+        `oracle: unknown release '6.12.116' (one of: ${RELEASES.map((x) => x.name).join(' ')})\n`,
+      );
+      expect(existsSync(join(dir, 'cache'))).toBe(false);
+      const dotted = spawnSync('bash', [script, join(dir, 'cache'), '6x12x117'], { encoding: 'utf8' });
+      expect(dotted.status).toBe(2);
+      const none = spawnSync('bash', [script, join(dir, 'cache')], { encoding: 'utf8' });
+      expect(none.status).toBe(2);
+      expect(none.stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('pins every release to its Debian package version (read from model/kernel/releases.ts)', () => {
+    const text = readFileSync(script, 'utf8');
+    expect(text).toContain('apt-get download "linux-source-$series=$debian"');
+    expect(text).toContain('SUBLEVEL');
   });
 });
 

@@ -1,14 +1,38 @@
 #!/usr/bin/env bash
-# Build (once, cached) everything the live oracle needs: a UML Linux 6.12 kernel from Debian's
-# linux-source-6.12, the LD_PRELOAD xstate shim, and the static guest agent.
+# Build (once per release, cached) everything the live oracle needs: a UML kernel of one exact
+# Linux 6.12 stable release from Debian's linux-source-6.12 at that release's package version,
+# the LD_PRELOAD xstate shim, and the static guest agent.
 # Recipe: ../shared/notes/real-kernel-oracle.md §1.2 (shim) and §3.2 (kernel config).
-# Usage: build-kernel.sh CACHE_DIR      (prints nothing on a cache hit; exits non-zero on failure)
+#
+# Usage: build-kernel.sh CACHE_DIR RELEASE     (RELEASE as in model/kernel/releases.ts: 6.12.117)
+#   Kernel: CACHE_DIR/kernels/RELEASE/linux.uml (prints nothing on a cache hit; non-zero on failure)
+#   The package: DIOCHECK_KSRC_DEB (one .deb, for one release), else DIOCHECK_DEBS/linux-source-6.12_
+#   <debian version>_all.deb if present, else `apt-get download linux-source-6.12=<debian version>`.
+#   The extracted tree's Makefile must say the release (SUBLEVEL), whatever the package's name says.
+#   DIOCHECK_JOBS: make -j (default: the number of cores).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-cache="${1:?usage: build-kernel.sh CACHE_DIR}"
+if (($# != 2)) || [[ -z "$1" || -z "$2" ]]; then
+  echo "usage: build-kernel.sh CACHE_DIR RELEASE" >&2
+  exit 2
+fi
+cache="$1"
+release="$2"
+series=6.12
+
+# The package version of the release: model/kernel/releases.ts is the one list of releases.
+releases="$here/../../model/kernel/releases.ts"
+debian="$(sed -n "s/.*name: '$(printf '%s' "$release" | sed 's/[.]/\\./g')', debian: '\([^']*\)'.*/\1/p" "$releases")"
+if [[ -z "$debian" ]]; then
+  echo "oracle: unknown release '$release' (one of: $(sed -n "s/.*name: '\([^']*\)', debian:.*/\1/p" "$releases" | paste -sd' '))" >&2
+  exit 2
+fi
+
 mkdir -p "$cache"
 cache="$(cd "$cache" && pwd)"
-log="$cache/build.log"
+kdir="$cache/kernels/$release"
+mkdir -p "$kdir"
+log="$kdir/build.log"
 
 need_pkgs=()
 for p in gcc make flex bison libelf-dev bc busybox-static xfsprogs e2fsprogs xz-utils; do
@@ -23,25 +47,42 @@ if ((${#need_pkgs[@]})); then
     { echo "oracle: apt-get install failed (see $log)" >&2; exit 1; }
 fi
 
-kver=6.12
-kbin="$cache/linux-$kver.uml"
+# VERSION.PATCHLEVEL.SUBLEVEL of a kernel tree, from its top Makefile.
+tree_release() {
+  awk -F' *= *' '$1=="VERSION"{v=$2} $1=="PATCHLEVEL"{p=$2} $1=="SUBLEVEL"{s=$2} END{print v "." p "." s}' "$1/Makefile"
+}
+
+kbin="$kdir/linux.uml"
 if [[ ! -x "$kbin" ]]; then
-  src="$cache/src"
-  if [[ ! -d "$src/linux-source-$kver" ]]; then
+  src="$kdir/src"
+  tree="$src/linux-source-$series"
+  if [[ ! -f "$tree/Makefile" ]]; then
+    rm -rf "$src"
     mkdir -p "$src"
-    deb="${DIOCHECK_KSRC_DEB:-}"  # a local copy of the .deb, if you have one
+    deb="${DIOCHECK_KSRC_DEB:-}"
+    cached_deb="${DIOCHECK_DEBS:+$DIOCHECK_DEBS/linux-source-${series}_${debian}_all.deb}"
+    if [[ -z "$deb" && -n "$cached_deb" && -f "$cached_deb" ]]; then deb="$cached_deb"; fi
     if [[ -z "$deb" ]]; then
-      (cd "$src" && apt-get download "linux-source-$kver" >>"$log" 2>&1) ||
-        { echo "oracle: apt-get download linux-source-$kver failed (see $log)" >&2; exit 1; }
-      deb="$(ls "$src"/linux-source-${kver}_*.deb | head -1)"
+      # The exact package version, never whatever the archive serves today.
+      (cd "$src" && apt-get download "linux-source-$series=$debian" >>"$log" 2>&1) ||
+        { apt-get update -q >>"$log" 2>&1 &&
+          (cd "$src" && apt-get download "linux-source-$series=$debian" >>"$log" 2>&1); } ||
+        { echo "oracle: apt-get download linux-source-$series=$debian failed (see $log)" >&2; exit 1; }
+      deb="$(ls "$src"/linux-source-"${series}"_*.deb | head -1)"
     fi
-    dpkg-deb -x "$deb" "$src/deb"
-    tar -C "$src" -xaf "$src"/deb/usr/src/linux-source-$kver.tar.xz
-    rm -rf "$src/deb"
+    echo "oracle: extracting $deb" >&2
+    dpkg-deb --fsys-tarfile "$deb" | tar -C "$src" -x "./usr/src/linux-source-$series.tar.xz"
+    tar -C "$src" -xaf "$src/usr/src/linux-source-$series.tar.xz"
+    rm -rf "$src/usr" "$src"/linux-source-"${series}"_*.deb
   fi
-  echo "oracle: building UML $kver (about 4 minutes on 2 cores; log in $log)" >&2
+  got="$(tree_release "$tree")"
+  if [[ "$got" != "$release" ]]; then
+    echo "oracle: the source tree is Linux $got, not $release (package $debian); remove $src" >&2
+    exit 1
+  fi
+  echo "oracle: building UML $release (about 4 minutes on 2 cores; log in $log)" >&2
   (
-    cd "$src/linux-source-$kver"
+    cd "$tree"
     make ARCH=um defconfig
     ./scripts/config -e BLK_DEV_UBD -e HOSTFS -e XFS_FS -e XFS_POSIX_ACL -e XFS_DEBUG -e EXT4_FS \
       -e IO_URING -e AIO -e BLK_DEV_LOOP -e CONFIGFS_FS -e BLK_DEV_NULL_BLK \
@@ -51,19 +92,29 @@ if [[ ! -x "$kbin" ]]; then
       -e FAULT_INJECTION_DEBUG_FS -e FTRACE -e ENABLE_DEFAULT_TRACERS -e BLK_DEV_IO_TRACE \
       -e MAGIC_SYSRQ -e IKCONFIG -e IKCONFIG_PROC -e BLK_DEV_WRITE_MOUNTED -d MODULES -d NET -d SOUND -d UML_NET
     make ARCH=um olddefconfig
-    make ARCH=um -j"$(($(nproc) + 1))" linux
+    make ARCH=um -j"${DIOCHECK_JOBS:-$(nproc)}" linux
   ) >>"$log" 2>&1 || { echo "oracle: kernel build failed (see $log)" >&2; exit 1; }
-  cp "$src/linux-source-$kver/linux" "$kbin"
+  cp "$tree/linux" "$kbin.tmp"
+  mv "$kbin.tmp" "$kbin"
+  # The source tree is 1.5 GB; the kernel is all the oracle needs again.
+  rm -rf "$src"
 fi
 
+# Built from a source whose text differs from what the built file was made from (by its hash, not
+# its date: a fresh checkout or another branch has newer dates and maybe older text).
+stale() { [[ ! -f "$1" || "$(cat "$1.sha256" 2>/dev/null)" != "$(sha256sum <"$2")" ]]; }
+built() { sha256sum <"$2" >"$1.sha256"; }
+
 # The shim: UML's fixed 2,696-byte XSAVE buffer against an AMX host's 11,008 (note §1.1).
-if [[ ! -f "$cache/xstate_shim.so" || "$here/xstate_shim.c" -nt "$cache/xstate_shim.so" ]]; then
+if stale "$cache/xstate_shim.so" "$here/xstate_shim.c"; then
   gcc -O2 -shared -fPIC -o "$cache/xstate_shim.so" "$here/xstate_shim.c" -ldl
+  built "$cache/xstate_shim.so" "$here/xstate_shim.c"
 fi
 
 # The guest agent: static, so the jailed root needs nothing but it and busybox.
-if [[ ! -f "$cache/root/agent" || "$here/agent.c" -nt "$cache/root/agent" ]]; then
+if stale "$cache/root/agent" "$here/agent.c"; then
   mkdir -p "$cache/root/bin" "$cache/root/dev" "$cache/root/proc" "$cache/root/sys" "$cache/root/mnt" "$cache/root/tmp"
   gcc -O2 -static -Wall -o "$cache/root/agent" "$here/agent.c"
+  built "$cache/root/agent" "$here/agent.c"
   cp /bin/busybox "$cache/root/bin/busybox"
 fi

@@ -1,12 +1,18 @@
 /**
- * `npm run oracle`: the live real-kernel oracle. Builds (once, cached) a User-Mode Linux 6.12
- * kernel, the xstate shim and the guest agent (build-kernel.sh), makes one image per filesystem
- * geometry per instance, runs the conformance corpus (properties/oracle/corpus.ts) in one UML
- * instance per core, and writes the golden file the conformance test compares the model with.
+ * `npm run oracle`: the live real-kernel oracle. For each exact release it is asked for (every
+ * release of model/kernel/releases.ts by default), builds (once, cached per release) a User-Mode
+ * Linux kernel from that release's pinned Debian package, with the xstate shim and the guest agent
+ * (build-kernel.sh), makes one image per filesystem geometry per instance, runs the conformance
+ * corpus (properties/oracle/corpus.ts) in one UML instance per core, and writes that release's
+ * golden file (properties/oracle/golden/linux-<release>.json) the conformance test compares the
+ * model, run as that release, with.
  *
- *   npm run oracle -- [--cache DIR] [--out FILE] [--jobs N] [--limit N] [--compare]
+ *   npm run oracle -- [--release R[,R...]]... [--cache DIR] [--out FILE | --check] [--jobs N] [--limit N] [--compare]
  *
- * --compare also runs the model on every case and prints each difference (what the test checks).
+ * --release takes an exact release (6.12.117) or an alias (6.12); --out only with one release.
+ * --check writes nothing in the checkout: it fails (exit 1) if a release's results differ from its
+ * golden file (what .ci/oracle runs), leaving them in the release's work directory to diff.
+ * --compare also runs the model, as the release, on every case and prints each difference.
  * Needs root, ptrace and Debian's packages (installed on first use); ordinary CI never runs it.
  * Recipe and rationale: ../shared/notes/real-kernel-oracle.md; spec/oracle.md.
  */
@@ -24,7 +30,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { cpus, homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   type Geometry,
@@ -33,7 +39,15 @@ import {
   type OracleCase,
   POWER_LOSS_GEOMETRIES,
 } from '../../properties/oracle/corpus.ts';
-import { formatGolden, GOLDEN_PATH, type GoldenFile, goldenCase } from '../../properties/oracle/golden.ts';
+import {
+  formatGolden,
+  type GoldenFile,
+  goldenCase,
+  goldenChanges,
+  goldenPath,
+  kernelIsRelease,
+  readGolden,
+} from '../../properties/oracle/golden.ts';
 import {
   type AgentRecord,
   diffObservations,
@@ -54,6 +68,8 @@ import {
   STALE_WORD,
 } from './agentCorpus.ts';
 import { durabilityPoints, readWriteLog, replayEntries, type WriteLog } from './logWrites.ts';
+import { KERNEL_VERSIONS } from '../../model/kernel/ops.ts';
+import { KERNEL_ALIASES, type ReleaseName, RELEASES } from '../../model/kernel/releases.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
@@ -68,7 +84,12 @@ const BOOT_TIMEOUT_MS = 20 * 60 * 1000;
 
 export interface OracleOptions {
   readonly cache: string;
-  readonly out: string;
+  /** The releases to run, in the order asked, each once. */
+  readonly releases: readonly ReleaseName[];
+  /** Where to write the golden file instead of the release's own (one release only). */
+  readonly out: string | null;
+  /** Compare with the golden files instead of writing them. */
+  readonly check: boolean;
   readonly jobs: number;
   readonly limit: number | null;
   readonly compare: boolean;
@@ -76,14 +97,48 @@ export interface OracleOptions {
 
 export class OracleUsageError extends Error {}
 
-const USAGE = 'usage: npm run oracle -- [--cache DIR] [--out FILE] [--jobs N] [--limit N] [--compare]';
+const USAGE =
+  'usage: npm run oracle -- [--release R[,R...]]... [--cache DIR] [--out FILE | --check] [--jobs N] [--limit N] [--compare]';
+
+/** An exact release of model/kernel/releases.ts, or an alias of one (6.12). */
+export function resolveRelease(name: string): ReleaseName {
+  const exact = RELEASES.find((r) => r.name === name);
+  if (exact !== undefined) return exact.name;
+  if (Object.hasOwn(KERNEL_ALIASES, name)) return KERNEL_ALIASES[name as keyof typeof KERNEL_ALIASES];
+  const names = [...RELEASES.map((r) => r.name), ...Object.keys(KERNEL_ALIASES)];
+  throw new OracleUsageError(`unknown release '${name}' (one of: ${names.join(', ')})`);
+}
+
+/**
+ * Everything one release's run reads or writes on the host, each path its own: two releases never
+ * share a kernel, an image, a crash image, a corpus or a results file (the agent's files sit in the
+ * shared hostfs root, so their names carry the release).
+ */
+export interface ReleasePaths {
+  /** The UML kernel build-kernel.sh keeps for the release. */
+  readonly kernel: string;
+  /** Shard images, crash images and console logs of the release's last run. */
+  readonly work: string;
+  /** The agent's shard name (diocheck_shard=): /corpus-NAME.txt in, /results-NAME.jsonl out. */
+  readonly shard: (s: number | string) => string;
+}
+
+export function releasePaths(cache: string, release: ReleaseName): ReleasePaths {
+  return {
+    kernel: join(cache, 'kernels', release, 'linux.uml'),
+    work: join(cache, 'work', release),
+    shard: (s) => `${release}-${s}`,
+  };
+}
 
 export function parseOracleArgs(argv: readonly string[]): OracleOptions | 'help' {
   let cache = process.env.DIOCHECK_ORACLE_CACHE ?? join(homedir(), '.cache', 'diocheck', 'oracle');
-  let out = join(ROOT, GOLDEN_PATH);
+  let out: string | null = null;
+  const releases: ReleaseName[] = [];
   let jobs = Math.max(1, cpus().length);
   let limit: number | null = null;
   let compare = false;
+  let check = false;
   const count = (flag: string, v: string | undefined): number => {
     if (v === undefined || !/^[1-9][0-9]*$/.test(v))
       throw new OracleUsageError(`${flag} needs a positive integer`);
@@ -103,6 +158,14 @@ export function parseOracleArgs(argv: readonly string[]): OracleOptions | 'help'
         else out = v;
         i++;
         break;
+      case '--release':
+        if (v === undefined || v.startsWith('--')) throw new OracleUsageError(`${a} needs a release`);
+        for (const name of v.split(',')) {
+          const r = resolveRelease(name.trim());
+          if (!releases.includes(r)) releases.push(r);
+        }
+        i++;
+        break;
       case '--jobs':
         jobs = count(a, v);
         i++;
@@ -114,14 +177,30 @@ export function parseOracleArgs(argv: readonly string[]): OracleOptions | 'help'
       case '--compare':
         compare = true;
         break;
+      case '--check':
+        check = true;
+        break;
       default:
         throw new OracleUsageError(`unknown option ${a ?? ''} (${USAGE})`);
     }
   }
-  return { cache: resolve(cache), out: resolve(out), jobs, limit, compare };
+  if (releases.length === 0) releases.push(...RELEASES.map((r) => r.name));
+  if (out !== null && releases.length !== 1)
+    throw new OracleUsageError(`--out needs exactly one --release (${releases.length} asked)`);
+  if (out !== null && check) throw new OracleUsageError('--check writes no file: leave out --out');
+  if (limit !== null && check) throw new OracleUsageError('--check runs the whole corpus: leave out --limit');
+  return {
+    cache: resolve(cache),
+    releases,
+    out: out === null ? null : resolve(out),
+    check,
+    jobs,
+    limit,
+    compare,
+  };
 }
 
-function run(cmd: string[], env: NodeJS.ProcessEnv = process.env): void {
+function runCommand(cmd: string[], env: NodeJS.ProcessEnv = process.env): void {
   const r = spawnSync(cmd[0] as string, cmd.slice(1), { stdio: ['ignore', 'ignore', 'inherit'], env });
   if (r.status !== 0) throw new Error(`${cmd.join(' ')} failed (exit ${r.status ?? r.signal})`);
 }
@@ -136,20 +215,22 @@ function makeImage(path: string, g: Geometry, mib: number): void {
   } finally {
     closeSync(fd);
   }
-  run(mkfsCommand(g, path), { ...process.env, TEST_DIR: '1', TEST_DEV: '1', QA_CHECK_FS: '1' });
+  runCommand(mkfsCommand(g, path), { ...process.env, TEST_DIR: '1', TEST_DEV: '1', QA_CHECK_FS: '1' });
 }
 
 /**
  * Boots one instance on core `core` with `images` as ubd0.. and the agent reading
  * /corpus-NAME.txt; resolves with the lines of /results-NAME.jsonl.
  */
-function boot(o: OracleOptions, name: string, images: readonly string[], core: number): Promise<string[]> {
-  const results = join(o.cache, 'root', `results-${name}.jsonl`);
+function boot(run: ReleaseRun, name: string, images: readonly string[], core: number): Promise<string[]> {
+  const { o, paths } = run;
+  const shard = paths.shard(name);
+  const results = join(o.cache, 'root', `results-${shard}.jsonl`);
   rmSync(results, { force: true });
   const args = [
     '-c',
     String(core),
-    join(o.cache, 'linux-6.12.uml'),
+    paths.kernel,
     'mem=384M',
     'rootfstype=hostfs',
     `rootflags=${join(o.cache, 'root')}`,
@@ -162,7 +243,7 @@ function boot(o: OracleOptions, name: string, images: readonly string[], core: n
     `scsi_debug.dev_size_mb=${IMAGE_MIB}`,
     'scsi_debug.sector_size=4096',
     'scsi_debug.delay=0',
-    `diocheck_shard=${name}`,
+    `diocheck_shard=${shard}`,
     'con=null',
     'con0=null,fd:1',
     'quiet',
@@ -181,9 +262,9 @@ function boot(o: OracleOptions, name: string, images: readonly string[], core: n
     child.stderr.on('data', keep);
     // A failed boot is one line on stderr; the console's last lines go to a file it names.
     const failWith = (what: string) => {
-      const consoleLog = join(o.cache, `console-${name}.log`);
+      const consoleLog = join(paths.work, `console-${name}.log`);
       writeFileSync(consoleLog, log);
-      fail(new Error(`UML instance ${name} ${what} (its console: ${consoleLog})`));
+      fail(new Error(`UML instance ${shard} ${what} (its console: ${consoleLog})`));
     };
     const timer = setTimeout(() => {
       if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
@@ -192,12 +273,13 @@ function boot(o: OracleOptions, name: string, images: readonly string[], core: n
     child.on('close', (code) => {
       clearTimeout(timer);
       if (code !== 0 || !existsSync(results)) failWith(`exited ${code} without results`);
-      else
-        done(
-          readFileSync(results, 'utf8')
-            .split('\n')
-            .filter((l) => l.trim() !== ''),
-        );
+      else {
+        const lines = readFileSync(results, 'utf8')
+          .split('\n')
+          .filter((l) => l.trim() !== '');
+        rmSync(results, { force: true });
+        done(lines);
+      }
     });
   });
 }
@@ -218,9 +300,16 @@ async function pool<T>(jobs: number, tasks: ReadonlyArray<(core: number) => Prom
   return out;
 }
 
+/** One release's run: the options, the release and its own paths. */
+interface ReleaseRun {
+  readonly o: OracleOptions;
+  readonly release: ReleaseName;
+  readonly paths: ReleasePaths;
+}
+
 /** Each instance's images: one per geometry, then the power-loss data images, then their logs. */
-function shardImages(o: OracleOptions, s: number): string[] {
-  const dir = join(o.cache, `shard${s}`);
+function shardImages(run: ReleaseRun, s: number): string[] {
+  const dir = join(run.paths.work, `shard${s}`);
   return [
     ...GEOMETRIES.map((_, i) => join(dir, `dev${i}.img`)),
     ...POWER_LOSS_GEOMETRIES.map((_, i) => join(dir, `pl${i}.img`)),
@@ -228,8 +317,8 @@ function shardImages(o: OracleOptions, s: number): string[] {
   ];
 }
 
-function prepareShard(o: OracleOptions, s: number, cases: readonly OracleCase[]): void {
-  const dir = join(o.cache, `shard${s}`);
+function prepareShard(run: ReleaseRun, s: number, cases: readonly OracleCase[]): void {
+  const dir = join(run.paths.work, `shard${s}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   GEOMETRIES.forEach((g, i) => {
@@ -242,7 +331,7 @@ function prepareShard(o: OracleOptions, s: number, cases: readonly OracleCase[])
     truncateSync(join(dir, `log${i}.img`), LOG_IMAGE_MIB << 20);
   });
   const lines = [...scsiDebugLines(), ...logWritesLines(), ...cases.flatMap(caseLines)];
-  writeFileSync(join(o.cache, 'root', `corpus-${s}.txt`), `${lines.join('\n')}\n`);
+  writeFileSync(join(run.o.cache, 'root', `corpus-${run.paths.shard(s)}.txt`), `${lines.join('\n')}\n`);
 }
 
 /** One crash image to recover: a case, and how many log entries its image replays. */
@@ -261,15 +350,17 @@ interface CrashPoint {
  * in batches of up to 15 images per boot. Returns each case's records in point order.
  */
 async function recoverCrashImages(
-  o: OracleOptions,
+  run: ReleaseRun,
   shards: readonly (readonly OracleCase[])[],
+  unames: Set<string>,
 ): Promise<Map<number, AgentRecord[]>> {
-  const crashDir = join(o.cache, 'crash');
+  const { o, paths } = run;
+  const crashDir = join(paths.work, 'crash');
   rmSync(crashDir, { recursive: true, force: true });
   mkdirSync(crashDir, { recursive: true });
   const logs = new Map<string, WriteLog>();
   const logOf = (c: OracleCase, shard: number) => {
-    const path = join(o.cache, `shard${shard}`, `log${deviceOf(c) - LOG_WRITES_BASE}.img`);
+    const path = join(paths.work, `shard${shard}`, `log${deviceOf(c) - LOG_WRITES_BASE}.img`);
     let log = logs.get(path);
     if (log === undefined) {
       log = readWriteLog(path);
@@ -302,13 +393,13 @@ async function recoverCrashImages(
         const { path, log } = logOf(p.c, p.shard);
         const image = join(crashDir, `c${p.c.id}-${p.point}.img`);
         const g = deviceOf(p.c) - LOG_WRITES_BASE;
-        copyFileSync(join(o.cache, `shard${p.shard}`, `pl${g}.pristine`), image);
+        copyFileSync(join(paths.work, `shard${p.shard}`, `pl${g}.pristine`), image);
         replayEntries(path, log, p.entries, image);
         lines.push(recoveryLine(p.c, images.length, p.point));
         images.push(image);
       }
-      writeFileSync(join(o.cache, 'root', `corpus-r${b}.txt`), `${lines.join('\n')}\n`);
-      const out = await boot(o, `r${b}`, images, core);
+      writeFileSync(join(o.cache, 'root', `corpus-${paths.shard(`r${b}`)}.txt`), `${lines.join('\n')}\n`);
+      const out = await boot(run, `r${b}`, images, core);
       for (const image of images) rmSync(image, { force: true });
       return out;
     }),
@@ -316,7 +407,10 @@ async function recoverCrashImages(
   const recovered = new Map<number, AgentRecord[]>();
   for (const line of outputs.flat()) {
     const rec = JSON.parse(line) as AgentRecord & { uname?: string; point?: number };
-    if (rec.uname !== undefined) continue;
+    if (rec.uname !== undefined) {
+      unames.add(rec.uname);
+      continue;
+    }
     const list = recovered.get(rec.id) ?? [];
     list[rec.point ?? 0] = rec;
     recovered.set(rec.id, list);
@@ -324,41 +418,66 @@ async function recoverCrashImages(
   return recovered;
 }
 
+/**
+ * Runs the corpus on every release asked for, one release after the other (each on all `jobs`),
+ * and writes each release's golden file.
+ */
 export async function runOracle(o: OracleOptions, say: (line: string) => void): Promise<number> {
-  say(`oracle: building or reusing the kernel, shim and agent in ${o.cache}`);
-  run(['bash', join(HERE, 'build-kernel.sh'), o.cache]);
   let cases = generateCorpus();
   if (o.limit !== null) cases = cases.slice(0, o.limit);
+  let agree = true;
+  for (const release of o.releases)
+    if (!(await runRelease({ o, release, paths: releasePaths(o.cache, release) }, cases, say))) agree = false;
+  return agree ? 0 : 1;
+}
+
+async function runRelease(
+  run: ReleaseRun,
+  cases: readonly OracleCase[],
+  say: (line: string) => void,
+): Promise<boolean> {
+  const { o, release, paths } = run;
+  say(`oracle: ${release}: building or reusing its kernel, the shim and the agent in ${o.cache}`);
+  const tb = Date.now();
+  runCommand(['bash', join(HERE, 'build-kernel.sh'), o.cache, release]);
+  const built = (Date.now() - tb) / 1000;
   const jobs = Math.min(o.jobs, cases.length);
   const shards: OracleCase[][] = Array.from({ length: jobs }, () => []);
   cases.forEach((c, i) => {
     shards[i % jobs]?.push(c);
   });
+  rmSync(paths.work, { recursive: true, force: true });
+  mkdirSync(paths.work, { recursive: true });
   shards.forEach((cs, s) => {
-    prepareShard(o, s, cs);
+    prepareShard(run, s, cs);
   });
-  say(`oracle: ${cases.length} cases on ${jobs} UML instance(s)`);
+  say(`oracle: ${release}: ${cases.length} cases on ${jobs} UML instance(s)`);
   const t0 = Date.now();
   const outputs = await pool(
     jobs,
-    shards.map((_, s) => (core: number) => boot(o, String(s), shardImages(o, s), core)),
+    shards.map((_, s) => (core: number) => boot(run, String(s), shardImages(run, s), core)),
   );
   const records = new Map<number, AgentRecord>();
-  let uname = '';
+  const unames = new Set<string>();
   for (const line of outputs.flat()) {
     const rec = JSON.parse(line) as AgentRecord & { uname?: string };
-    if (rec.uname !== undefined) uname = rec.uname;
+    if (rec.uname !== undefined) unames.add(rec.uname);
     else if (rec.fatal !== undefined && rec.id === undefined) throw new Error(`agent: ${rec.fatal}`);
     else records.set(rec.id, rec);
   }
-  const recovered = await recoverCrashImages(o, shards);
+  const recovered = await recoverCrashImages(run, shards, unames);
   const seconds = (Date.now() - t0) / 1000;
+  // The kernel that ran is the release asked for, or the run records nothing.
+  const uname = [...unames][0] ?? '';
+  if (unames.size !== 1 || !kernelIsRelease(uname, release))
+    throw new Error(`${paths.kernel} says it is ${[...unames].join(', ') || 'nothing'}, not ${release}`);
   const golden: GoldenFile = {
     format: 'diocheck-oracle-golden',
     kernel: uname,
     corpus: cases.length,
     cases: [],
   };
+  const ops = KERNEL_VERSIONS[release];
   let differing = 0;
   for (const c of cases) {
     const rec = records.get(c.id);
@@ -366,20 +485,31 @@ export async function runOracle(o: OracleOptions, say: (line: string) => void): 
     const real = observeReal(c, rec, recovered.get(c.id));
     golden.cases.push(goldenCase(c, real));
     if (o.compare) {
-      const diff = diffObservations(observeModel(c), real);
+      const diff = diffObservations(observeModel(c, ops), real);
       if (diff.length > 0) {
         differing++;
         say(`case ${c.id} ${c.name}:\n  ${diff.join('\n  ')}`);
       }
     }
   }
-  mkdirSync(dirname(o.out), { recursive: true });
-  writeFileSync(o.out, formatGolden(golden));
+  const recorded = join(ROOT, goldenPath(release));
+  const out = o.check ? join(paths.work, basename(recorded)) : (o.out ?? recorded);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, formatGolden(golden));
   say(
-    `oracle: ${cases.length} cases (${[...recovered.values()].reduce((n, l) => n + l.length, 0)} crash images) in ${seconds.toFixed(1)} s on ${uname}; ` +
-      `wrote ${o.out}${o.compare ? `; ${differing} differ from the model` : ''}`,
+    `oracle: ${release}: ${cases.length} cases (${[...recovered.values()].reduce((n, l) => n + l.length, 0)} crash images) in ${seconds.toFixed(1)} s on ${uname}` +
+      ` (kernel ready in ${built.toFixed(1)} s); wrote ${out}` +
+      (o.compare ? `; ${differing} differ from the model as ${release}` : ''),
   );
-  return 0;
+  if (!o.check) return true;
+  const changes = goldenChanges(existsSync(recorded) ? readGolden(recorded) : null, golden);
+  if (changes.length === 0) say(`oracle: ${release}: agrees with ${goldenPath(release)}`);
+  else
+    say(
+      `oracle: ${release}: differs from ${goldenPath(release)} in ${changes.length} place(s) (diff it with ${out}):\n  ` +
+        changes.slice(0, 20).join('\n  '),
+    );
+  return changes.length === 0;
 }
 
 async function main(): Promise<void> {
