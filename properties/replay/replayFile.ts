@@ -178,6 +178,9 @@ function str(v: unknown, path: string): string {
   return v;
 }
 
+/** The filesystem block sizes a scenario may have (the campaign's and the oracle's). */
+export const FS_BLOCK_SIZES = [512, 1024, 2048, 4096] as const;
+
 function oneOf<T>(v: unknown, path: string, allowed: readonly T[]): T {
   if (!allowed.includes(v as T)) fail(path, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
   return v as T;
@@ -233,7 +236,7 @@ function validateFs(v: unknown, path: string, logicalBlockSize: number): void {
   optional(f, 'notblkFrom', path, (x, p) => int(x, p, 0));
   optional(f, 'sizeDirtyRule', path, (x, p) => oneOf(x, p, ['in-core', 'on-disk']));
   optional(f, 'model', path, (x, p) => oneOf(x, p, ['xfs', 'scripted']));
-  const blockSize = oneOf(f.blockSize, `${path}.blockSize`, [512, 1024, 2048, 4096]);
+  const blockSize = oneOf(f.blockSize, `${path}.blockSize`, FS_BLOCK_SIZES);
   if (blockSize < logicalBlockSize) fail(`${path}.blockSize`, 'a multiple of the logical block size');
   int(f.iSize, `${path}.iSize`, 0);
   array(f.extents, `${path}.extents`).forEach((e, i) => {

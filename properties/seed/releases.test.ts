@@ -14,6 +14,8 @@ import { ArrayChoices } from '../../model/runtime/choice.ts';
 import { type FaultProfile, NO_FAULTS } from '../../model/runtime/faults.ts';
 import { type RunResult, runScenario } from '../../model/world/run.ts';
 import { makeProbe } from '../invariants/registry.ts';
+import { FS_BLOCK_SIZES } from '../replay/replayFile.ts';
+import { IOMAP_ZERO_PAGE_SIZE } from '../../model/kernel/v6_12.ts';
 import type { OpSpec, Scenario } from '../../model/world/scenario.ts';
 import {
   BASE_SECTOR,
@@ -191,4 +193,32 @@ describe('a polled NOWAIT request (bio_set_polled against REQ_POLLED alone)', ()
       expect(completionOf(req(r, 1)).res).toBe(4096);
     });
   }
+});
+
+describe('the zero page (6.12: a 64 KiB zero_page allocated at boot; the seed: ZERO_PAGE(0))', () => {
+  // A 512-byte write into the middle of an unwritten block: both edges of the block are zeroed.
+  const s = scenario({
+    fs: { iSize: 8 * KiB, extents: [unwritten(0, 8 * KiB)] },
+    ops: [{ kind: 'dio_write', pos: 1024, len: 512 }],
+  });
+
+  it('zeroes with the same bios and the same zeros on the seed and every release', () => {
+    const expected = [
+      { sector: BASE_SECTOR, size: 1024, opf: WRITE_OPF },
+      { sector: BASE_SECTOR + 2, size: 512, opf: WRITE_OPF },
+      { sector: BASE_SECTOR + 3, size: 2560, opf: WRITE_OPF },
+    ];
+    for (const kernel of ['seed', ...RELEASES.map((r) => r.name)] as KernelVersion[]) {
+      const r = runOn(s, kernel, {}, []);
+      expectPass(r);
+      expect(bios(r), kernel).toEqual(expected);
+      expect(media(r, BASE_SECTOR, 8), kernel).toEqual([...zeros(2), ...userTags(1, 0, 1), ...zeros(5)]);
+    }
+  });
+
+  it('is larger than any block the model has, so the 64 KiB limit of iomap_dio_zero never applies', () => {
+    // The largest zeroing is a block less one sector, and a scenario's block is at most 4096 bytes.
+    expect(IOMAP_ZERO_PAGE_SIZE).toBe(64 * KiB);
+    expect(Math.max(...FS_BLOCK_SIZES)).toBeLessThan(IOMAP_ZERO_PAGE_SIZE);
+  });
 });
