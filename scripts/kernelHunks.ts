@@ -21,6 +21,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RELEASES } from '../model/kernel/releases.ts';
 import type { Problem } from '../spec/seedIndex.ts';
+import { listingLines, listingRevision, SeedListingError, textRows } from '../spec/seedListing.ts';
 
 export const HUNKS_FORMAT = 'diocheck-kernel-hunks/1';
 export const KERNEL_FILE = 'fs/iomap/direct-io.c';
@@ -204,26 +205,18 @@ export interface SeedText {
   readonly text: string;
 }
 
-/**
- * The seed listing's C text: an `xref: … (revision <sha>)` header, then line n as `n` + a space or
- * no-break space + the text. The same format and the same refusals as parseSeed in
- * spec/seedIndex.ts (scripts/kernelHunks.test.ts holds the two to the same text), without its
- * import of the TypeScript compiler, which would cost npm test a second for every run.
- */
+/** The seed listing's C text (spec/seedListing.ts reads the format); a bad listing is bad input. */
 export function parseSeedListing(raw: string, path: string): SeedText {
-  const rows = raw.split('\n');
-  if (rows.length > 0 && rows[rows.length - 1] === '') rows.pop();
-  const rev = /^xref: .*\(revision ([0-9a-f]{40})\)\s*$/.exec(rows[0] ?? '');
-  if (rev === null) throw new InputError(`${path}:1: expected an "xref: ... (revision <sha>)" header`);
-  const lines: string[] = [];
-  for (let i = 1; i < rows.length; i++) {
-    const m = /^(\d+)(?:[ \u00a0](.*))?$/.exec(rows[i] ?? '');
-    if (m === null || Number(m[1]) !== i)
-      throw new InputError(`${path}:${i + 1}: expected seed line ${i} as "${i} <text>"`);
-    lines.push(m[2] ?? '');
+  const rows = textRows(raw);
+  const revision = listingRevision(rows[0] ?? '');
+  if (revision === null) throw new InputError(`${path}:1: expected an "xref: ... (revision <sha>)" header`);
+  try {
+    // The listing numbers the empty line after the file's last newline: joining restores that newline.
+    return { revision, text: listingLines(rows).slice(1).join('\n') };
+  } catch (e) {
+    if (e instanceof SeedListingError) throw new InputError(`${path}:${e.fileLine}: ${e.message}`);
+    throw e;
   }
-  // The listing numbers the empty line after the file's last newline: joining restores that newline.
-  return { revision: rev[1] ?? '', text: lines.join('\n') };
 }
 
 export function readSeed(path: string): SeedText {

@@ -9,6 +9,7 @@
  * a wrong citation is reported.
  */
 import ts from 'typescript';
+import { listingLines, listingRevision, SeedListingError, textRows } from './seedListing.ts';
 
 /** The revision of fs/iomap/direct-io.c that the model mirrors (spec/README.md). */
 export const SEED_REVISION = '4b132aacb0768ac1e652cf517097ea6f237214b9';
@@ -65,18 +66,15 @@ export interface Seed {
  * other shape, so that a damaged seed cannot pass silently.
  */
 export function parseSeed(raw: string, path: string): Seed {
-  const rows = raw.split('\n');
-  if (rows.length > 0 && rows[rows.length - 1] === '') rows.pop();
-  const header = rows[0] ?? '';
-  const rev = /^xref: .*\(revision ([0-9a-f]{40})\)\s*$/.exec(header);
-  if (rev === null) throw new Error(`${path}:1: expected an "xref: ... (revision <sha>)" header`);
-  const lines: string[] = [''];
-  for (let i = 1; i < rows.length; i++) {
-    const m = /^(\d+)(?:[ \u00a0](.*))?$/.exec(rows[i] ?? '');
-    if (m === null || Number(m[1]) !== i) {
-      throw new Error(`${path}:${i + 1}: expected seed line ${i} as "${i} <text>"`);
-    }
-    lines.push(m[2] ?? '');
+  const rows = textRows(raw);
+  const revision = listingRevision(rows[0] ?? '');
+  if (revision === null) throw new Error(`${path}:1: expected an "xref: ... (revision <sha>)" header`);
+  let lines: string[];
+  try {
+    lines = listingLines(rows);
+  } catch (e) {
+    if (e instanceof SeedListingError) throw new Error(`${path}:${e.fileLine}: ${e.message}`);
+    throw e;
   }
   const code = stripComments(lines);
   const functions = findFunctions(lines, code);
@@ -84,7 +82,7 @@ export function parseSeed(raw: string, path: string): Seed {
   const lineCount = lines.length - 1;
   return {
     path,
-    revision: rev[1] ?? '',
+    revision,
     lineCount,
     functions,
     text: (n) => (Number.isInteger(n) && n >= 1 && n <= lineCount ? lines[n] : undefined),

@@ -13,6 +13,7 @@ import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SEED_LINES } from '../../model/runtime/runtime.ts';
 import { UsageError } from './args.ts';
+import { listingLines, SeedListingError, textRows } from '../../spec/seedListing.ts';
 
 /** Hits per marked seed line, as the JSON summary stores them (keys are line numbers). */
 export type LineHits = Readonly<Record<string, number>>;
@@ -41,17 +42,17 @@ export interface SourceText {
 export function readSourceText(path: string): SourceText {
   const raw = readText(path, '--annotate file', (m) => new UsageError(m));
   if (raw.includes('\u0000')) throw new UsageError(`--annotate file ${path} is not a text file`);
-  const rows = raw.split('\n');
-  if (rows.length > 0 && rows[rows.length - 1] === '') rows.pop();
+  const rows = textRows(raw);
   if (rows.length === 0) throw new UsageError(`--annotate file ${path} is empty`);
   if (!(rows[0] ?? '').startsWith('xref:')) return { path, kind: 'c', lines: ['', ...rows] };
-  const lines = [''];
-  for (let i = 1; i < rows.length; i++) {
-    const m = /^(\d+)(?:[ \u00a0](.*))?$/.exec(rows[i] ?? '');
-    if (m === null || Number(m[1]) !== i) {
-      throw new UsageError(`--annotate file ${path}:${i + 1}: a numbered listing needs "${i} <text>" here`);
-    }
-    lines.push(m[2] ?? '');
+  let lines: string[];
+  try {
+    lines = listingLines(rows);
+  } catch (e) {
+    if (!(e instanceof SeedListingError)) throw e;
+    throw new UsageError(
+      `--annotate file ${path}:${e.fileLine}: a numbered listing needs "${e.seedLine} <text>" here`,
+    );
   }
   return { path, kind: 'listing', lines };
 }
