@@ -317,7 +317,13 @@ class World implements WorldView {
     if (rt.tracing) rt.ev(0, write ? 'pwritev2' : 'preadv2', `req${id} pos ${pos} len ${len}`);
     const doneBefore = op.doneBefore ?? 0;
     let ret: number;
-    if (this.xfsFile !== null) {
+    if (this.xfsFile !== null && !op.async && len === 0) {
+      // pwritev2/preadv2 of nothing on a file user space opened: vfs_writev and vfs_readv return 0
+      // before ->write_iter or ->read_iter (6.12.117 fs/read_write.c L1059-1061 and L1021-1023), where
+      // io_submit calls them with the zero count (fs/aio.c L1611-1613 and L1639-1644). The scripted
+      // provider stands for an in-kernel caller of iomap_dio_rw, which has no such check.
+      ret = 0;
+    } else if (this.xfsFile !== null) {
       // XFS chooses its own dio_flags (OVERWRITE_ONLY, FORCE_WAIT); flags the op asks for are added,
       // as a filesystem like XFS that also passed them (IOMAP_DIO_PARTIAL is gfs2's and btrfs's).
       ret = write

@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { generateCorpus, type OracleCase } from './corpus.ts';
-import { observeReal } from './observe.ts';
+import { observeModel, observeReal } from './observe.ts';
+import { KERNEL_VERSIONS } from '../../model/kernel/ops.ts';
 import { caseLines } from '../../scripts/oracle/agentCorpus.ts';
 import { EFAULT } from '../../model/kernel/flags.ts';
 import { TAG_UNTOUCHED, TAG_ZERO, userTag } from '../../model/mm/tags.ts';
@@ -169,5 +170,26 @@ describe('a bad page on the model (no choice made: the fault is the scenario)', 
     expect(() => run({ kind: 'dio_write', pos: 0, len: 8192, badPage: { index: 2, how: 'munmap' } })).toThrow(
       /bad page 2 is not one of the 2 page\(s\) of its 8192-byte buffer/,
     );
+  });
+});
+
+describe('a write whose buffer faults inside a block, per release (the cases that show the releases apart)', () => {
+  const c = corpus.find((x) => x.name === 'xfs-4096/hole/fault-in-block.dio_write@2048+page1') as OracleCase;
+  it('returns the bytes before the fault on 6.12.107-117, whose data the head zeroing of the next mapping wiped', () => {
+    for (const r of ['6.12.107', '6.12.111', '6.12.113', '6.12.115', '6.12.117'] as const) {
+      const o = observeModel(c, KERNEL_VERSIONS[r]);
+      expect(o.ops[0]?.ret, r).toBe(2048);
+      // Block 0 written (converted for the 2048 bytes), all zeros: the write's data is gone.
+      expect(o.contents, r).toBe('z*64');
+      expect(o.extents, r).toBe('W1U1H10');
+    }
+  });
+
+  it('fails with -EFAULT on 6.12.118 and the seed, which leave the blocks unwritten', () => {
+    for (const r of ['6.12.118', 'seed'] as const) {
+      const o = observeModel(c, KERNEL_VERSIONS[r]);
+      expect(o.ops[0]?.ret, r).toBe(-EFAULT);
+      expect(o.extents, r).toBe('U2H10');
+    }
   });
 });

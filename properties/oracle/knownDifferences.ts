@@ -48,6 +48,26 @@ function firstWrite(c: OracleCase): DioOpSpec | null {
   return op?.kind === 'dio_write' ? op : null;
 }
 
+/** Per-sector tokens of a compressed token string (`1.0-3 z*2` is 1.0 1.1 1.2 1.3 z z). */
+function expandTokens(s: string): string[] {
+  const out: string[] = [];
+  for (const t of s === '' ? [] : s.split(' ')) {
+    const run = /^(\d+)\.(\d+)-(\d+)$/.exec(t);
+    const rep = /^(.+)\*(\d+)$/.exec(t);
+    if (run !== null) for (let u = Number(run[2]); u <= Number(run[3]); u++) out.push(`${run[1]}.${u}`);
+    else if (rep !== null) for (let i = 0; i < Number(rep[2]); i++) out.push(rep[1] as string);
+    else out.push(t);
+  }
+  return out;
+}
+
+/** Is `sub` what is left of `all` after dropping some of its tokens (in order)? */
+function isSubsequence(sub: readonly string[], all: readonly string[]): boolean {
+  let i = 0;
+  for (const t of all) if (i < sub.length && sub[i] === t) i++;
+  return i === sub.length;
+}
+
 export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   {
     id: 'ext4-failed-write-blocks',
@@ -115,6 +135,100 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
         prev.pos > c.iSize &&
         c.iSize % c.blockSize !== 0 &&
         d.model.filter((t) => !t.startsWith('w')).join(' ') === d.kernel.join(' ')
+      );
+    },
+  },
+  {
+    id: 'ext4-faulting-write',
+    why:
+      'A direct write whose user buffer faults part way ends differently on ext4. ext4 allocates the ' +
+      'blocks of a write at or past EOF written, not unwritten (fs/ext4/inode.c L3388-3389, ' +
+      'EXT4_GET_BLOCKS_CREATE), so the mapping after a short page-get that starts inside such a block ' +
+      'is neither unwritten nor new and iomap does not zero its head (fs/iomap/direct-io.c L321-331, ' +
+      'L381-389): the data the short bio wrote survives where XFS, which allocates unwritten, has ' +
+      'zeroed it over (6.12.107-117). The short count those releases return when the fault falls ' +
+      'inside a block (L458-465) sends ext4 to its buffered fallback, which faults at once on the same ' +
+      'page and returns -EFAULT for the whole call (fs/ext4/file.c L605-612, mm/filemap.c L4063-4066). ' +
+      'A failed extending write frees the blocks it allocated (fs/ext4/file.c L588-597, ' +
+      'ext4_inode_extension_cleanup), so its bios map to no block of the file; the fallback reads the ' +
+      'partial block it would write.',
+    explains: (c, line) => {
+      const op = firstWrite(c);
+      if (c.fs !== 'ext4' || op?.badPage === undefined) return false;
+      const result = /^op 1 result: model (-?\d+) kernel (-?\d+)$/.exec(line);
+      if (result !== null) return Number(result[1]) >= 0 && Number(result[2]) === -14;
+      const d = bioDiff(line);
+      if (d !== null)
+        return (
+          d.op === 1 &&
+          isSubsequence(
+            d.kernel.filter((t) => !t.startsWith('r')),
+            d.model,
+          )
+        );
+      const contents = /^contents: model (.*) kernel (.*)$/.exec(line);
+      if (contents === null) return false;
+      const m = expandTokens(contents[1] as string);
+      const k = expandTokens(contents[2] as string);
+      return m.length === k.length && m.every((t, i) => t === k[i] || (t === 'z' && k[i]?.startsWith('1.')));
+    },
+  },
+  {
+    id: 'ext4-nowait-extending',
+    why:
+      'ext4 answers a NOWAIT write that extends the file with -EAGAIN before iomap sees it, since it ' +
+      'would need the inode lock exclusively (fs/ext4/file.c L448 and L461-468), where XFS writes into ' +
+      'blocks already allocated past EOF under its shared IOLOCK and updates the size at completion.',
+    explains: (c, line, kernel) => {
+      const op = firstWrite(c);
+      if (
+        c.fs !== 'ext4' ||
+        op === null ||
+        !(op.iocbFlags ?? []).includes('nowait') ||
+        op.pos + op.len <= c.iSize ||
+        kernel.ops[0]?.ret !== -11
+      )
+        return false;
+      return (
+        /^op 1 result: model \d+ kernel -11$/.test(line) ||
+        /^op 1 bios: model \S.* kernel $/.test(line) ||
+        /^(size|final read): model \d+ kernel \d+$/.test(line) ||
+        line.startsWith('contents:') ||
+        line.startsWith('extents:')
+      );
+    },
+  },
+  {
+    id: 'model-xfs-write-iter-zero-count',
+    why:
+      'io_submit passes a zero-length write to ->write_iter (fs/aio.c L1639-1644), and both ' +
+      'filesystems return 0 for it before any alignment check: xfs_file_write_iter at once ' +
+      '(fs/xfs/xfs_file.c L846-847), ext4 after generic_write_checks (fs/ext4/file.c L440-442). The ' +
+      "model's XfsFile.writeIter (model/fs/xfsFile.ts) lacks that first check and rejects a misaligned " +
+      'empty write with -EINVAL: a gap of the model, to be closed there (this rule then goes stale).',
+    explains: (c, line) => {
+      const op = firstWrite(c);
+      return op !== null && op.len === 0 && op.async === true && line === 'op 1 result: model -22 kernel 0';
+    },
+  },
+  {
+    id: 'xfs-background-log-push',
+    why:
+      "XFS pushes its log's committed items in the background once they fill a share of the log " +
+      '(fs/xfs/xfs_log_cil.c L1550-1580, xlog_cil_push_background), and the log write starts with a ' +
+      'cache flush (fs/xfs/xfs_log.c L1676): after enough transactions on one filesystem, one lands ' +
+      'inside whatever operation runs then (which one depends on the cases before it on that filesystem, ' +
+      "so on the corpus and the number of instances). The model's background log is a fault class, off " +
+      'in the oracle; without those flushes the bios agree.',
+    explains: (c, line) => {
+      // Only where the model issues no flush itself: a flush the model misses is never excused.
+      const d = bioDiff(line);
+      return (
+        c.fs === 'xfs' &&
+        d !== null &&
+        !d.model.includes('flush') &&
+        d.kernel.includes('flush') &&
+        d.kernel.filter((t) => t !== 'flush').join(' ') === d.model.join(' ')
       );
     },
   },
