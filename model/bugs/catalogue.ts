@@ -26,7 +26,7 @@ import {
   IOMAP_DIO_WRITE,
 } from '../kernel/flags.ts';
 import { IomapDio } from '../kernel/iomapDio.ts';
-import { iomapDioBioIterUnwind } from '../kernel/iomapDioBio.ts';
+import { iomapDioBioIterUnwind, iomapDioSubmitBioMarkPolled } from '../kernel/iomapDioBio.ts';
 import { iomapDioBioEndIo as seedBioEndIo } from '../kernel/iomapDioComplete.ts';
 import { iomapDioRwDoneWqForReads as seedDoneWqForReads } from '../kernel/iomapDioRw.ts';
 import type { KernelOps } from '../kernel/kernel.ts';
@@ -132,6 +132,21 @@ export const BUGS: readonly PlantedBug[] = [
     ops: () => ({ iomapDioBioIterUnwind }),
     scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 8 * KiB }]]),
     faults: faults({ bioErrors: true, interleave: true }),
+  },
+  {
+    name: 'polled-bio-implies-nowait',
+    commit: '47f28b493daf',
+    title: "iomap: don't make REQ_POLLED imply REQ_NOWAIT",
+    year: 2026,
+    lines: 'seed L71-75',
+    what: 'bio_set_polled makes the polled bio of a NOWAIT kiocb REQ_NOWAIT, so a device with no free request ends it with BLK_STS_AGAIN and the request returns -EAGAIN after it submitted I/O (6.12.107 has it; 6.12.111 sets REQ_POLLED alone).',
+    invariant: 'ARG-02',
+    inSeed: true,
+    ops: () => ({ iomapDioSubmitBioMarkPolled }),
+    scenario: xfs([written(0, 4 * KiB)], 512, [
+      [{ kind: 'dio_read', pos: 0, len: 512, async: true, iocbFlags: ['nowait', 'hipri'] }],
+    ]),
+    faults: faults({ wouldBlock: true }),
   },
   {
     name: 'dsync-fua-into-unwritten',

@@ -93,6 +93,12 @@ export const UPSTREAM_FIXES = {
    * read is queued on no workqueue (the planted bug read-errors-complete-in-workqueue).
    */
   '222f2c7c6d14': { iomapDioBioEndIo: iomapDioBioEndIo612, iomapDioRwDoneWqForReads: doneWqForReads612 },
+  /**
+   * 47f28b493daf iomap: don't make REQ_POLLED imply REQ_NOWAIT (2026; 6.12.111 L79-82): a polled
+   * bio gets REQ_POLLED alone, so no bio of a NOWAIT request can end with BLK_STS_AGAIN after the
+   * request submitted it (ARG-02); the seed's bio_set_polled also set REQ_NOWAIT.
+   */
+  '47f28b493daf': { iomapDioSubmitBioMarkPolled: iomapDioSubmitBioMarkPolled6111 },
 } as const satisfies Record<string, Partial<KernelOps>>;
 
 export type FixId = keyof typeof UPSTREAM_FIXES;
@@ -133,21 +139,20 @@ export const FIXED_OPS: Readonly<KernelOps> = Object.freeze(
 
 /**
  * The steps of the 6.12 stable series in fs/iomap/direct-io.c, each a set of replaced entries
- * (model/kernel/v6_12.ts; spec/kernel-versions.md accounts for every hunk of every release).
+ * that are not upstream fixes of seed bugs (model/kernel/v6_12.ts; spec/kernel-versions.md accounts
+ * for every hunk of every release).
  */
 export const RELEASE_STEPS = {
   /**
    * 6.12.107 L30-35, 6.12.107 L253-277, 6.12.107 L382-389, 6.12.107 L460-467 and 6.12.107 L790-800:
-   * iomap_dio_zero writes from a 64 KiB
-   * zero page and returns an errno, which the head zeroing checks and the tail zeroing assigns.
+   * iomap_dio_zero writes from a 64 KiB zero page and returns an errno, which the head zeroing
+   * checks and the tail zeroing assigns.
    */
   'zero-page-64k': {
     iomapDioZero: iomapDioZero612,
     iomapDioBioIterZeroHeadPad: iomapDioBioIterZeroHeadPad612,
     iomapDioBioIterZeroTailPad: iomapDioBioIterZeroTailPad612,
   },
-  /** 6.12.111 L79-82: a polled bio gets REQ_POLLED alone (no REQ_NOWAIT from bio_set_polled). */
-  'polled-without-nowait': { iomapDioSubmitBioMarkPolled: iomapDioSubmitBioMarkPolled6111 },
   /** 6.12.118 L253-276, 6.12.118 L381-385, 6.12.118 L456-463: iomap_dio_zero returns nothing again. */
   'zero-returns-void': {
     iomapDioZero: iomapDioZero6118,
@@ -158,30 +163,38 @@ export const RELEASE_STEPS = {
 
 type ReleaseStep = keyof typeof RELEASE_STEPS;
 
-function release(steps: readonly ReleaseStep[]): Readonly<KernelOps> {
-  return Object.freeze(
-    Object.assign({}, withFixes(['4ad357e39b2e', '222f2c7c6d14']), ...steps.map((s) => RELEASE_STEPS[s])),
-  );
-}
+/** What each release is made of: the upstream fixes it carries and the steps of the series it has. */
+export const RELEASE_CONTENT = {
+  '6.12.107': { fixes: ['4ad357e39b2e', '222f2c7c6d14'], steps: ['zero-page-64k'] },
+  '6.12.111': { fixes: ['4ad357e39b2e', '222f2c7c6d14', '47f28b493daf'], steps: ['zero-page-64k'] },
+  '6.12.113': { fixes: ['4ad357e39b2e', '222f2c7c6d14', '47f28b493daf'], steps: ['zero-page-64k'] },
+  '6.12.115': { fixes: ['4ad357e39b2e', '222f2c7c6d14', '47f28b493daf'], steps: ['zero-page-64k'] },
+  '6.12.117': { fixes: ['4ad357e39b2e', '222f2c7c6d14', '47f28b493daf'], steps: ['zero-page-64k'] },
+  '6.12.118': {
+    fixes: ['4ad357e39b2e', '222f2c7c6d14', '47f28b493daf'],
+    steps: ['zero-page-64k', 'zero-returns-void'],
+  },
+} as const satisfies Record<ReleaseName, { fixes: readonly FixId[]; steps: readonly ReleaseStep[] }>;
 
-const V6_12_107 = release(['zero-page-64k']);
-const V6_12_111 = release(['zero-page-64k', 'polled-without-nowait']);
-const V6_12_118 = release(['zero-page-64k', 'polled-without-nowait', 'zero-returns-void']);
+function release(name: ReleaseName): Readonly<KernelOps> {
+  const { fixes, steps } = RELEASE_CONTENT[name];
+  return Object.freeze(Object.assign({}, withFixes(fixes), ...steps.map((s) => RELEASE_STEPS[s])));
+}
 
 /**
  * The kernel-version setting: the model runs as the seed revision (4b132aac) or as one exact 6.12
- * stable release Debian serves (model/kernel/releases.ts). Releases that carry the same
- * fs/iomap/direct-io.c share a table; the filesystem side is the same model in every release
- * (spec/kernel-versions-fs.md).
+ * stable release Debian serves (model/kernel/releases.ts), built from RELEASE_CONTENT. Releases
+ * that carry the same fs/iomap/direct-io.c (6.12.111 to 6.12.117) have the same content; the
+ * filesystem side is the same model in every release (spec/kernel-versions-fs.md).
  */
 export const KERNEL_VERSIONS = {
   seed: SEED_OPS,
-  '6.12.107': V6_12_107,
-  '6.12.111': V6_12_111,
-  '6.12.113': V6_12_111,
-  '6.12.115': V6_12_111,
-  '6.12.117': V6_12_111,
-  '6.12.118': V6_12_118,
+  '6.12.107': release('6.12.107'),
+  '6.12.111': release('6.12.111'),
+  '6.12.113': release('6.12.113'),
+  '6.12.115': release('6.12.115'),
+  '6.12.117': release('6.12.117'),
+  '6.12.118': release('6.12.118'),
 } as const satisfies Record<'seed' | ReleaseName, Readonly<KernelOps>>;
 
 export type KernelVersion = keyof typeof KERNEL_VERSIONS;
