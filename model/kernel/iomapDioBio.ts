@@ -125,7 +125,7 @@ export function* iomapDioSubmitBio(k: Kernel, iter: IomapIter, dio: IomapDio, bi
 
 /**
  * Seed L73 as its own entry: bio_set_polled(bio, iocb), which also sets REQ_NOWAIT for a NOWAIT
- * kiocb (6.12.107 L80 too; 6.12.111 sets REQ_POLLED alone: model/kernel/v6_12.ts).
+ * kiocb (6.12.107 L80 too; 6.12.111 sets REQ_POLLED alone, upstream fix 47f28b493daf: model/kernel/v6_12.ts).
  */
 export function iomapDioSubmitBioMarkPolled(_k: Kernel, bio: Bio, iocb: Kiocb): void {
   bioSetPolled(bio, iocb);
