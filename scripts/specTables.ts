@@ -1,13 +1,17 @@
 /**
  * Regenerates the two tables of spec/ that mirror code: the invariant table of spec/invariants.md
  * (from the registry) and the bug table of spec/bugs.md (from the catalogue). The text around
- * each table is kept. `npm run spec:tables`; spec/catalogue.test.ts is its check.
+ * each table is kept. `npm run spec:tables`; spec/catalogue.test.ts is its check. It also writes the
+ * seed's cross-reference index spec/seed-xref.json when the seed listing is beside the repository
+ * (spec/citations.test.ts checks it against the listing).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { BUGS } from '../model/bugs/catalogue.ts';
 import { MODEL_RAISED } from '../properties/invariants/modelRaised.ts';
 import { ALL_INVARIANTS } from '../properties/invariants/registry.ts';
 import { REQUEST_CHECKS } from '../properties/invariants/requestChecks.ts';
+import { formatSeedXref, SEED_XREF_PATH, seedXref } from '../spec/seedIndex.ts';
 
 const code = (s: string): string => `\`${s}\``;
 const cell = (s: string): string => s.replace(/\|/g, '\\|');
@@ -55,3 +59,12 @@ function replaceTable(path: string, firstHeader: string, rows: string[]): void {
 replaceTable('spec/invariants.md', 'ID', invariantRows());
 replaceTable('spec/bugs.md', 'Name', bugRows());
 console.log(`spec tables: ${ALL_INVARIANTS.length} invariants, ${BUGS.length} bugs`);
+
+// The seed's cross-reference index, for clones without ../shared (spec/seed-xref.json).
+const listing = resolve('../shared/seed/direct-io.c.lines.txt');
+if (existsSync(listing)) {
+  writeFileSync(SEED_XREF_PATH, formatSeedXref(seedXref(readFileSync(listing, 'utf8'), listing)));
+  console.log(`spec/seed-xref.json: from ${listing}`);
+} else {
+  console.log(`spec/seed-xref.json: kept as it is (no seed listing at ${listing})`);
+}

@@ -9,7 +9,9 @@
  *     spec/kernel-map.md, and the map names only model code that exists;
  * (c) the line ranges of spec/kernel-map.md lie inside the function each is listed under.
  * Each failure names the file and line to fix. The seed is read from ../shared/seed beside the
- * repository; a missing seed fails every test with its path.
+ * repository when it is there, and otherwise from its committed cross-reference index
+ * spec/seed-xref.json (no kernel text: which lines hold code, the functions, and the lines each
+ * identifier and label occurs on), which the listing, when present, must reproduce exactly.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -25,25 +27,28 @@ import {
   checkModelCitations,
   formatProblems,
   type ModelIndex,
+  formatSeedXref,
   parseSeed,
+  parseSeedXref,
   type Problem,
   SEED_REVISION,
+  SEED_XREF_PATH,
   type Seed,
+  seedFromXref,
+  seedXref,
 } from './seedIndex.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const seedPath = resolve(repoRoot, '../shared/seed/direct-io.c.lines.txt');
+const xrefPath = join(repoRoot, SEED_XREF_PATH);
+const haveListing = existsSync(seedPath);
 
 let seedCache: Seed | undefined;
+/** The seed from its listing beside the repository, or else from the committed xref. */
 function loadSeed(): Seed {
-  if (seedCache !== undefined) return seedCache;
-  if (!existsSync(seedPath)) {
-    throw new Error(
-      `seed not found at ${seedPath}: the citation checks need fs/iomap/direct-io.c with line numbers ` +
-        'in ../shared/seed/direct-io.c.lines.txt beside the repository',
-    );
-  }
-  seedCache = parseSeed(readFileSync(seedPath, 'utf8'), seedPath);
+  seedCache ??= haveListing
+    ? parseSeed(readFileSync(seedPath, 'utf8'), seedPath)
+    : seedFromXref(parseSeedXref(readFileSync(xrefPath, 'utf8'), xrefPath), xrefPath);
   return seedCache;
 }
 
@@ -72,8 +77,32 @@ function expectNone(problems: readonly Problem[]): void {
 }
 
 describe('the seed', () => {
-  it(`is found at ../shared/seed/direct-io.c.lines.txt`, () => {
-    expect(existsSync(seedPath), `seed file missing: ${seedPath}`).toBe(true);
+  it('has its cross-reference index committed, for clones without ../shared', () => {
+    expect(existsSync(xrefPath), `${SEED_XREF_PATH} missing: npm run spec:tables writes it`).toBe(true);
+    const x = parseSeedXref(readFileSync(xrefPath, 'utf8'), xrefPath);
+    expect(x.revision).toBe(SEED_REVISION);
+  });
+
+  it.skipIf(!haveListing)(
+    'is indexed in spec/seed-xref.json exactly as its listing reads (skipped without ../shared/seed)',
+    () => {
+      const fresh = formatSeedXref(seedXref(readFileSync(seedPath, 'utf8'), seedPath));
+      expect(readFileSync(xrefPath, 'utf8'), 'spec/seed-xref.json is stale: run npm run spec:tables').toBe(
+        fresh,
+      );
+    },
+  );
+
+  it.skipIf(!haveListing)('gives every check the same answers from its xref as from its listing', () => {
+    const listing = parseSeed(readFileSync(seedPath, 'utf8'), seedPath);
+    const xref = seedFromXref(parseSeedXref(readFileSync(xrefPath, 'utf8'), xrefPath), xrefPath);
+    const model = loadModel();
+    const map = readSpec('kernel-map.md');
+    expect(checkKernelMap(xref, model, 'spec/kernel-map.md', map)).toEqual(
+      checkKernelMap(listing, model, 'spec/kernel-map.md', map),
+    );
+    expect(checkModelCitations(xref, model)).toEqual(checkModelCitations(listing, model));
+    for (let n = 1; n <= listing.lineCount; n++) expect(xref.isCode(n), `L${n}`).toBe(listing.isCode(n));
   });
 
   it('is the pinned revision of fs/iomap/direct-io.c', () => {

@@ -51,13 +51,24 @@ export interface Seed {
   /** Number of numbered lines; valid line numbers are 1..lineCount. */
   readonly lineCount: number;
   readonly functions: readonly SeedFunction[];
-  /** The C text of line n (undefined outside 1..lineCount). */
-  text(n: number): string | undefined;
-  /** The text of line n with comments removed. */
-  code(n: number): string;
   /** Does line n hold code (not blank, not only a comment)? */
   isCode(n: number): boolean;
+  /**
+   * Do lines from..to mention every C identifier of `needle` (`IOMAP_DIO_WRITE`, `dops->end_io`,
+   * `submit.iter`) as whole identifiers, outside comments?
+   */
+  mentions(from: number, to: number, needle: string): boolean;
+  /** The goto label defined at the start of line n, if any. */
+  labelAt(n: number): string | undefined;
+  /** Does line n jump to `label` (`goto label;`)? */
+  jumpsTo(n: number, label: string): boolean;
   functionNamed(name: string): SeedFunction | undefined;
+}
+
+/** The seed read from the numbered listing itself, which also has the text of each line. */
+export interface SeedListing extends Seed {
+  /** The C text of line n (undefined outside 1..lineCount). */
+  text(n: number): string | undefined;
 }
 
 /**
@@ -65,7 +76,7 @@ export interface Seed {
  * `N` + a separator (a space or a no-break space) + the text. Throws with the path and line on any
  * other shape, so that a damaged seed cannot pass silently.
  */
-export function parseSeed(raw: string, path: string): Seed {
+export function parseSeed(raw: string, path: string): SeedListing {
   const rows = textRows(raw);
   const revision = listingRevision(rows[0] ?? '');
   if (revision === null) throw new Error(`${path}:1: expected an "xref: ... (revision <sha>)" header`);
@@ -77,17 +88,163 @@ export function parseSeed(raw: string, path: string): Seed {
     throw e;
   }
   const code = stripComments(lines);
-  const functions = findFunctions(lines, code);
-  const byName = new Map(functions.map((f) => [f.name, f]));
   const lineCount = lines.length - 1;
+  const xref = xrefOfCode(revision, code, findFunctions(lines, code));
+  const seed = seedFromXref(xref, path);
+  return {
+    ...seed,
+    text: (n) => (Number.isInteger(n) && n >= 1 && n <= lineCount ? lines[n] : undefined),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cross-reference index of the seed (spec/seed-xref.json)
+
+/**
+ * What the citation checks need of the seed, without its text: which lines hold code, where the
+ * functions are, on which lines each C identifier occurs outside comments, and the goto labels and
+ * jumps. It is committed (spec/seed-xref.json, written by `npm run spec:tables` when the listing is
+ * beside the repository), so that a clone without ../shared checks every citation all the same.
+ */
+/** Where the xref is committed, from the repository root. */
+export const SEED_XREF_PATH = 'spec/seed-xref.json';
+
+export interface SeedXref {
+  readonly format: 'diocheck-seed-xref/1';
+  readonly revision: string;
+  readonly lineCount: number;
+  readonly functions: readonly SeedFunction[];
+  /** The lines that hold code, as ranges `a-b` (or `a`), comma separated. */
+  readonly codeLines: string;
+  /** Each identifier and the lines it occurs on, ascending. */
+  readonly identifiers: Readonly<Record<string, readonly number[]>>;
+  /** Line → the label defined there. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Label → the lines that `goto` it. */
+  readonly gotos: Readonly<Record<string, readonly number[]>>;
+}
+
+const IDENTIFIER = /[A-Za-z_]\w*/g;
+
+function xrefOfCode(revision: string, code: readonly string[], functions: SeedFunction[]): SeedXref {
+  const identifiers = new Map<string, number[]>();
+  const labels: Record<string, string> = {};
+  const gotos = new Map<string, number[]>();
+  const codeRanges: string[] = [];
+  let runStart = 0;
+  for (let n = 1; n <= code.length; n++) {
+    const line = code[n] ?? '';
+    const isCode = n < code.length && line.trim() !== '';
+    if (isCode && runStart === 0) runStart = n;
+    if (!isCode && runStart !== 0) {
+      codeRanges.push(runStart === n - 1 ? `${runStart}` : `${runStart}-${n - 1}`);
+      runStart = 0;
+    }
+    if (!isCode) continue;
+    for (const m of line.matchAll(IDENTIFIER)) {
+      const at = identifiers.get(m[0]) ?? [];
+      if (at[at.length - 1] !== n) at.push(n);
+      identifiers.set(m[0], at);
+    }
+    const label = /^([A-Za-z_]\w*):(?!:)/.exec(line)?.[1];
+    if (label !== undefined && label !== 'default') labels[n] = label;
+    for (const g of line.matchAll(/\bgoto\s+([A-Za-z_]\w*)\s*;/g)) {
+      const at = gotos.get(g[1] ?? '') ?? [];
+      at.push(n);
+      gotos.set(g[1] ?? '', at);
+    }
+  }
+  const sorted = <T>(m: Map<string, T>): Record<string, T> =>
+    Object.fromEntries([...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return {
+    format: 'diocheck-seed-xref/1',
+    revision,
+    lineCount: code.length - 1,
+    functions,
+    codeLines: codeRanges.join(','),
+    identifiers: sorted(identifiers),
+    labels,
+    gotos: sorted(gotos),
+  };
+}
+
+/** The xref of a parsed listing (what `npm run spec:tables` writes to spec/seed-xref.json). */
+export function seedXref(raw: string, path: string): SeedXref {
+  const seed = parseSeed(raw, path);
+  const lines = ['', ...Array.from({ length: seed.lineCount }, (_, k) => seed.text(k + 1) ?? '')];
+  return xrefOfCode(seed.revision, stripComments(lines), [...seed.functions]);
+}
+
+/** The xref as committed: one identifier a line, so that a change reads as a small diff. */
+export function formatSeedXref(x: SeedXref): string {
+  const entries = (o: Readonly<Record<string, unknown>>): string =>
+    Object.entries(o)
+      .map(([k, v]) => `    ${JSON.stringify(k)}: ${JSON.stringify(v)}`)
+      .join(',\n');
+  return [
+    '{',
+    `  "format": ${JSON.stringify(x.format)},`,
+    `  "revision": ${JSON.stringify(x.revision)},`,
+    `  "lineCount": ${x.lineCount},`,
+    `  "functions": ${JSON.stringify(x.functions)},`,
+    `  "codeLines": ${JSON.stringify(x.codeLines)},`,
+    `  "labels": ${JSON.stringify(x.labels)},`,
+    `  "gotos": ${JSON.stringify(x.gotos)},`,
+    '  "identifiers": {',
+    entries(x.identifiers),
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** Reads a committed xref; a file of another shape is an error naming it. */
+export function parseSeedXref(text: string, path: string): SeedXref {
+  const x = JSON.parse(text) as Partial<SeedXref>;
+  if (
+    x.format !== 'diocheck-seed-xref/1' ||
+    typeof x.revision !== 'string' ||
+    typeof x.lineCount !== 'number' ||
+    !Array.isArray(x.functions) ||
+    typeof x.codeLines !== 'string' ||
+    typeof x.identifiers !== 'object' ||
+    typeof x.labels !== 'object' ||
+    typeof x.gotos !== 'object'
+  ) {
+    throw new Error(`${path} is not a diocheck-seed-xref/1 file`);
+  }
+  return x as SeedXref;
+}
+
+/** The seed as the citation checks see it, from its xref. */
+export function seedFromXref(x: SeedXref, path: string): Seed {
+  const code = new Uint8Array(x.lineCount + 1);
+  for (const r of x.codeLines === '' ? [] : x.codeLines.split(',')) {
+    const [a, b] = r.split('-').map(Number);
+    for (let n = a ?? 0; n <= (b ?? a ?? 0); n++) code[n] = 1;
+  }
+  const lineSets = new Map<string, ReadonlySet<number>>(
+    Object.entries(x.identifiers).map(([k, v]) => [k, new Set(v)]),
+  );
+  const byName = new Map(x.functions.map((f) => [f.name, f]));
   return {
     path,
-    revision,
-    lineCount,
-    functions,
-    text: (n) => (Number.isInteger(n) && n >= 1 && n <= lineCount ? lines[n] : undefined),
-    code: (n) => code[n] ?? '',
-    isCode: (n) => (code[n] ?? '').trim() !== '',
+    revision: x.revision,
+    lineCount: x.lineCount,
+    functions: x.functions,
+    isCode: (n) => code[n] === 1,
+    mentions: (from, to, needle) => {
+      const words = needle.match(IDENTIFIER) ?? [];
+      if (words.length === 0) return false;
+      return words.every((w) => {
+        const at = lineSets.get(w);
+        if (at === undefined) return false;
+        for (let n = from; n <= to; n++) if (at.has(n)) return true;
+        return false;
+      });
+    },
+    labelAt: (n) => x.labels[n],
+    jumpsTo: (n, label) => (x.gotos[label] ?? []).includes(n),
     functionNamed: (name) => byName.get(name),
   };
 }
@@ -751,10 +908,7 @@ function checkSeedRow(r: RowCheck, mapped: Set<string>, listedCovers: Set<string
 function checkFlagRow(r: RowCheck): void {
   const [flag] = spans(r.row.cells[0]);
   for (const range of citedRanges(r, r.row.cells[1])) {
-    const cited = Array.from({ length: range.to - range.from + 1 }, (_, k) =>
-      r.seed.code(range.from + k),
-    ).join('\n');
-    if (flag === undefined || !cited.includes(flag))
+    if (flag === undefined || !r.seed.mentions(range.from, range.to, flag))
       report(r, `seed L${range.from}-${range.to} does not mention ${flag}`);
   }
   const decl = modelDecl(r, r.row.cells[3], r.row.cells[4]);
@@ -770,13 +924,11 @@ function checkLabelRow(r: RowCheck): void {
     return;
   }
   for (const range of citedRanges(r, r.row.cells[2])) {
-    if (!r.seed.code(range.from).startsWith(`${label}:`))
-      report(r, `seed L${range.from} is not the label ${label}:`);
+    if (r.seed.labelAt(range.from) !== label) report(r, `seed L${range.from} is not the label ${label}:`);
     if (!inside(fn, range)) report(r, `L${range.from} is outside ${fn.name}`);
   }
   for (const range of citedRanges(r, r.row.cells[3])) {
-    if (!r.seed.code(range.from).includes(`goto ${label};`))
-      report(r, `seed L${range.from} has no goto ${label}`);
+    if (!r.seed.jumpsTo(range.from, label)) report(r, `seed L${range.from} has no goto ${label}`);
     if (!inside(fn, range)) report(r, `L${range.from} is outside ${fn.name}`);
   }
   const decl = modelDecl(r, r.row.cells[4], r.row.cells[5]);
@@ -790,10 +942,7 @@ function checkServiceRow(r: RowCheck): void {
   const [service] = spans(r.row.cells[0]);
   const call = (service ?? '').replace(/\(\)$/, '');
   for (const range of citedRanges(r, r.row.cells[2])) {
-    const cited = Array.from({ length: range.to - range.from + 1 }, (_, k) =>
-      r.seed.code(range.from + k),
-    ).join('\n');
-    if (call === '' || !cited.includes(call))
+    if (call === '' || !r.seed.mentions(range.from, range.to, call))
       report(r, `seed L${range.from}-${range.to} does not call ${call}`);
   }
   if ((r.row.cells[4] ?? '').trim() !== '—') modelDecl(r, r.row.cells[3], r.row.cells[4]);
@@ -803,7 +952,7 @@ function checkFieldRow(r: RowCheck): void {
   const [field] = spans(r.row.cells[0]);
   const last = (field ?? '').split('.').pop() ?? '';
   for (const range of citedRanges(r, r.row.cells[1])) {
-    if (last === '' || !r.seed.code(range.from).includes(last))
+    if (last === '' || !r.seed.mentions(range.from, range.from, last))
       report(r, `seed L${range.from} does not declare ${field}`);
   }
   const cls = modelDecl(r, r.row.cells[2], r.row.cells[3]);
