@@ -4,8 +4,11 @@
  * deterministic bad page (DioOpSpec.badPage, UserBuffer.unmapPage) that those cases run on.
  */
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { generateCorpus, type OracleCase } from './corpus.ts';
+import { goldenPath, goldenReleases, readGolden } from './golden.ts';
 import { observeModel, observeReal } from './observe.ts';
 import { KERNEL_VERSIONS } from '../../model/kernel/ops.ts';
 import { caseLines } from '../../scripts/oracle/agentCorpus.ts';
@@ -192,4 +195,19 @@ describe('a write whose buffer faults inside a block, per release (the cases tha
       expect(o.extents, r).toBe('U2H10');
     }
   });
+});
+
+describe('every golden file', () => {
+  const root = join(fileURLToPath(new URL('.', import.meta.url)), '../..');
+  for (const release of goldenReleases(root)) {
+    it(`${release}: at least 400 cases fault a user buffer on the kernel (-EFAULT, or a short count)`, () => {
+      const golden = readGolden(join(root, goldenPath(release)));
+      const faulted = golden.cases.filter((g) => {
+        const op = badOp(corpus[g.id - 1] as OracleCase);
+        const ret = g.observed.ops[0]?.ret ?? 0;
+        return op !== undefined && (ret === -EFAULT || (ret > 0 && ret < op.len));
+      });
+      expect(faulted.length).toBeGreaterThanOrEqual(400);
+    });
+  }
 });
