@@ -8,8 +8,9 @@
  *     the ops table (which holds nothing but seed functions and named pieces of them), and rows in
  *     spec/kernel-map.md, and the map names only model code that exists;
  * (c) the line ranges of spec/kernel-map.md lie inside the function each is listed under.
- * Each failure names the file and line to fix. The seed is read from ../shared/seed beside the
- * repository when it is there, and otherwise from its committed cross-reference index
+ * Each failure names the file and line to fix. The seed is read from DIOCHECK_SEED (a Linux
+ * checkout, direct-io.c at the seed revision, or the numbered listing) or ../shared/seed beside the
+ * repository when one is there (spec/seedSource.ts), and otherwise from its committed cross-reference index
  * spec/seed-xref.json (no kernel text: which lines hold code, the functions, and the lines each
  * identifier and label occurs on), which the listing, when present, must reproduce exactly.
  */
@@ -28,29 +29,30 @@ import {
   formatProblems,
   type ModelIndex,
   formatSeedXref,
-  parseSeed,
   parseSeedXref,
   type Problem,
   SEED_REVISION,
   SEED_XREF_PATH,
   type Seed,
+  type SeedListing,
   seedFromXref,
   seedXref,
 } from './seedIndex.ts';
+import { listingOfText, loadSeedSource, type SeedSource } from './seedSource.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const seedPath = resolve(repoRoot, '../shared/seed/direct-io.c.lines.txt');
 const xrefPath = join(repoRoot, SEED_XREF_PATH);
-const haveListing = existsSync(seedPath);
 
-let seedCache: Seed | undefined;
-/** The seed from its listing beside the repository, or else from the committed xref. */
-function loadSeed(): Seed {
-  seedCache ??= haveListing
-    ? parseSeed(readFileSync(seedPath, 'utf8'), seedPath)
-    : seedFromXref(parseSeedXref(readFileSync(xrefPath, 'utf8'), xrefPath), xrefPath);
-  return seedCache;
+let sourceCache: SeedSource | undefined;
+function source(): SeedSource {
+  sourceCache ??= loadSeedSource(repoRoot);
+  return sourceCache;
 }
+/** The seed: from DIOCHECK_SEED, ../shared/seed, or else the committed xref (spec/seedSource.ts). */
+function loadSeed(): Seed {
+  return source().seed;
+}
+const listingOrNull = (): SeedListing | null => source().listing;
 
 function tsFiles(dir: string): string[] {
   return readdirSync(join(repoRoot, dir), { recursive: true, encoding: 'utf8' })
@@ -77,33 +79,44 @@ function expectNone(problems: readonly Problem[]): void {
 }
 
 describe('the seed', () => {
+  it(`is read from ${source().kind === 'xref' ? 'the committed xref (set DIOCHECK_SEED to a Linux checkout, direct-io.c at 4b132aac or the numbered listing to check the xref too)' : source().path}`, () => {
+    expect(source().seed.lineCount).toBeGreaterThan(0);
+  });
+
   it('has its cross-reference index committed, for clones without ../shared', () => {
     expect(existsSync(xrefPath), `${SEED_XREF_PATH} missing: npm run spec:tables writes it`).toBe(true);
     const x = parseSeedXref(readFileSync(xrefPath, 'utf8'), xrefPath);
     expect(x.revision).toBe(SEED_REVISION);
   });
 
-  it.skipIf(!haveListing)(
-    'is indexed in spec/seed-xref.json exactly as its listing reads (skipped without ../shared/seed)',
+  it.skipIf(listingOrNull() === null)(
+    'is indexed in spec/seed-xref.json exactly as its text reads (skipped when only the xref is here)',
     () => {
-      const fresh = formatSeedXref(seedXref(readFileSync(seedPath, 'utf8'), seedPath));
+      const listing = listingOrNull();
+      if (listing === null) return;
+      const text = Array.from({ length: listing.lineCount }, (_, k) => listing.text(k + 1) ?? '').join('\n');
+      const fresh = formatSeedXref(seedXref(listingOfText(text, SEED_REVISION), listing.path));
       expect(readFileSync(xrefPath, 'utf8'), 'spec/seed-xref.json is stale: run npm run spec:tables').toBe(
         fresh,
       );
     },
   );
 
-  it.skipIf(!haveListing)('gives every check the same answers from its xref as from its listing', () => {
-    const listing = parseSeed(readFileSync(seedPath, 'utf8'), seedPath);
-    const xref = seedFromXref(parseSeedXref(readFileSync(xrefPath, 'utf8'), xrefPath), xrefPath);
-    const model = loadModel();
-    const map = readSpec('kernel-map.md');
-    expect(checkKernelMap(xref, model, 'spec/kernel-map.md', map)).toEqual(
-      checkKernelMap(listing, model, 'spec/kernel-map.md', map),
-    );
-    expect(checkModelCitations(xref, model)).toEqual(checkModelCitations(listing, model));
-    for (let n = 1; n <= listing.lineCount; n++) expect(xref.isCode(n), `L${n}`).toBe(listing.isCode(n));
-  });
+  it.skipIf(listingOrNull() === null)(
+    'gives every check the same answers from its xref as from its text',
+    () => {
+      const listing = listingOrNull();
+      if (listing === null) return;
+      const xref = seedFromXref(parseSeedXref(readFileSync(xrefPath, 'utf8'), xrefPath), xrefPath);
+      const model = loadModel();
+      const map = readSpec('kernel-map.md');
+      expect(checkKernelMap(xref, model, 'spec/kernel-map.md', map)).toEqual(
+        checkKernelMap(listing, model, 'spec/kernel-map.md', map),
+      );
+      expect(checkModelCitations(xref, model)).toEqual(checkModelCitations(listing, model));
+      for (let n = 1; n <= listing.lineCount; n++) expect(xref.isCode(n), `L${n}`).toBe(listing.isCode(n));
+    },
+  );
 
   it('is the pinned revision of fs/iomap/direct-io.c', () => {
     const seed = loadSeed();
