@@ -200,6 +200,9 @@ describe('build-kernel.sh', () => {
     const text = readFileSync(script, 'utf8');
     expect(text).toContain('apt-get download "linux-source-$series=$debian"');
     expect(text).toContain('SUBLEVEL');
+    // Where oracle.ts looks for the kernel (releasePaths) is where the script keeps it.
+    expect(text).toContain('kdir="$cache/kernels/$release"');
+    expect(text).toContain('kbin="$kdir/linux.uml"');
   });
 });
 

@@ -92,12 +92,14 @@ describe('the oracle corpus', () => {
   });
 });
 
+/** Each rule of knownDifferences.ts, with the releases in which it explained a difference. */
+const usedIn = new Map<string, Set<ReleaseName>>();
+
 for (const { name: release } of RELEASES) {
   describe(`the model as ${release} agrees with Linux ${release}`, () => {
     const golden = goldenOf(release);
     const ops = KERNEL_VERSIONS[release];
     const unexplained: string[] = [];
-    const used = new Set<string>();
     if (golden !== null) {
       const model = modelObservations(ops);
       for (const g of golden.cases) {
@@ -107,7 +109,7 @@ for (const { name: release } of RELEASES) {
         for (const line of diffObservations(m, g.observed)) {
           const rule = KNOWN_DIFFERENCES.find((k) => k.explains(c, line, g.observed));
           if (rule === undefined) unexplained.push(`case ${c.id} ${c.name}: ${line}`);
-          else used.add(rule.id);
+          else usedIn.set(rule.id, (usedIn.get(rule.id) ?? new Set()).add(release));
         }
       }
     }
@@ -125,17 +127,21 @@ for (const { name: release } of RELEASES) {
       expect(golden.cases.filter((g) => (g.observed.points?.length ?? 0) > 1).length).toBeGreaterThan(0);
     });
 
-    it('on every field of every case, except the ext4 differences a rule explains', () => {
+    it('on every field of every case, except the differences a rule explains', () => {
       expect(golden).not.toBeNull();
       expect(unexplained).toEqual([]);
     });
-
-    it('needs every rule of knownDifferences.ts (none is a stale excuse)', () => {
-      expect(golden).not.toBeNull();
-      expect([...used].sort()).toEqual(KNOWN_DIFFERENCES.map((k) => k.id).sort());
-    });
   });
 }
+
+describe('the known differences', () => {
+  // Over all releases, not per release: a rule for a background event (a log push the kernel
+  // may or may not start during a case) can explain nothing in one recording and be needed in
+  // the next.
+  it('are each needed by some release (none is a stale excuse)', () => {
+    expect([...usedIn.keys()].sort()).toEqual(KNOWN_DIFFERENCES.map((k) => k.id).sort());
+  });
+});
 
 describe(`the comparison with Linux ${NEWEST} has teeth`, () => {
   const golden = goldenOf(NEWEST);
