@@ -14,6 +14,7 @@ import type { Scenario } from '../model/world/scenario.ts';
 import { exploreCrashImages } from './explore/crashImages.ts';
 import { type ExploreOptions, type ExploreResult, explore } from './explore/engine.ts';
 import { SCOPES, type Scope, scopeByName, scopeFaults } from './explore/scopes.ts';
+import { SPIN_MODES, spinScope } from './explore/spinScopes.ts';
 import { makeProbe } from './invariants/registry.ts';
 
 const PROBE = makeProbe();
@@ -89,6 +90,36 @@ describe('reductions lose nothing: every state of the plain walk is still reache
       expect(pruned.paths).toBeLessThan(plain.paths);
       expect(slept.paths).toBeLessThan(plain.paths);
       expect(both.paths).toBeLessThan(pruned.paths);
+    });
+  }
+});
+
+describe("the SPIN peer's scopes: errno classes and the reductions lose no verdict of the plain walk", () => {
+  for (const mode of SPIN_MODES) {
+    it(`${mode}, N = 1: classes, pruning and sleep sets reach every verdict; without classes every end state`, () => {
+      const s = spinScope(mode, 1);
+      const base = { scenario: s.scenario, faults: s.faults, maxFaults: s.maxFaults, probe: PROBE };
+      const plain = explore({
+        ...base,
+        prune: false,
+        reduce: false,
+        errnoClasses: false,
+        collectOutcomes: true,
+      });
+      const noClasses = explore({ ...base, errnoClasses: false, collectOutcomes: true });
+      const all = explore({ ...base, collectOutcomes: true });
+      console.log(
+        `spin ${s.name}: plain ${plain.paths} paths, no classes ${noClasses.paths}, all ${all.paths}`,
+      );
+      for (const r of [plain, noClasses, all]) {
+        expect(r.complete).toBe(true);
+        expect(r.modelError).toBeNull();
+        expect([...r.violations.keys()]).toEqual([]);
+      }
+      expect([...noClasses.outcomes].sort()).toEqual([...plain.outcomes].sort());
+      // Classes walk one status per class: their end states are plain end states, fewer of them.
+      for (const o of all.outcomes) expect(plain.outcomes.has(o)).toBe(true);
+      expect(all.paths).toBeLessThan(noClasses.paths);
     });
   }
 });

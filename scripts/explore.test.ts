@@ -89,6 +89,20 @@ describe('diocheck explore', () => {
     expect(capped?.stdout).toContain('stopped (states): no violation so far');
   });
 
+  it('explores a replay file on the kernel it names, and saves that kernel in the counterexample', async () => {
+    // Fails on the faithful seed (kernel: seed) and passes on the correct model.
+    const seedFile = 'properties/regressions/seed-read-error-end-io-in-irq.json';
+    const out = join(TMP, 'kernel');
+    const r = await cli(['--scenario', seedFile, '--max-faults', '1', '--out', out]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`${seedFile} (kernel seed): `);
+    expect(r.stdout).toMatch(/^ {2}CTX-01: \d+ path\(s\)/m);
+    const saved = /saved to (\S+)/.exec(r.stdout)?.[1] ?? '';
+    const replay = JSON.parse(readFileSync(saved, 'utf8')) as { kernel?: string; invariant: string };
+    expect(replay).toMatchObject({ kernel: 'seed', invariant: 'CTX-01' });
+  });
+
   it('prints its usage with --help', async () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);

@@ -22,6 +22,11 @@
  *   zi's own subtree already reached. A sleeping context is not offered until a step dependent on
  *   it runs. The independence relation is in `independent` below, with the argument for it.
  *
+ * - Errno classes at `bio_status` questions (CLASS_LABEL): one representative per renaming of the
+ *   error statuses no kernel code tells apart.
+ * - Context keys (fingerprint.ts contextKeys): contexts are named by what they serve (bio3), not
+ *   by their spawn order, so completions spawned in another order reach the same state.
+ *
  * The cache key carries the sleep set, so a state first explored with some contexts asleep never
  * prunes a later visit that must run them (the classic unsoundness of combining the two).
  */
@@ -31,7 +36,7 @@ import type { FaultProfile } from '../../model/runtime/faults.ts';
 import type { KObject } from '../../model/runtime/heap.ts';
 import type { Bounds } from '../../model/runtime/runtime.ts';
 import type { KernelOps } from '../../model/kernel/kernel.ts';
-import { FIXED_OPS } from '../../model/kernel/ops.ts';
+import { FIXED_OPS, KERNEL_VERSIONS } from '../../model/kernel/ops.ts';
 import type { Probe, WorldView } from '../../model/world/probe.ts';
 import type { WorldQuirks } from '../../model/world/quirks.ts';
 import { type RunResult, runScenario } from '../../model/world/run.ts';
@@ -53,6 +58,11 @@ export interface ExploreOptions {
   readonly crashImages?: boolean;
   /** Prune revisited (state, question) pairs; default true. */
   readonly prune?: boolean;
+  /**
+   * Explore bio error statuses up to a renaming of the non-EIO ones (CLASS_LABEL); default on for
+   * the kernel's own ops tables (FIXED_OPS, KERNEL_VERSIONS) without quirks, off otherwise.
+   */
+  readonly errnoClasses?: boolean;
   /** Sleep-set reduction of independent interleavings; default true. */
   readonly reduce?: boolean;
   /** Stop (incomplete) once more distinct states than this were seen. */
@@ -164,8 +174,14 @@ const GLOBAL_COMPONENTS = new Set([
  */
 const WRITE_ONLY = /\.acct$/;
 
-/** Shared state that code outside interrupts may read without going through the heap. */
-const TASK_READS = ['world', 'xfs', 'inode', 'xfsFile', 'buffered', 'fs', 'disk.cache', 'disk.media'];
+/**
+ * Shared state that code outside interrupts may read without going through the heap. The disk's
+ * data (DISK_DATA) is not among them: the only reader of it inside a step is Disk.readTag (a
+ * buffered read), which `attach` watches on this world's instance, so a step folds the disk's data
+ * into its view only when it read it. Log recovery reads the media after the run, outside steps.
+ */
+const TASK_READS = ['world', 'xfs', 'inode', 'xfsFile', 'buffered', 'fs'];
+const DISK_DATA = ['disk.cache', 'disk.media'];
 
 /**
  * The independence relation. Two steps taken from the same state are independent when neither
@@ -233,6 +249,7 @@ interface Saved {
   readonly answersInside: number;
   readonly used: ReadonlySet<number>;
   readonly allocated: boolean;
+  readonly diskRead: boolean;
 }
 
 interface LastSched {
@@ -251,6 +268,20 @@ function resultCount(w: WorldView): number {
 }
 
 const SCHEDULE = 'schedule';
+/**
+ * Errno classes. The device's error statuses (BIO_ERROR_STATUSES: IOERR, NOSPC, TIMEOUT, MEDIUM,
+ * options 1 to 4 of `bio_status`) reach the caller as errnos that the kernel's code (FIXED_OPS and
+ * every KERNEL_VERSIONS table) only copies and compares with 0 or with each other, with one
+ * exception: XFS turns a failed log or writeback bio into -EIO whatever its status, so EIO can
+ * meet a data error and must stay its own class. The other three are interchangeable: a path
+ * whose statuses differ by a renaming of NOSPC, TIMEOUT and MEDIUM behaves the same up to that
+ * renaming. With classes on, a bio_status question offers 0, IOERR, the non-EIO statuses this
+ * path already used, and the first unused one (restricted growth: NOSPC before TIMEOUT before
+ * MEDIUM), so one representative of each class pattern is walked; recorded answers are real
+ * statuses and replay as they are. Planted bugs may tell statuses apart (medium-errors-ignored,
+ * errors-reported-as-eio), so classes are off by default for any other ops table or with quirks.
+ */
+const CLASS_LABEL = 'bio_status';
 /** The pseudo-context of code that runs outside any context (the world's idle loop, end-of-run). */
 const WORLD_CTX = 0;
 
@@ -274,6 +305,8 @@ class Walk {
   readonly nodes: Node[] = [];
   private depth = 0;
   private faultsUsed = 0;
+  /** Highest bio_status answer on this path so far, at least 1 (errno classes: see CLASS_LABEL). */
+  private statusMax = 1;
   private world: WorldView | null = null;
   private fp: WorldFingerprint | null = null;
   private readonly cache = new Map<number, number>();
@@ -288,6 +321,7 @@ class Walk {
   private answersInside = 0;
   private readonly used = new Set<number>();
   private allocated = false;
+  private diskRead = false;
   private lastSched: LastSched | null = null;
   private readonly labelHashes = new Map<string, number>();
   faultCuts = 0;
@@ -297,12 +331,13 @@ class Walk {
     private readonly maxFaults: number,
     private readonly prune: boolean,
     private readonly reduce: boolean,
+    private readonly classes: boolean,
   ) {}
 
   /** The `observe` hook: the world of the run that starts now. */
   attach(w: WorldView): void {
     this.world = w;
-    this.fp = new WorldFingerprint(w);
+    this.fp = new WorldFingerprint(w, w.rt.faults.powerLoss !== true);
     // Watch heap accesses (this world's instance only; the model's code is unchanged).
     const heap = w.rt.heap;
     const use = heap.use.bind(heap);
@@ -316,6 +351,12 @@ class Walk {
       this.used.add(obj.heapId);
       free(obj, line);
     };
+    const disk = w.disk as unknown as { readTag(sector: number): number };
+    const readTag = disk.readTag.bind(disk);
+    disk.readTag = (sector: number): number => {
+      this.diskRead = true;
+      return readTag(sector);
+    };
     heap.alloc = <T extends KObject>(obj: T): T => {
       this.allocated = true;
       return alloc(obj);
@@ -325,6 +366,7 @@ class Walk {
   startRun(): void {
     this.depth = 0;
     this.faultsUsed = 0;
+    this.statusMax = 1;
     this.world = null;
     this.fp = null;
     this.views = new Map();
@@ -339,6 +381,7 @@ class Walk {
     this.answersInside = 0;
     this.used.clear();
     this.allocated = false;
+    this.diskRead = false;
   }
 
   next(n: number, label: string): number {
@@ -360,6 +403,7 @@ class Walk {
     }
     const v = node.value;
     if (v !== 0 && node.fault) this.faultsUsed++;
+    if (label === CLASS_LABEL && v > this.statusMax) this.statusMax = v;
     this.since.mix(this.labelHash(label));
     this.since.mix(v);
     if (label !== SCHEDULE) {
@@ -383,6 +427,7 @@ class Walk {
     this.used.clear();
     for (const id of saved.used) this.used.add(id);
     this.allocated = saved.allocated;
+    this.diskRead = saved.diskRead;
   }
 
   private labelHash(label: string): number {
@@ -396,7 +441,8 @@ class Walk {
 
   private newNode(n: number, label: string, w: WorldView | null): Node {
     const fault = isFaultLabel(label);
-    const limit = fault && this.faultsUsed >= this.maxFaults ? 1 : n;
+    let limit = fault && this.faultsUsed >= this.maxFaults ? 1 : n;
+    if (this.classes && label === CLASS_LABEL) limit = Math.min(limit, this.statusMax + 2);
     if (limit < n) this.faultCuts++;
     if (w === null || this.fp === null) {
       return { label, n, limit, fault, value: 0, ctx: null, sleep: null, done: null, saved: null };
@@ -426,8 +472,11 @@ class Walk {
     if (this.prune) {
       let key = combine(combine(state, inStep), this.labelHash(label) + n);
       if (sleep !== null && sleep.size > 0) {
-        for (const id of [...sleep.keys()].sort((a, b) => a - b)) key = combine(key, id);
+        const keys = this.key();
+        for (const k of [...sleep.keys()].map((id) => keys.get(id) ?? '?').sort())
+          key = combine(key, hashString(k));
       }
+      if (this.classes) key = combine(key, this.statusMax);
       const left = this.maxFaults - this.faultsUsed;
       const seen = this.cache.get(key);
       if (seen !== undefined && seen >= left) throw PRUNED;
@@ -442,16 +491,25 @@ class Walk {
       answersInside: this.answersInside,
       used: new Set(this.used),
       allocated: this.allocated,
+      diskRead: this.diskRead,
     };
     return { label, n, limit, fault, value, ctx, sleep, done: ctx === null ? null : new Map(), saved };
+  }
+
+  /** Context id → key (fingerprint.ts contextKeys), as of the last snapshot. */
+  private key(): Map<number, string> {
+    return (this.fp as WorldFingerprint).keys;
   }
 
   private viewsHash(w: WorldView): number {
     const h = new Hasher();
     h.mixNumber(this.views.get(WORLD_CTX) ?? 0);
-    for (const c of w.rt.liveContexts()) {
-      h.mix(c.id);
-      h.mixNumber(this.views.get(c.id) ?? 0);
+    const keys = this.key();
+    const byKey = w.rt.liveContexts().map((c) => [keys.get(c.id) ?? '?', c.id] as const);
+    byKey.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (const [k, id] of byKey) {
+      h.mixNumber(hashString(k));
+      h.mixNumber(this.views.get(id) ?? 0);
     }
     return h.value();
   }
@@ -522,10 +580,16 @@ class Walk {
       const one = stepped[0];
       if (stepped.length === 1 && one !== undefined && rt.current === null) {
         const h = this.measured(w, base, cur, one, this.inside.value());
-        for (const c of spawned) this.views.set(c.id, combine(h, c.id));
+        const byDevice = one === w.disk.id;
+        const keys = this.key();
+        for (const c of spawned) {
+          const name = hashString(keys.get(c.id) ?? '?');
+          this.views.set(c.id, byDevice ? name : combine(h, name));
+        }
       } else if (stepped.length > 0) {
         const all = combine(combine(base.snap.full, this.since.value()), cur.full);
-        for (const c of spawned) this.views.set(c.id, combine(all, c.id));
+        const keys = this.key();
+        for (const c of spawned) this.views.set(c.id, combine(all, hashString(keys.get(c.id) ?? '?')));
         for (const id of stepped) this.fold(id, all);
         if (rt.current !== null && !stepped.includes(rt.current.id)) this.fold(rt.current.id, all);
         // A scheduled step that ran here unmeasured (others ran too).
@@ -566,6 +630,11 @@ class Walk {
         h.mixNumber(hashString(id));
         h.mixNumber(base.snap.parts.get(id) ?? 0);
       }
+      if (this.diskRead)
+        for (const id of DISK_DATA) {
+          h.mixNumber(hashString(id));
+          h.mixNumber(base.snap.parts.get(id) ?? 0);
+        }
     }
     const step = h.value();
     this.fold(ctx, step);
@@ -576,7 +645,7 @@ class Walk {
     if (last.node.ctx[last.node.value] !== ctx || last.node.done.has(ctx)) return step;
     let global = this.allocated || kind === 'device' || this.answersInside !== 0;
     global ||= resultCount(w) !== base.results;
-    const own = `ctx:${ctx}`;
+    const own = `ctx:${this.key().get(ctx) ?? '?'}`;
     const writes = new Set(written.filter((id) => id !== own));
     for (const id of writes) if (GLOBAL_COMPONENTS.has(id)) global = true;
     // Contexts: the step's own may have finished; any other change (a spawn) is global.
@@ -590,6 +659,7 @@ class Walk {
     const reads = new Set([...touched].filter((id) => !WRITE_ONLY.test(id)));
     reads.add(own);
     if (kind !== 'irq') for (const id of TASK_READS) reads.add(id);
+    if (kind !== 'irq' && this.diskRead) for (const id of DISK_DATA) reads.add(id);
     last.node.done.set(ctx, { ctx, local: true, reads, writes });
     return step;
   }
@@ -666,6 +736,19 @@ class Walk {
   }
 }
 
+const KERNEL_TABLES: ReadonlySet<KernelOps> = new Set<KernelOps>([
+  FIXED_OPS,
+  ...Object.values(KERNEL_VERSIONS),
+]);
+
+function isKernelOps(ops: KernelOps): boolean {
+  return KERNEL_TABLES.has(ops);
+}
+
+function noQuirks(q: WorldQuirks | undefined): boolean {
+  return q === undefined || Object.values(q).every((v) => v === undefined || v === false);
+}
+
 function shorter(a: FoundViolation, b: FoundViolation): boolean {
   if (a.choices.length !== b.choices.length) return a.choices.length < b.choices.length;
   const dev = (f: FoundViolation): number => f.choices.filter((c) => c.value !== 0).length;
@@ -676,7 +759,8 @@ function shorter(a: FoundViolation, b: FoundViolation): boolean {
 export function explore(options: ExploreOptions): ExploreResult {
   const start = performance.now();
   const probe = options.probe ?? makeProbe();
-  const walk = new Walk(options.maxFaults, options.prune ?? true, options.reduce ?? true);
+  const classes = options.errnoClasses ?? (isKernelOps(options.ops ?? FIXED_OPS) && noQuirks(options.quirks));
+  const walk = new Walk(options.maxFaults, options.prune ?? true, options.reduce ?? true, classes);
   if (options.collectOutcomes) walk.worlds = new Set();
   const crashImages = options.crashImages ?? options.faults.powerLoss === true;
   const violations = new Map<string, ViolationTally>();

@@ -24,7 +24,7 @@
  *
  * Hashes are two 32-bit lanes folded into one 53-bit number: a collision needs ~10^8 states.
  */
-import type { Context } from '../../model/runtime/context.ts';
+import { Context } from '../../model/runtime/context.ts';
 import type { KObject } from '../../model/runtime/heap.ts';
 import type { WorldView } from '../../model/world/probe.ts';
 
@@ -150,6 +150,29 @@ export interface Snapshot {
   readonly parts: Map<string, number>;
 }
 
+/**
+ * A context's name in fingerprints and cache keys: its name when no other live context has it,
+ * else the name and its rank among the live contexts of that name by creation. Context ids follow
+ * spawn order, so two schedules that spawned the same completions in another order would differ
+ * in ids alone; names (bio3, task1, issuer:req1) say which bio or request a context serves.
+ */
+export function contextKeys(contexts: readonly Context[]): Map<number, string> {
+  const keys = new Map<number, string>();
+  const count = new Map<string, number>();
+  for (const c of contexts) count.set(c.name, (count.get(c.name) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  for (const c of contexts) {
+    if (count.get(c.name) === 1) {
+      keys.set(c.id, c.name);
+      continue;
+    }
+    const k = seen.get(c.name) ?? 0;
+    seen.set(c.name, k + 1);
+    keys.set(c.id, `${c.name}#${k}`);
+  }
+  return keys;
+}
+
 const ctorIds = new Map<unknown, number>();
 
 function ctorHash(o: object): number {
@@ -173,8 +196,21 @@ export class WorldFingerprint {
   private readonly roots = new Map<object, string>();
   private readonly visited = new Map<object, number>();
   private root: object | null = null;
+  /** Maps hashed in key order, not insertion order (see the constructor). */
+  private readonly sortedMaps = new Set<unknown>();
+  /** The context keys of the last snapshot (contextKeys). */
+  keys: Map<number, string> = new Map();
 
-  constructor(private readonly w: WorldView) {
+  /**
+   * `canonicalCache`: hash the disk's write cache in sector order. Its insertion order changes
+   * what the device can do only at power loss (a prefix of the cache in that order may reach
+   * media, Disk.powerFail), so it is canonical only when power cannot fail.
+   */
+  constructor(
+    private readonly w: WorldView,
+    canonicalCache = false,
+  ) {
+    if (canonicalCache) this.sortedMaps.add(w.disk.cache);
     const f = w as WorldFields;
     for (const o of [w.rt, w.scenario, f.k, f.probe, w.disk.log, w.disk.stepHooks, w.xfs?.initialMap]) {
       if (o !== undefined && o !== null) this.skip.add(o);
@@ -215,7 +251,9 @@ export class WorldFingerprint {
     const live: readonly KObject[] = rt.heap.liveObjects();
     for (const o of live) add(`obj:${o.heapId}`, o);
     const contexts: readonly Context[] = rt.liveContexts();
-    for (const c of contexts) add(`ctx:${c.id}`, c);
+    const keys = contextKeys(contexts);
+    this.keys = keys;
+    for (const c of contexts) add(`ctx:${keys.get(c.id)}`, c);
 
     const parts = new Map<string, number>();
     const whole = new Hasher();
@@ -229,9 +267,10 @@ export class WorldFingerprint {
     const h = this.h;
     h.reset(7);
     h.mix(rt.step);
-    h.mix(rt.current?.id ?? -1);
+    h.mixNumber(rt.current === null ? -1 : hashString(keys.get(rt.current.id) ?? '?'));
     h.mix(contexts.length);
-    for (const c of contexts) h.mix(c.id);
+    const names = [...keys.values()].sort();
+    for (const k of names) h.mixNumber(hashString(k));
     h.mix(live.length);
     const runtime = h.value();
     parts.set('contexts', runtime);
@@ -310,6 +349,14 @@ export class WorldFingerprint {
     if (o instanceof Map) {
       h.mix(T_MAP);
       h.mix(o.size);
+      if (this.sortedMaps.has(o)) {
+        const keys = [...o.keys()].sort((a, b) => (a as number) - (b as number));
+        for (const k of keys) {
+          this.walk(k);
+          this.walk(o.get(k));
+        }
+        return;
+      }
       for (const [k, x] of o) {
         this.walk(k);
         this.walk(x);
@@ -324,6 +371,8 @@ export class WorldFingerprint {
     }
     h.mix(ctorHash(o));
     const rec = o as Record<string, unknown>;
-    for (const key in rec) this.walk(rec[key]);
+    // A context's id is its spawn order, which contextKeys stands in for.
+    const isContext = o instanceof Context;
+    for (const key in rec) if (!(isContext && key === 'id')) this.walk(rec[key]);
   }
 }

@@ -27,6 +27,7 @@ import { readText } from '../../properties/support/readText.ts';
 import { join } from 'node:path';
 import { BUGS, bugByName, opsFor, type PlantedBug } from '../../model/bugs/catalogue.ts';
 import type { KernelOps } from '../../model/kernel/kernel.ts';
+import { KERNEL_VERSIONS, type KernelVersion } from '../../model/kernel/ops.ts';
 import { NO_FAULTS, type FaultProfile } from '../../model/runtime/faults.ts';
 import type { WorldQuirks } from '../../model/world/quirks.ts';
 import type { Scenario } from '../../model/world/scenario.ts';
@@ -135,10 +136,16 @@ export interface Target {
   readonly ops?: KernelOps;
   readonly quirks?: WorldQuirks;
   readonly bug: string | null;
+  /** The kernel release a replay file named; its replay files record it too. */
+  readonly kernel?: KernelVersion | null;
 }
 
 /** A scenario file: a replay file (scenario and faults) or a bare Scenario. */
-function readScenarioFile(path: string): { scenario: Scenario; faults: FaultProfile | null } {
+function readScenarioFile(path: string): {
+  scenario: Scenario;
+  faults: FaultProfile | null;
+  kernel: KernelVersion | null;
+} {
   const text = readText(path, 'scenario file', (m) => new UsageError(m));
   let json: unknown;
   try {
@@ -149,9 +156,13 @@ function readScenarioFile(path: string): { scenario: Scenario; faults: FaultProf
   try {
     if (typeof json === 'object' && json !== null && 'format' in json) {
       const file = parseReplayFile(text, path);
-      return { scenario: file.scenario, faults: { ...file.faults, interleave: true } };
+      return {
+        scenario: file.scenario,
+        faults: { ...file.faults, interleave: true },
+        kernel: file.kernel ?? null,
+      };
     }
-    return { scenario: validateScenario(json), faults: null };
+    return { scenario: validateScenario(json), faults: null, kernel: null };
   } catch (e) {
     if (e instanceof UsageError) throw e;
     throw new UsageError(`scenario file ${path}: ${(e as Error).message.split('\n', 1)[0]}`);
@@ -188,13 +199,17 @@ export function targetsOf(cmd: ExploreCommand): Target[] {
   }
   const path = cmd.scenario as string;
   const file = readScenarioFile(path);
+  // A replay file recorded on a kernel release explores that release (a planted bug wins).
+  const kernel = bug === null && file.kernel !== null ? { ops: KERNEL_VERSIONS[file.kernel] } : {};
   return [
     {
-      name: path,
+      name: file.kernel === null ? path : `${path} (kernel ${file.kernel})`,
+      kernel: file.kernel,
       scenario: file.scenario,
       faults: crash(file.faults ?? FILE_FAULTS),
       maxFaults: cmd.maxFaults ?? 1,
       bug: bug?.name ?? null,
+      ...kernel,
       ...planted,
     },
   ];
@@ -300,6 +315,7 @@ export function exploreCommand(args: readonly string[], out: Output): number {
           faults: t.faults,
           choices: s.choices,
           note,
+          ...(t.kernel === undefined || t.kernel === null ? {} : { kernel: t.kernel }),
         }),
       );
       out.line(
