@@ -112,10 +112,11 @@ describe('oracle options', () => {
     expect(releasePaths('/c', '6.12.117')).toMatchObject({
       kernel: '/c/kernels/6.12.117/linux.uml',
       work: '/c/work/6.12.117',
+      checked: '/c/work/linux-6.12.117.json',
     });
     expect(releasePaths('/c', '6.12.117').shard(3)).toBe('6.12.117-3');
     expect(releasePaths('/c', '6.12.117').shard('r2')).toBe('6.12.117-r2');
-    for (const key of ['kernel', 'work'] as const)
+    for (const key of ['kernel', 'work', 'checked'] as const)
       expect(new Set(paths.map((p) => p[key])).size).toBe(RELEASES.length);
     expect(new Set(paths.map((p) => p.shard(0))).size).toBe(RELEASES.length);
     expect(goldenPath('6.12.107')).toBe('properties/oracle/golden/linux-6.12.107.json');
