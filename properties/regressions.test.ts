@@ -1,12 +1,13 @@
 /**
- * The regression corpus: every replay file under properties/regressions/ replays exactly on the
- * correct model (FIXED_OPS, every checker) and does what it says it does: `expect: "violation"`
+ * The regression corpus: every replay file under properties/regressions/ (and baseline/<setting>/,
+ * the known findings `diocheck run` compares its findings with) replays exactly on the kernel it
+ * names (the correct model, FIXED_OPS, without one), every checker on, and does what it says it does: `expect: "violation"`
  * violates the invariant the file records, `expect: "pass"` passes (a file without `expect` is a
  * counterexample, so it must violate). `diocheck promote FILE --name NAME` adds files; the folder's
  * README.md says what each field means and what to do when one fails.
  */
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ReplayDivergence } from '../model/runtime/choice.ts';
@@ -14,7 +15,8 @@ import type { RunResult } from '../model/world/run.ts';
 import { readReplayFile, replayRun } from './replay/replayFile.ts';
 
 const DIR = fileURLToPath(new URL('./regressions/', import.meta.url));
-const FILES = readdirSync(DIR)
+/** Every replay file, the known findings of each kernel setting (baseline/<setting>/) included. */
+const FILES = readdirSync(DIR, { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.json'))
   .sort();
 
@@ -29,7 +31,7 @@ describe('regression corpus (properties/regressions/)', () => {
     expect(FILES.length).toBeGreaterThanOrEqual(4);
     for (const f of FILES) {
       const file = readReplayFile(join(DIR, f));
-      expect(file.name, f).toBe(f.slice(0, -'.json'.length));
+      expect(file.name, f).toBe(basename(f, '.json'));
       expect(file.expect, f).toBeDefined();
       expect(file.note, f).toBeDefined();
     }

@@ -38,7 +38,32 @@ describe('parseCommandLine', () => {
       coverage: false,
       annotate: null,
       kernel: null,
+      stopAtFirst: false,
+      maxFindings: null,
+      baseline: 'properties/regressions',
     });
+  });
+
+  it('reads the triage options of run', () => {
+    expect(parseCommandLine(['run', '--stop-at-first'])).toMatchObject({
+      stopAtFirst: true,
+      maxFindings: null,
+    });
+    expect(parseCommandLine(['run', '--max-findings', '3', '--baseline=b'])).toMatchObject({
+      stopAtFirst: false,
+      maxFindings: 3,
+      baseline: 'b',
+    });
+    expect(usageError(['run', '--max-findings', '0'])).toBe(
+      "--max-findings must be a positive whole number, not '0'",
+    );
+    expect(usageError(['run', '--max-findings', 'x'])).toBe(
+      "--max-findings must be a positive whole number, not 'x'",
+    );
+    expect(usageError(['run', '--stop-at-first', '--max-findings', '2'])).toBe(
+      'give --max-findings or --stop-at-first, not both',
+    );
+    expect(usageError(['run', '--stop-at-first=1'])).toBe("option '--stop-at-first' takes no value");
   });
 
   it('reads every run option, spaced or with =', () => {
@@ -55,6 +80,9 @@ describe('parseCommandLine', () => {
       coverage: false,
       annotate: null,
       kernel: null,
+      stopAtFirst: false,
+      maxFindings: null,
+      baseline: 'properties/regressions',
     });
     expect(parseCommandLine(['run', '--time', '2m'])).toMatchObject({ runs: null, timeMs: 120_000 });
   });
@@ -82,7 +110,7 @@ describe('parseCommandLine', () => {
 
   it('rejects unknown commands and options, repeats, missing values and stray arguments', () => {
     expect(usageError(['frob'])).toBe(
-      "unknown command 'frob' (commands: run, repro, explain, promote, merge, export, hunt, help)",
+      "unknown command 'frob' (commands: run, repro, explain, promote, merge, export, hunt, explore, diff, help)",
     );
     expect(usageError(['-x'])).toMatch(/^unknown option '-x'/);
     expect(usageError(['run', '--path', '1'])).toMatch(/^unknown option '--path' for 'run'/);
@@ -128,7 +156,9 @@ describe('parseCommandLine', () => {
       '--kernel must be one of seed, 6.12.107, 6.12.111, 6.12.113, 6.12.115, 6.12.117, 6.12.118, 6.12 (= 6.12.118)';
     for (const bad of ['6.1', 'Seed', 'correct', 'fixed', '6.12 ', '6.12.116', '6.12.1170'])
       expect(usageError(['run', '--kernel', bad])).toBe(`${one}, not '${bad}'`);
-    expect(usageError(['repro', '--seed', '3', '--path', '1', '--kernel', 'linus'])).toBe(`${one}, not 'linus'`);
+    expect(usageError(['repro', '--seed', '3', '--path', '1', '--kernel', 'linus'])).toBe(
+      `${one}, not 'linus'`,
+    );
     expect(usageError(['run', '--kernel'])).toBe("option '--kernel' needs a value");
     expect(usageError(['run', '--kernel', 'seed', '--kernel=6.12'])).toBe("option '--kernel' given twice");
     expect(usageError(['repro', 'x.json', '--kernel', 'seed'])).toBe(

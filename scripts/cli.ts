@@ -2,7 +2,8 @@
  * The diocheck command line: parse, dispatch, and map every outcome to an exit status.
  *
  *   0  nothing failed (run), or the replayed case passes now (repro)
- *   1  a violation: a finding about the modelled kernel logic
+ *   1  a new finding (one not in the baseline of its kernel setting), or with --stop-at-first any
+ *      violation: a finding about the modelled kernel logic
  *   2  bad input: one line on stderr starting `diocheck: `, never a stack trace
  *   3  the model itself failed (an exception that is not a finding), or a replay diverged
  *
@@ -12,6 +13,7 @@ import { type Command, parseCommandLine, UsageError } from './commands/args.ts';
 import { HELP } from './commands/help.ts';
 import { huntCommand } from './commands/hunt.ts';
 import { type Output, processOutput } from './commands/output.ts';
+import { diffCommand } from './commands/diff.ts';
 import { explainFile } from './commands/explain.ts';
 import { exploreCommand } from './commands/explore.ts';
 import { exportFile } from './commands/export.ts';
@@ -48,6 +50,7 @@ function main(argv: readonly string[], out: Output = processOutput()): number | 
   try {
     if (argv[0] === 'hunt' && !argv.includes('--help')) return huntCommand(argv.slice(1), out);
     if (argv[0] === 'explore') return exploreCommand(argv.slice(1), out);
+    if (argv[0] === 'diff' && !argv.includes('--help')) return diffCommand(argv.slice(1), out);
     if (argv[0] === 'run' && argv.includes('--workers')) {
       return runWorkers(argv, out).catch((e: unknown) => {
         out.err(`diocheck: ${e instanceof Error ? e.message.split('\n', 1)[0] : String(e)}`);

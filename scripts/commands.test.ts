@@ -77,6 +77,9 @@ function runCmd(over: Partial<RunCommand>): RunCommand {
     coverage: false,
     annotate: null,
     kernel: null,
+    stopAtFirst: false,
+    maxFindings: null,
+    baseline: 'properties/regressions',
     ...over,
   };
 }

@@ -5,6 +5,16 @@
  *
  * Scope: no allocation, no conversion, no journal; that is the model XFS (model/fs/xfs.ts). This
  * provider exists so that each branch of the seed can be driven by a mapping chosen in a test.
+ *
+ * It reports only what a real filesystem could report for the operation asked (spec/scope.md,
+ * "The scripted filesystem"): IOMAP_F_NEW means "->iomap_begin allocated these blocks just now",
+ * which only a write does (XFS: 6.12.117 fs/xfs/xfs_iomap.c L895-906, after xfs_iomap_write_direct
+ * in xfs_direct_write_iomap_begin; ext4: fs/ext4/inode.c L3307-3308, EXT4_MAP_NEW from the
+ * allocating ext4_map_blocks of ext4_iomap_alloc) and only once per block. So a read sees a 'new'
+ * extent as plain blocks, and a block that one write was told is new is old to every later write.
+ * IOMAP_F_DIRTY and IOMAP_F_SHARED stay on reads: XFS and ext4 set F_DIRTY on any mapping while the
+ * inode has unsynced metadata (fs/xfs/xfs_iomap.c L136-138, fs/ext4/inode.c L3303-3305), and XFS
+ * reports shared blocks to a read (xfs_read_iomap_begin).
  */
 import type { Disk } from '../block/disk.ts';
 import type { Bio } from '../block/bio.ts';
@@ -60,6 +70,8 @@ export class ScriptedFs implements IomapOps, FileOperations {
   fsyncCalls = 0;
   submitIoCalls = 0;
   private readonly inlineTags = new Map<ExtentSpec, Int32Array>();
+  /** Blocks of 'new' extents that a write's ->iomap_begin was already told are new (allocated). */
+  private readonly allocated = new Set<number>();
 
   constructor(
     private readonly rt: Runtime,
@@ -103,19 +115,44 @@ export class ScriptedFs implements IomapOps, FileOperations {
       return 0;
     }
     let flags = 0;
-    for (const f of e.flags ?? [])
-      flags |= f === 'new' ? IOMAP_F_NEW : f === 'dirty' ? IOMAP_F_DIRTY : IOMAP_F_SHARED;
+    for (const f of e.flags ?? []) if (f !== 'new') flags |= f === 'dirty' ? IOMAP_F_DIRTY : IOMAP_F_SHARED;
+    let offset = e.offset;
+    let extentLength = e.length;
+    if (e.flags?.includes('new') && iterFlags & IOMAP_WRITE) {
+      // Only a write allocates, once per block: report the run of blocks around pos that are all
+      // still to allocate (IOMAP_F_NEW) or all allocated already, and allocate what the write asks.
+      const bs = this.spec.blockSize;
+      const first = e.offset / bs;
+      const end = first + e.length / bs;
+      const b = Math.floor(pos / bs);
+      const fresh = !this.allocated.has(b);
+      let s = b;
+      while (s > first && this.allocated.has(s - 1) !== fresh) s--;
+      let t = b + 1;
+      while (t < end && this.allocated.has(t) !== fresh) t++;
+      offset = s * bs;
+      extentLength = (t - s) * bs;
+      if (fresh) {
+        flags |= IOMAP_F_NEW;
+        const last = Math.min(t, Math.ceil((pos + length) / bs));
+        for (let k = b; k < last; k++) this.allocated.add(k);
+      }
+    }
     const inline = this.inlineTags.get(e);
-    iomap.addr = e.addr ?? -1;
-    iomap.offset = e.offset;
-    iomap.length = e.length;
+    iomap.addr = e.addr === undefined || e.addr < 0 ? (e.addr ?? -1) : e.addr + (offset - e.offset);
+    iomap.offset = offset;
+    iomap.length = extentLength;
     iomap.type = TYPE[e.type];
     iomap.flags = flags;
     iomap.bdev = this.disk;
     iomap.inlineData =
       inline === undefined ? null : { tags: inline, offsetInPage: e.inlineOffsetInPage ?? 0 };
     if (this.rt.tracing)
-      this.rt.ev(0, 'iomap_iter_dstmap', `offset ${e.offset} length ${e.length} type ${e.type}`);
+      this.rt.ev(
+        0,
+        'iomap_iter_dstmap',
+        `offset ${offset} length ${extentLength} type ${e.type}${flags & IOMAP_F_NEW ? ' new' : ''}`,
+      );
     return 0;
   }
 

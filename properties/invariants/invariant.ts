@@ -17,7 +17,8 @@ export type Family =
   | 'pagecache'
   | 'arguments'
   | 'contexts'
-  | 'workqueue';
+  | 'workqueue'
+  | 'contract';
 
 export interface Invariant {
   /** Stable ID, family prefix and two digits: LIFE-01. Never reused. */

@@ -117,6 +117,25 @@ export const REACH_GUARDS: readonly ReachGuard[] = [
     what: 'a direct read trimmed at end of file',
     reached: (r) => hit(r, 98),
   },
+  {
+    id: 'REACH-13',
+    family: 'contract',
+    what: 'a direct write on the model XFS whose user buffer faulted',
+    reached: (r) =>
+      r.xfs !== null &&
+      r.requests.some((q) => q.op.kind === 'dio_write' && Number.isFinite(q.buf.unmappedFrom)),
+  },
+  {
+    id: 'REACH-14',
+    family: 'contract',
+    what: 'a sub-block direct write on the model XFS zeroed part of its block, returned a count, and all I/O ended',
+    reached: (r) =>
+      r.xfs !== null &&
+      r.violation === null &&
+      r.crash === null &&
+      (hit(r, 360) || hit(r, 434)) &&
+      r.requests.some((q) => q.op.kind === 'dio_write' && (q.completions[0]?.res ?? -1) > 0),
+  },
 ];
 
 /** Counts per guard over many runs. */

@@ -6,9 +6,14 @@ import type { Probe } from '../../model/world/probe.ts';
 import type { Invariant } from './invariant.ts';
 import { MODEL_RAISED } from './modelRaised.ts';
 import { REQUEST_CHECKS } from './requestChecks.ts';
-import { WORLD_CHECKS } from './worldChecks.ts';
+import { CONTRACT_CHECKS, WORLD_CHECKS } from './worldChecks.ts';
 
-export const ALL_INVARIANTS: readonly Invariant[] = [...MODEL_RAISED, ...REQUEST_CHECKS, ...WORLD_CHECKS];
+export const ALL_INVARIANTS: readonly Invariant[] = [
+  ...MODEL_RAISED,
+  ...REQUEST_CHECKS,
+  ...CONTRACT_CHECKS,
+  ...WORLD_CHECKS,
+];
 
 export function invariantById(id: string): Invariant | undefined {
   return ALL_INVARIANTS.find((i) => i.id === id);

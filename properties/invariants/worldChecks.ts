@@ -2,13 +2,16 @@
  * Checkers of the world: what buffered and mmap reads return, what survives power loss, and the
  * page cache's coherence with direct writes.
  */
+import { EXT_WRITTEN } from '../../model/fs/extentMap.ts';
 import type { RecoveredFile } from '../../model/fs/xfs.ts';
 import {
   formatTag,
   isUserTag,
+  PAGE_SIZE,
   SECTOR_SHIFT,
   SECTOR_SIZE,
   TAG_ZERO,
+  tagUnit,
   tagWriteId,
 } from '../../model/mm/tags.ts';
 import type { CompletionView, FileOpView, RequestView, WorldView } from '../../model/world/probe.ts';
@@ -20,7 +23,7 @@ import type { Invariant } from './invariant.ts';
  * Steps by which each truncate had taken effect (Infinity if it never returned): a truncate that
  * finished after a write began may legitimately have removed that write's data.
  */
-function reshapeSteps(w: WorldView): number[] {
+export function reshapeSteps(w: WorldView): number[] {
   return w.fileOps
     .filter((f) => f.op.kind === 'truncate')
     .map((f) => (f.returned === null ? Number.POSITIVE_INFINITY : f.returnStep));
@@ -50,7 +53,7 @@ function syncedBefore(w: WorldView, crashStep: number): { startStep: number; ret
  * buffered or mmap I/O on the same blocks at the same time. A write that did is exempt from the
  * promises below: the page cache may legitimately write a stale copy back over it.
  */
-function mixedWithPageCache(w: WorldView, wr: WriteInfo): boolean {
+export function mixedWithPageCache(w: WorldView, wr: WriteInfo): boolean {
   if (wr.kind === 'initial') return false;
   const bs = w.scenario.fs.blockSize;
   const first = Math.floor(wr.pos / bs);
@@ -81,7 +84,7 @@ function preInvalidationFailed(w: WorldView, id: number): boolean {
 }
 
 /** Did this direct write fall back to buffered I/O (so the page cache, not a bio, holds its data)? */
-function fellBack(w: WorldView, id: number): boolean {
+export function fellBack(w: WorldView, id: number): boolean {
   return w.requests.some((r) => r.id === id && r.iocb.fellBackToBuffered);
 }
 
@@ -111,7 +114,7 @@ function checkDurable(
 }
 
 /** May write `x`'s data stand where `wr`'s was? Yes if it is `wr`, or was not finished when `wr` began. */
-function mayReplace(x: WriteInfo | undefined, wr: WriteInfo): boolean {
+export function mayReplace(x: WriteInfo | undefined, wr: WriteInfo): boolean {
   return x !== undefined && (x.id === wr.id || x.ackStep > wr.startStep);
 }
 
@@ -294,6 +297,146 @@ export const WORLD_CHECKS: readonly Invariant[] = [
             0,
             `direct read req${r.id} at ${lost.offset} returned older data than direct write ${lost.write}`,
           );
+        }
+      },
+    },
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+/*
+ * The system call's contract: what pread(2)/pwrite(2) with O_DIRECT promise the program that
+ * called them, as the kernel keeps it for direct I/O (spec/invariants.md, "The syscall's contract",
+ * says where each rule comes from and what was checked before adopting it).
+ *
+ * The other rules of that contract are older invariants: a read returns 0 only at or past end of
+ * file (RES-03), a count never exceeds the request (RES-01), NOWAIT is all or nothing (ARG-04), and
+ * an error may follow a partial transfer (iomap_dio_complete lets dio->error win over dio->size,
+ * seed L88-99), so only non-negative results are judged here.
+ */
+/** Bytes this call reported (a retried call's done_before is not its own). */
+const bytes = (r: RequestView, c: CompletionView): number => c.res - (r.op.doneBefore ?? 0);
+
+/**
+ * Did the scripted filesystem answer -ENOTBLK inside the range? Then iomap_dio_rw returns what it
+ * did directly and its caller (the filesystem) does the rest by buffered I/O (seed L684-688): the
+ * direct part alone is not the system call's result.
+ */
+function scriptedFallback(w: WorldView, r: RequestView): boolean {
+  const from = w.scenario.fs.notblkFrom;
+  return w.xfs === null && from !== undefined && r.op.pos + r.op.len > from;
+}
+
+/**
+ * The most bytes a request whose buffer faulted can have moved (Infinity if none faulted). A page
+ * taken away before the call (DioOpSpec.badPage, the oracle's munmap) moves none of its bytes, so
+ * the count ends at its start. A fault the choice stream makes mid-request stands for a page that
+ * went away while the request ran (another thread's munmap): bytes of that page that an earlier
+ * bio pinned, or a copy wrote, before the fault did move, so the count may reach into the page
+ * but never past it; every access goes forward through the buffer (seed L370-420, L447).
+ */
+export function bytesBeforeFault(r: RequestView): number {
+  const b = r.buf;
+  if (!Number.isFinite(b.unmappedFrom)) return Number.POSITIVE_INFINITY;
+  const page = b.unmappedFrom + (r.op.badPage === undefined ? 1 : 0);
+  return Math.max(0, (Math.floor(b.addr / PAGE_SIZE) + page) * PAGE_SIZE - b.addr);
+}
+
+/** What a read of sector `off` of the model XFS file returns now (written blocks from the disk). */
+function fileTagNow(w: WorldView, off: number): number {
+  const xfs = w.xfs;
+  if (xfs === null) return TAG_ZERO;
+  const bs = xfs.blockSize;
+  const b = Math.floor(off / bs);
+  if (xfs.map.state[b] !== EXT_WRITTEN) return TAG_ZERO;
+  const addr = xfs.map.addr[b] ?? -1;
+  return w.disk.readTag(addr * xfs.sectorsPerBlock + ((off % bs) >> SECTOR_SHIFT));
+}
+
+export const CONTRACT_CHECKS: readonly Invariant[] = [
+  {
+    id: 'SYS-01',
+    name: 'WriteNeverReturnsZero',
+    kind: 'safety',
+    family: 'contract',
+    statement:
+      'A direct write of n > 0 bytes never returns 0: it moved something, or it failed (a caller that writes in a loop would spin).',
+    source:
+      'write(2) RETURN VALUE and POSIX write(); seed L439-441, L447-451; 6.12.118 fs/iomap/direct-io.c L458-463 against 6.12.117 L460-467',
+    probe: {
+      onResult(w, r, c) {
+        if (r.op.kind !== 'dio_write' || r.op.len === 0 || c.res < 0 || bytes(r, c) !== 0) return;
+        if (scriptedFallback(w, r)) return;
+        fail(w, 'SYS-01', 440, `write req${r.id} of ${r.op.len} bytes at ${r.op.pos} returned ${c.res}`);
+      },
+    },
+  },
+  {
+    id: 'SYS-02',
+    name: 'CountNeverPastFault',
+    kind: 'safety',
+    family: 'contract',
+    statement:
+      'A direct read or write whose user buffer faulted reports an error or a count that covers only bytes that moved: never past the page that faulted, nor into a page that was gone before the call.',
+    source:
+      'read(2)/write(2) EFAULT and short counts; seed L388-398, L439-441, L447-451; block/bio.c bio_iov_iter_get_pages',
+    probe: {
+      onResult(w, r, c) {
+        if (c.res < 0) return;
+        const limit = bytesBeforeFault(r);
+        if (bytes(r, c) > limit)
+          fail(
+            w,
+            'SYS-02',
+            398,
+            `req${r.id} reported ${bytes(r, c)} bytes, but its buffer faults after ${limit}`,
+          );
+      },
+    },
+  },
+  {
+    id: 'SYS-03',
+    name: 'WrittenCountReadsBack',
+    kind: 'safety',
+    family: 'contract',
+    statement:
+      'When a direct write returned k > 0, the file holds its first k bytes at [pos, pos + k) and i_size covers them once all I/O is done, unless a write that overlapped or followed it, a truncate, or buffered I/O on the same blocks changed them.',
+    source:
+      'write(2) RETURN VALUE ("the number of bytes written"); seed L93-99, L428-435; 6.12.117 fs/iomap/direct-io.c L460-467 (spec/kernel-versions.md); golden files linux-6.12.117.json and linux-6.12.118.json',
+    probe: {
+      // At quiescence, not at the write's result: what the write left must still be there when
+      // nothing is in flight, and later checks (DATA-01, PC-01, CMPL-06) keep their own findings.
+      onQuiescent(w) {
+        if (w.xfs === null) return;
+        const writes = writesOf(w);
+        const reshaped = reshapeSteps(w);
+        for (const wr of writes.values()) {
+          if (wr.kind !== 'dio' || wr.acked <= 0) continue;
+          if (reshaped.some((s) => s > wr.startStep) || fellBack(w, wr.id) || mixedWithPageCache(w, wr))
+            continue;
+          const end = wr.pos + wr.acked;
+          if (w.inode.iSize < end)
+            fail(
+              w,
+              'SYS-03',
+              0,
+              `write req${wr.id} returned ${wr.acked} but i_size is ${w.inode.iSize} < ${end}`,
+            );
+          for (let off = wr.pos; off + SECTOR_SIZE <= end; off += SECTOR_SIZE) {
+            const tag = fileTagNow(w, off);
+            if (isUserTag(tag)) {
+              const id = tagWriteId(tag);
+              if (id === wr.id && tagUnit(tag) === (off - wr.pos) >> SECTOR_SHIFT) continue;
+              // A write that was not finished when this one began (or came later) may stand there.
+              if (id !== wr.id && mayReplace(writes.get(id), wr)) continue;
+            }
+            fail(
+              w,
+              'SYS-03',
+              0,
+              `write req${wr.id} returned ${wr.acked} but offset ${off} reads back ${formatTag(tag)}`,
+            );
+          }
         }
       },
     },

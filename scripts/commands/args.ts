@@ -42,6 +42,12 @@ export interface RunCommand {
   readonly annotate: string | null;
   /** --kernel: run on that kernel version (KERNEL_VERSIONS); null: the correct model (FIXED_OPS). */
   readonly kernel: KernelVersion | null;
+  /** --stop-at-first: end at the first violation and shrink it (the campaign before triage). */
+  readonly stopAtFirst: boolean;
+  /** --max-findings N: end the campaign once N distinct signatures were seen; null: the whole budget. */
+  readonly maxFindings: number | null;
+  /** --baseline DIR: the known findings (expect: violation replay files); default the regression corpus. */
+  readonly baseline: string;
 }
 
 export interface ExplainCommand {
@@ -111,7 +117,20 @@ type CommandName = Exclude<(typeof COMMANDS)[number], 'help'>;
 
 /** Options each command takes with a value. */
 const OPTIONS: Readonly<Record<CommandName, readonly string[]>> = {
-  run: ['runs', 'time', 'seed', 'json', 'out', 'profile', 'shard', 'junit', 'annotate', 'kernel'],
+  run: [
+    'runs',
+    'time',
+    'seed',
+    'json',
+    'out',
+    'profile',
+    'shard',
+    'junit',
+    'annotate',
+    'kernel',
+    'max-findings',
+    'baseline',
+  ],
   repro: ['seed', 'path', 'runs', 'kernel'],
   explain: ['html'],
   promote: ['name', 'note', 'expect', 'dir'],
@@ -121,7 +140,7 @@ const OPTIONS: Readonly<Record<CommandName, readonly string[]>> = {
 
 /** Options each command takes without a value. */
 const FLAGS: Readonly<Partial<Record<CommandName, readonly string[]>>> = {
-  run: ['coverage'],
+  run: ['coverage', 'stop-at-first'],
 };
 
 const HELP_WORDS = new Set(['help', '--help', '-h']);
@@ -292,7 +311,19 @@ function parseRun(args: readonly string[]): RunCommand {
     coverage: flags.has('coverage'),
     annotate: options.get('annotate') ?? null,
     kernel: kernelOf(options.get('kernel')),
+    stopAtFirst: flags.has('stop-at-first'),
+    maxFindings: maxFindingsOf(options.get('max-findings'), flags.has('stop-at-first')),
+    baseline: options.get('baseline') ?? DEFAULT_REGRESSIONS_DIR,
   };
+}
+
+/** `--max-findings N`: a positive whole number, and not with --stop-at-first (which is N = 1 unshrunk). */
+function maxFindingsOf(text: string | undefined, stopAtFirst: boolean): number | null {
+  if (text === undefined) return null;
+  if (stopAtFirst) throw new UsageError('give --max-findings or --stop-at-first, not both');
+  if (!/^\d{1,6}$/.test(text) || Number(text) < 1)
+    throw new UsageError(`--max-findings must be a positive whole number, not '${text}'`);
+  return Number(text);
 }
 
 function profileOf(text: string | undefined): Profile | null {
@@ -392,7 +423,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
       return parseExport(rest);
   }
   // hunt parses its own options (scripts/commands/hunt.ts) but is a command all the same.
-  const list = [...COMMANDS.filter((c) => c !== 'help'), 'hunt', 'help'].join(', ');
+  const list = [...COMMANDS.filter((c) => c !== 'help'), 'hunt', 'explore', 'diff', 'help'].join(', ');
   if (command.startsWith('-')) throw new UsageError(`unknown option '${command}' (commands: ${list})`);
   throw new UsageError(`unknown command '${command}' (commands: ${list})`);
 }

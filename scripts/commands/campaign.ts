@@ -101,6 +101,13 @@ export class CampaignTally {
   /** Called after each run (progress display). */
   onRun: ((tally: CampaignTally) => void) | null = null;
 
+  /**
+   * @param stopAtFirst the campaign ends at its first failure (fast-check then shrinks it), as
+   *   `run --stop-at-first` and `repro --seed`; false: a triaging campaign counts every violation
+   *   and model error and goes on (scripts/commands/findings.ts).
+   */
+  constructor(readonly stopAtFirst = true) {}
+
   record(result: RunResult): void {
     if (this.failed) {
       this.shrinkRuns++;
@@ -114,7 +121,7 @@ export class CampaignTally {
       } else {
         const id = result.violation?.invariant ?? 'unknown';
         this.violations.set(id, (this.violations.get(id) ?? 0) + 1);
-        this.fail();
+        if (this.stopAtFirst) this.fail();
       }
       this.reach.record(result);
       const cov = result.coverage;
@@ -130,7 +137,7 @@ export class CampaignTally {
     } else {
       this.runs++;
       this.modelErrors++;
-      this.fail();
+      if (this.stopAtFirst) this.fail();
     }
     this.onRun?.(this);
   }

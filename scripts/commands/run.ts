@@ -28,6 +28,7 @@ import type { KernelVersion } from '../../model/kernel/ops.ts';
 import { REACH_GUARDS } from '../../properties/invariants/reach.ts';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { ReplayChoices } from '../../model/runtime/choice.ts';
 import { runScenario } from '../../model/world/run.ts';
@@ -39,7 +40,15 @@ import {
   writeReplayFile,
 } from '../../properties/replay/replayFile.ts';
 import { type Budget, budgetFor, freshSeed, tierFromEnv } from '../../properties/support/budget.ts';
-import { type Profile, type RunCommand, type Shard, UsageError } from './args.ts';
+import { DEFAULT_REGRESSIONS_DIR, type Profile, type RunCommand, type Shard, UsageError } from './args.ts';
+import {
+  CollectingProperty,
+  type Finding,
+  FindingCollector,
+  formatFindings,
+  loadBaseline,
+  triage,
+} from './findings.ts';
 import {
   type CampaignCase,
   CampaignTally,
@@ -117,6 +126,38 @@ export interface CampaignSummary {
     readonly path: string;
     readonly replayFile: string | null;
   } | null;
+  /**
+   * The findings of a triaging campaign (absent with --stop-at-first, and in reports from before
+   * triage): one per signature, known or new (scripts/commands/findings.ts, spec/findings.md).
+   */
+  readonly findings?: readonly Finding[];
+}
+
+/** A summary with its findings; `failure` names the first new one (or the first known one). */
+export function withFindings(s: CampaignSummary, findings: readonly Finding[]): CampaignSummary {
+  const first = findings.find((f) => f.known === null) ?? findings[0];
+  return {
+    ...s,
+    findings,
+    failure:
+      first === undefined
+        ? null
+        : {
+            invariant: first.invariant,
+            verdict: `VIOLATED  ${first.message}`,
+            path: first.path,
+            replayFile: first.replayFile,
+          },
+  };
+}
+
+/** Violations per invariant as JUnit sees them: a triaged campaign fails only on new findings. */
+export function junitViolations(s: CampaignSummary): Record<string, number> {
+  if (s.findings === undefined) return s.violations;
+  const counts: Record<string, number> = {};
+  for (const f of s.findings)
+    if (f.known === null) counts[f.invariant] = (counts[f.invariant] ?? 0) + f.count;
+  return counts;
 }
 
 /**
@@ -274,6 +315,14 @@ export function replayCommands(
 }
 
 export function summaryJunitFailures(s: CampaignSummary): JunitFailure[] {
+  if (s.findings !== undefined)
+    return s.findings
+      .filter((f) => f.known === null)
+      .map((f) => ({
+        invariant: f.invariant,
+        verdict: `VIOLATED  ${f.message}  (${f.signature}, ${f.count} run(s))`,
+        replay: replayCommands(s.seed, f, s.kernel),
+      }));
   if (s.failure === null) return [];
   return [
     {
@@ -394,6 +443,96 @@ export function summaryJson(summary: unknown): string {
   return `${JSON.stringify(summary, null, 2)}\n`;
 }
 
+/** Where the regression corpus is, whatever the working directory (the default --baseline). */
+const REGRESSIONS_DIR = fileURLToPath(new URL('../../properties/regressions/', import.meta.url));
+
+/** The baseline folder of a command: the regression corpus unless --baseline names another. */
+export function baselineDir(dir: string): string {
+  return dir === DEFAULT_REGRESSIONS_DIR ? REGRESSIONS_DIR : dir;
+}
+
+/** What the campaign loop leaves for the report: today's first failure, or the triaged findings. */
+interface CampaignEnd {
+  readonly failure: Failure | null;
+  readonly findings: readonly Finding[] | null;
+  readonly collector: FindingCollector | null;
+  readonly elapsedMs: number;
+}
+
+/** The campaign as it was before triage: it ends at its first failure and shrinks it. */
+function loopStopAtFirst(
+  cmd: RunCommand,
+  seed: number,
+  budget: Budget,
+  timeMs: number | null,
+  tally: CampaignTally,
+  countFaults: (value: CampaignCase) => void,
+): CampaignEnd {
+  const kernel = cmd.kernel;
+  const property = campaignProperty(tally, countFaults, kernelOps(kernel));
+  const started = performance.now();
+  const details = fc.check(cmd.shard === null ? property : new ShardedProperty(property, cmd.shard), {
+    seed,
+    numRuns: cmd.runs ?? budget.timedRunsMax,
+    ...(timeMs === null ? {} : { plugins: [timeLimit(timeMs)] }),
+  });
+  let failure = failureOf(details);
+  if (failure !== null && details.interrupted) failure = finishShrinking(seed, failure, budget, kernel);
+  // The campaign ends at its first failure; shrinking after it is not counted in runs/s.
+  const elapsedMs = (tally.failedAtMs ?? performance.now()) - started;
+  return { failure, findings: null, collector: null, elapsedMs };
+}
+
+/**
+ * The triaging campaign: every run of the budget (or until --max-findings signatures), then one
+ * shrunk replay per signature, compared with the baseline of the kernel setting.
+ */
+function loopTriage(
+  cmd: RunCommand,
+  seed: number,
+  budget: Budget,
+  timeMs: number | null,
+  tally: CampaignTally,
+  countFaults: (value: CampaignCase) => void,
+  out: Output,
+  progress: ProgressLine,
+): CampaignEnd {
+  const kernel = cmd.kernel;
+  const ops = kernelOps(kernel);
+  const collector = new FindingCollector(ops);
+  const max = cmd.maxFindings;
+  const property = new CollectingProperty(
+    collector,
+    ops,
+    (value, result) => {
+      countFaults(value);
+      if (result === null) tally.recordError();
+      else tally.record(result);
+    },
+    () => max !== null && collector.distinct >= max,
+  );
+  const started = performance.now();
+  fc.check(cmd.shard === null ? property : new ShardedProperty(property, cmd.shard), {
+    seed,
+    numRuns: cmd.runs ?? budget.timedRunsMax,
+    ...(timeMs === null ? {} : { plugins: [timeLimit(timeMs)] }),
+  });
+  const elapsedMs = performance.now() - started;
+  progress.clear();
+  const baseline = loadBaseline(baselineDir(cmd.baseline), kernel);
+  const findings = triage({
+    seed,
+    kernel,
+    ops,
+    collector,
+    outDir: cmd.out,
+    shrinkTimeMs: budget.shrinkTimeMs,
+    baseline,
+    warn: (text) => out.err(`diocheck: ${text}`),
+  });
+  return { failure: null, findings, collector, elapsedMs };
+}
+
 /** Runs the campaign; returns the exit status. */
 export function runCampaign(cmd: RunCommand, out: Output): number {
   const { budget, profile } = budgetOfProfile(cmd.profile);
@@ -411,13 +550,18 @@ export function runCampaign(cmd: RunCommand, out: Output): number {
     shard === null
       ? ''
       : `, shard ${shard.index}/${shard.count} (runs whose index is ${shard.index - 1} mod ${shard.count})`;
+  const mode = cmd.stopAtFirst
+    ? 'stops at the first failure'
+    : cmd.maxFindings === null
+      ? 'goes on past findings'
+      : `stops after ${cmd.maxFindings} finding(s)`;
   out.line(
-    `campaign: ${span}${shardNote}, profile ${profile} (tier ${budget.tier}), ${marked.length} seed lines marked by rt.cover`,
+    `campaign: ${span}${shardNote}, profile ${profile} (tier ${budget.tier}), ${marked.length} seed lines marked by rt.cover, ${mode}`,
   );
   const kernel = cmd.kernel;
   out.line(`kernel: ${kernelLabel(kernel)}`);
 
-  const tally = new CampaignTally();
+  const tally = new CampaignTally(cmd.stopAtFirst);
   const progress = new ProgressLine(out);
   tally.onRun = (t) => progress.update(t);
   const faultClasses: Record<string, number> = Object.fromEntries(FAULT_CLASSES.map((k) => [k, 0]));
@@ -425,20 +569,17 @@ export function runCampaign(cmd: RunCommand, out: Output): number {
     if (tally.failed) return;
     for (const k of FAULT_CLASSES) if (value[1][k] === true) faultClasses[k] = (faultClasses[k] ?? 0) + 1;
   };
-  const property = campaignProperty(tally, countFaults, kernelOps(kernel));
-  const started = performance.now();
-  const details = fc.check(shard === null ? property : new ShardedProperty(property, shard), {
-    seed,
-    numRuns: cmd.runs ?? budget.timedRunsMax,
-    ...(timeMs === null ? {} : { plugins: [timeLimit(timeMs)] }),
-  });
-  let failure = failureOf(details);
-  if (failure !== null && details.interrupted) failure = finishShrinking(seed, failure, budget, kernel);
-  // The campaign ends at its first failure; shrinking after it is not counted in runs/s.
-  const elapsedMs = (tally.failedAtMs ?? performance.now()) - started;
+  const end = cmd.stopAtFirst
+    ? loopStopAtFirst(cmd, seed, budget, timeMs, tally, countFaults)
+    : loopTriage(cmd, seed, budget, timeMs, tally, countFaults, out, progress);
+  const failure = end.failure;
   progress.clear();
 
-  let summary = summarize({ seed, kernel, budget, profile, shard, marked, faultClasses }, tally, elapsedMs);
+  let summary = summarize(
+    { seed, kernel, budget, profile, shard, marked, faultClasses },
+    tally,
+    end.elapsedMs,
+  );
   let report: string | null = null;
   if (failure !== null) {
     const replayFile = saveReplayFile(cmd.out, seed, failure, out, kernel);
@@ -447,6 +588,7 @@ export function runCampaign(cmd: RunCommand, out: Output): number {
     const verdict = report.split('\n', 1)[0] ?? '';
     summary = { ...summary, failure: { invariant, verdict, path: failure.path, replayFile } };
   }
+  if (end.findings !== null) summary = withFindings(summary, end.findings);
   out.line(formatSummary(summary, budget.boundShareMax));
   if (profile === 'swarm') out.line(formatFaultClasses(summary));
   const coverage = { marked, hits: summary.coverage.hits };
@@ -463,13 +605,25 @@ export function runCampaign(cmd: RunCommand, out: Output): number {
       );
   }
   if (report !== null) out.line(`\n${report}`);
+  if (end.findings !== null) {
+    out.line(`\n${formatFindings(end.findings, summary.runs, seed, kernel, end.collector?.modelErrors)}`);
+    // The timeline of each new finding (the first few; `explain FILE` shows any of them).
+    const fresh = end.findings.filter((f) => f.known === null);
+    for (const f of fresh.slice(0, NEW_REPORTS_MAX)) {
+      const value = replayValue(seed, f.path, kernel);
+      if (value !== null)
+        out.line(`\n${formatCaseReport({ seed, path: f.path, value, replayFile: f.replayFile, kernel })}`);
+    }
+    if (fresh.length > NEW_REPORTS_MAX)
+      out.line(`\n(${fresh.length - NEW_REPORTS_MAX} more new finding(s): see 'diocheck explain FILE')`);
+  }
   if (cmd.json !== null) writeText(cmd.json, summaryJson(summary), out);
   if (cmd.junit !== null) {
     const xml = junitXml({
       title: `diocheck run --seed ${seed}${kernelOption(kernel)}${shardText(shard)}`,
       runs: summary.runs,
       elapsedMs: summary.elapsedMs,
-      violations: summary.violations,
+      violations: junitViolations(summary),
       modelErrors: summary.modelErrors,
       failures: summaryJunitFailures(summary),
       reach: summary.reach,
@@ -484,6 +638,26 @@ export function runCampaign(cmd: RunCommand, out: Output): number {
     });
     writeText(cmd.junit, xml, out);
   }
-  if (failure === null) return EXIT_PASS;
-  return failure.error instanceof CaseViolation ? EXIT_VIOLATION : EXIT_MODEL_ERROR;
+  return exitStatus(summary, failure);
+}
+
+/** Timelines printed in full after the findings list. */
+const NEW_REPORTS_MAX = 3;
+
+/** The case at a fast-check path of the campaign (to print a finding's timeline). */
+function replayValue(seed: number, path: string, kernel: KernelVersion | null): CampaignCase | null {
+  const details = fc.check(campaignProperty(null, null, kernelOps(kernel)), {
+    seed,
+    path,
+    endOnFailure: true,
+  });
+  return details.counterexample ?? null;
+}
+
+/** The exit status of a campaign: 3 the model failed, 1 a new finding (or today's first failure), else 0. */
+export function exitStatus(summary: CampaignSummary, failure: Failure | null): number {
+  if (failure !== null) return failure.error instanceof CaseViolation ? EXIT_VIOLATION : EXIT_MODEL_ERROR;
+  if (summary.modelErrors > 0) return EXIT_MODEL_ERROR;
+  if (summary.findings?.some((f) => f.known === null)) return EXIT_VIOLATION;
+  return EXIT_PASS;
 }
