@@ -1,6 +1,7 @@
 /**
- * The campaign under the fast budget: random scenarios over the scripted filesystem, swarm fault
- * profiles and choice streams never violate an invariant, and hardly ever end on a bound.
+ * The campaign under the fast budget: random scenarios over the model XFS and the scripted
+ * filesystem, swarm fault profiles and choice streams never violate an invariant, and hardly ever
+ * end on a bound. It runs its whole budget and triages what it finds (scripts/commands/findings.ts).
  *
  * The property is the one `diocheck run` uses (scripts/commands/campaign.ts), so the replay
  * command a failure prints works from the command line as it is.
@@ -8,28 +9,74 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ExtentSpec, Scenario } from '../model/world/scenario.ts';
+import { fileURLToPath } from 'node:url';
+import { FIXED_OPS } from '../model/kernel/ops.ts';
 import {
+  type CampaignCase,
   CampaignTally,
   campaignProperty,
-  failureOf,
   formatCaseReport,
   markedSeedLines,
   summarizeCoverage,
 } from '../scripts/commands/campaign.ts';
+import {
+  CollectingProperty,
+  FindingCollector,
+  formatFindings,
+  loadBaseline,
+  triage,
+} from '../scripts/commands/findings.ts';
 import { DISK_BYTES, OP_BYTES_MAX, scenarioArbitrary } from './arbitraries/scenario.ts';
 import { validateScenario } from './replay/replayFile.ts';
 import { currentBudget } from './support/budget.ts';
 
 const budget = currentBudget();
 const seed = fc.readConfigureGlobal().seed;
+const REGRESSIONS = fileURLToPath(new URL('./regressions/', import.meta.url));
+/** Shrinking time for all findings together, only spent when the campaign found something. */
+const SHRINK_MS = 20_000;
+
+/** The case at a fast-check path of the campaign (the smallest replay of a finding). */
+function caseAt(s: number, path: string): CampaignCase {
+  const details = fc.check(campaignProperty(), { seed: s, path, endOnFailure: true });
+  if (details.counterexample === null) throw new Error(`no failing case at path ${path}`);
+  return details.counterexample;
+}
 
 describe(`campaign (seed: ${seed}, tier: ${budget.tier})`, () => {
   it('never violates an invariant over random scenarios, fault profiles and choice streams', () => {
-    const tally = new CampaignTally();
-    const details = fc.check(campaignProperty(tally), { numRuns: budget.campaignRuns });
-    const failure = failureOf(details);
-    if (failure !== null) {
-      expect.fail(`\n${formatCaseReport({ seed: details.seed, path: failure.path, value: failure.value })}`);
+    // The whole budget runs whatever it meets, as `diocheck run` does: a failure lists every finding
+    // (deduplicated, each shrunk, known or new), not only the first.
+    const tally = new CampaignTally(false);
+    const collector = new FindingCollector(FIXED_OPS);
+    const property = new CollectingProperty(
+      collector,
+      FIXED_OPS,
+      (_value, result) => (result === null ? tally.recordError() : tally.record(result)),
+      () => false,
+    );
+    const details = fc.check(property, { numRuns: budget.campaignRuns });
+    if (collector.distinct > 0) {
+      const findings = triage({
+        seed: details.seed,
+        kernel: null,
+        ops: FIXED_OPS,
+        collector,
+        outDir: null,
+        shrinkTimeMs: SHRINK_MS,
+        baseline: loadBaseline(REGRESSIONS, null),
+      });
+      const fresh = findings.filter((f) => f.known === null);
+      if (fresh.length > 0 || collector.modelErrors.size > 0) {
+        const first = fresh[0];
+        const report =
+          first === undefined
+            ? ''
+            : `\n\n${formatCaseReport({ seed: details.seed, path: first.path, value: caseAt(details.seed, first.path) })}`;
+        expect.fail(
+          `\n${formatFindings(findings, tally.runs, details.seed, null, collector.modelErrors)}${report}`,
+        );
+      }
     }
     const coverage = summarizeCoverage(tally.coverage, markedSeedLines());
     const share = tally.bounds / tally.runs;

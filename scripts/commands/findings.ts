@@ -459,7 +459,7 @@ export function formatFindings(
     );
     lines.push(`      ${f.message}`);
     lines.push(
-      `      smallest: ${f.ops} op(s), ${f.deviations} deviating choice(s)${f.shrunk ? '' : ' (shrinking stopped at its time limit)'}${f.fs === 'scripted' ? '; on the scripted filesystem (spec/findings.md says which real filesystem reports such mappings)' : ''}`,
+      `      smallest: ${f.ops} op(s), ${f.deviations} deviating choice(s)${f.shrunk ? '' : ' (shrinking stopped at its time limit)'}${f.fs === 'scripted' ? '; scripted filesystem (spec/findings.md: which real ones)' : ''}`,
     );
     lines.push(`      replay:   ${reproCommand(seed, f.path, kernel)}`);
     if (f.replayFile !== null) lines.push(`                npm run diocheck -- repro ${f.replayFile}`);

@@ -6,12 +6,19 @@ export const HELP = `diocheck: an executable model of fs/iomap/direct-io.c, chec
 usage:
   diocheck run [--runs N | --time 60s] [--seed S] [--profile fast|soak|swarm] [--shard i/n]
                [--kernel K] [--json FILE] [--junit FILE] [--coverage] [--annotate FILE]
-               [--out DIR]
+               [--out DIR] [--max-findings N | --stop-at-first] [--baseline DIR]
       Run the campaign: random scenarios, fault profiles and choice streams against the model.
       Prints 'seed S' first and a summary at the end (runs, passes, violations by invariant,
       bound hits, runs/s, seed-line coverage). Default budget: --time 60s (DIOSIM_TIER=soak: 10m).
-      On a violation: the replay commands, a replay file under --out (default
-      out/counterexamples/) and the timeline. --json FILE also writes the summary as JSON.
+      The campaign goes on past violations and then prints its findings, one per signature
+      (invariant, seed line, context kind, filesystem, the choices that matter): how many runs
+      had it, its smallest replay (a replay file under --out, default out/counterexamples/, and
+      the replay commands), whether it is known, and its confirmation status; the timeline of
+      each new one follows. Known findings: the 'expect: violation' replay files of the kernel
+      setting under --baseline DIR (default properties/regressions, baseline/<setting>/ there).
+      --max-findings N ends the campaign after N signatures; --stop-at-first ends it at the first
+      violation and shrinks only that one (the campaign before triage). --json FILE also writes
+      the summary, with its findings, as JSON.
       --profile: fast = the fast tier's budget; soak = the soak tier's (10m, DIOSIM_TIER=soak);
       swarm = fast, plus runs per fault class (every profile draws faults per run). Default:
       DIOSIM_TIER. --shard i/n (i from 1): only the runs whose index is i-1 mod n, so n shards
@@ -26,6 +33,12 @@ usage:
         .join(', ')}) instead of the
       correct model (the seed with every upstream and candidate fix, the default); the summary
       names the exact kernel, replay files record it and the replay commands carry --kernel.
+  diocheck diff --kernel A --kernel B [--runs N | --time T] [--seed S] [--json FILE]
+      Run one campaign's scenarios (those of 'run --seed S') on two kernel settings, without
+      checkers, and print the scenarios whose observable outcome differs (results, data read
+      back, i_size and contents, what survives power loss), grouped by the first difference, each
+      with its smallest scenario and the replay command on both sides. Default: 2000 scenarios.
+      Exit 0 once printed.
   diocheck merge A.json B.json ... [--json OUT] [--junit FILE]
       Add up the --json reports of 'run --shard i/n' (one seed, one n, each shard once): runs,
       passes, violations per invariant, coverage union, guard counts. Exit as 'run' would.
@@ -60,7 +73,8 @@ usage:
       This text.
 
 durations: 500ms, 60s, 5m, 1h (a bare number is seconds). seeds: decimal integers.
-exit status: 0 nothing failed (or the replayed case passes now), 1 a violation (or the replay
-still fails), 2 bad input, 3 the model itself failed or a replay diverged from its recording.
+exit status: 0 nothing failed or every finding is known (or the replayed case passes now), 1 a
+new finding, a violation with --stop-at-first (or the replay still fails), 2 bad input, 3 the
+model itself failed or a replay diverged from its recording.
 environment: DIOSIM_TIER=fast|soak picks the budgets (properties/support/budget.ts).
 through npm: npm run diocheck -- <command> ...   (npm run campaign is 'diocheck run')`;

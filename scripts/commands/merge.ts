@@ -11,7 +11,10 @@
  * that are not run reports. A missing shard is merged anyway, with a warning, since a CI job may
  * have been cancelled.
  *
- * Exit status: 0 when no shard failed, 1 when one found a violation, 3 when the model threw.
+ * Findings (reports of triaging campaigns) are merged by signature (mergeFindings).
+ *
+ * Exit status: 0 when no shard failed (for triaged shards: every finding is known), 1 when one found
+ * a violation (a new finding), 3 when the model threw.
  */
 import { readText } from '../../properties/support/readText.ts';
 import type { KernelVersion } from '../../model/kernel/ops.ts';
@@ -27,13 +30,16 @@ import {
   EXIT_PASS,
   EXIT_VIOLATION,
   formatSummary,
+  junitViolations,
   prepareOutput,
   replayCommands,
   SUMMARY_FORMAT,
   SUMMARY_VERSION,
   summaryJson,
+  summaryJunitFailures,
   writeText,
 } from './run.ts';
+import { type Finding, formatFindings } from './findings.ts';
 
 type Failure = NonNullable<CampaignSummary['failure']>;
 
@@ -250,9 +256,39 @@ export function mergeSummaries(
     reach,
     faultClasses,
     failure: failures[0] === undefined ? null : { ...failures[0] },
+    ...(reports.some((r) => r.findings !== undefined) ? { findings: mergeFindings(reports) } : {}),
     shards: { count: total, merged, missing },
     failures,
   };
+}
+
+/**
+ * The findings of the shards, one per signature: counts add up, the first run is the smallest, the
+ * smallest replay (fewest operations, then fewest deviating choices) is kept, and a finding is known
+ * when a shard found it in the baseline (every shard reads the same baseline).
+ */
+export function mergeFindings(reports: readonly CampaignSummary[]): Finding[] {
+  const bySignature = new Map<string, Finding>();
+  for (const r of reports) {
+    for (const f of r.findings ?? []) {
+      const prev = bySignature.get(f.signature);
+      if (prev === undefined) {
+        bySignature.set(f.signature, f);
+        continue;
+      }
+      const smaller = f.ops + f.deviations < prev.ops + prev.deviations ? f : prev;
+      bySignature.set(f.signature, {
+        ...smaller,
+        count: prev.count + f.count,
+        firstRun: Math.min(prev.firstRun, f.firstRun),
+        known: prev.known ?? f.known,
+        knownReason: prev.knownReason ?? f.knownReason,
+      });
+    }
+  }
+  return [...bySignature.values()].sort(
+    (a, b) => Number(a.known !== null) - Number(b.known !== null) || b.count - a.count,
+  );
 }
 
 export function mergedJunitFailures(m: MergedSummary): JunitFailure[] {
@@ -280,19 +316,21 @@ export function mergeReports(cmd: MergeCommand, out: Output): number {
   if (profiles.length > 1) out.line(`note: the shards ran different profiles (${profiles.join(', ')})`);
   out.line(formatSummary(m, budgetFor(m.tier === 'soak' ? 'soak' : 'fast').boundShareMax));
   out.line(formatCoverageList({ marked: Object.keys(m.coverage.hits).map(Number), hits: m.coverage.hits }));
-  for (const f of m.failures) {
-    out.line(`\nshard ${f.shard}/${n}: ${f.verdict}`);
-    for (const r of f.replay) out.line(`replay:   ${r}`);
-  }
+  if (m.findings !== undefined) out.line(`\n${formatFindings(m.findings, m.runs, m.seed, m.kernel)}`);
+  else
+    for (const f of m.failures) {
+      out.line(`\nshard ${f.shard}/${n}: ${f.verdict}`);
+      for (const r of f.replay) out.line(`replay:   ${r}`);
+    }
   if (cmd.json !== null) writeText(cmd.json, summaryJson(m), out);
   if (cmd.junit !== null) {
     const xml = junitXml({
       title: `diocheck merge --seed ${m.seed}${kernelOption(m.kernel)} (${merged.length}/${n} shards)`,
       runs: m.runs,
       elapsedMs: m.elapsedMs,
-      violations: m.violations,
+      violations: junitViolations(m),
       modelErrors: m.modelErrors,
-      failures: mergedJunitFailures(m),
+      failures: m.findings === undefined ? mergedJunitFailures(m) : summaryJunitFailures(m),
       reach: m.reach,
       properties: {
         seed: m.seed,
@@ -305,5 +343,7 @@ export function mergeReports(cmd: MergeCommand, out: Output): number {
     writeText(cmd.junit, xml, out);
   }
   if (m.modelErrors > 0) return EXIT_MODEL_ERROR;
+  // Triaged shards: only a finding outside the baseline fails the merged campaign.
+  if (m.findings !== undefined) return m.findings.some((f) => f.known === null) ? EXIT_VIOLATION : EXIT_PASS;
   return Object.values(m.violations).some((v) => v > 0) ? EXIT_VIOLATION : EXIT_PASS;
 }

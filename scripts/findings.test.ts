@@ -1,0 +1,156 @@
+/**
+ * Triage (scripts/commands/findings.ts): a campaign goes on past its violations, prints one finding
+ * per signature with its count and smallest replay, and fails only on findings outside the
+ * baseline of its kernel setting; --max-findings and --stop-at-first; merge adds findings up.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readReplayFile, writeReplayFile } from '../properties/replay/replayFile.ts';
+import type { RunCommand } from './commands/args.ts';
+import { contextKindOf, deviatingLabels, labelClass, signatureText } from './commands/findings.ts';
+import { mergeReports } from './commands/merge.ts';
+import type { Output } from './commands/output.ts';
+import { type CampaignSummary, runCampaign } from './commands/run.ts';
+
+const TMP = mkdtempSync(join(tmpdir(), 'diocheck-findings-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
+
+function capture(): Output & { lines: string[]; text(): string } {
+  const lines: string[] = [];
+  return {
+    lines,
+    isTTY: false,
+    line: (t) => {
+      lines.push(t);
+    },
+    err: () => {},
+    status: () => {},
+    text: () => lines.join('\n'),
+  };
+}
+
+function runCmd(over: Partial<RunCommand>): RunCommand {
+  return {
+    kind: 'run',
+    runs: 120,
+    timeMs: null,
+    seed: 1,
+    json: null,
+    out: join(TMP, 'cx'),
+    profile: null,
+    shard: null,
+    junit: null,
+    coverage: false,
+    annotate: null,
+    kernel: '6.12.117',
+    stopAtFirst: false,
+    maxFindings: null,
+    baseline: join(TMP, 'no-baseline'),
+    ...over,
+  };
+}
+
+const readJson = (file: string): CampaignSummary => JSON.parse(readFileSync(file, 'utf8')) as CampaignSummary;
+
+describe('signatures', () => {
+  it('name the context kind, the label class and the filesystem', () => {
+    expect(contextKindOf('poll:bio2')).toBe('poll');
+    expect(contextKindOf('task1')).toBe('task');
+    expect(contextKindOf('issuer:req1')).toBe('issuer');
+    expect(contextKindOf('dio_done_wq')).toBe('dio_done_wq');
+    expect(labelClass('get_pages_fault_at')).toBe('get_pages_fault');
+    expect(labelClass('bio_status')).toBe('bio_status');
+    expect(
+      deviatingLabels([
+        { label: 'schedule', n: 3, value: 2 },
+        { label: 'get_pages_fault', n: 2, value: 1 },
+        { label: 'get_pages_fault_at', n: 2, value: 1 },
+        { label: 'bio_status', n: 5, value: 0 },
+      ]),
+    ).toEqual(['get_pages_fault']);
+    expect(
+      signatureText({ invariant: 'SYS-01', seedLine: 440, contextKind: 'task', fs: 'xfs' }, [
+        'get_pages_fault',
+      ]),
+    ).toBe('SYS-01 L440 task xfs [get_pages_fault]');
+  });
+});
+
+describe('a triaging campaign (6.12.117, seed 1, 120 runs)', () => {
+  const json = join(TMP, 'new.json');
+  const out = capture();
+  const code = runCampaign(runCmd({ json }), out);
+  const summary = readJson(json);
+  const findings = summary.findings ?? [];
+
+  it('runs its whole budget past violations and prints each signature once, new without a baseline', () => {
+    expect(code).toBe(1);
+    expect(summary.runs).toBe(120);
+    expect(findings.length).toBeGreaterThan(0);
+    const sys01 = findings.find((f) => f.signature === 'SYS-01 L440 task xfs [get_pages_fault]');
+    expect(sys01, out.text()).toBeDefined();
+    expect(new Set(findings.map((f) => f.signature)).size).toBe(findings.length);
+    expect(findings.reduce((n, f) => n + f.count, 0)).toBe(
+      Object.values(summary.violations).reduce((a, b) => a + b, 0),
+    );
+    for (const f of findings) {
+      expect(f.known).toBeNull();
+      expect(f.confirmation).toBe('unconfirmed');
+      expect(f.replayFile).not.toBeNull();
+      expect(readReplayFile(f.replayFile as string).kernel).toBe('6.12.117');
+    }
+    expect(out.text()).toMatch(/^findings: \d+ \(0 known, \d+ new\)/m);
+    expect(out.text()).toContain('[1] NEW');
+  });
+
+  it('exits 0 once every finding is in the baseline, and prints them as known', () => {
+    const dir = join(TMP, 'baseline', '6.12.117');
+    for (const [i, f] of findings.entries()) {
+      const file = readReplayFile(f.replayFile as string);
+      writeReplayFile(join(dir, `known-${i}.json`), {
+        ...file,
+        name: `known-${i}`,
+        expect: 'violation',
+        note: `Known in this test. ${f.signature}`,
+      });
+    }
+    const again = capture();
+    const json2 = join(TMP, 'known.json');
+    expect(runCampaign(runCmd({ json: json2, baseline: join(TMP, 'baseline') }), again)).toBe(0);
+    const known = readJson(json2).findings ?? [];
+    expect(known.map((f) => f.signature).sort()).toEqual(findings.map((f) => f.signature).sort());
+    expect(known.every((f) => f.known !== null && f.knownReason === 'Known in this test.')).toBe(true);
+    expect(again.text()).toContain('known SYS-01 L440 task xfs [get_pages_fault]');
+    // The same baseline does not cover another kernel setting.
+    expect(runCampaign(runCmd({ kernel: '6.12.111', baseline: join(TMP, 'baseline') }), capture())).toBe(1);
+  });
+
+  it('stops after --max-findings signatures, and at the first violation with --stop-at-first', () => {
+    const json3 = join(TMP, 'max.json');
+    runCampaign(runCmd({ runs: 5000, maxFindings: 1, json: json3 }), capture());
+    const s = readJson(json3);
+    expect(s.findings?.length).toBe(1);
+    expect(s.runs).toBeLessThan(5000);
+    const first = capture();
+    const json4 = join(TMP, 'first.json');
+    expect(runCampaign(runCmd({ stopAtFirst: true, json: json4 }), first)).toBe(1);
+    expect(readJson(json4).findings).toBeUndefined();
+    expect(first.text()).not.toContain('findings:');
+    expect(first.text()).toContain('stops at the first failure');
+  });
+
+  it('merges the findings of shards by signature', () => {
+    const files = [1, 2].map((i) => join(TMP, `shard-${i}.json`));
+    files.forEach((file, i) => {
+      runCampaign(runCmd({ json: file, shard: { index: i + 1, count: 2 } }), capture());
+    });
+    const merged = join(TMP, 'merged.json');
+    expect(mergeReports({ kind: 'merge', files, json: merged, junit: null }, capture())).toBe(1);
+    const m = readJson(merged);
+    const counts = (s: CampaignSummary) => (s.findings ?? []).reduce((n, f) => n + f.count, 0);
+    expect(counts(m)).toBe(counts(readJson(files[0] as string)) + counts(readJson(files[1] as string)));
+    expect(new Set((m.findings ?? []).map((f) => f.signature)).size).toBe(m.findings?.length);
+  });
+});
