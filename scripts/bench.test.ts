@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUGS } from '../model/bugs/catalogue.ts';
 import { BenchUsageError, type BenchReport, bareRun, deriveSeed, parseBenchArgs, slope } from './bench.ts';
+import { parsePan, parseTimes } from './bench/spin.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'diocheck-bench-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -77,7 +78,34 @@ describe('npm run bench -- --quick', () => {
     for (const x of h.samples) expect(x.heapUsed).toBeGreaterThan(0);
     expect(typeof h.flat).toBe('boolean');
 
-    expect(r.targets.map((x) => x.id)).toEqual(['throughput', 'bugs', 'explorer', 'heap']);
+    // SPIN beside the explorer (--quick: the sync write of one bio); without spin the row says why.
+    expect(r.spin.rows.map((x) => `${x.mode}${x.n}`)).toEqual(['sync1']);
+    for (const x of r.spin.rows) {
+      expect(x.explorer.complete).toBe(true);
+      expect(x.explorer.violations).toEqual([]);
+      expect(x.explorer.states).toBeGreaterThan(0);
+      if (x.spin === null) expect(x.spinNote).not.toBe('');
+      else {
+        expect(x.spin.states).toBeGreaterThan(0);
+        expect(x.spin.errors).toBe(0);
+        expect(x.cpuRatio).not.toBeNull();
+      }
+    }
+    // Detection by the general campaign: every bug listed, runs within the budget.
+    const d = r.detection;
+    expect(d.rows.map((x) => x.name)).toEqual(BUGS.map((b) => b.name));
+    for (const x of d.rows) for (const n of x.runs) if (n !== null) expect(n).toBeLessThanOrEqual(d.budget);
+    expect(d.gaps).toEqual(d.rows.filter((x) => x.caught === 0).map((x) => x.name));
+
+    expect(r.targets.map((x) => x.id)).toEqual([
+      'throughput',
+      'bugs',
+      'explorer',
+      'heap',
+      'explorer-spin-3',
+      'explorer-spin-4',
+      'detection',
+    ]);
     for (const x of r.targets) expect(['met', 'missed', 'not measured']).toContain(x.status);
     // Two seconds of heap samples cannot judge five minutes.
     expect(r.targets.find((x) => x.id === 'heap')?.status).toBe('not measured');
@@ -141,6 +169,19 @@ describe('the bench, piece by piece', () => {
         );
       }
     }
+  });
+
+  it("reads pan's report and the children's CPU time", () => {
+    const pan = [
+      'State-vector 44 byte, depth reached 32, errors: 0',
+      '      329 states, stored',
+      '       91 states, matched',
+      '      420 transitions (= stored+matched)',
+    ].join('\n');
+    expect(parsePan(pan)).toEqual({ states: 329, transitions: 420, depth: 32, errors: 0 });
+    expect(parsePan('pan: no such file')).toBeNull();
+    expect(parseTimes(`${pan}\n0m0.120s 0m0.010s\n0m1.500s 0m0.250s\n`)).toBeCloseTo(1.75);
+    expect(parseTimes('nothing')).toBeNull();
   });
 
   it('derives distinct seeds and fits slopes', () => {

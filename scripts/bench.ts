@@ -14,7 +14,12 @@
  *      name, as it is still being written) and, as a stand-in, scheduler steps per second of the
  *      exhaustive enumerator (properties/support/enumerate.ts), over one small scenario;
  *   5. heap: heapUsed, after a full collection, every N runs of a campaign of --soak seconds, and the
- *      slope of a line fitted to it.
+ *      slope of a line fitted to it;
+ *   6. SPIN: the peer's Promela model checked by pan beside the explorer on the matching scopes
+ *      (sync write, aio read, aio write of N = 1..4 one-page bios), states and CPU seconds and their
+ *      ratios (scripts/bench/spin.ts; installs Debian's spin when missing, else says why not);
+ *   7. detection: runs and CPU ms until the general campaign (its default generators, with each
+ *      bug planted) catches each planted bug (scripts/bench/detection.ts).
  *
  * Prints a table and the targets met or missed, and writes everything as JSON (out/bench.json, or
  * --json FILE). `--quick` shrinks every section to seconds (scripts/bench.test.ts uses it); `--soak S`
@@ -29,6 +34,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { measureBugs } from './bench/bugs.ts';
+import { measureDetection } from './bench/detection.ts';
 import { measureExplorer } from './bench/explorer.ts';
 import { measureHeap } from './bench/heap.ts';
 import { now, round } from './bench/measure.ts';
@@ -45,6 +51,7 @@ import {
 } from './bench/options.ts';
 import { type BenchReport, cpuModel, formatReport, targets } from './bench/report.ts';
 import { measureScaling } from './bench/scaling.ts';
+import { measureSpin } from './bench/spin.ts';
 import { measureThroughput } from './bench/throughput.ts';
 
 export { slope } from './bench/heap.ts';
@@ -67,6 +74,10 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
   const explorer = await measureExplorer(sizes);
   log(`bench: heap (${options.soakSeconds} s) ...`);
   const heap = measureHeap(sizes, options.soakSeconds);
+  log('bench: SPIN beside the explorer ...');
+  const spin = measureSpin(sizes.spinNs, sizes.spinCapS, log, sizes.spinModes, sizes.spinOpt);
+  log('bench: detection by the general campaign ...');
+  const detection = measureDetection(sizes.detectionSeeds, sizes.detectionBudget);
   return {
     format: 'diocheck-bench',
     version: 1,
@@ -87,7 +98,9 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
     bugs,
     explorer,
     heap,
-    targets: targets(throughput, bugs, explorer, heap),
+    spin,
+    detection,
+    targets: targets(throughput, bugs, explorer, heap, spin, detection),
     elapsedMs: round(now() - t0),
   };
 }

@@ -71,6 +71,8 @@ export interface ExploreOptions {
   readonly maxPaths?: number;
   /** Stop (incomplete) after this long. */
   readonly timeLimitMs?: number;
+  /** Stop (incomplete, stoppedBy 'time') after this much CPU time of the process (process.cpuUsage). */
+  readonly cpuLimitMs?: number;
   /** Stop at the first violation this accepts (the result is then incomplete, stoppedBy 'found'). */
   readonly stopOn?: (invariant: string) => boolean;
   /** Collect every world fingerprint seen, and each path's end state with its verdict (cross-checks). */
@@ -749,6 +751,11 @@ function noQuirks(q: WorldQuirks | undefined): boolean {
   return q === undefined || Object.values(q).every((v) => v === undefined || v === false);
 }
 
+function cpuMs(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+}
+
 function shorter(a: FoundViolation, b: FoundViolation): boolean {
   if (a.choices.length !== b.choices.length) return a.choices.length < b.choices.length;
   const dev = (f: FoundViolation): number => f.choices.filter((c) => c.value !== 0).length;
@@ -777,6 +784,8 @@ export function explore(options: ExploreOptions): ExploreResult {
   const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
   const maxPaths = options.maxPaths ?? Number.POSITIVE_INFINITY;
   const deadline = options.timeLimitMs === undefined ? Number.POSITIVE_INFINITY : start + options.timeLimitMs;
+  const cpuDeadline =
+    options.cpuLimitMs === undefined ? Number.POSITIVE_INFINITY : cpuMs() + options.cpuLimitMs;
   while (more) {
     walk.startRun();
     let result: RunResult | null = null;
@@ -829,6 +838,7 @@ export function explore(options: ExploreOptions): ExploreResult {
     if (walk.states.size > maxStates) stoppedBy = 'states';
     else if (paths >= maxPaths) stoppedBy = 'paths';
     else if (performance.now() > deadline) stoppedBy = 'time';
+    else if ((paths & 255) === 0 && cpuMs() > cpuDeadline) stoppedBy = 'time';
     if (stoppedBy !== null) break;
   }
   return {

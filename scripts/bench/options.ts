@@ -1,4 +1,5 @@
 /** The bench's command line and how much work each section does (full or --quick). */
+import { SPIN_MODES, type SpinMode } from '../../properties/explore/spinScopes.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_USAGE = 2;
@@ -112,6 +113,15 @@ export interface Sizes {
   readonly scalingRounds: number;
   /** Timed repetitions per worker count; the fastest is kept (a busy spell only slows one down). */
   readonly scalingRepeats: number;
+  /** Seeds of the general campaign per planted bug, and the runs it may take from each. */
+  readonly detectionSeeds: readonly number[];
+  readonly detectionBudget: number;
+  /** Bios per dio of the SPIN comparison, and the explorer's CPU cap per scope by N (seconds). */
+  readonly spinNs: readonly number[];
+  readonly spinCapS: Readonly<Record<number, number>>;
+  /** Modes of the SPIN comparison, and gcc's optimisation of pan (--quick: one mode, -O0: a fast build). */
+  readonly spinModes: readonly SpinMode[];
+  readonly spinOpt: string;
 }
 
 export const FULL: Sizes = {
@@ -128,6 +138,12 @@ export const FULL: Sizes = {
   scalingWarmupMs: 4000,
   scalingRounds: 2,
   scalingRepeats: 3,
+  detectionSeeds: [1, 2, 3],
+  detectionBudget: 20_000,
+  spinNs: [1, 2, 3, 4],
+  spinCapS: { 1: 60, 2: 60, 3: 30, 4: 60 },
+  spinModes: SPIN_MODES,
+  spinOpt: '-O2',
 };
 
 export const QUICK: Sizes = {
@@ -144,4 +160,10 @@ export const QUICK: Sizes = {
   scalingWarmupMs: 400,
   scalingRounds: 1,
   scalingRepeats: 1,
+  detectionSeeds: [1],
+  detectionBudget: 100,
+  spinNs: [1],
+  spinCapS: { 1: 5 },
+  spinModes: ['sync'],
+  spinOpt: '-O0',
 };

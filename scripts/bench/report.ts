@@ -2,10 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { type BugRow, type BugsSection, BUG_TARGET_MS, BUG_TARGET_RUNS } from './bugs.ts';
+import { DETECTION_TARGET_RUNS, type DetectionSection } from './detection.ts';
 import type { ExplorerSection } from './explorer.ts';
 import type { HeapSection } from './heap.ts';
 import { round } from './measure.ts';
 import type { ScalingSection } from './scaling.ts';
+import { SPIN_TARGET_CPU_S, type SpinSection } from './spin.ts';
 import type { Rate, ThroughputSection } from './throughput.ts';
 
 type TargetStatus = 'met' | 'missed' | 'not measured';
@@ -26,7 +28,14 @@ const FIVE_MINUTES_S = 300;
 
 const mib = (bytes: number): string => (bytes / 1048576).toFixed(2);
 
-export function targets(t: ThroughputSection, b: BugsSection, e: ExplorerSection, h: HeapSection): Target[] {
+export function targets(
+  t: ThroughputSection,
+  b: BugsSection,
+  e: ExplorerSection,
+  h: HeapSection,
+  spin: SpinSection,
+  d: DetectionSection,
+): Target[] {
   const out: Target[] = [];
   const tpMet = t.ratio >= THROUGHPUT_SHARE;
   out.push({
@@ -93,6 +102,54 @@ export function targets(t: ThroughputSection, b: BugsSection, e: ExplorerSection
     margin: null,
     note: long ? '' : `the campaign ran ${h.seconds} s; the target needs --soak ${FIVE_MINUTES_S}`,
   });
+  for (const [nText, limit] of Object.entries(SPIN_TARGET_CPU_S)) {
+    const n = Number(nText);
+    const rows = spin.rows.filter((r) => r.n === n);
+    if (rows.length === 0) {
+      out.push({
+        id: `explorer-spin-${n}`,
+        target: `explorer completes the SPIN scopes with N = ${n} bios within ${limit} CPU s each`,
+        measured: 'not run (--quick runs N = 1 only)',
+        status: 'not measured',
+        margin: null,
+        note: '',
+      });
+      continue;
+    }
+    const worst = Math.max(
+      ...rows.map((r) => (r.explorer.complete ? r.explorer.cpuS : Number.POSITIVE_INFINITY)),
+    );
+    const met = rows.every((r) => r.explorer.complete && r.explorer.cpuS <= limit);
+    out.push({
+      id: `explorer-spin-${n}`,
+      target: `explorer completes the SPIN scopes with N = ${n} bios within ${limit} CPU s each`,
+      measured: rows
+        .map(
+          (r) =>
+            `${r.mode} ${r.explorer.complete ? `${r.explorer.cpuS.toFixed(2)} s` : `incomplete at ${r.explorer.cpuS.toFixed(0)} s (${fmt(r.explorer.states)} states)`}`,
+        )
+        .join('; '),
+      status: met ? 'met' : 'missed',
+      margin: Number.isFinite(worst) ? round(limit / Math.max(worst, 1e-3), 3) : null,
+      note: met
+        ? ''
+        : 'each distinct state costs a run replayed from the root and a fingerprint of the whole world; views (what each context read) keep states apart that SPIN merges',
+    });
+  }
+  const dMissed = d.rows.filter((r) => !r.met);
+  const dMedian = d.rows.map((r) => r.medianRuns ?? Number.POSITIVE_INFINITY).sort((x, y) => x - y);
+  const mid = dMedian[dMedian.length >> 1] ?? Number.POSITIVE_INFINITY;
+  out.push({
+    id: 'detection',
+    target: `every planted bug caught by the general campaign in a median of <= ${DETECTION_TARGET_RUNS} runs`,
+    measured: `${d.rows.length - dMissed.length}/${d.rows.length} bugs; median over bugs ${Number.isFinite(mid) ? fmt(mid) : 'never'} runs; budget ${fmt(d.budget)} runs x ${d.seeds.length} seed(s)`,
+    status: dMissed.length === 0 ? 'met' : 'missed',
+    margin: null,
+    note:
+      dMissed.length === 0
+        ? ''
+        : `over the target: ${dMissed.map((r) => `${r.name} (${r.medianRuns === null ? `> ${fmt(d.budget)}` : fmt(r.medianRuns)})`).join(', ')}${d.gaps.length > 0 ? `; never caught (generator gaps): ${d.gaps.join(', ')}` : ''}`,
+  });
   return out;
 }
 
@@ -142,6 +199,8 @@ export interface BenchReport {
   readonly bugs: BugsSection;
   readonly explorer: ExplorerSection;
   readonly heap: HeapSection;
+  readonly spin: SpinSection;
+  readonly detection: DetectionSection;
   readonly targets: readonly Target[];
   readonly elapsedMs: number;
 }
@@ -225,6 +284,37 @@ export function formatReport(r: BenchReport): string {
   lines.push(
     `  ${mib(h.meanBytes)} MiB mean (min ${mib(h.minBytes)}, max ${mib(h.maxBytes)}); slope ${h.slopeBytesPerRun} B/run, ${(h.slopeBytesPerMinute / 1024).toFixed(1)} KiB/min; ${h.flat ? 'flat' : 'GROWING'}`,
   );
+  lines.push('');
+  const sp = r.spin;
+  lines.push(
+    `SPIN vs explorer: ${sp.spinVersion ?? 'SPIN not run'}; peer model ${sp.model}; CPU seconds (pan alone; the explorer capped per scope)`,
+  );
+  if (sp.skipped !== null) lines.push(`  SPIN rows skipped: ${sp.skipped}`);
+  lines.push(
+    `  ${pad('scope', 12)}${lpad('SPIN states', 13)}${lpad('SPIN s', 9)}${lpad('paths', 11)}${lpad('states', 11)}${lpad('explore s', 11)}${lpad('x cpu', 9)}${lpad('x states', 10)}`,
+  );
+  for (const x of sp.rows) {
+    const e = x.explorer;
+    lines.push(
+      `  ${pad(`${x.mode} N=${x.n}`, 12)}${lpad(x.spin === null ? '-' : fmt(x.spin.states), 13)}${lpad(x.spin === null ? '-' : x.spin.cpuS.toFixed(2), 9)}${lpad(fmt(e.paths), 11)}${lpad(fmt(e.states), 11)}${lpad(`${e.cpuS.toFixed(2)}${e.complete ? '' : '+'}`, 11)}${lpad(x.cpuRatio === null ? '-' : fmt(x.cpuRatio), 9)}${lpad(x.statesRatio === null ? '-' : fmt(x.statesRatio), 10)}${e.violations.length > 0 ? `  VIOLATED ${e.violations.join(',')}` : ''}`,
+    );
+  }
+  lines.push('  (+: the walk stopped at its CPU cap, incomplete)');
+  lines.push('');
+  const d = r.detection;
+  lines.push(
+    `detection by the general campaign: ${d.what}; seeds ${d.seeds.join(', ')}, budget ${fmt(d.budget)} runs, target median <= ${fmt(d.targetRuns)} runs`,
+  );
+  lines.push(
+    `  ${pad('bug', 38)}${lpad('caught', 7)}${lpad('runs med', 10)}${lpad('cpu ms med', 12)}  runs per seed`,
+  );
+  for (const x of d.rows) {
+    lines.push(
+      `  ${pad(x.name, 38)}${lpad(`${x.caught}/${d.seeds.length}`, 7)}${lpad(x.medianRuns === null ? '-' : fmt(x.medianRuns), 10)}${lpad(x.medianCpuMs === null ? '-' : x.medianCpuMs.toFixed(1), 12)}  ${x.runs.map((n) => (n === null ? `>${d.budget}` : String(n))).join(' ')}${x.met ? '' : '  OVER'}`,
+    );
+  }
+  if (d.gaps.length > 0)
+    lines.push(`  never caught within the budget (generator gaps): ${d.gaps.join(', ')}`);
   lines.push('');
   lines.push('targets');
   for (const x of r.targets) {
