@@ -212,27 +212,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     },
   },
   {
-    id: 'xfs-background-log-push',
-    why:
-      "XFS pushes its log's committed items in the background once they fill a share of the log " +
-      '(fs/xfs/xfs_log_cil.c L1550-1580, xlog_cil_push_background), and the log write starts with a ' +
-      'cache flush (fs/xfs/xfs_log.c L1676): after enough transactions on one filesystem, one lands ' +
-      'inside whatever operation runs then (which one depends on the cases before it on that filesystem, ' +
-      "so on the corpus and the number of instances). The model's background log is a fault class, off " +
-      'in the oracle; without those flushes the bios agree.',
-    explains: (c, line) => {
-      // Only where the model issues no flush itself: a flush the model misses is never excused.
-      const d = bioDiff(line);
-      return (
-        c.fs === 'xfs' &&
-        d !== null &&
-        !d.model.includes('flush') &&
-        d.kernel.includes('flush') &&
-        d.kernel.filter((t) => t !== 'flush').join(' ') === d.model.join(' ')
-      );
-    },
-  },
-  {
     id: 'model-cache-fill-without-io',
     why:
       "The model fills a page-cache page from the disk's contents without read I/O (AddressSpace.getPage " +

@@ -18,6 +18,8 @@
  *                              first byte) is taken away for the call: how 1 munmap, 2 mprotect
  *                              PROT_NONE (after the buffer is filled; given back, zeroed or as it
  *                              was, before the result is read); a failure shows as "badPage":-errno
+ *   Q                          freeze and thaw the filesystem (metadata written back, deferred
+ *                              work done, log covered), before the operations
  *   T                          the operations start: a dm-log-writes mark `st<scenario>`
  *   P                          power fails here: a dm-log-writes mark `pl<scenario>` (the host
  *                              replays the log to it onto the pristine image: the crash image)
@@ -317,6 +319,23 @@ static int give_back(char *page, long how)
 	return m == MAP_FAILED ? -errno : 0;
 }
 
+/*
+ * Freezes and thaws the scenario's filesystem: it writes back its metadata, finishes deferred
+ * work (XFS inactivates the inodes of earlier scenarios' unlinked files) and covers its log, so
+ * that no log push the earlier scenarios made due lands inside this one's operations.
+ */
+static void quiesce(void)
+{
+	char dir[32];
+	snprintf(dir, sizeof dir, "/mnt/%d", ndev);
+	int dfd = open(dir, O_RDONLY);
+	if (dfd >= 0) {
+		ioctl(dfd, FIFREEZE, 0);
+		ioctl(dfd, FITHAW, 0);
+		close(dfd);
+	}
+}
+
 static void fiemap_out(int fd);
 
 /* What a file holds now: its size, a final O_DIRECT read of [0, readlen) by origin, its extents. */
@@ -443,22 +462,17 @@ int main(int argc, char **argv)
 			if (fallocate(fd, FALLOC_FL_KEEP_SIZE, a, b)) fprintf(out, "{\"setupError\":\"fallocate %d\"},", errno);
 			if (fsync(fd)) fprintf(out, "{\"setupError\":\"fsync %d\"},", errno);
 			break;
-		case 'F': {
+		case 'F':
 			a = b = 0;
 			sscanf(line + 2, "%ld %ld", &a, &b);
 			/* Freeze and thaw first: the filesystem writes back and covers its log, so the
 			 * next bio to the disk is the operation's own, not a metadata writeback. */
-			char dir[32];
-			snprintf(dir, sizeof dir, "/mnt/%d", ndev);
-			int dfd = open(dir, O_RDONLY);
-			if (dfd >= 0) {
-				ioctl(dfd, FIFREEZE, 0);
-				ioctl(dfd, FITHAW, 0);
-				close(dfd);
-			}
+			quiesce();
 			fail_plan(a, b);
 			break;
-		}
+		case 'Q':
+			quiesce();
+			break;
 		case 'O': {
 			long bad = -1, how = 0;
 			sscanf(line + 2, "%ld %31s %ld %ld %ld %ld %ld %ld %ld", &id, kind, &a, &b, &c, &d, &e, &bad, &how);

@@ -129,7 +129,11 @@ export function caseLines(c: OracleCase): string[] {
   }
   lines.push(`Z ${c.iSize}`);
   for (const e of c.extents) if (e.type === 'unwritten') lines.push(`U ${e.offset} ${e.length}`);
+  // Every case starts on a quiet filesystem (the fault plan's line quiesces it too): a log push
+  // that earlier cases made due would otherwise land in whichever operation runs then. Power-loss
+  // cases start from their start mark as they are.
   if (c.failFirstBio) lines.push('F 1 1');
+  else if (!c.powerLoss) lines.push('Q');
   if (c.powerLoss) lines.push('T');
   c.ops.forEach((op, i) => {
     const line = opLine(i + 1, op);
