@@ -10,7 +10,10 @@
  *
  * The corpus is generated, not hand-written: every class of the issue (operation kind, alignment,
  * extent type, flag, fault) is crossed with every filesystem geometry, and a seeded draw adds
- * sequences of two or three operations. The same code always gives the same corpus.
+ * sequences of two or three operations. After those, in sections of their own so that earlier ids
+ * never move: requests whose user buffer has a page taken away (a short page-get, a faulting copy,
+ * or nothing pinned at all), and the request edges (NOWAIT writes that need allocation, zero-length
+ * requests, requests ending one sector past EOF). The same code always gives the same corpus.
  */
 import seedrandom from 'seedrandom';
 import type { ExtentSpec, IocbFlag, OpSpec } from '../../model/world/scenario.ts';
