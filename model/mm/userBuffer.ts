@@ -77,8 +77,8 @@ export class UserBuffer {
    * (DioOpSpec.badPage). The pages after it are mapped on the real side, yet a threshold is exact,
    * because no path reaches past the first page that faults (6.12.117, the same in every 6.12
    * release and the seed): pinning stops there and fails when it starts there (block/bio.c
-   * L1357-1360 and L1445-1449), after which iomap_dio_bio_iter ends the mapping at once (fs/iomap/
-   * direct-io.c L420-430, then L470-474: the bytes before it, or the error) and the next mapping's
+   * L1357-1361 and L1445-1449), after which iomap_dio_bio_iter ends the mapping at once (fs/iomap/
+   * direct-io.c L420-430, then L469-474: the bytes before it, or the error) and the next mapping's
    * first pin starts at that page again; a hole or unwritten read's zeroing stops there and fails
    * when it starts there (L478-485). XFS falls back to buffered writes only on -ENOTBLK
    * (fs/xfs/xfs_file.c L855-867), and ext4's buffered fallback after a short direct write resumes
