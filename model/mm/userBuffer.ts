@@ -75,8 +75,8 @@ export class UserBuffer {
   /**
    * Page `index` is unmapped (munmap) or PROT_NONE from the start: the oracle's faulting buffers
    * (DioOpSpec.badPage). The pages after it are mapped on the real side, yet a threshold is exact,
-   * because no path reaches past the first page that faults (6.12.117; block/bio.c is the same in all six 6.12
-   * releases): pinning stops there and fails when it starts there (block/bio.c
+   * because no path reaches past the first page that faults (6.12.117; block/bio.c is the same in
+   * all six 6.12 releases): pinning stops there and fails when it starts there (block/bio.c
    * L1357-1361 and L1445-1449), after which iomap_dio_bio_iter ends the mapping at once (fs/iomap/
    * direct-io.c L420-430, then L469-474: the bytes before it, or the error) and the next mapping's
    * first pin starts at that page again; a hole or unwritten read's zeroing stops there and fails
