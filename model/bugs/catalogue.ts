@@ -1439,10 +1439,10 @@ export const BUGS: readonly PlantedBug[] = [
   },
   {
     name: 'tail-zero-result-returned',
-    commit: 'zero-page-64k',
+    commit: '10553a91652d',
     title:
-      'iomap_dio_zero returns an errno, and the tail zeroing assigns it to ret (6.12.107-6.12.117 L460-467; void again in 6.12.118)',
-    year: 2025,
+      'iomap: fix iomap_dio_zero() for fs bs > system page size (its int result, which the tail zeroing of 6.12.107-6.12.117 assigns to ret; void again in 6.12.118)',
+    year: 2024,
     lines: 'seed L428-435; 6.12.117 fs/iomap/direct-io.c L460-467',
     what: "A write whose first page cannot be pinned, inside a block with a tail to zero, returns the tail zeroing's 0 instead of -EFAULT: it moved nothing and reports success.",
     invariant: 'SYS-01',

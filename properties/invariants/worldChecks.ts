@@ -362,7 +362,7 @@ export const CONTRACT_CHECKS: readonly Invariant[] = [
     statement:
       'A direct write of n > 0 bytes never returns 0: it moved something, or it failed (a caller that writes in a loop would spin).',
     source:
-      'write(2) RETURN VALUE and POSIX write(); seed L439-441, L447-451; 6.12.118 fs/iomap/direct-io.c L458-463 against 6.12.117 L460-467',
+      'write(2) RETURN VALUE and POSIX write(); seed L439-441, L447-451; 6.12.118 fs/iomap/direct-io.c L456-463 against 6.12.117 L460-467',
     probe: {
       onResult(w, r, c) {
         if (r.op.kind !== 'dio_write' || r.op.len === 0 || c.res < 0 || bytes(r, c) !== 0) return;
