@@ -11,7 +11,7 @@
  * - after the campaign, on one representative per raw signature shrunk by fast-check (replaying its
  *   run index from the seed, accepting only shrinks that keep invariant, line, context kind and
  *   filesystem): the labels of the causal core, the deviations without which the invariant no
- *   longer fails (`explain`). Raw signatures whose shrunk cases have the same final signature are
+ *   longer fails (`explain`), scheduling ones left out again. Raw signatures whose shrunk cases have the same final signature are
  *   one finding; their counts add up.
  *
  * Known findings are the regression corpus's `expect: "violation"` replay files of the same kernel
@@ -141,8 +141,14 @@ export function finalSignature(
   const key = keyOf(traced, file.scenario);
   if (key === null) return null;
   const core = causalCore(file, traced);
+  // Scheduling choices that matter say when the race happens, not what happened: a finding is the
+  // same whichever interleaving shows it.
   const labels = [
-    ...new Set(core.deviations.filter((d) => d.matters).map((d) => labelClass(d.label))),
+    ...new Set(
+      core.deviations
+        .filter((d) => d.matters && !SCHEDULING.has(labelClass(d.label)))
+        .map((d) => labelClass(d.label)),
+    ),
   ].sort();
   return { key, labels, signature: signatureText(key, labels) };
 }

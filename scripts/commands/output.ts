@@ -45,7 +45,14 @@ export class ProgressLine {
     this.lastDraw = now;
     const elapsed = (now - this.started) / 1000;
     const rate = Math.round(tally.runs / Math.max(elapsed, 1e-3));
-    const failures = tally.failed ? `1 failure, shrinking (${tally.shrinkRuns} runs)` : '0 failures';
+    let violating = 0;
+    for (const n of tally.violations.values()) violating += n;
+    // A triaging campaign goes on: it counts violating runs; one that stops at its first shrinks it.
+    const failures = !tally.stopAtFirst
+      ? `${violating + tally.modelErrors} violating run(s)`
+      : tally.failed
+        ? `1 failure, shrinking (${tally.shrinkRuns} runs)`
+        : '0 failures';
     this.out.status(`runs ${tally.runs}  ${rate} runs/s  elapsed ${elapsed.toFixed(1)} s  ${failures}`);
     this.drawn = true;
   }
