@@ -77,7 +77,20 @@ describe('diocheck run --kernel', () => {
     const json = join(TMP, 'kernel-seed.json');
     const out = join(TMP, 'kernel-cx');
     const [run] = await cliAll([
-      ['run', '--kernel', 'seed', '--runs', '300', '--seed', '6', '--out', out, '--json', json],
+      [
+        'run',
+        '--kernel',
+        'seed',
+        '--runs',
+        '300',
+        '--seed',
+        '6',
+        '--out',
+        out,
+        '--json',
+        json,
+        '--stop-at-first',
+      ],
     ]);
     expect(run?.code, run?.stdout).toBe(1);
     expect(run?.stdout).toMatch(/^kernel: seed$/m);
