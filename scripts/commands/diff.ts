@@ -16,8 +16,9 @@
  * A difference is grouped by its first differing item (what, the operation, the filesystem, and
  * each side's result class) and one scenario per group is shrunk, keeping the group.
  *
- * The two sides answer the same choice stream; where one release asks a question the other does not
- * ask, the answers after it shift, which the report names (`different questions`).
+ * Side A answers the case's choice stream; side B gets, for each question, A's answer to its next
+ * question of the same label (AlignedChoices), so a fault class only one side has does not shift
+ * every later answer. The report says when the two sides asked different questions.
  *
  * Exit status: 0 once the differences are printed (a difference is information, not a failure),
  * 2 bad input, 3 when the model threw.
@@ -26,7 +27,7 @@ import fc from 'fast-check';
 import { EXT_WRITTEN } from '../../model/fs/extentMap.ts';
 import type { KernelOps } from '../../model/kernel/kernel.ts';
 import type { KernelVersion } from '../../model/kernel/ops.ts';
-import { ArrayChoices } from '../../model/runtime/choice.ts';
+import { ArrayChoices, type ChoiceSource, type RecordedChoice } from '../../model/runtime/choice.ts';
 import { TAG_ZERO } from '../../model/mm/tags.ts';
 import { type RunResult, runScenario } from '../../model/world/run.ts';
 import type { Scenario } from '../../model/world/scenario.ts';
@@ -238,15 +239,68 @@ export function outcomeOf(r: RunResult | null, error: unknown): Item[] {
   return items;
 }
 
-/** One run of a case on one side, without checkers (the outcome a program sees). */
-function runSide(value: CampaignCase, ops: Readonly<KernelOps>): Item[] {
-  try {
-    const [scenario, faults, choices] = value;
-    const r = runScenario(scenario, { source: new ArrayChoices(choices), faults, ops });
-    return outcomeOf(r, null);
-  } catch (e) {
-    return outcomeOf(null, e);
+/** Side A's choice source: the case's choices, with every question asked recorded. */
+class RecordingChoices implements ChoiceSource {
+  readonly log: RecordedChoice[] = [];
+  private readonly inner: ArrayChoices;
+  constructor(values: readonly number[]) {
+    this.inner = new ArrayChoices(values);
   }
+  next(n: number, label: string): number {
+    const value = this.inner.next(n);
+    this.log.push({ label, n, value });
+    return value;
+  }
+}
+
+/**
+ * Side B's choice source: each question gets the answer side A gave to its next question of the
+ * same label, skipping questions only A asked (a fault class one release has and the other has not,
+ * such as 6.12.107's submit_would_block), and 0 when A asked no more of that label. Answering by
+ * position instead would shift every answer after such a question, and the two sides would differ
+ * for that reason alone.
+ */
+class AlignedChoices implements ChoiceSource {
+  private at = 0;
+  readonly labels: string[] = [];
+  constructor(private readonly log: readonly RecordedChoice[]) {}
+  next(n: number, label: string): number {
+    this.labels.push(label);
+    for (let i = this.at; i < this.log.length; i++) {
+      const c = this.log[i] as RecordedChoice;
+      if (c.label !== label) continue;
+      this.at = i + 1;
+      return c.value % n;
+    }
+    return 0;
+  }
+}
+
+/** One case on both sides, without checkers (the outcome a program sees), and its first difference. */
+function differenceOf(
+  value: CampaignCase,
+  opsA: Readonly<KernelOps>,
+  opsB: Readonly<KernelOps>,
+): { d: Difference | null; sameQuestions: boolean } {
+  const [scenario, faults, choices] = value;
+  const recording = new RecordingChoices(choices);
+  let a: Item[];
+  try {
+    a = outcomeOf(runScenario(scenario, { source: recording, faults, ops: opsA }), null);
+  } catch (e) {
+    a = outcomeOf(null, e);
+  }
+  const aligned = new AlignedChoices(recording.log);
+  let b: Item[];
+  try {
+    b = outcomeOf(runScenario(scenario, { source: aligned, faults, ops: opsB }), null);
+  } catch (e) {
+    b = outcomeOf(null, e);
+  }
+  const sameQuestions =
+    aligned.labels.length === recording.log.length &&
+    aligned.labels.every((l, i) => recording.log[i]?.label === l);
+  return { d: firstDifference(a, b, scenario), sameQuestions };
 }
 
 export interface Difference {
@@ -298,7 +352,7 @@ export interface DiffGroup {
   readonly shrunk: boolean;
   readonly a: string;
   readonly b: string;
-  /** The two sides asked different questions of the choice stream (answers after that shift). */
+  /** The two sides asked different questions of the choice stream (B answered by label). */
   readonly differentQuestions: boolean;
 }
 
@@ -331,7 +385,7 @@ class DiffProperty implements fc.IRawProperty<CampaignCase, false> {
       (scenario, faults, choices) => {
         this.runs++;
         const value: CampaignCase = [scenario, faults, choices];
-        const d = firstDifference(runSide(value, opsA), runSide(value, opsB), scenario);
+        const { d } = differenceOf(value, opsA, opsB);
         if (d !== null) onDifference(d, value, this.runId);
       },
     );
@@ -368,8 +422,7 @@ function shrinkGroup(
     faultProfileArbitrary(),
     choicesArbitrary(),
     (scenario, faults, choices) => {
-      const value: CampaignCase = [scenario, faults, choices];
-      const d = firstDifference(runSide(value, opsA), runSide(value, opsB), scenario);
+      const { d } = differenceOf([scenario, faults, choices], opsA, opsB);
       if (d !== null && d.key === group.key) throw new SameDifference(d.key);
     },
   );
@@ -380,24 +433,6 @@ function shrinkGroup(
   });
   if (!details.failed || details.counterexample === null || details.counterexamplePath === null) return null;
   return { path: details.counterexamplePath, value: details.counterexample, shrunk: !details.interrupted };
-}
-
-/** Do the two sides ask the same questions (labels and arities) of this case's choice stream? */
-function sameQuestions(value: CampaignCase, opsA: Readonly<KernelOps>, opsB: Readonly<KernelOps>): boolean {
-  const log = (ops: Readonly<KernelOps>): string => {
-    try {
-      const r = runScenario(value[0], {
-        source: new ArrayChoices(value[2]),
-        faults: value[1],
-        ops,
-        tracing: true,
-      });
-      return r.choiceLog.map((c) => `${c.label}/${c.n}`).join(' ');
-    } catch {
-      return 'throws';
-    }
-  };
-  return log(opsA) === log(opsB);
 }
 
 export function runDiff(cmd: DiffCommand, shrinkTimeMs: number): DiffReport {
@@ -426,7 +461,7 @@ export function runDiff(cmd: DiffCommand, shrinkTimeMs: number): DiffReport {
     const left = shrinkTimeMs - (performance.now() - shrinkStarted);
     const s = shrinkGroup(seed, g, opsA, opsB, left / (sorted.length - i));
     if (s === null) return;
-    const d = firstDifference(runSide(s.value, opsA), runSide(s.value, opsB), s.value[0]);
+    const { d, sameQuestions } = differenceOf(s.value, opsA, opsB);
     out.push({
       key: g.key,
       count: g.count,
@@ -436,7 +471,7 @@ export function runDiff(cmd: DiffCommand, shrinkTimeMs: number): DiffReport {
       shrunk: s.shrunk,
       a: d?.a ?? '',
       b: d?.b ?? '',
-      differentQuestions: !sameQuestions(s.value, opsA, opsB),
+      differentQuestions: !sameQuestions,
     });
   });
   return {
@@ -461,7 +496,7 @@ export function formatDiff(report: DiffReport): string {
     lines.push(`      ${report.a}: ${g.a}`);
     lines.push(`      ${report.b}: ${g.b}`);
     lines.push(
-      `      smallest: ${g.ops} op(s)${g.shrunk ? '' : ' (shrinking stopped at its time limit)'}${g.differentQuestions ? '; the two sides ask different questions of the choice stream' : ''}`,
+      `      smallest: ${g.ops} op(s)${g.shrunk ? '' : ' (shrinking stopped at its time limit)'}${g.differentQuestions ? `; ${report.b} is asked other questions (answered by label as ${report.a} answered them; repro answers by position)` : ''}`,
     );
     lines.push(`      replay:   ${reproCommand(report.seed, g.path, report.a)}`);
     lines.push(`                ${reproCommand(report.seed, g.path, report.b)}`);
