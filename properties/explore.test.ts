@@ -89,7 +89,9 @@ describe('reductions lose nothing: every state of the plain walk is still reache
       }
       expect(pruned.paths).toBeLessThan(plain.paths);
       expect(slept.paths).toBeLessThan(plain.paths);
-      expect(both.paths).toBeLessThan(pruned.paths);
+      // With exact views pruning alone may already merge every interleaving sleep sets would cut
+      // (the crash scopes): together they never walk more.
+      expect(both.paths).toBeLessThanOrEqual(pruned.paths);
     });
   }
 });

@@ -157,6 +157,9 @@ export class Disk extends Context implements BlockDevice {
       submitFailed: fails,
       step: this.rt.step,
     });
+    // The submitter's step read the queue and its counters only to append to them: dead for it
+    // (the explorer's view of the submitter leaves them out; no effect on the run).
+    this.rt.forget(this);
     if (!fails) {
       this.inFlight.push(bio);
       return;

@@ -99,6 +99,8 @@ export function* iomapDioSubmitBio(k: Kernel, iter: IomapIter, dio: IomapDio, bi
   const iocb = dio.iocb;
   if (++dio.biosSubmitted > rt.bounds.biosPerDioMax)
     throw new BoundHit('biosPerDioMax', rt.bounds.biosPerDioMax);
+  // Model bookkeeping, read only for the bound (which ends the run).
+  rt.forget(dio, 'biosSubmitted');
 
   yield* atomicInc(rt, dio, 69);
 

@@ -118,6 +118,8 @@ export function* iomapDioSetError(k: Kernel, dio: IomapDio, ret: number): KGen {
     dio.error = ret;
     if (k.rt.tracing) k.rt.ev(156, 'iomap_dio_set_error', `error 0→${formatResult(ret)}`);
   }
+  // cmpxchg's old value is discarded (seed L156): the caller goes on whatever dio->error was.
+  k.rt.forget(dio, 'errorValue');
   yield* barrier();
 }
 

@@ -28,6 +28,8 @@ export function* atomicInc(rt: Runtime, obj: Refcounted, seedLine: number): KGen
   }
   obj.ref++;
   if (rt.tracing) rt.ev(seedLine, 'atomic_inc', `ref ${obj.ref - 1}→${obj.ref}`);
+  // The count read here only decided LIFE-07 (which ends the run): nothing of it lives on.
+  rt.forget(obj, 'ref');
   yield;
 }
 
@@ -52,6 +54,9 @@ export function* atomicDecAndTest(rt: Runtime, obj: Refcounted, seedLine: number
       `${obj.kind}#${obj.heapId} ref reached zero twice`,
     );
   }
+  // Only the verdict (did it reach zero) lives on, not the count nor the bookkeeping.
+  rt.forget(obj, 'ref', v === 0 ? 1 : 0);
+  rt.forget(obj, 'refZeroCount');
   yield;
   return v === 0;
 }

@@ -52,6 +52,11 @@ export class Runtime {
   private nextContextId = 0;
   private readonly source: ChoiceSource;
   private readonly echo: boolean;
+  /**
+   * The exhaustive explorer's hook for forget() (properties/explore/engine.ts); null in every
+   * other run, where forget() is one test and changes nothing.
+   */
+  forgetHook: ((obj: object, field: string | null, keep: number | undefined) => void) | null = null;
 
   constructor(options: RuntimeOptions) {
     this.source = options.source;
@@ -83,6 +88,18 @@ export class Runtime {
     const e: TraceEntry = { step: this.step, context: this.currentName(), line, event, detail };
     this.trace.push(e);
     if (this.echo) console.log(formatTraceEntry(e));
+  }
+
+  /**
+   * A liveness annotation for the exhaustive explorer, with no effect on the run: what the running
+   * context read of `obj` in its current step (the field `field`, or with null anything of the
+   * component rooted at `obj`) is dead from here to its next yield and after, so the explorer's
+   * view of the context (the stand-in for its generator's locals) leaves it out; `keep` is the
+   * part of it that stays live (atomic_dec_and_test's verdict). Call it only where no later code
+   * of the context depends on those values beyond `keep` (spec/runtime.md).
+   */
+  forget(obj: object, field: string | null = null, keep?: number): void {
+    if (this.forgetHook !== null) this.forgetHook(obj, field, keep);
   }
 
   /** A coverage mark for the branch that starts at this seed line. */

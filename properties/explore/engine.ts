@@ -252,6 +252,8 @@ interface Saved {
   readonly used: ReadonlySet<number>;
   readonly allocated: boolean;
   readonly diskRead: boolean;
+  readonly reads: readonly number[];
+  readonly forgotten: ReadonlySet<string>;
 }
 
 interface LastSched {
@@ -284,6 +286,8 @@ const SCHEDULE = 'schedule';
  * errors-reported-as-eio), so classes are off by default for any other ops table or with quirks.
  */
 const CLASS_LABEL = 'bio_status';
+/** Tags the part of a forgotten read that stays live (Runtime.forget's `keep`). */
+const KEPT = 0x51ed270b;
 /** The pseudo-context of code that runs outside any context (the world's idle loop, end-of-run). */
 const WORLD_CTX = 0;
 
@@ -293,9 +297,12 @@ const WORLD_CTX = 0;
  * Generator locals are invisible to fingerprints, so each live context carries a view: a hash
  * folded over its steps of what each step could have read. When exactly one step ran between two
  * questions (the usual case once interleaving is on: every step starts with a scheduling question)
- * the step is measured precisely: the components it wrote (diff of the snapshots before and after)
- * and the heap objects it used (the heap's use/free, watched on this world's instance), each with
- * its hash before and after, and the answers given during the step; a step of a task, workqueue or
+ * the step is measured precisely: the components it wrote (diff of the snapshots before and after),
+ * each with its hash before and after, except heap objects (dios and bios), of which it folds in
+ * only the fields it read and the values it found (the read log, `track`), less the reads the model
+ * declared dead (Runtime.forget: the count an atomic_inc checked, an atomic_dec_and_test's count
+ * beyond its verdict, cmpxchg's discarded old value, the disk queue a submit_bio appended to), and
+ * the answers given during the step; a step of a task, workqueue or
  * issuer also folds in the shared state such code reads without heap.use, as it was before the
  * step (TASK_READS). Otherwise every context that stepped folds in the whole state before and
  * after and every answer since (conservative). A context spawned by a step starts from that step's
@@ -324,6 +331,15 @@ class Walk {
   private readonly used = new Set<number>();
   private allocated = false;
   private diskRead = false;
+  /**
+   * The read log of the step in progress: (heap id, field, value hash) of every field of a heap
+   * object read since the base, less what forget() declared dead; see `track`.
+   */
+  private reads: number[] = [];
+  /** Components (not heap objects) whose reads in this step forget() declared dead. */
+  private readonly forgotten = new Set<string>();
+  /** Off while the explorer itself reads the world (snapshots, value hashes). */
+  private recording = true;
   private lastSched: LastSched | null = null;
   private readonly labelHashes = new Map<string, number>();
   faultCuts = 0;
@@ -361,8 +377,75 @@ class Walk {
     };
     heap.alloc = <T extends KObject>(obj: T): T => {
       this.allocated = true;
-      return alloc(obj);
+      return this.track(alloc(obj));
     };
+    w.rt.forgetHook = (obj, field, keep) => this.forget(obj, field, keep);
+  }
+
+  /**
+   * Field-exact reads of a heap object (a dio or bio): each own field becomes an accessor over the
+   * same value, on this world's instance only, so the walk learns which fields a step read and
+   * what it found there. The model sees the same values; the fingerprint walks the same keys in
+   * the same order. A step's view then folds in the fields it read, not the whole object: a
+   * completion that reads dio->flags does not carry dio->size, which the submitter moves.
+   */
+  private track<T extends KObject>(obj: T): T {
+    const rec = obj as unknown as Record<string, unknown>;
+    const heapId = obj.heapId;
+    for (const key of Object.keys(rec)) {
+      // The heap id is the object's name in the log (fixed at allocation, read by the heap).
+      if (key === 'heapId') continue;
+      let value = rec[key];
+      const keyHash = hashString(key);
+      Object.defineProperty(obj, key, {
+        enumerable: true,
+        configurable: true,
+        get: () => {
+          if (this.recording) this.logRead(heapId, keyHash, value);
+          return value;
+        },
+        set: (v: unknown) => {
+          value = v;
+        },
+      });
+    }
+    return obj;
+  }
+
+  private logRead(heapId: number, keyHash: number, value: unknown): void {
+    this.recording = false;
+    const fp = this.fp;
+    const v = fp === null ? 0 : fp.valueHash(value);
+    this.recording = true;
+    this.reads.push(heapId, keyHash, v);
+  }
+
+  /** Runtime.forget: drop reads the model declares dead (see there), keeping `keep`. */
+  private forget(obj: object, field: string | null, keep: number | undefined): void {
+    if (field === null) {
+      const id = this.fp?.rootOf(obj);
+      if (id !== undefined) this.forgotten.add(id);
+      return;
+    }
+    const heapId = (obj as Partial<KObject>).heapId ?? -1;
+    const keyHash = hashString(field);
+    const r = this.reads;
+    let out = 0;
+    for (let i = 0; i < r.length; i += 3) {
+      if (r[i] === heapId && r[i + 1] === keyHash) continue;
+      r[out++] = r[i] as number;
+      r[out++] = r[i + 1] as number;
+      r[out++] = r[i + 2] as number;
+    }
+    r.length = out;
+    if (keep !== undefined) r.push(heapId, keyHash, combine(KEPT, keep));
+  }
+
+  private snapshot(): Snapshot {
+    this.recording = false;
+    const snap = (this.fp as WorldFingerprint).snapshot();
+    this.recording = true;
+    return snap;
   }
 
   startRun(): void {
@@ -384,6 +467,8 @@ class Walk {
     this.used.clear();
     this.allocated = false;
     this.diskRead = false;
+    this.reads.length = 0;
+    this.forgotten.clear();
   }
 
   next(n: number, label: string): number {
@@ -398,7 +483,12 @@ class Walk {
         );
       }
       // The last replayed question is where this path branches off: resume the bookkeeping there.
-      if (i === this.nodes.length - 1 && node.saved !== null) this.restore(node.saved);
+      if (i === this.nodes.length - 1 && node.saved !== null) {
+        this.restore(node.saved);
+        // The read log names component roots as of the last snapshot: take one here, where the
+        // replayed prefix (which takes none) ends.
+        if (this.fp !== null) this.snapshot();
+      }
     } else {
       node = this.newNode(n, label, w);
       this.nodes.push(node);
@@ -430,6 +520,9 @@ class Walk {
     for (const id of saved.used) this.used.add(id);
     this.allocated = saved.allocated;
     this.diskRead = saved.diskRead;
+    this.reads = [...saved.reads];
+    this.forgotten.clear();
+    for (const id of saved.forgotten) this.forgotten.add(id);
   }
 
   private labelHash(label: string): number {
@@ -449,7 +542,7 @@ class Walk {
     if (w === null || this.fp === null) {
       return { label, n, limit, fault, value: 0, ctx: null, sleep: null, done: null, saved: null };
     }
-    const snap = (this.fp as WorldFingerprint).snapshot();
+    const snap = this.snapshot();
     const inStep = this.beforeQuestion(w, snap);
     let ctx: number[] | null = null;
     let sleep: Map<number, Footprint> | null = null;
@@ -494,6 +587,8 @@ class Walk {
       used: new Set(this.used),
       allocated: this.allocated,
       diskRead: this.diskRead,
+      reads: [...this.reads],
+      forgotten: new Set(this.forgotten),
     };
     return { label, n, limit, fault, value, ctx, sleep, done: ctx === null ? null : new Map(), saved };
   }
@@ -619,8 +714,10 @@ class Walk {
     for (const id of this.used) touched.add(`obj:${id}`);
     const h = new Hasher();
     h.mixNumber(since);
+    // Heap objects: the fields the step read (the read log), not their whole state.
+    for (const x of this.reads) h.mixNumber(x);
     for (const id of [...touched].sort()) {
-      if (WRITE_ONLY.test(id)) continue;
+      if (WRITE_ONLY.test(id) || id.startsWith('obj:') || this.forgotten.has(id)) continue;
       h.mixNumber(hashString(id));
       h.mixNumber(base.snap.parts.get(id) ?? 0);
       h.mixNumber(cur.parts.get(id) ?? 0);
@@ -669,7 +766,7 @@ class Walk {
   /** At the end of a run: account for the last steps (their footprints serve later siblings). */
   finish(w: WorldView): void {
     if (this.fp === null) return;
-    const snap = this.fp.snapshot();
+    const snap = this.snapshot();
     this.account(w, snap);
     this.states.add(combine(snap.full, this.viewsHash(w)));
     this.worlds?.add(snap.full);
@@ -730,7 +827,7 @@ class Walk {
   /** Hash of the end state of a completed run (the world, not the views), for outcome cross-checks. */
   endState(): number {
     if (this.fp === null) return 0;
-    return this.fp.snapshot().full;
+    return this.snapshot().full;
   }
 
   attachedWorld(): WorldView | null {

@@ -25,7 +25,7 @@
  * Hashes are two 32-bit lanes folded into one 53-bit number: a collision needs ~10^8 states.
  */
 import { Context } from '../../model/runtime/context.ts';
-import type { KObject } from '../../model/runtime/heap.ts';
+import { KObject } from '../../model/runtime/heap.ts';
 import type { WorldView } from '../../model/world/probe.ts';
 
 const T_NULL = 0x9e3779b1;
@@ -276,6 +276,32 @@ export class WorldFingerprint {
     parts.set('contexts', runtime);
     whole.mixNumber(runtime);
     return { full: whole.value(), parts };
+  }
+
+  /** The component rooted at `o` as of the last snapshot, or undefined. */
+  rootOf(o: object): string | undefined {
+    return this.roots.get(o);
+  }
+
+  /**
+   * Hash of one value a context read from a heap object's field (the explorer's read log): a
+   * scalar as itself, a component root (another heap object, a context, a request's part) by its
+   * id, any other object by its contents as they are now (a reference into the object's own
+   * component, such as a dio's work item).
+   */
+  valueHash(v: unknown): number {
+    if (typeof v === 'object' && v !== null) {
+      const id = this.roots.get(v);
+      if (id !== undefined) return hashString(id);
+      // Allocated or spawned since the last snapshot: its id (as a root it will have) or name.
+      if (v instanceof KObject && v.heapId > 0) return hashString(`obj:${v.heapId}`);
+      if (v instanceof Context) return hashString(`ctx:${v.name}`);
+    }
+    this.root = null;
+    this.visited.clear();
+    this.h.reset(3);
+    this.walk(v);
+    return this.h.value();
   }
 
   private component(o: object): number {
