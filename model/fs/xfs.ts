@@ -358,12 +358,26 @@ export class ModelXfs implements FileOperations {
     if (this.rt.tracing) this.rt.ev(0, 'xfs_reflink_end_cow', `blocks ${block}+${count}`);
   }
 
-  /** xfs_itruncate_extents(): every block from `block` on becomes a hole, logged. */
+  /**
+   * xfs_itruncate_extents(): every block from `block` on becomes a hole, logged, and the COW
+   * reservations there are cancelled (6.12.117 fs/xfs/xfs_inode.c L1048-1063,
+   * xfs_reflink_cancel_cow_blocks), so that a staging block a failed COW write left behind is never
+   * remapped over data written after the truncate. The model's allocator never reuses a block, so
+   * cancelling drops the reservation and frees nothing.
+   */
   freeBlocksFrom(block: number): void {
     const count = this.geo.fileBlocks - block;
     if (count <= 0) return;
     for (let i = 0; i < count; i++) this.map.set(block + i, EXT_HOLE, -1);
     this.journal.commit({ kind: 'free', block, count, addr: 0, size: 0 });
+    let cancelled = 0;
+    for (let i = block; i < this.geo.fileBlocks; i++) {
+      if ((this.cow[i] ?? -1) < 0) continue;
+      this.cow[i] = -1;
+      cancelled++;
+    }
+    if (cancelled && this.rt.tracing)
+      this.rt.ev(0, 'xfs_reflink_cancel_cow_blocks', `${cancelled} from block ${block}`);
   }
 
   get runtime(): Runtime {
