@@ -170,6 +170,16 @@ describe('the history comparison', () => {
     expect(Object.keys(whole.bugs)).toEqual([bug.name]);
   });
 
+  it('keeps the sections of the history file that other tools write, such as generalCampaign', () => {
+    const withBench = { ...history, generalCampaign: { budget: 20000, bugs: { steady: 11 } } };
+    const first = BUGS[0];
+    if (first === undefined) throw new Error('the catalogue is empty');
+    for (const whole of [false, true]) {
+      const next = recordHistory(withBench, [huntBug(first, 3, 200)], 20, 200, '2026-02-03', whole);
+      expect(next.generalCampaign).toEqual(withBench.generalCampaign);
+    }
+  });
+
   it('takes the median of odd and even counts', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 2, 3])).toBe(2.5);

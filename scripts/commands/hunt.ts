@@ -220,6 +220,11 @@ export interface HuntHistory {
   readonly seeds: number;
   readonly budget: number;
   readonly bugs: Readonly<Record<string, HistoryEntry>>;
+  /**
+   * Other sections of the history file that `hunt --record` does not write (the bench's runs until
+   * the general campaign catches each bug, `generalCampaign`): kept as they are.
+   */
+  readonly [section: string]: unknown;
 }
 
 export interface Regression {
@@ -295,7 +300,11 @@ export function recordHistory(
   const sorted = Object.fromEntries(
     Object.entries(bugs).sort(([a], [b]) => (order.get(a) ?? BUGS.length) - (order.get(b) ?? BUGS.length)),
   );
-  return { seeds, budget, bugs: sorted };
+  // Sections other tools write into the same file survive a re-recording.
+  const others = Object.fromEntries(
+    Object.entries(previous ?? {}).filter(([k]) => k !== 'seeds' && k !== 'budget' && k !== 'bugs'),
+  );
+  return { ...others, seeds, budget, bugs: sorted };
 }
 
 // ---------------------------------------------------------------------------------------------
