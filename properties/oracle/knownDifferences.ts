@@ -199,20 +199,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     },
   },
   {
-    id: 'model-xfs-write-iter-zero-count',
-    why:
-      'io_submit passes a zero-length write to ->write_iter (fs/aio.c L1639-1644), and both ' +
-      'filesystems return 0 for it before any alignment check: xfs_file_write_iter at once ' +
-      '(fs/xfs/xfs_file.c L846-847), ext4 in generic_write_checks, on its direct path (fs/ext4/file.c ' +
-      'L440-442) or on the buffered one it takes for a misaligned request (L546, L302-304). The ' +
-      "model's XfsFile.writeIter (model/fs/xfsFile.ts) lacks that first check and rejects a misaligned " +
-      'empty write with -EINVAL: a gap of the model, to be closed there (this rule then goes stale).',
-    explains: (c, line) => {
-      const op = firstWrite(c);
-      return op !== null && op.len === 0 && op.async === true && line === 'op 1 result: model -22 kernel 0';
-    },
-  },
-  {
     id: 'model-cache-fill-without-io',
     why:
       "The model fills a page-cache page from the disk's contents without read I/O (AddressSpace.getPage " +
