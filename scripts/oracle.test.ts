@@ -197,6 +197,40 @@ describe('build-kernel.sh', () => {
     }
   });
 
+  it('refuses a package whose source tree is another release, and keeps no tree or kernel of it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'diocheck-deb-'));
+    try {
+      // A linux-source-6.12 package as Debian lays it out, holding a 6.12.99 tree.
+      const pkg = join(dir, 'pkg');
+      const make = [
+        `mkdir -p ${pkg}/DEBIAN ${pkg}/usr/src ${dir}/t/linux-source-6.12`,
+        `printf 'VERSION = 6\\nPATCHLEVEL = 12\\nSUBLEVEL = 99\\nEXTRAVERSION =\\n' > ${dir}/t/linux-source-6.12/Makefile`,
+        `tar -C ${dir}/t -cJf ${pkg}/usr/src/linux-source-6.12.tar.xz linux-source-6.12`,
+        `printf 'Package: linux-source-6.12\\nVersion: 6.12.99-1\\nArchitecture: all\\nMaintainer: t <t@t>\\nDescription: t\\n' > ${pkg}/DEBIAN/control`,
+        `dpkg-deb -b ${pkg} ${dir}/fake.deb`,
+      ].join(' && ');
+      expect(spawnSync('bash', ['-c', make], { encoding: 'utf8' }).status).toBe(0);
+      const cache = join(dir, 'cache');
+      const env = { ...process.env, DIOCHECK_KSRC_DEB: join(dir, 'fake.deb') };
+      const r = spawnSync('bash', [script, cache, '6.12.117'], { encoding: 'utf8', env });
+      expect(r.status).toBe(1);
+      expect(r.stderr.split('\n')).toContain(
+        'oracle: the source tree is Linux 6.12.99, not 6.12.117 (package 6.12.117-1~deb12u1); removed it',
+      );
+      expect(existsSync(join(cache, 'kernels', '6.12.117', 'src'))).toBe(false);
+      expect(existsSync(join(cache, 'kernels', '6.12.117', 'linux.uml'))).toBe(false);
+      writeFileSync(join(dir, 'junk.deb'), 'not a package');
+      const junk = spawnSync('bash', [script, cache, '6.12.117'], {
+        encoding: 'utf8',
+        env: { ...process.env, DIOCHECK_KSRC_DEB: join(dir, 'junk.deb') },
+      });
+      expect(junk.status).toBe(1);
+      expect(junk.stderr).toContain('holds no linux-source-6.12 tree');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('pins every release to its Debian package version (read from model/kernel/releases.ts)', () => {
     const text = readFileSync(script, 'utf8');
     expect(text).toContain('apt-get download "linux-source-$series=$debian"');

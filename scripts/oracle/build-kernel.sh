@@ -34,18 +34,21 @@ kdir="$cache/kernels/$release"
 mkdir -p "$kdir"
 log="$kdir/build.log"
 
-need_pkgs=()
-for p in gcc make flex bison libelf-dev bc busybox-static xfsprogs e2fsprogs xz-utils; do
-  dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
-done
-if ((${#need_pkgs[@]})); then
+# Installs what the build and the agent need, once; only when something is to be built, so that a
+# wrong package is refused before anything is installed.
+ensure_pkgs() {
+  local need_pkgs=() p
+  for p in gcc make flex bison libelf-dev bc busybox-static xfsprogs e2fsprogs xz-utils; do
+    dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
+  done
+  ((${#need_pkgs[@]})) || return 0
   echo "oracle: installing ${need_pkgs[*]}" >&2
   # Stale package lists are the usual failure on a fresh machine: refresh them once and retry.
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_pkgs[@]}" >>"$log" 2>&1 ||
     { apt-get update -q >>"$log" 2>&1 &&
       DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_pkgs[@]}" >>"$log" 2>&1; } ||
     { echo "oracle: apt-get install failed (see $log)" >&2; exit 1; }
-fi
+}
 
 # VERSION.PATCHLEVEL.SUBLEVEL of a kernel tree, from its top Makefile.
 tree_release() {
@@ -71,15 +74,20 @@ if [[ ! -x "$kbin" ]]; then
       deb="$(ls "$src"/linux-source-"${series}"_*.deb | head -1)"
     fi
     echo "oracle: extracting $deb" >&2
-    dpkg-deb --fsys-tarfile "$deb" | tar -C "$src" -x "./usr/src/linux-source-$series.tar.xz"
-    tar -C "$src" -xaf "$src/usr/src/linux-source-$series.tar.xz"
+    { dpkg-deb --fsys-tarfile "$deb" | tar -C "$src" -x "./usr/src/linux-source-$series.tar.xz" &&
+      tar -C "$src" -xaf "$src/usr/src/linux-source-$series.tar.xz"; } >>"$log" 2>&1 &&
+      [[ -f "$tree/Makefile" ]] ||
+      { rm -rf "$src"; echo "oracle: $deb holds no linux-source-$series tree (see $log)" >&2; exit 1; }
     rm -rf "$src/usr" "$src"/linux-source-"${series}"_*.deb
   fi
+  # The package's name is not proof: the tree's own Makefile must be the release.
   got="$(tree_release "$tree")"
   if [[ "$got" != "$release" ]]; then
-    echo "oracle: the source tree is Linux $got, not $release (package $debian); remove $src" >&2
+    rm -rf "$src"
+    echo "oracle: the source tree is Linux $got, not $release (package $debian); removed it" >&2
     exit 1
   fi
+  ensure_pkgs
   echo "oracle: building UML $release (about 4 minutes on 2 cores; log in $log)" >&2
   (
     cd "$tree"
@@ -104,6 +112,8 @@ fi
 # its date: a fresh checkout or another branch has newer dates and maybe older text).
 stale() { [[ ! -f "$1" || "$(cat "$1.sha256" 2>/dev/null)" != "$(sha256sum <"$2")" ]]; }
 built() { sha256sum <"$2" >"$1.sha256"; }
+
+ensure_pkgs
 
 # The shim: UML's fixed 2,696-byte XSAVE buffer against an AMX host's 11,008 (note §1.1).
 if stale "$cache/xstate_shim.so" "$here/xstate_shim.c"; then
