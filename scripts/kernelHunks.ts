@@ -21,7 +21,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RELEASES } from '../model/kernel/releases.ts';
 import type { Problem } from '../spec/seedIndex.ts';
-import { listingLines, listingRevision, SeedListingError, textRows } from '../spec/seedListing.ts';
+import {
+  listingLines,
+  listingRevision,
+  SeedListingError,
+  stripCComments,
+  textRows,
+} from '../spec/seedListing.ts';
 
 export const HUNKS_FORMAT = 'diocheck-kernel-hunks/1';
 export const KERNEL_FILE = 'fs/iomap/direct-io.c';
@@ -144,41 +150,8 @@ const TOKEN =
 /** The C tokens of some lines, comments replaced by a space; `\n` closes a preprocessor directive. */
 export function cTokens(lines: readonly string[], startInComment: boolean): string[] {
   const out: string[] = [];
-  let inBlock = startInComment;
   let inDirective = false;
-  for (const line of lines) {
-    let code = '';
-    let quote = '';
-    for (let i = 0; i < line.length; i++) {
-      const c = line[i] ?? '';
-      const next = line[i + 1];
-      if (inBlock) {
-        if (c === '*' && next === '/') {
-          inBlock = false;
-          code += ' ';
-          i++;
-        }
-        continue;
-      }
-      if (quote !== '') {
-        code += c;
-        if (c === '\\') {
-          code += next ?? '';
-          i++;
-        } else if (c === quote) {
-          quote = '';
-        }
-        continue;
-      }
-      if (c === '/' && next === '*') {
-        inBlock = true;
-        i++;
-        continue;
-      }
-      if (c === '/' && next === '/') break;
-      if (c === '"' || c === "'") quote = c;
-      code += c;
-    }
+  for (const code of stripCComments(lines, startInComment)) {
     const toks = code.match(TOKEN) ?? [];
     if (!inDirective && toks[0] === '#') inDirective = true;
     out.push(...toks);

@@ -9,7 +9,7 @@
  * a wrong citation is reported.
  */
 import ts from 'typescript';
-import { listingLines, listingRevision, SeedListingError, textRows } from './seedListing.ts';
+import { listingLines, listingRevision, SeedListingError, stripCComments, textRows } from './seedListing.ts';
 
 /** The revision of fs/iomap/direct-io.c that the model mirrors (spec/README.md). */
 export const SEED_REVISION = '4b132aacb0768ac1e652cf517097ea6f237214b9';
@@ -87,7 +87,7 @@ export function parseSeed(raw: string, path: string): SeedListing {
     if (e instanceof SeedListingError) throw new Error(`${path}:${e.fileLine}: ${e.message}`);
     throw e;
   }
-  const code = stripComments(lines);
+  const code = stripCComments(lines);
   const lineCount = lines.length - 1;
   const xref = xrefOfCode(revision, code, findFunctions(lines, code));
   const seed = seedFromXref(xref, path);
@@ -172,7 +172,7 @@ function xrefOfCode(revision: string, code: readonly string[], functions: SeedFu
 export function seedXref(raw: string, path: string): SeedXref {
   const seed = parseSeed(raw, path);
   const lines = ['', ...Array.from({ length: seed.lineCount }, (_, k) => seed.text(k + 1) ?? '')];
-  return xrefOfCode(seed.revision, stripComments(lines), [...seed.functions]);
+  return xrefOfCode(seed.revision, stripCComments(lines), [...seed.functions]);
 }
 
 /** The xref as committed: one identifier a line, so that a change reads as a small diff. */
@@ -247,47 +247,6 @@ export function seedFromXref(x: SeedXref, path: string): Seed {
     jumpsTo: (n, label) => (x.gotos[label] ?? []).includes(n),
     functionNamed: (name) => byName.get(name),
   };
-}
-
-/** The C text with comments blanked out, line by line (string and character literals respected). */
-function stripComments(lines: readonly string[]): string[] {
-  const out: string[] = [];
-  let inBlock = false;
-  for (const line of lines) {
-    let kept = '';
-    let quote = '';
-    for (let i = 0; i < line.length; i++) {
-      const c = line[i];
-      const next = line[i + 1];
-      if (inBlock) {
-        if (c === '*' && next === '/') {
-          inBlock = false;
-          i++;
-        }
-        continue;
-      }
-      if (quote !== '') {
-        kept += c;
-        if (c === '\\') {
-          kept += next ?? '';
-          i++;
-        } else if (c === quote) {
-          quote = '';
-        }
-        continue;
-      }
-      if (c === '/' && next === '*') {
-        inBlock = true;
-        i++;
-        continue;
-      }
-      if (c === '/' && next === '/') break;
-      if (c === '"' || c === "'") quote = c;
-      kept += c;
-    }
-    out.push(kept);
-  }
-  return out;
 }
 
 /**

@@ -2,7 +2,8 @@
  * The numbered seed listing (`../shared/seed/direct-io.c.lines.txt`): an `xref: … (revision <sha>)`
  * header, then source line n as `n` + a space or a no-break space + the text. One reader for the
  * citation checks (spec/seedIndex.ts), the hunk fingerprints (scripts/kernelHunks.ts) and
- * `run --annotate` (scripts/commands/coverage.ts); it imports nothing, so that scripts which only
+ * `run --annotate` (scripts/commands/coverage.ts), and the C comment stripping the first two share;
+ * it imports nothing, so that scripts which only
  * need the text do not load the TypeScript compiler.
  */
 
@@ -42,4 +43,50 @@ export function listingLines(rows: readonly string[]): string[] {
     lines.push(m[2] ?? '');
   }
   return lines;
+}
+
+/**
+ * C text with its comments removed, line by line, string and character literals respected. A block
+ * comment becomes one space, so that it still separates the tokens on either side; a `//` comment
+ * ends the line. `startInComment`: the first line begins inside a block comment.
+ */
+export function stripCComments(lines: readonly string[], startInComment = false): string[] {
+  const out: string[] = [];
+  let inBlock = startInComment;
+  for (const line of lines) {
+    let kept = '';
+    let quote = '';
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i] ?? '';
+      const next = line[i + 1];
+      if (inBlock) {
+        if (c === '*' && next === '/') {
+          inBlock = false;
+          kept += ' ';
+          i++;
+        }
+        continue;
+      }
+      if (quote !== '') {
+        kept += c;
+        if (c === '\\') {
+          kept += next ?? '';
+          i++;
+        } else if (c === quote) {
+          quote = '';
+        }
+        continue;
+      }
+      if (c === '/' && next === '*') {
+        inBlock = true;
+        i++;
+        continue;
+      }
+      if (c === '/' && next === '/') break;
+      if (c === '"' || c === "'") quote = c;
+      kept += c;
+    }
+    out.push(kept);
+  }
+  return out;
 }
