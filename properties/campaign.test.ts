@@ -20,7 +20,7 @@ import {
   summarizeCoverage,
 } from '../scripts/commands/campaign.ts';
 import {
-  CollectingProperty,
+  collectingProperty,
   FindingCollector,
   formatFindings,
   loadBaseline,
@@ -49,7 +49,7 @@ describe(`campaign (seed: ${seed}, tier: ${budget.tier})`, () => {
     // (deduplicated, each shrunk, known or new), not only the first.
     const tally = new CampaignTally(false);
     const collector = new FindingCollector(FIXED_OPS);
-    const property = new CollectingProperty(
+    const property = collectingProperty(
       collector,
       FIXED_OPS,
       (_value, result) => (result === null ? tally.recordError() : tally.record(result)),

@@ -24,6 +24,7 @@ export interface KernelOps {
   iomapDioSetError(k: Kernel, dio: IomapDio, ret: number): KGen;
   iomapDioBioEndIo(k: Kernel, bio: Bio): KGen;
   /** Returns nothing in the seed and 6.12.118, an errno or 0 in 6.12.107-117. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: one signature for the seed's void iomap_dio_zero and 6.12.107-117's int one
   iomapDioZero(k: Kernel, iter: IomapIter, dio: IomapDio, pos: number, len: number): KGen<number | void>;
   /** Seed L73 as its own entry: bio_set_polled (seed, 6.12.107) or REQ_POLLED alone (6.12.111 on). */
   iomapDioSubmitBioMarkPolled(k: Kernel, bio: Bio, iocb: Kiocb): void;

@@ -149,6 +149,20 @@ export class CampaignTally {
 }
 
 /**
+ * A property over the campaign's cases: the scenario, the fault profile and the choice stream, drawn
+ * by the same arbitraries in the same order everywhere, so that a fast-check run index or path
+ * means the same case to the campaign, the triage, its shrinking and `diff`.
+ */
+export function caseProperty(predicate: (value: CampaignCase) => void): fc.IPropertyWithHooks<CampaignCase> {
+  return fc.property(
+    campaignScenarioArbitrary(),
+    faultProfileArbitrary(),
+    choicesArbitrary(),
+    (scenario, faults, choices) => predicate([scenario, faults, choices]),
+  );
+}
+
+/**
  * The campaign property. A tally counts runs, outcomes and coverage; onCase sees each case before
  * it runs (repro keeps the last one, to print a case that passes now).
  */
@@ -157,23 +171,18 @@ export function campaignProperty(
   onCase: ((value: CampaignCase) => void) | null = null,
   ops: Readonly<KernelOps> = FIXED_OPS,
 ): fc.IPropertyWithHooks<CampaignCase> {
-  return fc.property(
-    campaignScenarioArbitrary(),
-    faultProfileArbitrary(),
-    choicesArbitrary(),
-    (scenario, faults, choices) => {
-      onCase?.([scenario, faults, choices]);
-      let result: RunResult;
-      try {
-        result = runCase([scenario, faults, choices], false, ops);
-      } catch (e) {
-        tally?.recordError();
-        throw e;
-      }
-      tally?.record(result);
-      if (result.violation !== null) throw new CaseViolation(result.violation);
-    },
-  );
+  return caseProperty((value) => {
+    onCase?.(value);
+    let result: RunResult;
+    try {
+      result = runCase(value, false, ops);
+    } catch (e) {
+      tally?.recordError();
+      throw e;
+    }
+    tally?.record(result);
+    if (result.violation !== null) throw new CaseViolation(result.violation);
+  });
 }
 
 /** A shrunk counterexample: its fast-check path, its value and what the predicate threw. */
@@ -314,4 +323,37 @@ export function formatCaseReport(input: CaseReportInput): string {
   if (input.replayFile) lines.push(`          npm run diocheck -- repro ${input.replayFile}`);
   lines.push(formatRunDetails(scenario, faults, result));
   return lines.join('\n');
+}
+
+/**
+ * The campaign's cases (campaignProperty's arbitraries, in the same order, so a run index replays in
+ * both) under a predicate that records instead of throwing and also learns the fast-check run
+ * index; `stop()` interrupts the campaign (--max-findings). Used by the triaging campaign and by
+ * `diff`.
+ */
+export class IndexedCaseProperty implements fc.IRawProperty<CampaignCase, false> {
+  private runId = 0;
+  private readonly inner: fc.IPropertyWithHooks<CampaignCase>;
+  constructor(
+    predicate: (value: CampaignCase, runId: number) => void,
+    private readonly stop: () => boolean = () => false,
+  ) {
+    this.inner = caseProperty((value) => predicate(value, this.runId));
+  }
+  isAsync(): false {
+    return false;
+  }
+  generate(mrng: fc.Random, runId?: number): fc.Value<CampaignCase> {
+    this.runId = runId ?? 0;
+    return this.inner.generate(mrng, runId);
+  }
+  shrink(value: fc.Value<CampaignCase>): fc.Stream<fc.Value<CampaignCase>> {
+    return this.inner.shrink(value);
+  }
+  run(v: CampaignCase): fc.PreconditionFailure | fc.PropertyFailure | null {
+    if (this.stop()) return new fc.PreconditionFailure(true);
+    return this.inner.run(v);
+  }
+  runBeforeEach = (): void => this.inner.runBeforeEach();
+  runAfterEach = (): void => this.inner.runAfterEach();
 }

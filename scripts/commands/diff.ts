@@ -31,13 +31,12 @@ import { ArrayChoices, type ChoiceSource, type RecordedChoice } from '../../mode
 import { TAG_ZERO } from '../../model/mm/tags.ts';
 import { type RunResult, runScenario } from '../../model/world/run.ts';
 import type { Scenario } from '../../model/world/scenario.ts';
-import { choicesArbitrary } from '../../properties/arbitraries/choices.ts';
-import { faultProfileArbitrary } from '../../properties/arbitraries/faults.ts';
 import { budgetFor, freshSeed, parseSeed } from '../../properties/support/budget.ts';
 import { parseDuration, parseKernel, parseRuns, UsageError } from './args.ts';
 import {
   type CampaignCase,
-  campaignScenarioArbitrary,
+  caseProperty,
+  IndexedCaseProperty,
   kernelOps,
   reproCommand,
   timeLimit,
@@ -368,45 +367,6 @@ export interface DiffReport {
   readonly groups: readonly DiffGroup[];
 }
 
-/** The property that generates the campaign's cases (as campaignProperty) and compares the two sides. */
-class DiffProperty implements fc.IRawProperty<CampaignCase, false> {
-  private runId = 0;
-  private readonly inner: fc.IPropertyWithHooks<CampaignCase>;
-  runs = 0;
-  constructor(
-    opsA: Readonly<KernelOps>,
-    opsB: Readonly<KernelOps>,
-    onDifference: (d: Difference, value: CampaignCase, runId: number) => void,
-  ) {
-    this.inner = fc.property(
-      campaignScenarioArbitrary(),
-      faultProfileArbitrary(),
-      choicesArbitrary(),
-      (scenario, faults, choices) => {
-        this.runs++;
-        const value: CampaignCase = [scenario, faults, choices];
-        const { d } = differenceOf(value, opsA, opsB);
-        if (d !== null) onDifference(d, value, this.runId);
-      },
-    );
-  }
-  isAsync(): false {
-    return false;
-  }
-  generate(mrng: fc.Random, runId?: number): fc.Value<CampaignCase> {
-    this.runId = runId ?? 0;
-    return this.inner.generate(mrng, runId);
-  }
-  shrink(value: fc.Value<CampaignCase>): fc.Stream<fc.Value<CampaignCase>> {
-    return this.inner.shrink(value);
-  }
-  run(v: CampaignCase): fc.PreconditionFailure | fc.PropertyFailure | null {
-    return this.inner.run(v);
-  }
-  runBeforeEach = (): void => this.inner.runBeforeEach();
-  runAfterEach = (): void => this.inner.runAfterEach();
-}
-
 class SameDifference extends Error {}
 
 /** Shrinks a group's first scenario, keeping its difference key. */
@@ -417,15 +377,10 @@ function shrinkGroup(
   opsB: Readonly<KernelOps>,
   ms: number,
 ): { path: string; value: CampaignCase; shrunk: boolean } | null {
-  const property = fc.property(
-    campaignScenarioArbitrary(),
-    faultProfileArbitrary(),
-    choicesArbitrary(),
-    (scenario, faults, choices) => {
-      const { d } = differenceOf([scenario, faults, choices], opsA, opsB);
-      if (d !== null && d.key === group.key) throw new SameDifference(d.key);
-    },
-  );
+  const property = caseProperty((value) => {
+    const { d } = differenceOf(value, opsA, opsB);
+    if (d !== null && d.key === group.key) throw new SameDifference(d.key);
+  });
   const details = fc.check(property, {
     seed,
     path: String(group.firstRun),
@@ -441,7 +396,11 @@ export function runDiff(cmd: DiffCommand, shrinkTimeMs: number): DiffReport {
   const opsB = kernelOps(cmd.b);
   const groups = new Map<string, Group>();
   let differing = 0;
-  const property = new DiffProperty(opsA, opsB, (d, _value, runId) => {
+  let runs = 0;
+  const property = new IndexedCaseProperty((value, runId) => {
+    runs++;
+    const { d } = differenceOf(value, opsA, opsB);
+    if (d === null) return;
     differing++;
     const g = groups.get(d.key);
     if (g === undefined) groups.set(d.key, { key: d.key, count: 1, firstRun: runId });
@@ -480,7 +439,7 @@ export function runDiff(cmd: DiffCommand, shrinkTimeMs: number): DiffReport {
     seed,
     a: cmd.a,
     b: cmd.b,
-    runs: property.runs,
+    runs,
     differing,
     elapsedMs: Math.round(elapsedMs),
     groups: out,

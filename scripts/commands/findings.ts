@@ -28,8 +28,6 @@ import { ReplayChoices } from '../../model/runtime/choice.ts';
 import type { RunResult } from '../../model/world/run.ts';
 import { runScenario } from '../../model/world/run.ts';
 import type { Scenario } from '../../model/world/scenario.ts';
-import { choicesArbitrary } from '../../properties/arbitraries/choices.ts';
-import { faultProfileArbitrary } from '../../properties/arbitraries/faults.ts';
 import {
   makeReplayFile,
   readReplayFile,
@@ -41,7 +39,8 @@ import {
   type CampaignCase,
   CaseViolation,
   CHECKS,
-  campaignScenarioArbitrary,
+  caseProperty,
+  IndexedCaseProperty,
   kernelOption,
   reproCommand,
   runCase,
@@ -193,74 +192,42 @@ export class FindingCollector {
 }
 
 /**
- * The campaign property of a triaging campaign: the same arbitraries in the same order as
- * campaignProperty (so a run index replays in both), a predicate that records instead of
- * throwing, and an interruption once `stop()` says so (--max-findings).
+ * The campaign property of a triaging campaign: the campaign's cases, a predicate that records
+ * violations and model errors with their run index instead of throwing, and an interruption once
+ * `stop()` says so (--max-findings).
  */
-export class CollectingProperty implements fc.IRawProperty<CampaignCase, false> {
-  private runId = 0;
-  private readonly inner: fc.IPropertyWithHooks<CampaignCase>;
-  constructor(
-    readonly collector: FindingCollector,
-    ops: Readonly<KernelOps>,
-    onResult: (value: CampaignCase, result: RunResult | null) => void,
-    private readonly stop: () => boolean,
-  ) {
-    this.inner = fc.property(
-      campaignScenarioArbitrary(),
-      faultProfileArbitrary(),
-      choicesArbitrary(),
-      (scenario, faults, choices) => {
-        const value: CampaignCase = [scenario, faults, choices];
-        let result: RunResult;
-        try {
-          result = runCase(value, false, ops);
-        } catch (e) {
-          collector.recordModelError(e, this.runId);
-          onResult(value, null);
-          return;
-        }
-        if (result.violation !== null) collector.recordViolation(value, result, this.runId);
-        onResult(value, result);
-      },
-    );
-  }
-  isAsync(): false {
-    return false;
-  }
-  generate(mrng: fc.Random, runId?: number): fc.Value<CampaignCase> {
-    this.runId = runId ?? 0;
-    return this.inner.generate(mrng, runId);
-  }
-  shrink(value: fc.Value<CampaignCase>): fc.Stream<fc.Value<CampaignCase>> {
-    return this.inner.shrink(value);
-  }
-  run(v: CampaignCase): fc.PreconditionFailure | fc.PropertyFailure | null {
-    if (this.stop()) return new fc.PreconditionFailure(true);
-    return this.inner.run(v);
-  }
-  runBeforeEach = (): void => this.inner.runBeforeEach();
-  runAfterEach = (): void => this.inner.runAfterEach();
+export function collectingProperty(
+  collector: FindingCollector,
+  ops: Readonly<KernelOps>,
+  onResult: (value: CampaignCase, result: RunResult | null) => void,
+  stop: () => boolean,
+): IndexedCaseProperty {
+  return new IndexedCaseProperty((value, runId) => {
+    let result: RunResult;
+    try {
+      result = runCase(value, false, ops);
+    } catch (e) {
+      collector.recordModelError(e, runId);
+      onResult(value, null);
+      return;
+    }
+    if (result.violation !== null) collector.recordViolation(value, result, runId);
+    onResult(value, result);
+  }, stop);
 }
 
 /** The property that shrinking a group's representative uses: only violations of the same key fail. */
 function keyProperty(key: FindingKey, ops: Readonly<KernelOps>): fc.IPropertyWithHooks<CampaignCase> {
-  return fc.property(
-    campaignScenarioArbitrary(),
-    faultProfileArbitrary(),
-    choicesArbitrary(),
-    (scenario, faults, choices) => {
-      let result: RunResult;
-      try {
-        result = runCase([scenario, faults, choices], false, ops);
-      } catch {
-        return;
-      }
-      const k = keyOf(result, scenario);
-      if (result.violation !== null && k !== null && sameKey(k, key))
-        throw new CaseViolation(result.violation);
-    },
-  );
+  return caseProperty((value) => {
+    let result: RunResult;
+    try {
+      result = runCase(value, false, ops);
+    } catch {
+      return;
+    }
+    const k = keyOf(result, value[0]);
+    if (result.violation !== null && k !== null && sameKey(k, key)) throw new CaseViolation(result.violation);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

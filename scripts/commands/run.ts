@@ -42,7 +42,7 @@ import {
 import { type Budget, budgetFor, freshSeed, tierFromEnv } from '../../properties/support/budget.ts';
 import { DEFAULT_REGRESSIONS_DIR, type Profile, type RunCommand, type Shard, UsageError } from './args.ts';
 import {
-  CollectingProperty,
+  collectingProperty,
   type Finding,
   FindingCollector,
   formatFindings,
@@ -501,7 +501,7 @@ function loopTriage(
   const ops = kernelOps(kernel);
   const collector = new FindingCollector(ops);
   const max = cmd.maxFindings;
-  const property = new CollectingProperty(
+  const property = collectingProperty(
     collector,
     ops,
     (value, result) => {
