@@ -6,6 +6,7 @@
  *      violation: a finding about the modelled kernel logic
  *   2  bad input: one line on stderr starting `diocheck: `, never a stack trace
  *   3  the model itself failed (an exception that is not a finding), or a replay diverged
+ * `confirm` has its own: 0 confirmed, 1 refuted, 3 not confirmable, 2 bad input.
  *
  * Run with tsx (`npm run diocheck -- ...`, or the bin scripts/diocheck.mjs).
  */
@@ -13,6 +14,7 @@ import { type Command, parseCommandLine, UsageError } from './commands/args.ts';
 import { HELP } from './commands/help.ts';
 import { huntCommand } from './commands/hunt.ts';
 import { type Output, processOutput } from './commands/output.ts';
+import { confirmCommand } from './commands/confirm.ts';
 import { diffCommand } from './commands/diff.ts';
 import { explainFile } from './commands/explain.ts';
 import { exploreCommand } from './commands/explore.ts';
@@ -45,12 +47,25 @@ function dispatch(command: Command, out: Output): number {
   }
 }
 
-/** Runs one command line; returns the exit status (a promise for `run --workers`). */
+/** `confirm` is async (it boots a kernel): its errors become exit statuses as main's do. */
+function confirmLive(argv: readonly string[], out: Output): Promise<number> {
+  return confirmCommand(argv, out).catch((e: unknown) => {
+    if (e instanceof UsageError) {
+      out.err(`diocheck: ${e.message.split('\n', 1)[0]}`);
+      return EXIT_USAGE;
+    }
+    out.err(`diocheck: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return EXIT_MODEL_ERROR;
+  });
+}
+
+/** Runs one command line; returns the exit status (a promise for `run --workers` and `confirm`). */
 function main(argv: readonly string[], out: Output = processOutput()): number | Promise<number> {
   try {
     if (argv[0] === 'hunt' && !argv.includes('--help')) return huntCommand(argv.slice(1), out);
     if (argv[0] === 'explore') return exploreCommand(argv.slice(1), out);
     if (argv[0] === 'diff' && !argv.includes('--help')) return diffCommand(argv.slice(1), out);
+    if (argv[0] === 'confirm' && !argv.includes('--help')) return confirmLive(argv.slice(1), out);
     if (argv[0] === 'run' && argv.includes('--workers')) {
       return runWorkers(argv, out).catch((e: unknown) => {
         out.err(`diocheck: ${e instanceof Error ? e.message.split('\n', 1)[0] : String(e)}`);

@@ -26,8 +26,8 @@ import { KERNEL_VERSIONS } from '../../model/kernel/ops.ts';
 import { formatTag, isUserTag, TAG_STALE, TAG_UNTOUCHED, TAG_ZERO } from '../../model/mm/tags.ts';
 import type { ChoiceSource } from '../../model/runtime/choice.ts';
 import { NO_FAULTS } from '../../model/runtime/faults.ts';
-import { runScenario } from '../../model/world/run.ts';
-import type { WorldView } from '../../model/world/probe.ts';
+import { type RunResult, runScenario } from '../../model/world/run.ts';
+import type { Probe, WorldView } from '../../model/world/probe.ts';
 import type { RecoveredFile } from '../../model/fs/xfs.ts';
 import { REQ_FUA, REQ_OP_MASK, REQ_OP_READ, REQ_PREFLUSH } from '../../model/block/bio.ts';
 import type { OpSpec, Scenario } from '../../model/world/scenario.ts';
@@ -197,6 +197,24 @@ function caseRun(c: OracleCase, ops: Readonly<KernelOps>) {
       source.world = w;
     },
   };
+}
+
+/**
+ * The model's run of a case as observeModel runs it (the same scenario and choices), with a probe
+ * of invariants added, and without the final read of the window when `finalRead` is false (that
+ * read is the oracle's way of looking, not one of the case's operations): diocheck confirm checks
+ * that the case it sends to the kernel still shows the finding on the model.
+ */
+export function runCaseOnModel(
+  c: OracleCase,
+  ops: Readonly<KernelOps>,
+  probe: Probe,
+  finalRead = true,
+): RunResult {
+  const scenario = caseScenario(c);
+  const thread = scenario.threads[0] ?? [];
+  const threads = finalRead || c.powerLoss ? scenario.threads : [thread.slice(0, -1)];
+  return runScenario({ ...scenario, threads }, { ...caseRun(c, ops), probe });
 }
 
 const STATE_LETTER: Record<number, string> = {

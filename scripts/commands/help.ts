@@ -60,6 +60,14 @@ usage:
   diocheck export --xfs-io FILE [--out OUT]
       The replay file's operations as a shell script of xfs_io commands for a real kernel, with
       a header on injecting the same faults (dm-flakey/dm-error, dm-log-writes). Stdout or OUT.
+  diocheck confirm FILE [--cache DIR] [--bug NAME]
+      Run a finding (a replay file with a kernel release) on that release's real kernel through
+      the oracle (root and ptrace, as 'npm run oracle'): a page-get fault becomes an unmapped
+      buffer page, a failure of the run's first bio fail_make_request, power loss after the
+      operations dm-log-writes crash images. Prints the model's outcome and the kernel's side by
+      side and says CONFIRMED (exit 0), REFUTED (1) or NOT CONFIRMABLE (3, naming the choice the
+      kernel cannot be made to take: an interleaving, a completion order, another bio's error...).
+      --bug NAME runs the model side with that planted bug on the release. --cache: the oracle's.
   diocheck hunt [--bug NAME] [--seeds K] [--budget N] [--json FILE] [--record] [--strict]
       Hunt each planted bug (model/bugs/catalogue.ts) from seeds 1..K (default 20) until its first
       counterexample, at most N runs per seed (default 200): runs and ms to detection (median,

@@ -125,11 +125,16 @@ export interface ReleasePaths {
   readonly checked: string;
 }
 
-export function releasePaths(cache: string, release: ReleaseName): ReleasePaths {
+/**
+ * `purpose` keeps another user of a release's kernel (diocheck confirm) out of the oracle's work
+ * directory and shard names, so the two never remove each other's files.
+ */
+export function releasePaths(cache: string, release: ReleaseName, purpose = ''): ReleasePaths {
+  const tag = purpose === '' ? release : `${purpose}-${release}`;
   return {
     kernel: join(cache, 'kernels', release, 'linux.uml'),
-    work: join(cache, 'work', release),
-    shard: (s) => `${release}-${s}`,
+    work: join(cache, 'work', tag),
+    shard: (s) => `${tag}-${s}`,
     checked: join(cache, 'work', `linux-${release}.json`),
   };
 }
@@ -304,7 +309,7 @@ async function pool<T>(jobs: number, tasks: ReadonlyArray<(core: number) => Prom
 }
 
 /** One release's run: the options, the release and its own paths. */
-interface ReleaseRun {
+export interface ReleaseRun {
   readonly o: OracleOptions;
   readonly release: ReleaseName;
   readonly paths: ReleasePaths;
@@ -434,6 +439,15 @@ export async function runOracle(o: OracleOptions, say: (line: string) => void): 
   return agree ? 0 : 1;
 }
 
+/** Builds the release's kernel, the shim and the agent, or reuses them (build-kernel.sh caches them). */
+export function prepareKernel(run: ReleaseRun, say: (line: string) => void): void {
+  const { o, release } = run;
+  say(`oracle: ${release}: building or reusing its kernel, the shim and the agent in ${o.cache}`);
+  const tb = Date.now();
+  runCommand(['bash', join(HERE, 'build-kernel.sh'), o.cache, release]);
+  say(`oracle: ${release}: kernel ready in ${((Date.now() - tb) / 1000).toFixed(1)} s`);
+}
+
 /**
  * Writes the release's golden file (or, on --check, compares with it). A case must differ in two
  * runs to count as a change: a kernel may start background work during a case (an XFS log push:
@@ -445,10 +459,7 @@ async function runRelease(
   say: (line: string) => void,
 ): Promise<boolean> {
   const { o, release, paths } = run;
-  say(`oracle: ${release}: building or reusing its kernel, the shim and the agent in ${o.cache}`);
-  const tb = Date.now();
-  runCommand(['bash', join(HERE, 'build-kernel.sh'), o.cache, release]);
-  say(`oracle: ${release}: kernel ready in ${((Date.now() - tb) / 1000).toFixed(1)} s`);
+  prepareKernel(run, say);
   const recorded = join(ROOT, goldenPath(release));
   const out = o.check ? paths.checked : (o.out ?? recorded);
   const record = async (): Promise<GoldenFile> => {
@@ -480,12 +491,25 @@ async function runRelease(
   return changes.length === 0;
 }
 
-/** One run of the corpus on the release's kernel (built already): what it showed, as a golden file. */
-async function recordRelease(
+/** What the release's kernel showed for a set of cases: the agent's records, by case id. */
+export interface CaseRecords {
+  readonly records: ReadonlyMap<number, AgentRecord>;
+  /** Each power-loss case's crash images, in point order (the last is the power loss itself). */
+  readonly recovered: ReadonlyMap<number, AgentRecord[]>;
+  /** The kernel's uname -r, checked to be the release. */
+  readonly uname: string;
+  readonly seconds: number;
+}
+
+/**
+ * Runs cases on the release's kernel (built already): one UML instance per job, then the crash
+ * images of the power-loss cases. Throws when the kernel that ran is not the release.
+ */
+export async function runCases(
   run: ReleaseRun,
   cases: readonly OracleCase[],
   say: (line: string) => void,
-): Promise<GoldenFile> {
+): Promise<CaseRecords> {
   const { o, release, paths } = run;
   const jobs = Math.min(o.jobs, cases.length);
   const shards: OracleCase[][] = Array.from({ length: jobs }, () => []);
@@ -517,6 +541,17 @@ async function recordRelease(
   const uname = [...unames][0] ?? '';
   if (unames.size !== 1 || !kernelIsRelease(uname, release))
     throw new Error(`${paths.kernel} says it is ${[...unames].join(', ') || 'nothing'}, not ${release}`);
+  return { records, recovered, uname, seconds };
+}
+
+/** One run of the corpus on the release's kernel (built already): what it showed, as a golden file. */
+async function recordRelease(
+  run: ReleaseRun,
+  cases: readonly OracleCase[],
+  say: (line: string) => void,
+): Promise<GoldenFile> {
+  const { o, release } = run;
+  const { records, recovered, uname, seconds } = await runCases(run, cases, say);
   const golden: GoldenFile = {
     format: 'diocheck-oracle-golden',
     kernel: uname,
