@@ -249,7 +249,7 @@ export const BUGS: readonly PlantedBug[] = [
     commit: '7fd8720dff2d',
     title: 'iomap: allocate s_dio_done_wq for async reads as well (the bug it fixed)',
     year: 2025,
-    lines: 'seed L649-653 (6.12 L185-191, L681-686)',
+    lines: 'seed L649-653 (6.12.117 L185-191, L681-686)',
     what: 'With 222f2c7c6d14 a failed async read no longer completes inline, but s_dio_done_wq is only created for async writes, so it queues work on no workqueue.',
     invariant: 'WQ-01',
     // 222f2c7c6d14 (in the correct model) without its follow-up: the workqueue for writes only.

@@ -270,7 +270,7 @@ export class XfsBuffered implements AddressSpaceOps {
     mightSleep(rt, 'xfs_setattr_size', 0);
     yield* inodeDioWait(rt, inode);
     const old = inode.iSize;
-    // xfs_setattr_size (6.12 fs/xfs/xfs_iops.c L864-874): zero what the change exposes or cuts in
+    // xfs_setattr_size (6.12.117 fs/xfs/xfs_iops.c L864-874): zero what the change exposes or cuts in
     // the page cache: past the old EOF on extension (xfs_zero_range), the new EOF block's tail on a
     // truncate down (xfs_truncate_page). Both are iomap_zero_range over one partial block here.
     // Either way, the block to zero is the one holding the smaller of the two sizes.
@@ -281,7 +281,7 @@ export class XfsBuffered implements AddressSpaceOps {
       if (r < 0) return this.unlockWith(r);
       didZeroing = r > 0;
     }
-    // L898 truncate_setsize(): the in-core size, and the page cache past it, before writeback.
+    // 6.12.117 L900 truncate_setsize(): the in-core size, and the page cache past it, before writeback.
     inode.iSize = size;
     if (size < old) {
       // truncate_inode_pages_range() waits for the writeback of every folio it drops: writeback in
@@ -293,7 +293,7 @@ export class XfsBuffered implements AddressSpaceOps {
       inode.iMapping.truncateFrom(Math.ceil(size / this.bs) * this.bs);
       fs.freeBlocksFrom(Math.ceil(size / this.bs));
     }
-    // L902-910: write back what lies between the logged size and the new one, zeroing included,
+    // 6.12.117 L910-916: write back what lies between the logged size and the new one, zeroing included,
     // so that a crash cannot expose it; on a truncate down that range is empty.
     if (didZeroing || (size > fs.diskSize && old !== fs.diskSize)) {
       const ret = yield* inode.iMapping.writeAndWaitRange(rt, fs.diskSize, size - 1);

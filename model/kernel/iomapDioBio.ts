@@ -140,7 +140,7 @@ export function* iomapDioZero(
   dio: IomapDio,
   pos: number,
   len: number,
-// biome-ignore lint/suspicious/noConfusingVoidType: one signature for the seed's void iomap_dio_zero and 6.12.107-117's int one
+  // biome-ignore lint/suspicious/noConfusingVoidType: one signature for the seed's void iomap_dio_zero and 6.12.107-117's int one
 ): KGen<number | void> {
   k.rt.heap.use(dio, 238);
   yield* iomapDioZeroBio(k, iter, dio, pos, len);
@@ -415,7 +415,7 @@ export function* iomapDioZeroNoPoll(
   dio: IomapDio,
   pos: number,
   len: number,
-// biome-ignore lint/suspicious/noConfusingVoidType: one signature for the seed's void iomap_dio_zero and 6.12.107-117's int one
+  // biome-ignore lint/suspicious/noConfusingVoidType: one signature for the seed's void iomap_dio_zero and 6.12.107-117's int one
 ): KGen<number | void> {
   k.rt.heap.use(dio, 238);
   dio.iocb.kiFlags &= ~IOCB_HIPRI;

@@ -123,7 +123,7 @@ export function* iomapDioSetError(k: Kernel, dio: IomapDio, ret: number): KGen {
   yield* barrier();
 }
 
-/** Seed L176-178 (6.12 L179-181): clear the waiter, then wake the submitting task. */
+/** Seed L176-178 (6.12.117 L179-181): clear the waiter, then wake the submitting task. */
 export function* wakeSubmitter(k: Kernel, dio: IomapDio): KGen {
   const rt = k.rt;
   modelAssert(dio.unionMember === 'submit', 'waiter read after INIT_WORK');
@@ -137,7 +137,7 @@ export function* wakeSubmitter(k: Kernel, dio: IomapDio): KGen {
 }
 
 /**
- * Seed L222-224 (6.12 L227-228): INIT_WORK over the union (the submit members are gone from here
+ * Seed L222-224 (6.12.117 L227-228): INIT_WORK over the union (the submit members are gone from here
  * on) and queue_work on the superblock's s_dio_done_wq; queueing on one never created is WQ-01.
  */
 export function queueCompleteWork(k: Kernel, dio: IomapDio): void {

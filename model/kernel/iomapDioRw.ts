@@ -172,7 +172,7 @@ export function* __iomapDioRw(
       }
     }
 
-    // 6.12 L681-686 (kernel-version setting; no seed counterpart): reads may queue an error completion.
+    // 6.12.117 L681-686 (kernel-version setting; no seed counterpart): reads may queue an error completion.
     if (
       k.ops.iomapDioRwDoneWqForReads(k) &&
       k.ops.iomapDioRwNeedsDoneWq(k, dio, waitForCompletion) &&

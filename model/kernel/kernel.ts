@@ -61,7 +61,7 @@ export interface KernelOps {
   iomapDioRwFallsBack(k: Kernel, dio: IomapDio): boolean;
   /** Seed L305's test as its own entry (the seam of B06). */
   iomapDioBioIterPureOverwrite(k: Kernel, iomap: Iomap): boolean;
-  /** Where s_dio_done_wq is created (seed L649-653: writes only; 6.12 L681-686: reads too). */
+  /** Where s_dio_done_wq is created (seed L649-653: writes only; 6.12.117 L681-686: reads too). */
   iomapDioRwDoneWqForReads(k: Kernel): boolean;
   /** Seed L374-375 as its own entry, so that the upstream fix of B01 can replace it. */
   iomapDioBioIterUnwind(k: Kernel, submitIter: IovIter, copied: number): number;

@@ -88,8 +88,8 @@ export const UPSTREAM_FIXES = {
   '4ad357e39b2e': { iomapDioBioIterUnwind: iomapDioBioIterUnwindFixed },
   /**
    * 222f2c7c6d14 iomap: always run error completions in user context (2025): a failed dio never
-   * completes inline from the bio's interrupt (6.12 L185-191). Carried with its follow-up
-   * 7fd8720dff2d (s_dio_done_wq for async reads too, 6.12 L681-686), without which a failed async
+   * completes inline from the bio's interrupt (6.12.117 L185-191). Carried with its follow-up
+   * 7fd8720dff2d (s_dio_done_wq for async reads too, 6.12.117 L681-686), without which a failed async
    * read is queued on no workqueue (the planted bug read-errors-complete-in-workqueue).
    */
   '222f2c7c6d14': { iomapDioBioEndIo: iomapDioBioEndIo612, iomapDioRwDoneWqForReads: doneWqForReads612 },
