@@ -183,12 +183,17 @@ const FS_ONLY_FIELDS = [
   'notblkFrom',
 ] as const;
 
-/** The recorded scenario's filesystem and device as an oracle geometry, or why they are not one. */
-function geometryOf(s: Scenario, powerLoss: boolean): Geometry | string {
+/** Why the recorded filesystem is not one the kernel has, or null for the model XFS. */
+function foreignFs(s: Scenario): string | null {
   if ((s.fs.model ?? 'xfs') === 'scripted')
     return "the scripted filesystem: its mappings are the scenario's, not a real filesystem's (spec/findings.md: which real ones could report them)";
   for (const key of FS_ONLY_FIELDS)
     if (s.fs[key] !== undefined) return `the filesystem behaviour '${key}' is set, which XFS does not have`;
+  return null;
+}
+
+/** The recorded scenario's filesystem and device as an oracle geometry, or why they are not one. */
+function geometryOf(s: Scenario, powerLoss: boolean): Geometry | string {
   const list = powerLoss ? POWER_LOSS_GEOMETRIES : GEOMETRIES;
   const g = list.find(
     (x) => x.fs === 'xfs' && x.blockSize === s.fs.blockSize && x.sectorSize === s.device.logicalBlockSize,
@@ -343,6 +348,8 @@ export function translateReplay(file: ReplayFile, ops: Readonly<KernelOps>): Tra
   const release = releaseOf(file);
   if (!RELEASES.some((r) => r.name === release)) return notConfirmable(release);
   const s = file.scenario;
+  const fs = foreignFs(s);
+  if (fs !== null) return notConfirmable(fs);
   const shape = opsOf(s);
   if (typeof shape === 'string') return notConfirmable(shape);
   const extents = extentsOf(s);
@@ -455,8 +462,8 @@ export function sideBySide(
   const w0 = Math.max(...rows.map((r) => r[0].length), 5);
   const w1 = Math.max(...rows.map((r) => r[1].length), modelName.length);
   const line = (a: string, b: string, c: string) =>
-    `  ${a.padEnd(w0)}  ${b.padEnd(w1)}  ${b === c ? '' : '| '}${c}`.trimEnd();
-  return [line('', modelName, kernelName), ...rows.map(([a, b, c]) => line(a, b, c === b ? '(same)' : c))];
+    `  ${a.padEnd(w0)}  ${b.padEnd(w1)}  ${b === c ? '(same)' : `| ${c}`}`.trimEnd();
+  return [line('', modelName, kernelName), ...rows.map(([a, b, c]) => line(a, b, c))];
 }
 
 function describeCase(c: OracleCase): string[] {
