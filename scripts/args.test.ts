@@ -110,7 +110,7 @@ describe('parseCommandLine', () => {
 
   it('rejects unknown commands and options, repeats, missing values and stray arguments', () => {
     expect(usageError(['frob'])).toBe(
-      "unknown command 'frob' (commands: run, repro, explain, promote, merge, export, hunt, explore, diff, help)",
+      "unknown command 'frob' (commands: run, repro, explain, promote, merge, export, hunt, explore, diff, confirm, help)",
     );
     expect(usageError(['-x'])).toMatch(/^unknown option '-x'/);
     expect(usageError(['run', '--path', '1'])).toMatch(/^unknown option '--path' for 'run'/);
