@@ -6,6 +6,7 @@ import { FIXED_OPS } from '../../model/kernel/ops.ts';
 import { type FaultProfile, NO_FAULTS } from '../../model/runtime/faults.ts';
 import { runScenario } from '../../model/world/run.ts';
 import type { Scenario } from '../../model/world/scenario.ts';
+import { explore as exploreEngine } from '../../properties/explore/engine.ts';
 import { ExhaustiveChoices } from '../../properties/support/enumerate.ts';
 import { CHECKS } from '../commands/campaign.ts';
 import { now, perSecond, round } from './measure.ts';
@@ -138,7 +139,7 @@ interface EngineResult {
 }
 type ExploreFn = (options: Record<string, unknown>) => EngineResult;
 
-async function measureEngine(sizes: Sizes): Promise<EngineSection> {
+function measureEngine(sizes: Sizes): EngineSection {
   const what =
     'the explorer (properties/explore/engine.ts: state cache, sleep sets, fault budget 1); states = distinct state fingerprints';
   const none = (note: string): EngineSection => ({
@@ -153,16 +154,7 @@ async function measureEngine(sizes: Sizes): Promise<EngineSection> {
     statesPerSecond: 0,
     pathsPerSecond: 0,
   });
-  let explore: ExploreFn;
-  try {
-    // Loaded by name: the explorer is being written; the bench measures it when it is there.
-    const specifier = new URL('../properties/explore/engine.ts', import.meta.url).href;
-    const mod = (await import(specifier)) as { explore?: unknown };
-    if (typeof mod.explore !== 'function') return none('properties/explore/engine.ts exports no explore()');
-    explore = mod.explore as ExploreFn;
-  } catch (e) {
-    return none(`the explorer could not be loaded: ${(e as Error).message.split('\n', 1)[0]}`);
-  }
+  const explore = exploreEngine as unknown as ExploreFn;
   try {
     const options = { scenario: EXPLORER_SCENARIO, faults: EXPLORER_FAULTS, maxFaults: 1 };
     explore({ ...options, timeLimitMs: Math.min(500, sizes.explorerMaxMs / 4) });
@@ -171,7 +163,7 @@ async function measureEngine(sizes: Sizes): Promise<EngineSection> {
     return {
       what,
       available: true,
-      note: 'in development: a snapshot of its speed today',
+      note: 'the exhaustive explorer of `diocheck explore`',
       complete: r.complete,
       stoppedBy: r.stoppedBy,
       paths: r.paths,
@@ -187,7 +179,7 @@ async function measureEngine(sizes: Sizes): Promise<EngineSection> {
 
 export async function measureExplorer(sizes: Sizes): Promise<ExplorerSection> {
   const standIn = measureStandIn(sizes);
-  const engine = await measureEngine(sizes);
+  const engine = measureEngine(sizes);
   return {
     scenario: EXPLORER_SCENARIO_TEXT,
     maxMs: sizes.explorerMaxMs,

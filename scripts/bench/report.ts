@@ -90,7 +90,7 @@ export function targets(
     margin: round(judged / EXPLORER_STATES_PER_S, 3),
     note:
       e.judgedOn === 'explorer'
-        ? 'judged on the explorer (in development); each distinct state costs a fingerprint of the whole world and a run replayed from the start'
+        ? 'judged on the explorer; each distinct state costs a fingerprint of the whole world and a run replayed from the start'
         : `judged on the stand-in, whose states are scheduler steps: ${e.engine.note}`,
   });
   const long = h.seconds >= FIVE_MINUTES_S;
@@ -273,7 +273,7 @@ export function formatReport(r: BenchReport): string {
   const en = e.engine;
   lines.push(
     en.available
-      ? `  explorer (in development): ${fmt(en.statesPerSecond)} distinct states/s, ${fmt(en.pathsPerSecond)} paths/s; ${fmt(en.states)} states, ${fmt(en.paths)} paths${en.complete ? ', complete' : `, stopped by ${en.stoppedBy}`}`
+      ? `  explorer: ${fmt(en.statesPerSecond)} distinct states/s, ${fmt(en.pathsPerSecond)} paths/s; ${fmt(en.states)} states, ${fmt(en.paths)} paths${en.complete ? ', complete' : `, stopped by ${en.stoppedBy}`}`
       : `  explorer: not measured (${en.note})`,
   );
   lines.push('');
