@@ -423,7 +423,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
       return parseExport(rest);
   }
   // hunt parses its own options (scripts/commands/hunt.ts) but is a command all the same.
-  const list = [...COMMANDS.filter((c) => c !== 'help'), 'hunt', 'explore', 'diff', 'confirm', 'help'].join(', ');
+  const list = [...COMMANDS.filter((c) => c !== 'help'), 'hunt', 'explore', 'diff', 'confirm', 'help'].join(
+    ', ',
+  );
   if (command.startsWith('-')) throw new UsageError(`unknown option '${command}' (commands: ${list})`);
   throw new UsageError(`unknown command '${command}' (commands: ${list})`);
 }
