@@ -21,6 +21,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RELEASES } from '../model/kernel/releases.ts';
 import type { Problem } from '../spec/seedIndex.ts';
+import { splitRow } from '../spec/markdownRow.ts';
 import {
   listingLines,
   listingRevision,
@@ -394,31 +395,6 @@ export interface HunkProblem extends Problem {
 export const hunkKey = (file: FilePrint, h: HunkPrint): string => `${file.sha256.slice(0, 8)}/${h.id}`;
 
 const COLUMNS = ['hunk', 'seed', 'release', 'what changes', 'in the model'] as const;
-
-/** Splits `| a | b |`; a `|` in backticks or escaped as `\|` stays in its cell. */
-function splitRow(text: string): string[] {
-  const cells: string[] = [];
-  let cell = '';
-  let code = false;
-  const body = text.trim().replace(/^\|/, '').replace(/\|$/, '');
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i];
-    if (c === '\\' && body[i + 1] === '|') {
-      cell += '|';
-      i++;
-    } else {
-      if (c === '`') code = !code;
-      if (c === '|' && !code) {
-        cells.push(cell.trim());
-        cell = '';
-      } else {
-        cell += c;
-      }
-    }
-  }
-  cells.push(cell.trim());
-  return cells;
-}
 
 /** A cell as read: backticks dropped, whitespace collapsed. */
 const plain = (cell: string | undefined): string =>

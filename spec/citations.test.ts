@@ -210,6 +210,11 @@ describe('the checks report wrong citations with file and line', () => {
     expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(/^L800-801: seed has lines/)]);
   });
 
+  it('takes seed L0 in markdown as no seed line, as reports print it, and reports L757', () => {
+    const md = 'VIOLATED  SYS-03 in world at seed L0: x\nsee seed L757\n';
+    expect(checkMarkdownSeedCitations(loadSeed(), 'x.md', md).map((p) => p.line)).toEqual([2]);
+  });
+
   it('reports a coverage mark on a comment line, and one outside its function', () => {
     const text = [
       'declare const rt: { cover(n: number): void };',
