@@ -2,7 +2,7 @@
  * diocheck confirm without a kernel: a finding translated into an oracle case (or the named reason
  * it cannot be), the verdict's fields, and the command line's exits before the live part.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import { runScenario } from '../model/world/run.ts';
 import type { OpSpec, Scenario } from '../model/world/scenario.ts';
 import { makeProbe } from '../properties/invariants/registry.ts';
 import type { Observation } from '../properties/oracle/observe.ts';
-import { makeReplayFile, type ReplayFile } from '../properties/replay/replayFile.ts';
+import { makeReplayFile, type ReplayFile, readReplayFile } from '../properties/replay/replayFile.ts';
 import {
   carryingDifferences,
   classifyDeviations,
@@ -320,7 +320,26 @@ describe('diocheck confirm (before the live part)', () => {
     expect(r.stdout).toMatch(/NOT CONFIRMABLE {2}the file has no kernel/);
   });
 
+  it('records a verdict into the file with --record, which the reader then validates', async () => {
+    const copy = join(dir, 'recorded.json');
+    writeFileSync(copy, readFileSync(noKernel));
+    const r = await spawnCli(['confirm', copy, '--record']);
+    expect(r.code).toBe(3);
+    const recorded = readReplayFile(copy);
+    expect(recorded.confirmation).toMatchObject({ verdict: 'not-confirmable', kernel: 'none' });
+    expect(recorded.confirmation?.detail).toMatch(/the file has no kernel/);
+    expect(recorded.confirmation?.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(recorded.choices).toEqual(readReplayFile(noKernel).choices);
+    const bad = { ...JSON.parse(readFileSync(copy, 'utf8')), confirmation: { verdict: 'maybe' } };
+    writeFileSync(copy, JSON.stringify(bad));
+    expect(() => readReplayFile(copy)).toThrow(/confirmation/);
+  });
+
   it.each([
+    [
+      ['confirm', noKernel, '--record', '--bug', 'tail-zero-result-returned'],
+      /^diocheck: 'confirm --record' records/,
+    ],
     [['confirm'], /^diocheck: 'confirm' needs FILE/],
     [['confirm', join(dir, 'missing.json')], /^diocheck: .*missing\.json/],
     [['confirm', noKernel, '--bug', 'no-such-bug'], /^diocheck: unknown planted bug 'no-such-bug'/],

@@ -54,6 +54,20 @@ export interface ReplayFile {
   readonly name?: string;
   readonly expect?: ReplayExpect;
   readonly kernel?: KernelVersion;
+  /** What `diocheck confirm --record` found when it ran this finding on the real kernel. */
+  readonly confirmation?: ReplayConfirmation;
+}
+
+export const CONFIRMATION_VERDICTS = ['confirmed', 'refuted', 'not-confirmable'] as const;
+
+export interface ReplayConfirmation {
+  readonly verdict: (typeof CONFIRMATION_VERDICTS)[number];
+  /** `uname -r` and machine of the kernel that ran it, or the release when it could not run. */
+  readonly kernel: string;
+  /** The day it ran, YYYY-MM-DD. */
+  readonly date: string;
+  /** The line `confirm` ended with. */
+  readonly detail: string;
 }
 
 /** package.json's version: the model version a replay file was recorded with. */
@@ -346,6 +360,7 @@ function validateReplayFile(json: unknown): ReplayFile {
     'name',
     'expect',
     'kernel',
+    'confirmation',
   ]);
   if (f.format !== REPLAY_FORMAT) fail('format', `"${REPLAY_FORMAT}"`);
   if (f.version !== REPLAY_VERSION) {
@@ -372,5 +387,21 @@ function validateReplayFile(json: unknown): ReplayFile {
       : { kernel: oneOf(f.kernel, 'kernel', Object.keys(KERNEL_VERSIONS) as KernelVersion[]) }),
     // A file names an exact release (or `seed`); an alias such as `6.12` would change meaning with
     // the next release, so the writer resolves it and the reader refuses it.
+    ...(f.confirmation === undefined ? {} : { confirmation: validateConfirmation(f.confirmation) }),
+  };
+}
+
+function validateConfirmation(v: unknown): ReplayConfirmation {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail('confirmation', 'an object');
+  const c = v as Record<string, unknown>;
+  const extra = Object.keys(c).find((k) => !['verdict', 'kernel', 'date', 'detail'].includes(k));
+  if (extra !== undefined) fail(`confirmation.${extra}`, 'absent (verdict, kernel, date, detail)');
+  const date = str(c.date, 'confirmation.date');
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) fail('confirmation.date', 'a date YYYY-MM-DD');
+  return {
+    verdict: oneOf(c.verdict, 'confirmation.verdict', CONFIRMATION_VERDICTS),
+    kernel: str(c.kernel, 'confirmation.kernel'),
+    date,
+    detail: str(c.detail, 'confirmation.detail'),
   };
 }

@@ -53,7 +53,12 @@ import {
   observeReal,
   runCaseOnModel,
 } from '../../properties/oracle/observe.ts';
-import { readReplayFile, type ReplayFile } from '../../properties/replay/replayFile.ts';
+import {
+  readReplayFile,
+  type ReplayConfirmation,
+  type ReplayFile,
+  writeReplayFile,
+} from '../../properties/replay/replayFile.ts';
 import { UsageError } from './args.ts';
 import { parseLongOptions } from './longOptions.ts';
 import type { Output } from './output.ts';
@@ -475,12 +480,32 @@ function describeCase(c: OracleCase): string[] {
   ];
 }
 
-/** `confirm FILE [--cache DIR] [--bug NAME]`. */
-export async function confirmCommand(argv: readonly string[], out: Output): Promise<number> {
+/** The verdict `--record` writes into the replay file, so that `run` reports it for that finding. */
+function recordVerdict(
+  file: string,
+  replay: ReplayFile,
+  verdict: ReplayConfirmation['verdict'],
+  kernel: string,
+  detail: string,
+  now: Date,
+): void {
+  const confirmation: ReplayConfirmation = { verdict, kernel, date: now.toISOString().slice(0, 10), detail };
+  writeReplayFile(file, { ...replay, confirmation });
+}
+
+/** `confirm FILE [--cache DIR] [--bug NAME] [--record]`. */
+export async function confirmCommand(
+  argv: readonly string[],
+  out: Output,
+  now: Date = new Date(),
+): Promise<number> {
   const [file, ...rest] = argv;
   if (file === undefined || file.startsWith('--'))
     throw new UsageError("'confirm' needs FILE, a replay file (a finding of 'run'), before its options");
-  const { options } = parseLongOptions('confirm', rest, ['cache', 'bug'], []);
+  const { options, flags } = parseLongOptions('confirm', rest, ['cache', 'bug'], ['record']);
+  const record = flags.has('record');
+  if (record && options.has('bug'))
+    throw new UsageError("'confirm --record' records a verdict on the finding itself: not with --bug");
   let replay: ReplayFile;
   try {
     replay = readReplayFile(file);
@@ -502,7 +527,9 @@ export async function confirmCommand(argv: readonly string[], out: Output): Prom
   const ops = base === null ? null : bug === undefined ? base : { ...base, ...(bug.ops?.(base) ?? {}) };
   const t = ops === null ? notConfirmable(releaseOf(replay)) : translateReplay(replay, ops);
   if (t.kind === 'not-confirmable' || ops === null) {
-    out.line(`NOT CONFIRMABLE  ${t.kind === 'not-confirmable' ? t.reason : ''}`);
+    const reason = t.kind === 'not-confirmable' ? t.reason : '';
+    out.line(`NOT CONFIRMABLE  ${reason}`);
+    if (record) recordVerdict(file, replay, 'not-confirmable', replay.kernel ?? 'none', reason, now);
     return EXIT_NOT_CONFIRMABLE;
   }
   const modelName = `model ${t.release}${bug === undefined ? '' : ` + ${bug.name}`}`;
@@ -536,6 +563,7 @@ export async function confirmCommand(argv: readonly string[], out: Output): Prom
     real = observeReal(t.case, rec, shown.recovered.get(CASE_ID));
     uname = shown.uname;
   } catch (e) {
+    // Not recorded: the finding is not what failed here, the machine is.
     out.line(
       `NOT CONFIRMABLE  the oracle could not run the case: ${(e as Error).message.split('\n', 1)[0]} (it needs root, ptrace and the release's kernel: npm run oracle -- --release ${t.release})`,
     );
@@ -548,8 +576,10 @@ export async function confirmCommand(argv: readonly string[], out: Output): Prom
   for (const d of other) out.line(`also differs (not what a finding is about): ${d}`);
   if (carrying.length === 0) {
     out.line(`CONFIRMED  ${uname} shows what the model shows on ${basename(file)}: ${t.modelViolation}`);
+    if (record) recordVerdict(file, replay, 'confirmed', uname, t.modelViolation, now);
     return EXIT_CONFIRMED;
   }
   out.line(`REFUTED  ${uname} differs from the ${modelName}: ${carrying.join('; ')}`);
+  if (record) recordVerdict(file, replay, 'refuted', uname, carrying.join('; '), now);
   return EXIT_REFUTED;
 }

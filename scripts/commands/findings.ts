@@ -31,6 +31,7 @@ import type { Scenario } from '../../model/world/scenario.ts';
 import {
   makeReplayFile,
   readReplayFile,
+  type ReplayConfirmation,
   type ReplayFile,
   replayOps,
   writeReplayFile,
@@ -83,8 +84,10 @@ export interface Finding extends FindingKey {
   /** The baseline replay file that holds it (null: a new finding). */
   readonly known: string | null;
   readonly knownReason: string | null;
-  /** Set by a later `diocheck confirm` on the real kernel. */
+  /** What `diocheck confirm --record` found for the baseline file that holds it. */
   readonly confirmation: Confirmation;
+  /** The kernel and day of that confirmation, and its last line (null: unconfirmed). */
+  readonly confirmationDetail: string | null;
 }
 
 /** Labels of scheduling decisions: they say when, not what, so the raw signature leaves them out. */
@@ -237,6 +240,8 @@ export interface KnownFinding {
   readonly signature: string;
   readonly file: string;
   readonly reason: string;
+  /** What `diocheck confirm --record` wrote into the file, if it ran it. */
+  readonly confirmation: ReplayConfirmation | null;
 }
 
 /** The first sentence of a note: the short reason a baseline file gives. */
@@ -281,7 +286,13 @@ export function loadBaseline(dir: string, kernel: KernelVersion | null): KnownFi
       continue;
     }
     const sig = finalSignature(file, traced);
-    if (sig !== null) known.push({ signature: sig.signature, file: path, reason: shortReason(file.note) });
+    if (sig !== null)
+      known.push({
+        signature: sig.signature,
+        file: path,
+        reason: shortReason(file.note),
+        confirmation: file.confirmation ?? null,
+      });
   }
   return known;
 }
@@ -397,7 +408,11 @@ export function triage(input: TriageInput): Finding[] {
       shrunk: shrunk.shrunk,
       known: known?.file ?? null,
       knownReason: known?.reason ?? null,
-      confirmation: 'unconfirmed',
+      confirmation: known?.confirmation?.verdict ?? 'unconfirmed',
+      confirmationDetail:
+        known?.confirmation === null || known?.confirmation === undefined
+          ? null
+          : `on ${known.confirmation.kernel}, ${known.confirmation.date}: ${known.confirmation.detail}`,
     });
   });
   return [...merged.values()].sort(
@@ -438,7 +453,9 @@ export function formatFindings(
     if (f.replayFile !== null) lines.push(`                npm run diocheck -- repro ${f.replayFile}`);
     if (f.known !== null)
       lines.push(`      baseline: ${f.known}${f.knownReason ? `: ${f.knownReason}` : ''}`);
-    lines.push(`      confirmation: ${f.confirmation}`);
+    lines.push(
+      `      confirmation: ${f.confirmation}${f.confirmationDetail === null ? '' : ` ${f.confirmationDetail}`}`,
+    );
   });
   for (const m of modelErrors.values())
     lines.push(

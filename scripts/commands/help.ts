@@ -60,7 +60,7 @@ usage:
   diocheck export --xfs-io FILE [--out OUT]
       The replay file's operations as a shell script of xfs_io commands for a real kernel, with
       a header on injecting the same faults (dm-flakey/dm-error, dm-log-writes). Stdout or OUT.
-  diocheck confirm FILE [--cache DIR] [--bug NAME]
+  diocheck confirm FILE [--cache DIR] [--bug NAME] [--record]
       Run a finding (a replay file with a kernel release) on that release's real kernel through
       the oracle (root and ptrace, as 'npm run oracle'): a page-get fault becomes an unmapped
       buffer page, a failure of the run's first bio fail_make_request, power loss after the
@@ -68,6 +68,8 @@ usage:
       side and says CONFIRMED (exit 0), REFUTED (1) or NOT CONFIRMABLE (3, naming the choice the
       kernel cannot be made to take: an interleaving, a completion order, another bio's error...).
       --bug NAME runs the model side with that planted bug on the release. --cache: the oracle's.
+      --record writes the verdict into FILE (its "confirmation"), so that 'run' reports it for the
+      finding that file holds in the baseline.
   diocheck hunt [--bug NAME] [--seeds K] [--budget N] [--json FILE] [--record] [--strict]
       Hunt each planted bug (model/bugs/catalogue.ts) from seeds 1..K (default 20) until its first
       counterexample, at most N runs per seed (default 200): runs and ms to detection (median,
