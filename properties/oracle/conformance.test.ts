@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { generateCorpus, GEOMETRIES, type OracleCase } from './corpus.ts';
 import { type GoldenFile, goldenPath, goldenReleases, kernelIsRelease, readGolden } from './golden.ts';
-import { KNOWN_DIFFERENCES } from './knownDifferences.ts';
+import { explainingRule, KNOWN_DIFFERENCES } from './knownDifferences.ts';
 import { diffObservations, type Observation, observeModel } from './observe.ts';
 import { bugByName } from '../../model/bugs/catalogue.ts';
 import type { KernelOps } from '../../model/kernel/kernel.ts';
@@ -107,7 +107,7 @@ for (const { name: release } of RELEASES) {
         const m = model[g.id - 1];
         if (c === undefined || m === undefined) continue;
         for (const line of diffObservations(m, g.observed)) {
-          const rule = KNOWN_DIFFERENCES.find((k) => k.explains(c, line, g.observed));
+          const rule = explainingRule(release, c, line, g.observed);
           if (rule === undefined) unexplained.push(`case ${c.id} ${c.name}: ${line}`);
           else usedIn.set(rule.id, (usedIn.get(rule.id) ?? new Set()).add(release));
         }

@@ -5,6 +5,7 @@
  * on a difference no rule explains, and on a rule that explains nothing (a stale excuse).
  * Line numbers are of Debian's linux-source-6.12 (6.12.117).
  */
+import type { ReleaseName } from '../../model/kernel/releases.ts';
 import type { DioOpSpec } from '../../model/world/scenario.ts';
 import type { OracleCase } from './corpus.ts';
 import type { Observation } from './observe.ts';
@@ -15,6 +16,20 @@ export interface KnownDifference {
   readonly why: string;
   /** Does this rule explain difference `line` of case `c`, given the kernel's observation? */
   readonly explains: (c: OracleCase, line: string, kernel: Observation) => boolean;
+  /** The releases whose behaviour the rule is about; all of them when absent. */
+  readonly releases?: readonly ReleaseName[];
+}
+
+/** The rule that explains `line` of case `c` on `release`, if one does. */
+export function explainingRule(
+  release: ReleaseName,
+  c: OracleCase,
+  line: string,
+  kernel: Observation,
+): KnownDifference | undefined {
+  return KNOWN_DIFFERENCES.find(
+    (k) => (k.releases === undefined || k.releases.includes(release)) && k.explains(c, line, kernel),
+  );
 }
 
 /** A bio difference line: the operation, then the model's and the kernel's token strings. */
@@ -145,27 +160,39 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
       'blocks of a write at or past EOF written, not unwritten (fs/ext4/inode.c L3388-3389, ' +
       'EXT4_GET_BLOCKS_CREATE), so the mapping after a short page-get that starts inside such a block ' +
       'is neither unwritten nor new and iomap does not zero its head (fs/iomap/direct-io.c L321-331, ' +
-      'L381-389): the data the short bio wrote survives where XFS, which allocates unwritten, has ' +
-      'zeroed it over (6.12.107-117). The short count those releases return when the fault falls ' +
-      'inside a block (L458-465) sends ext4 to its buffered fallback, which faults at once on the same ' +
-      'page and returns -EFAULT for the whole call (fs/ext4/file.c L605-612, mm/filemap.c L4063-4066). ' +
-      'A failed extending write frees the blocks it allocated (fs/ext4/file.c L588-597, ' +
+      'L381-389). A failed extending write frees the blocks it allocated (fs/ext4/file.c L588-597, ' +
       'ext4_inode_extension_cleanup), so its bios map to no block of the file; the fallback reads the ' +
       'partial block it would write.',
     explains: (c, line) => {
       const op = firstWrite(c);
       if (c.fs !== 'ext4' || op?.badPage === undefined) return false;
+      const d = bioDiff(line);
+      return (
+        d !== null &&
+        d.op === 1 &&
+        isSubsequence(
+          d.kernel.filter((t) => !t.startsWith('r')),
+          d.model,
+        )
+      );
+    },
+  },
+  {
+    id: 'ext4-faulting-write-short-count',
+    why:
+      'On 6.12.107-6.12.117 a direct write whose buffer faults inside a block returns a short count ' +
+      "(the tail zeroing assigns iomap_dio_zero's 0 to ret, 6.12.117 fs/iomap/direct-io.c L460-467). " +
+      'On XFS, which allocates unwritten, the next iteration has zeroed the head of that block over ' +
+      'the data; ext4 allocates written (fs/ext4/inode.c L3388-3389), so its data survives, and the ' +
+      'short count sends ext4 to its buffered fallback, which faults at once on the same page and ' +
+      'returns -EFAULT for the whole call (fs/ext4/file.c L605-612, mm/filemap.c L4063-4066). ' +
+      '6.12.118 returns -EFAULT from iomap itself, as the model as 6.12.118 does.',
+    releases: ['6.12.107', '6.12.111', '6.12.113', '6.12.115', '6.12.117'],
+    explains: (c, line) => {
+      const op = firstWrite(c);
+      if (c.fs !== 'ext4' || op?.badPage === undefined) return false;
       const result = /^op 1 result: model (-?\d+) kernel (-?\d+)$/.exec(line);
       if (result !== null) return Number(result[1]) >= 0 && Number(result[2]) === -14;
-      const d = bioDiff(line);
-      if (d !== null)
-        return (
-          d.op === 1 &&
-          isSubsequence(
-            d.kernel.filter((t) => !t.startsWith('r')),
-            d.model,
-          )
-        );
       const contents = /^contents: model (.*) kernel (.*)$/.exec(line);
       if (contents === null) return false;
       const m = expandTokens(contents[1] as string);
