@@ -30,8 +30,8 @@ import { causalCore, deriveStates, explainFile, explainHtml, LANES, laneOf } fro
 import { exportFile, xfsIoScript } from './commands/export.ts';
 import { junitXml } from './commands/junit.ts';
 import { mergeReports, mergeSummaries, readReport } from './commands/merge.ts';
-import type { Output } from './commands/output.ts';
 import { promoteFile } from './commands/promote.ts';
+import { capture, runCmd as runCommand } from './commandFixtures.ts';
 import { type CampaignSummary, runCampaign } from './commands/run.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -39,50 +39,7 @@ const REGRESSIONS = join(ROOT, 'properties/regressions');
 const TMP = mkdtempSync(join(tmpdir(), 'diocheck-commands-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
-interface Captured extends Output {
-  readonly lines: string[];
-  readonly errs: string[];
-  text(): string;
-}
-
-function capture(): Captured {
-  const lines: string[] = [];
-  const errs: string[] = [];
-  return {
-    lines,
-    errs,
-    isTTY: false,
-    line: (t) => {
-      lines.push(t);
-    },
-    err: (t) => {
-      errs.push(t);
-    },
-    status: () => {},
-    text: () => lines.join('\n'),
-  };
-}
-
-function runCmd(over: Partial<RunCommand>): RunCommand {
-  return {
-    kind: 'run',
-    runs: 30,
-    timeMs: null,
-    seed: 11,
-    json: null,
-    out: join(TMP, 'cx'),
-    profile: null,
-    shard: null,
-    junit: null,
-    coverage: false,
-    annotate: null,
-    kernel: null,
-    stopAtFirst: false,
-    maxFindings: null,
-    baseline: 'properties/regressions',
-    ...over,
-  };
-}
+const runCmd = (over: Partial<RunCommand>): RunCommand => runCommand(join(TMP, 'cx'), over);
 
 function usage(f: () => unknown): string {
   try {

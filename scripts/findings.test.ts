@@ -11,46 +11,20 @@ import { readReplayFile, writeReplayFile } from '../properties/replay/replayFile
 import type { RunCommand } from './commands/args.ts';
 import { contextKindOf, deviatingLabels, labelClass, signatureText } from './commands/findings.ts';
 import { mergeReports } from './commands/merge.ts';
-import type { Output } from './commands/output.ts';
 import { type CampaignSummary, runCampaign } from './commands/run.ts';
+import { capture, runCmd as runCommand } from './commandFixtures.ts';
 
 const TMP = mkdtempSync(join(tmpdir(), 'diocheck-findings-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
-function capture(): Output & { lines: string[]; text(): string } {
-  const lines: string[] = [];
-  return {
-    lines,
-    isTTY: false,
-    line: (t) => {
-      lines.push(t);
-    },
-    err: () => {},
-    status: () => {},
-    text: () => lines.join('\n'),
-  };
-}
-
-function runCmd(over: Partial<RunCommand>): RunCommand {
-  return {
-    kind: 'run',
+const runCmd = (over: Partial<RunCommand>): RunCommand =>
+  runCommand(join(TMP, 'cx'), {
     runs: 120,
-    timeMs: null,
     seed: 1,
-    json: null,
-    out: join(TMP, 'cx'),
-    profile: null,
-    shard: null,
-    junit: null,
-    coverage: false,
-    annotate: null,
     kernel: '6.12.117',
-    stopAtFirst: false,
-    maxFindings: null,
     baseline: join(TMP, 'no-baseline'),
     ...over,
-  };
-}
+  });
 
 const readJson = (file: string): CampaignSummary => JSON.parse(readFileSync(file, 'utf8')) as CampaignSummary;
 
