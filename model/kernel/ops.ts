@@ -37,7 +37,7 @@ import {
   iomapDioRwReadPastEof,
   iomapDioRwWaits,
 } from './iomapDioRw.ts';
-import { KERNEL_ALIASES, type ReleaseName } from './releases.ts';
+import { type ReleaseName, releaseNamed } from './releases.ts';
 import {
   iomapDioBioEndIo as iomapDioBioEndIo612,
   iomapDioBioIterZeroHeadPad612,
@@ -201,6 +201,5 @@ export type KernelVersion = keyof typeof KERNEL_VERSIONS;
 
 /** An exact kernel setting for a name `--kernel` or a replay file may give: a release, `seed`, or an alias. */
 export function resolveKernel(name: string): KernelVersion | undefined {
-  const exact = (KERNEL_ALIASES as Record<string, KernelVersion>)[name] ?? name;
-  return Object.hasOwn(KERNEL_VERSIONS, exact) ? (exact as KernelVersion) : undefined;
+  return name === 'seed' ? 'seed' : releaseNamed(name);
 }

@@ -25,6 +25,10 @@ export type ReleaseName = (typeof RELEASES)[number]['name'];
 /** Names that stand for a release: `6.12` is the newest 6.12 stable release above. */
 export const KERNEL_ALIASES = { '6.12': '6.12.118' } as const satisfies Record<string, ReleaseName>;
 
-export function releaseByName(name: string): KernelRelease | undefined {
-  return RELEASES.find((r) => r.name === name);
+/** The release a name stands for, an exact release or an alias of one; undefined for any other name. */
+export function releaseNamed(name: string): ReleaseName | undefined {
+  if (RELEASES.some((r) => r.name === name)) return name as ReleaseName;
+  return Object.hasOwn(KERNEL_ALIASES, name)
+    ? KERNEL_ALIASES[name as keyof typeof KERNEL_ALIASES]
+    : undefined;
 }

@@ -32,7 +32,7 @@ import { BIO_ERROR_STATUSES, BLK_STS_IOERR } from '../../model/block/bio.ts';
 import { bugByName } from '../../model/bugs/catalogue.ts';
 import type { KernelOps } from '../../model/kernel/kernel.ts';
 import { KERNEL_VERSIONS } from '../../model/kernel/ops.ts';
-import { type ReleaseName, RELEASES } from '../../model/kernel/releases.ts';
+import { type ReleaseName, RELEASES, releaseNamed } from '../../model/kernel/releases.ts';
 import { type ChoiceSource, ReplayChoices, ReplayDivergence } from '../../model/runtime/choice.ts';
 import type { WorldView } from '../../model/world/probe.ts';
 import { runScenario } from '../../model/world/run.ts';
@@ -172,8 +172,7 @@ function releaseOf(file: ReplayFile): ReleaseName | string {
     return 'the file has no kernel: it records the correct model (the seed with every upstream and candidate fix), which is no released kernel';
   if (file.kernel === 'seed')
     return 'the file records the faithful seed revision 4b132aac, which is not a release the oracle builds (only the exact 6.12 releases run on a real kernel)';
-  const release = RELEASES.find((r) => r.name === file.kernel);
-  return release === undefined ? `kernel ${file.kernel} is not an oracle release` : release.name;
+  return releaseNamed(file.kernel) ?? `kernel ${file.kernel} is not an oracle release`;
 }
 
 const FS_ONLY_FIELDS = [

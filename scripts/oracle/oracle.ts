@@ -69,7 +69,7 @@ import {
 } from './agentCorpus.ts';
 import { durabilityPoints, readWriteLog, replayEntries, type WriteLog } from './logWrites.ts';
 import { KERNEL_VERSIONS } from '../../model/kernel/ops.ts';
-import { KERNEL_ALIASES, type ReleaseName, RELEASES } from '../../model/kernel/releases.ts';
+import { KERNEL_ALIASES, type ReleaseName, RELEASES, releaseNamed } from '../../model/kernel/releases.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
@@ -102,9 +102,8 @@ const USAGE =
 
 /** An exact release of model/kernel/releases.ts, or an alias of one (6.12). */
 export function resolveRelease(name: string): ReleaseName {
-  const exact = RELEASES.find((r) => r.name === name);
-  if (exact !== undefined) return exact.name;
-  if (Object.hasOwn(KERNEL_ALIASES, name)) return KERNEL_ALIASES[name as keyof typeof KERNEL_ALIASES];
+  const release = releaseNamed(name);
+  if (release !== undefined) return release;
   const names = [...RELEASES.map((r) => r.name), ...Object.keys(KERNEL_ALIASES)];
   throw new OracleUsageError(`unknown release '${name}' (one of: ${names.join(', ')})`);
 }
