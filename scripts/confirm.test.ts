@@ -69,6 +69,8 @@ function record(
     probe: makeProbe(),
     tracing: true,
   });
+  // Some fixtures are files confirm must refuse before it runs anything (no kernel, the scripted
+  // filesystem): they need not violate, and are labelled SYS-01 as the finding they stand for.
   return makeReplayFile({
     invariant: r.violation?.invariant ?? 'SYS-01',
     scenario: s,

@@ -1539,8 +1539,9 @@ export const BUGS: readonly PlantedBug[] = [
 ];
 
 /** The ops table a bug runs on: the correct model with the bug's entries replaced. */
-export function opsFor(bug: PlantedBug): Readonly<KernelOps> {
-  return Object.freeze({ ...FIXED_OPS, ...(bug.ops?.(FIXED_OPS) ?? {}) });
+/** The ops table with the bug planted: on the correct model, or on another table (a release). */
+export function opsFor(bug: PlantedBug, base: Readonly<KernelOps> = FIXED_OPS): Readonly<KernelOps> {
+  return Object.freeze({ ...base, ...(bug.ops?.(base) ?? {}) });
 }
 
 export function bugByName(name: string): PlantedBug | undefined {

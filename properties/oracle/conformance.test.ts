@@ -13,7 +13,7 @@ import { generateCorpus, GEOMETRIES, type OracleCase } from './corpus.ts';
 import { type GoldenFile, goldenPath, goldenReleases, kernelIsRelease, readGolden } from './golden.ts';
 import { explainingRule, KNOWN_DIFFERENCES } from './knownDifferences.ts';
 import { diffObservations, type Observation, observeModel } from './observe.ts';
-import { bugByName } from '../../model/bugs/catalogue.ts';
+import { bugByName, opsFor } from '../../model/bugs/catalogue.ts';
 import type { KernelOps } from '../../model/kernel/kernel.ts';
 import { KERNEL_VERSIONS } from '../../model/kernel/ops.ts';
 import { KERNEL_ALIASES, type ReleaseName, RELEASES } from '../../model/kernel/releases.ts';
@@ -155,7 +155,7 @@ describe(`the comparison with Linux ${NEWEST} has teeth`, () => {
     const bug = bugByName(name);
     if (bug === undefined) throw new Error(`no planted bug ${name}`);
     if (golden === null) throw new Error(`no golden file for ${NEWEST}`);
-    const planted: Readonly<KernelOps> = Object.freeze({ ...base, ...(bug.ops?.(base) ?? {}) });
+    const planted = opsFor(bug, base);
     const clean = modelObservations(base);
     return golden.cases.filter((g) => {
       const c: OracleCase | undefined = corpus[g.id - 1];

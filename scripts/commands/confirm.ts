@@ -29,7 +29,7 @@
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { BIO_ERROR_STATUSES, BLK_STS_IOERR } from '../../model/block/bio.ts';
-import { bugByName } from '../../model/bugs/catalogue.ts';
+import { bugByName, opsFor } from '../../model/bugs/catalogue.ts';
 import type { KernelOps } from '../../model/kernel/kernel.ts';
 import { KERNEL_VERSIONS } from '../../model/kernel/ops.ts';
 import { type ReleaseName, RELEASES, releaseNamed } from '../../model/kernel/releases.ts';
@@ -489,7 +489,13 @@ function recordVerdict(
   now: Date,
 ): void {
   const confirmation: ReplayConfirmation = { verdict, kernel, date: now.toISOString().slice(0, 10), detail };
-  writeReplayFile(file, { ...replay, confirmation });
+  try {
+    writeReplayFile(file, { ...replay, confirmation });
+  } catch (e) {
+    throw new UsageError(
+      `cannot record the verdict in ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
 }
 
 /** `confirm FILE [--cache DIR] [--bug NAME] [--record]`. */
@@ -522,15 +528,16 @@ export async function confirmCommand(
   out.line(
     `confirm ${file}: ${replay.invariant}${replay.kernel === undefined ? '' : ` on ${replay.kernel}`}`,
   );
-  const base = replay.kernel === undefined ? null : KERNEL_VERSIONS[replay.kernel];
-  const ops = base === null ? null : bug === undefined ? base : { ...base, ...(bug.ops?.(base) ?? {}) };
-  const t = ops === null ? notConfirmable(releaseOf(replay)) : translateReplay(replay, ops);
-  if (t.kind === 'not-confirmable' || ops === null) {
-    const reason = t.kind === 'not-confirmable' ? t.reason : '';
+  const notConfirmable = (reason: string): number => {
     out.line(`NOT CONFIRMABLE  ${reason}`);
     if (record) recordVerdict(file, replay, 'not-confirmable', replay.kernel ?? 'none', reason, now);
     return EXIT_NOT_CONFIRMABLE;
-  }
+  };
+  if (replay.kernel === undefined) return notConfirmable(releaseOf(replay));
+  const base = KERNEL_VERSIONS[replay.kernel];
+  const ops = bug === undefined ? base : opsFor(bug, base);
+  const t = translateReplay(replay, ops);
+  if (t.kind === 'not-confirmable') return notConfirmable(t.reason);
   const modelName = `model ${t.release}${bug === undefined ? '' : ` + ${bug.name}`}`;
   for (const l of describeCase(t.case)) out.line(l);
   for (const m of t.mapped) out.line(`mapped:   ${m}`);

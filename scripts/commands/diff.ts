@@ -276,7 +276,7 @@ class AlignedChoices implements ChoiceSource {
 }
 
 /** One case on both sides, without checkers (the outcome a program sees), and its first difference. */
-function differenceOf(
+export function differenceOf(
   value: CampaignCase,
   opsA: Readonly<KernelOps>,
   opsB: Readonly<KernelOps>,
