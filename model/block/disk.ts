@@ -168,6 +168,7 @@ export class Disk extends Context implements BlockDevice {
     this.completed++;
     if (acct !== undefined) {
       acct.biosEnded++;
+      if (status === BLK_STS_AGAIN) acct.biosRefused++;
       acct.bioErrors.push(blkStatusToErrno(status));
     }
     this.endio(bio);

@@ -159,12 +159,13 @@ export const BUGS: readonly PlantedBug[] = [
     title: "iomap: don't make REQ_POLLED imply REQ_NOWAIT",
     year: 2026,
     lines: 'seed L71-75',
-    what: 'bio_set_polled makes the polled bio of a NOWAIT kiocb REQ_NOWAIT, so a device with no free request ends it with BLK_STS_AGAIN and the request returns -EAGAIN after it submitted I/O (6.12.107 has it; 6.12.111 sets REQ_POLLED alone).',
+    what: 'bio_set_polled makes the polled first bio of a NOWAIT read REQ_NOWAIT: the block layer refuses it with BLK_STS_AGAIN, the read goes on to its next mapping and submits a bio that reads, and the request returns -EAGAIN after doing I/O (6.12.107 has it; 6.12.111 sets REQ_POLLED alone).',
     invariant: 'ARG-02',
     inSeed: true,
     ops: () => ({ iomapDioSubmitBioMarkPolled }),
-    scenario: xfs([written(0, 4 * KiB)], 512, [
-      [{ kind: 'dio_read', pos: 0, len: 512, async: true, iocbFlags: ['nowait', 'hipri'] }],
+    // Two mappings (the extents lie apart on disk): the first bio is polled, the second is not.
+    scenario: xfs([written(0, 4 * KiB), { ...written(4 * KiB, 4 * KiB), addr: 72 * KiB }], 4608, [
+      [{ kind: 'dio_read', pos: 0, len: 4608, async: true, iocbFlags: ['nowait', 'hipri'] }],
     ]),
     faults: faults({ wouldBlock: true }),
   },

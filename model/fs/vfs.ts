@@ -54,6 +54,8 @@ export type KiComplete = (iocb: Kiocb, res: number) => void;
 export class IocbAccounting {
   biosSubmitted = 0;
   biosEnded = 0;
+  /** Bios a REQ_NOWAIT refusal ended inside submit_bio (BLK_STS_AGAIN): they did no I/O. */
+  biosRefused = 0;
   polledBios = 0;
   /** Errnos (negative) of the bios that failed, in completion order. */
   readonly bioErrors: number[] = [];

@@ -265,11 +265,13 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
     name: 'EagainTouchesNothing',
     kind: 'safety',
     family: 'arguments',
-    statement: 'A request that returns -EAGAIN (NOWAIT, OVERWRITE_ONLY) submitted no bio of its own.',
-    source: 'seed L580-581, L609-615, L641; iomap design.rst NOWAIT contract',
+    statement:
+      'A request that returns -EAGAIN (NOWAIT, OVERWRITE_ONLY) submitted no bio of its own that did I/O (a polled NOWAIT bio the block layer refused inside submit_bio did none).',
+    source:
+      'seed L580-581, L609-615, L641; iomap design.rst NOWAIT contract; 6.12.107 include/linux/bio.h L664-670 (async polled I/O must expect -EWOULDBLOCK when no request can be allocated)',
     probe: onResult((w, r, c) => {
       if (c.res !== -EAGAIN) return;
-      if (r.iocb.acct.biosSubmitted !== 0)
+      if (r.iocb.acct.biosSubmitted - r.iocb.acct.biosRefused !== 0)
         fail(w, 'ARG-02', 613, `req${r.id} returned -EAGAIN after submitting bios`);
     }),
   },
