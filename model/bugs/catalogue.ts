@@ -9,7 +9,7 @@
  * them from fixed seeds within a fixed budget (properties/bugs.test.ts).
  */
 import { BLK_STS_MEDIUM } from '../block/bio.ts';
-import { bioPut, bioReleasePages, bioSetPolled } from '../block/bioOps.ts';
+import { bioPut, bioReleasePages } from '../block/bioOps.ts';
 import { type IomapOps, iomapLength } from '../fs/iomap.ts';
 import { fileInode, iBlocksize, inodeDioBegin, inodeDioEnd, isSyncKiocb, type Kiocb } from '../fs/vfs.ts';
 import {
@@ -537,7 +537,7 @@ export const BUGS: readonly PlantedBug[] = [
     invariant: 'POLL-01',
     ops: (base) => ({
       *iomapDioSubmitBio(k, iter, dio, bio, pos) {
-        if (dio.iocb.kiFlags & IOCB_HIPRI) bioSetPolled(bio, dio.iocb);
+        if (dio.iocb.kiFlags & IOCB_HIPRI) k.ops.iomapDioSubmitBioMarkPolled(k, bio, dio.iocb);
         yield* base.iomapDioSubmitBio(k, iter, dio, bio, pos);
       },
     }),
@@ -1183,7 +1183,8 @@ export const BUGS: readonly PlantedBug[] = [
     invariant: 'POLL-01',
     ops: (base) => ({
       *iomapDioSubmitBio(k, iter, dio, bio, pos) {
-        if (!isSyncKiocb(dio.iocb) && !(dio.flags & IOMAP_DIO_WRITE)) bioSetPolled(bio, dio.iocb);
+        if (!isSyncKiocb(dio.iocb) && !(dio.flags & IOMAP_DIO_WRITE))
+          k.ops.iomapDioSubmitBioMarkPolled(k, bio, dio.iocb);
         yield* base.iomapDioSubmitBio(k, iter, dio, bio, pos);
       },
     }),

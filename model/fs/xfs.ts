@@ -360,7 +360,7 @@ export class ModelXfs implements FileOperations {
 
   /**
    * xfs_itruncate_extents(): every block from `block` on becomes a hole, logged, and the COW
-   * reservations there are cancelled (6.12.117 fs/xfs/xfs_inode.c L1048-1063,
+   * reservations there are cancelled (6.12.117 fs/xfs/xfs_inode.c L1048-1054 unmap, L1059-1067 cancel,
    * xfs_reflink_cancel_cow_blocks), so that a staging block a failed COW write left behind is never
    * remapped over data written after the truncate. The model's allocator never reuses a block, so
    * cancelling drops the reservation and frees nothing.

@@ -61,6 +61,8 @@ export class XfsFile {
 
   /** xfs_file_dio_read(). */
   *dioRead(k: Kernel, iocb: Kiocb, to: IovIter, dioFlags: number, doneBefore: number): KGen<number> {
+    // 6.12.117 fs/xfs/xfs_file.c L240-241: an empty read returns 0 before the lock.
+    if (iovIterCount(to) === 0) return 0;
     const ret = yield* this.ilockIocb(k, iocb, false);
     if (ret) return ret;
     const r = yield* k.ops.iomapDioRw(k, iocb, to, this.fs.readOps, null, dioFlags, doneBefore);

@@ -274,7 +274,7 @@ export function* iomapDioBioIter(k: Kernel, iter: IomapIter, dio: IomapDio): KGe
         dio.iocb.kiFlags &= ~IOCB_HIPRI;
       }
 
-      // L356-361: zero from the start of the block to the write offset. 6.12.107-117 L381-389 end
+      // L356-361: zero from the start of the block to the write offset. 6.12.107-117 L382-389 end
       // the iteration if that zeroing fails; the seed and 6.12.118 cannot fail there.
       if (needZeroout) {
         pad = pos & (fsBlockSize - 1);

@@ -124,7 +124,7 @@ export function* iomapDioZero612(
   if (!len) return 0;
   // 6.12.117 L261-265: WARN_ON_ONCE.
   if (len > IOMAP_ZERO_PAGE_SIZE) {
-    if (k.rt.tracing) k.rt.ev(242, 'WARN_ON_ONCE', `iomap_dio_zero len ${len}`);
+    if (k.rt.tracing) k.rt.ev(0, 'WARN_ON_ONCE', `iomap_dio_zero len ${len}`);
     return -EINVAL;
   }
   // 6.12.117 L267-275 (seed L242-250)
@@ -143,10 +143,10 @@ export function* iomapDioZero6118(k: Kernel, iter: IomapIter, dio: IomapDio, pos
   if (!len) return;
   // 6.12.118 L261-265: WARN_ON_ONCE, and return.
   if (len > IOMAP_ZERO_PAGE_SIZE) {
-    if (k.rt.tracing) k.rt.ev(242, 'WARN_ON_ONCE', `iomap_dio_zero len ${len}`);
+    if (k.rt.tracing) k.rt.ev(0, 'WARN_ON_ONCE', `iomap_dio_zero len ${len}`);
     return;
   }
-  // 6.12.118 L267-275 (seed L242-250)
+  // 6.12.118 L267-274 (seed L242-250)
   yield* iomapDioZeroBio(k, iter, dio, pos, len);
 }
 
