@@ -470,6 +470,10 @@ describe('the command line', () => {
         );
       });
     const r = await run(['--seed', '/nonexistent/seed.txt', '--release', '6.12.117=/nonexistent/d.c']);
-    expect(r).toEqual({ code: 2, stderr: 'diocheck: /nonexistent/seed.txt: no such seed listing\n' });
+    expect(r).toEqual({
+      code: 2,
+      stderr:
+        'diocheck: /nonexistent/seed.txt: no such seed listing (give the numbered listing with --seed FILE)\n',
+    });
   });
 });

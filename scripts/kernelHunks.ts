@@ -194,7 +194,8 @@ export function parseSeedListing(raw: string, path: string): SeedText {
 }
 
 export function readSeed(path: string): SeedText {
-  if (!existsSync(path)) throw new InputError(`${path}: no such seed listing`);
+  if (!existsSync(path))
+    throw new InputError(`${path}: no such seed listing (give the numbered listing with --seed FILE)`);
   return parseSeedListing(readFileSync(path, 'utf8'), path);
 }
 
