@@ -3,18 +3,21 @@
  * per signature with its count and smallest replay, and fails only on findings outside the
  * baseline of its kernel setting; --max-findings and --stop-at-first; merge adds findings up.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readReplayFile, writeReplayFile } from '../properties/replay/replayFile.ts';
-import type { RunCommand } from './commands/args.ts';
+import { type RunCommand, UsageError } from './commands/args.ts';
 import { contextKindOf, deviatingLabels, labelClass, signatureText } from './commands/findings.ts';
 import { mergeReports } from './commands/merge.ts';
 import { type CampaignSummary, runCampaign } from './commands/run.ts';
 import { capture, runCmd as runCommand } from './commandFixtures.ts';
 
 const TMP = mkdtempSync(join(tmpdir(), 'diocheck-findings-'));
+/** A baseline with no known finding. */
+const EMPTY_BASELINE = join(TMP, 'no-baseline');
+mkdirSync(EMPTY_BASELINE);
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
 const runCmd = (over: Partial<RunCommand>): RunCommand =>
@@ -22,11 +25,22 @@ const runCmd = (over: Partial<RunCommand>): RunCommand =>
     runs: 120,
     seed: 1,
     kernel: '6.12.117',
-    baseline: join(TMP, 'no-baseline'),
+    baseline: EMPTY_BASELINE,
     ...over,
   });
 
 const readJson = (file: string): CampaignSummary => JSON.parse(readFileSync(file, 'utf8')) as CampaignSummary;
+
+describe('the baseline option', () => {
+  it('refuses a --baseline that is not a directory, rather than treating every finding as new', () => {
+    const file = join(TMP, 'a-file');
+    writeFileSync(file, 'x');
+    for (const dir of [join(TMP, 'missing'), file])
+      expect(() => runCampaign(runCmd({ runs: 1, baseline: dir }), capture())).toThrow(
+        new UsageError(`--baseline ${dir} is not a directory`),
+      );
+  });
+});
 
 describe('signatures', () => {
   it('name the context kind, the label class and the filesystem', () => {

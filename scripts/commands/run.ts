@@ -26,7 +26,7 @@
  */
 import type { KernelVersion } from '../../model/kernel/ops.ts';
 import { REACH_GUARDS } from '../../properties/invariants/reach.ts';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
@@ -448,7 +448,11 @@ const REGRESSIONS_DIR = fileURLToPath(new URL('../../properties/regressions/', i
 
 /** The baseline folder of a command: the regression corpus unless --baseline names another. */
 export function baselineDir(dir: string): string {
-  return dir === DEFAULT_REGRESSIONS_DIR ? REGRESSIONS_DIR : dir;
+  if (dir === DEFAULT_REGRESSIONS_DIR) return REGRESSIONS_DIR;
+  // A mistyped folder would make every known finding new without a word.
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new UsageError(`--baseline ${dir} is not a directory`);
+  return dir;
 }
 
 /** What the campaign loop leaves for the report: today's first failure, or the triaged findings. */
