@@ -340,6 +340,11 @@ class Walk {
   private readonly forgotten = new Set<string>();
   /** Off while the explorer itself reads the world (snapshots, value hashes). */
   private recording = true;
+  /**
+   * On while the run replays the prefix before its branch question: everything the walk would
+   * record there is replaced by the branch node's saved bookkeeping (restore), so it is not kept.
+   */
+  private replaying = false;
   private lastSched: LastSched | null = null;
   private readonly labelHashes = new Map<string, number>();
   faultCuts = 0;
@@ -362,11 +367,11 @@ class Walk {
     const free = heap.free.bind(heap);
     const alloc = heap.alloc.bind(heap);
     heap.use = (obj: KObject, line: number): void => {
-      this.used.add(obj.heapId);
+      if (!this.replaying) this.used.add(obj.heapId);
       use(obj, line);
     };
     heap.free = (obj: KObject, line: number): void => {
-      this.used.add(obj.heapId);
+      if (!this.replaying) this.used.add(obj.heapId);
       free(obj, line);
     };
     const disk = w.disk as unknown as { readTag(sector: number): number };
@@ -401,7 +406,7 @@ class Walk {
         enumerable: true,
         configurable: true,
         get: () => {
-          if (this.recording) this.logRead(heapId, keyHash, value);
+          if (this.recording && !this.replaying) this.logRead(heapId, keyHash, value);
           return value;
         },
         set: (v: unknown) => {
@@ -422,6 +427,7 @@ class Walk {
 
   /** Runtime.forget: drop reads the model declares dead (see there), keeping `keep`. */
   private forget(obj: object, field: string | null, keep: number | undefined): void {
+    if (this.replaying) return;
     if (field === null) {
       const id = this.fp?.rootOf(obj);
       if (id !== undefined) this.forgotten.add(id);
@@ -449,6 +455,7 @@ class Walk {
   }
 
   startRun(): void {
+    this.replaying = this.nodes.length > 0;
     this.depth = 0;
     this.faultsUsed = 0;
     this.statusMax = 1;
@@ -483,6 +490,7 @@ class Walk {
         );
       }
       // The last replayed question is where this path branches off: resume the bookkeeping there.
+      if (i === this.nodes.length - 1) this.replaying = false;
       if (i === this.nodes.length - 1 && node.saved !== null) {
         this.restore(node.saved);
         // The read log names component roots as of the last snapshot: take one here, where the
