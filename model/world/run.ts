@@ -37,6 +37,7 @@ import type { FaultProfile } from '../runtime/faults.ts';
 import { type Bounds, Runtime } from '../runtime/runtime.ts';
 import type { TraceEntry } from '../runtime/trace.ts';
 import { BoundHit, Violation } from '../runtime/violation.ts';
+import { buildExt4 } from './buildExt4.ts';
 import { buildXfs } from './buildXfs.ts';
 import { XfsBuffered } from '../fs/xfsBuffered.ts';
 import { ScenarioError } from './buildXfs.ts';
@@ -166,7 +167,7 @@ const DIO_FLAG_BITS: Readonly<Record<DioFlag, number>> = {
 export const DEFAULT_BUF_ADDR = 0x10000;
 export const DEFAULT_DISK_SECTORS = 4096;
 /** Scenarios run against the model filesystem unless they ask for the scripted provider. */
-export const DEFAULT_FS_MODEL: 'xfs' | 'scripted' = 'xfs';
+export const DEFAULT_FS_MODEL: 'xfs' | 'ext4' | 'scripted' = 'xfs';
 
 /** The world of one run: what the threads and the checks share. */
 class World implements WorldView {
@@ -218,15 +219,19 @@ class World implements WorldView {
 
     this.inode = new Inode(new SuperBlock(), Math.log2(scenario.fs.blockSize), scenario.fs.iSize, mapping);
     this.fs = new ScriptedFs(this.rt, scenario.fs, this.disk);
-    if ((scenario.fs.model ?? DEFAULT_FS_MODEL) === 'xfs') {
-      const built = buildXfs(this.rt, this.disk, scenario);
+    const model = scenario.fs.model ?? DEFAULT_FS_MODEL;
+    if (model === 'xfs' || model === 'ext4') {
+      // The model ext4 extends the model XFS (model/fs/ext4.ts): `xfs` holds either.
+      const built =
+        model === 'ext4' ? buildExt4(this.rt, this.disk, scenario) : buildXfs(this.rt, this.disk, scenario);
       built.fs.inode = this.inode;
       built.fs.quirks = quirks;
       this.xfs = built.fs;
       this.xfsFile = built.file;
       this.disk.stepHooks.push(() => built.fs.backgroundLogHook());
-      // The CIL may also be pushed right after any transaction commits, from whatever context.
-      built.fs.journal.onCommit = () => built.fs.backgroundLogHook();
+      // The CIL may also be pushed right after any transaction commits, from whatever context;
+      // jbd2 commits only from kjournald2 (its timer, at a device step) or when asked.
+      if (model === 'xfs') built.fs.journal.onCommit = () => built.fs.backgroundLogHook();
       const buffered = new XfsBuffered(this.rt, built.fs, built.file);
       this.buffered = buffered;
       built.file.fallback = buffered;
@@ -361,7 +366,7 @@ class World implements WorldView {
   /** Buffered I/O, mmap reads, truncate and fallocate, on the model filesystem. */
   private *issueFileOp(thread: number, op: FileOpSpec): KGen {
     const b = this.buffered;
-    if (b === null) throw new ScenarioError(`${op.kind} needs the model filesystem (fs.model 'xfs')`);
+    if (b === null) throw new ScenarioError(`${op.kind} needs a model filesystem (fs.model 'xfs' or 'ext4')`);
     const id = ++this.serial;
     let buf: UserBuffer | null = null;
     if (op.kind === 'buffered_write') buf = UserBuffer.forWrite(DEFAULT_BUF_ADDR, op.len, id, true);

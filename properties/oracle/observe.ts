@@ -150,7 +150,8 @@ export function caseScenario(c: OracleCase): Scenario {
     // scsi_debug with 4096-byte sectors has a volatile cache and FUA.
     device: { logicalBlockSize: c.sectorSize, fua: c.powerLoss || c.sectorSize === 4096, writeCache: true },
     fs: {
-      model: 'xfs',
+      // Each case on the model of its filesystem: ext4 cases on the model ext4 (model/fs/ext4.ts).
+      model: c.fs,
       blockSize: c.blockSize,
       iSize: c.iSize,
       extents: c.extents,
