@@ -144,6 +144,41 @@ class Cut {
 const PRUNED = new Cut('pruned');
 const ASLEEP = new Cut('asleep');
 
+/** Where a tracked heap object keeps its fields' values (a symbol: for-in and Object.keys skip it). */
+const FIELDS = Symbol('fields');
+interface Tracked {
+  readonly heapId: number;
+  [FIELDS]: Record<string, unknown>;
+}
+/** The walk whose run is in progress: tracked fields report their reads to it. */
+let reader: Walk | null = null;
+const accessors = new Map<string, PropertyDescriptor>();
+
+/**
+ * The accessor of one field name, shared by every tracked object (no closure per object and
+ * field): it keeps the value in the object's FIELDS record and reports each read to `reader`.
+ */
+function accessor(key: string): PropertyDescriptor {
+  let d = accessors.get(key);
+  if (d === undefined) {
+    const keyHash = hashString(key);
+    d = {
+      enumerable: true,
+      configurable: true,
+      get(this: Tracked): unknown {
+        const value = this[FIELDS][key];
+        reader?.onRead(this.heapId, keyHash, value);
+        return value;
+      },
+      set(this: Tracked, value: unknown): void {
+        this[FIELDS][key] = value;
+      },
+    };
+    accessors.set(key, d);
+  }
+  return d;
+}
+
 /** What one step did, as far as the explorer could observe. */
 interface Footprint {
   readonly ctx: number;
@@ -360,6 +395,7 @@ class Walk {
   /** The `observe` hook: the world of the run that starts now. */
   attach(w: WorldView): void {
     this.world = w;
+    reader = this;
     this.fp = new WorldFingerprint(w, w.rt.faults.powerLoss !== true);
     // Watch heap accesses (this world's instance only; the model's code is unchanged).
     const heap = w.rt.heap;
@@ -396,25 +432,20 @@ class Walk {
    */
   private track<T extends KObject>(obj: T): T {
     const rec = obj as unknown as Record<string, unknown>;
-    const heapId = obj.heapId;
+    const fields: Record<string, unknown> = {};
     for (const key of Object.keys(rec)) {
       // The heap id is the object's name in the log (fixed at allocation, read by the heap).
       if (key === 'heapId') continue;
-      let value = rec[key];
-      const keyHash = hashString(key);
-      Object.defineProperty(obj, key, {
-        enumerable: true,
-        configurable: true,
-        get: () => {
-          if (this.recording && !this.replaying) this.logRead(heapId, keyHash, value);
-          return value;
-        },
-        set: (v: unknown) => {
-          value = v;
-        },
-      });
+      fields[key] = rec[key];
+      Object.defineProperty(obj, key, accessor(key));
     }
+    (obj as unknown as Tracked)[FIELDS] = fields;
     return obj;
+  }
+
+  /** A tracked field was read (see `track`). */
+  onRead(heapId: number, keyHash: number, value: unknown): void {
+    if (this.recording && !this.replaying) this.logRead(heapId, keyHash, value);
   }
 
   private logRead(heapId: number, keyHash: number, value: unknown): void {
@@ -445,6 +476,12 @@ class Walk {
     }
     r.length = out;
     if (keep !== undefined) r.push(heapId, keyHash, combine(KEPT, keep));
+  }
+
+  private collectRoots(): void {
+    this.recording = false;
+    (this.fp as WorldFingerprint).collectRoots();
+    this.recording = true;
   }
 
   private snapshot(): Snapshot {
@@ -493,9 +530,9 @@ class Walk {
       if (i === this.nodes.length - 1) this.replaying = false;
       if (i === this.nodes.length - 1 && node.saved !== null) {
         this.restore(node.saved);
-        // The read log names component roots as of the last snapshot: take one here, where the
-        // replayed prefix (which takes none) ends.
-        if (this.fp !== null) this.snapshot();
+        // The read log names component roots as of the last snapshot: name them here, where the
+        // replayed prefix (which takes no snapshot) ends.
+        if (this.fp !== null) this.collectRoots();
       }
     } else {
       node = this.newNode(n, label, w);
@@ -946,6 +983,7 @@ export function explore(options: ExploreOptions): ExploreResult {
     else if ((paths & 255) === 0 && cpuMs() > cpuDeadline) stoppedBy = 'time';
     if (stoppedBy !== null) break;
   }
+  reader = null;
   return {
     complete: stoppedBy === null,
     stoppedBy,

@@ -173,6 +173,31 @@ export function contextKeys(contexts: readonly Context[]): Map<number, string> {
   return keys;
 }
 
+const requestIdCache: string[][] = [];
+
+/** A request's component ids: itself, its kiocb, the kiocb's accounting, its iter, its buffer. */
+function requestIds(id: number): readonly [string, string, string, string, string] {
+  let ids = requestIdCache[id];
+  if (ids === undefined) {
+    const r = `req:${id}`;
+    ids = [r, `${r}.iocb`, `${r}.acct`, `${r}.iter`, `${r}.buf`];
+    requestIdCache[id] = ids;
+  }
+  return ids as [string, string, string, string, string];
+}
+
+const objectIdCache: string[] = [];
+
+/** A live heap object's component id. */
+function objectId(heapId: number): string {
+  let id = objectIdCache[heapId];
+  if (id === undefined) {
+    id = `obj:${heapId}`;
+    objectIdCache[heapId] = id;
+  }
+  return id;
+}
+
 const ctorIds = new Map<unknown, number>();
 
 function ctorHash(o: object): number {
@@ -217,17 +242,26 @@ export class WorldFingerprint {
     }
   }
 
-  /** Every component's hash, and the fingerprint of the whole state. */
-  snapshot(): Snapshot {
+  /** Component roots in snapshot order (ids and objects), as of the last `collectRoots`. */
+  private readonly order: Array<string | object> = [];
+  private live: readonly KObject[] = [];
+  private contexts: readonly Context[] = [];
+
+  /**
+   * Names every component root (`roots`, `order`, `keys`) without hashing anything: what the
+   * explorer's read log needs to name the values a step reads (see valueHash).
+   */
+  collectRoots(): void {
     const w = this.w as WorldFields;
     const rt = w.rt;
     const roots = this.roots;
+    const order = this.order;
     roots.clear();
-    const order: Array<[string, object]> = [];
+    order.length = 0;
     const add = (id: string, o: unknown): void => {
       if (typeof o !== 'object' || o === null || roots.has(o)) return;
       roots.set(o, id);
-      order.push([id, o]);
+      order.push(id, o);
     };
     add('world', w);
     add('disk', w.disk);
@@ -239,26 +273,37 @@ export class WorldFingerprint {
     for (const key of ['xfsFile', 'buffered', 'fs'] as const)
       add(key, (w as unknown as Record<string, unknown>)[key]);
     for (const r of w.requests) {
-      add(`req:${r.id}`, r);
+      const ids = requestIds(r.id);
+      add(ids[0], r);
       // Finer components, so that a step's footprint names the part of a request it changed.
-      add(`req:${r.id}.iocb`, r.iocb);
-      add(`req:${r.id}.acct`, r.iocb.acct);
-      add(`req:${r.id}.iter`, r.iter);
-      add(`req:${r.id}.buf`, r.buf);
+      add(ids[1], r.iocb);
+      add(ids[2], r.iocb.acct);
+      add(ids[3], r.iter);
+      add(ids[4], r.buf);
     }
-    for (const s of w.syncs) add(`req:${s.id}`, s);
-    for (const f of w.fileOps) add(`req:${f.id}`, f);
+    for (const s of w.syncs) add(requestIds(s.id)[0], s);
+    for (const f of w.fileOps) add(requestIds(f.id)[0], f);
     const live: readonly KObject[] = rt.heap.liveObjects();
-    for (const o of live) add(`obj:${o.heapId}`, o);
+    for (const o of live) add(objectId(o.heapId), o);
     const contexts: readonly Context[] = rt.liveContexts();
     const keys = contextKeys(contexts);
     this.keys = keys;
     for (const c of contexts) add(`ctx:${keys.get(c.id)}`, c);
+    this.live = live;
+    this.contexts = contexts;
+  }
 
+  /** Every component's hash, and the fingerprint of the whole state. */
+  snapshot(): Snapshot {
+    this.collectRoots();
+    const rt = this.w.rt;
+    const order = this.order;
+    const keys = this.keys;
     const parts = new Map<string, number>();
     const whole = new Hasher();
-    for (const [id, o] of order) {
-      const v = this.component(o);
+    for (let i = 0; i < order.length; i += 2) {
+      const id = order[i] as string;
+      const v = this.component(order[i + 1] as object);
       parts.set(id, v);
       whole.mixNumber(hashString(id));
       whole.mixNumber(v);
@@ -268,10 +313,10 @@ export class WorldFingerprint {
     h.reset(7);
     h.mix(rt.step);
     h.mixNumber(rt.current === null ? -1 : hashString(keys.get(rt.current.id) ?? '?'));
-    h.mix(contexts.length);
+    h.mix(this.contexts.length);
     const names = [...keys.values()].sort();
     for (const k of names) h.mixNumber(hashString(k));
-    h.mix(live.length);
+    h.mix(this.live.length);
     const runtime = h.value();
     parts.set('contexts', runtime);
     whole.mixNumber(runtime);
@@ -294,7 +339,7 @@ export class WorldFingerprint {
       const id = this.roots.get(v);
       if (id !== undefined) return hashString(id);
       // Allocated or spawned since the last snapshot: its id (as a root it will have) or name.
-      if (v instanceof KObject && v.heapId > 0) return hashString(`obj:${v.heapId}`);
+      if (v instanceof KObject && v.heapId > 0) return hashString(objectId(v.heapId));
       if (v instanceof Context) return hashString(`ctx:${v.name}`);
     }
     this.root = null;
@@ -360,8 +405,14 @@ export class WorldFingerprint {
     }
     this.visited.set(o, this.visited.size);
     if (ArrayBuffer.isView(o)) {
-      const a = o as unknown as ArrayLike<number>;
       h.mix(T_VIEW);
+      if (o instanceof Int32Array || o instanceof Uint32Array || o instanceof Uint8Array) {
+        // Integer elements: mixed as they are (the common case, kept monomorphic).
+        h.mix(o.length);
+        for (let i = 0; i < o.length; i++) h.mix(o[i] as number);
+        return;
+      }
+      const a = o as unknown as ArrayLike<number>;
       h.mix(a.length);
       for (let i = 0; i < a.length; i++) h.mixNumber(a[i] as number);
       return;
