@@ -170,6 +170,7 @@ export class ModelExt4 extends ModelXfs {
       }
       // L4024-4042: EXT4_GET_BLOCKS_CREATE alone converts it to written (ext4_ext_convert_to_initialized).
       this.convertBlocks(b, run);
+      if (this.runtime.tracing) this.runtime.ev(0, 'ext4_ext_convert_to_initialized', `blocks ${b}+${run}`);
       if (handle !== null) this.updateInodeFsyncTrans(handle, true);
       map.mFlags = EXT4_MAP_NEW | EXT4_MAP_MAPPED;
       return run;
@@ -252,11 +253,14 @@ export class ModelExt4 extends ModelXfs {
     mightSleep(this.runtime, 'ext4_iomap_alloc', 0);
     const handle = this.journal.journalStart();
     let mFlags = 0;
-    // L3385-3391: at or past i_size, written blocks (delalloc writeback may push i_disksize to
-    // i_size at any time, so unwritten would not protect them); inside, unwritten ones.
+    // L3377-3378: WARN_ON(!(flags & (IOMAP_DAX | IOMAP_DIRECT))); there is no DAX here (L3379-3380).
+    if (!(flags & IOMAP_DIRECT) && this.runtime.tracing)
+      this.runtime.ev(0, 'WARN', 'ext4_iomap_alloc: not direct');
+    // L3381-3391: at or past i_size, written blocks (delalloc writeback may push i_disksize to
+    // i_size at any time, so unwritten would not protect them); inside, unwritten ones (the file
+    // is extent-mapped: mkfs.ext4 sets the extent feature).
     if (map.mLblk * this.blockSize >= this.inodeSize()) mFlags = EXT4_GET_BLOCKS_CREATE;
     else mFlags = EXT4_GET_BLOCKS_IO_CREATE_EXT;
-    void flags;
     const ret = this.ext4MapBlocks(handle, map, mFlags);
     // L3398-3399: only indirect-mapped files (no m_flags) fall back with -ENOTBLK.
     if (!mFlags && !ret) return -ENOTBLK;
@@ -282,10 +286,9 @@ export class ModelExt4 extends ModelXfs {
         ret = this.ext4MapBlocks(null, map, 0);
         mapped = ret > 0 && (map.mFlags & EXT4_MAP_MAPPED) !== 0;
       }
-      if (!mapped) {
-        map.mLen = Math.floor((offset + length - 1) / bs) - map.mLblk + 1;
-        ret = this.ext4IomapAlloc(map, flags);
-      } else ret = map.mLen;
+      // Otherwise allocate (or convert) with the map as the lookup left it (L3447).
+      if (!mapped) ret = this.ext4IomapAlloc(map, flags);
+      else ret = map.mLen;
     } else {
       ret = this.ext4MapBlocks(null, map, 0);
     }

@@ -16,7 +16,7 @@ import { type IovIter, iovIterAdvance, iovIterCount } from '../mm/iovIter.ts';
 import { PAGE_SIZE } from '../mm/tags.ts';
 import { UserBuffer } from '../mm/userBuffer.ts';
 import type { KGen } from '../runtime/context.ts';
-import type { ModelExt4 } from './ext4.ts';
+import { EXT4_MAP_MAPPED, type ModelExt4 } from './ext4.ts';
 import type { IomapOps } from './iomap.ts';
 import { RwSem } from './rwsem.ts';
 import { genericWriteSync, inodeDioWait, type Kiocb } from './vfs.ts';
@@ -96,7 +96,7 @@ export class Ext4File extends XfsFile {
     const err = fs.ext4MapBlocks(null, map, 0);
     if (err !== blklen) return { overwrite: false, unwritten: false };
     // L237-239: all allocated; written (MAPPED) or not.
-    return { overwrite: true, unwritten: (map.mFlags & 2) === 0 };
+    return { overwrite: true, unwritten: (map.mFlags & EXT4_MAP_MAPPED) === 0 };
   }
 
   /** ext4_dio_write_checks() (L428-503): settle the lock and the dio flags. */

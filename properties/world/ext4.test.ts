@@ -1,0 +1,357 @@
+/**
+ * The model ext4 (model/fs/ext4.ts, ext4File.ts, jbd2.ts) under direct I/O, through runScenario with
+ * fs.model 'ext4': where it allocates and what (written at or past i_size, unwritten inside), when
+ * it converts and grows i_size and i_disksize, the orphan of extending writes, i_rwsem and
+ * IOMAP_DIO_FORCE_WAIT, IOCB_NOWAIT, what fsync and fdatasync commit or flush, and what jbd2
+ * recovery with orphan cleanup finds after power loss (spec/ext4.md states the rules, with the
+ * lines of fs/ext4 and fs/jbd2 they come from).
+ *
+ * The file, as in properties/world/fs.test.ts: 4 KiB blocks on a 512-byte FUA device, i_size 12 KiB.
+ *   block 0  [0, 4K)     written, holds write 0
+ *   block 1  [4K, 8K)    hole
+ *   block 2  [8K, 12K)   unwritten
+ *   block 3  [12K, 16K)  unwritten, preallocated past EOF
+ *   block 4+ [16K, ...)  hole past EOF
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { REQ_FUA, REQ_OP_FLUSH, REQ_OP_MASK, REQ_PREFLUSH } from '../../model/block/bio.ts';
+import type { ModelExt4 } from '../../model/fs/ext4.ts';
+import { EXT_HOLE, EXT_UNWRITTEN, EXT_WRITTEN } from '../../model/fs/extentMap.ts';
+import { EAGAIN, EIO, EIOCBQUEUED, IOMAP_DIO_UNWRITTEN } from '../../model/kernel/flags.ts';
+import { FIXED_OPS } from '../../model/kernel/ops.ts';
+import { TAG_STALE, TAG_ZERO, userTag } from '../../model/mm/tags.ts';
+import { ArrayChoices, type ChoiceSource } from '../../model/runtime/choice.ts';
+import { ALL_FAULTS, type FaultProfile, NO_FAULTS } from '../../model/runtime/faults.ts';
+import { type RunResult, runScenario } from '../../model/world/run.ts';
+import type { OpSpec, Scenario } from '../../model/world/scenario.ts';
+import { choicesArbitrary } from '../arbitraries/choices.ts';
+import { faultProfileArbitrary } from '../arbitraries/faults.ts';
+import { worldScenarioArbitrary } from '../arbitraries/worldScenario.ts';
+import { makeProbe } from '../invariants/registry.ts';
+import { expectPass, hole, KiB, mapped, unwritten } from '../seed/helpers.ts';
+import { enumerateOutcomes, outcomesWith } from '../support/enumerate.ts';
+
+const BS = 4 * KiB;
+const SPB = BS >> 9;
+const I_SIZE = 12 * KiB;
+const MAX_PATHS = 20_000;
+const CRASHES = { powerLoss: true, destage: true, backgroundLog: true } as const;
+
+function ext4Scenario(ops: readonly OpSpec[]): Scenario {
+  return {
+    device: { logicalBlockSize: 512, fua: true, writeCache: true },
+    fs: {
+      model: 'ext4',
+      blockSize: BS,
+      iSize: I_SIZE,
+      extents: [mapped(0, 4 * KiB), hole(4 * KiB, 4 * KiB), unwritten(8 * KiB, 8 * KiB)],
+    },
+    bioMaxVecs: 16,
+    threads: [ops],
+  };
+}
+
+function run(s: Scenario, faults: Partial<FaultProfile> = {}, source: ChoiceSource = new ArrayChoices([])) {
+  return runScenario(s, { source, faults: { ...NO_FAULTS, ...faults }, tracing: true });
+}
+
+function ext4Of(r: RunResult): ModelExt4 {
+  const fs = r.xfs;
+  if (fs === null || !('iDatasyncTid' in fs)) throw new Error('no model ext4 in this run');
+  return fs as ModelExt4;
+}
+
+/** The journal records without sequence numbers: the handle's changes, in order. */
+function records(r: RunResult): string[] {
+  return ext4Of(r).journal.records.map((x) =>
+    x.kind === 'size' ? `size ${x.size}` : `${x.kind} ${x.block}+${x.count}`,
+  );
+}
+
+function states(map: { readonly state: Int8Array }, n = 5): number[] {
+  return Array.from(map.state.slice(0, n));
+}
+
+function eventAt(r: RunResult, event: string): number {
+  return r.trace.findIndex((e) => e.event === event);
+}
+
+function lastEventAt(r: RunResult, event: string): number {
+  return r.trace.map((e) => e.event).lastIndexOf(event);
+}
+
+/** Each bio the run submitted, as `flush`, `commit` (a journal commit record) or `data`, with FUA. */
+function bioKinds(r: RunResult): string[] {
+  const logStart = ext4Of(r).journal.logStart;
+  return r.disk.log.map((b) => {
+    if ((b.opf & REQ_OP_MASK) === REQ_OP_FLUSH) return 'flush';
+    const f = `${b.opf & REQ_PREFLUSH ? 'P' : ''}${b.opf & REQ_FUA ? 'F' : ''}`;
+    return `${b.sector >= logStart ? 'commit' : 'data'}${f === '' ? '' : `:${f}`}`;
+  });
+}
+
+describe('ext4: an aligned overwrite of written blocks', () => {
+  it('takes i_rwsem shared, maps through the overwrite ops, and logs nothing', () => {
+    const r = run(ext4Scenario([{ kind: 'dio_write', pos: 0, len: 4 * KiB }]));
+    expectPass(r);
+    expect(r.requests[0]?.returned).toBe(4 * KiB);
+    expect(records(r)).toEqual([]);
+    expect(ext4Of(r).orphanChanges).toEqual([]);
+    expect(ext4Of(r).endIoCalls.map((c) => c.flags & IOMAP_DIO_UNWRITTEN)).toEqual([0]);
+    expect(r.trace.some((e) => e.detail.includes('i_rwsem excl'))).toBe(false);
+  });
+
+  it('is refused with -EAGAIN under NOWAIT only when it would need the lock exclusive', () => {
+    const nowait = (op: OpSpec): RunResult => run(ext4Scenario([{ ...op, iocbFlags: ['nowait'] } as OpSpec]));
+    // A sub-block overwrite of a written block stays shared (file.c L464-476).
+    expect(nowait({ kind: 'dio_write', pos: 512, len: 512 }).requests[0]?.returned).toBe(512);
+    // Into an unwritten block it needs the lock exclusive, and so does an extending write.
+    for (const op of [
+      { kind: 'dio_write', pos: 8 * KiB + 512, len: 512 },
+      { kind: 'dio_write', pos: 12 * KiB, len: 4 * KiB },
+      { kind: 'dio_write', pos: 4 * KiB, len: 4 * KiB },
+    ] as const) {
+      const r = nowait(op);
+      expectPass(r);
+      expect(r.requests[0]?.returned, JSON.stringify(op)).toBe(-EAGAIN);
+      expect(records(r)).toEqual([]);
+      expect(r.disk.log).toEqual([]);
+    }
+  });
+});
+
+describe('ext4: a write into a hole inside i_size', () => {
+  // 1 KiB at 4.5 KiB: unaligned, so exclusive with FORCE_WAIT; iomap zeroes around it.
+  const write = ext4Scenario([{ kind: 'dio_write', pos: 4 * KiB + 512, len: 1 * KiB }]);
+
+  it('allocates unwritten blocks (IOMAP_F_NEW) before the I/O and converts them at completion', () => {
+    const r = run(write);
+    expectPass(r);
+    expect(r.requests[0]?.returned).toBe(1 * KiB);
+    expect(records(r)).toEqual(['alloc 1+1', 'convert 1+1', `size ${I_SIZE}`]);
+    expect(eventAt(r, 'ext4_ext_map_blocks')).toBeLessThan(eventAt(r, 'submit_bio'));
+    expect(eventAt(r, 'ext4_convert_unwritten_extents')).toBeGreaterThan(lastEventAt(r, 'bio_endio'));
+    expect(r.trace.filter((e) => e.event === 'iomap_dio_zero').map((e) => e.detail)).toEqual([
+      'pos 4096 len 512',
+      'pos 5632 len 2560',
+    ]);
+    expect(states(ext4Of(r).map)).toEqual([EXT_WRITTEN, EXT_WRITTEN, EXT_UNWRITTEN, EXT_UNWRITTEN, EXT_HOLE]);
+    expect(r.inode.iSize).toBe(I_SIZE);
+    expect(ext4Of(r).orphanChanges).toEqual([]);
+  });
+
+  it('leaves the blocks unwritten when the bio fails: fdatasync then only flushes, fsync commits', () => {
+    for (const [kind, bios] of [
+      ['fdatasync', ['flush']],
+      ['fsync', ['commit:PF']],
+    ] as const) {
+      const r = run(
+        ext4Scenario([{ kind: 'dio_write', pos: 4 * KiB, len: 4 * KiB }, { kind }]),
+        { bioErrors: true },
+        new ArrayChoices([1]),
+      );
+      expectPass(r);
+      expect(r.requests[0]?.returned).toBe(-EIO);
+      expect(states(ext4Of(r).map)).toEqual([
+        EXT_WRITTEN,
+        EXT_UNWRITTEN,
+        EXT_UNWRITTEN,
+        EXT_UNWRITTEN,
+        EXT_HOLE,
+      ]);
+      // The unwritten allocation moved i_sync_tid only (fs/ext4/extents.c L4488-4490).
+      expect(bioKinds(r).slice(1), kind).toEqual(bios);
+    }
+  });
+});
+
+describe('ext4: a write past EOF', () => {
+  it('converts preallocated unwritten blocks to written before the I/O, under an orphan', () => {
+    const r = run(ext4Scenario([{ kind: 'dio_write', pos: 12 * KiB, len: 4 * KiB }]));
+    expectPass(r);
+    expect(r.requests[0]?.returned).toBe(4 * KiB);
+    // Orphan add (the inode block), the conversion in ext4_iomap_alloc, then end_io's size and
+    // orphan delete.
+    expect(records(r)).toEqual([`size ${I_SIZE}`, 'convert 3+1', `size ${16 * KiB}`, `size ${16 * KiB}`]);
+    expect(eventAt(r, 'ext4_ext_convert_to_initialized')).toBeLessThan(eventAt(r, 'submit_bio'));
+    expect(ext4Of(r).endIoCalls.map((c) => c.flags & IOMAP_DIO_UNWRITTEN)).toEqual([0]);
+    expect(ext4Of(r).orphanChanges.map((o) => o.on)).toEqual([true, false]);
+    expect(r.inode.iSize).toBe(16 * KiB);
+    expect(ext4Of(r).iDisksize).toBe(16 * KiB);
+  });
+
+  it('allocates written blocks in a hole past EOF (no conversion at completion)', () => {
+    const r = run(ext4Scenario([{ kind: 'dio_write', pos: 16 * KiB, len: 4 * KiB }]));
+    expectPass(r);
+    expect(records(r)).toEqual([
+      `size ${I_SIZE}`,
+      'alloc 4+1',
+      'convert 4+1',
+      `size ${20 * KiB}`,
+      `size ${20 * KiB}`,
+    ]);
+    expect(states(ext4Of(r).map)).toEqual([EXT_WRITTEN, EXT_HOLE, EXT_UNWRITTEN, EXT_UNWRITTEN, EXT_WRITTEN]);
+    expect(r.inode.iSize).toBe(20 * KiB);
+  });
+
+  it('is waited for when async (IOMAP_DIO_FORCE_WAIT), where an async overwrite is queued', () => {
+    const extending = run(ext4Scenario([{ kind: 'dio_write', pos: 16 * KiB, len: 4 * KiB, async: true }]));
+    expectPass(extending);
+    expect(extending.requests[0]?.returned).toBe(4 * KiB);
+    const overwrite = run(ext4Scenario([{ kind: 'dio_write', pos: 0, len: 4 * KiB, async: true }]));
+    expectPass(overwrite);
+    expect(overwrite.requests[0]?.returned).toBe(-EIOCBQUEUED);
+    expect(overwrite.requests[0]?.completions[0]?.res).toBe(4 * KiB);
+  });
+
+  it('truncates the blocks it allocated when it fails, and leaves the orphan list', () => {
+    const r = run(
+      ext4Scenario([{ kind: 'dio_write', pos: 16 * KiB, len: 4 * KiB }]),
+      { bioErrors: true },
+      new ArrayChoices([1]),
+    );
+    expectPass(r);
+    expect(r.requests[0]?.returned).toBe(-EIO);
+    expect(records(r)).toEqual([
+      `size ${I_SIZE}`,
+      'alloc 4+1',
+      'convert 4+1',
+      'free 3+61',
+      `size ${I_SIZE}`,
+      `size ${I_SIZE}`,
+    ]);
+    expect(states(ext4Of(r).map)).toEqual([EXT_WRITTEN, EXT_HOLE, EXT_UNWRITTEN, EXT_HOLE, EXT_HOLE]);
+    expect(ext4Of(r).orphanChanges.map((o) => o.on)).toEqual([true, false]);
+    expect(ext4Of(r).orphanTracked).toBe(false);
+    expect(r.inode.iSize).toBe(I_SIZE);
+  });
+});
+
+describe('ext4: fsync and fdatasync', () => {
+  it('flush the device after an overwrite: the inode has no transaction to commit', () => {
+    for (const kind of ['fsync', 'fdatasync'] as const) {
+      const r = run(ext4Scenario([{ kind: 'dio_write', pos: 0, len: 4 * KiB }, { kind }]));
+      expectPass(r);
+      expect(bioKinds(r), kind).toEqual(['data', 'flush']);
+    }
+  });
+
+  it('commit the transaction of an extending write with PREFLUSH|FUA and no extra flush', () => {
+    const r = run(ext4Scenario([{ kind: 'dio_write', pos: 16 * KiB, len: 4 * KiB }, { kind: 'fdatasync' }]));
+    expectPass(r);
+    expect(bioKinds(r)).toEqual(['data', 'commit:PF']);
+    expect(ext4Of(r).journal.commitSequence).toBe(1);
+  });
+
+  it('an O_DSYNC overwrite inside i_size goes out FUA and needs nothing else', () => {
+    const r = run(ext4Scenario([{ kind: 'dio_write', pos: 0, len: 4 * KiB, iocbFlags: ['dsync'] }]));
+    expectPass(r);
+    expect(bioKinds(r)).toEqual(['data:F']);
+  });
+
+  it('an O_DSYNC extending write is IOMAP_F_DIRTY: written plain, then its transaction committed', () => {
+    const r = run(ext4Scenario([{ kind: 'dio_write', pos: 16 * KiB, len: 4 * KiB, iocbFlags: ['dsync'] }]));
+    expectPass(r);
+    expect(bioKinds(r)).toEqual(['data', 'commit:PF']);
+  });
+});
+
+/** A crash outcome: whether fdatasync had returned, the recovered size, block 4 and staleness. */
+function crashKey(r: RunResult): string {
+  if (r.outcome !== 'pass') return `${r.outcome}: ${r.violation?.message ?? r.bound?.message}`;
+  const rec = r.crash?.recovered;
+  if (rec === undefined || rec === null) return 'no crash';
+  const sync = r.syncs[0];
+  const synced = sync !== undefined && sync.returned !== null && (r.crash?.step ?? 0) >= sync.returnStep;
+  const b4 = Array.from(rec.tags.slice(4 * SPB, 5 * SPB));
+  const what =
+    b4.length === 0
+      ? 'none'
+      : b4.every((t, k) => t === userTag(1, k))
+        ? 'data'
+        : b4.every((t) => t === TAG_ZERO)
+          ? 'zero'
+          : 'mixed';
+  const map4 = rec.map.state[4] === EXT_WRITTEN ? 'W' : rec.map.state[4] === EXT_HOLE ? 'H' : 'U';
+  return `${synced ? 'synced:' : 'unsynced:'}size=${rec.size} b4=${what} map4=${map4}${rec.tags.includes(TAG_STALE) ? ' STALE' : ''}`;
+}
+
+describe('ext4: power loss around an extending write', () => {
+  const s = ext4Scenario([{ kind: 'dio_write', pos: 16 * KiB, len: 4 * KiB }, { kind: 'fdatasync' }]);
+
+  it('recovers the old size with the new block freed by orphan cleanup, or the new size with the data', () => {
+    const e = enumerateOutcomes(
+      (src) => runScenario(s, { source: src, faults: { ...NO_FAULTS, ...CRASHES } }),
+      crashKey,
+      MAX_PATHS,
+    );
+    expect(e.outcomes.has('no crash')).toBe(true);
+    expect(outcomesWith(e, 'synced:')).toEqual(new Set([`size=${20 * KiB} b4=data map4=W`]));
+    // Before fdatasync returned: the old size, with block 4 a hole whether or not the allocation's
+    // transaction committed (the orphan it committed with frees it), or the new size with the data
+    // (a kjournald2 commit after end_io, which the model's device steps do not reach here: the
+    // kernel's commit timer may fire at any time).
+    const unsynced = outcomesWith(e, 'unsynced:');
+    for (const o of unsynced)
+      expect([`size=${I_SIZE} b4=none map4=H`, `size=${20 * KiB} b4=data map4=W`]).toContain(o);
+    expect(unsynced).toContain(`size=${I_SIZE} b4=none map4=H`);
+  });
+
+  it('needs the orphan: a committed allocation past the recovered size is freed by recovery', () => {
+    // kjournald2 commits the running transaction (orphan + allocation) at the first device step.
+    const e = enumerateOutcomes(
+      (src) => runScenario(s, { source: src, faults: { ...NO_FAULTS, ...CRASHES } }),
+      (r) => {
+        const rec = r.crash?.recovered;
+        if (rec === undefined || rec === null) return 'other';
+        const j = ext4Of(r).journal;
+        const tid = j.durableTid(r.disk.media);
+        const orphanOn =
+          ext4Of(r)
+            .orphanChanges.filter((o) => o.tid <= tid)
+            .at(-1)?.on === true;
+        // What the log alone holds for block 4, before orphan cleanup.
+        const fs = ext4Of(r);
+        const logged = j.replay(fs.initialMap, fs.initialSize, rec.durableSeq).map.state[4];
+        return orphanOn ? `orphan:logged4=${logged} size=${rec.size} map4=${rec.map.state[4]}` : 'other';
+      },
+      MAX_PATHS,
+    );
+    expect(outcomesWith(e, 'orphan:')).toEqual(
+      new Set([`logged4=${EXT_WRITTEN} size=${I_SIZE} map4=${EXT_HOLE}`]),
+    );
+  });
+});
+
+describe('ext4: the campaign world on the model ext4', () => {
+  /** The campaign's world scenarios (the model filesystem ones), on the model ext4. */
+  const ext4World = worldScenarioArbitrary()
+    .filter((s) => (s.fs.model ?? 'xfs') === 'xfs')
+    .map((s): Scenario => ({ ...s, fs: { ...s.fs, model: 'ext4' } }));
+
+  it('never violates an invariant with the seed defects fixed (FIXED_OPS), under any faults', () => {
+    fc.assert(
+      fc.property(ext4World, faultProfileArbitrary(), choicesArbitrary(), (s, faults, choices) => {
+        const r = runScenario(s, {
+          source: new ArrayChoices(choices),
+          faults,
+          ops: FIXED_OPS,
+          probe: makeProbe(),
+        });
+        if (r.outcome === 'violation') throw new Error(`${r.violation?.message}`);
+      }),
+    );
+  });
+
+  it('is deterministic: the same scenario and choices give the same trace', () => {
+    const [s] = fc.sample(ext4World, { numRuns: 1, seed: 15 });
+    if (s === undefined) throw new Error('no sample');
+    const once = (): string =>
+      JSON.stringify(
+        runScenario(s, { source: new ArrayChoices([1, 0, 1, 1, 0, 1]), faults: ALL_FAULTS, tracing: true })
+          .trace,
+      );
+    expect(once()).toBe(once());
+  });
+});
