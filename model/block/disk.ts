@@ -18,6 +18,7 @@
  * io_uring's iopoll reaps it from task context).
  */
 import { SECTOR_SHIFT, TAG_STALE, TAG_ZERO } from '../mm/tags.ts';
+import { MEDIA_POOL } from '../runtime/arrayPool.ts';
 import { Context, GenContext } from '../runtime/context.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { modelAssert, Violation } from '../runtime/violation.ts';
@@ -117,7 +118,8 @@ export class Disk extends Context implements BlockDevice {
     this.dmaAlignment = geometry.dmaAlignment;
     this.fua = geometry.fua;
     this.writeCache = geometry.writeCache;
-    this.media = new Int32Array(geometry.sectors).fill(TAG_STALE);
+    // A finished run's media when its owner gave it back (recycleRun), refilled: see arrayPool.ts.
+    this.media = MEDIA_POOL.take(geometry.sectors, TAG_STALE);
   }
 
   submitBio(bio: Bio): void {

@@ -58,7 +58,16 @@ export class Journal {
   onCommit: (() => void) | null = null;
 
   commit(r: Omit<JournalRecord, 'seq'>): JournalRecord {
-    const rec = { ...r, seq: this.records.length + 1 };
+    // Field by field, not a spread: a spread of a literal was the journal's whole cost. The key order
+    // is the spread's (the explorer's fingerprints walk fields in order).
+    const rec: JournalRecord = {
+      kind: r.kind,
+      block: r.block,
+      count: r.count,
+      addr: r.addr,
+      size: r.size,
+      seq: this.records.length + 1,
+    };
     this.records.push(rec);
     this.onCommit?.();
     return rec;

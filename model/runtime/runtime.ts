@@ -5,6 +5,7 @@
  * Everything nondeterministic in a run is a call to choose(); the recorded values replay the run
  * bit for bit. A one-way question (n < 2) is not asked and not recorded, so streams stay short.
  */
+import { COVERAGE_POOL } from './arrayPool.ts';
 import type { ChoiceSource, RecordedChoice } from './choice.ts';
 import { type Context, type GenContext, TASK_RUNNING, TASK_UNINTERRUPTIBLE } from './context.ts';
 import { type FaultProfile, NO_FAULTS } from './faults.ts';
@@ -44,7 +45,7 @@ export class Runtime {
   readonly choiceLog: RecordedChoice[] = [];
   readonly trace: TraceEntry[] = [];
   /** Coverage marks: hits per seed line of each branch the model took. Always on: one increment. */
-  readonly coverage = new Uint32Array(SEED_LINES + 1);
+  readonly coverage = COVERAGE_POOL.take(SEED_LINES + 1, 0);
   step = 0;
   current: Context | null = null;
   private readonly contexts: Context[] = [];

@@ -31,6 +31,7 @@ import { SEED_OPS } from '../kernel/ops.ts';
 import { IovIter, READ, WRITE } from '../mm/iovIter.ts';
 import { AddressSpace } from '../mm/pageCache.ts';
 import { UserBuffer } from '../mm/userBuffer.ts';
+import { COVERAGE_POOL, MEDIA_POOL } from '../runtime/arrayPool.ts';
 import type { ChoiceSource, RecordedChoice } from '../runtime/choice.ts';
 import { GenContext, type KGen } from '../runtime/context.ts';
 import type { FaultProfile } from '../runtime/faults.ts';
@@ -531,4 +532,20 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     inode: w.inode,
     crash,
   };
+}
+
+/** What a recycled result's coverage becomes: empty, and the mark that it was given back. */
+const RECYCLED = new Uint32Array(0);
+
+/**
+ * The caller is done with a run: its disk's media and its coverage array go to the next run
+ * (model/runtime/arrayPool.ts), so `r.disk.media` must not be read after this, and `r.coverage`
+ * is left empty. A campaign that keeps only counts calls it after each run; a second call does
+ * nothing.
+ */
+export function recycleRun(r: RunResult): void {
+  if (r.coverage === RECYCLED) return;
+  MEDIA_POOL.give(r.disk.media);
+  COVERAGE_POOL.give(r.coverage);
+  (r as { coverage: Uint32Array }).coverage = RECYCLED;
 }

@@ -4,10 +4,12 @@
  * measured in alternating blocks, the ceiling: a bare Runtime whose contexts only yield, taking
  * exactly each case's steps.
  */
+import { COVERAGE_POOL } from '../../model/runtime/arrayPool.ts';
 import { ArrayChoices } from '../../model/runtime/choice.ts';
 import { GenContext, type KGen } from '../../model/runtime/context.ts';
 import type { FaultProfile } from '../../model/runtime/faults.ts';
 import { Runtime } from '../../model/runtime/runtime.ts';
+import { recycleRun } from '../../model/world/run.ts';
 import { type CampaignCase, runCase } from '../commands/campaign.ts';
 import { now, perSecond, round, sampleCases, type Timing, timed } from './measure.ts';
 import { BENCH_SEED, type Sizes } from './options.ts';
@@ -44,6 +46,8 @@ export function runCases(
       if (r.outcome === 'pass') tally.passes++;
       else if (r.outcome === 'violation') tally.violations++;
       else tally.bounds++;
+      // As the campaign property does: only counts outlive the run.
+      recycleRun(r);
     } catch {
       tally.modelErrors++;
     }
@@ -91,6 +95,8 @@ export function bareRun(c: BareCase): number {
     rt.spawn(new GenContext(`task${i + 1}`, 'task').start(justYield(each + (i < extra ? 1 : 0))));
   }
   rt.run();
+  // Its coverage array goes to the next run, as the campaign's does (recycleRun).
+  COVERAGE_POOL.give(rt.coverage);
   return rt.step;
 }
 

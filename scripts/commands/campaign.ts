@@ -17,7 +17,7 @@ import type { FaultProfile } from '../../model/runtime/faults.ts';
 import { SEED_LINES } from '../../model/runtime/runtime.ts';
 import { formatTrace, formatTraceEntry } from '../../model/runtime/trace.ts';
 import type { Violation } from '../../model/runtime/violation.ts';
-import { type RunResult, runScenario } from '../../model/world/run.ts';
+import { type RunResult, recycleRun, runScenario } from '../../model/world/run.ts';
 import type { Scenario } from '../../model/world/scenario.ts';
 import { choicesArbitrary } from '../../properties/arbitraries/choices.ts';
 import { faultProfileArbitrary, formatFaultProfile } from '../../properties/arbitraries/faults.ts';
@@ -27,6 +27,7 @@ import { ReachTally } from '../../properties/invariants/reach.ts';
 import { invariantById, makeProbe } from '../../properties/invariants/registry.ts';
 import type { KernelOps } from '../../model/kernel/kernel.ts';
 import { FIXED_OPS, KERNEL_VERSIONS, type KernelVersion } from '../../model/kernel/ops.ts';
+import { DIOCHECK } from './invocation.ts';
 
 /** The ops table of `--kernel K`: that kernel version, or the correct model (FIXED_OPS) for null. */
 export function kernelOps(kernel: KernelVersion | null): Readonly<KernelOps> {
@@ -181,7 +182,10 @@ export function campaignProperty(
       throw e;
     }
     tally?.record(result);
-    if (result.violation !== null) throw new CaseViolation(result.violation);
+    const violation = result.violation;
+    // Only counts outlive the run: its media and coverage arrays go to the next one.
+    recycleRun(result);
+    if (violation !== null) throw new CaseViolation(violation);
   });
 }
 
@@ -238,7 +242,7 @@ export function summarizeCoverage(coverage: Uint32Array, marked: readonly number
 
 /** The command that replays a fast-check counterexample (on `kernel`, when the campaign ran on one). */
 export function reproCommand(seed: number, path: string, kernel: KernelVersion | null = null): string {
-  return `npm run diocheck -- repro --seed ${seed} --path ${path}${kernelOption(kernel)}`;
+  return `${DIOCHECK} repro --seed ${seed} --path ${path}${kernelOption(kernel)}`;
 }
 
 /** A scenario as JSON, one top-level field per line (still valid JSON, short enough to read). */
@@ -320,7 +324,7 @@ export function formatCaseReport(input: CaseReportInput): string {
     error = e;
   }
   const lines = [verdictLine(result, error), `replay:   ${reproCommand(input.seed, input.path, kernel)}`];
-  if (input.replayFile) lines.push(`          npm run diocheck -- repro ${input.replayFile}`);
+  if (input.replayFile) lines.push(`          ${DIOCHECK} repro ${input.replayFile}`);
   lines.push(formatRunDetails(scenario, faults, result));
   return lines.join('\n');
 }

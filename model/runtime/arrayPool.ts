@@ -1,0 +1,45 @@
+/**
+ * Spare typed arrays of finished runs, handed to the next run instead of a fresh allocation.
+ *
+ * A campaign runs hundreds of thousands of worlds, each with a disk's media (one Int32Array entry
+ * per sector) and a coverage array; allocating and collecting them was a fifth of a campaign's time.
+ * A run's owner that is done with its result gives the arrays back (recycleRun in
+ * model/world/run.ts); a run that is never given back simply leaves its arrays to the collector.
+ * A taken array is filled with the value asked for, so a run never sees another run's data.
+ */
+
+/** How many spare arrays of one length are kept (a run gives back one of each). */
+const SPARES_MAX = 4;
+
+export class TypedArrayPool<T extends { readonly length: number; fill(value: number): unknown }> {
+  private readonly spares = new Map<number, T[]>();
+
+  constructor(private readonly make: (length: number) => T) {}
+
+  /** An array of `length` entries, every one `fill`. */
+  take(length: number, fill: number): T {
+    const a = this.spares.get(length)?.pop();
+    if (a === undefined) {
+      const fresh = this.make(length);
+      if (fill !== 0) fresh.fill(fill);
+      return fresh;
+    }
+    a.fill(fill);
+    return a;
+  }
+
+  /** Gives an array back: its holder must not read or write it any more. */
+  give(a: T): void {
+    let list = this.spares.get(a.length);
+    if (list === undefined) {
+      list = [];
+      this.spares.set(a.length, list);
+    }
+    if (list.length < SPARES_MAX && !list.includes(a)) list.push(a);
+  }
+}
+
+/** Disk media (model/block/disk.ts). */
+export const MEDIA_POOL = new TypedArrayPool<Int32Array>((n) => new Int32Array(n));
+/** Coverage arrays (model/runtime/runtime.ts). */
+export const COVERAGE_POOL = new TypedArrayPool<Uint32Array>((n) => new Uint32Array(n));
