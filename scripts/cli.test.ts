@@ -94,11 +94,9 @@ describe('diocheck run --kernel', () => {
     ]);
     expect(run?.code, run?.stdout).toBe(1);
     expect(run?.stdout).toMatch(/^kernel: seed$/m);
-    const replay = run?.stdout.match(
-      /^replay: {3}npm run diocheck -- repro --seed 6 --path (\S+) --kernel seed$/m,
-    );
+    const replay = run?.stdout.match(/^replay: {3}npx diocheck repro --seed 6 --path (\S+) --kernel seed$/m);
     expect(replay, run?.stdout).not.toBeNull();
-    const file = run?.stdout.match(/^ {10}npm run diocheck -- repro (\S+-kernel-seed\.json)$/m)?.[1] ?? '';
+    const file = run?.stdout.match(/^ {10}npx diocheck repro (\S+-kernel-seed\.json)$/m)?.[1] ?? '';
     const summary = JSON.parse(readFileSync(json, 'utf8')) as {
       kernel: unknown;
       failure: { invariant: string };
@@ -152,7 +150,7 @@ describe('diocheck repro', () => {
   it('replays a fast-check case from its seed and path and prints its timeline', async () => {
     const [r] = await cliAll([['repro', '--seed', '4242', '--path', '3']]);
     expect(r?.code).toBe(0);
-    expect(r?.stdout).toContain('replay:   npm run diocheck -- repro --seed 4242 --path 3');
+    expect(r?.stdout).toContain('replay:   npx diocheck repro --seed 4242 --path 3');
     expect(r?.stdout).toMatch(/^timeline: \d+ events/m);
   });
 });

@@ -151,8 +151,8 @@ describe('run --profile --shard --junit --coverage --annotate, and merge', () =>
     const m = mergeSummaries([base, failing]);
     expect(m.violations).toEqual({ 'CTX-01': 1 });
     expect(m.failures[0]?.replay).toEqual([
-      'npm run diocheck -- repro --seed 11 --path 4:1',
-      'npm run diocheck -- repro out/counterexamples/CTX-01-seed11-run4.json',
+      'npx diocheck repro --seed 11 --path 4:1',
+      'npx diocheck repro out/counterexamples/CTX-01-seed11-run4.json',
     ]);
     const a = join(TMP, 'fa.json');
     const b = join(TMP, 'fb.json');
@@ -168,7 +168,7 @@ describe('run --profile --shard --junit --coverage --annotate, and merge', () =>
     const failures = xml.match(/<failure [^>]*>[^<]*<\/failure>/g) ?? [];
     expect(failures).toHaveLength(1);
     expect(failures[0]).toContain('type="CTX-01"');
-    expect(failures[0]).toContain('replay: npm run diocheck -- repro --seed 11 --path 4:1');
+    expect(failures[0]).toContain('replay: npx diocheck repro --seed 11 --path 4:1');
     expect(xml).toMatch(/<testsuites name="[^"]*" tests="\d+" failures="1" errors="0"/);
   });
 
@@ -183,7 +183,7 @@ describe('run --profile --shard --junit --coverage --annotate, and merge', () =>
         {
           invariant: null,
           verdict: 'MODEL ERROR  boom <x>',
-          replay: ['npm run diocheck -- repro --seed 1 --path 0'],
+          replay: ['npx diocheck repro --seed 1 --path 0'],
         },
       ],
       reach: {},

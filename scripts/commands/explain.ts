@@ -36,6 +36,7 @@ import { formatRunDetails, formatScenarioJson, verdictLine } from './campaign.ts
 import { xmlEscape } from './junit.ts';
 import type { Output } from './output.ts';
 import { EXIT_MODEL_ERROR, EXIT_PASS, prepareOutput } from './run.ts';
+import { DIOCHECK } from './invocation.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The causal core.
@@ -419,7 +420,7 @@ ${file.note === undefined ? '' : `<dt>note</dt><dd>${esc(file.note)}</dd>`}
 <dt>faults</dt><dd>${esc(formatFaultProfile(file.faults))}</dd>
 <dt>choices</dt><dd>${result.choiceLog.length} asked, ${deviating} deviating from 0</dd>
 <dt>run</dt><dd>${result.steps} steps, ${result.trace.length} trace events, outcome ${result.outcome}</dd>
-<dt>replay</dt><dd>npm run diocheck -- repro ${esc(input.path)}</dd>
+<dt>replay</dt><dd>${DIOCHECK} repro ${esc(input.path)}</dd>
 </dl>
 </section>
 <section id="causal-core">

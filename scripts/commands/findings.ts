@@ -48,6 +48,7 @@ import {
   timeLimit,
 } from './campaign.ts';
 import { causalCore } from './explain.ts';
+import { DIOCHECK } from './invocation.ts';
 
 /** What a later `diocheck confirm` attaches to a finding; every finding starts unconfirmed. */
 export type Confirmation = 'unconfirmed' | 'confirmed' | 'refuted' | 'not-confirmable';
@@ -450,7 +451,7 @@ export function formatFindings(
       `      smallest: ${f.ops} op(s), ${f.deviations} deviating choice(s)${f.shrunk ? '' : ' (shrinking stopped at its time limit)'}${f.fs === 'scripted' ? '; scripted filesystem (spec/findings.md: which real ones)' : ''}`,
     );
     lines.push(`      replay:   ${reproCommand(seed, f.path, kernel)}`);
-    if (f.replayFile !== null) lines.push(`                npm run diocheck -- repro ${f.replayFile}`);
+    if (f.replayFile !== null) lines.push(`                ${DIOCHECK} repro ${f.replayFile}`);
     if (f.known !== null)
       lines.push(`      baseline: ${f.known}${f.knownReason ? `: ${f.knownReason}` : ''}`);
     lines.push(

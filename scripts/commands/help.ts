@@ -87,4 +87,5 @@ exit status: 0 nothing failed or every finding is known (or the replayed case pa
 new finding, a violation with --stop-at-first (or the replay still fails), 2 bad input, 3 the
 model itself failed or a replay diverged from its recording.
 environment: DIOSIM_TIER=fast|soak picks the budgets (properties/support/budget.ts).
-through npm: npm run diocheck -- <command> ...   (npm run campaign is 'diocheck run')`;
+run as: npx diocheck <command> ... (in the repository, or anywhere after npm link or
+npm install -g PATH); inside the repository also npm run diocheck -- <command> ...`;

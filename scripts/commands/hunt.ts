@@ -28,6 +28,7 @@ import { parseLongOptions } from './longOptions.ts';
 import { formatRunDetails, verdictLine } from './campaign.ts';
 import type { Output } from './output.ts';
 import { EXIT_MODEL_ERROR, EXIT_PASS, EXIT_VIOLATION } from './run.ts';
+import { DIOCHECK } from './invocation.ts';
 
 /** Seeds '1'..'K' of a default hunt: more than the teeth gate's three, for a steadier median. */
 export const DEFAULT_HUNT_SEEDS = 20;
@@ -311,7 +312,7 @@ export function recordHistory(
 // Printing.
 
 export function replayCommand(name: string, runSeed: string): string {
-  return `npm run diocheck -- hunt --bug ${name} --replay ${runSeed}`;
+  return `${DIOCHECK} hunt --bug ${name} --replay ${runSeed}`;
 }
 
 function fmtNumber(n: number): string {

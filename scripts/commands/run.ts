@@ -79,6 +79,7 @@ import {
 } from './coverage.ts';
 import { type JunitFailure, junitXml } from './junit.ts';
 import { type Output, ProgressLine } from './output.ts';
+import { DIOCHECK } from './invocation.ts';
 
 export const EXIT_PASS = 0;
 export const EXIT_VIOLATION = 1;
@@ -310,7 +311,7 @@ export function replayCommands(
   kernel: KernelVersion | null = null,
 ): string[] {
   const commands = [reproCommand(seed, failure.path, kernel)];
-  if (failure.replayFile !== null) commands.push(`npm run diocheck -- repro ${failure.replayFile}`);
+  if (failure.replayFile !== null) commands.push(`${DIOCHECK} repro ${failure.replayFile}`);
   return commands;
 }
 
