@@ -13,11 +13,11 @@
  * world's view of "the model filesystem". What ext4 decides differently is here:
  * - a write at or past i_size allocates written blocks (EXT4_GET_BLOCKS_CREATE), and converts
  *   unwritten blocks there to written before the I/O; inside i_size it allocates unwritten ones
- *   (EXT4_GET_BLOCKS_IO_CREATE_EXT) (inode.c L3388-3391);
+ *   (EXT4_GET_BLOCKS_IO_CREATE_EXT) (inode.c L3387-3390);
  * - IOMAP_F_DIRTY when the inode's datasync transaction is not committed, or the write spans EOF
- *   (L3303-3305);
+ *   (L3302-3305);
  * - end_io converts unwritten blocks, and grows i_size and i_disksize only past them, removing the
- *   inode from the orphan list (file.c L381-404, L315-342);
+ *   inode from the orphan list (file.c L381-404, L315-338);
  * - fsync commits the inode's transaction (a PREFLUSH|FUA commit record) or, if it is committed
  *   already, flushes the device (fsync.c L109-128, L141-193).
  * ext4_map_blocks is modelled over the flat data fork (one extent per run of equal blocks); not
@@ -151,12 +151,13 @@ export class ModelExt4 extends ModelXfs {
     }
     if (st === EXT_UNWRITTEN) {
       map.mPblk = addr;
-      // L3970-3986: before the I/O, split out the range (no fsync tid update on this path).
+      // L3969-3987: before the I/O, split out the range (no fsync tid update on this path); the
+      // unwritten extent is reported NEW as well (out:, L4040-4041).
       if (flags & EXT4_GET_BLOCKS_PRE_IO) {
         map.mFlags = EXT4_MAP_UNWRITTEN | EXT4_MAP_NEW | EXT4_MAP_MAPPED;
         return run;
       }
-      // L3988-3995: at I/O completion, convert to written.
+      // L3989-3996: at I/O completion, convert to written.
       if (flags & EXT4_GET_BLOCKS_CONVERT) {
         this.convertBlocks(b, run);
         if (handle !== null) this.updateInodeFsyncTrans(handle, true);
@@ -168,7 +169,7 @@ export class ModelExt4 extends ModelXfs {
         map.mFlags = EXT4_MAP_UNWRITTEN | (flags & EXT4_GET_BLOCKS_CREATE ? EXT4_MAP_MAPPED : 0);
         return run;
       }
-      // L4024-4042: EXT4_GET_BLOCKS_CREATE alone converts it to written (ext4_ext_convert_to_initialized).
+      // L4020-4041: EXT4_GET_BLOCKS_CREATE alone converts it to written (ext4_ext_convert_to_initialized).
       this.convertBlocks(b, run);
       if (this.runtime.tracing) this.runtime.ev(0, 'ext4_ext_convert_to_initialized', `blocks ${b}+${run}`);
       if (handle !== null) this.updateInodeFsyncTrans(handle, true);
@@ -181,7 +182,7 @@ export class ModelExt4 extends ModelXfs {
       map.mPblk = -1;
       return 0;
     }
-    // extents.c L4412-4493: allocate; unwritten with EXT4_GET_BLOCKS_UNWRIT_EXT, and then only
+    // extents.c L4412-4492: allocate; unwritten with EXT4_GET_BLOCKS_UNWRIT_EXT, and then only
     // i_sync_tid moves (an unwritten extent is nothing fdatasync must commit, L4483-4490).
     const unwritten = (flags & EXT4_GET_BLOCKS_UNWRIT_EXT) !== 0;
     map.mPblk = this.ext4MbNewBlocks(b, run, unwritten);
@@ -225,7 +226,7 @@ export class ModelExt4 extends ModelXfs {
   private ext4SetIomap(iomap: Iomap, map: Ext4MapBlocks, offset: number, length: number): void {
     const bs = this.blockSize;
     iomap.flags = 0;
-    // L3298-3305: writes that span EOF may update the size at completion.
+    // L3297-3305: writes that span EOF may update the size at completion.
     if (this.inodeDatasyncDirty() || offset + length > this.inodeSize()) iomap.flags |= IOMAP_F_DIRTY;
     if (map.mFlags & EXT4_MAP_NEW) iomap.flags |= IOMAP_F_NEW;
     iomap.bdev = this.disk;
@@ -253,10 +254,10 @@ export class ModelExt4 extends ModelXfs {
     mightSleep(this.runtime, 'ext4_iomap_alloc', 0);
     const handle = this.journal.journalStart();
     let mFlags = 0;
-    // L3377-3378: WARN_ON(!(flags & (IOMAP_DAX | IOMAP_DIRECT))); there is no DAX here (L3379-3380).
+    // L3379: WARN_ON(!(flags & (IOMAP_DAX | IOMAP_DIRECT))); there is no DAX here (L3380-3381).
     if (!(flags & IOMAP_DIRECT) && this.runtime.tracing)
       this.runtime.ev(0, 'WARN', 'ext4_iomap_alloc: not direct');
-    // L3381-3391: at or past i_size, written blocks (delalloc writeback may push i_disksize to
+    // L3382-3390: at or past i_size, written blocks (delalloc writeback may push i_disksize to
     // i_size at any time, so unwritten would not protect them); inside, unwritten ones (the file
     // is extent-mapped: mkfs.ext4 sets the extent feature).
     if (map.mLblk * this.blockSize >= this.inodeSize()) mFlags = EXT4_GET_BLOCKS_CREATE;
@@ -280,13 +281,13 @@ export class ModelExt4 extends ModelXfs {
     };
     let ret: number;
     if (flags & IOMAP_WRITE) {
-      // L3437-3446: blocks already mapped inside i_size need no transaction.
+      // L3438-3442: blocks already mapped inside i_size need no transaction.
       let mapped = false;
       if (offset + length <= this.inodeSize()) {
         ret = this.ext4MapBlocks(null, map, 0);
         mapped = ret > 0 && (map.mFlags & EXT4_MAP_MAPPED) !== 0;
       }
-      // Otherwise allocate (or convert) with the map as the lookup left it (L3447).
+      // Otherwise allocate (or convert) with the map as the lookup left it (L3443).
       if (!mapped) ret = this.ext4IomapAlloc(map, flags);
       else ret = map.mLen;
     } else {
@@ -328,7 +329,7 @@ export class ModelExt4 extends ModelXfs {
       if (ret <= 0) break;
     }
     if (this.runtime.tracing) this.runtime.ev(0, 'ext4_convert_unwritten_extents', `${offset}+${len}`);
-    // biome-ignore lint/complexity/useMathMinMax: mirrors L4901 (ret > 0 ? ret2 : ret; ret2 is 0 here).
+    // biome-ignore lint/complexity/useMathMinMax: mirrors L4902 (ret > 0 ? ret2 : ret; ret2 is 0 here).
     return ret > 0 ? 0 : ret;
   }
 
@@ -342,7 +343,7 @@ export class ModelExt4 extends ModelXfs {
       yield;
     }
     if (error) return error;
-    // L399-402: nothing to do inside both sizes.
+    // L400-402: nothing to do inside both sizes.
     if (pos + size <= this.iDisksize && pos + size <= this.inodeSize()) return size;
     mightSleep(this.runtime, 'ext4_handle_inode_extension', 91);
     return this.ext4HandleInodeExtension(pos, size, size);
@@ -363,7 +364,7 @@ export class ModelExt4 extends ModelXfs {
     return changed;
   }
 
-  /** ext4_handle_inode_extension() (fs/ext4/file.c L315-342). */
+  /** ext4_handle_inode_extension() (fs/ext4/file.c L315-338). */
   ext4HandleInodeExtension(offset: number, written: number, count: number): number {
     const handle = this.journal.journalStart();
     const changed = this.ext4UpdateInodeSize(offset + written);

@@ -1,7 +1,7 @@
 /**
  * The file operations above iomap_dio_rw, as ext4 has them (fs/ext4/file.c of the pinned 6.12
  * releases; line numbers are 6.12.117's, and these functions are the same in all six but for the
- * inode_dio_wait in ext4_buffered_write_iter, L295-300, which 6.12.107 lacks):
+ * inode_dio_wait in ext4_buffered_write_iter, L296-300, which 6.12.107 lacks):
  * ext4_file_read_iter / ext4_dio_read_iter (i_rwsem shared), ext4_file_write_iter /
  * ext4_dio_write_iter with ext4_dio_write_checks (shared for overwrites, exclusive with
  * IOMAP_DIO_FORCE_WAIT for extending or unaligned writes, an orphan for extending ones), the
@@ -118,7 +118,7 @@ export class Ext4File extends XfsFile {
       const ow = this.ext4OverwriteIo(offset, count);
       if (ow.overwrite) c.unwritten = ow.unwritten;
       const overwrite = ow.overwrite;
-      // L464-476: extending, non-overwrite, or unaligned into unwritten blocks needs i_rwsem
+      // L462-473: extending, non-overwrite, or unaligned into unwritten blocks needs i_rwsem
       // exclusive (IS_NOSEC holds: the file has no setuid bits or security attributes).
       if (c.ilockShared && (c.extend || !overwrite || (unalignedIo && c.unwritten))) {
         if (iocb.kiFlags & IOCB_NOWAIT) {
@@ -130,7 +130,7 @@ export class Ext4File extends XfsFile {
         yield* this.iolock.lock(k.rt, true);
         continue;
       }
-      // L486-495: exclusive for unaligned or extending I/O: drain other dio, and wait for this one.
+      // L482-490: exclusive for unaligned or extending I/O: drain other dio, and wait for this one.
       if (!c.ilockShared && (unalignedIo || c.extend)) {
         if (iocb.kiFlags & IOCB_NOWAIT) {
           c.ret = -EAGAIN;
@@ -139,10 +139,10 @@ export class Ext4File extends XfsFile {
         if (unalignedIo && (!overwrite || c.unwritten)) yield* inodeDioWait(k.rt, this.ext4.requireInode());
         c.dioFlags = IOMAP_DIO_FORCE_WAIT;
       }
-      // L497-499 file_modified(): timestamps are not modelled.
+      // L492-494 file_modified(): timestamps are not modelled.
       return c;
     }
-    // out: L500-503.
+    // out: L497-502.
     this.iolock.unlock(!c.ilockShared);
     return c;
   }
@@ -159,26 +159,26 @@ export class Ext4File extends XfsFile {
     let offset = iocb.kiPos;
     const count0 = iovIterCount(from);
     let iomapOps: IomapOps = fs.writeOps;
-    // L518-523: a quick unlocked check for an extending write.
+    // L517-523: a quick unlocked check for an extending write.
     let ilockShared = !(offset + count0 > fs.inodeSize());
-    // L525-537.
+    // L525-538.
     const locked = yield* this.lockIocb(k, iocb, ilockShared);
     if (locked) return locked;
-    // L539-546 ext4_should_use_dio(): true here (see dioRead).
+    // L540-547 ext4_should_use_dio(): true here (see dioRead).
     const c = yield* this.ext4DioWriteChecks(k, iocb, from, ilockShared);
     if (c.ret <= 0) return c.ret;
     ilockShared = c.ilockShared;
     offset = iocb.kiPos;
     let ret = 0;
     let out = false;
-    // L564-577: an extending write puts the inode on the orphan list first, in its own handle.
+    // L566-580: an extending write puts the inode on the orphan list first, in its own handle.
     if (c.extend) {
       const handle = fs.journal.journalStart();
       ret = fs.ext4OrphanAdd(handle);
       if (ret) out = true;
     }
     if (!out) {
-      // L579-580: a shared-lock write needs no allocation: the overwrite ops map it as a read.
+      // L582-583: a shared-lock write needs no allocation: the overwrite ops map it as a read.
       if (ilockShared && !c.unwritten) iomapOps = fs.overwriteOps;
       ret = yield* k.ops.iomapDioRw(
         k,
@@ -190,16 +190,16 @@ export class Ext4File extends XfsFile {
         doneBefore,
       );
       if (ret === -ENOTBLK) ret = 0;
-      // L585-595: extending writes are synchronous (FORCE_WAIT): clean up after them.
+      // L588-597: extending writes are synchronous (FORCE_WAIT): clean up after them.
       if (c.extend) {
         if (ret === -EIOCBQUEUED && k.rt.tracing)
           k.rt.ev(0, 'WARN', 'ext4_dio_write_iter: extending write queued');
         yield* this.ext4InodeExtensionCleanup(ret < 0);
       }
     }
-    // out: L597-601.
+    // out: L599-603.
     this.iolock.unlock(!ilockShared);
-    // L603-630: what the direct write left undone goes through the page cache.
+    // L605-630: what the direct write left undone goes through the page cache.
     if (ret >= 0 && iovIterCount(from)) {
       offset = iocb.kiPos;
       iocb.fellBackToBuffered = true;
@@ -219,11 +219,11 @@ export class Ext4File extends XfsFile {
     const fs = this.ext4;
     if (needTrunc) {
       yield* this.ext4TruncateFailedWrite();
-      // L355-356: an early failure may leave it on the in-memory list.
+      // L349-355: an early failure may leave it on the in-memory list.
       fs.ext4OrphanDel(null);
       return;
     }
-    // L364-378: i_disksize may have grown under the write (delalloc writeback, truncate up).
+    // L357-378: i_disksize may have grown under the write (delalloc writeback, truncate up).
     if (fs.orphanTracked) fs.ext4OrphanDel(fs.journal.journalStart());
   }
 

@@ -106,7 +106,7 @@ export class Jbd2 extends Journal {
     bio.biEndIo = function* journalEndBufferIoSync(b: Bio): KGen {
       const error = b.biStatus ? -EIO : 0;
       self.finishWrite(w, error);
-      // commit.c L894-895: a failed commit record aborts the journal.
+      // commit.c L887, L894-895: a failed commit record aborts the journal.
       if (error) self.aborted = true;
       self.commitSequence = tid;
       self.committingTid = 0;
@@ -131,7 +131,7 @@ export class Jbd2 extends Journal {
     return yield* this.logWaitCommit(rt, tid);
   }
 
-  /** jbd2_log_wait_commit() (L648-683): wait until `tid` committed; -EIO if the journal aborted. */
+  /** jbd2_log_wait_commit() (L648-688): wait until `tid` committed; -EIO if the journal aborted. */
   *logWaitCommit(rt: Runtime, tid: number): KGen<number> {
     yield* rt.waitUntil(() => tidGeq(this.commitSequence, tid), 'jbd2_log_wait_commit');
     return this.aborted ? -EIO : 0;
