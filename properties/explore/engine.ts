@@ -179,6 +179,29 @@ function accessor(key: string): PropertyDescriptor {
   return d;
 }
 
+const prototypes = new Map<unknown, { readonly keys: readonly string[]; readonly proto: object }>();
+
+/**
+ * The tracked prototype of an object's class: the class's prototype with one shared accessor per
+ * field (`accessor`): a tracked object's own fields move to its FIELDS record and its prototype
+ * becomes this one. Objects of one class whose own fields differ from the first one's (an optional
+ * field) get null: `track` then redefines their fields one by one.
+ */
+function trackedPrototype(obj: object, keys: readonly string[]): object | null {
+  const ctor = obj.constructor;
+  let entry = prototypes.get(ctor);
+  if (entry === undefined) {
+    const proto = Object.create(Object.getPrototypeOf(obj) as object) as object;
+    for (const key of keys) Object.defineProperty(proto, key, accessor(key));
+    entry = { keys: [...keys], proto };
+    prototypes.set(ctor, entry);
+  }
+  const known = entry.keys;
+  if (known.length !== keys.length) return null;
+  for (let i = 0; i < keys.length; i++) if (known[i] !== keys[i]) return null;
+  return entry.proto;
+}
+
 /** What one step did, as far as the explorer could observe. */
 interface Footprint {
   readonly ctx: number;
@@ -432,13 +455,19 @@ class Walk {
    */
   private track<T extends KObject>(obj: T): T {
     const rec = obj as unknown as Record<string, unknown>;
+    const keys = Object.keys(rec).filter((key) => key !== 'heapId');
     const fields: Record<string, unknown> = {};
-    for (const key of Object.keys(rec)) {
-      // The heap id is the object's name in the log (fixed at allocation, read by the heap).
-      if (key === 'heapId') continue;
-      fields[key] = rec[key];
-      Object.defineProperty(obj, key, accessor(key));
+    for (const key of keys) fields[key] = rec[key];
+    const proto = trackedPrototype(obj, keys);
+    if (proto !== null) {
+      // The same object (closures in its fields may hold it) over the class's tracked prototype.
+      for (const key of keys) delete rec[key];
+      Object.setPrototypeOf(obj, proto);
+      (obj as unknown as Tracked)[FIELDS] = fields;
+      return obj;
     }
+    // The heap id is the object's name in the log (fixed at allocation, read by the heap).
+    for (const key of keys) Object.defineProperty(obj, key, accessor(key));
     (obj as unknown as Tracked)[FIELDS] = fields;
     return obj;
   }

@@ -198,6 +198,41 @@ function objectId(heapId: number): string {
   return id;
 }
 
+// Typed arrays: one loop per element type, each monomorphic (a shared loop over a union of array
+// types runs about ten times slower).
+function hashI32(h: Hasher, a: Int32Array): void {
+  h.mix(a.length);
+  for (let i = 0; i < a.length; i++) h.mix(a[i] as number);
+}
+function hashU32(h: Hasher, a: Uint32Array): void {
+  h.mix(a.length);
+  for (let i = 0; i < a.length; i++) h.mix(a[i] as number);
+}
+function hashU8(h: Hasher, a: Uint8Array): void {
+  h.mix(a.length);
+  for (let i = 0; i < a.length; i++) h.mix(a[i] as number);
+}
+function hashI8(h: Hasher, a: Int8Array): void {
+  h.mix(a.length);
+  for (let i = 0; i < a.length; i++) h.mix(a[i] as number);
+}
+function hashAny(h: Hasher, a: ArrayLike<number>): void {
+  h.mix(a.length);
+  for (let i = 0; i < a.length; i++) h.mixNumber(a[i] as number);
+}
+function hashView(h: Hasher, o: ArrayBufferView): void {
+  if (o instanceof Int32Array) hashI32(h, o);
+  else if (o instanceof Uint32Array) hashU32(h, o);
+  else if (o instanceof Uint8Array) hashU8(h, o);
+  else if (o instanceof Int8Array) hashI8(h, o);
+  else hashAny(h, o as unknown as ArrayLike<number>);
+}
+
+const SKIPPED = -1;
+const ROOT_BASE = -2;
+/** Visits per walk are far fewer than this (a world has hundreds of objects). */
+const VISIT_SPAN = 1 << 24;
+
 const ctorIds = new Map<unknown, number>();
 
 function ctorHash(o: object): number {
@@ -219,7 +254,14 @@ export class WorldFingerprint {
   /** Objects never hashed: runtime internals, the constant scenario, the probe, the ops table. */
   private readonly skip = new Set<unknown>();
   private readonly roots = new Map<object, string>();
-  private readonly visited = new Map<object, number>();
+  /**
+   * One lookup per object met in a walk: SKIPPED for `skip`, ROOT_BASE - i for the i-th root of
+   * `order`, and for an object already walked, its walk's stamp * VISIT_SPAN + its visit index.
+   */
+  private readonly marks = new Map<object, number>();
+  /** Counts walks (components and value hashes); an object whose mark has another stamp is unvisited. */
+  private stamp = 0;
+  private visits = 0;
   private root: object | null = null;
   /** Maps hashed in key order, not insertion order (see the constructor). */
   private readonly sortedMaps = new Set<unknown>();
@@ -256,11 +298,15 @@ export class WorldFingerprint {
     const rt = w.rt;
     const roots = this.roots;
     const order = this.order;
+    const marks = this.marks;
     roots.clear();
+    marks.clear();
+    for (const o of this.skip) marks.set(o as object, SKIPPED);
     order.length = 0;
     const add = (id: string, o: unknown): void => {
       if (typeof o !== 'object' || o === null || roots.has(o)) return;
       roots.set(o, id);
+      marks.set(o, ROOT_BASE - order.length / 2);
       order.push(id, o);
     };
     add('world', w);
@@ -343,7 +389,8 @@ export class WorldFingerprint {
       if (v instanceof Context) return hashString(`ctx:${v.name}`);
     }
     this.root = null;
-    this.visited.clear();
+    this.stamp++;
+    this.visits = 0;
     this.h.reset(3);
     this.walk(v);
     return this.h.value();
@@ -351,7 +398,8 @@ export class WorldFingerprint {
 
   private component(o: object): number {
     this.root = o;
-    this.visited.clear();
+    this.stamp++;
+    this.visits = 0;
     this.h.reset(1);
     this.walk(o);
     return this.h.value();
@@ -387,34 +435,36 @@ export class WorldFingerprint {
       return;
     }
     const o = v as object;
-    const rootId = this.roots.get(o);
-    if (rootId !== undefined && o !== this.root) {
-      h.mix(T_REF);
-      h.mixString(rootId);
-      return;
-    }
-    if (this.skip.has(o)) {
-      h.mix(T_SKIP);
-      return;
-    }
-    const seen = this.visited.get(o);
-    if (seen !== undefined) {
-      h.mix(T_BACK);
-      h.mix(seen);
-      return;
-    }
-    this.visited.set(o, this.visited.size);
-    if (ArrayBuffer.isView(o)) {
-      h.mix(T_VIEW);
-      if (o instanceof Int32Array || o instanceof Uint32Array || o instanceof Uint8Array) {
-        // Integer elements: mixed as they are (the common case, kept monomorphic).
-        h.mix(o.length);
-        for (let i = 0; i < o.length; i++) h.mix(o[i] as number);
+    const mark = this.marks.get(o);
+    if (mark !== undefined) {
+      if (mark === SKIPPED) {
+        h.mix(T_SKIP);
         return;
       }
-      const a = o as unknown as ArrayLike<number>;
-      h.mix(a.length);
-      for (let i = 0; i < a.length; i++) h.mixNumber(a[i] as number);
+      if (mark <= ROOT_BASE) {
+        if (o !== this.root) {
+          h.mix(T_REF);
+          h.mixString(this.order[2 * (ROOT_BASE - mark)] as string);
+          return;
+        }
+        if (this.visits > 0) {
+          // Back to the component's own root, which is always visited first.
+          h.mix(T_BACK);
+          h.mix(0);
+          return;
+        }
+      } else if (Math.floor(mark / VISIT_SPAN) === this.stamp) {
+        h.mix(T_BACK);
+        h.mix(mark % VISIT_SPAN);
+        return;
+      }
+    }
+    // A root keeps its mark (its walk is the first visit of its own component).
+    if (mark === undefined || mark > ROOT_BASE) this.marks.set(o, this.stamp * VISIT_SPAN + this.visits);
+    this.visits++;
+    if (ArrayBuffer.isView(o)) {
+      h.mix(T_VIEW);
+      hashView(h, o);
       return;
     }
     if (Array.isArray(o)) {
