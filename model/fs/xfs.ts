@@ -117,13 +117,9 @@ export class ModelXfs implements FileOperations {
     this.initialMap = this.map.clone();
     this.initialSize = iSize;
     this.diskSize = iSize;
-    this.readOps = {
-      iomapBegin: (_i, pos, len, flags, iomap) => this.readIomapBegin(pos, len, flags, iomap),
-    };
-    this.writeOps = {
-      iomapBegin: (_i, pos, len, flags, iomap) => this.writeIomapBegin(pos, len, flags, iomap),
-    };
-    this.dioWriteOps = { endIo: (iocb, size, error, flags) => this.dioWriteEndIo(iocb, size, error, flags) };
+    this.readOps = new XfsReadIomapOps(this);
+    this.writeOps = new XfsDirectWriteIomapOps(this);
+    this.dioWriteOps = new XfsDioWriteOps(this);
   }
 
   get blockSize(): number {
@@ -475,5 +471,33 @@ export class ModelXfs implements FileOperations {
   /** Which ops a direct I/O uses: xfs_read_iomap_ops or xfs_direct_write_iomap_ops. */
   iomapOpsFor(flags: number): IomapOps {
     return flags & IOMAP_WRITE ? this.writeOps : this.readOps;
+  }
+}
+
+// The ops tables a model XFS hands to iomap: small objects that call back into it, rather than
+// closures (a world builds one of each; under tsx each closure a literal names costs more than the
+// object).
+
+/** xfs_read_iomap_ops. */
+class XfsReadIomapOps implements IomapOps {
+  constructor(private readonly fs: ModelXfs) {}
+  iomapBegin(_inode: Inode, pos: number, length: number, flags: number, iomap: Iomap): KGen<number> {
+    return this.fs.readIomapBegin(pos, length, flags, iomap);
+  }
+}
+
+/** xfs_direct_write_iomap_ops. */
+class XfsDirectWriteIomapOps implements IomapOps {
+  constructor(private readonly fs: ModelXfs) {}
+  iomapBegin(_inode: Inode, pos: number, length: number, flags: number, iomap: Iomap): KGen<number> {
+    return this.fs.writeIomapBegin(pos, length, flags, iomap);
+  }
+}
+
+/** xfs_dio_write_ops. */
+class XfsDioWriteOps implements IomapDioOps {
+  constructor(private readonly fs: ModelXfs) {}
+  endIo(iocb: Kiocb, size: number, error: number, flags: number): KGen<number> {
+    return this.fs.dioWriteEndIo(iocb, size, error, flags);
   }
 }

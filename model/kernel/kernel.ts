@@ -101,15 +101,26 @@ export interface Kernel {
   readonly deferredComplete: (data: unknown) => KGen<number>;
 }
 
+/** The kernel environment of one run: its entry points are bound once here, not per bio. */
+class KernelEnv implements Kernel {
+  readonly bioEndIo: (bio: Bio) => KGen;
+  readonly completeWork: (work: WorkStruct) => KGen;
+  readonly deferredComplete: (data: unknown) => KGen<number>;
+
+  constructor(
+    readonly rt: Runtime,
+    readonly ops: KernelOps,
+    readonly bioMaxVecs: number,
+  ) {
+    // Assigned, not written as properties of an object literal: under tsx (esbuild's keepNames) a
+    // function a literal names costs an Object.defineProperty call, and a world builds one kernel.
+    this.bioEndIo = (bio) => this.ops.iomapDioBioEndIo(this, bio);
+    this.completeWork = (work) => this.ops.iomapDioCompleteWork(this, work);
+    this.deferredComplete = (data) => this.ops.iomapDioDeferredComplete(this, data);
+  }
+}
+
 /** Builds the kernel environment over a runtime and an ops table (the correct one, or a bug's). */
 export function makeKernel(rt: Runtime, ops: KernelOps, bioMaxVecs: number): Kernel {
-  const k: Kernel = {
-    rt,
-    ops,
-    bioMaxVecs,
-    bioEndIo: (bio) => k.ops.iomapDioBioEndIo(k, bio),
-    completeWork: (work) => k.ops.iomapDioCompleteWork(k, work),
-    deferredComplete: (data) => k.ops.iomapDioDeferredComplete(k, data),
-  };
-  return k;
+  return new KernelEnv(rt, ops, bioMaxVecs);
 }

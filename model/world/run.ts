@@ -191,12 +191,13 @@ class World implements WorldView {
     readonly scenario: Scenario,
     options: RunOptions,
   ) {
+    // No spreads: the Runtime takes an absent bound or fault profile as its default.
     this.rt = new Runtime({
       source: options.source,
       tracing: options.tracing ?? false,
       echo: options.echo ?? false,
-      ...(options.bounds === undefined ? {} : { bounds: options.bounds }),
-      ...(options.faults === undefined ? {} : { faults: options.faults }),
+      bounds: options.bounds,
+      faults: options.faults,
     });
     this.k = makeKernel(this.rt, options.ops ?? SEED_OPS, scenario.bioMaxVecs);
     this.probe = options.probe ?? null;
@@ -223,8 +224,8 @@ class World implements WorldView {
     const model = scenario.fs.model ?? DEFAULT_FS_MODEL;
     if (model === 'xfs' || model === 'ext4') {
       // The model ext4 extends the model XFS (model/fs/ext4.ts): `xfs` holds either.
-      const built =
-        model === 'ext4' ? buildExt4(this.rt, this.disk, scenario) : buildXfs(this.rt, this.disk, scenario);
+      const ext4 = model === 'ext4' ? buildExt4(this.rt, this.disk, scenario) : null;
+      const built = ext4 ?? buildXfs(this.rt, this.disk, scenario);
       built.fs.inode = this.inode;
       built.fs.quirks = quirks;
       this.xfs = built.fs;
@@ -233,7 +234,8 @@ class World implements WorldView {
       // The CIL may also be pushed right after any transaction commits, from whatever context;
       // jbd2 commits only from kjournald2 (its timer, at a device step) or when asked.
       if (model === 'xfs') built.fs.journal.onCommit = () => built.fs.backgroundLogHook();
-      const buffered = new XfsBuffered(this.rt, built.fs, built.file);
+      // The model ext4 brings its page-cache side (ext4's truncate over the model XFS's).
+      const buffered = ext4?.buffered ?? new XfsBuffered(this.rt, built.fs, built.file);
       this.buffered = buffered;
       built.file.fallback = buffered;
       mapping.aops = buffered;
