@@ -374,6 +374,13 @@ export class ModelExt4 extends ModelXfs {
     return written;
   }
 
+  /** ext4_setattr()'s size change (inode.c L5619-5634): i_disksize takes the new size, logged. */
+  ext4SetDisksize(handle: number, size: number): void {
+    const changed = size !== this.diskSize;
+    this.diskSize = size;
+    this.markInodeDirty(handle, changed);
+  }
+
   /** ext4_orphan_add() (fs/ext4/orphan.c L101-223): the inode joins the on-disk orphan list. */
   ext4OrphanAdd(handle: number): number {
     if (this.orphanTracked) return 0;

@@ -5,12 +5,17 @@
  */
 import type { Disk } from '../block/disk.ts';
 import { ModelExt4 } from '../fs/ext4.ts';
+import { Ext4Buffered } from '../fs/ext4Buffered.ts';
 import { Ext4File } from '../fs/ext4File.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { buildXfs } from './buildXfs.ts';
 import type { Scenario } from './scenario.ts';
 
-export function buildExt4(rt: Runtime, disk: Disk, scenario: Scenario): { fs: ModelExt4; file: Ext4File } {
+export function buildExt4(
+  rt: Runtime,
+  disk: Disk,
+  scenario: Scenario,
+): { fs: ModelExt4; file: Ext4File; buffered: Ext4Buffered } {
   // buildXfs checks the scenario and derives the geometry and initial extents; the ext4 model is
   // then built over the same ones (a fresh disk: the XFS model only wrote write 0's data blocks,
   // which the ext4 model writes again identically).
@@ -23,5 +28,6 @@ export function buildExt4(rt: Runtime, disk: Disk, scenario: Scenario): { fs: Mo
     extents.push({ block: b, count: 1, state, addr: map.addr[b] ?? -1, shared: (map.shared[b] ?? 0) !== 0 });
   }
   const fs = new ModelExt4(rt, disk, xfs.geo, extents, scenario.fs.iSize);
-  return { fs, file: new Ext4File(fs) };
+  const file = new Ext4File(fs);
+  return { fs, file, buffered: new Ext4Buffered(rt, fs, file) };
 }

@@ -2,10 +2,9 @@
  * Where the model is not expected to agree with Linux 6.12, each rule naming the code that decides
  * differently and matching exactly the differences it explains. The conformance test fails on a
  * difference no rule explains, and on a rule that explains nothing (a stale excuse).
- * ext4 cases run on the model ext4 (model/fs/ext4.ts), whose direct I/O paths and jbd2 agree with
- * the kernels on every field; what is left is one ext4 page-cache decision (the model ext4's
- * page-cache side is still the model XFS's, a later stage of issue 15) and two abstractions of the
- * model's own. Line numbers are of Debian's linux-source-6.12 (6.12.117).
+ * ext4 cases run on the model ext4 (model/fs/ext4.ts), whose direct I/O paths, jbd2 and truncate
+ * agree with the kernels on every field; what is left are two abstractions of the model's own,
+ * for both filesystems. Line numbers are of Debian's linux-source-6.12 (6.12.117).
  */
 import type { ReleaseName } from '../../model/kernel/releases.ts';
 import type { OracleCase } from './corpus.ts';
@@ -60,25 +59,6 @@ function mergeContiguous(tokens: readonly string[]): string[] {
 }
 
 export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
-  {
-    id: 'ext4-truncate-writes-back-later',
-    why:
-      'ext4 zeroes the tail of the old EOF block on a truncate up in the page cache and leaves it to ' +
-      'writeback (fs/ext4/inode.c L5598-5603, ext4_block_truncate_page), where XFS writes back ' +
-      'everything between the logged size and the new one before it returns (fs/xfs/xfs_iops.c ' +
-      'L902-910), which the model does: truncate on the model ext4 is still the model XFS page-cache ' +
-      "side's (model/fs/xfsBuffered.ts), until ext4's setattr is modelled.",
-    explains: (c, line) => {
-      const d = bioDiff(line);
-      return (
-        c.fs === 'ext4' &&
-        d !== null &&
-        c.ops[d.op - 1]?.kind === 'truncate' &&
-        d.kernel.length === 0 &&
-        d.model.every((t) => t.startsWith('w'))
-      );
-    },
-  },
   {
     id: 'model-cache-fill-without-io',
     why:

@@ -257,6 +257,46 @@ describe('ext4: fsync and fdatasync', () => {
   });
 });
 
+describe('ext4: truncate (ext4_setattr)', () => {
+  it('on the way up zeroes the old EOF block in the page cache and leaves it to writeback', () => {
+    const s: Scenario = {
+      ...ext4Scenario([{ kind: 'truncate', size: 16 * KiB }, { kind: 'fsync' }]),
+      fs: {
+        model: 'ext4',
+        blockSize: BS,
+        iSize: 3584,
+        extents: [mapped(0, 4 * KiB)],
+        pageCache: [{ index: 0, dirty: false }],
+      },
+    };
+    const r = run(s);
+    expectPass(r);
+    // No bio before fsync started (XFS writes the zeroed tail back inside truncate); fsync writes it.
+    const fsyncStep = r.syncs[0]?.startStep ?? 0;
+    expect(r.disk.log.filter((b) => b.step < fsyncStep)).toEqual([]);
+    expect(bioKinds(r)).toEqual(['data', 'commit:PF']);
+    expect(r.inode.iSize).toBe(16 * KiB);
+    expect(ext4Of(r).iDisksize).toBe(16 * KiB);
+    expect(ext4Of(r).orphanChanges).toEqual([]);
+  });
+
+  it('on the way down holds an orphan and frees every block past the new EOF, preallocated ones too', () => {
+    const r = run(ext4Scenario([{ kind: 'truncate', size: 6 * KiB }]));
+    expectPass(r);
+    expect(ext4Of(r).orphanChanges.map((o) => o.on)).toEqual([true, false]);
+    expect(states(ext4Of(r).map)).toEqual([EXT_WRITTEN, EXT_HOLE, EXT_HOLE, EXT_HOLE, EXT_HOLE]);
+    expect(r.inode.iSize).toBe(6 * KiB);
+    expect(ext4Of(r).iDisksize).toBe(6 * KiB);
+  });
+
+  it('to the same size still frees the blocks preallocated past EOF (ext4_truncate runs anyway)', () => {
+    const r = run(ext4Scenario([{ kind: 'truncate', size: I_SIZE }]));
+    expectPass(r);
+    expect(states(ext4Of(r).map)).toEqual([EXT_WRITTEN, EXT_HOLE, EXT_UNWRITTEN, EXT_HOLE, EXT_HOLE]);
+    expect(ext4Of(r).orphanChanges).toEqual([]);
+  });
+});
+
 /** A crash outcome: whether fdatasync had returned, the recovered size, block 4 and staleness. */
 function crashKey(r: RunResult): string {
   if (r.outcome !== 'pass') return `${r.outcome}: ${r.violation?.message ?? r.bound?.message}`;
