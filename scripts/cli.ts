@@ -8,7 +8,8 @@
  *   3  the model itself failed (an exception that is not a finding), or a replay diverged
  * `confirm` has its own: 0 confirmed, 1 refuted, 3 not confirmable, 2 bad input.
  *
- * Run with tsx (`npm run diocheck -- ...`, or the bin scripts/diocheck.mjs).
+ * 130/143 `run` stopped by SIGINT/SIGTERM (scripts/commands/stop.ts), with a partial summary.
+ * Run through the bin scripts/diocheck.mjs (`npx diocheck ...`), which passes signals on, or with tsx.
  */
 import { type Command, parseCommandLine, UsageError } from './commands/args.ts';
 import { HELP } from './commands/help.ts';

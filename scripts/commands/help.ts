@@ -86,6 +86,10 @@ durations: 500ms, 60s, 5m, 1h (a bare number is seconds). seeds: decimal integer
 exit status: 0 nothing failed or every finding is known (or the replayed case passes now), 1 a
 new finding, a violation with --stop-at-first (or the replay still fails), 2 bad input, 3 the
 model itself failed or a replay diverged from its recording.
+signals: through the bin (npx diocheck), SIGINT or SIGTERM stops 'run' (and its --workers) with a
+partial summary of the runs done, exit 130 or 143; other commands stop at once.
+progress: a line redrawn on a terminal; otherwise a 'progress: ' line on stderr every 5 s
+(DIOCHECK_PROGRESS_MS).
 environment: DIOSIM_TIER=fast|soak picks the budgets (properties/support/budget.ts).
 run as: npx diocheck <command> ... (in the repository, or anywhere after npm link or
 npm install -g PATH); inside the repository also npm run diocheck -- <command> ...`;

@@ -79,6 +79,7 @@ import {
 } from './coverage.ts';
 import { type JunitFailure, junitXml } from './junit.ts';
 import { type Output, ProgressLine } from './output.ts';
+import { enableStop, signalExitStatus, stopSignal } from './stop.ts';
 import { DIOCHECK } from './invocation.ts';
 
 export const EXIT_PASS = 0;
@@ -121,6 +122,8 @@ export interface CampaignSummary {
   readonly reach: Record<string, number>;
   /** Runs that had each fault class on (the swarm: each run draws its own profile). */
   readonly faultClasses: Record<string, number>;
+  /** The signal that stopped the campaign early (SIGINT, SIGTERM): its counts are partial. */
+  readonly interrupted?: NodeJS.Signals;
   readonly failure: {
     readonly invariant: string | null;
     readonly verdict: string;
@@ -262,6 +265,32 @@ export class ShardedProperty implements fc.IRawProperty<CampaignCase, false> {
   runBeforeEach = (): void => this.inner.runBeforeEach();
   runAfterEach = (): void => this.inner.runAfterEach();
 }
+
+/**
+ * The campaign property that ends the campaign when a signal asked it to stop (stop.ts): the run
+ * about to start is answered as an interruption, so fast-check ends with the runs done so far.
+ */
+export class StoppableProperty implements fc.IRawProperty<CampaignCase, false> {
+  constructor(private readonly inner: fc.IRawProperty<CampaignCase, false>) {}
+  isAsync(): false {
+    return false;
+  }
+  generate(mrng: fc.Random, runId?: number): fc.Value<CampaignCase> {
+    return this.inner.generate(mrng, runId);
+  }
+  shrink(value: fc.Value<CampaignCase>): fc.Stream<fc.Value<CampaignCase>> {
+    return this.inner.shrink(value);
+  }
+  run(v: CampaignCase): fc.PreconditionFailure | fc.PropertyFailure | null {
+    if (stopSignal() !== null) return new fc.PreconditionFailure(true);
+    return this.inner.run(v);
+  }
+  runBeforeEach = (): void => this.inner.runBeforeEach();
+  runAfterEach = (): void => this.inner.runAfterEach();
+}
+
+/** How long the findings of a stopped campaign may still be shrunk: the summary comes promptly. */
+const STOPPED_SHRINK_MS = 2000;
 
 /** The budget of a profile; without one, the tier DIOSIM_TIER names (as before profiles). */
 export function budgetOfProfile(profile: Profile | null): { budget: Budget; profile: Profile } {
@@ -476,7 +505,8 @@ function loopStopAtFirst(
   const kernel = cmd.kernel;
   const property = campaignProperty(tally, countFaults, kernelOps(kernel));
   const started = performance.now();
-  const details = fc.check(cmd.shard === null ? property : new ShardedProperty(property, cmd.shard), {
+  const sharded = cmd.shard === null ? property : new ShardedProperty(property, cmd.shard);
+  const details = fc.check(new StoppableProperty(sharded), {
     seed,
     numRuns: cmd.runs ?? budget.timedRunsMax,
     ...(timeMs === null ? {} : { plugins: [timeLimit(timeMs)] }),
@@ -514,7 +544,7 @@ function loopTriage(
       if (result === null) tally.recordError();
       else tally.record(result);
     },
-    () => max !== null && collector.distinct >= max,
+    () => stopSignal() !== null || (max !== null && collector.distinct >= max),
   );
   const started = performance.now();
   fc.check(cmd.shard === null ? property : new ShardedProperty(property, cmd.shard), {
@@ -531,7 +561,8 @@ function loopTriage(
     ops,
     collector,
     outDir: cmd.out,
-    shrinkTimeMs: budget.shrinkTimeMs,
+    shrinkTimeMs:
+      stopSignal() === null ? budget.shrinkTimeMs : Math.min(budget.shrinkTimeMs, STOPPED_SHRINK_MS),
     baseline,
     warn: (text) => out.err(`diocheck: ${text}`),
   });
@@ -541,6 +572,7 @@ function loopTriage(
 /** Runs the campaign; returns the exit status. */
 export function runCampaign(cmd: RunCommand, out: Output): number {
   const { budget, profile } = budgetOfProfile(cmd.profile);
+  enableStop();
   // Bad input stops here, before the campaign: the annotated source and the output paths.
   const source: SourceText | null = cmd.annotate === null ? null : readSourceText(cmd.annotate);
   if (cmd.json !== null) prepareOutput(cmd.json, '--json');
@@ -594,6 +626,13 @@ export function runCampaign(cmd: RunCommand, out: Output): number {
     summary = { ...summary, failure: { invariant, verdict, path: failure.path, replayFile } };
   }
   if (end.findings !== null) summary = withFindings(summary, end.findings);
+  const stopped = stopSignal();
+  if (stopped !== null) {
+    summary = { ...summary, interrupted: stopped };
+    out.line(
+      `interrupted by ${stopped} after ${summary.runs} runs: the summary and findings are of those runs`,
+    );
+  }
   out.line(formatSummary(summary, budget.boundShareMax));
   if (profile === 'swarm') out.line(formatFaultClasses(summary));
   const coverage = { marked, hits: summary.coverage.hits };
@@ -643,7 +682,7 @@ export function runCampaign(cmd: RunCommand, out: Output): number {
     });
     writeText(cmd.junit, xml, out);
   }
-  return exitStatus(summary, failure);
+  return stopped !== null ? signalExitStatus(stopped) : exitStatus(summary, failure);
 }
 
 /** Timelines printed in full after the findings list. */
