@@ -314,6 +314,23 @@ interface Saved {
   readonly forgotten: ReadonlySet<string>;
 }
 
+/** One visit of a cached state: its sleep set (sorted context-key hashes) and fault budget left. */
+interface Visit {
+  readonly asleep: readonly number[];
+  readonly left: number;
+}
+
+/** a ⊆ b, both sorted ascending. */
+function sortedSubset(a: readonly number[], b: readonly number[]): boolean {
+  let j = 0;
+  for (const x of a) {
+    while (j < b.length && (b[j] as number) < x) j++;
+    if (j >= b.length || b[j] !== x) return false;
+    j++;
+  }
+  return true;
+}
+
 interface LastSched {
   readonly node: Node;
   /** rt.step while the chosen step runs. */
@@ -376,7 +393,8 @@ class Walk {
   private statusMax = 1;
   private world: WorldView | null = null;
   private fp: WorldFingerprint | null = null;
-  private readonly cache = new Map<number, number>();
+  /** State key → the visits explored from it: the sleep set each had and its fault budget left. */
+  private readonly cache = new Map<number, Visit[]>();
   readonly states = new Set<number>();
   /** World fingerprints seen (collected only for cross-checks). */
   worlds: Set<number> | null = null;
@@ -640,16 +658,15 @@ class Walk {
     this.worlds?.add(snap.full);
     if (this.prune) {
       let key = combine(combine(state, inStep), this.labelHash(label) + n);
+      if (this.classes) key = combine(key, this.statusMax);
+      const asleep: number[] = [];
       if (sleep !== null && sleep.size > 0) {
         const keys = this.key();
-        for (const k of [...sleep.keys()].map((id) => keys.get(id) ?? '?').sort())
-          key = combine(key, hashString(k));
+        for (const id of sleep.keys()) asleep.push(hashString(keys.get(id) ?? '?'));
+        asleep.sort((a, b) => a - b);
       }
-      if (this.classes) key = combine(key, this.statusMax);
       const left = this.maxFaults - this.faultsUsed;
-      const seen = this.cache.get(key);
-      if (seen !== undefined && seen >= left) throw PRUNED;
-      this.cache.set(key, left);
+      if (this.cached(key, asleep, left)) throw PRUNED;
     }
     const saved: Saved = {
       base: this.base as Base,
@@ -665,6 +682,25 @@ class Walk {
       forgotten: new Set(this.forgotten),
     };
     return { label, n, limit, fault, value, ctx, sleep, done: ctx === null ? null : new Map(), saved };
+  }
+
+  /**
+   * State caching with sleep sets (Godefroid 1996, section 6.2): a visit with sleep set Z explored
+   * every path from the state but those that begin with a step of a sleeping context. A later
+   * visit with sleep set Z' ⊇ Z and no larger fault budget has nothing left to explore. Otherwise
+   * the visit is recorded (and explored), dropping the visits it dominates.
+   */
+  private cached(key: number, asleep: readonly number[], left: number): boolean {
+    const visits = this.cache.get(key);
+    if (visits === undefined) {
+      this.cache.set(key, [{ asleep, left }]);
+      return false;
+    }
+    for (const v of visits) if (v.left >= left && sortedSubset(v.asleep, asleep)) return true;
+    const kept = visits.filter((v) => !(v.left <= left && sortedSubset(asleep, v.asleep)));
+    kept.push({ asleep, left });
+    this.cache.set(key, kept);
+    return false;
   }
 
   /** Context id → key (fingerprint.ts contextKeys), as of the last snapshot. */

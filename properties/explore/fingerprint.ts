@@ -265,6 +265,13 @@ export class WorldFingerprint {
   private root: object | null = null;
   /** Maps hashed in key order, not insertion order (see the constructor). */
   private readonly sortedMaps = new Set<unknown>();
+  /**
+   * Arrays hashed as multisets (sorted): each request's IocbAccounting.bioErrors, the errnos of its
+   * failed bios in completion order. The model never reads it; the checkers read its length and,
+   * for a message only, its first element (requestChecks.ts ERR-02, the reach targets), so paths
+   * whose bios failed in another order reach the same verdicts from there.
+   */
+  private readonly multisets = new Set<unknown>();
   /** The context keys of the last snapshot (contextKeys). */
   keys: Map<number, string> = new Map();
 
@@ -318,7 +325,9 @@ export class WorldFingerprint {
     add('inode', w.inode);
     for (const key of ['xfsFile', 'buffered', 'fs'] as const)
       add(key, (w as unknown as Record<string, unknown>)[key]);
+    this.multisets.clear();
     for (const r of w.requests) {
+      this.multisets.add(r.iocb.acct.bioErrors);
       const ids = requestIds(r.id);
       add(ids[0], r);
       // Finer components, so that a step's footprint names the part of a request it changed.
@@ -468,6 +477,12 @@ export class WorldFingerprint {
       return;
     }
     if (Array.isArray(o)) {
+      if (this.multisets.has(o)) {
+        h.mix(T_ARR);
+        h.mix(o.length);
+        for (const x of [...(o as number[])].sort((a, b) => a - b)) h.mixNumber(x);
+        return;
+      }
       h.mix(T_ARR);
       h.mix(o.length);
       for (const x of o) this.walk(x);
