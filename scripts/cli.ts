@@ -23,7 +23,7 @@ import { exportFile } from './commands/export.ts';
 import { mergeReports } from './commands/merge.ts';
 import { promoteFile } from './commands/promote.ts';
 import { reproFile, reproSeed } from './commands/repro.ts';
-import { EXIT_MODEL_ERROR, EXIT_PASS, EXIT_USAGE, runCampaign } from './commands/run.ts';
+import { EXIT_MODEL_ERROR, EXIT_PASS, EXIT_USAGE, failedWrites, runCampaign } from './commands/run.ts';
 import { runWorkers } from './commands/workers.ts';
 
 function dispatch(command: Command, out: Output): number {
@@ -84,9 +84,14 @@ function main(argv: readonly string[], out: Output = processOutput()): number | 
   }
 }
 
+/** A file the command could not write (--json, --junit, --annotate, ...) makes it exit 2. */
+function withWrites(code: number): number {
+  return failedWrites() > 0 && code < EXIT_USAGE ? EXIT_USAGE : code;
+}
+
 const status = main(process.argv.slice(2));
-if (typeof status === 'number') process.exitCode = status;
+if (typeof status === 'number') process.exitCode = withWrites(status);
 else
   void status.then((code) => {
-    process.exitCode = code;
+    process.exitCode = withWrites(code);
   });

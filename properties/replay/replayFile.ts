@@ -27,12 +27,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readText } from '../support/readText.ts';
 import { dirname } from 'node:path';
 import type { RecordedChoice } from '../../model/runtime/choice.ts';
-import { ReplayChoices } from '../../model/runtime/choice.ts';
+import { ReplayChoices, ReplayDivergence } from '../../model/runtime/choice.ts';
 import { ALL_FAULTS, type FaultProfile, NO_FAULTS } from '../../model/runtime/faults.ts';
 import type { KernelOps } from '../../model/kernel/kernel.ts';
 import { FIXED_OPS, KERNEL_VERSIONS, type KernelVersion } from '../../model/kernel/ops.ts';
 import { type RunResult, runScenario } from '../../model/world/run.ts';
-import { makeProbe } from '../invariants/registry.ts';
+import { invariantById, makeProbe } from '../invariants/registry.ts';
 import type { Scenario } from '../../model/world/scenario.ts';
 
 export const REPLAY_FORMAT = 'diocheck-replay';
@@ -139,13 +139,23 @@ export function parseReplayFile(text: string, source: string): ReplayFile {
 
 /** Replays a file exactly, with tracing (the timeline and decision log come back in the result). */
 export function replayRun(file: ReplayFile): RunResult {
-  return runScenario(file.scenario, {
+  const result = runScenario(file.scenario, {
     source: new ReplayChoices(file.choices),
     faults: file.faults,
     tracing: true,
     probe: makeProbe(),
     ops: replayOps(file),
   });
+  // The recording is the run's whole decision log: a run that ends before using all of it is not
+  // the recorded run (a changed model, or a file edited by hand).
+  const asked = result.choiceLog.length;
+  if (asked < file.choices.length) {
+    const next = file.choices[asked] as RecordedChoice;
+    throw new ReplayDivergence(
+      `replay diverged at choice ${asked}: the run ended, the recording goes on with ${next.label}/${next.n} (${file.choices.length - asked} choice(s) left)`,
+    );
+  }
+  return result;
 }
 
 function oneLine(text: string): string {
@@ -347,6 +357,15 @@ function validateChoices(v: unknown, path: string): RecordedChoice[] {
   });
 }
 
+/** An invariant ID of the catalogue (spec/invariants.md): a file naming another is not ours. */
+function knownInvariant(id: string): string {
+  if (invariantById(id) === undefined)
+    throw new ShapeError(
+      `invariant ${JSON.stringify(id)} is not an invariant ID of spec/invariants.md (such as CTX-01)`,
+    );
+  return id;
+}
+
 function validateReplayFile(json: unknown): ReplayFile {
   const f = object(json, '', [
     'format',
@@ -372,7 +391,7 @@ function validateReplayFile(json: unknown): ReplayFile {
     format: REPLAY_FORMAT,
     version: REPLAY_VERSION,
     modelVersion: str(f.modelVersion, 'modelVersion'),
-    invariant: str(f.invariant, 'invariant'),
+    invariant: knownInvariant(str(f.invariant, 'invariant')),
     scenario: validateScenario(f.scenario),
     faults: validateFaults(f.faults, 'faults'),
     choices: validateChoices(f.choices, 'choices'),

@@ -223,12 +223,23 @@ export function parseRegressionName(text: string): string {
   return name;
 }
 
-function seedOption(text: string): number {
+/** fast-check's seeds are 32-bit integers; it would quietly wrap a larger one (2^32 runs seed 0). */
+export const SEED_MIN = -0x8000_0000;
+export const SEED_MAX = 0x7fff_ffff;
+
+/** `--seed S`: a decimal integer fast-check takes as it is, from -2^31 to 2^31-1. */
+export function seedOption(text: string, what = '--seed'): number {
+  let seed: number;
   try {
-    return parseSeed(text, '--seed');
+    seed = parseSeed(text, what);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  if (seed < SEED_MIN || seed > SEED_MAX)
+    throw new UsageError(
+      `${what} must be between ${SEED_MIN} and ${SEED_MAX} (a 32-bit integer), not '${text}'`,
+    );
+  return seed;
 }
 
 interface Parsed {

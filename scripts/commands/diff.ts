@@ -31,8 +31,8 @@ import { ArrayChoices, type ChoiceSource, type RecordedChoice } from '../../mode
 import { TAG_ZERO } from '../../model/mm/tags.ts';
 import { type RunResult, runScenario } from '../../model/world/run.ts';
 import type { Scenario } from '../../model/world/scenario.ts';
-import { budgetFor, freshSeed, parseSeed } from '../../properties/support/budget.ts';
-import { parseDuration, parseKernel, parseRuns, UsageError } from './args.ts';
+import { budgetFor, freshSeed } from '../../properties/support/budget.ts';
+import { parseDuration, parseKernel, parseRuns, seedOption, UsageError } from './args.ts';
 import {
   type CampaignCase,
   caseProperty,
@@ -88,14 +88,7 @@ export function parseDiffArgs(args: readonly string[]): DiffCommand {
   const time = options.get('time');
   if (runs !== undefined && time !== undefined) throw new UsageError('give --runs or --time, not both');
   const seed = options.get('seed');
-  let seedValue: number | null = null;
-  if (seed !== undefined) {
-    try {
-      seedValue = parseSeed(seed, '--seed');
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-  }
+  const seedValue = seed === undefined ? null : seedOption(seed);
   return {
     a,
     b,

@@ -17,7 +17,7 @@
  *
  * The options are parsed here, not in args.ts; errors are UsageErrors all the same (one line, exit 2).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BUGS, bugByName, type PlantedBug } from '../../model/bugs/catalogue.ts';
 import type { RunResult } from '../../model/world/run.ts';
@@ -27,7 +27,7 @@ import { UsageError } from './args.ts';
 import { parseLongOptions } from './longOptions.ts';
 import { formatRunDetails, verdictLine } from './campaign.ts';
 import type { Output } from './output.ts';
-import { EXIT_MODEL_ERROR, EXIT_PASS, EXIT_VIOLATION } from './run.ts';
+import { EXIT_MODEL_ERROR, EXIT_PASS, EXIT_VIOLATION, prepareOutput, writeText } from './run.ts';
 import { DIOCHECK } from './invocation.ts';
 
 /** Seeds '1'..'K' of a default hunt: more than the teeth gate's three, for a steadier median. */
@@ -86,6 +86,13 @@ export function parseHuntArgs(args: readonly string[]): HuntCommand {
     if (bug === null) throw new UsageError("'hunt --replay RUNSEED' needs --bug NAME");
     const other = [...options.keys(), ...flags].find((k) => k !== 'bug' && k !== 'replay');
     if (other !== undefined) throw new UsageError(`'hunt --replay' takes only --bug (got --${other})`);
+    // A run seed is `NAME:SEED:RUN` as the hunt prints it; any other text would seed a run that
+    // the hunt never made, and its pass would say nothing.
+    const m = /^(.+):(\d{1,9}):(\d{1,9})$/.exec(replay);
+    if (m === null || m[1] !== bug)
+      throw new UsageError(
+        `--replay takes a run seed the hunt printed, ${bug}:SEED:RUN (such as ${bug}:1:0), not '${replay}'`,
+      );
   }
   const record = flags.has('record');
   if (record && (seeds !== DEFAULT_HUNT_SEEDS || budget !== DEFAULT_HUNT_BUDGET)) {
@@ -397,6 +404,8 @@ export function huntCommand(args: readonly string[], out: Output, now: Date = ne
 
 export function runHunt(cmd: HuntCommand, out: Output, now: Date = new Date()): number {
   const bugs = cmd.bug === null ? BUGS : BUGS.filter((b) => b.name === cmd.bug);
+  // An output path that cannot be written is bad input: one line now, not after the hunt.
+  if (cmd.json !== null) prepareOutput(cmd.json, '--json');
   const history = readHistory(cmd.history);
   const started = performance.now();
   out.line(
@@ -458,13 +467,12 @@ export function runHunt(cmd: HuntCommand, out: Output, now: Date = new Date()): 
       regressions,
       bugs: hunted,
     };
-    writeFileSync(cmd.json, `${JSON.stringify(report, null, 2)}\n`);
-    out.line(`json:     ${cmd.json}`);
+    if (writeText(cmd.json, `${JSON.stringify(report, null, 2)}\n`, out)) out.line(`json:     ${cmd.json}`);
   }
   if (cmd.record) {
     const next = recordHistory(history, hunted, cmd.seeds, cmd.budget, today(now), cmd.bug === null);
-    writeFileSync(cmd.history, `${JSON.stringify(next, null, 2)}\n`);
-    out.line(`recorded: ${hunted.length} bug${hunted.length === 1 ? '' : 's'} in ${historyName}`);
+    if (writeText(cmd.history, `${JSON.stringify(next, null, 2)}\n`, out))
+      out.line(`recorded: ${hunted.length} bug${hunted.length === 1 ? '' : 's'} in ${historyName}`);
   }
 
   if (errors > 0) return EXIT_MODEL_ERROR;

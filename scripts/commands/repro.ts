@@ -34,6 +34,26 @@ function exitFor(result: RunResult | null): number {
   return result.outcome === 'pass' ? EXIT_PASS : EXIT_VIOLATION;
 }
 
+/**
+ * The one case at a fast-check path. A path fast-check cannot walk (a segment too many, an index
+ * past the shrinks it offers) is bad input, not a failure of the model.
+ */
+function checkPath(
+  property: ReturnType<typeof campaignProperty>,
+  seed: number,
+  path: string,
+): fc.RunDetails<CampaignCase> {
+  try {
+    return fc.check(property, { seed, path, numRuns: 1, endOnFailure: true });
+  } catch (e) {
+    if (e instanceof Error && e.message.startsWith('Unable to replay'))
+      throw new UsageError(
+        `--path ${path} is not a path of seed ${seed}'s campaign (fast-check cannot walk it)`,
+      );
+    throw e;
+  }
+}
+
 /** `repro --seed S [--path P] [--kernel K]`. */
 export function reproSeed(cmd: ReproSeedCommand, out: Output): number {
   let last: CampaignCase | null = null;
@@ -48,7 +68,7 @@ export function reproSeed(cmd: ReproSeedCommand, out: Output): number {
   const details =
     cmd.path === null
       ? fc.check(property, { seed: cmd.seed, numRuns: cmd.runs ?? currentBudget().campaignRuns })
-      : fc.check(property, { seed: cmd.seed, path: cmd.path, numRuns: 1, endOnFailure: true });
+      : checkPath(property, cmd.seed, cmd.path);
   const failure = failureOf(details);
   if (failure !== null) {
     out.line(formatCaseReport({ seed: cmd.seed, path: failure.path, value: failure.value, kernel }));

@@ -321,14 +321,25 @@ export function prepareOutput(file: string, what: string): void {
   }
 }
 
-/** Writes a text file; a failure is reported on stderr (the campaign's result still stands). */
+let writeFailures = 0;
+
+/** How many writeText calls failed in this process: any makes the command exit 2 (cli.ts). */
+export function failedWrites(): number {
+  return writeFailures;
+}
+
+/**
+ * Writes a text file; a failure is reported on stderr, the command goes on (the campaign's result
+ * still stands) and then exits 2, as for any output path it cannot use.
+ */
 export function writeText(file: string, text: string, out: Output): boolean {
   try {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, text);
     return true;
   } catch (e) {
-    out.err(`diocheck: cannot write ${file}: ${(e as Error).message}`);
+    writeFailures++;
+    out.err(`diocheck: cannot write ${file}: ${(e as Error).message.split('\n', 1)[0]}`);
     return false;
   }
 }
