@@ -4,6 +4,8 @@
  * Files are small here, so a flat array is both the simplest and the fastest representation;
  * iomap_begin reports the run of equal entries starting at a position, as XFS reports an extent.
  */
+import { BUFFER_POOL } from '../runtime/arrayPool.ts';
+
 export const EXT_HOLE = 0;
 export const EXT_DELALLOC = 1;
 export const EXT_UNWRITTEN = 2;
@@ -16,8 +18,9 @@ export class ExtentMap {
   readonly shared: Uint8Array;
 
   constructor(readonly blocks: number) {
-    // Three views of one buffer: one allocation instead of three (a model XFS builds two maps).
-    const buf = new ArrayBuffer(blocks * 6);
+    // Three views of one buffer: one allocation instead of three (a model XFS builds two maps), and
+    // a finished campaign run's buffer when one was given back (recycleRun; it comes zeroed).
+    const buf = BUFFER_POOL.take(blocks * 6);
     this.state = new Int8Array(buf, blocks * 4, blocks);
     this.addr = new Int32Array(buf, 0, blocks).fill(-1);
     this.shared = new Uint8Array(buf, blocks * 5, blocks);
@@ -44,6 +47,11 @@ export class ExtentMap {
       n++;
     }
     return n;
+  }
+
+  /** The buffer behind the three arrays (for recycleRun). */
+  get buffer(): ArrayBufferLike {
+    return this.addr.buffer;
   }
 
   set(block: number, state: number, addr: number, shared = 0): void {

@@ -37,6 +37,7 @@ import {
   IOMAP_WRITE,
 } from '../kernel/flags.ts';
 import { UserBuffer } from '../mm/userBuffer.ts';
+import { BUFFER_POOL } from '../runtime/arrayPool.ts';
 import { SECTOR_SHIFT, TAG_ZERO, userTag } from '../mm/tags.ts';
 import type { KGen } from '../runtime/context.ts';
 import type { Runtime } from '../runtime/runtime.ts';
@@ -103,7 +104,7 @@ export class ModelXfs implements FileOperations {
   ) {
     this.journal = new Journal(geo.dataBlocks * this.sectorsPerBlock, geo.logSectors);
     this.map = new ExtentMap(geo.fileBlocks);
-    this.cow = new Int32Array(geo.fileBlocks).fill(-1);
+    this.cow = new Int32Array(BUFFER_POOL.take(geo.fileBlocks * 4)).fill(-1);
     let top = 0;
     for (const e of extents) {
       for (let i = 0; i < e.count; i++) {

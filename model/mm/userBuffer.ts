@@ -8,6 +8,7 @@
  * decides (see bioIovIterGetPages and the user copies), unless the scenario takes a page away
  * from the start (unmapPage): the first unmapped page is the one state both keep.
  */
+import { BUFFER_POOL } from '../runtime/arrayPool.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { Violation } from '../runtime/violation.ts';
 import { PAGE_SIZE, SECTOR_SHIFT, TAG_UNTOUCHED, userTag } from './tags.ts';
@@ -36,11 +37,14 @@ export class UserBuffer {
     /** ITER_UBUF (user memory, pinned and dirtied) versus ITER_BVEC (kernel pages). */
     readonly userBacked: boolean,
   ) {
-    this.tags = new Int32Array(Math.ceil(length / 512) + 1).fill(TAG_UNTOUCHED);
+    // Four views of one buffer, a finished campaign run's when one was given back (recycleRun).
+    const units = Math.ceil(length / 512) + 1;
     const pages = this.pageIndex(addr + length) + 1;
-    this.pins = new Int32Array(pages);
-    this.dirty = new Uint8Array(pages);
-    this.dmaFilled = new Uint8Array(pages);
+    const buf = BUFFER_POOL.take(4 * units + 4 * pages + 2 * pages);
+    this.tags = new Int32Array(buf, 0, units).fill(TAG_UNTOUCHED);
+    this.pins = new Int32Array(buf, 4 * units, pages);
+    this.dirty = new Uint8Array(buf, 4 * units + 4 * pages, pages);
+    this.dmaFilled = new Uint8Array(buf, 4 * units + 5 * pages, pages);
   }
 
   /** A write's source buffer: unit i holds user data (writeId, i). */

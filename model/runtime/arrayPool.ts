@@ -1,5 +1,6 @@
 /**
- * Spare typed arrays of finished runs, handed to the next run instead of a fresh allocation.
+ * Spare typed arrays and buffers of finished runs, handed to the next run instead of a fresh
+ * allocation.
  *
  * A campaign runs hundreds of thousands of worlds, each with a disk's media (one Int32Array entry
  * per sector) and a coverage array; allocating and collecting them was a fifth of a campaign's time.
@@ -39,6 +40,34 @@ export class TypedArrayPool<T extends { readonly length: number; fill(value: num
   }
 }
 
+/** Spare ArrayBuffers by byte length (several of one length: a world has two extent maps). */
+export class BufferPool {
+  private readonly spares = new Map<number, ArrayBuffer[]>();
+
+  /** A buffer of `bytes` bytes, all zero. */
+  take(bytes: number): ArrayBuffer {
+    const b = this.spares.get(bytes)?.pop();
+    if (b === undefined) return new ArrayBuffer(bytes);
+    new Uint8Array(b).fill(0);
+    return b;
+  }
+
+  /** Gives a buffer back: no view of it may be read or written any more. */
+  give(b: ArrayBufferLike): void {
+    if (!(b instanceof ArrayBuffer)) return;
+    let list = this.spares.get(b.byteLength);
+    if (list === undefined) {
+      list = [];
+      this.spares.set(b.byteLength, list);
+    }
+    if (list.length < BUFFERS_MAX && !list.includes(b)) list.push(b);
+  }
+}
+
+const BUFFERS_MAX = 16;
+
+/** Buffers of extent maps, the COW fork and user buffers (recycleRun gives them back). */
+export const BUFFER_POOL = new BufferPool();
 /** Disk media (model/block/disk.ts). */
 export const MEDIA_POOL = new TypedArrayPool<Int32Array>((n) => new Int32Array(n));
 /** Coverage arrays (model/runtime/runtime.ts). */

@@ -31,7 +31,7 @@ import { SEED_OPS } from '../kernel/ops.ts';
 import { IovIter, READ, WRITE } from '../mm/iovIter.ts';
 import { AddressSpace } from '../mm/pageCache.ts';
 import { UserBuffer } from '../mm/userBuffer.ts';
-import { COVERAGE_POOL, MEDIA_POOL } from '../runtime/arrayPool.ts';
+import { BUFFER_POOL, COVERAGE_POOL, MEDIA_POOL } from '../runtime/arrayPool.ts';
 import type { ChoiceSource, RecordedChoice } from '../runtime/choice.ts';
 import { GenContext, type KGen } from '../runtime/context.ts';
 import type { FaultProfile } from '../runtime/faults.ts';
@@ -540,14 +540,25 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
 const RECYCLED = new Uint32Array(0);
 
 /**
- * The caller is done with a run: its disk's media and its coverage array go to the next run
- * (model/runtime/arrayPool.ts), so `r.disk.media` must not be read after this, and `r.coverage`
- * is left empty. A campaign that keeps only counts calls it after each run; a second call does
+ * The caller is done with a run: its disk's media, its coverage array, and the buffers behind the
+ * model filesystem's extent maps and COW fork, the recovered map and the requests' user buffers go
+ * to the next runs (model/runtime/arrayPool.ts), so none of them may be read after this, and
+ * `r.coverage` is left empty. A campaign that keeps only counts calls it after each run; a second call does
  * nothing.
  */
 export function recycleRun(r: RunResult): void {
   if (r.coverage === RECYCLED) return;
   MEDIA_POOL.give(r.disk.media);
   COVERAGE_POOL.give(r.coverage);
+  const fs = r.xfs;
+  if (fs !== null) {
+    BUFFER_POOL.give(fs.map.buffer);
+    BUFFER_POOL.give(fs.initialMap.buffer);
+    BUFFER_POOL.give(fs.cow.buffer);
+  }
+  const recovered = r.crash?.recovered;
+  if (recovered !== undefined && recovered !== null) BUFFER_POOL.give(recovered.map.buffer);
+  for (const q of r.requests) BUFFER_POOL.give(q.buf.tags.buffer);
+  for (const f of r.fileOps) if (f.buf !== null) BUFFER_POOL.give(f.buf.tags.buffer);
   (r as { coverage: Uint32Array }).coverage = RECYCLED;
 }
