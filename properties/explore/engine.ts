@@ -668,6 +668,22 @@ class Walk {
       const left = this.maxFaults - this.faultsUsed;
       if (this.cached(key, asleep, left)) throw PRUNED;
     }
+    // A path branches here only if an option after this one is awake: otherwise nothing is saved.
+    let more = value + 1;
+    while (more < limit && sleep !== null && ctx !== null && sleep.has(ctx[more] ?? -1)) more++;
+    if (more >= limit) {
+      return {
+        label,
+        n,
+        limit,
+        fault,
+        value,
+        ctx,
+        sleep,
+        done: ctx === null ? null : new Map(),
+        saved: null,
+      };
+    }
     const saved: Saved = {
       base: this.base as Base,
       views: new Map(this.views),
