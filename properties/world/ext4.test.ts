@@ -299,6 +299,34 @@ describe('ext4: truncate (ext4_setattr)', () => {
   });
 });
 
+describe('ext4: jbd2', () => {
+  it('a failed commit record aborts the journal: fsync returns -EIO, and only then', () => {
+    const s = ext4Scenario([{ kind: 'dio_write', pos: 16 * KiB, len: 4 * KiB }, { kind: 'fsync' }]);
+    const e = enumerateOutcomes(
+      (src) => runScenario(s, { source: src, faults: { ...NO_FAULTS, bioErrors: true } }),
+      (r) => {
+        const aborted = ext4Of(r).journal.aborted;
+        return `write=${r.requests[0]?.returned} fsync=${r.syncs[0]?.returned} aborted=${aborted}`;
+      },
+      MAX_PATHS,
+    );
+    expect(e.outcomes).toContain(`write=${4 * KiB} fsync=0 aborted=false`);
+    expect(e.outcomes).toContain(`write=${4 * KiB} fsync=${-EIO} aborted=true`);
+    // Whatever the write did, fsync fails exactly when the journal aborted.
+    for (const o of e.outcomes) expect(o.endsWith('aborted=true'), o).toBe(o.includes(`fsync=${-EIO}`));
+  });
+
+  it('answers which commits still send a barrier: none once committed, a running one will', () => {
+    const r = run(ext4Scenario([{ kind: 'dio_write', pos: 16 * KiB, len: 4 * KiB }, { kind: 'fdatasync' }]));
+    const j = ext4Of(r).journal;
+    expect(j.commitSequence).toBe(1);
+    expect(j.transactionCommitted(1)).toBe(true);
+    expect(j.transWillSendDataBarrier(1)).toBe(false);
+    expect(j.transWillSendDataBarrier(j.runningTid)).toBe(true);
+    expect(j.durableTid(r.disk.media)).toBe(1);
+  });
+});
+
 /** A crash outcome: whether fdatasync had returned, the recovered size, block 4 and staleness. */
 function crashKey(r: RunResult): string {
   if (r.outcome !== 'pass') return `${r.outcome}: ${r.violation?.message ?? r.bound?.message}`;
