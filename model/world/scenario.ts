@@ -116,8 +116,8 @@ export interface FsSpec {
   /**
    * Which filesystem answers ->iomap_begin: 'xfs' (the model filesystem, with allocation,
    * conversion, a journal and recovery; the default), 'ext4' (the model ext4: its direct I/O
-   * paths and jbd2, model/fs/ext4.ts; its page-cache side is still the model XFS's) or 'scripted'
-   * (reports `extents` as given, for unit tests of single seed branches).
+   * paths, truncate and jbd2, model/fs/ext4.ts; its page-cache side is otherwise the model XFS's),
+   * or 'scripted' (reports `extents` as given, for unit tests of single seed branches).
    */
   readonly model?: 'xfs' | 'ext4' | 'scripted';
   /** Filesystem block size: a power of two, a multiple of the logical block size, at most 4096. */
