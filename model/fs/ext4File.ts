@@ -8,7 +8,8 @@
  * cleanup after an extending write, and the buffered fallback for what a direct write left undone.
  *
  * The lock is the inode's i_rwsem; the class extends XfsFile only to share the page-cache side
- * (model/fs/xfsBuffered.ts takes its lock from here), whose ext4 behaviour is a later stage.
+ * (model/fs/xfsBuffered.ts, with ext4's truncate in ext4Buffered.ts, takes its lock from here);
+ * ext4's own buffered write, delalloc and writeback are a later stage.
  */
 import { EAGAIN, EFAULT, EIOCBQUEUED, ENOTBLK, IOCB_NOWAIT, IOMAP_DIO_FORCE_WAIT } from '../kernel/flags.ts';
 import type { Kernel } from '../kernel/kernel.ts';
