@@ -29,16 +29,18 @@ export class Workqueue {
     this.queued++;
     const rt = this.rt;
     const ctx = new GenContext(this.name, 'workqueue');
-    rt.spawn(
-      ctx.start(
-        (function* run(): KGen {
-          work.pending = false;
-          yield* func(work);
-        })(),
-      ),
-    );
+    rt.spawn(ctx.start(processOneWork(work, func)));
     return true;
   }
+}
+
+/**
+ * A worker runs one item: process_one_work() clears PENDING before calling the function. Declared
+ * once, not per item (under tsx each named function expression costs a defineProperty call).
+ */
+function* processOneWork(work: WorkStruct, func: (work: WorkStruct) => KGen): KGen {
+  work.pending = false;
+  yield* func(work);
 }
 
 export function initWork(work: WorkStruct, func: (work: WorkStruct) => KGen): void {

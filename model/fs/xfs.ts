@@ -416,11 +416,7 @@ export class ModelXfs implements FileOperations {
     bio.biSize = 512;
     const journal = this.journal;
     const rt = this.rt;
-    // biome-ignore lint/correctness/useYield: bi_end_io runs to completion in interrupt context.
-    bio.biEndIo = function* logEndIo(b: Bio): KGen {
-      journal.finishWrite(w, b.biStatus ? -EIO : 0);
-      bioPut(rt, b, 0);
-    };
+    bio.biEndIo = (b) => logEndIo(rt, journal, w, b);
     if (rt.tracing) rt.ev(0, 'xlog_write', `log write ${w.index} through seq ${w.lastSeq}`);
     this.disk.submitBio(bio);
     return w;
@@ -429,18 +425,12 @@ export class ModelXfs implements FileOperations {
   /** blkdev_issue_flush(): an empty PREFLUSH, waited for. */
   *issueFlush(): KGen<number> {
     const bio = bioAlloc(this.rt, this.disk, 0, REQ_OP_FLUSH | REQ_PREFLUSH);
-    let done = false;
-    let status = 0;
+    const wait: FlushWait = { done: false, status: 0 };
     const rt = this.rt;
-    // biome-ignore lint/correctness/useYield: bi_end_io runs to completion in interrupt context.
-    bio.biEndIo = function* flushEndIo(b: Bio): KGen {
-      status = b.biStatus;
-      done = true;
-      bioPut(rt, b, 0);
-    };
+    bio.biEndIo = (b) => flushEndIo(rt, wait, b);
     this.disk.submitBio(bio);
-    yield* rt.waitUntil(() => done, 'blkdev_issue_flush');
-    return status ? -EIO : 0;
+    yield* rt.waitUntil(() => wait.done, 'blkdev_issue_flush');
+    return wait.status ? -EIO : 0;
   }
 
   /** The xlog worker: a background log commit at a device step (FaultProfile.backgroundLog). */
@@ -473,6 +463,30 @@ export class ModelXfs implements FileOperations {
   iomapOpsFor(flags: number): IomapOps {
     return flags & IOMAP_WRITE ? this.writeOps : this.readOps;
   }
+}
+
+// The end_io of the log's and the flush's bios, declared once: a bio's bi_end_io is an arrow that
+// calls them (under tsx each named function expression costs a defineProperty call per bio).
+
+/** The log write's bi_end_io (xlog_bio_end_io): the write is done, in log order. */
+// biome-ignore lint/correctness/useYield: bi_end_io runs to completion in interrupt context.
+function* logEndIo(rt: Runtime, journal: Journal, w: LogWrite, b: Bio): KGen {
+  journal.finishWrite(w, b.biStatus ? -EIO : 0);
+  bioPut(rt, b, 0);
+}
+
+/** What blkdev_issue_flush's waiter learns from its bio (submit_bio_wait's completion). */
+interface FlushWait {
+  done: boolean;
+  status: number;
+}
+
+/** submit_bio_wait_endio(): the flush's status, and its waiter woken. */
+// biome-ignore lint/correctness/useYield: bi_end_io runs to completion in interrupt context.
+function* flushEndIo(rt: Runtime, wait: FlushWait, b: Bio): KGen {
+  wait.status = b.biStatus;
+  wait.done = true;
+  bioPut(rt, b, 0);
 }
 
 // The ops tables a model XFS hands to iomap: small objects that call back into it, rather than

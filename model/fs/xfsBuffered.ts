@@ -136,8 +136,9 @@ export class XfsBuffered implements AddressSpaceOps {
 
   private continuesOnDisk(prev: number, block: number): boolean {
     const fs = this.fs;
-    const kind = (b: number) => ((fs.cow[b] ?? -1) >= 0 ? 2 : fs.map.state[b] === EXT_UNWRITTEN ? 1 : 0);
-    return this.targetBlock(block) === this.targetBlock(prev) + 1 && kind(block) === kind(prev);
+    return (
+      this.targetBlock(block) === this.targetBlock(prev) + 1 && blockKind(fs, block) === blockKind(fs, prev)
+    );
   }
 
   private submitRunWrite(io: Ioend, run: readonly number[]): void {
@@ -154,46 +155,30 @@ export class XfsBuffered implements AddressSpaceOps {
     bio.buf = buf;
     bio.biSize = this.bs * run.length;
     bio.biIterSector = this.targetBlock(run[0] ?? 0) * spb;
-    const rt = this.rt;
-    const self = this;
-    // biome-ignore lint/correctness/useYield: bi_end_io runs to completion in interrupt context.
-    bio.biEndIo = function* writebackEndIo(b: Bio): KGen {
-      if (b.biStatus && !io.error) {
-        io.error = -EIO;
-        // mapping_set_error(): recorded for the next fsync, whoever started the writeback.
-        const mapping = self.fs.requireInode().iMapping;
-        mapping.wbErrors++;
-        mapping.wbErrorSteps.push(rt.step);
-      }
-      bioPut(rt, b, 0);
-      if (--io.pending === 0) self.queueIoend(io);
-    };
+    bio.biEndIo = (b) => this.writebackEndIo(io, b);
     fs.disk.submitBio(bio);
+  }
+
+  /** The writeback bio's bi_end_io (iomap_writepage_end_bio): the last one queues the ioend. */
+  // biome-ignore lint/correctness/useYield: bi_end_io runs to completion in interrupt context.
+  private *writebackEndIo(io: Ioend, b: Bio): KGen {
+    const rt = this.rt;
+    if (b.biStatus && !io.error) {
+      io.error = -EIO;
+      // mapping_set_error(): recorded for the next fsync, whoever started the writeback.
+      const mapping = this.fs.requireInode().iMapping;
+      mapping.wbErrors++;
+      mapping.wbErrorSteps.push(rt.step);
+    }
+    bioPut(rt, b, 0);
+    if (--io.pending === 0) this.queueIoend(io);
   }
 
   /** xfs_end_io: convert the written blocks and log the size, in the xfs-conv workqueue. */
   private queueIoend(io: Ioend): void {
     const fs = this.fs;
     const work = new WorkStruct(io);
-    initWork(work, function* xfsEndIo(): KGen {
-      mightSleep(fs.runtime, 'xfs_end_ioend', 0);
-      if (!io.error) {
-        for (const block of io.blocks) {
-          if ((fs.cow[block] ?? -1) >= 0) fs.endCow(block, 1);
-          else fs.convertUnwritten(block, 1);
-        }
-        const end = Math.min(fs.inodeSize(), (Math.max(...io.blocks) + 1) * fs.blockSize);
-        fs.logDiskSize(end);
-      }
-      yield;
-      io.done = true;
-      // folio_end_writeback(), after the ioend's metadata is logged.
-      const mapping = fs.requireInode().iMapping;
-      for (const index of io.pages) {
-        const page = mapping.pages.get(index);
-        if (page !== undefined) page.writeback = false;
-      }
-    });
+    initWork(work, () => xfsEndIo(fs, io));
     this.convWq.queueWork(work);
   }
 
@@ -361,5 +346,35 @@ export class XfsBuffered implements AddressSpaceOps {
     yield;
     this.file.iolock.unlock(true);
     return 0;
+  }
+}
+
+/** How a block is written back: 2 through the COW fork, 1 into unwritten blocks, 0 in place. */
+function blockKind(fs: ModelXfs, b: number): number {
+  return (fs.cow[b] ?? -1) >= 0 ? 2 : fs.map.state[b] === EXT_UNWRITTEN ? 1 : 0;
+}
+
+/**
+ * xfs_end_io: convert the written blocks and log the size, in the xfs-conv workqueue. Declared
+ * once; the work item's function is an arrow calling it (under tsx each named function expression
+ * costs a defineProperty call per item).
+ */
+function* xfsEndIo(fs: ModelXfs, io: Ioend): KGen {
+  mightSleep(fs.runtime, 'xfs_end_ioend', 0);
+  if (!io.error) {
+    for (const block of io.blocks) {
+      if ((fs.cow[block] ?? -1) >= 0) fs.endCow(block, 1);
+      else fs.convertUnwritten(block, 1);
+    }
+    const end = Math.min(fs.inodeSize(), (Math.max(...io.blocks) + 1) * fs.blockSize);
+    fs.logDiskSize(end);
+  }
+  yield;
+  io.done = true;
+  // folio_end_writeback(), after the ioend's metadata is logged.
+  const mapping = fs.requireInode().iMapping;
+  for (const index of io.pages) {
+    const page = mapping.pages.get(index);
+    if (page !== undefined) page.writeback = false;
   }
 }

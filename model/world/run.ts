@@ -423,15 +423,17 @@ class World implements WorldView {
     }
     const data = iocb.private;
     const issuer = new GenContext(`issuer:req${record.id}`, 'issuer');
-    const world = this;
-    this.rt.spawn(
-      issuer.start(
-        (function* issuerTaskWork(): KGen {
-          const r = yield* complete(data);
-          world.deliver(record, r);
-        })(),
-      ),
-    );
+    this.rt.spawn(issuer.start(this.issuerTaskWork(record, complete, data)));
+  }
+
+  /** The issuer's task work: the deferred dio_complete runs, and its result reaches the caller. */
+  private *issuerTaskWork(
+    record: RequestRecord,
+    complete: (data: unknown) => KGen<number>,
+    data: unknown,
+  ): KGen {
+    const r = yield* complete(data);
+    this.deliver(record, r);
   }
 
   /** A result reaches the caller; a second one for the same request is CMPL-02. */

@@ -169,16 +169,8 @@ export class ScriptedFs implements IomapOps, FileOperations {
   *submitIo(_iter: IomapIter, bio: Bio, _pos: number): KGen {
     this.submitIoCalls++;
     if (this.spec.submitIoDeferred) {
-      const disk = this.disk;
       const worker = new GenContext('fs_submit_worker', 'workqueue');
-      this.rt.spawn(
-        worker.start(
-          // biome-ignore lint/correctness/useYield: submit_bio from the worker does not block.
-          (function* deferredSubmit(): KGen {
-            disk.submitBio(bio);
-          })(),
-        ),
-      );
+      this.rt.spawn(worker.start(deferredSubmit(this.disk, bio)));
     } else {
       this.disk.submitBio(bio);
     }
@@ -206,4 +198,10 @@ export class ScriptedFs implements IomapOps, FileOperations {
     yield;
     return this.spec.fsyncErrno ? -this.spec.fsyncErrno : 0;
   }
+}
+
+/** The worker of a deferred ->submit_io (declared once, not per bio). */
+// biome-ignore lint/correctness/useYield: submit_bio from the worker does not block.
+function* deferredSubmit(disk: Disk, bio: Bio): KGen {
+  disk.submitBio(bio);
 }

@@ -58,24 +58,39 @@ export function mixedWithPageCache(w: WorldView, wr: WriteInfo): boolean {
   const bs = w.scenario.fs.blockSize;
   const first = Math.floor(wr.pos / bs);
   const last = Math.floor((wr.pos + wr.len - 1) / bs);
-  const overlaps = (start: number, end: number, pos: number, len: number): boolean =>
+  // Plain loops and no closures: this runs for every acknowledged write of every run.
+  // Buffered writes dirty the page cache; reads only fill it, and post-write invalidation covers them.
+  for (const f of w.fileOps) {
+    if (f.op.kind !== 'buffered_write' || f.id === wr.id) continue;
+    const ended = f.returned === null ? Number.POSITIVE_INFINITY : f.returnStep;
+    if (overlapsWrite(wr, bs, first, last, f.startStep, ended, f.op.pos, f.op.len)) return true;
+  }
+  // A direct write that fell back to buffered I/O (-ENOTBLK) went through the page cache too.
+  for (const r of w.requests) {
+    if (!r.iocb.fellBackToBuffered || r.id === wr.id) continue;
+    const ended = r.returned === null ? Number.POSITIVE_INFINITY : r.returnStep;
+    if (overlapsWrite(wr, bs, first, last, r.startStep, ended, r.op.pos, r.op.len)) return true;
+  }
+  return false;
+}
+
+/** Did an I/O over [pos, pos + len) run between `start` and `end` while the write was in flight? */
+function overlapsWrite(
+  wr: WriteInfo,
+  bs: number,
+  first: number,
+  last: number,
+  start: number,
+  end: number,
+  pos: number,
+  len: number,
+): boolean {
+  return (
     start <= wr.ackStep &&
     end >= wr.startStep &&
     Math.floor(pos / bs) <= last &&
-    Math.floor((pos + len - 1) / bs) >= first;
-  // Buffered writes dirty the page cache; reads only fill it, and post-write invalidation covers them.
-  const viaPageCache = w.fileOps.some((f) => {
-    if (f.op.kind !== 'buffered_write' || f.id === wr.id) return false;
-    const ended = f.returned === null ? Number.POSITIVE_INFINITY : f.returnStep;
-    return overlaps(f.startStep, ended, f.op.pos, f.op.len);
-  });
-  // A direct write that fell back to buffered I/O (-ENOTBLK) went through the page cache too.
-  const viaFallback = w.requests.some((r) => {
-    if (!r.iocb.fellBackToBuffered || r.id === wr.id) return false;
-    const ended = r.returned === null ? Number.POSITIVE_INFINITY : r.returnStep;
-    return overlaps(r.startStep, ended, r.op.pos, r.op.len);
-  });
-  return viaPageCache || viaFallback;
+    Math.floor((pos + len - 1) / bs) >= first
+  );
 }
 
 /** Did the pre-write page-cache invalidation of this direct write fail (and the write go on)? */
