@@ -65,11 +65,13 @@ describe('diocheck explore', () => {
     };
     expect(replay).toMatchObject({ format: 'diocheck-replay', invariant: 'ERR-03' });
     expect(replay.note).toContain('planted bug errors-reported-as-eio');
-    // repro reads it (and replays the correct model, which passes).
+    // The file carries the planted bug, so repro shows the violation the walk found.
+    expect(replay).toMatchObject({ bug: 'errors-reported-as-eio' });
     const repro = await cli([file], 'repro');
     expect(repro.stderr).toBe('');
-    expect(repro.code).toBe(0);
+    expect(repro.code).toBe(1);
     expect(repro.stdout).toContain('recorded: ERR-03');
+    expect(repro.stdout).toMatch(/^VIOLATED {2}ERR-03 /m);
   });
 
   it('explores a scenario file, with --crash, and stops at --max-states (exit 1, never a pass)', async () => {

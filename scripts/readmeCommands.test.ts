@@ -139,11 +139,12 @@ const EXPECTED: Record<string, Expectation> = {
     exempt: "reads the six releases' kernel sources, which CI does not have",
   },
   'npm run campaign': { run: 'npm run campaign -- --runs 100', exit: 0, first: /^seed -?\d+$/ },
-  'npm run diocheck -- hunt [--bug NAME] [--seeds K] [--budget N] [--json FILE] [--record] [--strict]': {
-    run: 'npm run diocheck -- hunt --bug set-error-plain-store --seeds 2',
-    exit: 0,
-    first: /^hunt: /,
-  },
+  'npm run diocheck -- hunt [--bug NAME] [--seeds K] [--budget N] [--json FILE] [--out DIR] [--record] [--strict]':
+    {
+      run: 'npm run diocheck -- hunt --bug set-error-plain-store --seeds 2 --out out/hunt',
+      exit: 0,
+      first: /^hunt: /,
+    },
   'npx diocheck hunt --bug NAME --replay RUNSEED': {
     run: 'npx diocheck hunt --bug set-error-plain-store --replay set-error-plain-store:1:20',
     exit: 1,

@@ -34,6 +34,8 @@ import { FIXED_OPS, KERNEL_VERSIONS, type KernelVersion } from '../../model/kern
 import { type RunResult, runScenario } from '../../model/world/run.ts';
 import { invariantById, makeProbe } from '../invariants/registry.ts';
 import type { Scenario } from '../../model/world/scenario.ts';
+import type { WorldQuirks } from '../../model/world/quirks.ts';
+import { bugByName, opsFor } from '../../model/bugs/catalogue.ts';
 
 export const REPLAY_FORMAT = 'diocheck-replay';
 export const REPLAY_VERSION = 1;
@@ -54,6 +56,10 @@ export interface ReplayFile {
   readonly name?: string;
   readonly expect?: ReplayExpect;
   readonly kernel?: KernelVersion;
+  /** A planted bug (model/bugs/catalogue.ts) the run had, on the kernel above: `explore --bug`. */
+  readonly bug?: string;
+  /** Power loss asked, per cached block, whether it reached media (`explore --crash`). */
+  readonly crashImages?: boolean;
   /** What `diocheck confirm --record` found when it ran this finding on the real kernel. */
   readonly confirmation?: ReplayConfirmation;
 }
@@ -87,6 +93,8 @@ export function makeReplayFile(fields: {
   name?: string;
   expect?: ReplayExpect;
   kernel?: KernelVersion;
+  bug?: string;
+  crashImages?: boolean;
 }): ReplayFile {
   return {
     format: REPLAY_FORMAT,
@@ -100,12 +108,30 @@ export function makeReplayFile(fields: {
     ...(fields.name === undefined ? {} : { name: fields.name }),
     ...(fields.expect === undefined ? {} : { expect: fields.expect }),
     ...(fields.kernel === undefined ? {} : { kernel: fields.kernel }),
+    ...(fields.bug === undefined ? {} : { bug: fields.bug }),
+    ...(fields.crashImages === true ? { crashImages: true } : {}),
   };
 }
 
 /** The ops table a replay file runs on: its kernel version, or the correct model. */
 export function replayOps(file: ReplayFile): Readonly<KernelOps> {
-  return file.kernel === undefined ? FIXED_OPS : KERNEL_VERSIONS[file.kernel];
+  const base = file.kernel === undefined ? FIXED_OPS : KERNEL_VERSIONS[file.kernel];
+  const bug = file.bug === undefined ? undefined : bugByName(file.bug);
+  return bug === undefined ? base : opsFor(bug, base);
+}
+
+/** The run options a replay file's world needs besides its choices: ops, quirks, crash images. */
+export function replayWorld(file: ReplayFile): {
+  ops: Readonly<KernelOps>;
+  quirks?: WorldQuirks;
+  crashImages?: boolean;
+} {
+  const quirks = file.bug === undefined ? undefined : bugByName(file.bug)?.quirks;
+  return {
+    ops: replayOps(file),
+    ...(quirks === undefined ? {} : { quirks }),
+    ...(file.crashImages === true ? { crashImages: true } : {}),
+  };
 }
 
 export function writeReplayFile(path: string, file: ReplayFile): void {
@@ -144,7 +170,7 @@ export function replayRun(file: ReplayFile): RunResult {
     faults: file.faults,
     tracing: true,
     probe: makeProbe(),
-    ops: replayOps(file),
+    ...replayWorld(file),
   });
   // The recording is the run's whole decision log: a run that ends before using all of it is not
   // the recorded run (a changed model, or a file edited by hand).
@@ -156,6 +182,16 @@ export function replayRun(file: ReplayFile): RunResult {
     );
   }
   return result;
+}
+
+/** What a replay file does when replayed: the invariant it violates, or how it ends. */
+export function replaysTo(file: ReplayFile): string {
+  try {
+    const r = replayRun(file);
+    return r.violation?.invariant ?? r.outcome;
+  } catch (e) {
+    return `an error (${(e as Error).message.split('\n', 1)[0]})`;
+  }
 }
 
 function oneLine(text: string): string {
@@ -357,6 +393,13 @@ function validateChoices(v: unknown, path: string): RecordedChoice[] {
   });
 }
 
+/** A planted bug of model/bugs/catalogue.ts. */
+function knownBug(name: string): string {
+  if (bugByName(name) === undefined)
+    throw new ShapeError(`bug ${JSON.stringify(name)} is not a planted bug of model/bugs/catalogue.ts`);
+  return name;
+}
+
 /** An invariant ID of the catalogue (spec/invariants.md): a file naming another is not ours. */
 function knownInvariant(id: string): string {
   if (invariantById(id) === undefined)
@@ -379,6 +422,8 @@ function validateReplayFile(json: unknown): ReplayFile {
     'name',
     'expect',
     'kernel',
+    'bug',
+    'crashImages',
     'confirmation',
   ]);
   if (f.format !== REPLAY_FORMAT) fail('format', `"${REPLAY_FORMAT}"`);
@@ -406,6 +451,13 @@ function validateReplayFile(json: unknown): ReplayFile {
       : { kernel: oneOf(f.kernel, 'kernel', Object.keys(KERNEL_VERSIONS) as KernelVersion[]) }),
     // A file names an exact release (or `seed`); an alias such as `6.12` would change meaning with
     // the next release, so the writer resolves it and the reader refuses it.
+    ...(f.bug === undefined ? {} : { bug: knownBug(str(f.bug, 'bug')) }),
+    ...(f.crashImages === undefined
+      ? {}
+      : {
+          crashImages:
+            typeof f.crashImages === 'boolean' ? f.crashImages : fail('crashImages', 'true or false'),
+        }),
     ...(f.confirmation === undefined ? {} : { confirmation: validateConfirmation(f.confirmation) }),
   };
 }

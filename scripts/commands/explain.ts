@@ -28,7 +28,7 @@ import {
   modelVersion,
   readReplayFile,
   type ReplayFile,
-  replayOps,
+  replayWorld,
   replayRun,
 } from '../../properties/replay/replayFile.ts';
 import { type ExplainCommand, UsageError } from './args.ts';
@@ -73,7 +73,7 @@ function runValues(
       source: new ArrayChoices(values),
       faults: file.faults,
       probe: makeProbe(),
-      ops: replayOps(file),
+      ...replayWorld(file),
     });
   } catch (e) {
     return { outcome: `throws: ${(e as Error).message.split('\n', 1)[0]}`, invariant: null };

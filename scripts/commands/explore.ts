@@ -36,11 +36,13 @@ import { SCOPES, scopeByName, scopeFaults } from '../../properties/explore/scope
 import {
   makeReplayFile,
   parseReplayFile,
+  replaysTo,
   validateScenario,
   writeReplayFile,
 } from '../../properties/replay/replayFile.ts';
 import { DEFAULT_OUT_DIR, UsageError } from './args.ts';
 import { parseLongOptions } from './longOptions.ts';
+import { DIOCHECK } from './invocation.ts';
 import type { Output } from './output.ts';
 import { EXIT_MODEL_ERROR, EXIT_PASS, EXIT_VIOLATION } from './run.ts';
 
@@ -306,22 +308,31 @@ export function exploreCommand(args: readonly string[], out: Output): number {
       const note =
         t.bug === null
           ? `exhaustive exploration of ${t.name}, max-faults ${t.maxFaults}`
-          : `exhaustive exploration of ${t.name} with planted bug ${t.bug} (repro replays the correct model)`;
-      writeReplayFile(
-        replayFile,
-        makeReplayFile({
-          invariant: s.invariant,
-          scenario: t.scenario,
-          faults: t.faults,
-          choices: s.choices,
-          note,
-          ...(t.kernel === undefined || t.kernel === null ? {} : { kernel: t.kernel }),
-        }),
-      );
+          : `exhaustive exploration of ${t.name} with planted bug ${t.bug}, max-faults ${t.maxFaults}`;
+      // The file records what the walk ran: its kernel, its planted bug, and every crash image at
+      // power loss (the explorer's default with powerLoss), so that repro takes the same path.
+      const file = makeReplayFile({
+        invariant: s.invariant,
+        scenario: t.scenario,
+        faults: t.faults,
+        choices: s.choices,
+        note,
+        ...(t.kernel === undefined || t.kernel === null ? {} : { kernel: t.kernel }),
+        ...(t.bug === null ? {} : { bug: t.bug }),
+        ...(t.faults.powerLoss === true ? { crashImages: true } : {}),
+      });
+      try {
+        writeReplayFile(replayFile, file);
+      } catch (e) {
+        throw new UsageError(`cannot write ${replayFile}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+      }
       out.line(
         `  shortest violating path: ${s.invariant}, ${s.choices.length} choices, saved to ${replayFile}`,
       );
-      out.line(`  replay:   diocheck repro ${replayFile}`);
+      const replayed = replaysTo(file);
+      if (replayed !== s.invariant)
+        out.err(`diocheck: warning: ${replayFile} replays to ${replayed}, not ${s.invariant}`);
+      out.line(`  replay:   ${DIOCHECK} repro ${replayFile}`);
     }
     if (r.modelError !== null) {
       out.line(`  model error: ${r.modelError.message}`);

@@ -33,7 +33,7 @@ import {
   readReplayFile,
   type ReplayConfirmation,
   type ReplayFile,
-  replayOps,
+  replayWorld,
   writeReplayFile,
 } from '../../properties/replay/replayFile.ts';
 import {
@@ -281,7 +281,7 @@ export function loadBaseline(dir: string, kernel: KernelVersion | null): KnownFi
         faults: file.faults,
         tracing: true,
         probe: CHECKS,
-        ops: replayOps(file),
+        ...replayWorld(file),
       });
     } catch {
       continue;

@@ -70,15 +70,22 @@ usage:
       --bug NAME runs the model side with that planted bug on the release. --cache: the oracle's.
       --record writes the verdict into FILE (its "confirmation"), so that 'run' reports it for the
       finding that file holds in the baseline.
-  diocheck hunt [--bug NAME] [--seeds K] [--budget N] [--json FILE] [--record] [--strict]
+  diocheck hunt [--bug NAME] [--seeds K] [--budget N] [--json FILE] [--out DIR] [--record] [--strict]
       Hunt each planted bug (model/bugs/catalogue.ts) from seeds 1..K (default 20) until its first
       counterexample, at most N runs per seed (default 200): runs and ms to detection (median,
       worst), the invariant that fired, the smallest counterexample and its replay command.
       Compares with properties/bugs/hunt-history.json (warns when a median got over 2x worse;
       --strict fails); --record writes the new figures there. Exit 1 when a bug escapes or is
       caught by another invariant than the one it names.
-  diocheck hunt --bug NAME --replay RUNSEED
-      Replay one hunted run (the RUNSEED the hunt printed) and print its timeline.
+  diocheck hunt --bug NAME --replay RUNSEED [--out DIR]
+      Replay one hunted run (the RUNSEED the hunt printed) and print its timeline. --out DIR (also
+      on the hunt) saves each counterexample as a replay file carrying its planted bug, for repro,
+      explain and export.
+  diocheck explore [--scenario NAME|FILE] [--bug NAME] [--max-faults K] [--crash] [--max-states M]
+                   [--json FILE] [--out DIR] [--no-prune] [--no-reduce]
+      Walk every choice stream of a small scenario (every interleaving, every placement of up to
+      K faults, with --crash every crash image) and save the shortest violating path as a replay
+      file that replays on its kernel, planted bug and crash images. 'diocheck explore --help'.
   diocheck help
       This text.
 

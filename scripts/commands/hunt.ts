@@ -19,9 +19,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { BUGS, bugByName, type PlantedBug } from '../../model/bugs/catalogue.ts';
 import type { RunResult } from '../../model/world/run.ts';
 import { BUG_HUNT_BUDGET } from '../../properties/support/budget.ts';
+import { makeReplayFile, replaysTo } from '../../properties/replay/replayFile.ts';
 import { hunt, runBugOnce } from '../../properties/support/hunt.ts';
 import { UsageError } from './args.ts';
 import { parseLongOptions } from './longOptions.ts';
@@ -57,9 +59,11 @@ export interface HuntCommand {
   readonly history: string;
   /** A run seed to replay (with --bug), instead of hunting. */
   readonly replay: string | null;
+  /** --out DIR: save each bug's smallest counterexample (or the replayed run) as a replay file. */
+  readonly out: string | null;
 }
 
-const VALUE_OPTIONS = ['bug', 'seeds', 'budget', 'json', 'history', 'replay'];
+const VALUE_OPTIONS = ['bug', 'seeds', 'budget', 'json', 'history', 'replay', 'out'];
 const FLAG_OPTIONS = ['record', 'strict'];
 
 function wholeNumber(name: string, text: string, max: number): number {
@@ -84,8 +88,9 @@ export function parseHuntArgs(args: readonly string[]): HuntCommand {
   const replay = options.get('replay') ?? null;
   if (replay !== null) {
     if (bug === null) throw new UsageError("'hunt --replay RUNSEED' needs --bug NAME");
-    const other = [...options.keys(), ...flags].find((k) => k !== 'bug' && k !== 'replay');
-    if (other !== undefined) throw new UsageError(`'hunt --replay' takes only --bug (got --${other})`);
+    const other = [...options.keys(), ...flags].find((k) => k !== 'bug' && k !== 'replay' && k !== 'out');
+    if (other !== undefined)
+      throw new UsageError(`'hunt --replay' takes only --bug and --out (got --${other})`);
     // A run seed is `NAME:SEED:RUN` as the hunt prints it; any other text would seed a run that
     // the hunt never made, and its pass would say nothing.
     const m = /^(.+):(\d{1,9}):(\d{1,9})$/.exec(replay);
@@ -110,6 +115,7 @@ export function parseHuntArgs(args: readonly string[]): HuntCommand {
     strict: flags.has('strict'),
     history: options.get('history') ?? HISTORY_PATH,
     replay,
+    out: options.get('out') ?? null,
   };
 }
 
@@ -454,8 +460,13 @@ export function runHunt(cmd: HuntCommand, out: Output, now: Date = new Date()): 
 
   out.line('replay (the smallest counterexample of each bug):');
   for (const b of hunted) {
-    if (b.smallest?.runSeed) out.line(`  ${replayCommand(b.name, b.smallest.runSeed)}`);
-    else out.line(`  ${b.name}: no counterexample`);
+    if (b.smallest?.runSeed) {
+      out.line(`  ${replayCommand(b.name, b.smallest.runSeed)}`);
+      const bug = bugByName(b.name);
+      const saved =
+        cmd.out === null || bug === undefined ? null : saveHunted(bug, b.smallest.runSeed, cmd.out, out);
+      if (saved !== null) out.line(`  ${DIOCHECK} repro ${saved}`);
+    } else out.line(`  ${b.name}: no counterexample`);
   }
 
   if (cmd.json !== null) {
@@ -481,6 +492,34 @@ export function runHunt(cmd: HuntCommand, out: Output, now: Date = new Date()): 
   return EXIT_PASS;
 }
 
+/**
+ * Saves a hunted run as a replay file (the bug's scenario and faults, the run's decision log, the
+ * planted bug), for repro, explain and export; checks that it replays to the same invariant.
+ * Returns the file, or null (after one stderr line) when it could not be saved.
+ */
+export function saveHunted(bug: PlantedBug, runSeed: string, dir: string, out: Output): string | null {
+  const result = runBugOnce(bug, runSeed, false, true);
+  const violation = result.violation;
+  if (violation === null) return null;
+  const file = makeReplayFile({
+    invariant: violation.invariant,
+    scenario: bug.scenario,
+    faults: bug.faults,
+    choices: result.choiceLog,
+    note: `diocheck hunt --bug ${bug.name} --replay ${runSeed}: ${violation.message}`,
+    bug: bug.name,
+  });
+  const path = join(
+    dir,
+    `hunt-${bug.name}-${runSeed.split(':').slice(1).join('-')}-${violation.invariant}.json`,
+  );
+  if (!writeText(path, `${JSON.stringify(file, null, 2)}\n`, out)) return null;
+  const replayed = replaysTo(file);
+  if (replayed !== violation.invariant)
+    out.err(`diocheck: warning: ${path} replays to ${replayed}, not ${violation.invariant}`);
+  return path;
+}
+
 /** `hunt --bug NAME --replay RUNSEED`: one hunted run, with its timeline. */
 export function replayHunted(cmd: HuntCommand, out: Output): number {
   const bug = cmd.bug === null ? undefined : bugByName(cmd.bug);
@@ -499,6 +538,10 @@ export function replayHunted(cmd: HuntCommand, out: Output): number {
   if (fired !== undefined && fired !== bug.invariant)
     out.line(`note:     caught by ${fired}, not ${bug.invariant}`);
   out.line(`replay:   ${replayCommand(bug.name, cmd.replay)}`);
+  if (cmd.out !== null && result !== null && result.violation !== null) {
+    const saved = saveHunted(bug, cmd.replay, cmd.out, out);
+    if (saved !== null) out.line(`          ${DIOCHECK} repro ${saved}`);
+  }
   out.line(formatRunDetails(bug.scenario, bug.faults, result));
   if (result === null) return EXIT_MODEL_ERROR;
   return result.outcome === 'pass' ? EXIT_PASS : EXIT_VIOLATION;
