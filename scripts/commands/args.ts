@@ -7,6 +7,7 @@ import { KERNEL_VERSIONS, type KernelVersion, resolveKernel } from '../../model/
 import { KERNEL_ALIASES } from '../../model/kernel/releases.ts';
 import { REPLAY_EXPECTS, type ReplayExpect } from '../../properties/replay/replayFile.ts';
 import { parseSeed } from '../../properties/support/budget.ts';
+import { parseOptions } from './options.ts';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -248,44 +249,13 @@ interface Parsed {
   readonly positionals: readonly string[];
 }
 
-/** Splits `--name value`, `--name=value`, flags and positionals; rejects unknown and repeated options. */
+/** `--name value`, `--name=value`, flags and positionals of one command (options.ts). */
 function splitArgs(command: CommandName, args: readonly string[]): Parsed {
-  const known = OPTIONS[command];
-  const knownFlags = FLAGS[command] ?? [];
-  const options = new Map<string, string>();
-  const flags = new Set<string>();
-  const positionals: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (!arg.startsWith('-') || arg === '-') {
-      positionals.push(arg);
-      continue;
-    }
-    if (!arg.startsWith('--'))
-      throw new UsageError(`unknown option '${arg}' for '${command}' (options are long: --name)`);
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
-    if (knownFlags.includes(name)) {
-      if (eq !== -1) throw new UsageError(`option '--${name}' takes no value`);
-      if (flags.has(name)) throw new UsageError(`option '--${name}' given twice`);
-      flags.add(name);
-      continue;
-    }
-    if (!known.includes(name)) {
-      const list = [...known, ...knownFlags].map((k) => `--${k}`).join(', ');
-      throw new UsageError(`unknown option '--${name}' for '${command}' (known: ${list})`);
-    }
-    if (options.has(name)) throw new UsageError(`option '--${name}' given twice`);
-    let value: string | undefined;
-    if (eq !== -1) value = arg.slice(eq + 1);
-    else {
-      value = args[i + 1];
-      i++;
-    }
-    if (value === undefined || value === '') throw new UsageError(`option '--${name}' needs a value`);
-    options.set(name, value);
-  }
-  return { options, flags, positionals };
+  return parseOptions(command, args, {
+    values: OPTIONS[command],
+    flags: FLAGS[command] ?? [],
+    positionals: true,
+  });
 }
 
 function noPositionals(command: string, positionals: readonly string[]): void {

@@ -33,6 +33,7 @@ import { type RunResult, runScenario } from '../../model/world/run.ts';
 import type { Scenario } from '../../model/world/scenario.ts';
 import { budgetFor, freshSeed } from '../../properties/support/budget.ts';
 import { parseDuration, parseKernel, parseRuns, seedOption, UsageError } from './args.ts';
+import { parseOptions } from './options.ts';
 import {
   type CampaignCase,
   caseProperty,
@@ -57,29 +58,11 @@ export interface DiffCommand {
 export const DIFF_DEFAULT_RUNS = 2_000;
 
 export function parseDiffArgs(args: readonly string[]): DiffCommand {
-  const kernels: KernelVersion[] = [];
-  const options = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (!arg.startsWith('--'))
-      throw new UsageError(
-        arg.startsWith('-')
-          ? `unknown option '${arg}' for 'diff' (options are long: --name)`
-          : `'diff' takes no arguments, got '${arg}'`,
-      );
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
-    if (!['kernel', 'runs', 'time', 'seed', 'json'].includes(name))
-      throw new UsageError(
-        `unknown option '--${name}' for 'diff' (known: --kernel, --runs, --time, --seed, --json)`,
-      );
-    const value = eq === -1 ? args[++i] : arg.slice(eq + 1);
-    if (value === undefined || value === '' || (eq === -1 && value.startsWith('--')))
-      throw new UsageError(`option '--${name}' needs a value`);
-    if (name === 'kernel') kernels.push(parseKernel(value));
-    else if (options.has(name)) throw new UsageError(`option '--${name}' given twice`);
-    else options.set(name, value);
-  }
+  const { options, repeated } = parseOptions('diff', args, {
+    values: ['kernel', 'runs', 'time', 'seed', 'json'],
+    repeatable: ['kernel'],
+  });
+  const kernels = (repeated.get('kernel') ?? []).map(parseKernel);
   const [a, b] = kernels;
   if (a === undefined || b === undefined || kernels.length !== 2)
     throw new UsageError(`'diff' needs two kernel settings: --kernel A --kernel B (got ${kernels.length})`);

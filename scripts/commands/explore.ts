@@ -41,7 +41,7 @@ import {
   writeReplayFile,
 } from '../../properties/replay/replayFile.ts';
 import { DEFAULT_OUT_DIR, UsageError } from './args.ts';
-import { parseLongOptions } from './longOptions.ts';
+import { parseOptions } from './options.ts';
 import { DIOCHECK } from './invocation.ts';
 import type { Output } from './output.ts';
 import { EXIT_MODEL_ERROR, EXIT_PASS, EXIT_VIOLATION } from './run.ts';
@@ -96,13 +96,11 @@ function wholeNumber(name: string, text: string, min: number, max: number): numb
 
 /** Parses the arguments after `explore`; throws UsageError (one line) on any mistake. */
 export function parseExploreArgs(args: readonly string[]): ExploreCommand {
-  const { options, flags } = parseLongOptions(
-    'explore',
-    args,
-    VALUE_OPTIONS,
-    FLAG_OPTIONS,
-    (arg) => ` (did you mean --scenario ${arg}?)`,
-  );
+  const { options, flags } = parseOptions('explore', args, {
+    values: VALUE_OPTIONS,
+    flags: FLAG_OPTIONS,
+    positionalHint: (arg) => ` (did you mean --scenario ${arg}?)`,
+  });
   const bug = options.get('bug') ?? null;
   if (bug !== null && bugByName(bug) === undefined) {
     throw new UsageError(`no planted bug named '${bug}' (${BUGS.length} in model/bugs/catalogue.ts)`);

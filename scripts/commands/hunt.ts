@@ -26,7 +26,7 @@ import { BUG_HUNT_BUDGET } from '../../properties/support/budget.ts';
 import { makeReplayFile, replaysTo } from '../../properties/replay/replayFile.ts';
 import { hunt, runBugOnce } from '../../properties/support/hunt.ts';
 import { UsageError } from './args.ts';
-import { parseLongOptions } from './longOptions.ts';
+import { parseOptions } from './options.ts';
 import { formatRunDetails, verdictLine } from './campaign.ts';
 import type { Output } from './output.ts';
 import { EXIT_MODEL_ERROR, EXIT_PASS, EXIT_VIOLATION, prepareOutput, writeText } from './run.ts';
@@ -75,7 +75,7 @@ function wholeNumber(name: string, text: string, max: number): number {
 
 /** Parses the arguments after `hunt`; throws UsageError (one line) on any mistake. */
 export function parseHuntArgs(args: readonly string[]): HuntCommand {
-  const { options, flags } = parseLongOptions('hunt', args, VALUE_OPTIONS, FLAG_OPTIONS);
+  const { options, flags } = parseOptions('hunt', args, { values: VALUE_OPTIONS, flags: FLAG_OPTIONS });
   const bug = options.get('bug') ?? null;
   if (bug !== null && bugByName(bug) === undefined) {
     throw new UsageError(`no planted bug named '${bug}' (${BUGS.length} in model/bugs/catalogue.ts)`);
