@@ -365,6 +365,13 @@ export class ModelExt4 extends ModelXfs {
     return written;
   }
 
+  /** ext4_update_i_disksize() then ext4_mark_inode_dirty() in `handle` (a buffered write's write_end). */
+  ext4MarkInodeDirty(handle: number, disksize: number): void {
+    const changed = disksize !== this.diskSize;
+    this.diskSize = disksize;
+    this.markInodeDirty(handle, changed);
+  }
+
   /** ext4_setattr()'s size change (inode.c L5619-5634): i_disksize takes the new size, logged. */
   ext4SetDisksize(handle: number, size: number): void {
     const changed = size !== this.diskSize;

@@ -1,13 +1,21 @@
 /**
- * The page-cache side of the model ext4: the model XFS's (model/fs/xfsBuffered.ts: buffered reads
- * and writes, writeback, mmap, fallocate), with ext4's own truncate, ext4_setattr's ATTR_SIZE path
- * (fs/ext4/inode.c L5451-5690 in 6.12.117, the same in all six pinned releases). ext4's delayed
- * allocation and writeback are a later stage of issue 15.
+ * The page-cache side of the model ext4: the model XFS's (model/fs/xfsBuffered.ts: buffered reads,
+ * writeback, mmap, fallocate), with ext4's own buffered write (fs/ext4/file.c
+ * ext4_buffered_write_iter; generic_perform_write with ext4_da_write_begin/ext4_da_write_end,
+ * fs/ext4/inode.c L2926-3098) and truncate (ext4_setattr's ATTR_SIZE path, inode.c L5451-5690).
+ * Line numbers are 6.12.117's; these are the same in all six pinned releases except the
+ * inode_dio_wait of ext4_buffered_write_iter (file.c L296-300), which 6.12.107 lacks and the model
+ * has. ext4's writeback (ext4_writepages) is a later stage of issue 15.
  */
+import { EFAULT } from '../kernel/flags.ts';
+import { markDirty } from '../mm/pageCache.ts';
+import { PAGE_SIZE, SECTOR_SHIFT, TAG_ZERO } from '../mm/tags.ts';
+import type { UserBuffer } from '../mm/userBuffer.ts';
 import type { KGen } from '../runtime/context.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import type { ModelExt4 } from './ext4.ts';
 import type { Ext4File } from './ext4File.ts';
+import { EXT_DELALLOC, EXT_HOLE, EXT_WRITTEN } from './extentMap.ts';
 import { inodeDioWait, mightSleep } from './vfs.ts';
 import { XfsBuffered } from './xfsBuffered.ts';
 
@@ -18,6 +26,69 @@ export class Ext4Buffered extends XfsBuffered {
     private readonly ext4File: Ext4File,
   ) {
     super(ext4Rt, ext4, ext4File);
+  }
+
+  /**
+   * ext4_buffered_write_iter() (fs/ext4/file.c L285-313) under i_rwsem exclusive, after waiting for
+   * direct I/O in flight (L296-300, 6.12.111 on), without its generic_write_sync (its callers sync).
+   * IOCB_NOWAIT's -EOPNOTSUPP (L291-292) is the direct write's fallback's to check.
+   */
+  override *bufferedWrite(pos: number, len: number, buf: UserBuffer): KGen<number> {
+    const rt = this.ext4Rt;
+    yield* this.ext4File.iolock.lock(rt, true);
+    yield* inodeDioWait(rt, this.ext4.requireInode());
+    // L302-304 ext4_write_checks(): nothing to write returns 0 (file_modified: no timestamps here).
+    const ret = len > 0 ? yield* this.genericPerformWrite(pos, len, buf) : 0;
+    this.ext4File.iolock.unlock(true);
+    return ret;
+  }
+
+  /**
+   * generic_perform_write() (mm/filemap.c L4040-4110) with ext4's delalloc write_begin and
+   * write_end: copy into page-cache pages up to the first page of the user buffer that faults
+   * (-EFAULT when not one byte could be faulted in, L4063-4066), reserve delayed blocks over holes
+   * (ext4_da_write_begin -> ext4_da_get_block_prep), then ext4_da_do_write_end (inode.c L3009-3078):
+   * i_size grows; i_disksize only when the new EOF lies in a written block; a write that starts past
+   * the old EOF zeroes the rest of the old EOF block in the page cache (ext4_zero_partial_blocks).
+   */
+  private *genericPerformWrite(pos: number, len: number, buf: UserBuffer): KGen<number> {
+    const fs = this.ext4;
+    const inode = fs.requireInode();
+    const bs = fs.blockSize;
+    const faultAt = Number.isFinite(buf.unmappedFrom)
+      ? (Math.floor(buf.addr / PAGE_SIZE) + buf.unmappedFrom) * PAGE_SIZE - buf.addr
+      : Number.POSITIVE_INFINITY;
+    const copied = Math.min(len, Math.max(0, faultAt));
+    if (copied === 0) return -EFAULT;
+    for (let off = pos; off < pos + copied; off += 512) {
+      const page = inode.iMapping.getPage(Math.floor(off / PAGE_SIZE));
+      page.tags[(off % PAGE_SIZE) >> SECTOR_SHIFT] = buf.tags[(off - pos) >> SECTOR_SHIFT] ?? TAG_ZERO;
+      markDirty(page, 1 << Math.floor((off % PAGE_SIZE) / bs));
+      // ext4_da_get_block_prep: a hole gets a delayed block (its reservation).
+      const block = Math.floor(off / bs);
+      if (fs.map.state[block] === EXT_HOLE) fs.map.state[block] = EXT_DELALLOC;
+    }
+    // ext4_da_do_write_end (inode.c L3034-3066).
+    const oldSize = inode.iSize;
+    const newISize = pos + copied;
+    let disksizeChanged = false;
+    if (newISize > oldSize) {
+      inode.iSize = newISize;
+      // ext4_da_should_update_i_disksize() (L2990-3007): the block holding the new EOF is written.
+      if (fs.map.state[Math.floor((newISize - 1) / bs)] === EXT_WRITTEN && newISize > fs.iDisksize) {
+        disksizeChanged = true;
+      }
+    }
+    let zeroLen = 0;
+    // L3061-3064 pagecache_isize_extended: the old EOF block past the old size.
+    if (pos > oldSize) zeroLen = pos - oldSize;
+    if (disksizeChanged || zeroLen) {
+      const handle = fs.journal.journalStart();
+      if (zeroLen) yield* this.zeroEofGap(oldSize);
+      fs.ext4MarkInodeDirty(handle, disksizeChanged ? newISize : fs.iDisksize);
+    }
+    yield;
+    return copied;
   }
 
   /**

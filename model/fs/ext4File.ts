@@ -8,10 +8,10 @@
  * cleanup after an extending write, and the buffered fallback for what a direct write left undone.
  *
  * The lock is the inode's i_rwsem; the class extends XfsFile only to share the page-cache side
- * (model/fs/xfsBuffered.ts, with ext4's truncate in ext4Buffered.ts, takes its lock from here);
- * ext4's own buffered write, delalloc and writeback are a later stage.
+ * (model/fs/xfsBuffered.ts, with ext4's buffered write and truncate in ext4Buffered.ts, takes its
+ * lock from here); ext4's writeback is a later stage.
  */
-import { EAGAIN, EFAULT, EIOCBQUEUED, ENOTBLK, IOCB_NOWAIT, IOMAP_DIO_FORCE_WAIT } from '../kernel/flags.ts';
+import { EAGAIN, EIOCBQUEUED, ENOTBLK, IOCB_NOWAIT, IOMAP_DIO_FORCE_WAIT } from '../kernel/flags.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import { type IovIter, iovIterAdvance, iovIterCount } from '../mm/iovIter.ts';
 import { PAGE_SIZE } from '../mm/tags.ts';
@@ -243,24 +243,26 @@ export class Ext4File extends XfsFile {
   }
 
   /**
-   * ext4_buffered_write_iter() (L285-313) for the rest of a direct write: NOWAIT is refused; under
-   * i_rwsem exclusive, generic_perform_write copies until the user buffer faults (mm/filemap.c
-   * L4063-4066: -EFAULT when not one byte could be faulted in). The copy into the page cache is the
-   * shared model's (XfsBuffered.bufferedWrite takes i_rwsem itself, and drains direct I/O past EOF).
+   * ext4_buffered_write_iter() (L285-313) for the rest of a direct write: NOWAIT is refused
+   * (L291-292); the write itself is the model ext4's page-cache write (Ext4Buffered.bufferedWrite:
+   * i_rwsem, inode_dio_wait, generic_perform_write, which returns -EFAULT when the user buffer
+   * faults at once), then generic_write_sync (L310-312).
    */
   private *ext4BufferedWriteIter(k: Kernel, iocb: Kiocb, from: IovIter): KGen<number> {
     if (iocb.kiFlags & IOCB_NOWAIT) return -EOPNOTSUPP;
     if (this.fallback === null) return 0;
     const count = iovIterCount(from);
     const buf = from.buf;
-    const faultAt = (Math.floor(buf.addr / PAGE_SIZE) + buf.unmappedFrom) * PAGE_SIZE;
-    const n = Math.min(count, Math.max(0, faultAt - from.address));
-    if (n === 0) return -EFAULT;
-    // The bytes still to write, as the page cache copy reads them (from the start of a buffer).
-    const rest = new UserBuffer(from.address, n, true);
+    // The bytes still to write as a buffer of their own at the same user address: their tags, and
+    // the page that faults if one does (faults stay, as the direct write found them).
+    const rest = new UserBuffer(from.address, count, true);
     rest.tags.set(buf.tags.subarray(from.iovOffset >> 9, (from.iovOffset >> 9) + rest.tags.length));
-    if (k.rt.tracing) k.rt.ev(0, 'ext4_buffered_write_iter', `fallback ${iocb.kiPos}+${n}`);
-    const written = yield* this.fallback.bufferedWrite(iocb.kiPos, n, rest);
+    if (Number.isFinite(buf.unmappedFrom)) {
+      const firstPage = Math.floor(buf.addr / PAGE_SIZE) + buf.unmappedFrom;
+      rest.unmapPage(Math.max(0, firstPage - Math.floor(rest.addr / PAGE_SIZE)));
+    }
+    if (k.rt.tracing) k.rt.ev(0, 'ext4_buffered_write_iter', `fallback ${iocb.kiPos}+${count}`);
+    const written = yield* this.fallback.bufferedWrite(iocb.kiPos, count, rest);
     if (written <= 0) return written;
     iovIterAdvance(from, written);
     iocb.kiPos += written;

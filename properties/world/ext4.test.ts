@@ -17,7 +17,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { REQ_FUA, REQ_OP_FLUSH, REQ_OP_MASK, REQ_PREFLUSH } from '../../model/block/bio.ts';
 import type { ModelExt4 } from '../../model/fs/ext4.ts';
-import { EXT_HOLE, EXT_UNWRITTEN, EXT_WRITTEN } from '../../model/fs/extentMap.ts';
+import { EXT_DELALLOC, EXT_HOLE, EXT_UNWRITTEN, EXT_WRITTEN } from '../../model/fs/extentMap.ts';
 import { EAGAIN, EIO, EIOCBQUEUED, IOMAP_DIO_UNWRITTEN } from '../../model/kernel/flags.ts';
 import { FIXED_OPS, KERNEL_VERSIONS } from '../../model/kernel/ops.ts';
 import { TAG_STALE, TAG_ZERO, userTag } from '../../model/mm/tags.ts';
@@ -256,6 +256,44 @@ describe('ext4: fsync and fdatasync', () => {
     const r = run(ext4Scenario([{ kind: 'dio_write', pos: 16 * KiB, len: 4 * KiB, iocbFlags: ['dsync'] }]));
     expectPass(r);
     expect(bioKinds(r)).toEqual(['data', 'commit:PF']);
+  });
+});
+
+describe('ext4: buffered writes (ext4_buffered_write_iter)', () => {
+  it('wait for direct I/O in flight even inside EOF (file.c L296-300; XFS waits only past EOF)', () => {
+    const r = run(
+      ext4Scenario([
+        { kind: 'dio_write', pos: 0, len: 4 * KiB, async: true },
+        { kind: 'buffered_write', pos: 8 * KiB, len: 4 * KiB },
+        { kind: 'wait_async' },
+      ]),
+    );
+    expectPass(r);
+    const dio = r.requests[0]?.completions[0]?.step ?? Number.POSITIVE_INFINITY;
+    expect(r.fileOps[0]?.returnStep).toBeGreaterThan(dio);
+  });
+
+  it('past EOF zero the old EOF block in the page cache and log the inode; i_disksize waits for writeback', () => {
+    const s: Scenario = {
+      ...ext4Scenario([{ kind: 'buffered_write', pos: 8 * KiB, len: 4 * KiB }]),
+      fs: {
+        model: 'ext4',
+        blockSize: BS,
+        iSize: 3584,
+        extents: [mapped(0, 4 * KiB)],
+        pageCache: [{ index: 0, dirty: false }],
+      },
+    };
+    const r = run(s);
+    expectPass(r);
+    expect(r.inode.iSize).toBe(12 * KiB);
+    // The new EOF block is delayed, not written: i_disksize stays until writeback.
+    expect(ext4Of(r).iDisksize).toBe(3584);
+    expect(states(ext4Of(r).map, 3)).toEqual([EXT_WRITTEN, EXT_HOLE, EXT_DELALLOC]);
+    const page = r.inode.iMapping.pages.get(0);
+    expect(page?.dirty).toBe(true);
+    expect(Array.from(page?.tags.slice(7, 8) ?? [])).toEqual([TAG_ZERO]);
+    expect(records(r)).toEqual(['size 3584']);
   });
 });
 
