@@ -19,11 +19,11 @@ export class ExtentMap {
 
   constructor(readonly blocks: number) {
     // Three views of one buffer: one allocation instead of three (a model XFS builds two maps), and
-    // a finished campaign run's buffer when one was given back (recycleRun; it comes zeroed).
+    // a finished campaign run's buffer when one was given back (recycleRun), hence the fills.
     const buf = BUFFER_POOL.take(blocks * 6);
-    this.state = new Int8Array(buf, blocks * 4, blocks);
+    this.state = new Int8Array(buf, blocks * 4, blocks).fill(0);
     this.addr = new Int32Array(buf, 0, blocks).fill(-1);
-    this.shared = new Uint8Array(buf, blocks * 5, blocks);
+    this.shared = new Uint8Array(buf, blocks * 5, blocks).fill(0);
   }
 
   clone(): ExtentMap {

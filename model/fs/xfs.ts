@@ -449,7 +449,8 @@ export class ModelXfs implements FileOperations {
     const bs = this.blockSize;
     const spb = this.sectorsPerBlock;
     const blocks = Math.ceil(size / bs);
-    const tags = new Int32Array(blocks * spb);
+    // Every entry is written below, so a recycled buffer needs no clearing (recycleRun gives it back).
+    const tags = new Int32Array(BUFFER_POOL.take(blocks * spb * 4));
     for (let b = 0; b < blocks; b++) {
       const written = map.state[b] === EXT_WRITTEN;
       const a = map.addr[b] ?? -1;

@@ -13,6 +13,9 @@ import type { Runtime } from '../runtime/runtime.ts';
 import { Violation } from '../runtime/violation.ts';
 import { PAGE_SIZE, SECTOR_SHIFT, TAG_UNTOUCHED, userTag } from './tags.ts';
 
+/** Tags of at most this many units (16 Int32s, 64 bytes) stay in V8's heap, unpooled. */
+const SMALL_UNITS = 16;
+
 export class UserBuffer {
   /** One tag per 512 bytes from the start of the buffer. */
   readonly tags: Int32Array;
@@ -37,14 +40,28 @@ export class UserBuffer {
     /** ITER_UBUF (user memory, pinned and dirtied) versus ITER_BVEC (kernel pages). */
     readonly userBacked: boolean,
   ) {
-    // Four views of one buffer, a finished campaign run's when one was given back (recycleRun).
     const units = Math.ceil(length / 512) + 1;
     const pages = this.pageIndex(addr + length) + 1;
-    const buf = BUFFER_POOL.take(4 * units + 4 * pages + 2 * pages);
-    this.tags = new Int32Array(buf, 0, units).fill(TAG_UNTOUCHED);
-    this.pins = new Int32Array(buf, 4 * units, pages);
-    this.dirty = new Uint8Array(buf, 4 * units + 4 * pages, pages);
-    this.dmaFilled = new Uint8Array(buf, 4 * units + 5 * pages, pages);
+    if (units > SMALL_UNITS) {
+      // Four views of one buffer, a finished campaign run's when one was given back (recycleRun).
+      const buf = BUFFER_POOL.take(4 * units + 4 * pages + 2 * pages);
+      this.tags = new Int32Array(buf, 0, units).fill(TAG_UNTOUCHED);
+      this.pins = new Int32Array(buf, 4 * units, pages).fill(0);
+      this.dirty = new Uint8Array(buf, 4 * units + 4 * pages, pages).fill(0);
+      this.dmaFilled = new Uint8Array(buf, 4 * units + 5 * pages, pages).fill(0);
+    } else {
+      // Small arrays live in V8's heap, which allocates them faster than any buffer.
+      this.tags = new Int32Array(units).fill(TAG_UNTOUCHED);
+      this.pins = new Int32Array(pages);
+      this.dirty = new Uint8Array(pages);
+      this.dmaFilled = new Uint8Array(pages);
+    }
+  }
+
+  /** The pooled buffer behind a user buffer's arrays (recycleRun gives it back), if it has one. */
+  static pooledBuffer(b: UserBuffer): ArrayBufferLike | null {
+    // Reading .buffer of a small (in-heap) array would move it out of the heap: test the length.
+    return b.tags.length > SMALL_UNITS ? b.tags.buffer : null;
   }
 
   /** A write's source buffer: unit i holds user data (writeId, i). */

@@ -44,12 +44,12 @@ export class TypedArrayPool<T extends { readonly length: number; fill(value: num
 export class BufferPool {
   private readonly spares = new Map<number, ArrayBuffer[]>();
 
-  /** A buffer of `bytes` bytes, all zero. */
+  /**
+   * A buffer of `bytes` bytes whose contents are undefined: a fresh one is zero, a recycled one
+   * holds what its last run left. The taker fills every view it makes of it.
+   */
   take(bytes: number): ArrayBuffer {
-    const b = this.spares.get(bytes)?.pop();
-    if (b === undefined) return new ArrayBuffer(bytes);
-    new Uint8Array(b).fill(0);
-    return b;
+    return this.spares.get(bytes)?.pop() ?? new ArrayBuffer(bytes);
   }
 
   /** Gives a buffer back: no view of it may be read or written any more. */

@@ -538,6 +538,11 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
   };
 }
 
+function giveUserBuffer(b: UserBuffer): void {
+  const buf = UserBuffer.pooledBuffer(b);
+  if (buf !== null) BUFFER_POOL.give(buf);
+}
+
 /** What a recycled result's coverage becomes: empty, and the mark that it was given back. */
 const RECYCLED = new Uint32Array(0);
 
@@ -559,8 +564,11 @@ export function recycleRun(r: RunResult): void {
     BUFFER_POOL.give(fs.cow.buffer);
   }
   const recovered = r.crash?.recovered;
-  if (recovered !== undefined && recovered !== null) BUFFER_POOL.give(recovered.map.buffer);
-  for (const q of r.requests) BUFFER_POOL.give(q.buf.tags.buffer);
-  for (const f of r.fileOps) if (f.buf !== null) BUFFER_POOL.give(f.buf.tags.buffer);
+  if (recovered !== undefined && recovered !== null) {
+    BUFFER_POOL.give(recovered.map.buffer);
+    BUFFER_POOL.give(recovered.tags.buffer);
+  }
+  for (const q of r.requests) giveUserBuffer(q.buf);
+  for (const f of r.fileOps) if (f.buf !== null) giveUserBuffer(f.buf);
   (r as { coverage: Uint32Array }).coverage = RECYCLED;
 }
