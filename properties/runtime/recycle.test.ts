@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TypedArrayPool } from '../../model/runtime/arrayPool.ts';
+import { BufferPool, TypedArrayPool } from '../../model/runtime/arrayPool.ts';
 import { SeededChoices } from '../../model/runtime/choice.ts';
 import { ALL_FAULTS } from '../../model/runtime/faults.ts';
 import { formatTrace } from '../../model/runtime/trace.ts';
@@ -47,6 +47,34 @@ describe('recycleRun', () => {
     }
   });
 
+  it('hands the buffers of extent maps, the COW fork and large user buffers to the next run', () => {
+    const r = run('4');
+    const fs = r.xfs;
+    expect(fs).not.toBeNull();
+    const buffers = new Set<ArrayBufferLike>([
+      fs?.map.buffer as ArrayBufferLike,
+      fs?.initialMap.buffer as ArrayBufferLike,
+      fs?.cow.buffer as ArrayBufferLike,
+      // 12,288 and 16,384 bytes: more tags than stay in V8's heap.
+      ...r.requests.map((q) => q.buf.tags.buffer),
+    ]);
+    recycleRun(r);
+    const next = run('4');
+    const reused = [
+      next.xfs?.map.buffer,
+      next.xfs?.initialMap.buffer,
+      next.xfs?.cow.buffer,
+      ...next.requests.map((q) => q.buf.tags.buffer),
+      // After power loss, recovery's map may take one of the maps' buffers first.
+      next.crash?.recovered?.map.buffer,
+      next.crash?.recovered?.tags.buffer,
+    ].filter((b) => b !== undefined && buffers.has(b));
+    expect(reused).toHaveLength(buffers.size);
+    // Refilled, not left as the last run had them: the fresh map is the scenario's.
+    expect(Array.from(next.xfs?.initialMap.state ?? [])).toEqual(Array.from(fs?.initialMap.state ?? []));
+    recycleRun(next);
+  });
+
   it('leaves a recycled result an empty coverage, and a second call gives nothing back twice', () => {
     const r = run('1');
     const media = r.disk.media;
@@ -75,5 +103,20 @@ describe('TypedArrayPool', () => {
     expect(Array.from(back)).toEqual(new Array(8).fill(7));
     // Given twice while spare, it is still handed out once.
     expect(pool.take(8, 0)).not.toBe(a);
+  });
+});
+
+describe('BufferPool', () => {
+  it('hands a given buffer back once, by length, as it was left (its taker fills it)', () => {
+    const pool = new BufferPool();
+    const b = pool.take(24);
+    new Int32Array(b).fill(9);
+    pool.give(b);
+    pool.give(b);
+    expect(pool.take(16)).not.toBe(b);
+    const again = pool.take(24);
+    expect(again).toBe(b);
+    expect(Array.from(new Int32Array(again))).toEqual(new Array(6).fill(9));
+    expect(pool.take(24)).not.toBe(b);
   });
 });
