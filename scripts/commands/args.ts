@@ -7,6 +7,7 @@ import { KERNEL_VERSIONS, type KernelVersion, resolveKernel } from '../../model/
 import { KERNEL_ALIASES } from '../../model/kernel/releases.ts';
 import { REPLAY_EXPECTS, type ReplayExpect } from '../../properties/replay/replayFile.ts';
 import { parseSeed } from '../../properties/support/budget.ts';
+import { optionSpec } from './definitions.ts';
 import { parseOptions } from './options.ts';
 
 export class UsageError extends Error {
@@ -116,34 +117,6 @@ export const DEFAULT_REGRESSIONS_DIR = 'properties/regressions';
 const COMMANDS = ['run', 'repro', 'explain', 'promote', 'merge', 'export', 'help'] as const;
 type CommandName = Exclude<(typeof COMMANDS)[number], 'help'>;
 
-/** Options each command takes with a value. */
-const OPTIONS: Readonly<Record<CommandName, readonly string[]>> = {
-  run: [
-    'runs',
-    'time',
-    'seed',
-    'json',
-    'out',
-    'profile',
-    'shard',
-    'junit',
-    'annotate',
-    'kernel',
-    'max-findings',
-    'baseline',
-  ],
-  repro: ['seed', 'path', 'runs', 'kernel'],
-  explain: ['html'],
-  promote: ['name', 'note', 'expect', 'dir'],
-  merge: ['json', 'junit'],
-  export: ['xfs-io', 'out'],
-};
-
-/** Options each command takes without a value. */
-const FLAGS: Readonly<Partial<Record<CommandName, readonly string[]>>> = {
-  run: ['coverage', 'stop-at-first'],
-};
-
 const HELP_WORDS = new Set(['help', '--help', '-h']);
 
 /** A positive whole number of runs, in decimal. */
@@ -251,9 +224,11 @@ interface Parsed {
 
 /** `--name value`, `--name=value`, flags and positionals of one command (options.ts). */
 function splitArgs(command: CommandName, args: readonly string[]): Parsed {
+  const { values, flags } = optionSpec(command);
+  // `run --workers N` never gets here: cli.ts hands it to workers.ts, which takes the option out.
   return parseOptions(command, args, {
-    values: OPTIONS[command],
-    flags: FLAGS[command] ?? [],
+    values: values.filter((v) => v !== 'workers'),
+    flags,
     positionals: true,
   });
 }

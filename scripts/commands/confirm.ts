@@ -60,6 +60,7 @@ import {
   writeReplayFile,
 } from '../../properties/replay/replayFile.ts';
 import { UsageError } from './args.ts';
+import { optionSpec } from './definitions.ts';
 import { parseOptions } from './options.ts';
 import type { Output } from './output.ts';
 
@@ -507,7 +508,7 @@ export async function confirmCommand(
   const [file, ...rest] = argv;
   if (file === undefined || file.startsWith('--'))
     throw new UsageError("'confirm' needs FILE, a replay file (a finding of 'run'), before its options");
-  const { options, flags } = parseOptions('confirm', rest, { values: ['cache', 'bug'], flags: ['record'] });
+  const { options, flags } = parseOptions('confirm', rest, optionSpec('confirm'));
   const record = flags.has('record');
   if (record && options.has('bug'))
     throw new UsageError("'confirm --record' records a verdict on the finding itself: not with --bug");

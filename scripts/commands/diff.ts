@@ -33,6 +33,7 @@ import { type RunResult, runScenario } from '../../model/world/run.ts';
 import type { Scenario } from '../../model/world/scenario.ts';
 import { budgetFor, freshSeed } from '../../properties/support/budget.ts';
 import { parseDuration, parseKernel, parseRuns, seedOption, UsageError } from './args.ts';
+import { optionSpec } from './definitions.ts';
 import { parseOptions } from './options.ts';
 import {
   type CampaignCase,
@@ -58,10 +59,7 @@ export interface DiffCommand {
 export const DIFF_DEFAULT_RUNS = 2_000;
 
 export function parseDiffArgs(args: readonly string[]): DiffCommand {
-  const { options, repeated } = parseOptions('diff', args, {
-    values: ['kernel', 'runs', 'time', 'seed', 'json'],
-    repeatable: ['kernel'],
-  });
+  const { options, repeated } = parseOptions('diff', args, optionSpec('diff'));
   const kernels = (repeated.get('kernel') ?? []).map(parseKernel);
   const [a, b] = kernels;
   if (a === undefined || b === undefined || kernels.length !== 2)

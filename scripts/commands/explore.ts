@@ -41,13 +41,13 @@ import {
   writeReplayFile,
 } from '../../properties/replay/replayFile.ts';
 import { DEFAULT_OUT_DIR, UsageError } from './args.ts';
+import { optionSpec, synopsis, USAGE } from './definitions.ts';
 import { parseOptions } from './options.ts';
 import { DIOCHECK } from './invocation.ts';
 import type { Output } from './output.ts';
 import { EXIT_MODEL_ERROR, EXIT_PASS, EXIT_VIOLATION } from './run.ts';
 
-export const EXPLORE_HELP = `diocheck explore [--scenario NAME|FILE] [--bug NAME] [--max-faults K] [--crash]
-                 [--max-states M] [--json FILE] [--out DIR] [--no-prune] [--no-reduce]
+export const EXPLORE_HELP = `${synopsis('explore', USAGE.explore[0] ?? '', '')}
 
 Walks every choice stream of a small scenario: every interleaving, every placement of up to K
 faults, with --crash every power-loss point and every crash image. Checks every invariant on every
@@ -84,8 +84,8 @@ export interface ExploreCommand {
   readonly help: boolean;
 }
 
-const VALUE_OPTIONS = ['scenario', 'bug', 'max-faults', 'max-states', 'json', 'out'];
-const FLAG_OPTIONS = ['crash', 'no-prune', 'no-reduce', 'help'];
+const { values: VALUE_OPTIONS, flags: USAGE_FLAGS } = optionSpec('explore');
+const FLAG_OPTIONS = [...USAGE_FLAGS, 'help'];
 
 function wholeNumber(name: string, text: string, min: number, max: number): number {
   if (!/^\d{1,10}$/.test(text) || Number(text) < min || Number(text) > max) {

@@ -1,12 +1,15 @@
-/** `diocheck help`: the usage text. */
+/** `diocheck help`: the usage text; each command's forms come from definitions.ts, as its parser's options do. */
 import { KERNEL_ALIASES, RELEASES } from '../../model/kernel/releases.ts';
+import { type CommandName, synopsis, USAGE } from './definitions.ts';
+
+function form(command: CommandName, i: number): string {
+  return synopsis(command, USAGE[command][i] ?? '');
+}
 
 export const HELP = `diocheck: an executable model of fs/iomap/direct-io.c, checked by property campaigns
 
 usage:
-  diocheck run [--runs N | --time 60s] [--seed S] [--profile fast|soak|swarm] [--shard i/n]
-               [--kernel K] [--json FILE] [--junit FILE] [--coverage] [--annotate FILE]
-               [--out DIR] [--max-findings N | --stop-at-first] [--baseline DIR]
+${form('run', 0)}
       Run the campaign: random scenarios, fault profiles and choice streams against the model.
       Prints 'seed S' first and a summary at the end (runs, passes, violations by invariant,
       bound hits, runs/s, seed-line coverage). Default budget: --time 60s (DIOSIM_TIER=soak: 10m).
@@ -33,34 +36,34 @@ usage:
         .join(', ')}) instead of the
       correct model (the seed with every upstream and candidate fix, the default); the summary
       names the exact kernel, replay files record it and the replay commands carry --kernel.
-  diocheck diff --kernel A --kernel B [--runs N | --time T] [--seed S] [--json FILE]
+${form('diff', 0)}
       Run one campaign's scenarios (those of 'run --seed S') on two kernel settings, without
       checkers, and print the scenarios whose observable outcome differs (results, data read
       back, i_size and contents, what survives power loss), grouped by the first difference, each
       with its smallest scenario and the replay command on both sides. Default: 2000 scenarios.
       Exit 0 once printed.
-  diocheck merge A.json B.json ... [--json OUT] [--junit FILE]
+${form('merge', 0)}
       Add up the --json reports of 'run --shard i/n' (one seed, one n, each shard once): runs,
       passes, violations per invariant, coverage union, guard counts. Exit as 'run' would.
-  diocheck repro --seed S --path P [--kernel K]
+${form('repro', 0)}
       Replay one fast-check counterexample exactly and print its timeline; --kernel as the
       'run --kernel' that found it (without it: the correct model).
-  diocheck repro --seed S [--runs N] [--kernel K]
+${form('repro', 1)}
       Run the campaign from seed S until its first failure, shrink it, and print it.
-  diocheck repro FILE
+${form('repro', 2)}
       Replay a replay file (exact decision log, on the kernel it records) and print its timeline.
-  diocheck explain FILE [--html OUT]
+${form('explain', 0)}
       Replay a replay file, print its timeline and its causal core: each choice that deviates
       from 0, set back to 0 alone, matters (the invariant no longer fails) or is free. --html OUT
       writes one self-contained page: swim lanes (tasks, irq, workqueue/issuer, device cache,
       media, journal) and the state after each step. Exit 0 once explained.
-  diocheck promote FILE --name NAME [--note TEXT] [--expect pass|violation] [--dir DIR]
+${form('promote', 0)}
       Copy a replay file into the regression corpus, properties/regressions/NAME.json, which
       npm test replays (expect: what the replay does now unless given).
-  diocheck export --xfs-io FILE [--out OUT]
+${form('export', 0)}
       The replay file's operations as a shell script of xfs_io commands for a real kernel, with
       a header on injecting the same faults (dm-flakey/dm-error, dm-log-writes). Stdout or OUT.
-  diocheck confirm FILE [--cache DIR] [--bug NAME] [--record]
+${form('confirm', 0)}
       Run a finding (a replay file with a kernel release) on that release's real kernel through
       the oracle (root and ptrace, as 'npm run oracle'): a page-get fault becomes an unmapped
       buffer page, a failure of the run's first bio fail_make_request, power loss after the
@@ -70,19 +73,18 @@ usage:
       --bug NAME runs the model side with that planted bug on the release. --cache: the oracle's.
       --record writes the verdict into FILE (its "confirmation"), so that 'run' reports it for the
       finding that file holds in the baseline.
-  diocheck hunt [--bug NAME] [--seeds K] [--budget N] [--json FILE] [--out DIR] [--record] [--strict]
+${form('hunt', 0)}
       Hunt each planted bug (model/bugs/catalogue.ts) from seeds 1..K (default 20) until its first
       counterexample, at most N runs per seed (default 200): runs and ms to detection (median,
       worst), the invariant that fired, the smallest counterexample and its replay command.
-      Compares with properties/bugs/hunt-history.json (warns when a median got over 2x worse;
-      --strict fails); --record writes the new figures there. Exit 1 when a bug escapes or is
-      caught by another invariant than the one it names.
-  diocheck hunt --bug NAME --replay RUNSEED [--out DIR]
+      Compares with properties/bugs/hunt-history.json or --history FILE (warns when a median got
+      over 2x worse; --strict fails); --record writes the new figures there. Exit 1 when a bug
+      escapes or is caught by another invariant than the one it names.
+${form('hunt', 1)}
       Replay one hunted run (the RUNSEED the hunt printed) and print its timeline. --out DIR (also
       on the hunt) saves each counterexample as a replay file carrying its planted bug, for repro,
       explain and export.
-  diocheck explore [--scenario NAME|FILE] [--bug NAME] [--max-faults K] [--crash] [--max-states M]
-                   [--json FILE] [--out DIR] [--no-prune] [--no-reduce]
+${form('explore', 0)}
       Walk every choice stream of a small scenario (every interleaving, every placement of up to
       K faults, with --crash every crash image) and save the shortest violating path as a replay
       file that replays on its kernel, planted bug and crash images. 'diocheck explore --help'.

@@ -26,6 +26,7 @@ import { BUG_HUNT_BUDGET } from '../../properties/support/budget.ts';
 import { makeReplayFile, replaysTo } from '../../properties/replay/replayFile.ts';
 import { hunt, runBugOnce } from '../../properties/support/hunt.ts';
 import { UsageError } from './args.ts';
+import { optionSpec } from './definitions.ts';
 import { parseOptions } from './options.ts';
 import { formatRunDetails, verdictLine } from './campaign.ts';
 import type { Output } from './output.ts';
@@ -63,8 +64,7 @@ export interface HuntCommand {
   readonly out: string | null;
 }
 
-const VALUE_OPTIONS = ['bug', 'seeds', 'budget', 'json', 'history', 'replay', 'out'];
-const FLAG_OPTIONS = ['record', 'strict'];
+const { values: VALUE_OPTIONS, flags: FLAG_OPTIONS } = optionSpec('hunt');
 
 function wholeNumber(name: string, text: string, max: number): number {
   if (!/^\d{1,10}$/.test(text) || Number(text) < 1 || Number(text) > max) {
