@@ -141,7 +141,7 @@ export const FULL: Sizes = {
   detectionSeeds: [1, 2, 3],
   detectionBudget: 20_000,
   spinNs: [1, 2, 3, 4],
-  spinCapS: { 1: 60, 2: 60, 3: 30, 4: 60 },
+  spinCapS: { 1: 60, 2: 60, 3: 180, 4: 60 },
   spinModes: SPIN_MODES,
   spinOpt: '-O2',
 };
