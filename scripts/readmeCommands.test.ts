@@ -9,7 +9,7 @@
  * the test checks that list stays short.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -179,7 +179,8 @@ function freshCopy(): string {
     encoding: 'utf8',
   });
   for (const file of files.split('\0')) {
-    if (file === '' || !existsSync(join(ROOT, file))) continue;
+    // Files only (a deleted file is still listed until committed; node_modules may be a link).
+    if (file === '' || !existsSync(join(ROOT, file)) || !lstatSync(join(ROOT, file)).isFile()) continue;
     mkdirSync(dirname(join(dir, file)), { recursive: true });
     copyFileSync(join(ROOT, file), join(dir, file));
   }

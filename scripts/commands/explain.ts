@@ -248,14 +248,15 @@ table.core td,table.core th,table.results td,table.results th{border:1px solid #
 table.timeline{font:12px/1.35 ui-monospace,Menlo,Consolas,monospace;width:100%}
 table.timeline th{position:sticky;top:0;background:#f3f4f6;border-bottom:2px solid #9ca3af;padding:4px;text-align:left;font-family:system-ui,sans-serif;font-size:12px;z-index:1}
 table.timeline td{border-bottom:1px solid #f3f4f6;padding:2px 4px;vertical-align:top}
-table.timeline td.detail{max-width:34em;word-break:break-word}
-td.lane{min-width:12em;border-left:1px solid #e5e7eb;white-space:nowrap}
+table.timeline td.detail{min-width:22em;max-width:34em;word-break:break-word}
+td.lane{min-width:6em;max-width:12em;border-left:1px solid #e5e7eb;overflow-wrap:anywhere}
+@media (min-width:1600px){td.lane{min-width:12em;white-space:nowrap}}
 td.lane.on{font-weight:600;border-left:3px solid #374151}
 td.lane-task,th.lane-task{background:var(--task)} td.lane-irq,th.lane-irq{background:var(--irq)}
 td.lane-wq,th.lane-wq{background:var(--wq)} td.lane-cache,th.lane-cache{background:var(--cache)}
 td.lane-media,th.lane-media{background:var(--media)} td.lane-journal,th.lane-journal{background:var(--journal)}
 td.lane:not(.on){background-image:linear-gradient(rgba(255,255,255,.72),rgba(255,255,255,.72))}
-td.state{color:#374151;border-left:1px solid #e5e7eb;white-space:nowrap}
+td.state{color:#374151;border-left:1px solid #e5e7eb;max-width:14em;overflow-wrap:anywhere}
 tr.dev-matters td{box-shadow:inset 0 2px 0 var(--matters),inset 0 -2px 0 var(--matters)}
 tr.dev-matters td.event{color:var(--matters);font-weight:700}
 tr.dev-free td.event{color:var(--free)}
