@@ -119,7 +119,7 @@ const EXPECTED: Record<string, Expectation> = {
   },
   'npm run diocheck -- promote out/counterexamples/X.json --name NAME [--note TEXT] [--expect pass|violation]':
     {
-      run: `npm run diocheck -- promote ${BASELINE_SYS01} --name readme-test --expect violation --dir out/promoted`,
+      run: `npm run diocheck -- promote ${BASELINE_SYS01} --name readme-test --expect violation`,
       exit: 0,
       first: /^promoted/,
     },
