@@ -1,0 +1,183 @@
+/**
+ * The fixed scripted scenarios the atomicity test runs: sync, aio and io_uring (caller completion)
+ * reads and writes, bio errors, a bio failing inside submit_bio, short page-gets, polled and
+ * NOWAIT requests, O_DSYNC, and a truncate waiting in inode_dio_wait; each on the model XFS
+ * (its ->iomap_begin and ->end_io) or on the scripted filesystem (->submit_io).
+ *
+ * Each runs under a pinned choice stream: `choices` answers the questions in order (past its end
+ * every answer is 0), and `interleave` turns scheduling questions on. Streams that move the
+ * device ahead of the submitter reach the orders where a completion, not the submitter, drops the
+ * last reference, and the reverse.
+ */
+import { NO_FAULTS, type FaultProfile } from '../../model/runtime/faults.ts';
+import { KiB, unwritten, written } from '../../model/world/extents.ts';
+import type { OpSpec, Scenario } from '../../model/world/scenario.ts';
+
+export interface AtomicityScenario {
+  readonly name: string;
+  readonly scenario: Scenario;
+  readonly faults: FaultProfile;
+  /** Pinned answers, in order; 0 past the end. */
+  readonly choices: readonly number[];
+}
+
+function xfs(
+  threads: ReadonlyArray<readonly OpSpec[]>,
+  extents = [written(0, 16 * KiB)],
+  iSize = 16 * KiB,
+): Scenario {
+  return {
+    device: { logicalBlockSize: 512, fua: false, writeCache: true, sectors: 2048 },
+    fs: { model: 'xfs', blockSize: 4096, iSize, extents },
+    bioMaxVecs: 1,
+    threads,
+  };
+}
+
+function scripted(threads: ReadonlyArray<readonly OpSpec[]>): Scenario {
+  return {
+    device: { logicalBlockSize: 512, fua: true, writeCache: true, sectors: 2048 },
+    fs: {
+      model: 'scripted',
+      blockSize: 4096,
+      iSize: 16 * KiB,
+      extents: [{ offset: 0, length: 16 * KiB, type: 'mapped', addr: 64 * KiB }],
+      submitIo: true,
+      readEndIo: true,
+    },
+    bioMaxVecs: 1,
+    threads,
+  };
+}
+
+const f = (on: Partial<FaultProfile>): FaultProfile => ({ ...NO_FAULTS, ...on });
+const PLAIN = NO_FAULTS;
+const INTERLEAVE = f({ interleave: true });
+
+const R = (pos: number, len: number, more: Partial<OpSpec & { kind: 'dio_read' }> = {}): OpSpec => ({
+  kind: 'dio_read',
+  pos,
+  len,
+  ...more,
+});
+const W = (pos: number, len: number, more: Partial<OpSpec & { kind: 'dio_write' }> = {}): OpSpec => ({
+  kind: 'dio_write',
+  pos,
+  len,
+  ...more,
+});
+
+/** Base scenarios; each is run with the stream as given and with the interleavings of `ORDERS`. */
+const BASE: ReadonlyArray<Omit<AtomicityScenario, 'choices'> & { readonly choices?: readonly number[] }> = [
+  { name: 'sync-read-2bios', scenario: xfs([[R(0, 8 * KiB)]]), faults: PLAIN },
+  { name: 'sync-write-2bios', scenario: xfs([[W(0, 8 * KiB)]]), faults: PLAIN },
+  {
+    name: 'sync-write-unwritten-extending',
+    scenario: xfs([[W(8 * KiB, 8 * KiB)]], [written(0, 8 * KiB), unwritten(8 * KiB, 8 * KiB)], 8 * KiB),
+    faults: PLAIN,
+  },
+  { name: 'aio-read-2bios', scenario: xfs([[R(0, 8 * KiB, { async: true })]]), faults: PLAIN },
+  {
+    name: 'aio-write-unwritten',
+    scenario: xfs([[W(0, 8 * KiB, { async: true })]], [unwritten(0, 16 * KiB)]),
+    faults: PLAIN,
+  },
+  {
+    name: 'aio-write-dsync',
+    scenario: xfs([[W(0, 4 * KiB, { async: true, iocbFlags: ['dsync'] })]]),
+    faults: PLAIN,
+  },
+  {
+    name: 'uring-write-caller-comp',
+    scenario: xfs([[W(0, 4 * KiB, { async: true, iocbFlags: ['caller_comp'] })]]),
+    faults: PLAIN,
+  },
+  {
+    name: 'uring-read-polled',
+    scenario: xfs([[R(0, 4 * KiB, { async: true, iocbFlags: ['hipri'] })]]),
+    faults: PLAIN,
+  },
+  {
+    name: 'uring-read-polled-nowait',
+    scenario: xfs([[R(0, 4 * KiB, { async: true, iocbFlags: ['hipri', 'nowait'] })]]),
+    faults: f({ wouldBlock: true }),
+    choices: [1],
+  },
+  {
+    name: 'uring-write-polled-caller-comp',
+    scenario: xfs([[W(0, 4 * KiB, { async: true, iocbFlags: ['hipri', 'caller_comp'] })]]),
+    faults: PLAIN,
+  },
+  {
+    name: 'sync-write-dsync-fua',
+    scenario: {
+      ...xfs([[W(0, 4 * KiB, { iocbFlags: ['dsync'] })]]),
+      device: { logicalBlockSize: 512, fua: true, writeCache: true, sectors: 2048 },
+    },
+    faults: PLAIN,
+  },
+  {
+    name: 'aio-read-bio-error',
+    scenario: xfs([[R(0, 8 * KiB, { async: true })]]),
+    faults: f({ bioErrors: true }),
+    choices: [1, 0],
+  },
+  {
+    name: 'sync-write-bio-error',
+    scenario: xfs([[W(0, 8 * KiB)]]),
+    faults: f({ bioErrors: true }),
+    choices: [0, 1],
+  },
+  {
+    name: 'aio-write-submit-fails',
+    scenario: xfs([[W(0, 8 * KiB, { async: true })]]),
+    faults: f({ submitErrors: true }),
+    choices: [0, 1],
+  },
+  {
+    name: 'sync-read-short-page-get',
+    scenario: xfs([[R(0, 8 * KiB, { dioFlags: ['partial'] })]]),
+    faults: f({ pageFaults: true }),
+    choices: [0, 1, 0],
+  },
+  {
+    name: 'scripted-submit-io',
+    scenario: scripted([[R(0, 8 * KiB)], [W(8 * KiB, 8 * KiB, { async: true })]]),
+    faults: PLAIN,
+  },
+  {
+    name: 'aio-write-then-truncate',
+    scenario: xfs([[W(0, 8 * KiB, { async: true }), { kind: 'truncate', size: 4 * KiB }]]),
+    faults: PLAIN,
+  },
+];
+
+/**
+ * Interleavings run on top of each base stream (scheduling questions on): 0 the plain order,
+ * then streams that pick the device, or the last runnable context, early.
+ */
+const ORDERS: readonly (readonly number[])[] = [
+  [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+  [0, 0, 1, 0, 1, 0, 1, 0, 2, 0, 1, 2, 1, 0, 1],
+  [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2],
+];
+
+export const SCENARIOS: readonly AtomicityScenario[] = BASE.flatMap((b) => {
+  const plain: AtomicityScenario = {
+    name: b.name,
+    scenario: b.scenario,
+    faults: b.faults,
+    choices: b.choices ?? [],
+  };
+  // Interleaved variants only where no fault question competes for the stream.
+  if (b.choices !== undefined) return [plain];
+  return [
+    plain,
+    ...ORDERS.map((o, i) => ({
+      name: `${b.name}~${i + 1}`,
+      scenario: b.scenario,
+      faults: { ...b.faults, ...INTERLEAVE },
+      choices: o,
+    })),
+  ];
+});
