@@ -456,13 +456,8 @@ export class ModelExt4 extends ModelXfs {
     if (ret) return ret;
     // L179 ext4_fsync_journal() (L109-128): the inode's transaction, and whether its commit flushes.
     const commitTid = datasync ? this.iDatasyncTid : this.iSyncTid;
-    if (!this.journal.transWillSendDataBarrier(commitTid)) needsBarrier = true;
-    ret = yield* this.journal.completeTransaction(
-      rt,
-      this.disk,
-      commitTid,
-      !this.quirks.xfsLogWithoutPreflush,
-    );
+    if (this.journal.barrier && !this.journal.transWillSendDataBarrier(commitTid)) needsBarrier = true;
+    ret = yield* this.journal.completeTransaction(rt, this.disk, commitTid);
     // L181-186.
     if (needsBarrier) {
       const err = yield* this.issueFlush();
@@ -476,13 +471,13 @@ export class ModelExt4 extends ModelXfs {
     const rt = this.runtime;
     const j = this.journal;
     if (!rt.faults.backgroundLog || !j.runningUsed || j.committingTid !== 0) return;
-    if (rt.choose(2, 'log_commit_background') === 1) j.logStartCommit(rt, this.disk, j.runningTid, true);
+    if (rt.choose(2, 'log_commit_background') === 1) j.logStartCommit(rt, this.disk, j.runningTid);
   }
 
   /** A commit of the running transaction (the world's idle log worker). */
   override submitLogWrite(): LogWrite {
     const j = this.journal;
-    j.logStartCommit(this.runtime, this.disk, j.runningTid, true);
+    j.logStartCommit(this.runtime, this.disk, j.runningTid);
     return j.writes[j.writes.length - 1] as LogWrite;
   }
 

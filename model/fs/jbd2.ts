@@ -47,6 +47,8 @@ export class Jbd2 extends Journal {
   commitSequence = 0;
   /** JBD2_ABORT: a log write failed (jbd2_journal_abort). */
   aborted = false;
+  /** JBD2_BARRIER: the `barrier` mount option, ext4's default. */
+  barrier = true;
 
   /** ext4_journal_start() / jbd2__journal_start(): a handle joins the running transaction. */
   journalStart(): number {
@@ -66,6 +68,7 @@ export class Jbd2 extends Journal {
    * device (j_fs_dev == j_dev), so the T_COMMIT_JFLUSH branch (L634-635) is the one taken.
    */
   transWillSendDataBarrier(tid: number): boolean {
+    if (!this.barrier) return false;
     if (tidGeq(this.commitSequence, tid)) return false;
     if (this.committingTid === 0 || this.committingTid !== tid) return true;
     // The model submits the commit record as soon as the commit starts: T_COMMIT_JFLUSH at once.
@@ -79,23 +82,24 @@ export class Jbd2 extends Journal {
    * One commit at a time: a second waits in kjournald2 until the first completed (the model
    * starts it from the completion of the first).
    */
-  logStartCommit(rt: Runtime, disk: Disk, tid: number, preflush: boolean): boolean {
+  logStartCommit(rt: Runtime, disk: Disk, tid: number): boolean {
     if (this.runningTid !== tid) return false;
     if (this.commitRequest < tid) this.commitRequest = tid;
     if (this.committingTid !== 0) return true;
-    this.commitTransaction(rt, disk, preflush);
+    this.commitTransaction(rt, disk);
     return true;
   }
 
   /** jbd2_journal_commit_transaction(): switch transactions and submit the commit record. */
-  private commitTransaction(rt: Runtime, disk: Disk, preflush: boolean): void {
+  private commitTransaction(rt: Runtime, disk: Disk): void {
     const tid = this.runningTid;
     this.committingTid = tid;
     this.runningTid = tid + 1;
     this.runningUsed = false;
     const w = this.beginWrite();
     // commit.c L152-154: REQ_PREFLUSH|REQ_FUA with barriers and no async_commit.
-    const bio = bioAlloc(rt, disk, 1, REQ_OP_WRITE | REQ_SYNC | (preflush ? REQ_PREFLUSH : 0) | REQ_FUA);
+    const barrier = this.barrier ? REQ_PREFLUSH | REQ_FUA : 0;
+    const bio = bioAlloc(rt, disk, 1, REQ_OP_WRITE | REQ_SYNC | barrier);
     const buf = new UserBuffer(0, 512, false);
     buf.tags[0] = logTag(w.index);
     bio.buf = buf;
@@ -112,7 +116,7 @@ export class Jbd2 extends Journal {
       self.committingTid = 0;
       bioPut(rt, b, 0);
       // kjournald2 goes on with a commit requested while this one ran.
-      if (self.commitRequest > tid && self.runningTid === tid + 1) self.commitTransaction(rt, disk, preflush);
+      if (self.commitRequest > tid && self.runningTid === tid + 1) self.commitTransaction(rt, disk);
     };
     if (rt.tracing) rt.ev(0, 'jbd2_commit_record', `tid ${tid} through seq ${w.lastSeq}`);
     disk.submitBio(bio);
@@ -122,10 +126,10 @@ export class Jbd2 extends Journal {
    * jbd2_complete_transaction() (L785-806): ask for the commit of `tid` if it is still running,
    * then wait for it (jbd2_log_wait_commit); a stale tid is done already.
    */
-  *completeTransaction(rt: Runtime, disk: Disk, tid: number, preflush: boolean): KGen<number> {
+  *completeTransaction(rt: Runtime, disk: Disk, tid: number): KGen<number> {
     let needToWait = true;
     if (this.runningTid === tid) {
-      if (this.commitRequest !== tid) this.logStartCommit(rt, disk, tid, preflush);
+      if (this.commitRequest !== tid) this.logStartCommit(rt, disk, tid);
     } else if (!(this.committingTid !== 0 && this.committingTid === tid)) needToWait = false;
     if (!needToWait) return 0;
     return yield* this.logWaitCommit(rt, tid);
