@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BUGS } from '../model/bugs/catalogue.ts';
 import { BenchUsageError, type BenchReport, bareRun, deriveSeed, parseBenchArgs, slope } from './bench.ts';
 import { parsePan, parseTimes } from './bench/spin.ts';
+import { measureTrails, parseTrailSteps } from './bench/trails.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'diocheck-bench-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -102,6 +103,7 @@ describe('npm run bench -- --quick', () => {
       'bugs',
       'explorer',
       'heap',
+      'explorer-trails',
       'explorer-spin-3',
       'explorer-spin-4',
       'detection',
@@ -120,6 +122,27 @@ describe('npm run bench -- --quick', () => {
 });
 
 describe('the bench, piece by piece', () => {
+  it("measures the explorer's shortest counterexample of the peer's BUG2 beside SPIN's BFS trail", {
+    timeout: 120_000,
+  }, () => {
+    const rows = measureTrails([1, 2], ['sync'], 60, '-O0', () => {});
+    // BUG1 is not measured on the sync write, BUG2 needs two bios: one row.
+    expect(rows.map((r) => `${r.define} ${r.mode} ${r.n}`)).toEqual(['BUG2 sync 2']);
+    const [row] = rows;
+    expect(row?.explorer.invariant).toBe('ERR-01');
+    expect(row?.explorer.complete).toBe(true);
+    expect(row?.explorer.kernelSteps).toBeGreaterThan(0);
+    if (row?.spinKernelSteps === null) expect(row.spinNote).not.toBe('');
+    else expect(row?.explorer.kernelSteps).toBeLessThanOrEqual(row?.spinKernelSteps ?? 0);
+  });
+
+  it("reads the kernel steps of the peer's trail summary", () => {
+    expect(parseTrailSteps('44 17 5 s>b1>s>b2>s\n')).toBe(17);
+    // No trail file: the awk script's summary of nothing.
+    expect(parseTrailSteps('- 0 0 -')).toBeNull();
+    expect(parseTrailSteps('')).toBeNull();
+  });
+
   it('parses its flags', () => {
     expect(parseBenchArgs([])).toEqual({
       quick: false,

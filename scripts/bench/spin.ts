@@ -20,9 +20,13 @@ import { explore } from '../../properties/explore/engine.ts';
 import { SPIN_DEFINES, SPIN_MODES, type SpinMode, spinScope } from '../../properties/explore/spinScopes.ts';
 import { CHECKS } from '../commands/campaign.ts';
 import { round } from './measure.ts';
+import { measureTrails, type TrailRow } from './trails.ts';
 
 /** The peer model, beside the checkout (as CI and this machine have it). */
 export const SPIN_MODEL = fileURLToPath(new URL('../../../shared/peers/spin/iomap_dio.pml', import.meta.url));
+
+/** Counterexample lengths are compared up to this many bios (complete walks of the buggy model). */
+export const TRAIL_MAX_N = 2;
 
 /** The targets: CPU seconds for the explorer to finish N = 3 and N = 4 in every mode. */
 export const SPIN_TARGET_CPU_S: Readonly<Record<number, number>> = { 3: 5, 4: 60 };
@@ -62,6 +66,8 @@ export interface SpinSection {
   /** gcc's optimisation of pan (-O2 as the peer's run.sh; -O0 with --quick). */
   readonly panOpt: string;
   readonly rows: readonly SpinRow[];
+  /** The peer's planted bugs: SPIN's BFS trail beside the explorer's shortest path (trails.ts). */
+  readonly trails: readonly TrailRow[];
 }
 
 function sh(cmd: string, cwd?: string): { ok: boolean; out: string } {
@@ -175,5 +181,13 @@ export function measureSpin(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return { model: SPIN_MODEL, spinVersion: version, skipped, explorerCapS: capS, panOpt: opt, rows };
+  // Counterexamples: complete walks of the buggy model, so only the scopes that finish in seconds.
+  const trails = measureTrails(
+    ns.filter((n) => n <= TRAIL_MAX_N),
+    modes,
+    capS[1] ?? 60,
+    opt,
+    log,
+  );
+  return { model: SPIN_MODEL, spinVersion: version, skipped, explorerCapS: capS, panOpt: opt, rows, trails };
 }
