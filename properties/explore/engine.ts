@@ -11,11 +11,12 @@
  * - State cache. At every question the world is fingerprinted (fingerprint.ts) and paired with
  *   each live context's view (a hash of what its steps read, the stand-in for its generator's
  *   locals; see Walk). The cache key is that state; for a question asked inside a step, also the
- *   state the step began in and the answers given since; the question (label and arity); and the
- *   sleep set. The cache keeps the largest fault budget each key was explored with. A question
- *   whose key was explored with at least the budget left now is not explored again: its subtree is
- *   the one already walked. The run stops there (a pruned path). properties/explore.test.ts checks
- *   on standard scopes that the pruned walk reaches exactly the states of the plain one.
+ *   state the step began in and the answers given since; and the question (label and arity). Each
+ *   key keeps the visits explored from it, each with its sleep set and fault budget left. A
+ *   question whose key had a visit with at least the budget left now and a sleep set contained in
+ *   today's is not explored again: its subtree is (a superset of) the one already walked. The run
+ *   stops there (a pruned path). properties/explore.test.ts checks on standard scopes that the
+ *   pruned walk reaches exactly the states of the plain one.
  * - Sleep sets (Godefroid 1996) at scheduling questions. When the step of context t is explored
  *   after the steps of z1..zk from the same state, every zi independent of t goes to sleep in t's
  *   subtree: running zi next there would only reach, by swapping two independent steps, a state
@@ -27,8 +28,10 @@
  * - Context keys (fingerprint.ts contextKeys): contexts are named by what they serve (bio3), not
  *   by their spawn order, so completions spawned in another order reach the same state.
  *
- * The cache key carries the sleep set, so a state first explored with some contexts asleep never
- * prunes a later visit that must run them (the classic unsoundness of combining the two).
+ * The cache compares sleep sets (a visit prunes a later one only if every context asleep in it is
+ * asleep in the later one too), so
+ * a state first explored with some contexts asleep never prunes a later visit that must run them
+ * (the classic unsoundness of combining the two).
  */
 import type { RecordedChoice } from '../../model/runtime/choice.ts';
 import type { Context } from '../../model/runtime/context.ts';
