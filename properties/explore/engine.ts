@@ -29,9 +29,8 @@
  *   by their spawn order, so completions spawned in another order reach the same state.
  *
  * The cache compares sleep sets (a visit prunes a later one only if every context asleep in it is
- * asleep in the later one too), so
- * a state first explored with some contexts asleep never prunes a later visit that must run them
- * (the classic unsoundness of combining the two).
+ * asleep in the later one too), so a state first explored with some contexts asleep never prunes a
+ * later visit that must run them (the classic unsoundness of combining the two).
  */
 import type { RecordedChoice } from '../../model/runtime/choice.ts';
 import type { Context } from '../../model/runtime/context.ts';
