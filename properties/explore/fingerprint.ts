@@ -123,9 +123,13 @@ export function hashString(s: string): number {
   return v;
 }
 
+const scratch = new Hasher();
+
 /** Combine two hashes (order matters). */
 export function combine(x: number, y: number): number {
-  const h = new Hasher();
+  const h = scratch;
+  // reset(0) is a new Hasher's state.
+  h.reset(0);
   h.mixNumber(x);
   h.mixNumber(y);
   return h.value();
