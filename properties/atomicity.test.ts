@@ -6,6 +6,9 @@
  * where the map records a known defect fails here too, naming the row to flip.
  */
 import { describe, expect, it } from 'vitest';
+import type { Kernel, KernelOps } from '../model/kernel/kernel.ts';
+import { FIXED_OPS } from '../model/kernel/ops.ts';
+import type { KGen } from '../model/runtime/context.ts';
 import { derive, fold, SETTINGS, type Derivation } from './atomicity/derive.ts';
 import { checkMapItself, compare, loadMap, sharedBy } from './atomicity/map.ts';
 import type { Access } from './atomicity/observe.ts';
@@ -57,4 +60,45 @@ describe('atomicity map', () => {
     expect(out.some((l) => l.startsWith('pair the map lacks:'))).toBe(true);
     expect(out.some((l) => l.startsWith('map row no run reaches:'))).toBe(true);
   });
+
+  it('reports a yield taken away from the model as a coarsening', () => {
+    // iomap_dio_set_error run with its yield swallowed: the cmpxchg and the decrement at L167
+    // now run in one step.
+    const setError = FIXED_OPS.iomapDioSetError;
+    const ops: KernelOps = {
+      ...FIXED_OPS,
+      // biome-ignore lint/correctness/useYield: the point is a step with the inner yield removed.
+      *iomapDioSetError(k: Kernel, dio, ret): KGen {
+        const g = setError(k, dio, ret);
+        while (!g.next().done);
+      },
+    };
+    const d = derive(sharedBy(MAP), scenarios('aio-read-bio-error'), [['no-yield', ops]]);
+    const out = compare(MAP, d).filter((l) => l.startsWith('coarsening:'));
+    expect(
+      out.some((l) => l.includes('iomapDioSetError:L156 dio.errorValue rw -> iomapDioBioEndIo:L167')),
+    ).toBe(true);
+  });
+
+  it('reports a known defect the model no longer has, naming the pair to flip', () => {
+    // A yield after an inline completion's ki_complete, before release_bio (seed L188-226).
+    const completeWork = FIXED_OPS.iomapDioCompleteWork;
+    const ops: KernelOps = {
+      ...FIXED_OPS,
+      *iomapDioCompleteWork(k: Kernel, work): KGen {
+        yield* completeWork(k, work);
+        yield;
+      },
+    };
+    const d = derive(sharedBy(MAP), scenarios('aio-read-2bios'), [['fixed', ops]]);
+    const out = compare(MAP, d).filter((l) => l.startsWith('defect release-after-handoff looks fixed'));
+    expect(out.length).toBeGreaterThan(0);
+    expect(out[0]).toContain("set its model to 'yield'");
+  });
 });
+
+function scenarios(name: string): typeof SCENARIOS {
+  const s = SCENARIOS.filter((x) => x.name === name);
+  if (s.length === 0) throw new Error(`no scenario ${name}`);
+  return s;
+}

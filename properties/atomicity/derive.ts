@@ -59,7 +59,8 @@ export function observeRun(
   const r = runScenario(s.scenario, {
     source: new ArrayChoices(s.choices),
     faults: s.faults,
-    tracing: true,
+    // Tracing off: its details read fields (the count an atomic just wrote) the kernel does not.
+    tracing: false,
     ops,
     observe: (w) => log.attach(w),
   });

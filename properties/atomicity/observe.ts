@@ -31,7 +31,15 @@ export const WATCHED = {
   inode: ['iDioCount', 'iSize'],
 } as const;
 
-export type ObjKind = keyof typeof WATCHED;
+/**
+ * Pseudo-objects: `ctx.start` is logged before a context's first access, in the step the context
+ * started if that is the step of the access (else as if a step earlier), so that the map can say
+ * whether anything may run between a context's start and its first shared access (the model
+ * XFS's ->end_io, issue 17); `result.deliver` is a request's result reaching its caller.
+ */
+export type PseudoKind = 'ctx' | 'result';
+
+export type ObjKind = keyof typeof WATCHED | PseudoKind;
 
 /** One access of a watched field (or the free of a dio or bio). */
 export interface Access {
@@ -63,7 +71,7 @@ export class AccessLog {
   private readonly watched = new WeakSet<object>();
   /**
    * Context kinds the runtime does not tell apart: a bio completion spawned by the submitting task
-   * itself (a bio that failed inside submit_bio) is `irq-in-submit`.
+   * itself (a bio that failed inside submit_bio) is `irq-in-submit`, a polled bio's completion `poll`.
    */
   private readonly kinds = new Map<number, string>();
 
@@ -90,6 +98,8 @@ export class AccessLog {
     rt.spawn = <C extends Context>(ctx: C): C => {
       const c = spawn(ctx);
       if (c.kind === 'irq' && rt.current?.kind === 'task') this.kinds.set(c.id, 'irq-in-submit');
+      // The runtime's issuer kind holds both the io_uring issuer and the poller of a polled bio.
+      if (c.kind === 'issuer' && c.name.startsWith('poll:')) this.kinds.set(c.id, 'poll');
       return c;
     };
     heap.alloc = <T extends KObject>(obj: T): T => {
@@ -130,8 +140,14 @@ export class AccessLog {
     this.wrapMethods(w as unknown as Record<string, unknown>, 'world.', [
       'issueDio',
       'kiComplete',
-      'deliver',
+      'issuerTaskWork',
     ]);
+    const world = w as unknown as { deliver: (...a: unknown[]) => void };
+    const deliver = world.deliver.bind(w);
+    world.deliver = (...a: unknown[]): void => {
+      this.record('result', 'deliver', 'w');
+      deliver(...a);
+    };
     const buffered = (w as unknown as { buffered: Record<string, unknown> | null }).buffered;
     if (buffered !== null)
       this.wrapMethods(buffered, 'buffered.', [
@@ -187,6 +203,19 @@ export class AccessLog {
     if (top !== undefined && BOOKKEEPING.has(`${top.fn}:${field}`)) return;
     const where = this.where();
     const prev = this.lastOf.get(c.id);
+    if (prev === undefined) {
+      const start: Access = {
+        step: c.steps === 1 ? rt.step : rt.step - 1,
+        ctx: c.id,
+        ctxKind: this.kinds.get(c.id) ?? c.kind,
+        ctxName: c.name,
+        where: 'start',
+        obj: 'ctx',
+        field: 'start',
+        rw: 'r',
+      };
+      this.accesses.push(start);
+    }
     // Repeated accesses of one field at one place in one step are one access (a cmpxchg reads
     // and writes; a trace detail reads the count an atomic just wrote): a write makes it `rw`.
     if (
@@ -216,7 +245,7 @@ export class AccessLog {
   }
 
   /** Each watched own field of `target` becomes an accessor over the same value. */
-  private watch(target: object, obj: ObjKind): void {
+  private watch(target: object, obj: keyof typeof WATCHED): void {
     const rec = target as Record<string, unknown>;
     this.watched.add(target);
     for (const field of WATCHED[obj]) {

@@ -141,6 +141,18 @@ const BASE: ReadonlyArray<Omit<AtomicityScenario, 'choices'> & { readonly choice
     choices: [0, 1, 0],
   },
   {
+    name: 'sync-read-page-fault',
+    scenario: xfs([[R(0, 8 * KiB)]]),
+    faults: f({ pageFaults: true }),
+    choices: [0, 1, 0],
+  },
+  {
+    name: 'aio-write-page-fault',
+    scenario: xfs([[W(0, 8 * KiB, { async: true })]]),
+    faults: f({ pageFaults: true }),
+    choices: [0, 1, 0],
+  },
+  {
     name: 'scripted-submit-io',
     scenario: scripted([[R(0, 8 * KiB)], [W(8 * KiB, 8 * KiB, { async: true })]]),
     faults: PLAIN,
