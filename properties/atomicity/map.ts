@@ -71,6 +71,12 @@ export function checkMapItself(map: AtomicityMap): string[] {
     if (p.defect !== undefined && map.defects[p.defect] === undefined)
       out.push(`pair ${k}: unknown defect ${p.defect}`);
   }
+  const used = new Set<string>();
+  for (const r of map.rows) for (const k of [r.why, r.defect]) if (k !== undefined) used.add(k);
+  for (const p of map.pairs) for (const k of [p.kernel, p.defect]) if (k !== undefined) used.add(k);
+  for (const table of [map.why, map.kernel, map.defects])
+    for (const k of Object.keys(table))
+      if (!used.has(k)) out.push(`reason or defect ${k} is named by no row or pair`);
   return out;
 }
 

@@ -129,11 +129,22 @@ export class AccessLog {
     const k = (w as unknown as { k: { ops: KernelOps } }).k;
     k.ops = this.wrapAll(k.ops as unknown as Record<string, unknown>, '') as unknown as KernelOps;
     // The filesystems' hooks, and the block layer's submit_bio and bio completion.
+    // The model ext4 extends the model XFS (w.xfs holds either); each hook is named by its model.
     const xfs = w.xfs as unknown as Record<string, unknown> | null;
-    if (xfs !== null)
+    if (xfs !== null) {
       this.wrapMethods(xfs, 'xfs.', ['readIomapBegin', 'writeIomapBegin', 'dioWriteEndIo', 'fsync']);
+      this.wrapMethods(xfs, 'ext4.', [
+        'ext4IomapBegin',
+        'ext4IomapOverwriteBegin',
+        'ext4IomapEnd',
+        'ext4DioWriteEndIo',
+      ]);
+    }
     const file = (w as unknown as { xfsFile: Record<string, unknown> | null }).xfsFile;
-    if (file !== null) this.wrapMethods(file, 'xfsFile.', ['writeIter', 'dioRead', 'dioWrite']);
+    if (file !== null) {
+      const prefix = file.constructor.name === 'Ext4File' ? 'ext4File.' : 'xfsFile.';
+      this.wrapMethods(file, prefix, ['writeIter', 'dioRead', 'dioWrite']);
+    }
     const fs = (w as unknown as { fs: Record<string, unknown> }).fs;
     this.wrapMethods(fs, 'scripted.', ['iomapBegin', 'iomapEnd', 'submitIo', 'endIo']);
     this.wrapMethods(w.disk as unknown as Record<string, unknown>, 'disk.', ['submitBio', 'step', 'endio']);

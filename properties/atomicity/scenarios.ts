@@ -34,6 +34,16 @@ function xfs(
   };
 }
 
+/** The same layout on the model ext4 (its ->iomap_begin, ->iomap_end and ->end_io). */
+function ext4(
+  threads: ReadonlyArray<readonly OpSpec[]>,
+  extents = [written(0, 16 * KiB)],
+  iSize = 16 * KiB,
+): Scenario {
+  const s = xfs(threads, extents, iSize);
+  return { ...s, fs: { ...s.fs, model: 'ext4' } };
+}
+
 function scripted(threads: ReadonlyArray<readonly OpSpec[]>): Scenario {
   return {
     device: { logicalBlockSize: 512, fua: true, writeCache: true, sectors: 2048 },
@@ -152,6 +162,35 @@ const BASE: ReadonlyArray<Omit<AtomicityScenario, 'choices'> & { readonly choice
     faults: f({ pageFaults: true }),
     choices: [0, 1, 0],
   },
+  {
+    name: 'aio-write-subblock-unwritten',
+    scenario: xfs(
+      [[W(4 * KiB + 512, 1024, { async: true })]],
+      [written(0, 4 * KiB), unwritten(4 * KiB, 12 * KiB)],
+    ),
+    faults: PLAIN,
+  },
+  {
+    name: 'ext4-sync-write-unwritten-extending',
+    scenario: ext4([[W(8 * KiB, 8 * KiB)]], [written(0, 8 * KiB), unwritten(8 * KiB, 8 * KiB)], 8 * KiB),
+    faults: PLAIN,
+  },
+  {
+    name: 'ext4-aio-write-unwritten',
+    scenario: ext4([[W(0, 8 * KiB, { async: true })]], [unwritten(0, 16 * KiB)]),
+    faults: PLAIN,
+  },
+  {
+    name: 'ext4-aio-write-extending',
+    scenario: ext4([[W(8 * KiB, 4 * KiB, { async: true })]], [written(0, 16 * KiB)], 8 * KiB),
+    faults: PLAIN,
+  },
+  {
+    name: 'aio-write-extending',
+    scenario: xfs([[W(8 * KiB, 4 * KiB, { async: true })]], [written(0, 16 * KiB)], 8 * KiB),
+    faults: PLAIN,
+  },
+  { name: 'ext4-sync-read', scenario: ext4([[R(0, 8 * KiB)]]), faults: PLAIN },
   {
     name: 'scripted-submit-io',
     scenario: scripted([[R(0, 8 * KiB)], [W(8 * KiB, 8 * KiB, { async: true })]]),
