@@ -349,6 +349,11 @@ export class Disk extends Context implements BlockDevice {
 
   /** Power fails: the cache is lost, in-flight writes land whole or not at all (tornWrites). */
   private powerFail(): never {
+    throw this.losePower();
+  }
+
+  /** What power failing does to the device; the PowerLoss is for the caller to throw. */
+  private losePower(): PowerLoss {
     const rt = this.rt;
     if (rt.tracing)
       rt.ev(0, 'power_loss', `cache -${this.cache.size} sectors, ${this.inFlight.length} bio(s) in flight`);
@@ -370,7 +375,7 @@ export class Disk extends Context implements BlockDevice {
     }
     this.cache.clear();
     this.poweredOff = true;
-    throw new PowerLoss(rt.step);
+    return new PowerLoss(rt.step);
   }
 
   /** Each cached logical block, in the order it entered the cache, reached media or not (a choice). */
@@ -390,6 +395,15 @@ export class Disk extends Context implements BlockDevice {
   /** Power fails when all is quiet (the last crash point of a run). */
   powerFailAtEnd(): never {
     return this.powerFail();
+  }
+
+  /**
+   * Power fails with nothing running (the world's last crash point): the same effect as
+   * powerFailAtEnd, returned instead of thrown, as there is no context to stop (a throw costs V8 a
+   * message object and a stack walk, and most crashing runs crash here).
+   */
+  powerLossWhenQuiet(): PowerLoss {
+    return this.losePower();
   }
 
   /** bio_endio(): run bi_end_io in a new completion context. */

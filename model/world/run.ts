@@ -298,9 +298,9 @@ class World implements WorldView {
       buf.unmapPage(k);
     }
     let flags = IOCB_DIRECT | (write ? IOCB_WRITE : 0);
-    for (const f of op.iocbFlags ?? []) flags |= IOCB_FLAG_BITS[f];
+    if (op.iocbFlags !== undefined) for (const f of op.iocbFlags) flags |= IOCB_FLAG_BITS[f];
     let dioFlags = 0;
-    for (const f of op.dioFlags ?? []) dioFlags |= DIO_FLAG_BITS[f];
+    if (op.dioFlags !== undefined) for (const f of op.dioFlags) dioFlags |= DIO_FLAG_BITS[f];
     const file = { fInode: this.inode, fOp: this.xfs ?? this.fs };
     const complete = op.async ? (cb: Kiocb, res: number) => this.kiComplete(record, cb, res) : null;
     const iocb = new Kiocb(file, pos, flags, complete);
@@ -462,9 +462,19 @@ class World implements WorldView {
     return true;
   }
 
-  /** The last crash point: power may fail once all is quiet. */
-  maybeCrashAtEnd(): void {
-    if (this.rt.faults.powerLoss && this.rt.choose(2, 'power_loss_at_end') === 1) this.disk.powerFailAtEnd();
+  /** The last crash point: power may fail once all is quiet. The power loss, if it did. */
+  maybeCrashAtEnd(): PowerLoss | null {
+    if (this.rt.faults.powerLoss && this.rt.choose(2, 'power_loss_at_end') === 1)
+      return this.disk.powerLossWhenQuiet();
+    return null;
+  }
+
+  /** After power loss: the filesystem's log recovery, and the checkers' look at what it found. */
+  recoverFrom(e: PowerLoss): CrashRecord {
+    this.rt.current = null;
+    const crash = { step: e.step, recovered: this.xfs?.recover() ?? null };
+    this.probe?.onRecovered?.(this, crash.recovered, crash.step);
+    return crash;
   }
 
   /** What must hold at quiescence. */
@@ -505,12 +515,11 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
       // An idle system still has a log worker: it may commit, and the device then writes again.
       while (w.idleWork()) w.rt.run();
       w.checkQuiescent();
-      w.maybeCrashAtEnd();
+      const lost = w.maybeCrashAtEnd();
+      if (lost !== null) crash = w.recoverFrom(lost);
     } catch (e) {
       if (!(e instanceof PowerLoss)) throw e;
-      w.rt.current = null;
-      crash = { step: e.step, recovered: w.xfs?.recover() ?? null };
-      w.probe?.onRecovered?.(w, crash.recovered, crash.step);
+      crash = w.recoverFrom(e);
     }
   } catch (e) {
     if (e instanceof Violation) violation = e;
