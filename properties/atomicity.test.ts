@@ -10,7 +10,9 @@ import type { Kernel, KernelOps } from '../model/kernel/kernel.ts';
 import { FIXED_OPS } from '../model/kernel/ops.ts';
 import type { KGen } from '../model/runtime/context.ts';
 import { derive, fold, SETTINGS, type Derivation } from './atomicity/derive.ts';
+import { readFileSync } from 'node:fs';
 import { checkMapItself, compare, loadMap, sharedBy } from './atomicity/map.ts';
+import { renderSections, withSections } from './atomicity/render.ts';
 import type { Access } from './atomicity/observe.ts';
 import { SCENARIOS } from './atomicity/scenarios.ts';
 
@@ -19,6 +21,11 @@ const MAP = loadMap(new URL('../spec/atomicity.json', import.meta.url).pathname)
 describe('atomicity map', () => {
   it('is consistent: every unshared row and every atomic pair has a reason or a known defect', () => {
     expect(checkMapItself(MAP)).toEqual([]);
+  });
+
+  it('spec/atomicity.md carries the tables of spec/atomicity.json (npx tsx properties/atomicity/render.ts --write)', () => {
+    const doc = readFileSync(new URL('../spec/atomicity.md', import.meta.url), 'utf8');
+    expect(withSections(doc, renderSections(MAP))).toBe(doc);
   });
 
   it('agrees with the model on every setting (rows, pairs, and the yields between them)', () => {

@@ -1,0 +1,73 @@
+/**
+ * spec/atomicity.md's tables, rendered from spec/atomicity.json: the test checks that the
+ * document carries exactly these, and `npx tsx properties/atomicity/render.ts --write` rewrites
+ * them after the map changed (the prose around them is written by hand).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type AtomicityMap, loadMap } from './map.ts';
+
+const cell = (s: string): string => s.replaceAll('|', '\\|');
+const code = (s: string): string => `\`${s}\``;
+
+/** The generated sections, by name: between `<!-- atomicity:NAME -->` and `<!-- /atomicity:NAME -->`. */
+export function renderSections(map: AtomicityMap): Map<string, string> {
+  const out = new Map<string, string>();
+  const rows = [
+    '| Row (where, field, access) [context] | Seed | Kind of access | Shared | Why not / defect |',
+  ];
+  rows.push('| --- | --- | --- | --- | --- |');
+  for (const r of map.rows) {
+    const note = [r.why, r.defect === undefined ? undefined : `defect: ${r.defect}`].filter(
+      (x) => x !== undefined,
+    );
+    rows.push(
+      `| ${code(r.row)} | ${cell(r.seed)} | ${cell(r.access)} | ${r.shared ? 'yes' : 'no'} | ${note.join('; ')} |`,
+    );
+  }
+  out.set('rows', rows.join('\n'));
+  const pairs = [
+    '| Context | From | To | Model | Kernel reason / defect |',
+    '| --- | --- | --- | --- | --- |',
+  ];
+  for (const p of map.pairs) {
+    const note = p.kernel ?? (p.defect === undefined ? '' : `**defect: ${p.defect}**`);
+    pairs.push(`| ${p.ctx} | ${code(p.from)} | ${code(p.to)} | ${p.model} | ${note} |`);
+  }
+  out.set('pairs', pairs.join('\n'));
+  const reasons = ['| Key | Meaning |', '| --- | --- |'];
+  for (const [title, table] of [
+    ['why', map.why],
+    ['kernel', map.kernel],
+    ['defect', map.defects],
+  ] as const)
+    for (const [k, v] of Object.entries(table)) reasons.push(`| ${title}: ${code(k)} | ${cell(v)} |`);
+  out.set('reasons', reasons.join('\n'));
+  return out;
+}
+
+/** The document with each generated section replaced by its rendering. */
+export function withSections(doc: string, sections: Map<string, string>): string {
+  let out = doc;
+  for (const [name, body] of sections) {
+    const open = `<!-- atomicity:${name} -->`;
+    const close = `<!-- /atomicity:${name} -->`;
+    const i = out.indexOf(open);
+    const j = out.indexOf(close);
+    if (i < 0 || j < i) throw new Error(`spec/atomicity.md has no section ${name}`);
+    out = `${out.slice(0, i + open.length)}\n\n${body}\n\n${out.slice(j)}`;
+  }
+  return out;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const json = fileURLToPath(new URL('../../spec/atomicity.json', import.meta.url));
+  const md = fileURLToPath(new URL('../../spec/atomicity.md', import.meta.url));
+  const doc = readFileSync(md, 'utf8');
+  const next = withSections(doc, renderSections(loadMap(json)));
+  if (process.argv.includes('--write')) writeFileSync(md, next);
+  else if (next !== doc) {
+    console.error('spec/atomicity.md: tables differ from spec/atomicity.json (run with --write)');
+    process.exit(2);
+  }
+}
