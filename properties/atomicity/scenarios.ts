@@ -10,7 +10,7 @@
  * last reference, and the reverse.
  */
 import { NO_FAULTS, type FaultProfile } from '../../model/runtime/faults.ts';
-import { KiB, unwritten, written } from '../../model/world/extents.ts';
+import { hole, KiB, unwritten, written } from '../../model/world/extents.ts';
 import type { OpSpec, Scenario } from '../../model/world/scenario.ts';
 
 export interface AtomicityScenario {
@@ -44,7 +44,7 @@ function ext4(
   return { ...s, fs: { ...s.fs, model: 'ext4' } };
 }
 
-function scripted(threads: ReadonlyArray<readonly OpSpec[]>): Scenario {
+function scripted(threads: ReadonlyArray<readonly OpSpec[]>, fs: Partial<Scenario['fs']> = {}): Scenario {
   return {
     device: { logicalBlockSize: 512, fua: true, writeCache: true, sectors: 2048 },
     fs: {
@@ -54,6 +54,7 @@ function scripted(threads: ReadonlyArray<readonly OpSpec[]>): Scenario {
       extents: [{ offset: 0, length: 16 * KiB, type: 'mapped', addr: 64 * KiB }],
       submitIo: true,
       readEndIo: true,
+      ...fs,
     },
     bioMaxVecs: 1,
     threads,
@@ -191,6 +192,21 @@ const BASE: ReadonlyArray<Omit<AtomicityScenario, 'choices'> & { readonly choice
     faults: PLAIN,
   },
   { name: 'ext4-sync-read', scenario: ext4([[R(0, 8 * KiB)]]), faults: PLAIN },
+  {
+    name: 'sync-read-hole',
+    scenario: xfs([[R(0, 16 * KiB)]], [written(0, 4 * KiB), hole(4 * KiB, 12 * KiB)]),
+    faults: PLAIN,
+  },
+  { name: 'sync-read-past-eof', scenario: xfs([[R(16 * KiB, 4 * KiB)]]), faults: PLAIN },
+  {
+    name: 'scripted-inline',
+    scenario: scripted([[W(0, 1024), R(0, 2048)]], {
+      iSize: 0,
+      extents: [{ offset: 0, length: 2 * KiB, type: 'inline', inlineOffsetInPage: 1024 }],
+    }),
+    faults: PLAIN,
+  },
+  { name: 'scripted-notblk', scenario: scripted([[W(0, 8 * KiB)]], { notblkFrom: 4 * KiB }), faults: PLAIN },
   {
     name: 'scripted-submit-io',
     scenario: scripted([[R(0, 8 * KiB)], [W(8 * KiB, 8 * KiB, { async: true })]]),
