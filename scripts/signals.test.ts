@@ -39,18 +39,22 @@ function signalled(
   let stderr = '';
   let sentAt = 0;
   return new Promise((resolve) => {
+    // `ready` is looked for in stdout and stderr (a worker's first progress line is on stderr).
+    const check = (): void => {
+      if (sentAt !== 0 || !ready.test(`${stdout}\n${stderr}`)) return;
+      sentAt = -1;
+      setTimeout(() => {
+        sentAt = performance.now();
+        child.kill(signal);
+      }, waitMs);
+    };
     child.stdout?.on('data', (d: Buffer) => {
       stdout += d.toString();
-      if (sentAt === 0 && ready.test(stdout)) {
-        sentAt = -1;
-        setTimeout(() => {
-          sentAt = performance.now();
-          child.kill(signal);
-        }, waitMs);
-      }
+      check();
     });
     child.stderr?.on('data', (d: Buffer) => {
       stderr += d.toString();
+      check();
     });
     child.on('close', (code) => resolve({ code, stdout, stderr, afterSignalMs: performance.now() - sentAt }));
   });
@@ -90,8 +94,8 @@ describe('signals, pipes and progress', () => {
     const r = await signalled(
       ['run', '--workers', '2', '--time', '60s', '--seed', '424202'],
       'SIGTERM',
-      /^workers: /m,
-      4000,
+      /^progress: runs /m,
+      500,
     );
     expect(r.code).toBe(143);
     expect(r.stdout).toMatch(/^interrupted by SIGTERM: the workers stopped/m);
@@ -106,8 +110,8 @@ describe('signals, pipes and progress', () => {
     const r = await signalled(
       ['run', '--workers', '2', '--time', '60s', '--seed', '424203'],
       'SIGKILL',
-      /^workers: /m,
-      3000,
+      /^progress: runs /m,
+      500,
     );
     expect(r.code).toBeNull();
     // The workers' parent sees its pipe end, stops them and ends; on a busy machine that takes a
