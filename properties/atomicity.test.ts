@@ -12,7 +12,7 @@ import type { KGen } from '../model/runtime/context.ts';
 import { derive, fold, SETTINGS, type Derivation } from './atomicity/derive.ts';
 import { readFileSync } from 'node:fs';
 import { checkMapItself, compare, loadMap, sharedBy } from './atomicity/map.ts';
-import { renderSections, withSections } from './atomicity/render.ts';
+import { renderSections, stubsFor, withSections } from './atomicity/render.ts';
 import type { Access } from './atomicity/observe.ts';
 import { SCENARIOS } from './atomicity/scenarios.ts';
 
@@ -66,6 +66,13 @@ describe('atomicity map', () => {
     expect(out.some((l) => l.startsWith('row the map lacks: nowhere:L1 dio.flags w'))).toBe(true);
     expect(out.some((l) => l.startsWith('pair the map lacks:'))).toBe(true);
     expect(out.some((l) => l.startsWith('map row no run reaches:'))).toBe(true);
+    // --stubs offers the missing row and pair, with nothing filled in that the map must state.
+    const stubs = stubsFor(MAP, d);
+    expect(stubs.rows.map((r) => [r.row, r.seed, r.access])).toEqual([
+      ['nowhere:L1 dio.flags w [' + yieldPair.ctx + ']', '', ''],
+    ]);
+    expect(stubs.pairs.length).toBeGreaterThan(0);
+    expect(stubs.pairs.every((p) => p.kernel === undefined && p.defect === undefined)).toBe(true);
   });
 
   it('reports a yield taken away from the model as a coarsening', () => {

@@ -1,11 +1,14 @@
 /**
  * spec/atomicity.md's tables, rendered from spec/atomicity.json: the test checks that the
  * document carries exactly these, and `npx tsx properties/atomicity/render.ts --write` rewrites
- * them after the map changed (the prose around them is written by hand).
+ * them after the map changed (the prose around them is written by hand). `--stubs` prints the
+ * rows and pairs the runs reach and the map lacks, as JSON entries to complete by hand: their
+ * seed line, kind of access, and the reason (or defect) are left empty, which the test rejects.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type AtomicityMap, loadMap } from './map.ts';
+import { type Derivation, derive, pairKey } from './derive.ts';
+import { type AtomicityMap, loadMap, type MapPair, type MapRow, sharedBy } from './map.ts';
 
 const cell = (s: string): string => s.replaceAll('|', '\\|');
 const code = (s: string): string => `\`${s}\``;
@@ -46,6 +49,26 @@ export function renderSections(map: AtomicityMap): Map<string, string> {
   return out;
 }
 
+/** The rows and pairs `d` reached that `map` lacks, as entries to complete (empty fields). */
+export function stubsFor(map: AtomicityMap, d: Derivation): { rows: MapRow[]; pairs: MapPair[] } {
+  const rows = new Set(map.rows.map((r) => r.row));
+  const pairs = new Set(map.pairs.map((p) => pairKey(p.from, p.to, p.ctx)));
+  return {
+    rows: [...d.rows]
+      .filter(([id]) => !rows.has(id))
+      .map(([row, by]) => ({ row, seed: '', access: '', shared: true, reachedBy: by })),
+    pairs: [...d.pairs]
+      .filter(([k]) => !pairs.has(k))
+      .map(([, p]) => ({
+        from: p.from,
+        to: p.to,
+        ctx: p.ctxKind,
+        model: p.seen.size === 2 ? 'both' : p.seen.has('yield') ? 'yield' : 'none',
+        reachedBy: [...p.seen.values()].join(', '),
+      })),
+  };
+}
+
 /** The document with each generated section replaced by its rendering. */
 export function withSections(doc: string, sections: Map<string, string>): string {
   let out = doc;
@@ -63,8 +86,13 @@ export function withSections(doc: string, sections: Map<string, string>): string
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const json = fileURLToPath(new URL('../../spec/atomicity.json', import.meta.url));
   const md = fileURLToPath(new URL('../../spec/atomicity.md', import.meta.url));
+  const map = loadMap(json);
+  if (process.argv.includes('--stubs')) {
+    console.log(JSON.stringify(stubsFor(map, derive(sharedBy(map))), null, 1));
+    process.exit(0);
+  }
   const doc = readFileSync(md, 'utf8');
-  const next = withSections(doc, renderSections(loadMap(json)));
+  const next = withSections(doc, renderSections(map));
   if (process.argv.includes('--write')) writeFileSync(md, next);
   else if (next !== doc) {
     console.error('spec/atomicity.md: tables differ from spec/atomicity.json (run with --write)');
