@@ -356,6 +356,32 @@ describe('ext4: jbd2', () => {
     for (const o of e.outcomes) expect(o.endsWith('aborted=true'), o).toBe(o.includes(`fsync=${-EIO}`));
   });
 
+  it('after a failed commit record, a second fdatasync returns 0 though the transaction is lost (candidate finding)', () => {
+    // fdatasync 1 waits for the commit and gets -EIO (journal.c L685-686); the tid is committed for
+    // jbd2 all the same (commit.c L1110), so fdatasync 2 finds nothing to wait for, flushes and
+    // returns 0 (journal.c L785-806, fsync.c L123-127): ext4 notices the abort only when a handle
+    // starts (ext4_jbd2.c L83-86). DUR-02 flags what recovery then finds.
+    const s = ext4Scenario([
+      { kind: 'dio_write', pos: 16 * KiB, len: 4 * KiB },
+      { kind: 'fdatasync' },
+      { kind: 'fdatasync' },
+      { kind: 'power_loss' },
+    ]);
+    const e = enumerateOutcomes(
+      (src) =>
+        runScenario(s, { source: src, faults: { ...NO_FAULTS, submitErrors: true }, probe: makeProbe() }),
+      (r) =>
+        `write=${r.requests[0]?.returned} syncs=${r.syncs.map((x) => x.returned).join(',')} aborted=${ext4Of(r).journal.aborted} ${r.violation?.invariant ?? 'pass'}`,
+      MAX_PATHS,
+    );
+    expect(e.outcomes).toContain(`write=${4 * KiB} syncs=${-EIO},0 aborted=true DUR-02`);
+    // Without a failed commit, both return 0 and the write survives; a failed first fdatasync with a
+    // failed second one is no violation either.
+    expect(e.outcomes).toContain(`write=${4 * KiB} syncs=0,0 aborted=false pass`);
+    for (const o of e.outcomes)
+      if (o.endsWith('DUR-02')) expect(o, o).toContain(`syncs=${-EIO},0 aborted=true`);
+  });
+
   it('answers which commits still send a barrier: none once committed, a running one will', () => {
     const r = run(ext4Scenario([{ kind: 'dio_write', pos: 16 * KiB, len: 4 * KiB }, { kind: 'fdatasync' }]));
     const j = ext4Of(r).journal;
@@ -449,7 +475,10 @@ describe('ext4: the campaign world on the model ext4', () => {
           ops: FIXED_OPS,
           probe: makeProbe(),
         });
-        if (r.outcome === 'violation') throw new Error(`${r.violation?.message}`);
+        // The one exception is a candidate finding of ext4's own (spec/ext4.md): after a failed
+        // commit record, a later fsync of the same transaction returns 0 (tested above).
+        if (r.outcome === 'violation' && !(r.violation?.invariant === 'DUR-02' && ext4Of(r).journal.aborted))
+          throw new Error(`${r.violation?.message}`);
       }),
     );
   });
