@@ -1,12 +1,14 @@
 /**
  * spec/atomicity.md's tables, rendered from spec/atomicity.json: the test checks that the
- * document carries exactly these, and `npx tsx properties/atomicity/render.ts --write` rewrites
- * them after the map changed (the prose around them is written by hand). `--stubs` prints the
+ * document carries exactly these (cell by cell), and `npx tsx properties/atomicity/render.ts --write`
+ * rewrites them after the map changed, for `npx biome format --write spec/atomicity.md` to align
+ * (the prose around them is written by hand). `--stubs` prints the
  * rows and pairs the runs reach and the map lacks, as JSON entries to complete by hand: their
  * seed line, kind of access, and the reason (or defect) are left empty, which the test rejects.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { splitRow } from '../../spec/markdownRow.ts';
 import { type Derivation, derive, pairKey } from './derive.ts';
 import { type AtomicityMap, loadMap, type MapPair, type MapRow, sharedBy } from './map.ts';
 
@@ -69,6 +71,22 @@ export function stubsFor(map: AtomicityMap, d: Derivation): { rows: MapRow[]; pa
   };
 }
 
+/**
+ * The cells of each generated section's table, as `biome format` leaves them comparable: it pads
+ * the cells and the separator, so tables are compared cell by cell, not as text.
+ */
+export function sectionCells(doc: string): Map<string, string[][]> {
+  const out = new Map<string, string[][]>();
+  for (const m of doc.matchAll(/<!-- atomicity:(\w+) -->([\s\S]*?)<!-- \/atomicity:\1 -->/g)) {
+    const lines = (m[2] ?? '').split('\n').filter((l) => l.trim().startsWith('|'));
+    out.set(
+      m[1] ?? '',
+      lines.map((l) => splitRow(l).map((c) => (/^-+$/.test(c) ? '---' : c))),
+    );
+  }
+  return out;
+}
+
 /** The document with each generated section replaced by its rendering. */
 export function withSections(doc: string, sections: Map<string, string>): string {
   let out = doc;
@@ -94,8 +112,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const doc = readFileSync(md, 'utf8');
   const next = withSections(doc, renderSections(map));
   if (process.argv.includes('--write')) writeFileSync(md, next);
-  else if (next !== doc) {
-    console.error('spec/atomicity.md: tables differ from spec/atomicity.json (run with --write)');
+  else if (JSON.stringify([...sectionCells(next)]) !== JSON.stringify([...sectionCells(doc)])) {
+    console.error(
+      'spec/atomicity.md: tables differ from spec/atomicity.json (run with --write, then biome format)',
+    );
     process.exit(2);
   }
 }
