@@ -26,7 +26,7 @@ describe('atomicity map', () => {
   it('spec/atomicity.md carries the tables of spec/atomicity.json (npx tsx properties/atomicity/render.ts --write)', () => {
     const doc = readFileSync(new URL('../spec/atomicity.md', import.meta.url), 'utf8');
     const cells = sectionCells(doc);
-    expect([...cells.keys()]).toEqual(['reasons', 'rows', 'pairs']);
+    expect([...cells.keys()]).toEqual(['summary', 'reasons', 'rows', 'pairs']);
     expect(cells).toEqual(sectionCells(withSections(doc, renderSections(MAP))));
   });
 

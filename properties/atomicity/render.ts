@@ -40,6 +40,24 @@ export function renderSections(map: AtomicityMap): Map<string, string> {
     pairs.push(`| ${p.ctx} | ${code(p.from)} | ${code(p.to)} | ${p.model} | ${note} |`);
   }
   out.set('pairs', pairs.join('\n'));
+  const count = (xs: readonly unknown[]): string => String(xs.length);
+  const summary = ['| Measure | Count |', '| --- | --- |'];
+  summary.push(`| rows | ${count(map.rows)} |`);
+  summary.push(`| rows shared | ${count(map.rows.filter((r) => r.shared))} |`);
+  summary.push(
+    `| places (functions, hooks, pseudo) | ${new Set(map.rows.map((r) => r.row.split(/[ :]/)[0])).size} |`,
+  );
+  summary.push(`| pairs | ${count(map.pairs)} |`);
+  for (const m of ['yield', 'none', 'both'] as const)
+    summary.push(`| pairs, model ${m} | ${count(map.pairs.filter((p) => p.model === m))} |`);
+  for (const k of Object.keys(map.kernel))
+    summary.push(`| pairs, kernel reason ${code(k)} | ${count(map.pairs.filter((p) => p.kernel === k))} |`);
+  for (const k of Object.keys(map.defects)) {
+    const pairs = map.pairs.filter((p) => p.defect === k).length;
+    const rows = map.rows.filter((r) => r.defect === k).length;
+    summary.push(`| defect ${code(k)} | ${pairs} pairs, ${rows} rows |`);
+  }
+  out.set('summary', summary.join('\n'));
   const reasons = ['| Key | Meaning |', '| --- | --- |'];
   for (const [title, table] of [
     ['why', map.why],
