@@ -109,10 +109,8 @@ export class AccessLog {
       if (o.kind === 'iomap_dio') {
         this.watch(o, 'dio');
         const iocb = (o as unknown as { iocb: object }).iocb;
-        if (!WATCHED_IOCBS.has(iocb)) {
-          WATCHED_IOCBS.add(iocb);
-          this.watch(iocb, 'iocb');
-        }
+        // XFS may call iomap_dio_rw twice with one kiocb (a retry): watch it once.
+        if (!this.watched.has(iocb)) this.watch(iocb, 'iocb');
       } else this.watch(o, 'bio');
       return o;
     };
@@ -341,9 +339,6 @@ export class AccessLog {
     }
   }
 }
-
-/** Kiocbs already watched (XFS may call iomap_dio_rw twice with one kiocb). */
-const WATCHED_IOCBS = new WeakSet<object>();
 
 function isGenerator(x: unknown): x is Generator<void, unknown, void> {
   return typeof x === 'object' && x !== null && typeof (x as { next?: unknown }).next === 'function';
