@@ -56,7 +56,14 @@ describe('atomicity map', () => {
         rw: rw as Access['rw'],
       };
     };
-    const d: Derivation = { rows: new Map(), pairs: new Map(), failures: [], runs: 1, accesses: 2 };
+    const d: Derivation = {
+      rows: new Map(),
+      rowSettings: new Map(),
+      pairs: new Map(),
+      failures: [],
+      runs: 1,
+      accesses: 2,
+    };
     fold(
       d,
       [acc(5, yieldPair.from), acc(5, yieldPair.to), acc(6, 'nowhere:L1 dio.flags w')],

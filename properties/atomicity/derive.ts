@@ -38,6 +38,8 @@ export interface DerivedPair {
 export interface Derivation {
   /** Row id (rowId) → first `scenario @ setting` that reached it. */
   readonly rows: Map<string, string>;
+  /** Row id → the settings on which some run reached it. */
+  readonly rowSettings: Map<string, Set<string>>;
   /** `from → to [ctxKind]` → the pair. */
   readonly pairs: Map<string, DerivedPair>;
   /** Runs that did not pass (a scenario should pass on every setting). */
@@ -83,12 +85,24 @@ export type SharedTest = (rowId: string) => boolean;
  * needs no interleaving point around it), and a pair has a yield between it when any step boundary
  * lies between its two accesses.
  */
-export function fold(d: Derivation, accesses: readonly Access[], label: string, shared: SharedTest): void {
+export function fold(
+  d: Derivation,
+  accesses: readonly Access[],
+  label: string,
+  shared: SharedTest,
+  setting = '',
+): void {
   const last = new Map<number, { key: string; step: number }>();
   for (const a of accesses) {
     const key = rowKey(a);
     const id = rowId(key, a.ctxKind);
     if (!d.rows.has(id)) d.rows.set(id, label);
+    let settings = d.rowSettings.get(id);
+    if (settings === undefined) {
+      settings = new Set();
+      d.rowSettings.set(id, settings);
+    }
+    settings.add(setting);
     if (!shared(id)) continue;
     const prev = last.get(a.ctx);
     last.set(a.ctx, { key, step: a.step });
@@ -105,7 +119,14 @@ export function fold(d: Derivation, accesses: readonly Access[], label: string, 
 }
 
 export function derive(shared: SharedTest, scenarios = SCENARIOS, settings = SETTINGS): Derivation {
-  const d: Derivation = { rows: new Map(), pairs: new Map(), failures: [], runs: 0, accesses: 0 };
+  const d: Derivation = {
+    rows: new Map(),
+    rowSettings: new Map(),
+    pairs: new Map(),
+    failures: [],
+    runs: 0,
+    accesses: 0,
+  };
   for (const [setting, ops] of settings) {
     for (const s of scenarios) {
       const { log, outcome } = observeRun(s, ops);
@@ -113,7 +134,7 @@ export function derive(shared: SharedTest, scenarios = SCENARIOS, settings = SET
       if (outcome !== 'pass') d.failures.push(`${label}: ${outcome}`);
       (d as { runs: number }).runs++;
       (d as { accesses: number }).accesses += log.accesses.length;
-      fold(d, log.accesses, label, shared);
+      fold(d, log.accesses, label, shared, setting);
     }
   }
   return d;

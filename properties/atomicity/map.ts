@@ -3,7 +3,7 @@
  * runs derive (derive.ts): every disagreement as one line that says what to change.
  */
 import { readFileSync } from 'node:fs';
-import { type Derivation, pairKey } from './derive.ts';
+import { type Derivation, pairKey, SETTINGS } from './derive.ts';
 
 export interface MapRow {
   readonly row: string;
@@ -13,6 +13,8 @@ export interface MapRow {
   /** Why another context cannot touch it at that point (a key of `why`), for shared: false. */
   readonly why?: string;
   readonly defect?: string;
+  /** The settings on which the runs reach it: every one (`all`), or these. */
+  readonly settings: 'all' | readonly string[];
   /** The scenario (and setting) that reaches it. */
   readonly reachedBy: string;
 }
@@ -85,8 +87,19 @@ export function compare(map: AtomicityMap, d: Derivation): string[] {
   const out: string[] = [];
   const rows = new Set(map.rows.map((r) => r.row));
   for (const [id, by] of d.rows) if (!rows.has(id)) out.push(`row the map lacks: ${id} (reached by ${by})`);
-  for (const r of map.rows)
-    if (!d.rows.has(r.row)) out.push(`map row no run reaches: ${r.row} (${r.reachedBy} should reach it)`);
+  for (const r of map.rows) {
+    const reached = d.rowSettings.get(r.row);
+    if (reached === undefined) {
+      out.push(`map row no run reaches: ${r.row} (${r.reachedBy} should reach it)`);
+      continue;
+    }
+    const want = r.settings === 'all' ? SETTINGS.map(([name]) => name) : r.settings;
+    const got = SETTINGS.map(([name]) => name).filter((name) => reached.has(name));
+    if (want.join(',') !== got.join(','))
+      out.push(
+        `row ${r.row}: the map says it is reached on ${want.join(', ')}, the runs reach it on ${got.join(', ')}`,
+      );
+  }
   const pairs = new Map(map.pairs.map((p) => [pairKey(p.from, p.to, p.ctx), p]));
   for (const [k, p] of d.pairs) {
     const m = pairs.get(k);

@@ -9,7 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { splitRow } from '../../spec/markdownRow.ts';
-import { type Derivation, derive, pairKey } from './derive.ts';
+import { type Derivation, derive, pairKey, SETTINGS } from './derive.ts';
 import { type AtomicityMap, loadMap, type MapPair, type MapRow, sharedBy } from './map.ts';
 
 const cell = (s: string): string => s.replaceAll('|', '\\|');
@@ -27,7 +27,7 @@ export function renderSections(map: AtomicityMap): Map<string, string> {
       (x) => x !== undefined,
     );
     rows.push(
-      `| ${code(r.row)} | ${cell(r.seed)} | ${cell(r.access)} | ${r.shared ? 'yes' : 'no'} | ${note.join('; ')} |`,
+      `| ${code(r.row)} | ${cell(r.seed)} | ${cell(r.access)} | ${r.shared ? 'yes' : 'no'} | ${note.join('; ')} | ${r.settings === 'all' ? 'all' : r.settings.join(', ')} |`,
     );
   }
   out.set('rows', rows.join('\n'));
@@ -76,7 +76,18 @@ export function stubsFor(map: AtomicityMap, d: Derivation): { rows: MapRow[]; pa
   return {
     rows: [...d.rows]
       .filter(([id]) => !rows.has(id))
-      .map(([row, by]) => ({ row, seed: '', access: '', shared: true, reachedBy: by })),
+      .map(([row, by]) => {
+        const reached = d.rowSettings.get(row) ?? new Set<string>();
+        const settings = SETTINGS.map(([name]) => name).filter((name) => reached.has(name));
+        return {
+          row,
+          seed: '',
+          access: '',
+          shared: true,
+          settings: settings.length === SETTINGS.length ? ('all' as const) : settings,
+          reachedBy: by,
+        };
+      }),
     pairs: [...d.pairs]
       .filter(([k]) => !pairs.has(k))
       .map(([, p]) => ({
