@@ -70,7 +70,12 @@ describe('the standard scopes, explored to completion on the correct model', () 
 });
 
 describe('reductions lose nothing: every state of the plain walk is still reached', () => {
-  for (const name of ['dsync-unwritten-crash', 'two-async-writes', 'extend-fsync-crash']) {
+  for (const name of [
+    'dsync-unwritten-crash',
+    'two-async-writes',
+    'extend-fsync-crash',
+    'ext4-extend-fsync-crash',
+  ]) {
     it(`${name}: pruning, sleep sets and both reach every world state and end state of the plain walk`, () => {
       const s = scope(name);
       const plain = exploreScope(s, { prune: false, reduce: false, collectOutcomes: true });

@@ -29,13 +29,23 @@ function xfs(
   extents: readonly ExtentSpec[],
   iSize: number,
   threads: ReadonlyArray<readonly OpSpec[]>,
+  model: 'xfs' | 'ext4' = 'xfs',
 ): Scenario {
   return {
     device: { logicalBlockSize: 4096, fua: false, writeCache: true, sectors: DISK_SECTORS },
-    fs: { model: 'xfs', blockSize: 4096, iSize, extents },
+    fs: { model, blockSize: 4096, iSize, extents },
     bioMaxVecs: 1,
     threads,
   };
+}
+
+/** The same world on the model ext4 (spec/ext4.md). */
+function ext4(
+  extents: readonly ExtentSpec[],
+  iSize: number,
+  threads: ReadonlyArray<readonly OpSpec[]>,
+): Scenario {
+  return xfs(extents, iSize, threads, 'ext4');
 }
 
 /** 256 KiB: room for the file and the log, and a small media array to fingerprint. */
@@ -93,6 +103,26 @@ export const SCOPES: readonly Scope[] = [
       [{ kind: 'dio_write', pos: 4 * KiB, len: 4 * KiB }, { kind: 'fsync' }],
     ]),
     faults: faults({ bioErrors: true, destage: true }),
+    maxFaults: 1,
+    crash: true,
+  },
+  {
+    name: 'ext4-extend-fsync-crash',
+    what: 'on ext4: a write that extends the file into a hole (written blocks, an orphan, i_disksize at end_io), fsync, and power loss anywhere with any cache image',
+    scenario: ext4([written(0, 4 * KiB), hole(4 * KiB, 12 * KiB)], 4 * KiB, [
+      [{ kind: 'dio_write', pos: 4 * KiB, len: 4 * KiB }, { kind: 'fsync' }],
+    ]),
+    faults: faults({ bioErrors: true, destage: true }),
+    maxFaults: 1,
+    crash: true,
+  },
+  {
+    name: 'ext4-dsync-unwritten-crash',
+    what: 'on ext4: an O_DSYNC write into an unwritten extent: conversion at end_io, the jbd2 commit, and power loss anywhere',
+    scenario: ext4([written(0, 4 * KiB), unwritten(4 * KiB, 4 * KiB)], 8 * KiB, [
+      [{ kind: 'dio_write', pos: 4 * KiB, len: 4 * KiB, iocbFlags: ['dsync'] }],
+    ]),
+    faults: faults({ bioErrors: true }),
     maxFaults: 1,
     crash: true,
   },
