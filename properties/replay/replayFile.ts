@@ -18,7 +18,13 @@
  * Optional `kernel` ("seed" or an exact release such as "6.12.117", model/kernel/ops.ts KERNEL_VERSIONS): replay on that kernel
  * version instead of the correct model (the seed with every upstream and candidate fix), to keep a
  * counterexample of a bug the seed has and the correct model fixed.
-
+ *
+ * Optional `bug` (a planted bug of model/bugs/catalogue.ts, planted on that kernel with its quirks)
+ * and `crashImages` (power loss asked, per cached block, whether it reached media): what
+ * `explore --bug`, `explore --crash` and `hunt --out` ran, so that their files replay too.
+ *
+ * `invariant` must be an ID of spec/invariants.md. A run that ends before it has used every
+ * recorded choice is not the recorded run either: replayRun stops it as diverged.
  *
  * Reading validates the whole file; a malformed one is an Error whose message is one line naming
  * the file and the first problem (`scenario.threads[0][1].pos must be an integer >= 0`).
