@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine, UsageError } from './args.ts';
+import { optionSpec } from './definitions.ts';
+import { parseOptions } from './options.ts';
 import { mergeReports } from './merge.ts';
 import type { Writable } from 'node:stream';
 import { type Output, ProgressLine } from './output.ts';
@@ -21,37 +23,25 @@ const CLI = fileURLToPath(new URL('../cli.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 export const WORKERS_MAX = 64;
 
-/** Takes `--workers N` (and `--json`, `--junit`) out of a `run` command line. */
+/** Takes `--workers N` (and `--json`, `--junit`) out of a `run` command line (options.ts tokenizes it). */
 export function splitWorkers(argv: readonly string[]): {
   workers: number;
   rest: string[];
   json: string | null;
   junit: string | null;
 } {
-  const rest: string[] = [];
-  let workers = 0;
-  let json: string | null = null;
-  let junit: string | null = null;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--workers') {
-      const v = value();
-      if (!/^[1-9][0-9]*$/.test(v) || Number(v) > WORKERS_MAX) {
-        throw new UsageError(`--workers takes a whole number from 1 to ${WORKERS_MAX}, not '${v}'`);
-      }
-      workers = Number(v);
-    } else if (a === '--json') json = value();
-    else if (a === '--junit') junit = value();
-    else if (a === '--shard')
-      throw new UsageError('--workers shards the campaign itself; give --shard without it');
-    else rest.push(a);
-  }
-  return { workers, rest, json, junit };
+  const spec = optionSpec('run');
+  const { options, flags, positionals } = parseOptions('run', argv, { ...spec, positionals: true });
+  if (options.has('shard'))
+    throw new UsageError('--workers shards the campaign itself; give --shard without it');
+  const v = options.get('workers') ?? '';
+  if (!/^[1-9][0-9]*$/.test(v) || Number(v) > WORKERS_MAX)
+    throw new UsageError(`--workers takes a whole number from 1 to ${WORKERS_MAX}, not '${v}'`);
+  const rest: string[] = [...positionals];
+  for (const [name, value] of options)
+    if (!['workers', 'json', 'junit'].includes(name)) rest.push(`--${name}`, value);
+  for (const flag of flags) rest.push(`--${flag}`);
+  return { workers: Number(v), rest, json: options.get('json') ?? null, junit: options.get('junit') ?? null };
 }
 
 /** How often a worker reports its progress to the parent, which adds them up. */
