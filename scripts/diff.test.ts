@@ -1,7 +1,8 @@
 /**
  * `diocheck diff` (scripts/commands/diff.ts) between every pair of neighbouring 6.12 releases, on a
- * small fixed budget: releases with the same fs/iomap/direct-io.c agree on every scenario, and
- * 6.12.117 → 6.12.118 shows the write that returned 0 now failing with -EFAULT.
+ * small fixed budget: releases with the same fs/iomap/direct-io.c agree on every scenario,
+ * 6.12.107 → 6.12.111 differs only on polled NOWAIT reads, and 6.12.117 → 6.12.118 shows the write
+ * that returned 0 now failing with -EFAULT.
  */
 import { describe, expect, it } from 'vitest';
 import { RELEASES } from '../model/kernel/releases.ts';
@@ -26,13 +27,13 @@ function usage(args: string[]): string {
   throw new Error(`no UsageError for ${args.join(' ')}`);
 }
 
-describe('diff: neighbouring releases, seed 1', () => {
+describe('diff: neighbouring releases, seed 2', () => {
   const names = RELEASES.map((r) => r.name);
   for (let i = 0; i + 1 < names.length; i++) {
     const a = names[i] as (typeof names)[number];
     const b = names[i + 1] as (typeof names)[number];
     it(`${a} → ${b}`, () => {
-      const report = runDiff({ a, b, runs: RUNS, timeMs: null, seed: 1, json: null }, SHRINK_MS);
+      const report = runDiff({ a, b, runs: RUNS, timeMs: null, seed: 2, json: null }, SHRINK_MS);
       expect(report.runs).toBe(RUNS);
       const text = formatDiff(report);
       const keys = report.groups.map((g) => g.key);
@@ -43,10 +44,15 @@ describe('diff: neighbouring releases, seed 1', () => {
         expect(g?.b).toMatch(/^result req\d+ -14$/);
         expect(text).toContain(`--kernel ${a}`);
         expect(text).toContain(`--kernel ${b}`);
+      } else if (a === '6.12.107') {
+        // 6.12.107 differs from 6.12.111 only for a polled NOWAIT request whose bio would block
+        // (47f28b493daf): the campaign draws such reads (io_uring on a polled ring), and each
+        // difference is a read that 6.12.107 refused with -EAGAIN after submitting (the test below
+        // builds one by hand).
+        expect(report.differing, text).toBeGreaterThan(0);
+        for (const key of keys) expect(key, text).toMatch(/^result dio_read (xfs|scripted): -EAGAIN → /);
       } else {
         // 6.12.111 to 6.12.117 carry the same fs/iomap/direct-io.c: no program can tell them apart.
-        // 6.12.107 differs from 6.12.111 only for a polled NOWAIT request whose bio would block,
-        // which these 400 scenarios do not draw (the test below builds one).
         expect(report.differing, text).toBe(0);
         expect(text).toContain('no scenario differs');
       }

@@ -1,12 +1,19 @@
 /**
  * Choice streams for ArrayChoices: arrays of naturals where 0 is the uneventful option.
  *
- * Two shapes, mixed with fc.oneof:
+ * Three shapes, mixed with fc.oneof:
  * - dense: every entry is mostly 0 and sometimes a small natural, so a run deviates here and there;
+ *   most of these streams are short (fast-check's small size: a median of 9 entries), so the rest
+ *   of the run is uneventful;
  * - few deviations (the spirit of PCT, Burckhardt et al.): a long run of zeros with one to three
  *   (index, value) deviations, which is how most concurrency bugs need to be driven: the plain
- *   schedule everywhere except at the one or two points that matter.
- * Both shrink toward zeros (values to 0, arrays shorter), so a shrunk counterexample keeps only the
+ *   schedule everywhere except at the one or two points that matter;
+ * - long (the hunt's SeededChoices, a swarm over its rate): a stream as long as a run, each entry
+ *   deviating with a rate of 1/4 or 1/2 drawn per stream. Bugs that need several decisions to go
+ *   the same way late in a run (two page-cache invalidations failing, an error on the second bio,
+ *   a completion overtaking the submitter after it dropped its reference) are reached by this
+ *   shape several times as often as by the other two (measured on the catalogue's scenarios).
+ * All shrink toward zeros (values to 0, arrays shorter), so a shrunk counterexample keeps only the
  * deviations it needs. ArrayChoices takes each value modulo the arity and reads 0 past the end.
  */
 import fc from 'fast-check';
@@ -42,7 +49,26 @@ function fewDeviations(): fc.Arbitrary<number[]> {
   });
 }
 
-/** A choice stream: dense deviations or a few isolated ones. */
+function longChoices(): fc.Arbitrary<number[]> {
+  const deviation = fc.integer({ min: 1, max: CHOICE_VALUE_MAX });
+  const stream = (zeros: number): fc.Arbitrary<number[]> =>
+    fc.array(
+      fc.oneof(
+        { withCrossShrink: true },
+        { weight: zeros, arbitrary: fc.constant(0) },
+        { weight: 1, arbitrary: deviation },
+      ),
+      // 'max': lengths spread over the whole range (a median near 80) instead of fast-check's small size.
+      { maxLength: CHOICES_LENGTH_MAX, size: 'max' },
+    );
+  return fc.oneof({ weight: 1, arbitrary: stream(3) }, { weight: 1, arbitrary: stream(1) });
+}
+
+/** A choice stream: dense deviations, a few isolated ones, or a long stream at a steady rate. */
 export function choicesArbitrary(): fc.Arbitrary<number[]> {
-  return fc.oneof({ weight: 1, arbitrary: denseChoices() }, { weight: 1, arbitrary: fewDeviations() });
+  return fc.oneof(
+    { weight: 1, arbitrary: denseChoices() },
+    { weight: 1, arbitrary: fewDeviations() },
+    { weight: 1, arbitrary: longChoices() },
+  );
 }

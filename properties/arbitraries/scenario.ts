@@ -52,6 +52,14 @@ type Align = 'lbs' | 'block' | 'misaligned';
 type BufPlacement = 'aligned' | 'sector' | 'misaligned';
 type ISizeMode = 'end' | 'aligned' | 'unaligned';
 
+/**
+ * Who submits a direct request: a plain system call (null: `async` and the flags as drawn), or
+ * io_uring, whose first issue of a request is non-blocking (6.12.117 io_uring/rw.c L843-847,
+ * L1062-1073) and, on an IORING_SETUP_IOPOLL ring, polled as well (L806-812): an async kiocb with
+ * IOCB_NOWAIT, and IOCB_HIPRI on a polled ring. That is io_uring's everyday direct I/O.
+ */
+export type Uring = null | 'nonblock' | 'iopoll';
+
 interface RawExtent {
   readonly type: Exclude<ExtentType, 'inline'>;
   readonly blocks: number;
@@ -84,6 +92,8 @@ interface RawOp {
   readonly async: boolean;
   readonly iocbFlags: readonly IocbFlag[];
   readonly dioFlags: readonly DioFlag[];
+  /** Submitted by io_uring (see Uring): async, IOCB_NOWAIT, and IOCB_HIPRI when polled. */
+  readonly uring: Uring;
 }
 
 /** The independent numbers fast-check draws and shrinks; buildScenario makes them a Scenario. */
@@ -178,6 +188,7 @@ function rawOp(): fc.Arbitrary<RawOp> {
     async: weighted<boolean>([2, fc.constant(false)], [1, fc.constant(true)]),
     iocbFlags: rareSubset<IocbFlag>(['dsync', 'sync', 'nowait', 'hipri', 'caller_comp'], 2),
     dioFlags: rareSubset<DioFlag>(['force_wait', 'overwrite_only', 'partial'], 5),
+    uring: weighted<Uring>([4, fc.constant(null)], [1, fc.constant('nonblock')], [1, fc.constant('iopoll')]),
   });
 }
 
@@ -218,8 +229,10 @@ export function rawScenarioArbitrary(): fc.Arbitrary<RawScenario> {
     fsyncFails: weighted<boolean>([15, fc.constant(false)], [1, fc.constant(true)]),
     bioSet: weighted<boolean>([6, fc.constant(false)], [1, fc.constant(true)]),
     submitIo: weighted<boolean>([6, fc.constant(false)], [1, fc.constant(true)]),
-    readEndIo: weighted<boolean>([6, fc.constant(false)], [1, fc.constant(true)]),
-    notblkAt: weighted<number | null>([10, fc.constant(null)], [1, fc.nat({ max: 15 })]),
+    readEndIo: weighted<boolean>([2, fc.constant(false)], [1, fc.constant(true)]),
+    // -ENOTBLK from ->iomap_begin is how a filesystem sends part of a request to buffered I/O
+    // (gfs2 for blocks a direct write would have to allocate, btrfs for compressed or inline extents).
+    notblkAt: weighted<number | null>([3, fc.constant(null)], [1, fc.nat({ max: 7 })]),
     bioMaxVecs: fc.integer({ min: 1, max: 4 }),
     threads: fc.array(fc.array(rawOp(), { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 2 }),
   });
@@ -333,7 +346,10 @@ function buildOp(raw: RawOp, g: OpGeometry): DioOpSpec {
   }
   if (raw.empty) len = 0;
   const bufOffset = raw.buf === 'aligned' ? 0 : raw.buf === 'sector' ? 512 : raw.misalignBytes % 512 || 1;
-  const iocbFlags = raw.iocbFlags.filter((f) => f !== 'caller_comp' || raw.async);
+  const async = raw.async || raw.uring !== null;
+  const iocbFlags = raw.iocbFlags.filter((f) => f !== 'caller_comp' || async);
+  if (raw.uring !== null && !iocbFlags.includes('nowait')) iocbFlags.push('nowait');
+  if (raw.uring === 'iopoll' && !iocbFlags.includes('hipri')) iocbFlags.push('hipri');
   const op: { -readonly [K in keyof DioOpSpec]: DioOpSpec[K] } = {
     kind: write ? 'dio_write' : 'dio_read',
     pos,
@@ -341,7 +357,7 @@ function buildOp(raw: RawOp, g: OpGeometry): DioOpSpec {
     bufAddr: BUF_BASE * (1 + raw.bufPage) + bufOffset,
   };
   if (!raw.userBacked) op.userBacked = false;
-  if (raw.async) op.async = true;
+  if (async) op.async = true;
   if (iocbFlags.length > 0) op.iocbFlags = iocbFlags;
   if (raw.dioFlags.length > 0) op.dioFlags = [...raw.dioFlags];
   return op;

@@ -7,6 +7,11 @@
  * the EOF block's tail zero (ModelXfs writes the original data only below i_size), a dirty cached
  * page over a hole is delalloc. Operations are placed mostly on logical-block boundaries so that
  * most requests reach the bio path.
+ *
+ * Where an operation lands (RawWorldOp.place) is drawn too, because the bugs live where operations
+ * meet: anywhere in the file; across the initial end of file (appending to a log, reading its tail);
+ * or at the previous operation's offset (reading back what was just written, rewriting a record,
+ * another thread touching the same block). Independent offsets over a 32 KiB file rarely overlap.
  */
 import fc from 'fast-check';
 import type {
@@ -17,7 +22,7 @@ import type {
   OpSpec,
   Scenario,
 } from '../../model/world/scenario.ts';
-import { KeepArbitrary, weighted } from './scenario.ts';
+import { KeepArbitrary, type Uring, weighted } from './scenario.ts';
 
 const PAGE_BYTES = 4096;
 const FILE_BLOCKS_MAX = 8;
@@ -25,14 +30,19 @@ const DISK_BASE = 64 * 1024;
 
 type BlockKind = 'written' | 'unwritten' | 'hole' | 'shared';
 
+/** Where an operation lands: see the header. */
+type Place = 'any' | 'eof' | 'again';
+
 interface RawWorldOp {
   readonly keep: boolean;
   readonly kind: OpSpec['kind'];
+  readonly place: Place;
   readonly at: number;
   readonly units: number;
   readonly blockAligned: boolean;
   readonly async: boolean;
   readonly flags: readonly IocbFlag[];
+  readonly uring: Uring;
 }
 
 export interface RawWorld {
@@ -43,9 +53,24 @@ export interface RawWorld {
   readonly blocks: readonly BlockKind[];
   readonly iSizeUnits: number;
   readonly iSizeTail: number;
-  readonly pages: ReadonlyArray<{ readonly index: number; readonly dirty: boolean }>;
+  /**
+   * Sectors from the end of the file to i_size, or null for iSizeUnits: an end of file inside the
+   * last block (a file whose last write ended mid-block, the everyday case) rather than anywhere.
+   */
+  readonly iSizeBack: number | null;
+  /** Cached pages; `underOp`: the page under the first operation's offset rather than `index`. */
+  readonly pages: ReadonlyArray<{
+    readonly index: number;
+    readonly dirty: boolean;
+    readonly underOp: boolean;
+  }>;
   readonly bioMaxVecs: number;
   readonly threads: ReadonlyArray<readonly RawWorldOp[]>;
+  /**
+   * The power fails once the first thread's operations are done, when they are all synchronous (so
+   * none of its I/O is still in flight): what they acknowledged must still be there after recovery.
+   */
+  readonly crashAfter: boolean;
 }
 
 function rawOp(): fc.Arbitrary<RawWorldOp> {
@@ -55,7 +80,8 @@ function rawOp(): fc.Arbitrary<RawWorldOp> {
       [8, fc.constant('dio_write')],
       [6, fc.constant('dio_read')],
       [3, fc.constant('buffered_write')],
-      [2, fc.constant('buffered_read')],
+      // Reading back through the page cache what was written direct: where the two meet.
+      [3, fc.constant('buffered_read')],
       [2, fc.constant('fdatasync')],
       [1, fc.constant('fsync')],
       [1, fc.constant('mmap_read')],
@@ -63,16 +89,18 @@ function rawOp(): fc.Arbitrary<RawWorldOp> {
       [1, fc.constant('fallocate')],
       [1, fc.constant('power_loss')],
     ),
+    place: weighted<Place>([6, fc.constant('any')], [2, fc.constant('eof')], [3, fc.constant('again')]),
     at: fc.nat({ max: 255 }),
     units: fc.integer({ min: 1, max: 16 }),
     blockAligned: fc.boolean(),
     async: weighted<boolean>([2, fc.constant(false)], [1, fc.constant(true)]),
     flags: weighted<IocbFlag[]>(
-      [4, fc.constant([])],
+      [3, fc.constant([])],
       [2, fc.constant(['dsync'])],
       [1, fc.constant(['sync'])],
       [1, fc.subarray<IocbFlag>(['dsync', 'nowait', 'hipri', 'caller_comp'], { minLength: 1 })],
     ),
+    uring: weighted<Uring>([9, fc.constant(null)], [1, fc.constant('nonblock')], [2, fc.constant('iopoll')]),
   });
 }
 
@@ -93,18 +121,25 @@ export function rawWorldArbitrary(): fc.Arbitrary<RawWorld> {
     ),
     iSizeUnits: fc.nat({ max: 64 }),
     iSizeTail: weighted<number>([3, fc.constant(0)], [1, fc.integer({ min: 1, max: 511 })]),
+    iSizeBack: weighted<number | null>([2, fc.constant(null)], [1, fc.integer({ min: 1, max: 7 })]),
+    // A file that was read or written through the page cache before (most files) has cached pages.
     pages: weighted<RawWorld['pages']>(
-      [3, fc.constant([])],
+      [2, fc.constant([])],
       [
         1,
-        fc.array(fc.record({ index: fc.nat({ max: 3 }), dirty: fc.boolean() }), {
-          minLength: 1,
-          maxLength: 2,
-        }),
+        fc.array(
+          fc.record({
+            index: fc.nat({ max: 3 }),
+            dirty: fc.boolean(),
+            underOp: weighted<boolean>([1, fc.constant(false)], [1, fc.constant(true)]),
+          }),
+          { minLength: 1, maxLength: 2 },
+        ),
       ],
     ),
     bioMaxVecs: fc.integer({ min: 1, max: 3 }),
     threads: fc.array(fc.array(rawOp(), { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 2 }),
+    crashAfter: weighted<boolean>([2, fc.constant(false)], [1, fc.constant(true)]),
   });
 }
 
@@ -119,9 +154,28 @@ const KIND_TYPE: Readonly<Record<BlockKind, ExtentType>> = {
 export function buildWorld(raw: RawWorld): Scenario {
   const bs = Math.max(raw.lbs, raw.blockSize);
   const fileBytes = raw.blocks.length * bs;
-  const iSize = Math.min(fileBytes, raw.iSizeUnits * 512 + raw.iSizeTail);
+  const iSize =
+    raw.iSizeBack === null
+      ? Math.min(fileBytes, raw.iSizeUnits * 512 + raw.iSizeTail)
+      : Math.max(0, fileBytes - raw.iSizeBack * 512 + raw.iSizeTail);
   const eofBlocks = Math.ceil(iSize / bs);
-  const dirtyPages = new Set(raw.pages.filter((p) => p.dirty).map((p) => p.index));
+  // Operations are built first (their offsets depend on the geometry only), thread after thread,
+  // so the first of the second thread may land where the last of the first did ('again').
+  const geometry: WorldGeometry = { lbs: raw.lbs, bs, fileBytes, iSize, lastPos: 0, firstPos: null };
+  const threads = raw.threads
+    .map((ops) => ops.filter((op) => op.keep).map((op) => buildOp(op, geometry)))
+    .filter((ops) => ops.length > 0);
+  const first = threads[0];
+  if (raw.crashAfter && first?.every((op) => !('async' in op && op.async === true)))
+    first?.push({ kind: 'power_loss' });
+  const pageCount = Math.max(1, Math.ceil(fileBytes / PAGE_BYTES));
+  const pages = new Map<number, boolean>();
+  for (const p of raw.pages) {
+    const index =
+      p.underOp && geometry.firstPos !== null ? Math.floor(geometry.firstPos / PAGE_BYTES) : p.index;
+    if (index < pageCount) pages.set(index, p.dirty || (pages.get(index) ?? false));
+  }
+  const dirtyPages = new Set([...pages].filter(([, dirty]) => dirty).map(([index]) => index));
   const extents: ExtentSpec[] = raw.blocks.map((kind, b) => {
     // No written block wholly past the EOF block: XFS frees them on truncate, writes leave none.
     let k: BlockKind = b >= eofBlocks && (kind === 'written' || kind === 'shared') ? 'unwritten' : kind;
@@ -140,35 +194,73 @@ export function buildWorld(raw: RawWorld): Scenario {
     };
   });
   const fs: { -readonly [K in keyof FsSpec]: FsSpec[K] } = { model: 'xfs', blockSize: bs, iSize, extents };
-  const pages = new Map<number, boolean>();
-  const pageCount = Math.max(1, Math.ceil(fileBytes / PAGE_BYTES));
-  for (const p of raw.pages)
-    if (p.index < pageCount) pages.set(p.index, p.dirty || (pages.get(p.index) ?? false));
   if (pages.size > 0) fs.pageCache = [...pages].map(([index, dirty]) => ({ index, dirty }));
   return {
     device: { logicalBlockSize: raw.lbs, fua: raw.fua, writeCache: raw.writeCache },
     fs,
     bioMaxVecs: raw.bioMaxVecs,
-    threads: raw.threads
-      .map((ops) => ops.filter((op) => op.keep).map((op) => buildOp(op, raw.lbs, bs, fileBytes)))
-      .filter((ops) => ops.length > 0),
+    threads,
   };
 }
 
-function buildOp(raw: RawWorldOp, lbs: number, bs: number, fileBytes: number): OpSpec {
+interface WorldGeometry {
+  readonly lbs: number;
+  readonly bs: number;
+  readonly fileBytes: number;
+  readonly iSize: number;
+  /** Offset of the operation built last (0 before the first). */
+  lastPos: number;
+  /** Offset of the first operation that has one, if any. */
+  firstPos: number | null;
+}
+
+/** The kinds of operation that take an offset (the others ignore `place`). */
+const POSITIONED: ReadonlySet<OpSpec['kind']> = new Set<OpSpec['kind']>([
+  'dio_read',
+  'dio_write',
+  'buffered_read',
+  'buffered_write',
+  'fallocate',
+]);
+
+/** The offset of an operation: see RawWorldOp.place. */
+function placeOp(raw: RawWorldOp, unit: number, g: WorldGeometry): number {
+  const span = g.fileBytes + 2 * g.bs;
+  switch (raw.place) {
+    case 'any':
+      return (raw.at % Math.max(1, Math.floor(span / unit))) * unit;
+    case 'eof':
+      // The unit holding the end of file, or one or two before it, so that most lengths cross it.
+      return Math.max(0, Math.floor(g.iSize / unit) - (raw.at % 3)) * unit;
+    case 'again':
+      return Math.floor(g.lastPos / unit) * unit;
+  }
+}
+
+function buildOp(raw: RawWorldOp, g: WorldGeometry): OpSpec {
+  const { lbs, bs, fileBytes } = g;
   const unit = raw.blockAligned ? bs : lbs;
   const span = fileBytes + 2 * bs;
-  const pos = (raw.at % Math.max(1, Math.floor(span / unit))) * unit;
-  const len = Math.min(raw.units * unit, 4 * PAGE_BYTES);
+  const pos = placeOp(raw, unit, g);
+  if (POSITIONED.has(raw.kind)) {
+    g.lastPos = pos;
+    g.firstPos ??= pos;
+  }
+  // Appends and reads of a file's tail are short records more often than not.
+  const units = raw.place === 'eof' ? ((raw.units - 1) % 4) + 1 : raw.units;
+  const len = Math.min(units * unit, 4 * PAGE_BYTES);
   switch (raw.kind) {
     case 'dio_read':
     case 'dio_write': {
-      const flags = raw.flags.filter((f) => f !== 'caller_comp' || raw.async);
+      const async = raw.async || raw.uring !== null;
+      const flags = raw.flags.filter((f) => f !== 'caller_comp' || async);
+      if (raw.uring !== null && !flags.includes('nowait')) flags.push('nowait');
+      if (raw.uring === 'iopoll' && !flags.includes('hipri')) flags.push('hipri');
       return {
         kind: raw.kind,
         pos,
         len,
-        ...(raw.async ? { async: true } : {}),
+        ...(async ? { async: true } : {}),
         ...(flags.length > 0 ? { iocbFlags: flags } : {}),
       };
     }

@@ -1,0 +1,93 @@
+/**
+ * The detection section alone (scripts/bench/detection.ts): its flags, the campaign catching a
+ * planted bug from its own cases, and the record it writes into the hunt history.
+ */
+import { describe, expect, it } from 'vitest';
+import { BUGS } from '../../model/bugs/catalogue.ts';
+import {
+  DetectionUsageError,
+  detectionHistory,
+  measureDetection,
+  missedBySomeSeed,
+  parseDetectionArgs,
+  withDetectionHistory,
+} from './detection.ts';
+
+const bug = (name: string) => {
+  const b = BUGS.find((x) => x.name === name);
+  if (b === undefined) throw new Error(`no bug ${name}`);
+  return b;
+};
+
+describe('detection flags', () => {
+  it('default to seeds 1-10, 20,000 runs and a 200,000-run gap pass', () => {
+    expect(parseDetectionArgs([])).toEqual({
+      seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      budget: 20_000,
+      gapBudget: 200_000,
+      bugs: null,
+      record: false,
+    });
+    expect(
+      parseDetectionArgs([
+        '--seeds',
+        '3-5',
+        '--budget',
+        '50',
+        '--gap-budget',
+        '60',
+        '--bug',
+        'efault-as-eof',
+      ]),
+    ).toMatchObject({ seeds: [3, 4, 5], budget: 50, gapBudget: 60, bugs: ['efault-as-eof'] });
+    expect(parseDetectionArgs(['--seeds', '7']).seeds).toEqual([7]);
+  });
+
+  it.each([
+    [['--seeds', '5-2'], "--seeds must be a seed or a range such as 1-10, not '5-2'"],
+    [['--budget', 'many'], "--budget must be a whole number of runs from 1 to 10000000, not 'many'"],
+    [['--budget'], "option '--budget' needs a value"],
+    [['--bug', 'no-such-bug'], "no planted bug named 'no-such-bug'"],
+    [['--record', '--bug', 'efault-as-eof'], '--record keeps the figures of every planted bug: drop --bug'],
+    [['--budget', '10', '--gap-budget', '5'], '--gap-budget (5) must be at least --budget (10)'],
+    [
+      ['--runs', '5'],
+      "unknown argument '--runs' (options: --seeds A-B, --budget N, --gap-budget N, --bug NAME,..., --record)",
+    ],
+  ])('refuse %j in one line', (argv, message) => {
+    expect(() => parseDetectionArgs(argv)).toThrow(new DetectionUsageError(message));
+  });
+});
+
+describe('the general campaign with a bug planted', () => {
+  const main = measureDetection([1, 2], 400, [bug('efault-as-eof'), bug('short-get-skips-zero-tail')]);
+
+  it('catches a bug its generators reach, from every seed, and misses one they cannot', () => {
+    const [reached, unreachable] = main.rows;
+    expect(reached?.caught).toBe(2);
+    expect(reached?.met).toBe(true);
+    expect(reached?.runs.every((r) => r !== null && r <= 400)).toBe(true);
+    // No 6.12 filesystem passes IOMAP_DIO_PARTIAL on a write that needs sub-block zeroing.
+    expect(unreachable?.runs).toEqual([null, null]);
+    expect(missedBySomeSeed(main)).toEqual(['short-get-skips-zero-tail']);
+  });
+
+  it('records both passes in the hunt history, other sections kept', () => {
+    const gapPass = measureDetection([1, 2], 450, [bug('short-get-skips-zero-tail')]);
+    const h = detectionHistory(main, gapPass, '2026-12-06');
+    expect(h).toMatchObject({ seeds: [1, 2], budget: 400, gapBudget: 450, targetMedianRuns: 1000 });
+    expect(h.overTarget).toEqual(['short-get-skips-zero-tail']);
+    expect(h.gaps).toEqual(['short-get-skips-zero-tail']);
+    expect(h.bugs['efault-as-eof']?.gapBudget).toBeUndefined();
+    expect(h.bugs['short-get-skips-zero-tail']?.gapBudget).toEqual({
+      budget: 450,
+      medianRuns: null,
+      runs: [null, null],
+    });
+    const file = withDetectionHistory(
+      { seeds: 20, budget: 200, bugs: {}, generalCampaign: { old: true } },
+      h,
+    );
+    expect(file).toEqual({ seeds: 20, budget: 200, bugs: {}, generalCampaign: h });
+  });
+});
