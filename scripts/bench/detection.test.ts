@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BUGS } from '../../model/bugs/catalogue.ts';
+import { NO_FAULTS } from '../../model/runtime/faults.ts';
 import {
+  correctModelViolation,
   DetectionUsageError,
   detectionHistory,
   measureDetection,
@@ -72,12 +74,21 @@ describe('the general campaign with a bug planted', () => {
     expect(missedBySomeSeed(main)).toEqual(['short-get-skips-zero-tail']);
   });
 
+  it('counts a violation as a catch only when the correct model passes the same case', () => {
+    // The bug's own case: the correct model passes it, so the planted bug alone broke it.
+    const b = bug('efault-as-eof');
+    expect(correctModelViolation([b.scenario, b.faults, []])).toBeNull();
+    expect(correctModelViolation([b.scenario, NO_FAULTS, [1, 1, 1]])).toBeNull();
+    expect(main.correctModelFailures).toEqual([]);
+  });
+
   it('records both passes in the hunt history, other sections kept', () => {
     const gapPass = measureDetection([1, 2], 450, [bug('short-get-skips-zero-tail')]);
     const h = detectionHistory(main, gapPass, '2026-12-06');
     expect(h).toMatchObject({ seeds: [1, 2], budget: 400, gapBudget: 450, targetMedianRuns: 1000 });
     expect(h.overTarget).toEqual(['short-get-skips-zero-tail']);
     expect(h.gaps).toEqual(['short-get-skips-zero-tail']);
+    expect(h.correctModelFailures).toEqual([]);
     expect(h.bugs['efault-as-eof']?.gapBudget).toBeUndefined();
     expect(h.bugs['short-get-skips-zero-tail']?.gapBudget).toEqual({
       budget: 450,
