@@ -47,6 +47,7 @@ import { modelAssert } from '../runtime/violation.ts';
 import type { WorldQuirks } from '../world/quirks.ts';
 import type { ExtentSpec, OpSpec, Scenario } from '../world/scenario.ts';
 import { hole, KiB, unwritten, written } from '../world/extents.ts';
+import { EXT4_BUGS } from './ext4.ts';
 
 export interface PlantedBug {
   /** kebab-case name of the defect. */
@@ -1538,6 +1539,7 @@ export const BUGS: readonly PlantedBug[] = [
     scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 8 * KiB + 512, len: 1 * KiB }]]),
     faults: NO_FAULTS,
   },
+  ...EXT4_BUGS,
 ];
 
 /** The ops table a bug runs on: the correct model with the bug's entries replaced. */

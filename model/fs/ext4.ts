@@ -217,8 +217,10 @@ export class ModelExt4 extends ModelXfs {
   private ext4SetIomap(iomap: Iomap, map: Ext4MapBlocks, offset: number, length: number): void {
     const bs = this.blockSize;
     iomap.flags = 0;
-    // L3297-3305: writes that span EOF may update the size at completion.
-    if (this.inodeDatasyncDirty() || offset + length > this.inodeSize()) iomap.flags |= IOMAP_F_DIRTY;
+    // L3297-3305: writes that span EOF may update the size at completion. The planted bug
+    // ext4NoDirtyPastEof drops the EOF test, as ext4 had it before 2e9b51d78229.
+    const pastEof = offset + length > this.inodeSize() && !this.quirks.ext4NoDirtyPastEof;
+    if (this.inodeDatasyncDirty() || pastEof) iomap.flags |= IOMAP_F_DIRTY;
     if (map.mFlags & EXT4_MAP_NEW) iomap.flags |= IOMAP_F_NEW;
     iomap.bdev = this.disk;
     iomap.inlineData = null;
@@ -328,12 +330,22 @@ export class ModelExt4 extends ModelXfs {
   *ext4DioWriteEndIo(iocb: Kiocb, size: number, error: number, flags: number): KGen<number> {
     this.endIoCalls.push({ size, error, flags, context: this.runtime.currentName() });
     const pos = iocb.kiPos;
-    if (!error && size && flags & IOMAP_DIO_UNWRITTEN) {
+    // L387-388; the planted bug ext4ConvertOnError converts although the write failed.
+    if ((!error || this.quirks.ext4ConvertOnError) && size && flags & IOMAP_DIO_UNWRITTEN) {
       mightSleep(this.runtime, 'ext4_convert_unwritten_extents', 91);
-      error = this.ext4ConvertUnwrittenExtents(pos, size);
+      const err = this.ext4ConvertUnwrittenExtents(pos, size);
+      if (!error) error = err;
       yield;
     }
     if (error) return error;
+    // The planted bug ext4SizeUpdateAfterDio: end_io as it was before 91562895f803 only grows the
+    // in-memory i_size; ext4_dio_write_iter settles i_disksize and the orphan after iomap_dio_rw,
+    // that is after iomap_dio_complete's generic_write_sync.
+    if (this.quirks.ext4SizeUpdateAfterDio) {
+      const inode = this.requireInode();
+      if (pos + size > inode.iSize) inode.iSize = pos + size;
+      return 0;
+    }
     // L400-402: nothing to do inside both sizes.
     if (pos + size <= this.iDisksize && pos + size <= this.inodeSize()) return size;
     mightSleep(this.runtime, 'ext4_handle_inode_extension', 91);

@@ -138,7 +138,9 @@ export class Ext4File extends XfsFile {
           break;
         }
         if (unalignedIo && (!overwrite || c.unwritten)) yield* inodeDioWait(k.rt, this.ext4.requireInode());
-        c.dioFlags = IOMAP_DIO_FORCE_WAIT;
+        // The planted bug ext4UnalignedNoForceWait waits before an unaligned write but not after
+        // it, as ext4 did before 57a0da28ced8 (extending writes stay synchronous).
+        if (c.extend || !this.ext4.quirks.ext4UnalignedNoForceWait) c.dioFlags = IOMAP_DIO_FORCE_WAIT;
       }
       // L492-494 file_modified(): timestamps are not modelled.
       return c;
@@ -191,6 +193,10 @@ export class Ext4File extends XfsFile {
         doneBefore,
       );
       if (ret === -ENOTBLK) ret = 0;
+      // The planted bug ext4SizeUpdateAfterDio: i_disksize and the orphan settled here, after the
+      // O_(D)SYNC flush iomap_dio_complete ran (ext4_dio_write_iter before 91562895f803).
+      if (c.extend && fs.quirks.ext4SizeUpdateAfterDio && ret > 0)
+        fs.ext4HandleInodeExtension(offset, ret, count0);
       // L588-597: extending writes are synchronous (FORCE_WAIT): clean up after them.
       if (c.extend) {
         if (ret === -EIOCBQUEUED && k.rt.tracing)

@@ -31,6 +31,20 @@ export interface WorldQuirks {
   readonly xfsEndIoRewritesError?: boolean;
   /** XFS: sub-block direct writes are not serialised (no OVERWRITE_ONLY, no exclusive lock; B24). */
   readonly xfsNoUnalignedSerialisation?: boolean;
+  /** ext4: ext4_set_iomap does not flag a write past i_size IOMAP_F_DIRTY (before 2e9b51d78229). */
+  readonly ext4NoDirtyPastEof?: boolean;
+  /**
+   * ext4: i_disksize and the orphan are settled in ext4_dio_write_iter after iomap_dio_rw returned,
+   * so after the O_(D)SYNC flush of iomap_dio_complete (before 91562895f803).
+   */
+  readonly ext4SizeUpdateAfterDio?: boolean;
+  /**
+   * ext4: an unaligned direct write under the exclusive lock is not waited for (no
+   * IOMAP_DIO_FORCE_WAIT), so an aligned write can overlap its zeroing (before 57a0da28ced8).
+   */
+  readonly ext4UnalignedNoForceWait?: boolean;
+  /** ext4: ext4_dio_write_end_io converts unwritten extents although the write failed. */
+  readonly ext4ConvertOnError?: boolean;
   /** mm: a failed pre-write invalidation does not stop the direct write (B13, before 60263d5889e6). */
   readonly ignoreInvalidationFailure?: boolean;
   /** mm: kiocb_invalidate_post_direct_write does nothing. */
