@@ -42,7 +42,7 @@ describe('regression corpus (properties/regressions/)', () => {
       const path = join(DIR, f);
       const file = readReplayFile(path);
       const want = file.expect ?? 'violation';
-      const replay = `npm run diocheck -- repro properties/regressions/${f}`;
+      const replay = `npx diocheck repro properties/regressions/${f}`;
       let r: RunResult;
       try {
         r = replayRun(file);
