@@ -193,15 +193,21 @@ export class Ext4File extends XfsFile {
         doneBefore,
       );
       if (ret === -ENOTBLK) ret = 0;
-      // The planted bug ext4SizeUpdateAfterDio: i_disksize and the orphan settled here, after the
-      // O_(D)SYNC flush iomap_dio_complete ran (ext4_dio_write_iter before 91562895f803).
-      if (c.extend && fs.quirks.ext4SizeUpdateAfterDio && ret > 0)
+      let needTrunc = ret < 0;
+      // The planted bug ext4SizeUpdateAfterDio: i_disksize and the orphan are settled here, after
+      // the O_(D)SYNC flush of iomap_dio_complete (ext4_dio_write_iter and its
+      // ext4_handle_inode_extension(inode, offset, written, count) before 91562895f803, which also
+      // truncated the blocks allocated past what a short write wrote).
+      if (c.extend && fs.quirks.ext4SizeUpdateAfterDio && ret >= 0) {
         fs.ext4HandleInodeExtension(offset, ret, count0);
+        const bs = fs.blockSize;
+        needTrunc = Math.ceil((offset + ret) / bs) < Math.ceil((offset + count0) / bs);
+      }
       // L588-597: extending writes are synchronous (FORCE_WAIT): clean up after them.
       if (c.extend) {
         if (ret === -EIOCBQUEUED && k.rt.tracing)
           k.rt.ev(0, 'WARN', 'ext4_dio_write_iter: extending write queued');
-        yield* this.ext4InodeExtensionCleanup(ret < 0);
+        yield* this.ext4InodeExtensionCleanup(needTrunc);
       }
     }
     // out: L599-603.
