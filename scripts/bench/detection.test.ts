@@ -79,6 +79,9 @@ describe('the general campaign with a bug planted', () => {
     const b = bug('efault-as-eof');
     expect(correctModelViolation([b.scenario, b.faults, []])).toBeNull();
     expect(correctModelViolation([b.scenario, NO_FAULTS, [1, 1, 1]])).toBeNull();
+    // A bug of the seed itself: the faithful seed fails its case, the correct model does not.
+    const seedBug = bug('read-error-end-io-in-irq');
+    expect(correctModelViolation([seedBug.scenario, seedBug.faults, [1, 1, 1, 1]])).toBeNull();
     expect(main.correctModelFailures).toEqual([]);
   });
 

@@ -19,6 +19,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { BUGS, opsFor, type PlantedBug } from '../../model/bugs/catalogue.ts';
+import { FIXED_OPS } from '../../model/kernel/ops.ts';
 import { ArrayChoices } from '../../model/runtime/choice.ts';
 import { runScenario } from '../../model/world/run.ts';
 import { choicesArbitrary } from '../../properties/arbitraries/choices.ts';
@@ -144,7 +145,13 @@ export interface CorrectModelFailure {
 export function correctModelViolation(value: CampaignCase): string | null {
   const [scenario, faults, choices] = value;
   try {
-    const r = runScenario(scenario, { source: new ArrayChoices(choices), faults, probe: CHECKS });
+    const r = runScenario(scenario, {
+      source: new ArrayChoices(choices),
+      faults,
+      probe: CHECKS,
+      ops: FIXED_OPS,
+      quirks: {},
+    });
     return r.violation?.invariant ?? null;
   } catch (e) {
     return `model error: ${(e as Error).message.split('\n', 1)[0]}`;
