@@ -13,7 +13,7 @@
  *
  * Optional, for the regression corpus (properties/regressions/): `name` (the file's name without
  * .json), `expect` ("violation": replaying it must violate `invariant`; "pass": it must pass, for
-  * a case that failed before a fix) and `note`. Files without them stay valid.
+ * a case that failed before a fix) and `note`. Files without them stay valid.
  *
  * Optional `kernel` ("seed" or an exact release such as "6.12.117", model/kernel/ops.ts KERNEL_VERSIONS): replay on that kernel
  * version instead of the correct model (the seed with every upstream and candidate fix), to keep a
@@ -301,7 +301,7 @@ function validateFs(v: unknown, path: string, logicalBlockSize: number): void {
   for (const key of ['bioSet', 'submitIo', 'submitIoDeferred']) optional(f, key, path, bool);
   optional(f, 'notblkFrom', path, (x, p) => int(x, p, 0));
   optional(f, 'sizeDirtyRule', path, (x, p) => oneOf(x, p, ['in-core', 'on-disk']));
-  optional(f, 'model', path, (x, p) => oneOf(x, p, ['xfs', 'scripted']));
+  optional(f, 'model', path, (x, p) => oneOf(x, p, ['xfs', 'ext4', 'scripted']));
   const blockSize = oneOf(f.blockSize, `${path}.blockSize`, FS_BLOCK_SIZES);
   if (blockSize < logicalBlockSize) fail(`${path}.blockSize`, 'a multiple of the logical block size');
   int(f.iSize, `${path}.iSize`, 0);

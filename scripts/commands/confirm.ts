@@ -200,11 +200,12 @@ function foreignFs(s: Scenario): string | null {
 /** The recorded scenario's filesystem and device as an oracle geometry, or why they are not one. */
 function geometryOf(s: Scenario, powerLoss: boolean): Geometry | string {
   const list = powerLoss ? POWER_LOSS_GEOMETRIES : GEOMETRIES;
+  const fs = s.fs.model === 'ext4' ? 'ext4' : 'xfs';
   const g = list.find(
-    (x) => x.fs === 'xfs' && x.blockSize === s.fs.blockSize && x.sectorSize === s.device.logicalBlockSize,
+    (x) => x.fs === fs && x.blockSize === s.fs.blockSize && x.sectorSize === s.device.logicalBlockSize,
   );
   if (g === undefined)
-    return `the oracle has no ${powerLoss ? 'power-loss ' : ''}XFS image with ${s.fs.blockSize}-byte blocks on ${s.device.logicalBlockSize}-byte sectors`;
+    return `the oracle has no ${powerLoss ? 'power-loss ' : ''}${fs === 'ext4' ? 'ext4' : 'XFS'} image with ${s.fs.blockSize}-byte blocks on ${s.device.logicalBlockSize}-byte sectors`;
   return g;
 }
 
@@ -408,7 +409,7 @@ export function translateReplay(file: ReplayFile, ops: Readonly<KernelOps>): Tra
   const c: OracleCase = {
     id: CASE_ID,
     name: `confirm/${geometryName(g)}/${file.invariant}${failFirstBio ? '+eio' : ''}${powerLoss ? '|crash' : ''}`,
-    fs: 'xfs',
+    fs: g.fs,
     blockSize: g.blockSize,
     sectorSize: g.sectorSize,
     iSize: s.fs.iSize,

@@ -289,7 +289,7 @@ export function firstDifference(
   y: readonly Item[],
   scenario: Scenario,
 ): Difference | null {
-  const fs = (scenario.fs.model ?? 'xfs') === 'scripted' ? 'scripted' : 'xfs';
+  const fs = scenario.fs.model ?? 'xfs';
   const n = Math.max(x.length, y.length);
   for (let i = 0; i < n; i++) {
     const p = x[i];

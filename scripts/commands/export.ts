@@ -158,9 +158,11 @@ function header(path: string, file: ReplayFile, result: RunResult | null): strin
     ...(file.note === undefined ? [] : comment(`note: ${file.note}`)),
     '#',
     '# usage: LOGWRITES=<dm-log-writes device name, optional> sh THIS-SCRIPT /mnt/scratch/file',
-    '# on a scratch XFS made to match the model:',
+    `# on a scratch ${s.fs.model === 'ext4' ? 'ext4' : 'XFS'} made to match the model:`,
     `#   device: logical block size ${d.logicalBlockSize}, FUA ${d.fua ? 'yes' : 'no'}, volatile write cache ${d.writeCache ? 'yes' : 'no'}${d.dmaAlignment === undefined ? '' : `, dma_alignment ${d.dmaAlignment}`}`,
-    `#   mkfs.xfs -f -b size=${s.fs.blockSize} -s size=${d.logicalBlockSize} DEV`,
+    s.fs.model === 'ext4'
+      ? `#   mkfs.ext4 -F -b ${s.fs.blockSize} DEV   (the sector size is the device's)`
+      : `#   mkfs.xfs -f -b size=${s.fs.blockSize} -s size=${d.logicalBlockSize} DEV`,
     `#   BIO_MAX_VECS ${s.bioMaxVecs} in the model: bios of at most ${s.bioMaxVecs} page(s); to split alike, echo ${s.bioMaxVecs * 4} > /sys/block/DEV/queue/max_sectors_kb`,
   ];
   if ((s.fs.model ?? 'xfs') === 'scripted') {

@@ -59,8 +59,8 @@ export interface FindingKey {
   readonly seedLine: number;
   /** The kind of context that was running: task, irq, poll, workqueue, issuer, world, ... */
   readonly contextKind: string;
-  /** The filesystem of the scenario: findings on the scripted provider are kept apart. */
-  readonly fs: 'xfs' | 'scripted';
+  /** The filesystem of the scenario: findings on ext4 and on the scripted provider are kept apart. */
+  readonly fs: 'xfs' | 'ext4' | 'scripted';
 }
 
 /** One finding of a campaign, as printed and as the JSON summary holds it. */
@@ -111,7 +111,7 @@ export function keyOf(result: RunResult, scenario: Scenario): FindingKey | null 
     invariant: v.invariant,
     seedLine: v.seedLine,
     contextKind: contextKindOf(v.context),
-    fs: (scenario.fs.model ?? 'xfs') === 'scripted' ? 'scripted' : 'xfs',
+    fs: scenario.fs.model ?? 'xfs',
   };
 }
 
