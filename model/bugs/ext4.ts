@@ -62,6 +62,21 @@ export const EXT4_BUGS: readonly PlantedBug[] = [
     faults: faults({ destage: true }),
   },
   {
+    name: 'ext4-unaligned-aio-not-serialised',
+    commit: 'e9e3bcecf44c',
+    title: 'ext4: serialize unaligned asynchronous DIO',
+    year: 2011,
+    lines: '6.12.117 fs/ext4/file.c L482-490 (ext4_dio_write_checks); seed L356-361, L428-435',
+    what: 'An unaligned write into an unwritten block does not wait for the aligned async write still in flight to it, finds the block still unwritten and zeroes the rest of it: the aligned write, acknowledged, reads back zeros.',
+    invariant: 'SYS-03',
+    quirks: { ext4UnalignedNoDioWait: true },
+    scenario: ext4([written(0, 8 * KiB), unwritten(8 * KiB, 8 * KiB)], 16 * KiB, [
+      [{ kind: 'dio_write', pos: 8 * KiB, len: 4 * KiB, async: true }],
+      [{ kind: 'dio_write', pos: 8 * KiB + 512, len: 1 * KiB, async: true }],
+    ]),
+    faults: faults({ interleave: true, reorder: true }),
+  },
+  {
     name: 'ext4-unaligned-aio-not-waited',
     commit: '57a0da28ced8',
     title: 'ext4: fix data corruption caused by overlapping unaligned and aligned IO',

@@ -137,7 +137,9 @@ export class Ext4File extends XfsFile {
           c.ret = -EAGAIN;
           break;
         }
-        if (unalignedIo && (!overwrite || c.unwritten)) yield* inodeDioWait(k.rt, this.ext4.requireInode());
+        // The planted bug ext4UnalignedNoDioWait drops this wait (ext4 before e9e3bcecf44c).
+        if (unalignedIo && (!overwrite || c.unwritten) && !this.ext4.quirks.ext4UnalignedNoDioWait)
+          yield* inodeDioWait(k.rt, this.ext4.requireInode());
         // The planted bug ext4UnalignedNoForceWait waits before an unaligned write but not after
         // it, as ext4 did before 57a0da28ced8 (extending writes stay synchronous).
         if (c.extend || !this.ext4.quirks.ext4UnalignedNoForceWait) c.dioFlags = IOMAP_DIO_FORCE_WAIT;

@@ -39,6 +39,11 @@ export interface WorldQuirks {
    */
   readonly ext4SizeUpdateAfterDio?: boolean;
   /**
+   * ext4: an unaligned direct write does not wait for direct I/O in flight before it starts, so its
+   * zeroing races an aligned write into the same new block (before e9e3bcecf44c).
+   */
+  readonly ext4UnalignedNoDioWait?: boolean;
+  /**
    * ext4: an unaligned direct write under the exclusive lock is not waited for (no
    * IOMAP_DIO_FORCE_WAIT), so an aligned write can overlap its zeroing (before 57a0da28ced8).
    */
