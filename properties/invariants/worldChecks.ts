@@ -415,7 +415,7 @@ export const CONTRACT_CHECKS: readonly Invariant[] = [
     kind: 'safety',
     family: 'contract',
     statement:
-      'When a direct write returned k > 0, the file holds its first k bytes at [pos, pos + k) and i_size covers them once all I/O is done, unless a write that overlapped or followed it, a truncate, or buffered I/O on the same blocks changed them.',
+      'When a direct write returned k > 0, the file holds its first k bytes at [pos, pos + k) and i_size covers them once all I/O is done, unless a write that overlapped or followed it, a truncate, or buffered I/O on the same blocks changed them, or a failed post-write invalidation left a page that was written back over them.',
     source:
       'write(2) RETURN VALUE ("the number of bytes written"); seed L93-99, L428-435; 6.12.117 fs/iomap/direct-io.c L460-467 (spec/kernel-versions.md); golden files linux-6.12.117.json and linux-6.12.118.json',
     probe: {
@@ -429,6 +429,11 @@ export const CONTRACT_CHECKS: readonly Invariant[] = [
           if (wr.kind !== 'dio' || wr.acked <= 0) continue;
           if (reshaped.some((s) => s > wr.startStep) || fellBack(w, wr.id) || mixedWithPageCache(w, wr))
             continue;
+          // The kernel's documented hazard, as PC-01 has it: a page the post-write invalidation could
+          // not drop stays cached (mm/filemap.c kiocb_invalidate_post_direct_write warns "possible
+          // data corruption"), and a later buffered write or fallback that dirties it writes the whole
+          // old page back over this write's data.
+          if (w.inode.iMapping.staleWarnings > 0 && !preInvalidationFailed(w, wr.id)) continue;
           const end = wr.pos + wr.acked;
           if (w.inode.iSize < end)
             fail(
