@@ -528,7 +528,7 @@ export class ModelExt4 extends ModelXfs {
 
 /** ext4_iomap_ops (inode.c L3495-3498): direct reads and allocating writes. */
 class Ext4IomapOps implements IomapOps {
-  constructor(private readonly fs: ModelExt4) {}
+  constructor(protected readonly fs: ModelExt4) {}
   iomapBegin(_inode: Inode, pos: number, length: number, flags: number, iomap: Iomap): KGen<number> {
     return this.fs.ext4IomapBegin(pos, length, flags, iomap);
   }
@@ -538,13 +538,10 @@ class Ext4IomapOps implements IomapOps {
 }
 
 /** ext4_iomap_overwrite_ops (inode.c L3500-3503): writes under the shared lock that allocate nothing. */
-class Ext4IomapOverwriteOps implements IomapOps {
-  constructor(private readonly fs: ModelExt4) {}
-  iomapBegin(_inode: Inode, pos: number, length: number, flags: number, iomap: Iomap): KGen<number> {
+class Ext4IomapOverwriteOps extends Ext4IomapOps {
+  // ext4_iomap_end is the same entry in both tables.
+  override iomapBegin(_inode: Inode, pos: number, length: number, flags: number, iomap: Iomap): KGen<number> {
     return this.fs.ext4IomapOverwriteBegin(pos, length, flags, iomap);
-  }
-  iomapEnd(_inode: Inode, pos: number, length: number, written: number, flags: number): KGen<number> {
-    return this.fs.ext4IomapEnd(pos, length, written, flags);
   }
 }
 
