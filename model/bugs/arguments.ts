@@ -1,3 +1,7 @@
+/**
+ * Planted bugs of the argument checks (ARG) family of invariants (spec/invariants.md); the catalogue
+ * (model/bugs/catalogue.ts) lists every family's in turn.
+ */
 import { type IomapOps, iomapLength } from '../fs/iomap.ts';
 import { EAGAIN, ENOTBLK, IOCB_NOWAIT, IOMAP_DIO_WRITE } from '../kernel/flags.ts';
 import { iomapDioSubmitBioMarkPolled } from '../kernel/iomapDioBio.ts';

@@ -1,4 +1,9 @@
-import { type Kiocb } from '../fs/vfs.ts';
+/**
+ * The scenario builders and ops wrappers the planted bugs of model/bugs/ share: a small XFS file on a
+ * 512-byte device with 4 KiB blocks, a scripted one, the fault profile helper, and two wrappers of
+ * iomap_dio_rw's result.
+ */
+import type { Kiocb } from '../fs/vfs.ts';
 import type { KernelOps } from '../kernel/kernel.ts';
 import { type IovIter, iovIterAdvance } from '../mm/iovIter.ts';
 import { type FaultProfile, NO_FAULTS } from '../runtime/faults.ts';

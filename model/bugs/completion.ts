@@ -1,3 +1,7 @@
+/**
+ * Planted bugs of the completion (CMPL) family of invariants (spec/invariants.md); the catalogue
+ * (model/bugs/catalogue.ts) lists every family's in turn.
+ */
 import { isSyncKiocb } from '../fs/vfs.ts';
 import { EIOCBQUEUED, IOCB_HIPRI, IOMAP_DIO_INLINE_COMP, IOMAP_DIO_WRITE } from '../kernel/flags.ts';
 import { IomapDio } from '../kernel/iomapDio.ts';

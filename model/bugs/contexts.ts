@@ -1,3 +1,7 @@
+/**
+ * Planted bugs of the contexts and progress (CTX, PROG) family of invariants (spec/invariants.md); the catalogue
+ * (model/bugs/catalogue.ts) lists every family's in turn.
+ */
 import { IOMAP_DIO_INLINE_COMP, IOMAP_DIO_WRITE } from '../kernel/flags.ts';
 import { iomapDioBioEndIo as seedBioEndIo } from '../kernel/iomapDioComplete.ts';
 import { iomapDioRwDoneWqForReads as seedDoneWqForReads } from '../kernel/iomapDioRw.ts';

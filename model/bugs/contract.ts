@@ -1,3 +1,7 @@
+/**
+ * Planted bugs of the system call's contract (SYS) family of invariants (spec/invariants.md); the catalogue
+ * (model/bugs/catalogue.ts) lists every family's in turn.
+ */
 import { EAGAIN } from '../kernel/flags.ts';
 import { iomapDioBioIterZeroTailPad612 } from '../kernel/v6_12.ts';
 import { iovIterRw, READ } from '../mm/iovIter.ts';

@@ -1,3 +1,7 @@
+/**
+ * Planted bugs of the durability (DUR) family of invariants (spec/invariants.md); the catalogue
+ * (model/bugs/catalogue.ts) lists every family's in turn.
+ */
 import { NO_FAULTS } from '../runtime/faults.ts';
 import { KiB, written } from '../world/extents.ts';
 

@@ -1,3 +1,11 @@
+/**
+ * Planted bugs of the model ext4, each a world quirk (model/world/quirks.ts) read by the model ext4
+ * at the line it changes (model/fs/ext4.ts, ext4File.ts). All but the last re-create ext4's direct
+ * I/O code as it was before a fix in the kernel's history (the commit each names); the last is
+ * synthetic. Each carries the smallest ext4 scenario and fault profile that expose it;
+ * properties/bugs.test.ts hunts them like the rest of the catalogue (model/bugs/catalogue.ts
+ * includes this array), and properties/world/ext4Bugs.test.ts checks the step each changes.
+ */
 import { KiB, unwritten, written } from '../world/extents.ts';
 import type { ExtentSpec, OpSpec, Scenario } from '../world/scenario.ts';
 import { faults } from './builders.ts';

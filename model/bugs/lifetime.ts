@@ -1,3 +1,7 @@
+/**
+ * Planted bugs of the object lifetime (LIFE) family of invariants (spec/invariants.md); the catalogue
+ * (model/bugs/catalogue.ts) lists every family's in turn.
+ */
 import { bioPut, bioReleasePages } from '../block/bioOps.ts';
 import { fileInode, inodeDioBegin, inodeDioEnd } from '../fs/vfs.ts';
 import { IOMAP_DIO_DIRTY } from '../kernel/flags.ts';

@@ -1,3 +1,7 @@
+/**
+ * Planted bugs of the page-cache coherence (PC) family of invariants (spec/invariants.md); the catalogue
+ * (model/bugs/catalogue.ts) lists every family's in turn.
+ */
 import { KiB } from '../world/extents.ts';
 
 import { FILE16, faults, xfs } from './builders.ts';

@@ -1,3 +1,7 @@
+/**
+ * Planted bugs of the results (RES, DATA) family of invariants (spec/invariants.md); the catalogue
+ * (model/bugs/catalogue.ts) lists every family's in turn.
+ */
 import { EFAULT, EIOCBQUEUED } from '../kernel/flags.ts';
 import { iomapDioBioIterUnwind } from '../kernel/iomapDioBio.ts';
 import { iovIterAdvance, iovIterRevert, iovIterRw, READ } from '../mm/iovIter.ts';

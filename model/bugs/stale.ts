@@ -1,3 +1,7 @@
+/**
+ * Planted bugs of the stale data (STALE) family of invariants (spec/invariants.md); the catalogue
+ * (model/bugs/catalogue.ts) lists every family's in turn.
+ */
 import { iBlocksize } from '../fs/vfs.ts';
 import { NO_FAULTS } from '../runtime/faults.ts';
 import { hole, KiB, written } from '../world/extents.ts';

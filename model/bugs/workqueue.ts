@@ -1,3 +1,7 @@
+/**
+ * Planted bugs of the workqueue and polling (WQ, POLL) family of invariants (spec/invariants.md); the catalogue
+ * (model/bugs/catalogue.ts) lists every family's in turn.
+ */
 import { IOMAP_DIO_CALLER_COMP } from '../kernel/flags.ts';
 import { iomapDioRwDoneWqForReads as seedDoneWqForReads } from '../kernel/iomapDioRw.ts';
 import { NO_FAULTS } from '../runtime/faults.ts';
