@@ -281,23 +281,21 @@ function validateExtent(v: unknown, path: string): void {
   optional(e, 'inlineOffsetInPage', path, (x, p) => int(x, p, 0));
 }
 
+/** The filesystem behaviours a scenario may set (the scripted filesystem's; XFS and ext4 have their own). */
+export const FS_BEHAVIOUR_FIELDS = [
+  'endIo',
+  'readEndIo',
+  'endIoMaySleep',
+  'fsyncErrno',
+  'sizeDirtyRule',
+  'bioSet',
+  'submitIo',
+  'submitIoDeferred',
+  'notblkFrom',
+] as const;
+
 function validateFs(v: unknown, path: string, logicalBlockSize: number): void {
-  const f = object(v, path, [
-    'model',
-    'blockSize',
-    'iSize',
-    'extents',
-    'pageCache',
-    'endIo',
-    'readEndIo',
-    'endIoMaySleep',
-    'fsyncErrno',
-    'sizeDirtyRule',
-    'bioSet',
-    'submitIo',
-    'submitIoDeferred',
-    'notblkFrom',
-  ]);
+  const f = object(v, path, ['model', 'blockSize', 'iSize', 'extents', 'pageCache', ...FS_BEHAVIOUR_FIELDS]);
   for (const key of ['bioSet', 'submitIo', 'submitIoDeferred']) optional(f, key, path, bool);
   optional(f, 'notblkFrom', path, (x, p) => int(x, p, 0));
   optional(f, 'sizeDirtyRule', path, (x, p) => oneOf(x, p, ['in-core', 'on-disk']));

@@ -54,6 +54,7 @@ import {
   runCaseOnModel,
 } from '../../properties/oracle/observe.ts';
 import {
+  FS_BEHAVIOUR_FIELDS,
   readReplayFile,
   type ReplayConfirmation,
   type ReplayFile,
@@ -176,23 +177,11 @@ function releaseOf(file: ReplayFile): ReleaseName | string {
   return releaseNamed(file.kernel) ?? `kernel ${file.kernel} is not an oracle release`;
 }
 
-const FS_ONLY_FIELDS = [
-  'endIo',
-  'readEndIo',
-  'endIoMaySleep',
-  'fsyncErrno',
-  'sizeDirtyRule',
-  'bioSet',
-  'submitIo',
-  'submitIoDeferred',
-  'notblkFrom',
-] as const;
-
 /** Why the recorded filesystem is not one the kernel has, or null for the model XFS. */
 function foreignFs(s: Scenario): string | null {
   if ((s.fs.model ?? 'xfs') === 'scripted')
     return "the scripted filesystem: its mappings are the scenario's, not a real filesystem's (spec/findings.md: which real ones could report them)";
-  for (const key of FS_ONLY_FIELDS)
+  for (const key of FS_BEHAVIOUR_FIELDS)
     if (s.fs[key] !== undefined) return `the filesystem behaviour '${key}' is set, which XFS does not have`;
   return null;
 }
