@@ -98,6 +98,17 @@ function preInvalidationFailed(w: WorldView, id: number): boolean {
   return w.requests.some((r) => r.id === id && r.iocb.acct.preInvalidationFailed);
 }
 
+/**
+ * The kernel's documented hazard (mm/filemap.c kiocb_invalidate_post_direct_write warns "possible
+ * data corruption"): a post-write invalidation failed, so a page may stay cached with data older
+ * than this write's, which a buffered read returns and a writeback of the page puts back on disk.
+ * A write whose pre-write invalidation failed is not excused: since 60263d5889e6 such a write does not
+ * go on as a direct write, so one that did is the bug (`invalidation-failure-ignored`).
+ */
+function staleAfterPostInvalidation(w: WorldView, id: number): boolean {
+  return w.inode.iMapping.staleWarnings > 0 && !preInvalidationFailed(w, id);
+}
+
 /** Did this direct write fall back to buffered I/O (so the page cache, not a bio, holds its data)? */
 export function fellBack(w: WorldView, id: number): boolean {
   return w.requests.some((r) => r.id === id && r.iocb.fellBackToBuffered);
@@ -162,7 +173,7 @@ function olderThanAckedWrite(
     const n = newest;
     if (reshaped.some((s) => s > n.startStep)) continue;
     if (mixedWithPageCache(w, n) || fellBack(w, n.id)) continue;
-    if (pageCache && w.inode.iMapping.staleWarnings > 0 && !preInvalidationFailed(w, n.id)) continue;
+    if (pageCache && staleAfterPostInvalidation(w, n.id)) continue;
     if (writebackErrorBetween(w, n.startStep, startStep)) continue;
     const tag = tags[(off - pos) >> SECTOR_SHIFT] ?? TAG_ZERO;
     if (isUserTag(tag) && tagWriteId(tag) >= n.id) continue;
@@ -429,11 +440,8 @@ export const CONTRACT_CHECKS: readonly Invariant[] = [
           if (wr.kind !== 'dio' || wr.acked <= 0) continue;
           if (reshaped.some((s) => s > wr.startStep) || fellBack(w, wr.id) || mixedWithPageCache(w, wr))
             continue;
-          // The kernel's documented hazard, as PC-01 has it: a page the post-write invalidation could
-          // not drop stays cached (mm/filemap.c kiocb_invalidate_post_direct_write warns "possible
-          // data corruption"), and a later buffered write or fallback that dirties it writes the whole
-          // old page back over this write's data.
-          if (w.inode.iMapping.staleWarnings > 0 && !preInvalidationFailed(w, wr.id)) continue;
+          // A later buffered write or fallback that dirties the stale page writes it back whole.
+          if (staleAfterPostInvalidation(w, wr.id)) continue;
           const end = wr.pos + wr.acked;
           if (w.inode.iSize < end)
             fail(
