@@ -424,6 +424,8 @@ class Walk {
    */
   private replaying = false;
   private lastSched: LastSched | null = null;
+  /** Heap objects the replayed prefix allocated, not yet tracked (trackPrefix). */
+  private readonly untracked: KObject[] = [];
   private readonly labelHashes = new Map<string, number>();
   faultCuts = 0;
   sleepSkips = 0;
@@ -459,9 +461,14 @@ class Walk {
       this.diskRead = true;
       return readTag(sector);
     };
+    this.untracked.length = 0;
     heap.alloc = <T extends KObject>(obj: T): T => {
       this.allocated = true;
-      return this.track(alloc(obj));
+      const o = alloc(obj);
+      // The replayed prefix logs no reads: its objects are tracked where it ends (trackPrefix).
+      if (this.replaying) this.untracked.push(o);
+      else this.track(o);
+      return o;
     };
     w.rt.forgetHook = (obj, field, keep) => this.forget(obj, field, keep);
   }
@@ -490,6 +497,16 @@ class Walk {
     for (const key of keys) Object.defineProperty(obj, key, accessor(key));
     (obj as unknown as Tracked)[FIELDS] = fields;
     return obj;
+  }
+
+  /**
+   * Tracks the objects the replayed prefix allocated (freed ones too: model code may still read
+   * them), now that reads count. Deferring it keeps the prefix off the accessors: a replay runs at
+   * the model's own speed until its branch question.
+   */
+  private trackPrefix(): void {
+    for (const o of this.untracked) this.track(o);
+    this.untracked.length = 0;
   }
 
   /** A tracked field was read (see `track`). */
@@ -576,7 +593,10 @@ class Walk {
         );
       }
       // The last replayed question is where this path branches off: resume the bookkeeping there.
-      if (i === this.nodes.length - 1) this.replaying = false;
+      if (i === this.nodes.length - 1) {
+        this.replaying = false;
+        this.trackPrefix();
+      }
       if (i === this.nodes.length - 1 && node.saved !== null) {
         this.restore(node.saved);
         // The read log names component roots as of the last snapshot: name them here, where the

@@ -287,6 +287,10 @@ export class WorldFingerprint {
   private readonly order: Array<string | object> = [];
   private live: readonly KObject[] = [];
   private contexts: readonly Context[] = [];
+  /** Where the contexts' roots begin in `order` (they come last). */
+  private contextsFrom = 0;
+  /** Scratch: the contexts' positions in `order`, sorted by component id (snapshot). */
+  private readonly byKey: number[] = [];
 
   /**
    * Names every component root (`roots`, `order`, `keys`) without hashing anything: what the
@@ -335,6 +339,7 @@ export class WorldFingerprint {
     const contexts: readonly Context[] = rt.liveContexts();
     const keys = contextKeys(contexts);
     this.keys = keys;
+    this.contextsFrom = order.length;
     for (const c of contexts) add(`ctx:${keys.get(c.id)}`, c);
     this.live = live;
     this.contexts = contexts;
@@ -352,8 +357,21 @@ export class WorldFingerprint {
       const id = order[i] as string;
       const v = this.component(order[i + 1] as object);
       parts.set(id, v);
+      if (i >= this.contextsFrom) continue;
       whole.mixNumber(hashString(id));
       whole.mixNumber(v);
+    }
+    // The contexts by key, not in the runtime's list order: completions spawned in another order
+    // (bio2's interrupt before bio1's) are the same state. The list order only says which context
+    // each scheduling option names; every runnable one is offered either way.
+    const byKey = this.byKey;
+    byKey.length = 0;
+    for (let i = this.contextsFrom; i < order.length; i += 2) byKey.push(i);
+    byKey.sort((x, y) => ((order[x] as string) < (order[y] as string) ? -1 : 1));
+    for (const i of byKey) {
+      const id = order[i] as string;
+      whole.mixNumber(hashString(id));
+      whole.mixNumber(parts.get(id) as number);
     }
     // The runtime: its clock, who runs, and the live contexts in scheduling order.
     const h = this.h;
