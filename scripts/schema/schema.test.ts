@@ -194,9 +194,10 @@ describe('the reports and replay files real runs write', async () => {
   });
 
   it('every replay file they saved validates, a planted bug with a bad buffer page too', () => {
-    const saved = ['run-out', 'explore-bug-out', 'hunt-out'].flatMap((d) => jsonFiles(at(d)));
+    const dirs = ['run-out', 'explore-bug-out', 'hunt-out'];
+    for (const d of dirs) expect(jsonFiles(at(d)).length, d).toBeGreaterThan(0);
+    const saved = dirs.flatMap((d) => jsonFiles(at(d)));
     expect(saved.filter((f) => f.includes(BUG))).toHaveLength(1);
-    expect(saved.length).toBeGreaterThan(3);
     for (const f of saved) expect(problem(replayFileSchema, readJson(f)), f).toBeNull();
   });
 
