@@ -211,6 +211,10 @@ function seedOf(parsed: unknown): number | null {
   return typeof seed === 'number' ? seed : null;
 }
 
+/** The forms of a refused replay file's message (scripts/schema/fields.ts firstProblem). */
+const REFUSAL =
+  /^replay file fuzz\.json( is not JSON: .+|: (the file|[\w.[\]]+) (must be .+|is not a known field|.+ is not supported \(this diocheck reads \d+\)|".*" is not (an invariant ID|a planted bug) .+))$/;
+
 describe('fuzzing', () => {
   const runs = Math.min(currentBudget().propertyRuns, 500);
 
@@ -295,6 +299,9 @@ describe('fuzzing', () => {
         } catch (e) {
           expect((e as Error).message).toMatch(/^replay file fuzz\.json[: ]/);
           expect((e as Error).message).not.toContain('\n');
+          // Through the schema, too, each refusal names a field and what it must be (never the
+          // schema library's own words).
+          expect((e as Error).message).toMatch(REFUSAL);
           seen.refused++;
           return;
         }

@@ -150,5 +150,29 @@ describe('replay file', () => {
     expect(problem(withField(['scenario', 'threads'], [[{ kind: 'fsync', pos: 0 }]]))).toBe(
       'replay file x.json: scenario.threads[0][0].pos is not a known field',
     );
+    expect(problem(withField(['scenario', 'threads', 0, 0, 'kind'], 'pread'))).toMatch(
+      /^replay file x\.json: scenario\.threads\[0\]\[0\]\.kind must be one of "dio_read", "dio_write", "fsync", .*"truncate"$/,
+    );
+  });
+
+  it("accepts a direct I/O's bad buffer page (explore --bug and hunt --out save them), and checks it", () => {
+    const badPage = { index: 1, how: 'munmap' };
+    const file = parseReplayFile(withField(['scenario', 'threads', 0, 0, 'badPage'], badPage), 'x.json');
+    expect(file.scenario.threads[0]?.[0]).toMatchObject({ badPage });
+    expect(problem(withField(['scenario', 'threads', 0, 0, 'badPage'], { index: 1, how: 'unmap' }))).toBe(
+      'replay file x.json: scenario.threads[0][0].badPage.how must be one of "munmap", "mprotect"',
+    );
+  });
+
+  it('names a choice or a filesystem block that breaks a rule across fields', () => {
+    const small = JSON.parse(withField(['scenario', 'fs', 'blockSize'], 1024)) as ReplayFile;
+    const fourK = { ...small.scenario, device: { ...small.scenario.device, logicalBlockSize: 4096 } };
+    expect(problem(JSON.stringify({ ...small, scenario: fourK }))).toBe(
+      'replay file x.json: scenario.fs.blockSize must be a multiple of the logical block size',
+    );
+    expect(problem(withField(['seed'], 1))).toBe('replay file x.json: seed is not a known field');
+    expect(
+      problem(withField(['confirmation'], { verdict: 'confirmed', kernel: 'k', date: '6 Dec', detail: 'd' })),
+    ).toBe('replay file x.json: confirmation.date must be a date YYYY-MM-DD');
   });
 });
