@@ -471,6 +471,51 @@ class Walk {
       return o;
     };
     w.rt.forgetHook = (obj, field, keep) => this.forget(obj, field, keep);
+    // Watch step boundaries: every context now, and each one spawned later.
+    const rt = w.rt;
+    for (const c of rt.liveContexts()) this.watchStep(c);
+    const spawn = rt.spawn.bind(rt);
+    rt.spawn = <C extends Context>(ctx: C): C => {
+      this.watchStep(ctx);
+      return spawn(ctx);
+    };
+  }
+
+  /** Calls beforeStep ahead of each step of `c` (this world's instance only). */
+  private watchStep(c: Context): void {
+    const step = c.step.bind(c);
+    c.step = (): void => {
+      this.beforeStep(c);
+      step();
+    };
+  }
+
+  /**
+   * A step of `c` is about to run. When another context stepped since the base and no question
+   * came in between (it ran alone: say the last completion, which then woke the waiting task),
+   * its steps are accounted for here, measured on their own; otherwise, at the next question,
+   * both contexts would fold the whole state before and after into their views (the
+   * conservative case of `account`), and paths that agree on what each read would still differ.
+   * The runtime has already counted the step (its clock, the context's counter, the current
+   * context): they are set back while the state is taken, as a scheduling question sees them.
+   */
+  private beforeStep(c: Context): void {
+    const w = this.world;
+    const base = this.base;
+    if (this.replaying || base === null || this.fp === null || w === null) return;
+    const rt = w.rt;
+    if (base.current === c.id) return;
+    const stepped = this.steppedSince(base, w);
+    let other = false;
+    for (const id of stepped) if (id !== c.id) other = true;
+    if (!other) return;
+    rt.current = null;
+    c.steps--;
+    rt.step--;
+    this.account(w, this.snapshot());
+    rt.step++;
+    c.steps++;
+    rt.current = c;
   }
 
   /**
