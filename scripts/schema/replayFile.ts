@@ -95,8 +95,14 @@ const fs = object({
 const IOCB_FLAGS = ['dsync', 'sync', 'nowait', 'hipri', 'caller_comp'] as const;
 const DIO_FLAGS = ['force_wait', 'overwrite_only', 'partial'] as const;
 
+/** The operation kinds, by the fields they take. */
+const DIO_KINDS = ['dio_read', 'dio_write'] as const;
+const PLAIN_KINDS = ['fsync', 'fdatasync', 'power_loss', 'wait_async', 'mmap_read'] as const;
+const RANGE_KINDS = ['buffered_read', 'buffered_write', 'fallocate'] as const;
+const OP_KINDS = [...DIO_KINDS, ...PLAIN_KINDS, ...RANGE_KINDS, 'truncate'] as const;
+
 const dioOp = object({
-  kind: oneOf(['dio_read', 'dio_write']),
+  kind: oneOf(DIO_KINDS),
   pos: int(0),
   len: int(0),
   bufAddr: int(0).optional().describe('User buffer address (default 0x10000)'),
@@ -110,26 +116,12 @@ const dioOp = object({
     .describe('A page of the user buffer that is not there for the whole call, from the page of bufAddr'),
 });
 
-const OP_KINDS = [
-  'dio_read',
-  'dio_write',
-  'fsync',
-  'fdatasync',
-  'power_loss',
-  'wait_async',
-  'mmap_read',
-  'buffered_read',
-  'buffered_write',
-  'fallocate',
-  'truncate',
-] as const;
-
 const op = z.discriminatedUnion(
   'kind',
   [
     dioOp,
-    object({ kind: oneOf(['fsync', 'fdatasync', 'power_loss', 'wait_async', 'mmap_read']) }),
-    object({ kind: oneOf(['buffered_read', 'buffered_write', 'fallocate']), pos: int(0), len: int(1) }),
+    object({ kind: oneOf(PLAIN_KINDS) }),
+    object({ kind: oneOf(RANGE_KINDS), pos: int(0), len: int(1) }),
     object({ kind: z.literal('truncate'), size: int(0) }),
   ],
   {
