@@ -105,9 +105,10 @@ export function firstProblem(error: z.ZodError, root: readonly PropertyKey[] = [
 }
 
 /**
- * Compiles only when the writer's type A fits the schema's type B (readonly aside): every value
- * the code can write is one the schema accepts, so a field added to the code's type and not to
- * the schema fails `npm run typecheck`, not a user's run.
+ * True only when the code's type A fits the schema's type B (readonly aside), so that a field
+ * whose type changes in the code, or becomes optional there, fails `npm run typecheck` until the
+ * schema follows. A field the code adds is not seen here (TypeScript lets an object have more):
+ * the schemas' objects are strict, and schema.test.ts holds real runs' files to them.
  */
 export type Fits<A, B> = [A] extends [DeepReadonly<B>] ? true : false;
 
