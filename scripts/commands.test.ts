@@ -126,7 +126,7 @@ describe('run --profile --shard --junit --coverage --annotate, and merge', () =>
     expect(usage(() => readReport(replay))).toMatch(/is not a 'diocheck run --json' report/);
     const broken = join(TMP, 'broken.json');
     writeFileSync(broken, JSON.stringify({ ...base, runs: -1 }));
-    expect(usage(() => readReport(broken))).toBe(`report ${broken}: runs must be a count`);
+    expect(usage(() => readReport(broken))).toBe(`report ${broken}: runs must be an integer >= 0`);
     expect(usage(() => readReport(join(TMP, 'nope.json')))).toMatch(/no such file/);
   });
 

@@ -118,6 +118,18 @@ describe('diocheck hunt', () => {
     expect(strict.lines.some((l) => l.startsWith(`REGRESSED ${name}: `))).toBe(true);
   });
 
+  it('refuses a history file by its first bad field, in one line', () => {
+    const bad = historyFile('bad.json', {
+      seeds: DEFAULT_HUNT_SEEDS,
+      budget: DEFAULT_HUNT_BUDGET,
+      bugs: { x: { date: '2025-12-31', medianRuns: 'fast', worstRuns: 1 } },
+    } as unknown as HuntHistory);
+    expect(() => readHistory(bad)).toThrow(UsageError);
+    expect(() => readHistory(bad)).toThrow(
+      `${bad}: not a hunt history: bugs.x.medianRuns must be a number >= 0`,
+    );
+  });
+
   it('keeps a recorded history of the default hunt in the repository', () => {
     const history = readHistory(join(ROOT, HISTORY_FILE));
     expect(history?.seeds).toBe(DEFAULT_HUNT_SEEDS);

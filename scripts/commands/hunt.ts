@@ -32,6 +32,8 @@ import { formatRunDetails, verdictLine } from './campaign.ts';
 import type { Output } from './output.ts';
 import { EXIT_MODEL_ERROR, EXIT_PASS, EXIT_VIOLATION, prepareOutput, writeText } from './run.ts';
 import { DIOCHECK } from './invocation.ts';
+import { firstProblem } from '../schema/fields.ts';
+import { huntHistorySchema } from '../schema/reports.ts';
 
 /** Seeds '1'..'K' of a default hunt: more than the teeth gate's three, for a steadier median. */
 export const DEFAULT_HUNT_SEEDS = 20;
@@ -267,13 +269,6 @@ export function compareWithHistory(
   return regressions;
 }
 
-function isEntry(v: unknown): v is HistoryEntry {
-  if (typeof v !== 'object' || v === null) return false;
-  const e = v as Record<string, unknown>;
-  return typeof e.date === 'string' && typeof e.medianRuns === 'number' && typeof e.worstRuns === 'number';
-}
-
-/** Reads a history file: null when there is none; a UsageError when it is not one. */
 export function readHistory(path: string): HuntHistory | null {
   if (!existsSync(path)) return null;
   let data: unknown;
@@ -282,20 +277,9 @@ export function readHistory(path: string): HuntHistory | null {
   } catch (e) {
     throw new UsageError(`${path}: not JSON (${(e as Error).message})`);
   }
-  const h = data as Record<string, unknown> | null;
-  const bugs = h?.bugs as Record<string, unknown> | undefined;
-  if (
-    typeof h?.seeds !== 'number' ||
-    typeof h.budget !== 'number' ||
-    typeof bugs !== 'object' ||
-    bugs === null ||
-    !Object.values(bugs).every(isEntry)
-  ) {
-    throw new UsageError(
-      `${path}: not a hunt history (seeds, budget, bugs: {name: {date, medianRuns, worstRuns}})`,
-    );
-  }
-  return data as HuntHistory;
+  const parsed = huntHistorySchema.safeParse(data);
+  if (!parsed.success) throw new UsageError(`${path}: not a hunt history: ${firstProblem(parsed.error)}`);
+  return parsed.data as HuntHistory;
 }
 
 /** The history with the new figures of these bugs (the others kept, unless the hunt changed). */
