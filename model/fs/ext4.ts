@@ -29,6 +29,7 @@
 import type { Disk } from '../block/disk.ts';
 import {
   EINVAL,
+  EIO,
   ENOTBLK,
   IOMAP_DELALLOC,
   IOMAP_DIO_UNWRITTEN,
@@ -217,9 +218,15 @@ export class ModelExt4 extends ModelXfs {
   private ext4SetIomap(iomap: Iomap, map: Ext4MapBlocks, offset: number, length: number): void {
     const bs = this.blockSize;
     iomap.flags = 0;
-    // L3297-3305: writes that span EOF may update the size at completion. The planted bug
-    // ext4NoDirtyPastEof drops the EOF test, as ext4 had it before 2e9b51d78229.
-    const pastEof = offset + length > this.inodeSize() && !this.quirks.ext4NoDirtyPastEof;
+    // L3297-3305: writes that span EOF may update the size at completion. With the default
+    // sizeDirtyRule 'on-disk' (FsSpec.sizeDirtyRule, the candidate fix the model XFS takes too,
+    // spec/ext4.md) also writes past i_disksize: end_io then logs a new i_disksize
+    // (ext4_handle_inode_extension) that an O_DSYNC write through FUA would leave uncommitted.
+    // The planted bug ext4NoDirtyPastEof drops both size tests, as ext4 had it before 2e9b51d78229.
+    const pastEof =
+      (offset + length > this.inodeSize() ||
+        (this.sizeDirtyRule === 'on-disk' && offset + length > this.iDisksize)) &&
+      !this.quirks.ext4NoDirtyPastEof;
     if (this.inodeDatasyncDirty() || pastEof) iomap.flags |= IOMAP_F_DIRTY;
     if (map.mFlags & EXT4_MAP_NEW) iomap.flags |= IOMAP_F_NEW;
     iomap.bdev = this.disk;
@@ -470,6 +477,13 @@ export class ModelExt4 extends ModelXfs {
     const commitTid = datasync ? this.iDatasyncTid : this.iSyncTid;
     if (this.journal.barrier && !this.journal.transWillSendDataBarrier(commitTid)) needsBarrier = true;
     ret = yield* this.journal.completeTransaction(rt, this.disk, commitTid);
+    // Candidate fix (spec/ext4.md, "A sync after an aborted journal"): once the journal aborted, no
+    // sync succeeds, as after XFS's shutdown. In 6.12 jbd2_complete_transaction returns 0 for a tid
+    // it counts committed, the failed one included (commit.c L1110), and ext4 fails syncs only once
+    // a handle start found the abort and shut it down (ext4_jbd2.c L83-86, fsync.c L147-148), so a
+    // sync returns 0 and promises what recovery will not find; the quirk ext4SyncMissesAbort keeps
+    // that code.
+    if (!ret && this.journal.aborted && !this.quirks.ext4SyncMissesAbort) ret = -EIO;
     // L181-186.
     if (needsBarrier) {
       const err = yield* this.issueFlush();

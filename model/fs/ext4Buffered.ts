@@ -49,7 +49,7 @@ export class Ext4Buffered extends XfsBuffered {
    * (-EFAULT when not one byte could be faulted in, L4063-4066), reserve delayed blocks over holes
    * (ext4_da_write_begin -> ext4_da_get_block_prep), then ext4_da_do_write_end (inode.c L3009-3078):
    * i_size grows; i_disksize only when the new EOF lies in a written block; a write that starts past
-   * the old EOF zeroes the rest of the old EOF block in the page cache (ext4_zero_partial_blocks).
+   * the old EOF zeroes the gap from the old EOF to it in the page cache (ext4_zero_partial_blocks).
    */
   private *genericPerformWrite(pos: number, len: number, buf: UserBuffer): KGen<number> {
     const fs = this.ext4;
@@ -80,15 +80,55 @@ export class Ext4Buffered extends XfsBuffered {
       }
     }
     let zeroLen = 0;
-    // L3061-3064 pagecache_isize_extended: the old EOF block past the old size.
+    // L3061-3064: the gap between the old EOF and the write (pagecache_isize_extended zeroes the same
+    // range, and only on a block smaller than a page).
     if (pos > oldSize) zeroLen = pos - oldSize;
     if (disksizeChanged || zeroLen) {
       const handle = fs.journal.journalStart();
-      if (zeroLen) yield* this.zeroEofGap(oldSize);
+      // L3072-3073: the gap only, [old_size, pos), never the bytes this write just copied.
+      if (zeroLen) this.ext4ZeroPartialBlocks(oldSize, zeroLen);
       fs.ext4MarkInodeDirty(handle, disksizeChanged ? newISize : fs.iDisksize);
     }
     yield;
     return copied;
+  }
+
+  /**
+   * ext4_zero_partial_blocks() (inode.c L3827-3861): zero the partial blocks at either end of
+   * [lstart, lstart + length) in the page cache; whole blocks between are left alone.
+   */
+  private ext4ZeroPartialBlocks(lstart: number, length: number): void {
+    const bs = this.ext4.blockSize;
+    const byteEnd = lstart + length - 1;
+    const partialStart = lstart % bs;
+    const partialEnd = byteEnd % bs;
+    const start = Math.floor(lstart / bs);
+    const end = Math.floor(byteEnd / bs);
+    // L3842-3848: a partial range within one block.
+    if (start === end && (partialStart || partialEnd !== bs - 1)) {
+      this.ext4BlockZeroPageRange(lstart, length);
+      return;
+    }
+    // L3849-3855, L3856-3860: the partial start, then the partial end.
+    if (partialStart) this.ext4BlockZeroPageRange(lstart, bs);
+    if (partialEnd !== bs - 1) this.ext4BlockZeroPageRange(byteEnd - partialEnd, partialEnd + 1);
+  }
+
+  /**
+   * ext4_block_zero_page_range() (inode.c L3781-3801, the range cut at the end of its block) and
+   * __ext4_block_zero_page_range() (L3679-3772): a hole is left alone (L3718-3728); a mapped block's
+   * range is zeroed in its page, which is marked dirty for writeback (L3751-3762).
+   */
+  private ext4BlockZeroPageRange(from: number, length: number): void {
+    const fs = this.ext4;
+    const bs = fs.blockSize;
+    const max = bs - (from % bs);
+    const len = length > max || length < 0 ? max : length;
+    if ((fs.map.state[Math.floor(from / bs)] ?? EXT_HOLE) === EXT_HOLE) return;
+    const page = fs.requireInode().iMapping.getPage(Math.floor(from / PAGE_SIZE));
+    for (let off = from; off < from + len; off += 512)
+      page.tags[(off % PAGE_SIZE) >> SECTOR_SHIFT] = TAG_ZERO;
+    markDirty(page, 1 << Math.floor((from % PAGE_SIZE) / bs));
   }
 
   /**

@@ -251,6 +251,13 @@ export class Ext4File extends XfsFile {
     const fs = this.ext4;
     const inode = fs.requireInode();
     const bs = fs.blockSize;
+    // Candidate fix (spec/ext4.md, "A failed extending write's EOF-block zeroing"): wait for direct
+    // I/O in flight first, as ext4_setattr does before it truncates (inode.c L5553-5565). 6.12 does
+    // not: an aligned extending write takes no inode_dio_wait (file.c L482-490), so an async
+    // sub-block overwrite of the EOF block may still be in flight while ext4_block_truncate_page
+    // reads that block, zeroes its tail and dirties it, and writeback then puts the old bytes back
+    // over the overwrite. The quirk ext4FailedWriteNoDioWait keeps that code.
+    if (!fs.quirks.ext4FailedWriteNoDioWait) yield* inodeDioWait(this.ext4.runtime, inode);
     inode.iMapping.truncateFrom(Math.ceil(inode.iSize / bs) * bs);
     if (this.fallback !== null && inode.iSize % bs) yield* this.fallback.zeroEofGap(inode.iSize);
     fs.ext4Truncate();

@@ -28,6 +28,7 @@ export function buildExt4(
     extents.push({ block: b, count: 1, state, addr: map.addr[b] ?? -1, shared: (map.shared[b] ?? 0) !== 0 });
   }
   const fs = new ModelExt4(rt, disk, xfs.geo, extents, scenario.fs.iSize);
+  fs.sizeDirtyRule = xfs.sizeDirtyRule;
   const file = new Ext4File(fs);
   return { fs, file, buffered: new Ext4Buffered(rt, fs, file) };
 }

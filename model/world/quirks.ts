@@ -50,6 +50,18 @@ export interface WorldQuirks {
   readonly ext4UnalignedNoForceWait?: boolean;
   /** ext4: ext4_dio_write_end_io converts unwritten extents although the write failed. */
   readonly ext4ConvertOnError?: boolean;
+  /**
+   * ext4: a sync after the journal aborted (a failed jbd2 commit record) returns 0 when jbd2 counts
+   * the inode's transaction committed, as the 6.12 releases do until a handle start notices the
+   * abort; the correct model takes the candidate fix (spec/ext4.md, "A sync after an aborted journal").
+   */
+  readonly ext4SyncMissesAbort?: boolean;
+  /**
+   * ext4: ext4_truncate_failed_write does not wait for direct I/O in flight before it zeroes the
+   * EOF block's tail through the page cache, as in the 6.12 releases; the correct model takes the
+   * candidate fix (spec/ext4.md, "A failed extending write's EOF-block zeroing").
+   */
+  readonly ext4FailedWriteNoDioWait?: boolean;
   /** mm: a failed pre-write invalidation does not stop the direct write (B13, before 60263d5889e6). */
   readonly ignoreInvalidationFailure?: boolean;
   /** mm: kiocb_invalidate_post_direct_write does nothing. */
