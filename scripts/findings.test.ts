@@ -24,8 +24,9 @@ const runCmd = (over: Partial<RunCommand>): RunCommand =>
   runCommand(join(TMP, 'cx'), {
     runs: 120,
     // A seed whose first runs meet the known 6.12.117 finding SYS-01 L440 (seed 1 did, before the
-    // campaign's generators drew io_uring submitters, EOF-anchored offsets and long choice streams).
-    seed: 2,
+    // campaign's generators drew io_uring submitters, EOF-anchored offsets and long choice streams;
+    // seed 2, before they drew ext4 for half the world scenarios).
+    seed: 9,
     kernel: '6.12.117',
     baseline: EMPTY_BASELINE,
     ...over,
@@ -68,7 +69,7 @@ describe('signatures', () => {
   });
 });
 
-describe('a triaging campaign (6.12.117, seed 2, 120 runs)', () => {
+describe('a triaging campaign (6.12.117, seed 9, 120 runs)', () => {
   const json = join(TMP, 'new.json');
   const out = capture();
   const code = runCampaign(runCmd({ json }), out);

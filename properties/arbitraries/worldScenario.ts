@@ -1,12 +1,25 @@
 /**
- * Scenarios for the world: the model XFS over a disk with or without a volatile cache, a small
- * file of written, unwritten, shared and hole blocks, and one or two threads mixing direct and
- * buffered I/O, mmap reads, fsync, truncate, fallocate and power loss.
+ * Scenarios for the world: a model filesystem (XFS or ext4, drawn equally often) over a disk with
+ * or without a volatile cache, a small file of written, unwritten, shared and hole blocks, and one
+ * or two threads mixing direct and buffered I/O, mmap reads, fsync, truncate, fallocate and power
+ * loss.
  *
  * The initial file keeps the invariants a real XFS file has: no written block past the EOF block,
  * the EOF block's tail zero (ModelXfs writes the original data only below i_size), a dirty cached
  * page over a hole is delalloc. Operations are placed mostly on logical-block boundaries so that
  * most requests reach the bio path.
+ *
+ * The model ext4 (model/fs/ext4.ts) gets what a real ext4 file can have and what the model ext4
+ * does: block sizes of 1 KiB to 4 KiB (mkfs.ext4's smallest is 1 KiB; the oracle records 1, 2 and
+ * 4 KiB on 512-byte sectors and 4 KiB on 4 KiB sectors); no shared blocks (ext4 has no reflink:
+ * they are written blocks); written blocks past the EOF block as drawn, since a short extending
+ * direct write leaves the written blocks it allocated past what it wrote (ext4_inode_extension_cleanup
+ * truncates only after an error, 6.12.117 fs/ext4/file.c L344-379, L588-597); and no fallocate,
+ * which the model ext4 does not have (ext4_fallocate is not modelled: the model XFS's would run), so
+ * a drawn fallocate is dropped from an ext4 thread. Stated rather than left out: writeback (fsync's,
+ * a direct write's fallback's, and FaultProfile.writeback's background writeback) is the model
+ * XFS's (ext4_writepages is not modelled), with ext4's journal handles for what it allocates,
+ * converts and logs (model/fs/ext4.ts, "The shared page-cache side").
  *
  * Where an operation lands (RawWorldOp.place) is drawn too, because the bugs live where operations
  * meet: anywhere in the file; across the initial end of file (appending to a log, reading its tail);
@@ -30,6 +43,9 @@ const DISK_BASE = 64 * 1024;
 
 type BlockKind = 'written' | 'unwritten' | 'hole' | 'shared';
 
+/** The model filesystems a world scenario runs on. */
+export type WorldFs = 'xfs' | 'ext4';
+
 /** Where an operation lands: see the header. */
 type Place = 'any' | 'eof' | 'again';
 
@@ -46,10 +62,15 @@ interface RawWorldOp {
 }
 
 export interface RawWorld {
+  /** Which model filesystem: XFS and ext4 equally often (XFS the plain one, for shrinking). */
+  readonly fs: WorldFs;
   readonly lbs: 512 | 4096;
   readonly fua: boolean;
   readonly writeCache: boolean;
+  /** XFS's block size (512 B to 4 KiB). */
   readonly blockSize: number;
+  /** ext4's block size (1 KiB to 4 KiB). */
+  readonly ext4BlockSize: number;
   readonly blocks: readonly BlockKind[];
   readonly iSizeUnits: number;
   readonly iSizeTail: number;
@@ -106,10 +127,12 @@ function rawOp(): fc.Arbitrary<RawWorldOp> {
 
 export function rawWorldArbitrary(): fc.Arbitrary<RawWorld> {
   return fc.record({
+    fs: weighted<WorldFs>([1, fc.constant('xfs')], [1, fc.constant('ext4')]),
     lbs: weighted<512 | 4096>([3, fc.constant(512)], [1, fc.constant(4096)]),
     fua: fc.boolean(),
     writeCache: weighted<boolean>([3, fc.constant(true)], [1, fc.constant(false)]),
     blockSize: fc.constantFrom(4096, 1024, 512, 2048),
+    ext4BlockSize: fc.constantFrom(4096, 1024, 2048),
     blocks: fc.array(
       weighted<BlockKind>(
         [5, fc.constant('written')],
@@ -152,7 +175,8 @@ const KIND_TYPE: Readonly<Record<BlockKind, ExtentType>> = {
 
 /** Turns a raw world into a valid Scenario (pure). */
 export function buildWorld(raw: RawWorld): Scenario {
-  const bs = Math.max(raw.lbs, raw.blockSize);
+  const ext4 = raw.fs === 'ext4';
+  const bs = Math.max(raw.lbs, ext4 ? raw.ext4BlockSize : raw.blockSize);
   const fileBytes = raw.blocks.length * bs;
   const iSize =
     raw.iSizeBack === null
@@ -163,7 +187,12 @@ export function buildWorld(raw: RawWorld): Scenario {
   // so the first of the second thread may land where the last of the first did ('again').
   const geometry: WorldGeometry = { lbs: raw.lbs, bs, fileBytes, iSize, lastPos: 0, firstPos: null };
   const threads = raw.threads
-    .map((ops) => ops.filter((op) => op.keep).map((op) => buildOp(op, geometry)))
+    .map((ops) =>
+      ops
+        // The model ext4 has no fallocate of its own (see the header).
+        .filter((op) => op.keep && !(ext4 && op.kind === 'fallocate'))
+        .map((op) => buildOp(op, geometry)),
+    )
     .filter((ops) => ops.length > 0);
   const first = threads[0];
   if (raw.crashAfter && first?.every((op) => !('async' in op && op.async === true)))
@@ -176,9 +205,12 @@ export function buildWorld(raw: RawWorld): Scenario {
     if (index < pageCount) pages.set(index, p.dirty || (pages.get(index) ?? false));
   }
   const dirtyPages = new Set([...pages].filter(([, dirty]) => dirty).map(([index]) => index));
-  const extents: ExtentSpec[] = raw.blocks.map((kind, b) => {
-    // No written block wholly past the EOF block: XFS frees them on truncate, writes leave none.
-    let k: BlockKind = b >= eofBlocks && (kind === 'written' || kind === 'shared') ? 'unwritten' : kind;
+  const extents: ExtentSpec[] = raw.blocks.map((drawn, b) => {
+    // ext4 has no shared blocks; written ones past the EOF block it may have (see the header).
+    const kind: BlockKind = ext4 && drawn === 'shared' ? 'written' : drawn;
+    // No written block wholly past the EOF block on XFS: it frees them on truncate, writes leave none.
+    let k: BlockKind =
+      !ext4 && b >= eofBlocks && (kind === 'written' || kind === 'shared') ? 'unwritten' : kind;
     const offset = b * bs;
     const page = Math.floor(offset / PAGE_BYTES);
     let type: ExtentType = KIND_TYPE[k];
@@ -193,7 +225,12 @@ export function buildWorld(raw: RawWorld): Scenario {
       ...(k === 'shared' ? { flags: ['shared' as const] } : {}),
     };
   });
-  const fs: { -readonly [K in keyof FsSpec]: FsSpec[K] } = { model: 'xfs', blockSize: bs, iSize, extents };
+  const fs: { -readonly [K in keyof FsSpec]: FsSpec[K] } = {
+    model: raw.fs,
+    blockSize: bs,
+    iSize,
+    extents,
+  };
   if (pages.size > 0) fs.pageCache = [...pages].map(([index, dirty]) => ({ index, dirty }));
   return {
     device: { logicalBlockSize: raw.lbs, fua: raw.fua, writeCache: raw.writeCache },
