@@ -131,6 +131,26 @@ describe("the SPIN peer's scopes: errno classes and the reductions lose no verdi
   }
 });
 
+describe("the SPIN peer's scopes, N = 2: sleep sets lose no state of the walk without them", () => {
+  for (const mode of SPIN_MODES) {
+    it(`${mode}: device completions asleep and revisits that wake only the new sleepers reach every state between steps and every end state`, () => {
+      const s = spinScope(mode, 2);
+      const base = { scenario: s.scenario, faults: s.faults, maxFaults: s.maxFaults, probe: PROBE };
+      const pruned = explore({ ...base, reduce: false, collectOutcomes: true });
+      const both = explore({ ...base, collectOutcomes: true });
+      console.log(`spin ${s.name}: pruned ${pruned.paths} paths, with sleep sets ${both.paths}`);
+      for (const r of [pruned, both]) {
+        expect(r.complete).toBe(true);
+        expect([...r.violations.keys()]).toEqual([]);
+      }
+      expect([...both.worlds].sort()).toEqual([...pruned.worlds].sort());
+      expect([...both.outcomes].sort()).toEqual([...pruned.outcomes].sort());
+      expect(both.states).toBe(pruned.states);
+      expect(both.paths).toBeLessThan(pruned.paths);
+    });
+  }
+});
+
 // ---------------------------------------------------------------------------------------------
 // Crash images.
 

@@ -30,7 +30,8 @@
  *
  * The cache compares sleep sets (a visit prunes a later one only if every context asleep in it is
  * asleep in the later one too), so a state first explored with some contexts asleep never prunes a
- * later visit that must run them (the classic unsoundness of combining the two).
+ * later visit that must run them (the classic unsoundness of combining the two); such a revisit
+ * runs only those contexts (`cached`).
  */
 import type { RecordedChoice } from '../../model/runtime/choice.ts';
 import type { Context } from '../../model/runtime/context.ts';
@@ -45,7 +46,7 @@ import { type RunResult, runScenario } from '../../model/world/run.ts';
 import type { Scenario } from '../../model/world/scenario.ts';
 import { makeProbe } from '../invariants/registry.ts';
 import { isFaultLabel } from './faultClasses.ts';
-import { combine, Hasher, hashString, type Snapshot, WorldFingerprint } from './fingerprint.ts';
+import { combine, Hasher, hashString, objectId, type Snapshot, WorldFingerprint } from './fingerprint.ts';
 
 export interface ExploreOptions {
   readonly scenario: Scenario;
@@ -125,7 +126,7 @@ export interface ExploreResult {
   readonly shortest: FoundViolation | null;
   /** With collectOutcomes: hash of (end world state, verdict) of every completed path. */
   readonly outcomes: ReadonlySet<number>;
-  /** With collectOutcomes: every world fingerprint seen at a question or path end (no views). */
+  /** With collectOutcomes: every world fingerprint seen between steps (at a scheduling question or path end; no views). */
   readonly worlds: ReadonlySet<number>;
   /** A run that threw something other than a finding (a model assertion): the walk stops there. */
   readonly modelError: { readonly message: string; readonly choices: readonly RecordedChoice[] } | null;
@@ -216,6 +217,27 @@ interface Footprint {
 
 const DEPENDENT = (ctx: number): Footprint => ({ ctx, local: false, reads: new Set(), writes: new Set() });
 
+/** The disk's components (fingerprint.ts): its queue and counters, its cache, its media. */
+const DISK_PARTS: ReadonlySet<string> = new Set(['disk', 'disk.cache', 'disk.media']);
+
+/** The questions a device step asks to complete a bio (Disk.step): which one, its status, what reached the disk. */
+const DEVICE_LABELS: ReadonlySet<string> = new Set([
+  'complete_which',
+  'bio_status',
+  'failed_write_written',
+  'failed_write_written_sectors',
+]);
+
+/**
+ * Does a device step only complete a bio? Not with power loss or destaging (they move the cache
+ * to media and stop every context), nor with the world's step hooks active (background log
+ * commits and writeback read the filesystem and submit bios), nor with the planted late DMA.
+ */
+function completionOnly(w: WorldView): boolean {
+  const f = w.rt.faults;
+  return !f.powerLoss && !f.destage && !f.backgroundLog && !f.writeback && !w.disk.lateWriteDma;
+}
+
 /** Components whose write makes a step dependent on every other step. */
 const GLOBAL_COMPONENTS = new Set([
   'world',
@@ -251,17 +273,20 @@ const DISK_DATA = ['disk.cache', 'disk.media'];
  * and neither enables or disables the other (runnability is the context's own state, which only a
  * write to it changes). What a step writes is observed exactly: the components whose hash changed
  * (fingerprint.ts), less its own context's step counter. What it reads is over-approximated:
- * - every component it wrote, and every heap object it used (each access to a dio or bio goes
- *   through heap.use or heap.free), and its own context (its sleep state, which a wake-up writes);
+ * - every component it wrote, every heap object it used (heap.use, heap.free) or read a field of
+ *   (the read log), and its own context (its sleep state, which a wake-up writes);
  * - for code outside interrupts (task, workqueue, issuer) also the shared state such code reads
  *   without the heap: the world's records, the filesystem, inode and page cache, and the disk's
  *   data (TASK_READS). Interrupt code (bio completion) reads only its bio and dio, their kiocb and
  *   buffer (which the dio's and request's components contain) and, to queue work, the superblock,
  *   right before a spawn that makes the step dependent anyway.
- * A step is not eligible at all (dependent on every step) when it is the device's (its effect on
- * the disk and on every bio in flight is not tracked field by field), asked a question of its own
+ * A step is not eligible at all (dependent on every step) when it is the device's doing more than
+ * complete a bio (`completionOnly`; a completion's footprint is `deviceFootprint`), asked a question of its own
  * (its effect then depends on the answer), allocated a heap object (heap ids follow allocation
- * order), spawned a context (scheduling order follows spawn order), delivered a result or returned
+ * order), woke a task (wake_up_process reads the task's state: a wake-up before the task's
+ * set_current_state leaves it to sleep, one after makes it run; and it writes that state only
+ * in the second case), spawned a context (scheduling order follows spawn order; but see
+ * `completionOnly` for the device's interrupts), delivered a result or returned
  * from a call (the checks then read the whole world), or wrote any of GLOBAL_COMPONENTS.
  * Two completions of the same dio always conflict (both use it); so do a submitter and the
  * completion of its own dio.
@@ -284,6 +309,11 @@ interface Node {
   /** Scheduling questions with reduction: the context of each option, the sleep set, footprints. */
   readonly ctx: readonly number[] | null;
   readonly sleep: ReadonlyMap<number, Footprint> | null;
+  /**
+   * A revisit of a cached state (see `cached`): only these contexts' options are explored, the
+   * ones asleep at every earlier visit but awake now; null: every awake option.
+   */
+  readonly only: ReadonlySet<number> | null;
   readonly done: Map<number, Footprint> | null;
   /** The walk's bookkeeping when the question was asked, restored when a later path branches here. */
   readonly saved: Saved | null;
@@ -309,8 +339,10 @@ interface Saved {
   readonly since: Hasher;
   readonly inside: Hasher;
   readonly answersInside: number;
+  readonly deviceAnswers: number;
   readonly used: ReadonlySet<number>;
   readonly allocated: boolean;
+  readonly woke: boolean;
   readonly diskRead: boolean;
   readonly reads: readonly number[];
   readonly forgotten: ReadonlySet<string>;
@@ -321,6 +353,28 @@ interface Visit {
   readonly asleep: readonly number[];
   readonly left: number;
 }
+
+/** x ∈ a, a sorted ascending. */
+function sortedContains(a: readonly number[], x: number): boolean {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const y = a[mid] as number;
+    if (y === x) return true;
+    if (y < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return false;
+}
+
+/**
+ * What the cache says of a question (see Walk.cached): prune it, explore every option, or (a
+ * revisit of a scheduling question) explore only the contexts in `wake` with sleep set `asleep`.
+ */
+type Revisit = 'prune' | 'all' | { readonly wake: readonly number[]; readonly asleep: readonly number[] };
+const PRUNE: Revisit = 'prune';
+const EXPLORE_ALL: Revisit = 'all';
 
 /** a ⊆ b, both sorted ascending. */
 function sortedSubset(a: readonly number[], b: readonly number[]): boolean {
@@ -365,6 +419,15 @@ const SCHEDULE = 'schedule';
 const CLASS_LABEL = 'bio_status';
 /** Tags the part of a forgotten read that stays live (Runtime.forget's `keep`). */
 const KEPT = 0x51ed270b;
+/** Is context `id` left out at a scheduling question: asleep, or not among the ones a revisit wakes? */
+function skipped(
+  id: number,
+  sleep: ReadonlyMap<number, Footprint> | null,
+  only: ReadonlySet<number> | null,
+): boolean {
+  return (sleep !== null && sleep.has(id)) || (only !== null && !only.has(id));
+}
+
 /** The pseudo-context of code that runs outside any context (the world's idle loop, end-of-run). */
 const WORLD_CTX = 0;
 
@@ -406,8 +469,12 @@ class Walk {
   private readonly since = new Hasher();
   private readonly inside = new Hasher();
   private answersInside = 0;
+  /** Of those, answers to the device's completion questions (DEVICE_LABELS). */
+  private deviceAnswers = 0;
   private readonly used = new Set<number>();
   private allocated = false;
+  /** The step called wake_up_process (see `independent`). */
+  private woke = false;
   private diskRead = false;
   /**
    * The read log of the step in progress: (heap id, field, value hash) of every field of a heap
@@ -471,6 +538,11 @@ class Walk {
       return o;
     };
     w.rt.forgetHook = (obj, field, keep) => this.forget(obj, field, keep);
+    const wake = w.rt.wakeUpProcess.bind(w.rt);
+    w.rt.wakeUpProcess = (task): void => {
+      if (!this.replaying) this.woke = true;
+      wake(task);
+    };
     // Watch step boundaries: every context now, and each one spawned later.
     const rt = w.rt;
     for (const c of rt.liveContexts()) this.watchStep(c);
@@ -619,8 +691,10 @@ class Walk {
     this.since.reset(5);
     this.inside.reset(6);
     this.answersInside = 0;
+    this.deviceAnswers = 0;
     this.used.clear();
     this.allocated = false;
+    this.woke = false;
     this.diskRead = false;
     this.reads.length = 0;
     this.forgotten.clear();
@@ -661,6 +735,7 @@ class Walk {
       this.inside.mix(this.labelHash(label));
       this.inside.mix(v);
       this.answersInside++;
+      if (DEVICE_LABELS.has(label)) this.deviceAnswers++;
     }
     if (label === SCHEDULE && w !== null) this.lastSched = { node, stepNo: w.rt.step + 1 };
     // An answer to the world's own code (between runs of the scheduler) steers what it does next.
@@ -675,9 +750,11 @@ class Walk {
     this.since.copyFrom(saved.since);
     this.inside.copyFrom(saved.inside);
     this.answersInside = saved.answersInside;
+    this.deviceAnswers = saved.deviceAnswers;
     this.used.clear();
     for (const id of saved.used) this.used.add(id);
     this.allocated = saved.allocated;
+    this.woke = saved.woke;
     this.diskRead = saved.diskRead;
     this.reads = [...saved.reads];
     this.forgotten.clear();
@@ -699,7 +776,18 @@ class Walk {
     if (this.classes && label === CLASS_LABEL) limit = Math.min(limit, this.statusMax + 2);
     if (limit < n) this.faultCuts++;
     if (w === null || this.fp === null) {
-      return { label, n, limit, fault, value: 0, ctx: null, sleep: null, done: null, saved: null };
+      return {
+        label,
+        n,
+        limit,
+        fault,
+        value: 0,
+        ctx: null,
+        sleep: null,
+        only: null,
+        done: null,
+        saved: null,
+      };
     }
     const snap = this.snapshot();
     const inStep = this.beforeQuestion(w, snap);
@@ -712,6 +800,11 @@ class Walk {
         sleep = this.sleepSetHere(w, ctx);
       }
     }
+    // The state is reached even when every option is asleep (then its successors are reached
+    // by the other orders of the same steps).
+    const state = combine(snap.full, this.viewsHash(w));
+    this.states.add(state);
+    if (w.rt.current === null) this.worlds?.add(snap.full);
     let value = 0;
     if (sleep !== null && ctx !== null) {
       while (value < limit && sleep.has(ctx[value] ?? -1)) {
@@ -720,9 +813,7 @@ class Walk {
       }
       if (value >= limit) throw ASLEEP;
     }
-    const state = combine(snap.full, this.viewsHash(w));
-    this.states.add(state);
-    this.worlds?.add(snap.full);
+    let only: Set<number> | null = null;
     if (this.prune) {
       let key = combine(combine(state, inStep), this.labelHash(label) + n);
       if (this.classes) key = combine(key, this.statusMax);
@@ -733,11 +824,24 @@ class Walk {
         asleep.sort((a, b) => a - b);
       }
       const left = this.maxFaults - this.faultsUsed;
-      if (this.cached(key, asleep, left)) throw PRUNED;
+      const revisit = this.cached(key, asleep, left);
+      if (revisit === PRUNE) throw PRUNED;
+      if (revisit !== EXPLORE_ALL && typeof revisit !== 'string' && sleep !== null && ctx !== null) {
+        // Explore the contexts asleep at the earlier visits and awake now, with the sleep set
+        // both visits had (Godefroid 1996, 6.2).
+        const keys = this.key();
+        only = new Set();
+        for (const id of ctx) if (revisit.wake.includes(hashString(keys.get(id) ?? '?'))) only.add(id);
+        for (const id of [...sleep.keys()])
+          if (!sortedContains(revisit.asleep, hashString(keys.get(id) ?? '?'))) sleep.delete(id);
+        value = 0;
+        while (value < limit && !only.has(ctx[value] ?? -1)) value++;
+        if (value >= limit) throw PRUNED;
+      }
     }
     // A path branches here only if an option after this one is awake: otherwise nothing is saved.
     let more = value + 1;
-    while (more < limit && sleep !== null && ctx !== null && sleep.has(ctx[more] ?? -1)) more++;
+    while (more < limit && ctx !== null && skipped(ctx[more] ?? -1, sleep, only)) more++;
     if (more >= limit) {
       return {
         label,
@@ -747,6 +851,7 @@ class Walk {
         value,
         ctx,
         sleep,
+        only,
         done: ctx === null ? null : new Map(),
         saved: null,
       };
@@ -758,32 +863,51 @@ class Walk {
       since: this.since.clone(),
       inside: this.inside.clone(),
       answersInside: this.answersInside,
+      deviceAnswers: this.deviceAnswers,
       used: new Set(this.used),
       allocated: this.allocated,
+      woke: this.woke,
       diskRead: this.diskRead,
       reads: [...this.reads],
       forgotten: new Set(this.forgotten),
     };
-    return { label, n, limit, fault, value, ctx, sleep, done: ctx === null ? null : new Map(), saved };
+    return { label, n, limit, fault, value, ctx, sleep, only, done: ctx === null ? null : new Map(), saved };
   }
 
   /**
    * State caching with sleep sets (Godefroid 1996, section 6.2): a visit with sleep set Z explored
    * every path from the state but those that begin with a step of a sleeping context. A later
-   * visit with sleep set Z' ⊇ Z and no larger fault budget has nothing left to explore. Otherwise
-   * the visit is recorded (and explored), dropping the visits it dominates.
+   * visit with sleep set Z' ⊇ Z and no larger fault budget has nothing left to explore. Otherwise,
+   * if a visit with at least this budget exists, only the contexts in Z \ Z' are left: they are
+   * explored, with sleep set Z ∩ Z', and the state is recorded as visited with Z ∩ Z' (exploring
+   * every option again instead walked whole subtrees twice: a revisit differs from the first
+   * visit in its sleep set far more often than in its budget). With no such visit it is explored
+   * in full. Dominated visits are dropped.
    */
-  private cached(key: number, asleep: readonly number[], left: number): boolean {
+  private cached(key: number, asleep: readonly number[], left: number): Revisit {
     const visits = this.cache.get(key);
     if (visits === undefined) {
       this.cache.set(key, [{ asleep, left }]);
-      return false;
+      return EXPLORE_ALL;
     }
-    for (const v of visits) if (v.left >= left && sortedSubset(v.asleep, asleep)) return true;
-    const kept = visits.filter((v) => !(v.left <= left && sortedSubset(asleep, v.asleep)));
-    kept.push({ asleep, left });
+    for (const v of visits) if (v.left >= left && sortedSubset(v.asleep, asleep)) return PRUNE;
+    // Godefroid's refinement: a visit with at least this budget explored every option but those
+    // asleep then; of those, the ones awake now are all that is left (the fewest, if several).
+    let best: Visit | null = null;
+    let wake: number[] = [];
+    for (const v of visits) {
+      if (v.left < left) continue;
+      const w = v.asleep.filter((x) => !sortedContains(asleep, x));
+      if (best === null || w.length < wake.length) {
+        best = v;
+        wake = w;
+      }
+    }
+    const now = best === null ? asleep : best.asleep.filter((x) => sortedContains(asleep, x));
+    const kept = visits.filter((v) => !(v.left <= left && sortedSubset(now, v.asleep)));
+    kept.push({ asleep: now, left });
     this.cache.set(key, kept);
-    return false;
+    return best === null ? EXPLORE_ALL : { wake, asleep: now };
   }
 
   /** Context id → key (fingerprint.ts contextKeys), as of the last snapshot. */
@@ -935,25 +1059,54 @@ class Walk {
     if (last === null || last.stepNo !== w.rt.step || base.rtStep !== w.rt.step - 1) return step;
     if (last.node.done === null || last.node.ctx === null) return step;
     if (last.node.ctx[last.node.value] !== ctx || last.node.done.has(ctx)) return step;
-    let global = this.allocated || kind === 'device' || this.answersInside !== 0;
+    const device = kind === 'device' && completionOnly(w);
+    let global = this.allocated || this.woke || (kind === 'device' && !device);
+    global ||= this.answersInside !== (device ? this.deviceAnswers : 0);
     global ||= resultCount(w) !== base.results;
     const own = `ctx:${this.key().get(ctx) ?? '?'}`;
     const writes = new Set(written.filter((id) => id !== own));
-    for (const id of writes) if (GLOBAL_COMPONENTS.has(id)) global = true;
-    // Contexts: the step's own may have finished; any other change (a spawn) is global.
+    for (const id of writes) if (GLOBAL_COMPONENTS.has(id) && !(device && DISK_PARTS.has(id))) global = true;
+    // Contexts: the step's own may have finished; any other change (a spawn) is global, but for
+    // the interrupt a completing device spawns (appended: the list order is not the state).
     const now = w.rt.liveContexts().map((c) => c.id);
+    const kept = device ? now.filter((id) => base.counters.has(id)) : now;
     const expected = base.contexts.filter((id) => id !== ctx || now.includes(id));
-    if (now.length !== expected.length || now.some((id, k) => id !== expected[k])) global = true;
+    if (kept.length !== expected.length || kept.some((id, k) => id !== expected[k])) global = true;
     if (global) {
       last.node.done.set(ctx, DEPENDENT(ctx));
       return step;
     }
     const reads = new Set([...touched].filter((id) => !WRITE_ONLY.test(id)));
     reads.add(own);
+    // Every heap object whose fields it read (the read log), used or not.
+    for (let i = 0; i < this.reads.length; i += 3) reads.add(objectId(this.reads[i] as number));
+    if (device) this.deviceFootprint(w, reads, writes);
     if (kind !== 'irq') for (const id of TASK_READS) reads.add(id);
     if (kind !== 'irq' && this.diskRead) for (const id of DISK_DATA) reads.add(id);
     last.node.done.set(ctx, { ctx, local: true, reads, writes });
     return step;
+  }
+
+  /**
+   * A completing device step, whatever its answers: the recorded footprint is one variant's (the
+   * first measured), and a sleeping device stands for every variant of its step. Each one takes a
+   * bio off the queue (the disk), reads that bio and its pages, stores into the cache or fills the
+   * pages (a read), counts on the kiocb and spawns the bio's interrupt. So every bio in flight
+   * before the step (those still queued and the one it took, which it read), the disk's data and
+   * queue, and each request's buffer and accounting go in, read and written.
+   */
+  private deviceFootprint(w: WorldView, reads: Set<string>, writes: Set<string>): void {
+    for (const id of DISK_PARTS) {
+      reads.add(id);
+      writes.add(id);
+    }
+    for (const bio of w.disk.inFlight) reads.add(objectId(bio.heapId));
+    for (const r of w.requests) {
+      for (const id of [`req:${r.id}.buf`, `req:${r.id}.acct`]) {
+        reads.add(id);
+        writes.add(id);
+      }
+    }
   }
 
   /** At the end of a run: account for the last steps (their footprints serve later siblings). */
@@ -1001,8 +1154,8 @@ class Walk {
     for (let i = this.nodes.length - 1; i >= 0; i--) {
       const node = this.nodes[i] as Node;
       let v = node.value + 1;
-      if (node.sleep !== null && node.ctx !== null) {
-        while (v < node.limit && node.sleep.has(node.ctx[v] ?? -1)) {
+      if (node.ctx !== null) {
+        while (v < node.limit && skipped(node.ctx[v] ?? -1, node.sleep, node.only)) {
           v++;
           this.sleepSkips++;
         }

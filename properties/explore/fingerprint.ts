@@ -193,7 +193,7 @@ function requestIds(id: number): readonly [string, string, string, string, strin
 const objectIdCache: string[] = [];
 
 /** A live heap object's component id. */
-function objectId(heapId: number): string {
+export function objectId(heapId: number): string {
   let id = objectIdCache[heapId];
   if (id === undefined) {
     id = `obj:${heapId}`;
