@@ -462,10 +462,23 @@ export class ModelExt4 extends ModelXfs {
     this.updateInodeFsyncTrans(this.journal.journalStart(), true);
   }
 
+  /**
+   * ext4_forced_shutdown(). Candidate fix (spec/ext4.md, "A sync after an aborted journal"): an
+   * aborted journal counts as a shutdown, so direct I/O and syncs fail with -EIO once a commit
+   * record failed, as after XFS's shutdown. In 6.12 ext4 shuts down only when a handle start finds
+   * the journal aborted (ext4_jbd2.c L83-86), so until then writes go on and a sync returns 0,
+   * promising what recovery will not find; the quirk ext4MissesJournalAbort keeps that code.
+   */
+  ext4ForcedShutdown(): boolean {
+    return this.journal.aborted && !this.quirks.ext4MissesJournalAbort;
+  }
+
   /** ext4_sync_file() (fs/ext4/fsync.c L141-193), with a journal. */
   override *fsync(file: File, start: number, end: number, datasync: boolean): KGen<number> {
     this.fsyncCalls++;
     const rt = this.runtime;
+    // L147-148.
+    if (this.ext4ForcedShutdown()) return -EIO;
     mightSleep(rt, 'ext4_sync_file', 0);
     let needsBarrier = false;
     // L170-172: file_write_and_wait_range() writes the data back first.
@@ -477,13 +490,9 @@ export class ModelExt4 extends ModelXfs {
     const commitTid = datasync ? this.iDatasyncTid : this.iSyncTid;
     if (this.journal.barrier && !this.journal.transWillSendDataBarrier(commitTid)) needsBarrier = true;
     ret = yield* this.journal.completeTransaction(rt, this.disk, commitTid);
-    // Candidate fix (spec/ext4.md, "A sync after an aborted journal"): once the journal aborted, no
-    // sync succeeds, as after XFS's shutdown. In 6.12 jbd2_complete_transaction returns 0 for a tid
-    // it counts committed, the failed one included (commit.c L1110), and ext4 fails syncs only once
-    // a handle start found the abort and shut it down (ext4_jbd2.c L83-86, fsync.c L147-148), so a
-    // sync returns 0 and promises what recovery will not find; the quirk ext4SyncMissesAbort keeps
-    // that code.
-    if (!ret && this.journal.aborted && !this.quirks.ext4SyncMissesAbort) ret = -EIO;
+    // The candidate fix again for a sync the abort overtook: jbd2_complete_transaction returns 0
+    // for a tid it counts committed, the failed one included (commit.c L1110).
+    if (!ret && this.ext4ForcedShutdown()) ret = -EIO;
     // L181-186.
     if (needsBarrier) {
       const err = yield* this.issueFlush();

@@ -11,7 +11,7 @@
  * (model/fs/xfsBuffered.ts, with ext4's buffered write and truncate in ext4Buffered.ts, takes its
  * lock from here); ext4's writeback is a later stage.
  */
-import { EAGAIN, EIOCBQUEUED, ENOTBLK, IOCB_NOWAIT, IOMAP_DIO_FORCE_WAIT } from '../kernel/flags.ts';
+import { EAGAIN, EIO, EIOCBQUEUED, ENOTBLK, IOCB_NOWAIT, IOMAP_DIO_FORCE_WAIT } from '../kernel/flags.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import { type IovIter, iovIterAdvance, iovIterCount } from '../mm/iovIter.ts';
 import { PAGE_SIZE } from '../mm/tags.ts';
@@ -52,6 +52,8 @@ export class Ext4File extends XfsFile {
 
   /** ext4_file_read_iter() (L130-148) -> ext4_dio_read_iter() (L69-100). */
   override *dioRead(k: Kernel, iocb: Kiocb, to: IovIter, dioFlags: number, doneBefore: number): KGen<number> {
+    // L134-135 (an aborted journal counts as a shutdown: ModelExt4.ext4ForcedShutdown).
+    if (this.ext4.ext4ForcedShutdown()) return -EIO;
     // L137-138: an empty read returns 0 before the lock.
     if (iovIterCount(to) === 0) return 0;
     const ret = yield* this.lockIocb(k, iocb, true);
@@ -71,6 +73,8 @@ export class Ext4File extends XfsFile {
     dioFlags: number,
     doneBefore: number,
   ): KGen<number> {
+    // L695-696 (an aborted journal counts as a shutdown: ModelExt4.ext4ForcedShutdown).
+    if (this.ext4.ext4ForcedShutdown()) return -EIO;
     return yield* this.ext4DioWriteIter(k, iocb, from, dioFlags, doneBefore);
   }
 

@@ -51,11 +51,12 @@ export interface WorldQuirks {
   /** ext4: ext4_dio_write_end_io converts unwritten extents although the write failed. */
   readonly ext4ConvertOnError?: boolean;
   /**
-   * ext4: a sync after the journal aborted (a failed jbd2 commit record) returns 0 when jbd2 counts
-   * the inode's transaction committed, as the 6.12 releases do until a handle start notices the
-   * abort; the correct model takes the candidate fix (spec/ext4.md, "A sync after an aborted journal").
+   * ext4: an aborted journal (a failed jbd2 commit record) is noticed only when a handle starts, as
+   * in the 6.12 releases: until then direct writes go on and a sync whose transaction jbd2 counts
+   * committed returns 0. The correct model takes the candidate fix, an aborted journal counts as a
+   * shutdown (spec/ext4.md, "A sync after an aborted journal").
    */
-  readonly ext4SyncMissesAbort?: boolean;
+  readonly ext4MissesJournalAbort?: boolean;
   /**
    * ext4: ext4_truncate_failed_write does not wait for direct I/O in flight before it zeroes the
    * EOF block's tail through the page cache, as in the 6.12 releases; the correct model takes the

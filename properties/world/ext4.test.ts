@@ -386,7 +386,7 @@ describe('ext4: jbd2', () => {
         },
         MAX_PATHS,
       ).outcomes;
-    const asIs = outcomes({ ext4SyncMissesAbort: true });
+    const asIs = outcomes({ ext4MissesJournalAbort: true });
     // The shape is reached (the write is gone after the power loss) and judged a pass.
     expect(asIs).toContain(`write=${4 * KiB} syncs=${-EIO},0 aborted=true pass lost`);
     expect(asIs).toContain(`write=${4 * KiB} syncs=0,0 aborted=false pass`);

@@ -128,7 +128,7 @@ describe('ext4: what the general campaign found on the model ext4', () => {
         (r) => `write2=${r.requests[1]?.returned} ${r.violation?.invariant ?? 'pass'}`,
         20_000,
       ).outcomes;
-    expect(outcomes({ ext4SyncMissesAbort: true })).toContain('write2=512 DUR-01');
+    expect(outcomes({ ext4MissesJournalAbort: true })).toContain('write2=512 DUR-01');
     const fixed = outcomes({});
     expect(fixed).toContain(`write2=${-EIO} pass`);
     for (const o of fixed) expect(o, o).toMatch(/ pass$/);
