@@ -13,6 +13,15 @@
  *   F <nth> <times>            freeze and thaw the filesystem (all metadata written back), then
  *                              arm fail_make_request: the nth bio from here fails, <times> of them;
  *                              disarmed before the final read
+ *   A <nth> <times>            arm fail_make_request as F does, but here, between operations and
+ *                              without the freeze (which would commit what the operations left in
+ *                              the journal); the kernel logs the failed bio with its stack
+ *   G                          keep the kernel log: each later operation's record carries the
+ *                              kernel's messages during it as "klog" (and the file's "mtime" after
+ *                              it), and each E and R record those since the last operation (or
+ *                              since its crash image's mount)
+ *   W                          wait until the coarse clock ticks, so that the next write finds the
+ *                              file's timestamps out of date and updates them
  *   O <id> <kind> <a> <b> <bufoff> <rwf> <async> [<page> <how>]   one operation (kinds below);
  *                              with <page>, page <page> of the buffer (from the page holding its
  *                              first byte) is taken away for the call: how 1 munmap, 2 mprotect
@@ -51,6 +60,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -159,12 +169,16 @@ static void trace_dump(unsigned maj, unsigned min)
 	fputc(']', out);
 }
 
-static int fail_plan(long nth, long times)
+static int fail_plan(long nth, long times, int verbose)
 {
-	/* fail_make_request (6.12 build): interval counts bios submitted to the disk. */
+	/*
+	 * fail_make_request (6.12 build): interval counts bios submitted to the disk. The disk's sysfs
+	 * directory by its device number, which also finds a device-mapper disk (dm-N, not its name).
+	 */
 	char path[96];
-	const char *disk = strrchr(devpath[ndev], '/');
-	snprintf(path, sizeof path, "/sys/block/%s/make-it-fail", disk ? disk + 1 : devpath[ndev]);
+	struct stat st;
+	if (stat(devpath[ndev], &st)) return -1;
+	snprintf(path, sizeof path, "/sys/dev/block/%u:%u/make-it-fail", major(st.st_rdev), minor(st.st_rdev));
 	FILE *f = fopen(path, "w");
 	if (!f) return -1;
 	fprintf(f, "%d\n", times > 0);
@@ -176,9 +190,47 @@ static int fail_plan(long nth, long times)
 	if (f) { fprintf(f, "100\n"); fclose(f); }
 	f = fopen("/sys/kernel/debug/fail_make_request/times", "w");
 	if (f) { fprintf(f, "%ld\n", times); fclose(f); }
+	/* verbose 2: "FAULT_INJECTION: forcing a failure" and the stack that submitted the bio. */
 	f = fopen("/sys/kernel/debug/fail_make_request/verbose", "w");
-	if (f) { fprintf(f, "0\n"); fclose(f); }
+	if (f) { fprintf(f, "%d\n", verbose); fclose(f); }
 	return 0;
+}
+
+/*
+ * The kernel log since the last call (G): read whole, then cleared, as a JSON array of its lines
+ * (printk's own "<level>" prefix and timestamp kept; control characters escaped).
+ */
+static int klog;
+static char klogbuf[1 << 17];
+
+static void klog_clear(void)
+{
+	if (klog) klogctl(5, NULL, 0); /* SYSLOG_ACTION_CLEAR */
+}
+
+static void klog_dump(void)
+{
+	if (!klog) return;
+	int n = klogctl(3, klogbuf, sizeof klogbuf - 1); /* SYSLOG_ACTION_READ_ALL */
+	klogctl(5, NULL, 0);
+	fputs(",\"klog\":[\"", out);
+	for (int i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)klogbuf[i];
+		if (ch == '\n') fputs(i + 1 < n ? "\",\"" : "", out);
+		else if (ch == '"' || ch == '\\') fprintf(out, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f) fprintf(out, "\\u%04x", ch);
+		else fputc(ch, out);
+	}
+	fputs("\"]", out);
+}
+
+/* Waits until the coarse clock (the one file timestamps take) moves on. */
+static void next_tick(void)
+{
+	struct timespec a, b;
+	clock_gettime(CLOCK_REALTIME_COARSE, &a);
+	do clock_gettime(CLOCK_REALTIME_COARSE, &b);
+	while (a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec);
 }
 
 /*
@@ -242,6 +294,19 @@ static int lw_mark(int dev, const char *mark)
 	return ioctl(dm_ctl, DM_TARGET_MSG, io) ? -errno : 0;
 }
 
+/*
+ * Removes dm-log-writes device lw<dev> (unmounted): its destructor waits until every logged entry
+ * and the log's super block (the entry count) are on the log device. Without it, a power-off right
+ * after the last operations can leave the newest entries, the marks among them, out of the log.
+ */
+static int lw_remove(int dev)
+{
+	char name[16];
+	snprintf(name, sizeof name, "lw%d", dev);
+	struct dm_ioctl *io = dm_begin(name);
+	return ioctl(dm_ctl, DM_DEV_REMOVE, io) ? -errno : 0;
+}
+
 /* Copies a whole block device onto another (an image onto a scsi_debug disk), then syncs it. */
 static int copy_device(const char *from, const char *to)
 {
@@ -293,10 +358,7 @@ static long aio_rw(int fd, int write, char *b, long len, long pos, int rwf)
  */
 static void fresh_times(int fd)
 {
-	struct timespec a, b;
-	clock_gettime(CLOCK_REALTIME_COARSE, &a);
-	do clock_gettime(CLOCK_REALTIME_COARSE, &b);
-	while (a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec);
+	next_tick();
 	futimens(fd, NULL);
 }
 
@@ -419,6 +481,7 @@ int main(int argc, char **argv)
 			char fstype[16];
 			unsigned bsz;
 			sscanf(line + 2, "%u %d %15s %u", &scen, &ndev, fstype, &bsz);
+			klog_clear();
 			if (!devpath[ndev][0]) snprintf(devpath[ndev], sizeof devpath[ndev], "/dev/ubd%c", 'a' + ndev);
 			if (!mounted[ndev][0]) {
 				char dir[32];
@@ -468,7 +531,18 @@ int main(int argc, char **argv)
 			/* Freeze and thaw first: the filesystem writes back and covers its log, so the
 			 * next bio to the disk is the operation's own, not a metadata writeback. */
 			quiesce();
-			fail_plan(a, b);
+			fail_plan(a, b, 0);
+			break;
+		case 'A':
+			a = b = 0;
+			sscanf(line + 2, "%ld %ld", &a, &b);
+			fail_plan(a, b, 2);
+			break;
+		case 'G':
+			klog = 1;
+			break;
+		case 'W':
+			next_tick();
 			break;
 		case 'Q':
 			quiesce();
@@ -535,6 +609,13 @@ int main(int argc, char **argv)
 				classify(p, (size_t)((r + SECT - 1) / SECT * SECT));
 			}
 			trace_dump(dev_major, dev_minor);
+			if (klog) {
+				/* With G: the file's mtime after the operation, and what the kernel said during it. */
+				struct stat st;
+				if (fstat(fd, &st) == 0)
+					fprintf(out, ",\"mtime\":\"%lld.%09ld\"", (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+				klog_dump();
+			}
 			fputc('}', out);
 			first = 0;
 			break;
@@ -580,10 +661,13 @@ int main(int argc, char **argv)
 			sscanf(line + 2, "%u %d %15s %ld %d", &scen, &ubd, fstype, &a, &point);
 			snprintf(dev, sizeof dev, "/dev/ubd%c", 'a' + ubd);
 			mkdir("/mnt/r", 0755);
+			klog_clear();
 			/* Every crash image of one filesystem has its UUID: XFS needs nouuid to mount them. */
 			if (mount(dev, "/mnt/r", fstype, 0, strcmp(fstype, "xfs") ? NULL : "nouuid") != 0) {
-				fprintf(out, "{\"id\":%u,\"point\":%d,\"fatal\":\"mount crash image: %s\"}\n", scen, point,
+				fprintf(out, "{\"id\":%u,\"point\":%d,\"fatal\":\"mount crash image: %s\"", scen, point,
 					strerror(errno));
+				klog_dump();
+				fputs("}\n", out);
 				fflush(out);
 				break;
 			}
@@ -594,6 +678,7 @@ int main(int argc, char **argv)
 				report_file(rfd, a);
 				close(rfd);
 			}
+			klog_dump();
 			fputs("}\n", out);
 			fflush(out);
 			umount("/mnt/r");
@@ -601,9 +686,10 @@ int main(int argc, char **argv)
 		}
 		case 'E': {
 			sscanf(line + 2, "%ld", &a);
-			fail_plan(0, 0);
+			fail_plan(0, 0, 0);
 			fputc(']', out);
 			report_file(fd, a);
+			klog_dump();
 			fputs("}\n", out);
 			fflush(out);
 			close(fd);
@@ -621,6 +707,7 @@ done:
 			snprintf(path, sizeof path, "/mnt/%d", i);
 			umount(path);
 		}
+		if (!strncmp(devpath[i], "/dev/lw", 7)) lw_remove(i);
 	}
 	sync();
 	reboot(RB_POWER_OFF);

@@ -324,7 +324,15 @@ function shardImages(run: ReleaseRun, s: number): string[] {
   ];
 }
 
-function prepareShard(run: ReleaseRun, s: number, cases: readonly OracleCase[]): void {
+/** A case's lines for the agent: the corpus's own (caseLines), or a script's that adds to them. */
+export type CaseLines = (c: OracleCase) => string[];
+
+function prepareShard(
+  run: ReleaseRun,
+  s: number,
+  cases: readonly OracleCase[],
+  linesOf: CaseLines = caseLines,
+): void {
   const dir = join(run.paths.work, `shard${s}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -337,7 +345,7 @@ function prepareShard(run: ReleaseRun, s: number, cases: readonly OracleCase[]):
     writeFileSync(join(dir, `log${i}.img`), '');
     truncateSync(join(dir, `log${i}.img`), LOG_IMAGE_MIB << 20);
   });
-  const lines = [...scsiDebugLines(), ...logWritesLines(), ...cases.flatMap(caseLines)];
+  const lines = [...scsiDebugLines(), ...logWritesLines(), ...cases.flatMap(linesOf)];
   writeFileSync(join(run.o.cache, 'root', `corpus-${run.paths.shard(s)}.txt`), `${lines.join('\n')}\n`);
 }
 
@@ -360,6 +368,7 @@ async function recoverCrashImages(
   run: ReleaseRun,
   shards: readonly (readonly OracleCase[])[],
   unames: Set<string>,
+  recoveryPrefix: readonly string[],
 ): Promise<Map<number, AgentRecord[]>> {
   const { o, paths } = run;
   const crashDir = join(paths.work, 'crash');
@@ -395,7 +404,7 @@ async function recoverCrashImages(
     o.jobs,
     batches.map((batch, b) => async (core: number) => {
       const images: string[] = [];
-      const lines: string[] = [];
+      const lines: string[] = [...recoveryPrefix];
       for (const p of batch) {
         const { path, log } = logOf(p.c, p.shard);
         const image = join(crashDir, `c${p.c.id}-${p.point}.img`);
@@ -502,12 +511,16 @@ export interface CaseRecords {
 
 /**
  * Runs cases on the release's kernel (built already): one UML instance per job, then the crash
- * images of the power-loss cases. Throws when the kernel that ran is not the release.
+ * images of the power-loss cases. Throws when the kernel that ran is not the release. `linesOf`
+ * writes each case for the agent, and `recoveryPrefix` starts each recovery boot's corpus
+ * (scripts/oracle/journalAbort.ts adds fault lines, and G to keep the kernel log in both).
  */
 export async function runCases(
   run: ReleaseRun,
   cases: readonly OracleCase[],
   say: (line: string) => void,
+  linesOf: CaseLines = caseLines,
+  recoveryPrefix: readonly string[] = [],
 ): Promise<CaseRecords> {
   const { o, release, paths } = run;
   const jobs = Math.min(o.jobs, cases.length);
@@ -518,7 +531,7 @@ export async function runCases(
   rmSync(paths.work, { recursive: true, force: true });
   mkdirSync(paths.work, { recursive: true });
   shards.forEach((cs, s) => {
-    prepareShard(run, s, cs);
+    prepareShard(run, s, cs, linesOf);
   });
   say(`oracle: ${release}: ${cases.length} cases on ${jobs} UML instance(s)`);
   const t0 = Date.now();
@@ -534,7 +547,7 @@ export async function runCases(
     else if (rec.fatal !== undefined && rec.id === undefined) throw new Error(`agent: ${rec.fatal}`);
     else records.set(rec.id, rec);
   }
-  const recovered = await recoverCrashImages(run, shards, unames);
+  const recovered = await recoverCrashImages(run, shards, unames, recoveryPrefix);
   const seconds = (Date.now() - t0) / 1000;
   // The kernel that ran is the release asked for, or the run records nothing.
   const uname = [...unames][0] ?? '';
