@@ -46,7 +46,16 @@ import { type RunResult, runScenario } from '../../model/world/run.ts';
 import type { Scenario } from '../../model/world/scenario.ts';
 import { makeProbe } from '../invariants/registry.ts';
 import { isFaultLabel } from './faultClasses.ts';
-import { combine, Hasher, hashString, objectId, type Snapshot, WorldFingerprint } from './fingerprint.ts';
+import {
+  combine,
+  FIELDS,
+  Hasher,
+  hashString,
+  objectId,
+  SHARED,
+  type Snapshot,
+  WorldFingerprint,
+} from './fingerprint.ts';
 
 export interface ExploreOptions {
   readonly scenario: Scenario;
@@ -147,11 +156,10 @@ class Cut {
 const PRUNED = new Cut('pruned');
 const ASLEEP = new Cut('asleep');
 
-/** Where a tracked heap object keeps its fields' values (a symbol: for-in and Object.keys skip it). */
-const FIELDS = Symbol('fields');
 interface Tracked {
   readonly heapId: number;
   [FIELDS]: Record<string, unknown>;
+  [SHARED]?: true;
 }
 /** The walk whose run is in progress: tracked fields report their reads to it. */
 let reader: Walk | null = null;
@@ -608,6 +616,7 @@ class Walk {
       for (const key of keys) delete rec[key];
       Object.setPrototypeOf(obj, proto);
       (obj as unknown as Tracked)[FIELDS] = fields;
+      (obj as unknown as Tracked)[SHARED] = true;
       return obj;
     }
     // The heap id is the object's name in the log (fixed at allocation, read by the heap).

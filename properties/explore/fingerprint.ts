@@ -42,6 +42,14 @@ const T_VIEW = 0x4cf5ad43;
 const T_SKIP = 0x7a1c2e9d;
 const T_FLOAT = 0x1b873593;
 
+/**
+ * Where a heap object the explorer tracks keeps its fields' values (engine.ts `track`; a symbol:
+ * for-in and Object.keys skip it), and the mark of one tracked through its class's shared
+ * prototype of accessors, whose for-in order is its own keys, then the record's.
+ */
+export const FIELDS = Symbol('fields');
+export const SHARED = Symbol('shared accessors');
+
 const floatView = new Float64Array(1);
 const floatWords = new Int32Array(floatView.buffer);
 
@@ -523,6 +531,13 @@ export class WorldFingerprint {
     }
     h.mix(ctorHash(o));
     const rec = o as Record<string, unknown>;
+    if ((o as { [SHARED]?: true })[SHARED] === true) {
+      // A tracked heap object: what for-in would visit, without a getter call per field.
+      for (const key of Object.keys(rec)) this.walk(rec[key]);
+      const fields = (o as { [FIELDS]: Record<string, unknown> })[FIELDS];
+      for (const key in fields) this.walk(fields[key]);
+      return;
+    }
     // A context's id is its spawn order, which contextKeys stands in for.
     const isContext = o instanceof Context;
     for (const key in rec) if (!(isContext && key === 'id')) this.walk(rec[key]);
