@@ -21,6 +21,7 @@ import {
   modelOutcome,
   notableKlog,
   outcomeDifferences,
+  overwriteStartedHandle,
   parseJournalAbortArgs,
   traceText,
   VARIANTS,
@@ -43,12 +44,14 @@ describe('journalAbort: the agent lines', () => {
     expect(abortLines(abortCase('xfs', 3), 'xfs', 1)).not.toContain('W');
   });
 
-  it('puts every variant on a power-loss image: ext4 or XFS, 4 KiB blocks on 512-byte sectors', () => {
+  it('puts each variant on ext4 or XFS, 4 KiB blocks on 512-byte sectors, with a power loss unless -nofua', () => {
     for (const v of VARIANTS) {
       const c = abortCase(v, 1);
+      const crash = !v.includes('nofua');
       expect(c.fs).toBe(v === 'xfs' ? 'xfs' : 'ext4');
-      expect([c.blockSize, c.sectorSize, c.powerLoss, c.failFirstBio]).toEqual([4096, 512, true, false]);
-      expect(caseLines(c)).toContain('P');
+      expect([c.blockSize, c.sectorSize, c.powerLoss, c.failFirstBio]).toEqual([4096, 512, crash, false]);
+      expect(caseLines(c).includes('P')).toBe(crash);
+      expect(abortLines(c, v, null).includes('W')).toBe(v.endsWith('-tick'));
     }
   });
 
@@ -124,6 +127,24 @@ describe('journalAbort: the kernel side', () => {
     expect(k.mtimes).toEqual(['op 2 5.000000001']);
   });
 
+  it('tells when the overwrite itself noticed the abort: its mtime moved and the kernel said so during it', () => {
+    const mtimes = ['op 1 5.1', 'op 2 5.1', 'op 3 5.1', 'op 4 5.2'];
+    const during = [
+      'op 2: Aborting journal on device dm-2-8.',
+      'op 4: EXT4-fs error (device dm-2): ext4_journal_check_start:84: comm agent: Detected aborted journal',
+    ];
+    expect(overwriteStartedHandle(during, mtimes)).toBe(true);
+    // Same tick: no timestamp update, the abort found later (the final read's atime).
+    expect(
+      overwriteStartedHandle(
+        [during[0] as string, 'end: Detected aborted journal'],
+        ['op 3 5.1', 'op 4 5.1'],
+      ),
+    ).toBe(false);
+    expect(overwriteStartedHandle(during, ['op 3 5.1', 'op 4 5.1'])).toBe(false);
+    expect(overwriteStartedHandle([], mtimes)).toBe(false);
+  });
+
   it("reads the operations' results and the file on the last crash image", () => {
     const c = abortCase('ext4', 1);
     const rec: AgentRecord = {
@@ -170,6 +191,12 @@ describe('journalAbort: the model side', () => {
       expect([m.recoveredSize, m.recoveredContents]).toEqual([4 * KiB, '0.0-7']);
       expect(m.failed).toMatch(/^bio \d+ of the run: .*opf 0x/);
     }
+  });
+
+  it('without FUA (no power loss) the same results, and nothing recovered to compare', () => {
+    const m = modelOutcome(abortCase('ext4-nofua', 1), ops, { ext4MissesJournalAbort: true });
+    expect(m.rets).toEqual([4 * KiB, -EIO, 0, 4 * KiB]);
+    expect([m.recoveredSize, m.recoveredContents]).toEqual([-1, 'missing']);
   });
 
   it('the correct ext4 and XFS fail every sync and the overwrite after the failed commit', () => {
