@@ -104,18 +104,24 @@ describe('atomicity map', () => {
   });
 
   it('reports a known defect the model no longer has, naming the pair to flip', () => {
-    // A yield after an inline completion's ki_complete, before release_bio (seed L188-226).
-    const completeWork = FIXED_OPS.iomapDioCompleteWork;
-    const ops: KernelOps = {
-      ...FIXED_OPS,
-      *iomapDioCompleteWork(k: Kernel, work): KGen {
-        yield* completeWork(k, work);
-        yield;
-      },
+    // The map as it was before the fix: the yield after the hand-off to the worker (seed L222-226)
+    // recorded as the known defect release-after-handoff. The model now yields there.
+    const from = 'iomapDioBioEndIo:L222 dio.unionMember w';
+    const to = 'iomapDioBioEndIo:L229 bio.pagesReleased rw';
+    const pair = MAP.pairs.find((p) => p.from === from && p.to === to && p.ctx === 'irq');
+    if (pair === undefined) throw new Error('the map lacks the hand-off pair');
+    expect(pair.model).toBe('yield');
+    const old = {
+      ...MAP,
+      defects: { ...MAP.defects, 'release-after-handoff': 'no yield before release_bio' },
+      pairs: MAP.pairs.map((p) =>
+        p === pair ? { ...p, model: 'none' as const, defect: 'release-after-handoff' } : p,
+      ),
     };
-    const d = derive(sharedBy(MAP), scenarios('aio-read-2bios'), [['fixed', ops]]);
-    const out = compare(MAP, d).filter((l) => l.startsWith('defect release-after-handoff looks fixed'));
-    expect(out.length).toBeGreaterThan(0);
+    const d = derive(sharedBy(old), scenarios('aio-write-unwritten'));
+    const out = compare(old, d).filter((l) => l.startsWith('defect release-after-handoff looks fixed'));
+    expect(out).toHaveLength(1);
+    expect(out[0]).toContain(`${from} -> ${to} [irq]`);
     expect(out[0]).toContain("set its model to 'yield'");
   });
 });

@@ -340,6 +340,10 @@ export class ModelExt4 extends ModelXfs {
     // L387-388; the planted bug ext4ConvertOnError converts although the write failed.
     if ((!error || this.quirks.ext4ConvertOnError) && size && flags & IOMAP_DIO_UNWRITTEN) {
       mightSleep(this.runtime, 'ext4_convert_unwritten_extents', 91);
+      // ext4_convert_unwritten_extents starts a jbd2 handle first (ext4_journal_start may wait
+      // for the running transaction: 6.12.117 fs/ext4/extents.c L4877-4878), an interleaving point
+      // (spec/atomicity.md, xfs-end-io).
+      yield;
       const err = this.ext4ConvertUnwrittenExtents(pos, size);
       if (!error) error = err;
       yield;
@@ -356,6 +360,9 @@ export class ModelExt4 extends ModelXfs {
     // L400-402: nothing to do inside both sizes.
     if (pos + size <= this.iDisksize && pos + size <= this.inodeSize()) return size;
     mightSleep(this.runtime, 'ext4_handle_inode_extension', 91);
+    // ext4_handle_inode_extension starts a jbd2 handle before it grows the sizes (6.12.117 fs/ext4/file.c L321): an
+    // interleaving point (xfs-end-io).
+    yield;
     return this.ext4HandleInodeExtension(pos, size, size);
   }
 

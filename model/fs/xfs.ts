@@ -282,12 +282,18 @@ export class ModelXfs implements FileOperations {
     const b = Math.floor(offset / bs);
     const count = Math.ceil((offset + size) / bs) - b;
     if (flags & IOMAP_DIO_COW) {
+      // 6.12.117 fs/xfs/xfs_file.c L529-533: xfs_reflink_end_cow allocates a transaction and takes
+      // the ILOCK first, and may sleep there (spec/atomicity.md, xfs-end-io).
+      yield;
       this.endCow(b, count);
       yield;
     }
     const end = offset + size;
     if (flags & IOMAP_DIO_UNWRITTEN) {
-      // xfs_iomap_write_unwritten(update_isize): convert, grow i_size, log xfs_new_eof().
+      // xfs_iomap_write_unwritten(update_isize): convert, grow i_size, log xfs_new_eof(), after
+      // xfs_trans_alloc_inode has allocated the transaction and taken the ILOCK, where it may sleep
+      // (6.12.117 fs/xfs/xfs_iomap.c L613-614; spec/atomicity.md, xfs-end-io).
+      yield;
       this.convertUnwritten(b, count);
       if (this.inode !== null && end > this.inode.iSize) this.inode.iSize = end;
       this.logDiskSize(this.newEof(end));
@@ -302,6 +308,9 @@ export class ModelXfs implements FileOperations {
       return 0;
     }
     this.inode.iSize = end;
+    // 6.12.117 fs/xfs/xfs_file.c L569-571: i_size_write under i_flags_lock, then xfs_setfilesize,
+    // which allocates a transaction and takes the ILOCK, and may sleep (xfs-end-io).
+    yield;
     this.logDiskSize(this.newEof(end));
     yield;
     return 0;

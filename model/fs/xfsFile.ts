@@ -112,10 +112,17 @@ export class XfsFile {
    * fs/xfs/xfs_file.c xfs_file_write_zero_eof, found missing by the real-kernel oracle).
    */
   *writeChecks(k: Kernel, iocb: Kiocb, exclusive: boolean): KGen<{ ret: number; exclusive: boolean }> {
-    if (iocb.kiPos <= this.fs.inodeSize()) return { ret: 0, exclusive };
+    if (iocb.kiPos <= this.fs.inodeSize()) {
+      // 6.12.117 fs/xfs/xfs_file.c L491: kiocb_modified (file_update_time) may start a
+      // transaction and sleep before the caller goes on (spec/atomicity.md, submitter-isize).
+      yield;
+      return { ret: 0, exclusive };
+    }
     if (iocb.kiFlags & IOCB_NOWAIT) return { ret: -EAGAIN, exclusive };
     if (!exclusive) {
       this.iolock.unlock(false);
+      // Another task may take the IOLOCK between the unlock and the relock (xfs-relock-no-yield).
+      yield;
       yield* this.iolock.lock(k.rt, true);
     }
     yield* inodeDioWait(k.rt, this.fs.requireInode());
@@ -124,6 +131,8 @@ export class XfsFile {
       const r = yield* this.fallback.zeroEofGap(isize);
       if (r < 0) return { ret: r, exclusive: true };
     }
+    // L491: kiocb_modified, as above.
+    yield;
     return { ret: 0, exclusive: true };
   }
 
@@ -174,8 +183,12 @@ export class XfsFile {
       );
       this.iolock.unlock(exclusive);
       if (r === -EAGAIN && !(iocb.kiFlags & IOCB_NOWAIT) && !exclusive) {
+        // 6.12.117 fs/xfs/xfs_file.c L700-703: retry exclusively. Between the unlock above and
+        // the relock at L664 another task (a truncate, another writer) may take the IOLOCK
+        // (spec/atomicity.md, xfs-relock-no-yield).
         exclusive = true;
         flags = IOMAP_DIO_FORCE_WAIT;
+        yield;
         continue;
       }
       return r;

@@ -85,8 +85,12 @@ export function* iomapDioBioEndIo(k: Kernel, bio: Bio): KGen {
   }
 
   // 6.12.117 L241-242 (seed L167-168)
-  if (yield* atomicDecAndTest(rt, dio, 167)) yield* iomapDioDone(k, dio);
-  else rt.cover(168);
+  if (yield* atomicDecAndTest(rt, dio, 167)) {
+    yield* iomapDioDone(k, dio);
+    // The dio is handed on: its new holder may free it and deliver the result before release_bio
+    // (seed iomapDioBioEndIo, spec/atomicity.md release-after-handoff).
+    yield* barrier();
+  } else rt.cover(168);
 
   // 6.12.117 L244-250 (seed L225-231)
   if (shouldDirty) {
