@@ -2,11 +2,13 @@
  * Planted bugs of the object lifetime (LIFE) family of invariants (spec/invariants.md); the catalogue
  * (model/bugs/catalogue.ts) lists every family's in turn.
  */
-import { bioPut, bioReleasePages } from '../block/bioOps.ts';
+import { blkStatusToErrno } from '../block/bio.ts';
+import { bioCheckPagesDirty, bioPut, bioReleasePages } from '../block/bioOps.ts';
 import { fileInode, inodeDioBegin, inodeDioEnd } from '../fs/vfs.ts';
-import { IOMAP_DIO_DIRTY } from '../kernel/flags.ts';
+import { IOMAP_DIO_CALLER_COMP, IOMAP_DIO_DIRTY, IOMAP_DIO_INLINE_COMP } from '../kernel/flags.ts';
 import { IomapDio } from '../kernel/iomapDio.ts';
-import { atomicDecAndTest } from '../runtime/atomics.ts';
+import { iomapDioDone } from '../kernel/v6_12.ts';
+import { atomicDecAndTest, barrier } from '../runtime/atomics.ts';
 import { NO_FAULTS } from '../runtime/faults.ts';
 import { modelAssert } from '../runtime/violation.ts';
 import { KiB } from '../world/extents.ts';
@@ -254,4 +256,53 @@ export const LIFETIME_BUGS: readonly PlantedBug[] = [
     scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
     faults: NO_FAULTS,
   },
+  {
+    name: 'release-bio-reads-handed-dio',
+    commit: 'synthetic',
+    title: 'iomap_dio_bio_end_io reads dio->flags at release_bio after handing the dio to the workqueue',
+    lines: 'seed L162, L222-226 (6.12.117 L227-245)',
+    what: 'The holder of the last reference queues the completion work and then tests IOMAP_DIO_DIRTY in the dio instead of the should_dirty it sampled at L162; the worker may have completed and freed the dio by then (issue 17: only a model with an interleaving point after queue_work reaches it).',
+    invariant: 'LIFE-01',
+    ops: () => ({
+      *iomapDioBioEndIo(k, bio) {
+        const rt = k.rt;
+        rt.heap.use(bio, 161);
+        const dio = bio.biPrivate;
+        modelAssert(dio !== null, 'bio without a dio');
+        rt.heap.use(dio, 162);
+        let shouldDirty = (dio.flags & IOMAP_DIO_DIRTY) !== 0;
+        if (bio.biStatus) yield* k.ops.iomapDioSetError(k, dio, blkStatusToErrno(bio.biStatus));
+        if (yield* atomicDecAndTest(rt, dio, 167)) {
+          // 6.12.117 iomap_dio_done's routes, as the correct model has them (v6_12.ts), with the
+          // queue_work route noted for release_bio.
+          const queued = !dio.waitForCompletion && !routedInline(dio);
+          yield* iomapDioDone(k, dio);
+          yield* barrier();
+          if (queued) {
+            // The bug: after queue_work the dio is the worker's, not this context's to read.
+            rt.heap.use(dio, 226);
+            shouldDirty = (dio.flags & IOMAP_DIO_DIRTY) !== 0;
+          }
+        }
+        if (shouldDirty) {
+          bioCheckPagesDirty(rt, bio, 227);
+        } else {
+          bioReleasePages(rt, bio, false, 229);
+          bioPut(rt, bio, 230);
+        }
+      },
+    }),
+    // An aio overwrite: a write's completion is queued (it may invalidate the page cache).
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB, async: true }]]),
+    faults: faults({ interleave: true }),
+  },
 ];
+
+/**
+ * Would 6.12.117's iomap_dio_done (L185-229) complete this dio in the bio's own context (inline, or
+ * through the caller's ki_complete) rather than queue it? An error never completes inline.
+ */
+function routedInline(dio: IomapDio): boolean {
+  if (dio.error === 0 && dio.flags & IOMAP_DIO_INLINE_COMP) return true;
+  return (dio.flags & IOMAP_DIO_CALLER_COMP) !== 0;
+}

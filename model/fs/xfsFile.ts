@@ -112,12 +112,7 @@ export class XfsFile {
    * fs/xfs/xfs_file.c xfs_file_write_zero_eof, found missing by the real-kernel oracle).
    */
   *writeChecks(k: Kernel, iocb: Kiocb, exclusive: boolean): KGen<{ ret: number; exclusive: boolean }> {
-    if (iocb.kiPos <= this.fs.inodeSize()) {
-      // 6.12.117 fs/xfs/xfs_file.c L491: kiocb_modified (file_update_time) may start a
-      // transaction and sleep before the caller goes on (spec/atomicity.md, submitter-isize).
-      yield;
-      return { ret: 0, exclusive };
-    }
+    if (iocb.kiPos <= this.fs.inodeSize()) return { ret: 0, exclusive };
     if (iocb.kiFlags & IOCB_NOWAIT) return { ret: -EAGAIN, exclusive };
     if (!exclusive) {
       this.iolock.unlock(false);
@@ -131,8 +126,6 @@ export class XfsFile {
       const r = yield* this.fallback.zeroEofGap(isize);
       if (r < 0) return { ret: r, exclusive: true };
     }
-    // L491: kiocb_modified, as above.
-    yield;
     return { ret: 0, exclusive: true };
   }
 

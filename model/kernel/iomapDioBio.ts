@@ -309,9 +309,6 @@ export function* iomapDioBioIter(k: Kernel, iter: IomapIter, dio: IomapDio): KGe
         ret = bioIovIterGetPages(rt, bio, submitIter);
         if (ret) {
           rt.cover(396);
-          // The page-get faulted the user pages in (and may have slept) before it failed: a
-          // completion may set dio->error after L373 (spec/atomicity.md, submitter-error-window).
-          yield;
           if (rt.tracing) rt.ev(388, 'bio_iov_iter_get_pages', `pos ${pos} ret ${ret}`);
           bioPut(rt, bio, 396);
           if (!k.ops.iomapDioBioIterZeroTailAfterShortGet(k)) break out;

@@ -69,9 +69,6 @@ export function* iomapDioInlineIter(k: Kernel, iomi: IomapIter, dio: IomapDio): 
     }
     // L473-478
     copied = copyFromIter(rt, inline.tags, inlineAt, length, iter);
-    // copy_from_iter may fault the user page in and sleep between the i_size read above and the
-    // i_size_write below (spec/atomicity.md, submitter-isize).
-    yield;
     if (copied) {
       rt.cover(475);
       if (pos + copied > size) iSizeWrite(iomi.inode, pos + copied);

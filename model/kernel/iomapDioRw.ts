@@ -78,9 +78,7 @@ export function* __iomapDioRw(
     return null;
   }
 
-  // L564-578. kmalloc(GFP_KERNEL) may sleep in reclaim: the filesystem's ->write_iter read i_size
-  // before it, this i_size_read comes after (spec/atomicity.md, submitter-isize).
-  yield;
+  // L564-578
   const dio = rt.heap.alloc(new IomapDio(iocb));
   dio.ref = 1;
   dio.size = 0;

@@ -12,10 +12,6 @@ export function* kiocbWriteAndWait(rt: Runtime, iocb: Kiocb, count: number): KGe
   const mapping = iocb.kiFilp.fInode.iMapping;
   const pos = iocb.kiPos;
   const end = pos + count - 1;
-  // Nothing holds off another context between __iomap_dio_rw's i_size_read (seed L571) and
-  // inode_dio_begin (L656), and this may sleep: an interleaving point (spec/atomicity.md,
-  // submitter-isize).
-  yield;
   if (iocb.kiFlags & IOCB_NOWAIT) {
     if (mapping.rangeNeedsWriteback(pos, end)) return -EAGAIN;
     return 0;
@@ -28,8 +24,6 @@ export function* kiocbInvalidatePages(rt: Runtime, iocb: Kiocb, count: number): 
   const mapping = iocb.kiFilp.fInode.iMapping;
   const pos = iocb.kiPos;
   const end = pos + count - 1;
-  // As in kiocbWriteAndWait: an interleaving point between L571 and L656.
-  yield;
   if (iocb.kiFlags & IOCB_NOWAIT) {
     // Any cached page could make the invalidation block.
     if (mapping.rangeHasPage(pos, end)) return -EAGAIN;

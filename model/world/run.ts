@@ -252,12 +252,7 @@ class World implements WorldView {
   }
 
   private *thread(t: number, ops: readonly OpSpec[]): KGen {
-    let first = true;
     for (const op of ops) {
-      // A system call boundary: the task returns to user space between two operations, where
-      // any other context may run (spec/atomicity.md, submitter-isize).
-      if (!first) yield;
-      first = false;
       switch (op.kind) {
         case 'dio_read':
         case 'dio_write':
