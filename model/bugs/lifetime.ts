@@ -276,8 +276,7 @@ export const LIFETIME_BUGS: readonly PlantedBug[] = [
           // 6.12.117 iomap_dio_done's routes, as the correct model has them (v6_12.ts), with the
           // queue_work route noted for release_bio.
           const queued = !dio.waitForCompletion && !routedInline(dio);
-          yield* iomapDioDone(k, dio);
-          yield* barrier();
+          if (yield* iomapDioDone(k, dio)) yield* barrier();
           if (queued) {
             // The bug: after queue_work the dio is the worker's, not this context's to read.
             rt.heap.use(dio, 226);

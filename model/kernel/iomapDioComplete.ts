@@ -193,7 +193,10 @@ export function* iomapDioBioEndIo(k: Kernel, bio: Bio): KGen {
       if (dio.waitForCompletion) {
         rt.cover(175);
         yield* wakeSubmitter(k, dio);
-        break handOff;
+        // The woken task completes the dio; release_bio touches only the bio and the pages, whose
+        // release after the task's return nothing observes: no point after the wake (the map's
+        // L175 pair has its yield between the WRITE_ONCE and the wake).
+        break releaseBio;
       }
 
       // L185-189: completion that is allowed to run here runs here.
@@ -218,8 +221,7 @@ export function* iomapDioBioEndIo(k: Kernel, bio: Bio): KGen {
       rt.cover(222);
       queueCompleteWork(k, dio);
     }
-    // The dio is handed on: the woken task, ki_complete's caller, the issuer or the worker may
-    // run on another CPU, complete and free the dio and deliver the result before this context
+    // The dio is handed on: ki_complete's caller, the issuer or the worker may run on another CPU, complete and free the dio and deliver the result before this context
     // reaches release_bio (L226), which therefore touches only the bio and locals
     // (spec/atomicity.md, release-after-handoff).
     yield* barrier();

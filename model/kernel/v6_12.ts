@@ -33,9 +33,11 @@ import type { Kernel } from './kernel.ts';
  * iomap_dio_done() (6.12.117 L166-231; the seed's L174-224 moved into a function of their own): called
  * when the last reference drops from an I/O completion. The one change of behaviour is 6.12
  * L185-191: a dio with an error never completes inline, because error handling may take sleeping
- * locks (222f2c7c6d14); it goes to the workqueue (or the io_uring issuer) instead.
+ * locks (222f2c7c6d14); it goes to the workqueue (or the io_uring issuer) instead. The C function
+ * returns nothing; the model returns whether the dio was handed to another context (not to the
+ * woken waiter), where the caller offers its interleaving point before release_bio.
  */
-export function* iomapDioDone(k: Kernel, dio: IomapDio): KGen {
+export function* iomapDioDone(k: Kernel, dio: IomapDio): KGen<boolean> {
   const rt = k.rt;
   rt.heap.use(dio, 171);
   const iocb = dio.iocb;
@@ -44,7 +46,7 @@ export function* iomapDioDone(k: Kernel, dio: IomapDio): KGen {
   if (dio.waitForCompletion) {
     rt.cover(175);
     yield* wakeSubmitter(k, dio);
-    return;
+    return false;
   }
 
   // 6.12.117 L185-191 (no seed counterpart): error completions always run in task context.
@@ -67,6 +69,7 @@ export function* iomapDioDone(k: Kernel, dio: IomapDio): KGen {
     rt.cover(222);
     queueCompleteWork(k, dio);
   }
+  return true;
 }
 
 /** iomap_dio_bio_end_io() (6.12.117 L233-251; seed L159-232 with the routing moved to iomap_dio_done). */
@@ -86,10 +89,9 @@ export function* iomapDioBioEndIo(k: Kernel, bio: Bio): KGen {
 
   // 6.12.117 L241-242 (seed L167-168)
   if (yield* atomicDecAndTest(rt, dio, 167)) {
-    yield* iomapDioDone(k, dio);
     // The dio is handed on: its new holder may free it and deliver the result before release_bio
-    // (seed iomapDioBioEndIo, spec/atomicity.md release-after-handoff).
-    yield* barrier();
+    // (seed iomapDioBioEndIo, spec/atomicity.md release-after-handoff); not after waking the waiter.
+    if (yield* iomapDioDone(k, dio)) yield* barrier();
   } else rt.cover(168);
 
   // 6.12.117 L244-250 (seed L225-231)
