@@ -4,8 +4,8 @@
  * ext4_buffered_write_iter; generic_perform_write with ext4_da_write_begin/ext4_da_write_end,
  * fs/ext4/inode.c L2926-3098) and truncate (ext4_setattr's ATTR_SIZE path, inode.c L5451-5690).
  * Line numbers are 6.12.117's; these are the same in all six pinned releases except the
- * inode_dio_wait of ext4_buffered_write_iter (file.c L296-300), which 6.12.107 lacks and the model
- * has. ext4's writeback (ext4_writepages) is a later stage of issue 15.
+ * inode_dio_wait of ext4_buffered_write_iter (file.c L296-300), which 6.12.107 lacks (its setting
+ * runs without it: model/kernel/ops.ts RELEASE_WORLD). ext4's writeback (ext4_writepages) is a later stage of issue 15.
  */
 import { EFAULT } from '../kernel/flags.ts';
 import { markDirty } from '../mm/pageCache.ts';
@@ -36,7 +36,8 @@ export class Ext4Buffered extends XfsBuffered {
   override *bufferedWrite(pos: number, len: number, buf: UserBuffer): KGen<number> {
     const rt = this.ext4Rt;
     yield* this.ext4File.iolock.lock(rt, true);
-    yield* inodeDioWait(rt, this.ext4.requireInode());
+    // L296-300 (6.12.111 on; 6.12.107 has no wait: RELEASE_WORLD).
+    if (!this.ext4.quirks.ext4BufferedWriteNoDioWait) yield* inodeDioWait(rt, this.ext4.requireInode());
     // L302-304 ext4_write_checks(): nothing to write returns 0 (file_modified: no timestamps here).
     const ret = len > 0 ? yield* this.genericPerformWrite(pos, len, buf) : 0;
     this.ext4File.iolock.unlock(true);

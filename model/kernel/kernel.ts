@@ -13,6 +13,7 @@ import type { WorkStruct } from '../fs/workqueue.ts';
 import type { IovIter } from '../mm/iovIter.ts';
 import type { KGen } from '../runtime/context.ts';
 import type { Runtime } from '../runtime/runtime.ts';
+import type { WorldQuirks } from '../world/quirks.ts';
 import type { IomapDio } from './iomapDio.ts';
 
 export interface KernelOps {
@@ -86,6 +87,13 @@ export interface KernelOps {
     dioFlags: number,
     doneBefore: number,
   ): KGen<number>;
+  /**
+   * Not a seed function: where the filesystems of a release setting run other code than the
+   * correct world's (6.12's ext4 before a fix the correct model takes, or before a stable backport
+   * a later release has), the world quirks that select that code (model/kernel/ops.ts
+   * RELEASE_WORLD). The world applies them under any planted quirks (model/world/run.ts).
+   */
+  readonly releaseWorld?: WorldQuirks;
 }
 
 export interface Kernel {

@@ -38,6 +38,7 @@ import {
   iomapDioRwWaits,
 } from './iomapDioRw.ts';
 import { type ReleaseName, releaseNamed } from './releases.ts';
+import type { WorldQuirks } from '../world/quirks.ts';
 import {
   iomapDioBioEndIo as iomapDioBioEndIo612,
   iomapDioBioIterZeroHeadPad612,
@@ -176,16 +177,39 @@ export const RELEASE_CONTENT = {
   },
 } as const satisfies Record<ReleaseName, { fixes: readonly FixId[]; steps: readonly ReleaseStep[] }>;
 
+/**
+ * The filesystem code of the 6.12 releases where it is not the correct world's, as world quirks
+ * (model/world/quirks.ts): ext4 noticing an aborted journal only when a handle starts (confirmed
+ * on all six releases, spec/oracle-confirmations.md) and truncating a failed extending write
+ * without waiting for direct I/O in flight (spec/ext4.md), where the correct model takes candidate
+ * fixes; and 6.12.107's buffered write without the inode_dio_wait 6.12.111 added. The seed setting
+ * is an iomap revision and runs the correct world around it.
+ */
+const EXT4_6_12: WorldQuirks = { ext4MissesJournalAbort: true, ext4FailedWriteNoDioWait: true };
+export const RELEASE_WORLD = {
+  '6.12.107': { ...EXT4_6_12, ext4BufferedWriteNoDioWait: true },
+  '6.12.111': EXT4_6_12,
+  '6.12.113': EXT4_6_12,
+  '6.12.115': EXT4_6_12,
+  '6.12.117': EXT4_6_12,
+  '6.12.118': EXT4_6_12,
+} as const satisfies Record<ReleaseName, WorldQuirks>;
+
 function release(name: ReleaseName): Readonly<KernelOps> {
   const { fixes, steps } = RELEASE_CONTENT[name];
-  return Object.freeze(Object.assign({}, withFixes(fixes), ...steps.map((s) => RELEASE_STEPS[s])));
+  return Object.freeze(
+    Object.assign({}, withFixes(fixes), ...steps.map((s) => RELEASE_STEPS[s]), {
+      releaseWorld: Object.freeze({ ...RELEASE_WORLD[name] }),
+    }),
+  );
 }
 
 /**
  * The kernel-version setting: the model runs as the seed revision (4b132aac) or as one exact 6.12
  * stable release Debian serves (model/kernel/releases.ts), built from RELEASE_CONTENT. Releases
  * that carry the same fs/iomap/direct-io.c (6.12.111 to 6.12.117) have the same content; the
- * filesystem side is the same model in every release (spec/kernel-versions-fs.md).
+ * filesystem side is the same model in every release (spec/kernel-versions-fs.md) but for
+ * RELEASE_WORLD.
  */
 export const KERNEL_VERSIONS = {
   seed: SEED_OPS,

@@ -63,6 +63,12 @@ export interface WorldQuirks {
    * candidate fix (spec/ext4.md, "A failed extending write's EOF-block zeroing").
    */
   readonly ext4FailedWriteNoDioWait?: boolean;
+  /**
+   * ext4: ext4_buffered_write_iter does not wait for direct I/O in flight before it dirties pages
+   * (6.12.107; 6.12.111 added the inode_dio_wait, fs/ext4/file.c L296-300, Debian's changelog of
+   * 6.12.111-1~deb12u1: "ext4: drain in-flight DIO before buffered write fallback").
+   */
+  readonly ext4BufferedWriteNoDioWait?: boolean;
   /** mm: a failed pre-write invalidation does not stop the direct write (B13, before 60263d5889e6). */
   readonly ignoreInvalidationFailure?: boolean;
   /** mm: kiocb_invalidate_post_direct_write does nothing. */

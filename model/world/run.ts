@@ -211,7 +211,10 @@ class World implements WorldView {
         sectors: d.sectors ?? DEFAULT_DISK_SECTORS,
       }),
     );
-    const quirks = options.quirks ?? {};
+    // A release setting's own filesystem code first, then the planted defects of a bug.
+    const releaseWorld = options.ops?.releaseWorld;
+    const quirks =
+      releaseWorld === undefined ? (options.quirks ?? {}) : { ...releaseWorld, ...options.quirks };
     if (quirks.fuaWithoutPostflush) this.disk.fuaEmulation = 'none';
     if (quirks.lateWriteDma) this.disk.lateWriteDma = true;
     if (options.crashImages) this.disk.crashImages = true;

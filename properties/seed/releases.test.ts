@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EAGAIN, EFAULT, IOMAP_DIO_UNWRITTEN, IOMAP_DIO_WRITE } from '../../model/kernel/flags.ts';
-import { KERNEL_VERSIONS, type KernelVersion } from '../../model/kernel/ops.ts';
+import { FIXED_OPS, KERNEL_VERSIONS, type KernelVersion } from '../../model/kernel/ops.ts';
 import { RELEASES } from '../../model/kernel/releases.ts';
 import { ArrayChoices } from '../../model/runtime/choice.ts';
 import { type FaultProfile, NO_FAULTS } from '../../model/runtime/faults.ts';
@@ -220,5 +220,55 @@ describe('the zero page (6.12: a 64 KiB zero_page allocated at boot; the seed: Z
     // The largest zeroing is a block less one sector, and a scenario's block is at most 4096 bytes.
     expect(IOMAP_ZERO_PAGE_SIZE).toBe(64 * KiB);
     expect(Math.max(...FS_BLOCK_SIZES)).toBeLessThan(IOMAP_ZERO_PAGE_SIZE);
+  });
+});
+
+describe("the releases' filesystem code (RELEASE_WORLD)", () => {
+  /** An async overwrite, then a buffered write in the next block, on the model ext4. */
+  const s: Scenario = {
+    device: { logicalBlockSize: 512, fua: false, writeCache: true },
+    fs: {
+      model: 'ext4',
+      blockSize: 4096,
+      iSize: 8192,
+      extents: [{ offset: 0, length: 8192, type: 'mapped', addr: 65536 }],
+    },
+    bioMaxVecs: 1,
+    threads: [
+      [
+        { kind: 'dio_write', pos: 0, len: 4096, async: true },
+        { kind: 'buffered_write', pos: 4096, len: 512 },
+      ],
+    ],
+  };
+
+  it("runs 6.12's ext4 where the correct model takes a candidate fix, and nothing else", () => {
+    for (const r of RELEASES) {
+      const world = KERNEL_VERSIONS[r.name].releaseWorld;
+      expect(world?.ext4MissesJournalAbort, r.name).toBe(true);
+      expect(world?.ext4FailedWriteNoDioWait, r.name).toBe(true);
+      expect(world?.ext4BufferedWriteNoDioWait === true, r.name).toBe(r.name === '6.12.107');
+    }
+    expect(KERNEL_VERSIONS.seed.releaseWorld).toBeUndefined();
+    expect(FIXED_OPS.releaseWorld).toBeUndefined();
+  });
+
+  it("ext4's buffered write waits for direct I/O in flight from 6.12.111 on (file.c L296-300)", () => {
+    const at = (k: KernelVersion): { written: number | null; done: number; dio: number } => {
+      const r = runScenario(s, { source: new ArrayChoices([]), faults: NO_FAULTS, ops: KERNEL_VERSIONS[k] });
+      const bw = r.fileOps[0];
+      return {
+        written: bw?.returned ?? null,
+        done: bw?.returnStep ?? 0,
+        dio: r.requests[0]?.completions[0]?.step ?? 0,
+      };
+    };
+    const old = at('6.12.107');
+    const fixed = at('6.12.111');
+    expect(old.written).toBe(512);
+    expect(fixed.written).toBe(512);
+    expect(old.done).toBeLessThan(old.dio);
+    expect(fixed.done).toBeGreaterThan(fixed.dio);
+    for (const k of ['6.12.113', '6.12.115', '6.12.117', '6.12.118'] as const) expect(at(k)).toEqual(fixed);
   });
 });
