@@ -199,9 +199,14 @@ describe('journalAbort: the model side', () => {
     expect([m.recoveredSize, m.recoveredContents]).toEqual([-1, 'missing']);
   });
 
+  it('the release setting alone runs 6.12 ext4: the same results without a planted quirk', () => {
+    const m = modelOutcome(abortCase('ext4-nofua', 1), ops, {});
+    expect(m.rets).toEqual([4 * KiB, -EIO, 0, 4 * KiB]);
+  });
+
   it('the correct ext4 and XFS fail every sync and the overwrite after the failed commit', () => {
     for (const c of [abortCase('ext4', 1), abortCase('xfs', 1)]) {
-      const m = modelOutcome(c, ops, {});
+      const m = modelOutcome(c, { ...ops, releaseWorld: {} }, {});
       expect(m.rets).toEqual([4 * KiB, -EIO, -EIO, -EIO]);
       expect(m.recoveredSize).toBe(4 * KiB);
     }

@@ -393,8 +393,9 @@ async function runRelease(o: JournalAbortOptions, release: ReleaseName, say: (l:
       );
     const kernel = kernelOutcome(c, rec, recovered);
     const ops = KERNEL_VERSIONS[release];
-    const model612 = modelOutcome(c, ops, c.fs === 'ext4' ? { ext4MissesJournalAbort: true } : {});
-    const modelCorrect = modelOutcome(c, ops, {});
+    // The release setting runs 6.12's ext4 (RELEASE_WORLD); the correct model, the candidate fix.
+    const model612 = modelOutcome(c, ops, {});
+    const modelCorrect = modelOutcome(c, { ...ops, releaseWorld: {} }, {});
     results.push({
       release,
       variant,
