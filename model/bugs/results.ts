@@ -6,9 +6,9 @@ import { EFAULT, EIOCBQUEUED } from '../kernel/flags.ts';
 import { iomapDioBioIterUnwind } from '../kernel/iomapDioBio.ts';
 import { iovIterAdvance, iovIterRevert, iovIterRw, READ } from '../mm/iovIter.ts';
 import { NO_FAULTS } from '../runtime/faults.ts';
-import { KiB, written } from '../world/extents.ts';
+import { hole, KiB, written } from '../world/extents.ts';
 
-import { afterIomapDioRw, FILE16, faults, xfs } from './builders.ts';
+import { afterIomapDioRw, FILE16, faults, scripted, xfs } from './builders.ts';
 import type { PlantedBug } from './catalogue.ts';
 
 export const RESULTS_BUGS: readonly PlantedBug[] = [
@@ -224,6 +224,79 @@ export const RESULTS_BUGS: readonly PlantedBug[] = [
     invariant: 'RES-04',
     ops: () => ({ iomapDioRwReadPastEof: () => false }),
     scenario: xfs([written(0, 4 * KiB)], 1000, [[{ kind: 'dio_read', pos: 8 * KiB, len: 512 }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'partial-nothing-returns-done-before',
+    commit: 'synthetic',
+    title: 'iomap_dio_complete adds done_before to a count of 0 (ret >= 0 for ret > 0 at seed L118)',
+    lines: 'seed L118-129, L684-688',
+    what: 'A resumed IOMAP_DIO_PARTIAL write that the filesystem sends to buffered I/O at once moved nothing, yet returns done_before, as if it had moved bytes of its own.',
+    invariant: 'RES-07',
+    ops: (base) => ({
+      *iomapDioComplete(k, dio) {
+        const before = dio.doneBefore;
+        const ret = yield* base.iomapDioComplete(k, dio);
+        return ret === 0 ? ret + before : ret;
+      },
+    }),
+    // btrfs's loop after a first call wrote 4 KiB: its ->iomap_begin now asks for buffered I/O.
+    scenario: scripted(
+      [written(0, 16 * KiB)],
+      16 * KiB,
+      [[{ kind: 'dio_write', pos: 4 * KiB, len: 8 * KiB, dioFlags: ['partial'], doneBefore: 4 * KiB }]],
+      { notblkFrom: 0 },
+    ),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'partial-fault-completes-async',
+    commit: 'synthetic',
+    title: '__iomap_dio_rw does not wait for the bios of an IOMAP_DIO_PARTIAL request a fault cut short',
+    lines: 'seed L678-682 (L679-680)',
+    what: 'An aio write whose second buffer page is gone returns -EIOCBQUEUED with bios in flight, so the short count arrives through ki_complete and btrfs or gfs2 can never resume the rest.',
+    invariant: 'RES-07',
+    ops: () => ({ iomapDioRwPartialWaits: () => false }),
+    scenario: xfs(FILE16, 16 * KiB, [
+      [
+        {
+          kind: 'dio_write',
+          pos: 0,
+          len: 8 * KiB,
+          async: true,
+          dioFlags: ['partial'],
+          badPage: { index: 1, how: 'munmap' },
+        },
+      ],
+    ]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'hole-copy-fault-returns-zero',
+    commit: '42c498c18a94',
+    title: 'iomap: Fix iomap_dio_rw return value for user copies',
+    year: 2021,
+    lines: 'seed L444-453 (L450-451)',
+    what: 'Zeroing a hole into a gone buffer page returns 0 instead of -EFAULT, so the iteration just stops: a PARTIAL aio read then delivers its short count through ki_complete, and its caller cannot resume.',
+    invariant: 'RES-07',
+    ops: (base) => ({
+      *iomapDioHoleIter(k, iter, dio) {
+        const ret = yield* base.iomapDioHoleIter(k, iter, dio);
+        return ret === -EFAULT ? 0 : ret;
+      },
+    }),
+    scenario: scripted([written(0, 4 * KiB), hole(4 * KiB, 4 * KiB)], 8 * KiB, [
+      [
+        {
+          kind: 'dio_read',
+          pos: 0,
+          len: 8 * KiB,
+          async: true,
+          dioFlags: ['partial'],
+          badPage: { index: 1, how: 'munmap' },
+        },
+      ],
+    ]),
     faults: NO_FAULTS,
   },
 ];

@@ -65,6 +65,8 @@ export class IocbAccounting {
   dataBytesSubmitted = 0;
   /** The page cache could not be invalidated before the write (kiocb_invalidate_pages failed). */
   preInvalidationFailed = false;
+  /** The count was cut by a fault and IOMAP_DIO_PARTIAL made it a short result (seed L678-682). */
+  partialFault = false;
   /** Metadata records the filesystem committed while this request ran (for NOWAIT and EINVAL). */
   journalAtStart = 0;
 }

@@ -204,7 +204,9 @@ export function* __iomapDioRw(
     // L678-682
     if (ret === -EFAULT && dio.size && dioFlags & IOMAP_DIO_PARTIAL) {
       rt.cover(679);
-      if (!(iocb.kiFlags & IOCB_NOWAIT)) waitForCompletion = true;
+      // Model bookkeeping for the checkers (RES-07, ARG-04): this request's count is cut by a fault.
+      iocb.acct.partialFault = true;
+      if (k.ops.iomapDioRwPartialWaits(k, iocb)) waitForCompletion = true;
       ret = 0;
     }
 
@@ -286,6 +288,15 @@ export function* iomapDioRw(
  */
 export function iomapDioRwWaits(_k: Kernel, _dio: IomapDio, waitForCompletion: boolean): boolean {
   return waitForCompletion;
+}
+
+/**
+ * The test at seed L679 as its own entry: after a fault part way through an IOMAP_DIO_PARTIAL
+ * request, the submitter waits for the bios it did submit, so that its caller (btrfs, gfs2) gets the
+ * short count back and can fault the pages in and resume; a NOWAIT request may not wait.
+ */
+export function iomapDioRwPartialWaits(_k: Kernel, iocb: Kiocb): boolean {
+  return !(iocb.kiFlags & IOCB_NOWAIT);
 }
 
 /** Seed L649-653 sit in the write branch: s_dio_done_wq is created for async writes only. */

@@ -34,6 +34,7 @@ import {
   iomapDioRwDoneWqForReads,
   iomapDioRwFallsBack,
   iomapDioRwNeedsDoneWq,
+  iomapDioRwPartialWaits,
   iomapDioRwReadPastEof,
   iomapDioRwWaits,
 } from './iomapDioRw.ts';
@@ -76,6 +77,7 @@ export const SEED_OPS: Readonly<KernelOps> = Object.freeze({
   iomapDioRwDoneWqForReads,
   iomapDioRwReadPastEof,
   iomapDioRwNeedsDoneWq,
+  iomapDioRwPartialWaits,
   iomapDioRwFallsBack,
   iomapDioRw,
 });

@@ -360,6 +360,10 @@ function buildOp(raw: RawOp, g: OpGeometry): DioOpSpec {
   if (async) op.async = true;
   if (iocbFlags.length > 0) op.iocbFlags = iocbFlags;
   if (raw.dioFlags.length > 0) op.dioFlags = [...raw.dioFlags];
+  // Half the PARTIAL requests are a resumed call of btrfs's or gfs2's loop: the bytes of the calls
+  // before it come in as done_before (RES-07). Derived from drawn values, so no draw is added.
+  if (raw.dioFlags.includes('partial') && raw.at % 2 === 1)
+    op.doneBefore = ((raw.misalignBytes % 16) + 1) * 512;
   return op;
 }
 

@@ -121,6 +121,15 @@ function buildWrites(
   return m;
 }
 
+/**
+ * The bytes a result reports as this call's own: done_before is added to a positive count only
+ * (seed L118-129), so a call that moved nothing returns 0 whatever came before it, and an error is
+ * itself.
+ */
+export function ownCount(r: RequestView, c: { readonly res: number }): number {
+  return c.res > 0 ? c.res - (r.op.doneBefore ?? 0) : c.res;
+}
+
 export type TagVerdict = 'ok' | 'stale' | 'misplaced';
 
 /** Is `tag`, read at file offset `offset`, something a correct kernel could have put there? */

@@ -136,6 +136,18 @@ export const REACH_GUARDS: readonly ReachGuard[] = [
       (hit(r, 360) || hit(r, 434)) &&
       r.requests.some((q) => q.op.kind === 'dio_write' && (q.completions[0]?.res ?? -1) > 0),
   },
+  {
+    id: 'REACH-15',
+    family: 'results',
+    what: 'an IOMAP_DIO_PARTIAL request cut short by a fault, and a resumed one (done_before > 0), both returning a count',
+    reached: (r) =>
+      r.requests.some(
+        (q) => q.iocb.acct.partialFault && (q.completions[0]?.res ?? -1) > (q.op.doneBefore ?? 0),
+      ) &&
+      r.requests.some(
+        (q) => (q.op.doneBefore ?? 0) > 0 && (q.completions[0]?.res ?? -1) > (q.op.doneBefore ?? 0),
+      ),
+  },
 ];
 
 /** Counts per guard over many runs. */

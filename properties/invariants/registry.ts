@@ -5,6 +5,7 @@
 import type { Probe } from '../../model/world/probe.ts';
 import type { Invariant } from './invariant.ts';
 import { MODEL_RAISED } from './modelRaised.ts';
+import { PARTIAL_CHECKS } from './partial.ts';
 import { REQUEST_CHECKS } from './requestChecks.ts';
 import { CONTRACT_CHECKS, WORLD_CHECKS } from './worldChecks.ts';
 
@@ -12,6 +13,7 @@ export const ALL_INVARIANTS: readonly Invariant[] = [
   ...MODEL_RAISED,
   ...REQUEST_CHECKS,
   ...CONTRACT_CHECKS,
+  ...PARTIAL_CHECKS,
   ...WORLD_CHECKS,
 ];
 

@@ -5,7 +5,7 @@
 import { EAGAIN, EINVAL, EIOCBQUEUED, ENOTBLK, isErrno } from '../../model/kernel/flags.ts';
 import { SECTOR_SHIFT } from '../../model/mm/tags.ts';
 import type { CompletionView, RequestView, WorldView } from '../../model/world/probe.ts';
-import { firstBadTag, writesOf } from './data.ts';
+import { firstBadTag, ownCount, writesOf } from './data.ts';
 import { fail } from './fail.ts';
 import type { Invariant } from './invariant.ts';
 
@@ -17,7 +17,7 @@ function onResult(check: Check): Invariant['probe'] {
 
 const isRead = (r: RequestView) => r.op.kind === 'dio_read';
 const isAsync = (r: RequestView) => r.op.async === true;
-const bytes = (r: RequestView, c: CompletionView) => c.res - (r.op.doneBefore ?? 0);
+const bytes = ownCount;
 
 export const REQUEST_CHECKS: readonly Invariant[] = [
   {
@@ -65,7 +65,7 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
     statement: 'A read returns 0 only for an empty request or at end of file.',
     source: 'seed L561-562, L587-588; commits 17614445576b, 4721a6010990',
     probe: onResult((w, r, c) => {
-      if (!isRead(r) || c.res !== (r.op.doneBefore ?? 0) || r.op.len === 0) return;
+      if (!isRead(r) || bytes(r, c) !== 0 || r.op.len === 0) return;
       const size = Math.min(r.startSize, w.inode.iSize);
       if (r.op.pos < size)
         fail(w, 'RES-03', 588, `req${r.id} returned 0 at pos ${r.op.pos} inside i_size ${size}`);
@@ -297,13 +297,10 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
       'An IOCB_NOWAIT request either fails with -EAGAIN having done nothing, or is done whole (up to end of file for reads).',
     source: 'seed L580-581; iomap design.rst NOWAIT contract; pwritev2(2) RWF_NOWAIT',
     probe: onResult((w, r, c) => {
-      // IOMAP_DIO_PARTIAL asks for partial progress instead (seed L678-682).
-      if (
-        !(r.op.iocbFlags ?? []).includes('nowait') ||
-        c.res < 0 ||
-        (r.op.dioFlags ?? []).includes('partial')
-      )
-        return;
+      if (!(r.op.iocbFlags ?? []).includes('nowait') || c.res < 0) return;
+      // IOMAP_DIO_PARTIAL turns a fault part way into a short count (seed L678-682), and only a
+      // fault: such a count is RES-07's to judge. Without a fault a PARTIAL request is held here too.
+      if (r.iocb.acct.partialFault) return;
       const want = isRead(r) ? Math.max(0, Math.min(r.op.len, r.startSize - r.op.pos)) : r.op.len;
       // Where the filesystem answers -ENOTBLK, the write returns what it did directly and its caller
       // falls back to buffered I/O for the rest (L684-688): a partial count is the contract there.

@@ -15,7 +15,7 @@ import {
   tagWriteId,
 } from '../../model/mm/tags.ts';
 import type { CompletionView, FileOpView, RequestView, WorldView } from '../../model/world/probe.ts';
-import { firstBadTag, type WriteInfo, writesOf } from './data.ts';
+import { firstBadTag, ownCount, type WriteInfo, writesOf } from './data.ts';
 import { fail } from './fail.ts';
 import type { Invariant } from './invariant.ts';
 
@@ -119,7 +119,7 @@ function preInvalidationFailed(w: WorldView, id: number): boolean {
  * A write whose pre-write invalidation failed is not excused: since 60263d5889e6 such a write does not
  * go on as a direct write, so one that did is the bug (`invalidation-failure-ignored`).
  */
-function staleAfterPostInvalidation(w: WorldView, id: number): boolean {
+export function staleAfterPostInvalidation(w: WorldView, id: number): boolean {
   return w.inode.iMapping.staleWarnings > 0 && !preInvalidationFailed(w, id);
 }
 
@@ -356,7 +356,7 @@ export const WORLD_CHECKS: readonly Invariant[] = [
  * seed L88-99), so only non-negative results are judged here.
  */
 /** Bytes this call reported (a retried call's done_before is not its own). */
-const bytes = (r: RequestView, c: CompletionView): number => c.res - (r.op.doneBefore ?? 0);
+const bytes = ownCount;
 
 /**
  * Did the scripted filesystem answer -ENOTBLK inside the range? Then iomap_dio_rw returns what it
