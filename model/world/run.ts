@@ -41,11 +41,12 @@ import { BoundHit, Violation } from '../runtime/violation.ts';
 import { buildExt4 } from './buildExt4.ts';
 import { buildXfs } from './buildXfs.ts';
 import { XfsBuffered } from '../fs/xfsBuffered.ts';
+import { GenericIomapCaller } from '../fs/genericCaller.ts';
 import { ScenarioError } from './buildXfs.ts';
 import type { DioFlag, DioOpSpec, FileOpSpec, IocbFlag, OpSpec, Scenario, SyncOpSpec } from './scenario.ts';
 import type { Probe, WorldView } from './probe.ts';
 import type { WorldQuirks } from './quirks.ts';
-import { ScriptedFs } from './scriptedFs.ts';
+import { ScriptedFs, seedScriptedDisk } from './scriptedFs.ts';
 
 export interface Completion {
   readonly res: number;
@@ -184,6 +185,8 @@ class World implements WorldView {
   readonly fileOps: FileOpRecord[] = [];
   readonly probe: Probe | null;
   readonly buffered: XfsBuffered | null = null;
+  /** The scripted provider's caller around iomap_dio_rw, when it behaves as a filesystem. */
+  readonly caller: GenericIomapCaller | null = null;
   /** Requests and syncs share one numbering (req1, req2, ...) in issue order. */
   private serial = 0;
 
@@ -225,6 +228,9 @@ class World implements WorldView {
     this.inode = new Inode(new SuperBlock(), Math.log2(scenario.fs.blockSize), scenario.fs.iSize, mapping);
     this.fs = new ScriptedFs(this.rt, scenario.fs, this.disk);
     const model = scenario.fs.model ?? DEFAULT_FS_MODEL;
+    if (model === 'scripted') seedScriptedDisk(this.disk, scenario.fs);
+    if (model === 'scripted' && scenario.fs.generic === true)
+      this.caller = new GenericIomapCaller(this.inode, scenario.fs.blockSize);
     if (model === 'xfs' || model === 'ext4') {
       // The model ext4 extends the model XFS (model/fs/ext4.ts): `xfs` holds either.
       const ext4 = model === 'ext4' ? buildExt4(this.rt, this.disk, scenario) : null;
@@ -343,7 +349,10 @@ class World implements WorldView {
     } else {
       const ops: IomapOps = this.fs;
       const dops: IomapDioOps | null = this.fs.dioOps(write);
-      ret = yield* this.k.ops.iomapDioRw(this.k, iocb, iter, ops, dops, dioFlags, doneBefore);
+      ret =
+        this.caller === null
+          ? yield* this.k.ops.iomapDioRw(this.k, iocb, iter, ops, dops, dioFlags, doneBefore)
+          : yield* this.caller.dio(this.k, iocb, iter, write, ops, dops, dioFlags, doneBefore);
     }
     record.returned = ret;
     record.returnStep = this.rt.step;

@@ -150,6 +150,15 @@ export interface FsSpec {
   readonly submitIoDeferred?: boolean;
   /** Scripted provider: ->iomap_begin of a write returns -ENOTBLK from this offset on (seed L684-688). */
   readonly notblkFrom?: number;
+  /**
+   * Scripted provider: behave as a filesystem whose file has data, as btrfs, gfs2 and XFS do around
+   * iomap_dio_rw (model/world/scriptedFs.ts): the file's original data is on the disk, a block
+   * ->iomap_begin gives a write as IOMAP_F_NEW is a hole to reads until a successful ->end_io
+   * covers it, and ->end_io converts the unwritten blocks a successful write covered. The data
+   * invariants judge such runs (STALE-01). Default false: the mappings exactly as scripted, for
+   * unit tests of single seed branches.
+   */
+  readonly generic?: boolean;
   /** Does ->fsync fail with this errno (positive) instead of succeeding? */
   readonly fsyncErrno?: number;
 }

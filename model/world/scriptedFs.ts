@@ -35,7 +35,7 @@ import {
   IOMAP_UNWRITTEN,
   IOMAP_WRITE,
 } from '../kernel/flags.ts';
-import { TAG_ZERO } from '../mm/tags.ts';
+import { SECTOR_SHIFT, TAG_ZERO, userTag } from '../mm/tags.ts';
 import { GenContext, type KGen } from '../runtime/context.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import type { ExtentSpec, ExtentType, FsSpec } from './scenario.ts';
@@ -72,6 +72,10 @@ export class ScriptedFs implements IomapOps, FileOperations {
   private readonly inlineTags = new Map<ExtentSpec, Int32Array>();
   /** Blocks of 'new' extents that a write's ->iomap_begin was already told are new (allocated). */
   private readonly allocated = new Set<number>();
+  /** Blocks of 'new' extents a successful write's ->end_io covered: reads see them from then on. */
+  private readonly published = new Set<number>();
+  /** Blocks of unwritten extents a successful write's ->end_io converted to written. */
+  private readonly converted = new Set<number>();
 
   constructor(
     private readonly rt: Runtime,
@@ -82,6 +86,11 @@ export class ScriptedFs implements IomapOps, FileOperations {
       if (e.type === 'inline')
         this.inlineTags.set(e, new Int32Array(Math.ceil(e.length / 512) + 1).fill(TAG_ZERO));
     }
+  }
+
+  /** Does it behave as a filesystem whose file has data (FsSpec.generic)? */
+  get generic(): boolean {
+    return this.spec.generic === true;
   }
 
   /** The dio ops the filesystem passes to iomap_dio_rw (NULL when it has no end_io). */
@@ -114,35 +123,60 @@ export class ScriptedFs implements IomapOps, FileOperations {
       });
       return 0;
     }
+    let readRun: { offset: number; length: number } | null = null;
+    const generic = this.spec.generic === true;
+    if (generic && e.flags?.includes('new') && !(iterFlags & IOMAP_WRITE)) {
+      // A block no write has completed into yet is a hole to a read: btrfs makes a direct write's
+      // new extent the file's when its ordered extent finishes, from the bio's end_io
+      // (btrfs_dio_end_io, 6.12.117 fs/btrfs/direct-io.c L703-720), and XFS's read mapping is the
+      // data fork as it is (xfs_read_iomap_begin, fs/xfs/xfs_iomap.c L1271-1297).
+      const run = this.runAround(e, pos, (b) => this.published.has(b));
+      if (!run.value) {
+        Object.assign(iomap, {
+          addr: -1,
+          offset: run.offset,
+          length: run.length,
+          type: IOMAP_HOLE,
+          flags: 0,
+        });
+        iomap.bdev = this.disk;
+        iomap.inlineData = null;
+        return 0;
+      }
+      readRun = run;
+    }
     let flags = 0;
     for (const f of e.flags ?? []) if (f !== 'new') flags |= f === 'dirty' ? IOMAP_F_DIRTY : IOMAP_F_SHARED;
-    let offset = e.offset;
-    let extentLength = e.length;
+    let offset = readRun?.offset ?? e.offset;
+    let extentLength = readRun?.length ?? e.length;
+    let type = TYPE[e.type];
+    if (generic && e.type === 'unwritten') {
+      // Blocks ->end_io converted are written now (xfs_dio_write_end_io converts the range of an
+      // IOMAP_DIO_UNWRITTEN write, 6.12.117 fs/xfs/xfs_file.c L495-542; ext4_dio_write_end_io,
+      // fs/ext4/file.c L387-388).
+      const run = this.runAround(e, pos, (b) => this.converted.has(b));
+      offset = run.offset;
+      extentLength = run.length;
+      if (run.value) type = IOMAP_MAPPED;
+    }
     if (e.flags?.includes('new') && iterFlags & IOMAP_WRITE) {
       // Only a write allocates, once per block: report the run of blocks around pos that are all
       // still to allocate (IOMAP_F_NEW) or all allocated already, and allocate what the write asks.
       const bs = this.spec.blockSize;
-      const first = e.offset / bs;
-      const end = first + e.length / bs;
-      const b = Math.floor(pos / bs);
-      const fresh = !this.allocated.has(b);
-      let s = b;
-      while (s > first && this.allocated.has(s - 1) !== fresh) s--;
-      let t = b + 1;
-      while (t < end && this.allocated.has(t) !== fresh) t++;
-      offset = s * bs;
-      extentLength = (t - s) * bs;
-      if (fresh) {
+      const run = this.runAround(e, pos, (b) => this.allocated.has(b));
+      offset = run.offset;
+      extentLength = run.length;
+      if (!run.value) {
         flags |= IOMAP_F_NEW;
-        const last = Math.min(t, Math.ceil((pos + length) / bs));
-        for (let k = b; k < last; k++) this.allocated.add(k);
+        const last = Math.min((run.offset + run.length) / bs, Math.ceil((pos + length) / bs));
+        for (let k = Math.floor(pos / bs); k < last; k++) this.allocated.add(k);
       }
     }
     const inline = this.inlineTags.get(e);
     iomap.addr = e.addr === undefined || e.addr < 0 ? (e.addr ?? -1) : e.addr + (offset - e.offset);
     iomap.offset = offset;
     iomap.length = extentLength;
-    iomap.type = TYPE[e.type];
+    iomap.type = type;
     iomap.flags = flags;
     iomap.bdev = this.disk;
     iomap.inlineData =
@@ -156,9 +190,40 @@ export class ScriptedFs implements IomapOps, FileOperations {
     return 0;
   }
 
+  /** The run of blocks of `e` around `pos` for which `key` is the same, and that value. */
+  private runAround(
+    e: ExtentSpec,
+    pos: number,
+    key: (block: number) => boolean,
+  ): { offset: number; length: number; value: boolean } {
+    const bs = this.spec.blockSize;
+    const first = Math.floor(e.offset / bs);
+    const end = Math.ceil((e.offset + e.length) / bs);
+    const b = Math.floor(pos / bs);
+    const value = key(b);
+    let s = b;
+    while (s > first && key(s - 1) === value) s--;
+    let t = b + 1;
+    while (t < end && key(t) === value) t++;
+    const offset = Math.max(e.offset, s * bs);
+    return { offset, length: Math.min(e.offset + e.length, t * bs) - offset, value };
+  }
+
   // biome-ignore lint/correctness/useYield: ->iomap_end of a scripted mapping never blocks.
-  *iomapEnd(_inode: Inode, pos: number, length: number, written: number): KGen<number> {
+  *iomapEnd(
+    _inode: Inode,
+    pos: number,
+    length: number,
+    written: number,
+    _flags: number,
+    iomap: Iomap,
+  ): KGen<number> {
     this.iomapEndCalls.push({ pos, length, written });
+    // Blocks this mapping allocated (IOMAP_F_NEW) that no bio was submitted to are given back: btrfs ends the
+    // unsubmitted part of the ordered extent truncated (btrfs_dio_iomap_end, 6.12.117
+    // fs/btrfs/direct-io.c L623-692), which drops its new extent there.
+    if (this.spec.generic && iomap.flags & IOMAP_F_NEW && written < length)
+      this.unallocate(pos + written, pos + length);
     return 0;
   }
 
@@ -178,8 +243,16 @@ export class ScriptedFs implements IomapOps, FileOperations {
   }
 
   /** ->end_io: passes the error through; with work to do it may sleep (transactions, locks). */
-  *endIo(_iocb: Kiocb, size: number, error: number, flags: number): KGen<number> {
+  *endIo(iocb: Kiocb, size: number, error: number, flags: number): KGen<number> {
     this.endIoCalls.push({ size, error, flags, context: this.rt.currentName() });
+    // A successful write's blocks become the file's: new blocks are published, unwritten ones
+    // converted (ki_pos is still the write's start: iomap_dio_complete calls end_io at seed L91,
+    // before L118-119 move it). A failed write changes nothing (xfs_dio_write_end_io, 6.12.117
+    // fs/xfs/xfs_file.c L511-512; ext4_dio_write_end_io, fs/ext4/file.c L387-390).
+    // A failed write publishes nothing: its new blocks stay holes to reads (btrfs_dio_end_io
+    // finishes the ordered extent as not uptodate, 6.12.117 fs/btrfs/direct-io.c L717-719).
+    if (this.spec.generic && flags & IOMAP_DIO_WRITE && error === 0 && size > 0)
+      this.settle(iocb.kiPos, size);
     // Conversion and COW remapping are write work; a read's end_io (zonefs's) has work only on an
     // error, although iomap flags a read of shared blocks IOMAP_DIO_COW too (seed L300-301).
     const conversion =
@@ -192,11 +265,49 @@ export class ScriptedFs implements IomapOps, FileOperations {
     return error;
   }
 
+  /** The blocks of [pos, pos + size) become the file's (see endIo). */
+  private settle(pos: number, size: number): void {
+    const bs = this.spec.blockSize;
+    for (let b = Math.floor(pos / bs); b < Math.ceil((pos + size) / bs); b++) {
+      const e = this.spec.extents.find((x) => x.offset <= b * bs && b * bs < x.offset + x.length);
+      if (e === undefined) continue;
+      if (e.flags?.includes('new') && this.allocated.has(b)) this.published.add(b);
+      if (e.type === 'unwritten') this.converted.add(b);
+    }
+  }
+
+  /** New blocks wholly inside [from, to) that no write published are no longer allocated. */
+  private unallocate(from: number, to: number): void {
+    const bs = this.spec.blockSize;
+    for (let b = Math.ceil(from / bs); b < Math.floor(to / bs); b++)
+      if (!this.published.has(b)) this.allocated.delete(b);
+  }
+
   *fsync(_file: File, _start: number, _end: number, _datasync: boolean): KGen<number> {
     this.fsyncCalls++;
     mightSleep(this.rt, '->fsync', 126);
     yield;
     return this.spec.fsyncErrno ? -this.spec.fsyncErrno : 0;
+  }
+}
+
+/**
+ * The scripted file's original contents on the disk (FsSpec.generic), as the model XFS lays its own down
+ * (ModelXfs.seedInitialData): write 0's data in the blocks of mapped extents up to i_size, zeros
+ * after it. A block that ->iomap_begin reports IOMAP_F_NEW to a write is not the file's yet (reads
+ * see a hole there, below), so it keeps whatever the disk held; unwritten blocks read as zeros
+ * whatever they hold.
+ */
+export function seedScriptedDisk(disk: Disk, spec: FsSpec): void {
+  if (spec.generic !== true) return;
+  for (const e of spec.extents) {
+    if (e.type !== 'mapped' || e.addr === undefined || e.addr < 0 || e.flags?.includes('new')) continue;
+    const first = e.addr >> SECTOR_SHIFT;
+    for (let k = 0; k < e.length >> SECTOR_SHIFT; k++) {
+      const unit = (e.offset >> SECTOR_SHIFT) + k;
+      if (first + k < disk.media.length)
+        disk.media[first + k] = unit << SECTOR_SHIFT < spec.iSize ? userTag(0, unit) : TAG_ZERO;
+    }
   }
 }
 

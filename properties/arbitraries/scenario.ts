@@ -401,6 +401,9 @@ export function buildScenario(raw: RawScenario): Scenario {
   if (raw.submitIo) fs.submitIo = true;
   if (raw.readEndIo) fs.readEndIo = true;
   if (raw.notblkAt !== null) fs.notblkFrom = raw.notblkAt * blockSize;
+  // Half the scripted files behave as a filesystem with data, judged by STALE-01 and DATA-01 (FsSpec.generic);
+  // derived from a drawn value, so no draw is added.
+  if (raw.iSizeFrac % 2 === 0) fs.generic = true;
   return {
     device: { logicalBlockSize: lbs, fua: raw.fua, writeCache: raw.writeCache },
     fs,

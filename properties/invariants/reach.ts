@@ -4,6 +4,7 @@
  * guard to be reached within the fast budget (properties/reach.test.ts), and `diocheck run`
  * prints the counts.
  */
+import { isUserTag, tagWriteId } from '../../model/mm/tags.ts';
 import type { RunResult } from '../../model/world/run.ts';
 import type { Family } from './invariant.ts';
 
@@ -146,6 +147,20 @@ export const REACH_GUARDS: readonly ReachGuard[] = [
       ) &&
       r.requests.some(
         (q) => (q.op.doneBefore ?? 0) > 0 && (q.completions[0]?.res ?? -1) > (q.op.doneBefore ?? 0),
+      ),
+  },
+  {
+    id: 'REACH-16',
+    family: 'stale',
+    what: 'a direct read on the scripted filesystem as a whole filesystem (FsSpec.generic) returned data a direct write of the run put there',
+    reached: (r) =>
+      r.xfs === null &&
+      r.fs.generic &&
+      r.requests.some(
+        (q) =>
+          q.op.kind === 'dio_read' &&
+          (q.completions[0]?.res ?? 0) > 0 &&
+          Array.prototype.some.call(q.buf.tags, (t: number) => isUserTag(t) && tagWriteId(t) > 0),
       ),
   },
 ];

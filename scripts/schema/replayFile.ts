@@ -76,6 +76,9 @@ const fsBehaviour = {
   submitIo: bool().optional().describe('Scripted provider: a ->submit_io hook'),
   submitIoDeferred: bool().optional().describe('Scripted provider: ->submit_io defers to a worker'),
   notblkFrom: int(0).optional().describe('Scripted provider: a write gets -ENOTBLK from this offset on'),
+  generic: bool()
+    .optional()
+    .describe('Scripted provider: behave as a filesystem whose file has data (model/world/scriptedFs.ts)'),
 };
 
 /** The filesystem behaviours a scenario may set: confirm refuses a file that sets one (not XFS). */

@@ -1,0 +1,111 @@
+/**
+ * The scripted filesystem as a whole filesystem (FsSpec.generic, model/world/scriptedFs.ts and
+ * model/fs/genericCaller.ts): the file's data on the disk, new blocks holes to reads until a write
+ * completes into them, unwritten blocks converted by ->end_io, sub-block writes serialised; and the
+ * data invariants (STALE-01, DATA-01) judging such runs, which they skip on the plain provider.
+ */
+import { describe, expect, it } from 'vitest';
+import { bugByName, opsFor } from '../../model/bugs/catalogue.ts';
+import type { KernelOps } from '../../model/kernel/kernel.ts';
+import { FIXED_OPS } from '../../model/kernel/ops.ts';
+import { isUserTag, TAG_ZERO, tagUnit, tagWriteId } from '../../model/mm/tags.ts';
+import { ArrayChoices, SeededChoices } from '../../model/runtime/choice.ts';
+import { type FaultProfile, NO_FAULTS } from '../../model/runtime/faults.ts';
+import { KiB, unwritten, written } from '../../model/world/extents.ts';
+import { type RunResult, runScenario } from '../../model/world/run.ts';
+import type { ExtentSpec, OpSpec, Scenario } from '../../model/world/scenario.ts';
+import { makeProbe } from '../invariants/registry.ts';
+
+const probe = makeProbe();
+
+function scenario(
+  extents: readonly ExtentSpec[],
+  threads: ReadonlyArray<readonly OpSpec[]>,
+  generic = true,
+): Scenario {
+  return {
+    device: { logicalBlockSize: 512, fua: false, writeCache: false },
+    fs: {
+      model: 'scripted',
+      blockSize: 4096,
+      iSize: 16 * KiB,
+      extents,
+      ...(generic ? { generic: true } : {}),
+    },
+    bioMaxVecs: 1,
+    threads,
+  };
+}
+
+function run(
+  s: Scenario,
+  seed?: string,
+  ops: Readonly<KernelOps> = FIXED_OPS,
+  faults: FaultProfile = NO_FAULTS,
+) {
+  return runScenario(s, {
+    source: seed === undefined ? new ArrayChoices([]) : new SeededChoices(seed, 0.25),
+    faults,
+    probe,
+    ops,
+  });
+}
+
+/** What the last read of the run returned, one tag per sector. */
+function lastRead(r: RunResult): number[] {
+  const q = [...r.requests].reverse().find((x) => x.op.kind === 'dio_read');
+  if (q === undefined) throw new Error('no read');
+  return Array.from(q.buf.tags.subarray(0, q.op.len >> 9));
+}
+
+const writer = (t: number) =>
+  isUserTag(t) ? `w${tagWriteId(t)}:${tagUnit(t)}` : t === TAG_ZERO ? '0' : `?${t}`;
+const newExtent: ExtentSpec = { ...written(0, 8 * KiB), flags: ['new'] };
+const read0 = (len: number): OpSpec => ({ kind: 'dio_read', pos: 0, len });
+
+describe('the scripted filesystem as a whole filesystem (FsSpec.generic)', () => {
+  it("holds the file's original data in its mapped blocks", () => {
+    const r = run(scenario([written(0, 16 * KiB)], [[read0(1024)]]));
+    expect(r.violation).toBeNull();
+    expect(lastRead(r).map(writer)).toEqual(['w0:0', 'w0:1']);
+  });
+
+  it('shows a new block to reads as a hole until a write completed into it', () => {
+    const before = run(scenario([newExtent], [[read0(1024)]]));
+    expect(lastRead(before).map(writer)).toEqual(['0', '0']);
+    const after = run(scenario([newExtent], [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }, read0(1024)]]));
+    expect(after.violation).toBeNull();
+    expect(lastRead(after).map(writer)).toEqual(['w1:0', 'w1:1']);
+  });
+
+  it('converts the unwritten blocks a write covered, in ->end_io', () => {
+    const ops: OpSpec[] = [{ kind: 'dio_write', pos: 0, len: 512 }, read0(1024)];
+    const r = run(scenario([unwritten(0, 16 * KiB)], [ops]));
+    expect(r.violation).toBeNull();
+    expect(lastRead(r).map(writer)).toEqual(['w1:0', '0']);
+    // The plain provider never converts: the same read sees zeros where the write put data.
+    const plain = run(scenario([unwritten(0, 16 * KiB)], [ops], false));
+    expect(lastRead(plain).map(writer)).toEqual(['0', '0']);
+  });
+
+  it("serialises sub-block writes into one block, so that no interleaving loses one to the other's zeroing", () => {
+    const s = scenario(
+      [unwritten(0, 16 * KiB)],
+      [[{ kind: 'dio_write', pos: 0, len: 512 }, read0(1024)], [{ kind: 'dio_write', pos: 512, len: 512 }]],
+    );
+    for (let i = 0; i < 60; i++)
+      expect(
+        run(s, `generic-serial:${i}`, FIXED_OPS, { ...NO_FAULTS, interleave: true }).violation,
+      ).toBeNull();
+  });
+
+  it('lets the data invariants catch a zeroing bug the plain provider hides', () => {
+    const bug = bugByName('zeroing-overlaps-data');
+    if (bug === undefined) throw new Error('no such bug');
+    const threads = bug.scenario.threads;
+    const ops = opsFor(bug);
+    const generic = run(scenario([unwritten(0, 16 * KiB)], threads), undefined, ops);
+    expect(generic.violation?.invariant).toMatch(/^(DATA-01|STALE-01)$/);
+    expect(run(scenario([unwritten(0, 16 * KiB)], threads, false), undefined, ops).violation).toBeNull();
+  });
+});
