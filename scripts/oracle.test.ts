@@ -86,6 +86,49 @@ describe('oracle options', () => {
     }
   });
 
+  it('reads its line with util.parseArgs: --name=value, one line per mistake, help anywhere', () => {
+    const bad = (argv: string[]): string => {
+      try {
+        parseOracleArgs(argv);
+      } catch (e) {
+        expect(e).toBeInstanceOf(OracleUsageError);
+        return (e as Error).message;
+      }
+      throw new Error(`${argv.join(' ')} was accepted`);
+    };
+    expect(bad(['--frobnicate'])).toBe(
+      "unknown option '--frobnicate' for 'oracle' (known: --release, --cache, --out, --jobs, --limit, --check, --compare)",
+    );
+    expect(bad(['--cache'])).toBe("option '--cache' needs a value");
+    expect(bad(['--jobs', '--compare'])).toBe("option '--jobs' needs a value");
+    expect(bad(['--jobs', '0'])).toBe("--jobs needs a positive integer, not '0'");
+    expect(bad(['--jobs', '2', '--jobs', '3'])).toBe("option '--jobs' given twice");
+    expect(bad(['--compare=yes'])).toBe("option '--compare' takes no value");
+    expect(bad(['-j', '2'])).toBe("unknown option '-j' for 'oracle' (options are long: --name)");
+    expect(bad(['6.12.117'])).toBe("'oracle' takes no arguments, got '6.12.117'");
+    expect(
+      parseOracleArgs(['--jobs=3', '--release=6.12.117', '--out=x.json', '--cache=/tmp/c']),
+    ).toMatchObject({
+      jobs: 3,
+      releases: ['6.12.117'],
+      out: resolve('x.json'),
+      cache: '/tmp/c',
+    });
+    expect(parseOracleArgs(['--frobnicate', '-h'])).toBe('help');
+  });
+
+  it('takes its cache from DIOCHECK_ORACLE_CACHE unless --cache is given', () => {
+    const saved = process.env.DIOCHECK_ORACLE_CACHE;
+    process.env.DIOCHECK_ORACLE_CACHE = '/tmp/env-cache';
+    try {
+      expect(parseOracleArgs([])).toMatchObject({ cache: '/tmp/env-cache' });
+      expect(parseOracleArgs(['--cache', '/tmp/c'])).toMatchObject({ cache: '/tmp/c' });
+    } finally {
+      if (saved === undefined) delete process.env.DIOCHECK_ORACLE_CACHE;
+      else process.env.DIOCHECK_ORACLE_CACHE = saved;
+    }
+  });
+
   it('runs every release by default, or the ones asked for, once each, with aliases resolved', () => {
     const all = parseOracleArgs([]);
     expect(all !== 'help' && all.releases).toEqual(RELEASES.map((r) => r.name));

@@ -70,6 +70,7 @@ import {
 import { durabilityPoints, readWriteLog, replayEntries, type WriteLog } from './logWrites.ts';
 import { KERNEL_VERSIONS } from '../../model/kernel/ops.ts';
 import { KERNEL_ALIASES, type ReleaseName, RELEASES, releaseNamed } from '../../model/kernel/releases.ts';
+import { asksHelp, parseScriptOptions } from '../scriptOptions.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
@@ -96,6 +97,13 @@ export interface OracleOptions {
 }
 
 export class OracleUsageError extends Error {}
+
+/** --release may repeat (its values add up); any other option given twice is a mistake. */
+const ORACLE_OPTIONS = {
+  values: ['release', 'cache', 'out', 'jobs', 'limit'],
+  flags: ['check', 'compare'],
+  repeatable: ['release'],
+};
 
 const USAGE =
   'usage: npm run oracle -- [--release R[,R...]]... [--cache DIR] [--out FILE | --check] [--jobs N] [--limit N] [--compare]';
@@ -139,58 +147,28 @@ export function releasePaths(cache: string, release: ReleaseName, purpose = ''):
 }
 
 export function parseOracleArgs(argv: readonly string[]): OracleOptions | 'help' {
-  let cache = process.env.DIOCHECK_ORACLE_CACHE ?? join(homedir(), '.cache', 'diocheck', 'oracle');
-  let out: string | null = null;
-  const releases: ReleaseName[] = [];
-  let jobs = Math.max(1, cpus().length);
-  let limit: number | null = null;
-  let compare = false;
-  let check = false;
-  const count = (flag: string, v: string | undefined): number => {
-    if (v === undefined || !/^[1-9][0-9]*$/.test(v))
-      throw new OracleUsageError(`${flag} needs a positive integer`);
-    return Number(v);
+  if (asksHelp(argv)) return 'help';
+  const parsed = parseScriptOptions('oracle', argv, ORACLE_OPTIONS, OracleUsageError);
+  const given = (name: string): string | null => parsed.options.get(name) ?? null;
+  const count = (name: string): number | null => {
+    const v = given(name);
+    if (v !== null && !/^[1-9][0-9]*$/.test(v))
+      throw new OracleUsageError(`--${name} needs a positive integer, not '${v}'`);
+    return v === null ? null : Number(v);
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = argv[i + 1];
-    switch (a) {
-      case '--help':
-      case '-h':
-        return 'help';
-      case '--cache':
-      case '--out':
-        if (v === undefined || v.startsWith('--')) throw new OracleUsageError(`${a} needs a path`);
-        if (a === '--cache') cache = v;
-        else out = v;
-        i++;
-        break;
-      case '--release':
-        if (v === undefined || v.startsWith('--')) throw new OracleUsageError(`${a} needs a release`);
-        for (const name of v.split(',')) {
-          const r = resolveRelease(name.trim());
-          if (!releases.includes(r)) releases.push(r);
-        }
-        i++;
-        break;
-      case '--jobs':
-        jobs = count(a, v);
-        i++;
-        break;
-      case '--limit':
-        limit = count(a, v);
-        i++;
-        break;
-      case '--compare':
-        compare = true;
-        break;
-      case '--check':
-        check = true;
-        break;
-      default:
-        throw new OracleUsageError(`unknown option ${a ?? ''} (${USAGE})`);
+  const cache =
+    given('cache') ?? process.env.DIOCHECK_ORACLE_CACHE ?? join(homedir(), '.cache', 'diocheck', 'oracle');
+  const out = given('out');
+  const jobs = count('jobs') ?? Math.max(1, cpus().length);
+  const limit = count('limit');
+  const compare = parsed.flags.has('compare');
+  const check = parsed.flags.has('check');
+  const releases: ReleaseName[] = [];
+  for (const value of parsed.repeated.get('release') ?? [])
+    for (const name of value.split(',')) {
+      const r = resolveRelease(name.trim());
+      if (!releases.includes(r)) releases.push(r);
     }
-  }
   if (releases.length === 0) releases.push(...RELEASES.map((r) => r.name));
   if (out !== null && releases.length !== 1)
     throw new OracleUsageError(`--out needs exactly one --release (${releases.length} asked)`);

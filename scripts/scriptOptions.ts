@@ -1,0 +1,31 @@
+/**
+ * The command lines of the scripts outside the diocheck CLI (npm run oracle, journalAbort, bench,
+ * kernel:hunks) on the CLI's one tokenizer (commands/options.ts parseOptions, on util.parseArgs), so
+ * that every command of the project reads `--name value`, `--name=value` and a bare `--flag` alike
+ * and words every mistake the same way. Each script keeps its own usage error class (its main maps
+ * it to one line and exit 2), so parseOptions' UsageError is rethrown as that class.
+ */
+import { UsageError } from './commands/args.ts';
+import { type OptionSpec, type ParsedOptions, parseOptions } from './commands/options.ts';
+
+export function parseScriptOptions(
+  command: string,
+  argv: readonly string[],
+  spec: OptionSpec,
+  usageError: new (message: string) => Error,
+): ParsedOptions {
+  try {
+    return parseOptions(command, argv, spec);
+  } catch (e) {
+    if (e instanceof UsageError) throw new usageError(e.message);
+    throw e;
+  }
+}
+
+/**
+ * `--help` or `-h` anywhere on the line: the usage is printed whatever else the line says, since a
+ * user who asks how is better answered than told what is wrong (`-h` is the one short word taken).
+ */
+export function asksHelp(argv: readonly string[]): boolean {
+  return argv.some((a) => a === '--help' || a === '-h');
+}
