@@ -4,7 +4,7 @@
  * the comparison, and the model's side of the shape, which the live run compares the kernel with.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EIO } from '../../model/kernel/flags.ts';
 import { KERNEL_VERSIONS } from '../../model/kernel/ops.ts';
@@ -226,6 +226,40 @@ describe('journalAbort: options', () => {
     expect(parseJournalAbortArgs(['--help'])).toBe('help');
     expect(() => parseJournalAbortArgs(['--release', '6.11'])).toThrow(JournalAbortUsageError);
     expect(() => parseJournalAbortArgs(['--release'])).toThrow(/needs a value/);
-    expect(() => parseJournalAbortArgs(['--fast'])).toThrow(/unknown option --fast/);
+    expect(() => parseJournalAbortArgs(['--fast'])).toThrow(
+      new JournalAbortUsageError(
+        "unknown option '--fast' for 'journalAbort' (known: --release, --cache, --json)",
+      ),
+    );
+  });
+
+  it('reads its line with util.parseArgs: --name=value, one line per mistake, help anywhere', () => {
+    const bad = (argv: string[], message: string) =>
+      expect(() => parseJournalAbortArgs(argv), argv.join(' ')).toThrow(new JournalAbortUsageError(message));
+    bad(['--release'], "option '--release' needs a value");
+    bad(['--json', '--release', '6.12.117'], "option '--json' needs a value");
+    bad(['--cache', '/a', '--cache', '/b'], "option '--cache' given twice");
+    bad(['6.12.117'], "'journalAbort' takes no arguments, got '6.12.117'");
+    bad(
+      ['--release=6.12.116'],
+      "unknown release '6.12.116' (one of: 6.12.107, 6.12.111, 6.12.113, 6.12.115, 6.12.117, 6.12.118)",
+    );
+    const o = parseJournalAbortArgs([
+      '--release=6.12.118',
+      '--release',
+      '6.12.107',
+      '--json=r.json',
+      '--cache=/tmp/c',
+    ]);
+    expect(o).toEqual({ releases: ['6.12.118', '6.12.107'], json: resolve('r.json'), cache: '/tmp/c' });
+    expect(parseJournalAbortArgs(['--fast', '-h'])).toBe('help');
+    const saved = process.env.DIOCHECK_ORACLE_CACHE;
+    process.env.DIOCHECK_ORACLE_CACHE = '/tmp/env-cache';
+    try {
+      expect(parseJournalAbortArgs([])).toMatchObject({ cache: '/tmp/env-cache' });
+    } finally {
+      if (saved === undefined) delete process.env.DIOCHECK_ORACLE_CACHE;
+      else process.env.DIOCHECK_ORACLE_CACHE = saved;
+    }
   });
 });

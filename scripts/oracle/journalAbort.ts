@@ -54,6 +54,7 @@ import {
   parseRwbs,
 } from '../../properties/oracle/observe.ts';
 import { caseLines } from './agentCorpus.ts';
+import { asksHelp, parseScriptOptions } from '../scriptOptions.ts';
 
 const KiB = 1024;
 /** The operation whose commit fails (op ids count from 1). */
@@ -247,6 +248,9 @@ export function outcomeDifferences(model: AbortOutcome, kernel: AbortOutcome): s
 
 export class JournalAbortUsageError extends Error {}
 
+/** --release may repeat (its values add up); --cache or --json twice is a mistake. */
+const JOURNAL_ABORT_OPTIONS = { values: ['release', 'cache', 'json'], repeatable: ['release'] };
+
 export interface JournalAbortOptions {
   readonly releases: readonly ReleaseName[];
   readonly cache: string;
@@ -257,29 +261,23 @@ const USAGE =
   'usage: npx tsx scripts/oracle/journalAbort.ts [--release R[,R...]] [--cache DIR] [--json FILE]';
 
 export function parseJournalAbortArgs(argv: readonly string[]): JournalAbortOptions | 'help' {
-  let cache = process.env.DIOCHECK_ORACLE_CACHE ?? join(homedir(), '.cache', 'diocheck', 'oracle');
-  let json: string | null = null;
+  if (asksHelp(argv)) return 'help';
+  const parsed = parseScriptOptions('journalAbort', argv, JOURNAL_ABORT_OPTIONS, JournalAbortUsageError);
+  const cache =
+    parsed.options.get('cache') ??
+    process.env.DIOCHECK_ORACLE_CACHE ??
+    join(homedir(), '.cache', 'diocheck', 'oracle');
+  const json = parsed.options.get('json') ?? null;
   const releases: ReleaseName[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = argv[i + 1];
-    if (a === '--help' || a === '-h') return 'help';
-    if (a !== '--release' && a !== '--cache' && a !== '--json')
-      throw new JournalAbortUsageError(`unknown option ${a ?? ''} (${USAGE})`);
-    if (v === undefined || v.startsWith('--')) throw new JournalAbortUsageError(`${a} needs a value`);
-    i++;
-    if (a === '--cache') cache = v;
-    else if (a === '--json') json = v;
-    else
-      for (const name of v.split(',')) {
-        const r = releaseNamed(name.trim());
-        if (r === undefined)
-          throw new JournalAbortUsageError(
-            `unknown release '${name}' (one of: ${RELEASES.map((x) => x.name).join(', ')})`,
-          );
-        if (!releases.includes(r)) releases.push(r);
-      }
-  }
+  for (const value of parsed.repeated.get('release') ?? [])
+    for (const name of value.split(',')) {
+      const r = releaseNamed(name.trim());
+      if (r === undefined)
+        throw new JournalAbortUsageError(
+          `unknown release '${name}' (one of: ${RELEASES.map((x) => x.name).join(', ')})`,
+        );
+      if (!releases.includes(r)) releases.push(r);
+    }
   return {
     releases: releases.length > 0 ? releases : ['6.12.117'],
     cache: resolve(cache),
