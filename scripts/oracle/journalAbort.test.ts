@@ -234,8 +234,10 @@ describe('journalAbort: options', () => {
   });
 
   it('reads its line with util.parseArgs: --name=value, one line per mistake, help anywhere', () => {
-    const bad = (argv: string[], message: string) =>
+    const bad = (argv: string[], message: string) => {
+      expect(() => parseJournalAbortArgs(argv), argv.join(' ')).toThrow(JournalAbortUsageError);
       expect(() => parseJournalAbortArgs(argv), argv.join(' ')).toThrow(new JournalAbortUsageError(message));
+    };
     bad(['--release'], "option '--release' needs a value");
     bad(['--json', '--release', '6.12.117'], "option '--json' needs a value");
     bad(['--cache', '/a', '--cache', '/b'], "option '--cache' given twice");
