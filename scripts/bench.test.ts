@@ -171,6 +171,29 @@ describe('the bench, piece by piece', () => {
     }
   });
 
+  it('reads its flags with util.parseArgs, one line naming the option per mistake', () => {
+    const bad = (argv: string[], message: string) => {
+      expect(() => parseBenchArgs(argv), argv.join(' ')).toThrow(BenchUsageError);
+      expect(() => parseBenchArgs(argv), argv.join(' ')).toThrow(new BenchUsageError(message));
+    };
+    bad(['--runs', '3'], "unknown option '--runs' for 'bench' (known: --json, --soak, --quick, --help)");
+    bad(['--soak'], "option '--soak' needs a value");
+    bad(['--json', '--quick'], "option '--json' needs a value");
+    bad(['--json='], "option '--json' needs a value");
+    bad(['--quick', '--quick'], "option '--quick' given twice");
+    bad(['--quick=yes'], "option '--quick' takes no value");
+    bad(['--soak', '-3'], "--soak must be a positive number of seconds (at most a week), not '-3'");
+    bad(['--soak=1e3'], "--soak must be a positive number of seconds (at most a week), not '1e3'");
+    bad(['-q'], "unknown option '-q' for 'bench' (options are long: --name)");
+    bad(['extra'], "'bench' takes no arguments, got 'extra'");
+    expect(parseBenchArgs(['--json=--x.json', '--soak=0.5', '--help'])).toEqual({
+      quick: false,
+      json: '--x.json',
+      soakSeconds: 0.5,
+      help: true,
+    });
+  });
+
   it('gives the bare scheduler exactly the steps asked for', () => {
     const faults = {
       bioErrors: false,

@@ -1,5 +1,6 @@
 /** The bench's command line and how much work each section does (full or --quick). */
 import { SPIN_MODES, type SpinMode } from '../../properties/explore/spinScopes.ts';
+import { parseScriptOptions } from '../scriptOptions.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_USAGE = 2;
@@ -30,62 +31,20 @@ export const USAGE = `usage: npm run bench -- [--quick] [--json FILE] [--soak SE
   --json FILE      where the figures go as JSON (default ${DEFAULT_JSON})
   --soak SECONDS   length of the heap campaign (default ${DEFAULT_SOAK_S}; 300 for the five-minute target)`;
 
+const BENCH_OPTIONS = { values: ['json', 'soak'], flags: ['quick', 'help'] };
+
 /** Parses the bench's flags (argv without node and the script); throws BenchUsageError. */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
-  let quick = false;
-  let json: string | null = null;
-  let soak: number | null = null;
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') ? arg.slice(2, eq === -1 ? undefined : eq) : null;
-    const takeValue = (): string => {
-      let v: string | undefined;
-      if (eq !== -1) v = arg.slice(eq + 1);
-      else v = argv[++i];
-      if (v === undefined || v === '' || (eq === -1 && v.startsWith('--')))
-        throw new BenchUsageError(`option '--${name}' needs a value`);
-      return v;
-    };
-    switch (name) {
-      case 'quick':
-        if (eq !== -1) throw new BenchUsageError(`option '--quick' takes no value`);
-        if (quick) throw new BenchUsageError(`option '--quick' given twice`);
-        quick = true;
-        break;
-      case 'help':
-        help = true;
-        break;
-      case 'json':
-        if (json !== null) throw new BenchUsageError(`option '--json' given twice`);
-        json = takeValue();
-        break;
-      case 'soak': {
-        if (soak !== null) throw new BenchUsageError(`option '--soak' given twice`);
-        const v = takeValue();
-        if (!/^\d{1,9}(\.\d{1,3})?$/.test(v) || Number(v) <= 0 || Number(v) > SOAK_MAX_S)
-          throw new BenchUsageError(
-            `--soak must be a positive number of seconds (at most a week), not '${v}'`,
-          );
-        soak = Number(v);
-        break;
-      }
-      default:
-        if (name === null)
-          throw new BenchUsageError(
-            `unexpected argument '${arg}' (options: --quick, --json FILE, --soak SECONDS)`,
-          );
-        throw new BenchUsageError(
-          `unknown option '--${name}' (options: --quick, --json FILE, --soak SECONDS)`,
-        );
-    }
-  }
+  const parsed = parseScriptOptions('bench', argv, BENCH_OPTIONS, BenchUsageError);
+  const quick = parsed.flags.has('quick');
+  const v = parsed.options.get('soak');
+  if (v !== undefined && (!/^\d{1,9}(\.\d{1,3})?$/.test(v) || Number(v) <= 0 || Number(v) > SOAK_MAX_S))
+    throw new BenchUsageError(`--soak must be a positive number of seconds (at most a week), not '${v}'`);
   return {
     quick,
-    json: json ?? DEFAULT_JSON,
-    soakSeconds: soak ?? (quick ? QUICK_SOAK_S : DEFAULT_SOAK_S),
-    help,
+    json: parsed.options.get('json') ?? DEFAULT_JSON,
+    soakSeconds: v !== undefined ? Number(v) : quick ? QUICK_SOAK_S : DEFAULT_SOAK_S,
+    help: parsed.flags.has('help'),
   };
 }
 
