@@ -432,10 +432,44 @@ describe('the command line', () => {
     expect(() => parseHunksArgs(['--release', '6.12.999=/x'], {})).toThrow(/not a release of/);
     expect(() => parseHunksArgs(['--release', '/x'], {})).toThrow(/expected NAME=PATH/);
     expect(() => parseHunksArgs(['--check', '--rows'], {})).toThrow(InputError);
-    expect(() => parseHunksArgs(['--bogus'], {})).toThrow(/unknown argument --bogus/);
+    expect(() => parseHunksArgs(['--bogus'], {})).toThrow(
+      new InputError(
+        "unknown option '--bogus' for 'kernel:hunks' (known: --seed, --release, --out, --check, --rows)",
+      ),
+    );
     expect(() => parseHunksArgs([], { DIOCHECK_KSRC: '/nonexistent' })).toThrow(
       /not under \/nonexistent \(DIOCHECK_KSRC\)/,
     );
+  });
+
+  it('reads its line with util.parseArgs: --name=value, one line per mistake, help anywhere', () => {
+    const bad = (argv: string[], message: string) => {
+      expect(() => parseHunksArgs(argv, {}), argv.join(' ')).toThrow(InputError);
+      expect(() => parseHunksArgs(argv, {}), argv.join(' ')).toThrow(new InputError(message));
+    };
+    bad(['--seed'], "option '--seed' needs a value");
+    bad(['--out', '--rows'], "option '--out' needs a value");
+    bad(['--release='], "option '--release' needs a value");
+    bad(['--seed', 'a', '--seed', 'b', '--rows'], "option '--seed' given twice");
+    bad(['--rows', '--rows'], "option '--rows' given twice");
+    bad(['--check=yes'], "option '--check' takes no value");
+    bad(['--check', '--rows'], 'give one of --check and --rows');
+    bad(['--release', '6.12.117=/a', '--release=6.12.117=/b'], '--release 6.12.117 given twice');
+    bad(['d.c', '--rows'], "'kernel:hunks' takes no arguments, got 'd.c'");
+    const o = parseHunksArgs(
+      ['--seed=s.txt', '--release=6.12.117=/k/d.c', '--release', '6.12.107=/k/e.c', '--out=o.json'],
+      {},
+    );
+    expect(o).toEqual({
+      mode: 'write',
+      seed: resolve('s.txt'),
+      releases: [
+        { name: '6.12.117', path: '/k/d.c' },
+        { name: '6.12.107', path: '/k/e.c' },
+      ],
+      out: resolve('o.json'),
+    });
+    expect(parseHunksArgs(['--bogus', '-h'], {}).mode).toBe('help');
   });
 
   it('writes, then checks: 0 when the same, 1 with one line per difference', async () => {

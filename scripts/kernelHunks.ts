@@ -29,6 +29,7 @@ import {
   stripCComments,
   textRows,
 } from '../spec/seedListing.ts';
+import { asksHelp, parseScriptOptions } from './scriptOptions.ts';
 
 export const HUNKS_FORMAT = 'diocheck-kernel-hunks/1';
 export const KERNEL_FILE = 'fs/iomap/direct-io.c';
@@ -644,55 +645,36 @@ export interface HunksOptions {
 const USAGE =
   'usage: npm run kernel:hunks -- [--seed FILE] [--release NAME=PATH ...] [--out FILE] [--check | --rows]';
 
+/** --release repeats, once per release; --check and --rows are two ways to run, one at a time. */
+const HUNKS_OPTIONS = {
+  values: ['seed', 'release', 'out'],
+  flags: ['check', 'rows'],
+  repeatable: ['release'],
+};
+
 export function parseHunksArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): HunksOptions {
-  let mode: HunksOptions['mode'] = 'write';
-  let seed: string | undefined;
-  let out = resolve(repoRoot, DOC_PATH);
+  const out = resolve(repoRoot, DOC_PATH);
+  if (asksHelp(argv)) return { mode: 'help', seed: resolve(defaultSeedPath()), releases: [], out };
+  const parsed = parseScriptOptions('kernel:hunks', argv, HUNKS_OPTIONS, InputError);
+  if (parsed.flags.has('check') && parsed.flags.has('rows'))
+    throw new InputError('give one of --check and --rows');
+  const mode: HunksOptions['mode'] = parsed.flags.has('check')
+    ? 'check'
+    : parsed.flags.has('rows')
+      ? 'rows'
+      : 'write';
   const releases: ReleaseFile[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] ?? '';
-    const [flag, inline] =
-      a.startsWith('--') && a.includes('=')
-        ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
-        : [a, undefined];
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v === '') throw new InputError(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case '--check':
-      case '--rows':
-        if (mode !== 'write') throw new InputError('give one of --check and --rows');
-        mode = flag === '--check' ? 'check' : 'rows';
-        break;
-      case '--help':
-      case '-h':
-        mode = 'help';
-        break;
-      case '--seed':
-        seed = value();
-        break;
-      case '--out':
-        out = resolve(value());
-        break;
-      case '--release': {
-        const v = value();
-        const eq = v.indexOf('=');
-        const name = eq < 0 ? '' : v.slice(0, eq);
-        if (eq <= 0 || eq === v.length - 1)
-          throw new InputError(`--release ${v}: expected NAME=PATH, as 6.12.117=/path/direct-io.c`);
-        if (!releaseOrder.has(name))
-          throw new InputError(
-            `--release ${name}: not a release of model/kernel/releases.ts (${RELEASES.map((r) => r.name).join(', ')})`,
-          );
-        if (releases.some((r) => r.name === name)) throw new InputError(`--release ${name} given twice`);
-        releases.push({ name, path: resolve(v.slice(eq + 1)) });
-        break;
-      }
-      default:
-        throw new InputError(`unknown argument ${a}; ${USAGE}`);
-    }
+  for (const v of parsed.repeated.get('release') ?? []) {
+    const eq = v.indexOf('=');
+    const name = eq < 0 ? '' : v.slice(0, eq);
+    if (eq <= 0 || eq === v.length - 1)
+      throw new InputError(`--release ${v}: expected NAME=PATH, as 6.12.117=/path/direct-io.c`);
+    if (!releaseOrder.has(name))
+      throw new InputError(
+        `--release ${name}: not a release of model/kernel/releases.ts (${RELEASES.map((r) => r.name).join(', ')})`,
+      );
+    if (releases.some((r) => r.name === name)) throw new InputError(`--release ${name} given twice`);
+    releases.push({ name, path: resolve(v.slice(eq + 1)) });
   }
   if (releases.length === 0 && (mode === 'write' || mode === 'check')) {
     const root = ksrcRoot(env);
@@ -704,7 +686,13 @@ export function parseHunksArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       );
     releases.push(...found);
   }
-  return { mode, seed: resolve(seed ?? defaultSeedPath()), releases, out };
+  const given = parsed.options.get('out');
+  return {
+    mode,
+    seed: resolve(parsed.options.get('seed') ?? defaultSeedPath()),
+    releases,
+    out: given === undefined ? out : resolve(given),
+  };
 }
 
 const repoView: RepoView = {
