@@ -276,10 +276,15 @@ export class ScriptedFs implements IomapOps, FileOperations {
     }
   }
 
-  /** New blocks wholly inside [from, to) that no write published are no longer allocated. */
+  /**
+   * New blocks of [from, to) that no bio reached and no write published are no longer allocated:
+   * every block from the first one `from` does not cut (its head was written) to the one `to` ends
+   * in, which this mapping allocated whole (a sub-block write that submitted nothing gives its
+   * block back too, so the next write is told IOMAP_F_NEW again and zeroes around its data).
+   */
   private unallocate(from: number, to: number): void {
     const bs = this.spec.blockSize;
-    for (let b = Math.ceil(from / bs); b < Math.floor(to / bs); b++)
+    for (let b = Math.ceil(from / bs); b < Math.ceil(to / bs); b++)
       if (!this.published.has(b)) this.allocated.delete(b);
   }
 

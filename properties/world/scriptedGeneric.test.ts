@@ -99,6 +99,24 @@ describe('the scripted filesystem as a whole filesystem (FsSpec.generic)', () =>
       ).toBeNull();
   });
 
+  it('gives back a new block a failed sub-block write allocated, so the next write zeroes around its data', () => {
+    // A write whose user buffer is misaligned fails (-EINVAL) after ->iomap_begin allocated the
+    // block and before any bio; ->iomap_end gives the block back (btrfs_dio_iomap_end). The next
+    // sub-block write must then be told IOMAP_F_NEW again, or the rest of its block, never
+    // zeroed, is read back as stale disk contents (campaign seed 889856612, run 7759).
+    const s = scenario(
+      [{ ...written(0, 4 * KiB), flags: ['new'] }],
+      [
+        [{ kind: 'dio_write', pos: 0, len: 512, bufAddr: 65537 }],
+        [{ kind: 'dio_write', pos: 0, len: 512 }, read0(1024)],
+      ],
+    );
+    const r = run(s);
+    expect(r.requests[0]?.returned).toBe(-22);
+    expect(r.violation).toBeNull();
+    expect(lastRead(r).map(writer)).toEqual(['w2:0', '0']);
+  });
+
   it('lets the data invariants catch a zeroing bug the plain provider hides', () => {
     const bug = bugByName('zeroing-overlaps-data');
     if (bug === undefined) throw new Error('no such bug');
