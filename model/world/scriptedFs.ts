@@ -251,8 +251,14 @@ export class ScriptedFs implements IomapOps, FileOperations {
     // fs/xfs/xfs_file.c L511-512; ext4_dio_write_end_io, fs/ext4/file.c L387-390).
     // A failed write publishes nothing: its new blocks stay holes to reads (btrfs_dio_end_io
     // finishes the ordered extent as not uptodate, 6.12.117 fs/btrfs/direct-io.c L717-719).
-    if (this.spec.generic && flags & IOMAP_DIO_WRITE && error === 0 && size > 0)
+    if (this.spec.generic && flags & IOMAP_DIO_WRITE && error === 0 && size > 0) {
       this.settle(iocb.kiPos, size);
+      // A write past EOF grows i_size at completion, as XFS's and ext4's end_io do (6.12.117
+      // fs/xfs/xfs_file.c L556-571; fs/ext4/file.c L400-403, ext4_handle_inode_extension): without
+      // it a later sub-block write at the old EOF would zero the tail over this write's data.
+      const inode = iocb.kiFilp.fInode;
+      if (iocb.kiPos + size > inode.iSize) inode.iSize = iocb.kiPos + size;
+    }
     // Conversion and COW remapping are write work; a read's end_io (zonefs's) has work only on an
     // error, although iomap flags a read of shared blocks IOMAP_DIO_COW too (seed L300-301).
     const conversion =

@@ -117,6 +117,18 @@ describe('the scripted filesystem as a whole filesystem (FsSpec.generic)', () =>
     expect(lastRead(r).map(writer)).toEqual(['w2:0', '0']);
   });
 
+  it('grows i_size when a write past EOF completes, so a later write at the old EOF zeroes nothing of it', () => {
+    // Campaign seed 11 run 120,243: without the size update, the second write's EOF tail zeroing
+    // (seed L428-435) wiped the first write's data past the old size (RES-07 on the correct model).
+    const base = scenario(
+      [written(0, 4 * KiB)],
+      [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }, { kind: 'dio_write', pos: 0, len: 512 }, read0(1024)]],
+    );
+    const r = run({ ...base, fs: { ...base.fs, iSize: 512 } });
+    expect(r.violation).toBeNull();
+    expect(lastRead(r).map(writer)).toEqual(['w2:0', 'w1:1']);
+  });
+
   it('lets the data invariants catch a zeroing bug the plain provider hides', () => {
     const bug = bugByName('zeroing-overlaps-data');
     if (bug === undefined) throw new Error('no such bug');
