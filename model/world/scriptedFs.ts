@@ -223,7 +223,7 @@ export class ScriptedFs implements IomapOps, FileOperations {
     // unsubmitted part of the ordered extent truncated (btrfs_dio_iomap_end, 6.12.117
     // fs/btrfs/direct-io.c L623-692), which drops its new extent there.
     if (this.spec.generic && iomap.flags & IOMAP_F_NEW && written < length)
-      this.unallocate(pos + written, pos + length);
+      this.unallocate(pos, written, length);
     return 0;
   }
 
@@ -251,6 +251,10 @@ export class ScriptedFs implements IomapOps, FileOperations {
     // fs/xfs/xfs_file.c L511-512; ext4_dio_write_end_io, fs/ext4/file.c L387-390).
     // A failed write publishes nothing: its new blocks stay holes to reads (btrfs_dio_end_io
     // finishes the ordered extent as not uptodate, 6.12.117 fs/btrfs/direct-io.c L717-719).
+    // And it gives them back (the ordered extent's reserved range is freed): the next write into
+    // them is told IOMAP_F_NEW and zeroes around its data, rather than publishing the failed bytes.
+    if (this.spec.generic && flags & IOMAP_DIO_WRITE && error !== 0 && size > 0)
+      this.unallocate(iocb.kiPos, 0, size);
     if (this.spec.generic && flags & IOMAP_DIO_WRITE && error === 0 && size > 0) {
       this.settle(iocb.kiPos, size);
       // A write past EOF grows i_size at completion, as XFS's and ext4's end_io do (6.12.117
@@ -283,14 +287,15 @@ export class ScriptedFs implements IomapOps, FileOperations {
   }
 
   /**
-   * New blocks of [from, to) that no bio reached and no write published are no longer allocated:
-   * every block from the first one `from` does not cut (its head was written) to the one `to` ends
-   * in, which this mapping allocated whole (a sub-block write that submitted nothing gives its
+   * The new blocks of the mapping's [pos, pos + length) that no bio reached and no write published
+   * are no longer allocated: every block past the one the submitted bytes [pos, pos + written) end
+   * in, and all of them when nothing was submitted (a sub-block write that failed first gives its
    * block back too, so the next write is told IOMAP_F_NEW again and zeroes around its data).
    */
-  private unallocate(from: number, to: number): void {
+  private unallocate(pos: number, written: number, length: number): void {
     const bs = this.spec.blockSize;
-    for (let b = Math.ceil(from / bs); b < Math.ceil(to / bs); b++)
+    const first = written === 0 ? Math.floor(pos / bs) : Math.ceil((pos + written) / bs);
+    for (let b = first; b < Math.ceil((pos + length) / bs); b++)
       if (!this.published.has(b)) this.allocated.delete(b);
   }
 

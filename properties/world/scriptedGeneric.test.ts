@@ -129,6 +129,29 @@ describe('the scripted filesystem as a whole filesystem (FsSpec.generic)', () =>
     expect(lastRead(r).map(writer)).toEqual(['w2:0', 'w1:1']);
   });
 
+  it('gives back the new blocks of a write that failed, so the next write into them zeroes around its data', () => {
+    // Campaign seed 66 run 18,082: a sub-block write's data bio failed after its zeroing bios
+    // reached the new blocks; the next sub-block write into one of them was not told IOMAP_F_NEW,
+    // and its success published the failed write's never-written bytes (STALE-01).
+    const s = scenario(
+      [{ ...written(0, 8 * KiB), flags: ['new'] }],
+      [
+        [
+          { kind: 'dio_write', pos: 512, len: 4 * KiB },
+          { kind: 'dio_write', pos: 4608, len: 512 },
+          { kind: 'dio_read', pos: 4 * KiB, len: 1024 },
+        ],
+      ],
+    );
+    let reached = 0;
+    for (let i = 0; i < 200; i++) {
+      const r = run(s, `generic-failed:${i}`, FIXED_OPS, { ...NO_FAULTS, submitErrors: true });
+      expect(r.violation, r.violation?.message).toBeNull();
+      if (r.requests[0]?.returned === -5 && r.requests[1]?.returned === 512) reached++;
+    }
+    expect(reached).toBeGreaterThan(0);
+  });
+
   it('lets the data invariants catch a zeroing bug the plain provider hides', () => {
     const bug = bugByName('zeroing-overlaps-data');
     if (bug === undefined) throw new Error('no such bug');
