@@ -74,6 +74,12 @@ export class ScriptedFs implements IomapOps, FileOperations {
   private readonly allocated = new Set<number>();
   /** Blocks of 'new' extents a successful write's ->end_io covered: reads see them from then on. */
   private readonly published = new Set<number>();
+  /**
+   * Allocated blocks a failed write left unpublished: the next write is told IOMAP_F_NEW again (its
+   * zeroing covers what the failed one never wrote), while a write already given them may still
+   * publish them.
+   */
+  private readonly failedNew = new Set<number>();
   /** Blocks of unwritten extents a successful write's ->end_io converted to written. */
   private readonly converted = new Set<number>();
 
@@ -163,13 +169,16 @@ export class ScriptedFs implements IomapOps, FileOperations {
       // Only a write allocates, once per block: report the run of blocks around pos that are all
       // still to allocate (IOMAP_F_NEW) or all allocated already, and allocate what the write asks.
       const bs = this.spec.blockSize;
-      const run = this.runAround(e, pos, (b) => this.allocated.has(b));
+      const run = this.runAround(e, pos, (b) => this.allocated.has(b) && !this.failedNew.has(b));
       offset = run.offset;
       extentLength = run.length;
       if (!run.value) {
         flags |= IOMAP_F_NEW;
         const last = Math.min((run.offset + run.length) / bs, Math.ceil((pos + length) / bs));
-        for (let k = Math.floor(pos / bs); k < last; k++) this.allocated.add(k);
+        for (let k = Math.floor(pos / bs); k < last; k++) {
+          this.allocated.add(k);
+          this.failedNew.delete(k);
+        }
       }
     }
     const inline = this.inlineTags.get(e);
@@ -222,8 +231,15 @@ export class ScriptedFs implements IomapOps, FileOperations {
     // Blocks this mapping allocated (IOMAP_F_NEW) that no bio was submitted to are given back: btrfs ends the
     // unsubmitted part of the ordered extent truncated (btrfs_dio_iomap_end, 6.12.117
     // fs/btrfs/direct-io.c L623-692), which drops its new extent there.
-    if (this.spec.generic && iomap.flags & IOMAP_F_NEW && written < length)
-      this.unallocate(pos, written, length);
+    if (this.spec.generic && iomap.flags & IOMAP_F_NEW && written < length) {
+      // Every block past the one the submitted bytes end in, all of them if nothing was submitted
+      // (a sub-block write that failed first gives its block back too).
+      const bs = this.spec.blockSize;
+      this.markFailedNew(
+        Math.floor(written === 0 ? pos / bs : (pos + written + bs - 1) / bs),
+        Math.ceil((pos + length) / bs),
+      );
+    }
     return 0;
   }
 
@@ -251,10 +267,13 @@ export class ScriptedFs implements IomapOps, FileOperations {
     // fs/xfs/xfs_file.c L511-512; ext4_dio_write_end_io, fs/ext4/file.c L387-390).
     // A failed write publishes nothing: its new blocks stay holes to reads (btrfs_dio_end_io
     // finishes the ordered extent as not uptodate, 6.12.117 fs/btrfs/direct-io.c L717-719).
-    // And it gives them back (the ordered extent's reserved range is freed): the next write into
-    // them is told IOMAP_F_NEW and zeroes around its data, rather than publishing the failed bytes.
-    if (this.spec.generic && flags & IOMAP_DIO_WRITE && error !== 0 && size > 0)
-      this.unallocate(iocb.kiPos, 0, size);
+    // And its range is freed (btrfs drops the ordered extent's reserved range): the next write into
+    // those blocks is told IOMAP_F_NEW and zeroes around its data, rather than publishing the bytes
+    // the failed write never wrote.
+    if (this.spec.generic && flags & IOMAP_DIO_WRITE && error !== 0 && size > 0) {
+      const bs = this.spec.blockSize;
+      this.markFailedNew(Math.floor(iocb.kiPos / bs), Math.ceil((iocb.kiPos + size) / bs));
+    }
     if (this.spec.generic && flags & IOMAP_DIO_WRITE && error === 0 && size > 0) {
       this.settle(iocb.kiPos, size);
       // A write past EOF grows i_size at completion, as XFS's and ext4's end_io do (6.12.117
@@ -281,22 +300,22 @@ export class ScriptedFs implements IomapOps, FileOperations {
     for (let b = Math.floor(pos / bs); b < Math.ceil((pos + size) / bs); b++) {
       const e = this.spec.extents.find((x) => x.offset <= b * bs && b * bs < x.offset + x.length);
       if (e === undefined) continue;
-      if (e.flags?.includes('new') && this.allocated.has(b)) this.published.add(b);
+      if (e.flags?.includes('new') && this.allocated.has(b)) {
+        this.published.add(b);
+        this.failedNew.delete(b);
+      }
       if (e.type === 'unwritten') this.converted.add(b);
     }
   }
 
   /**
-   * The new blocks of the mapping's [pos, pos + length) that no bio reached and no write published
-   * are no longer allocated: every block past the one the submitted bytes [pos, pos + written) end
-   * in, and all of them when nothing was submitted (a sub-block write that failed first gives its
-   * block back too, so the next write is told IOMAP_F_NEW again and zeroes around its data).
+   * Allocated, unpublished new blocks from `first` up to `end` that a write gave up: the next write
+   * is told IOMAP_F_NEW again (see failedNew), while a write already given them may still publish
+   * them.
    */
-  private unallocate(pos: number, written: number, length: number): void {
-    const bs = this.spec.blockSize;
-    const first = written === 0 ? Math.floor(pos / bs) : Math.ceil((pos + written) / bs);
-    for (let b = first; b < Math.ceil((pos + length) / bs); b++)
-      if (!this.published.has(b)) this.allocated.delete(b);
+  private markFailedNew(first: number, end: number): void {
+    for (let b = first; b < end; b++)
+      if (this.allocated.has(b) && !this.published.has(b)) this.failedNew.add(b);
   }
 
   *fsync(_file: File, _start: number, _end: number, _datasync: boolean): KGen<number> {

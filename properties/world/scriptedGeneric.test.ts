@@ -152,6 +152,31 @@ describe('the scripted filesystem as a whole filesystem (FsSpec.generic)', () =>
     expect(reached).toBeGreaterThan(0);
   });
 
+  it('lets a write that shares a new block with a failed one still publish it', () => {
+    // Campaign seed 77 run 187,550: two aligned writes were given the same new block; the first
+    // failed, and giving the block back then hid the second's data from the read (DATA-01).
+    const s = scenario(
+      [{ ...written(0, 8 * KiB), flags: ['new'] }],
+      [
+        [{ kind: 'dio_write', pos: 0, len: 8 * KiB }],
+        [
+          { kind: 'dio_write', pos: 4 * KiB, len: 4 * KiB },
+          { kind: 'dio_read', pos: 4 * KiB, len: 1024 },
+        ],
+      ],
+    );
+    let reached = 0;
+    for (let i = 0; i < 300; i++) {
+      const faults = { ...NO_FAULTS, submitErrors: true, interleave: true };
+      const r = run(s, `generic-shared:${i}`, FIXED_OPS, faults);
+      expect(r.violation, r.violation?.message).toBeNull();
+      const [first, second] = r.requests;
+      if (first?.returned === -5 && second?.returned === 4 * KiB && second.returnStep > first.returnStep)
+        reached++;
+    }
+    expect(reached).toBeGreaterThan(0);
+  });
+
   it('lets the data invariants catch a zeroing bug the plain provider hides', () => {
     const bug = bugByName('zeroing-overlaps-data');
     if (bug === undefined) throw new Error('no such bug');
