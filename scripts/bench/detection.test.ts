@@ -43,18 +43,24 @@ describe('detection flags', () => {
       ]),
     ).toMatchObject({ seeds: [3, 4, 5], budget: 50, gapBudget: 60, bugs: ['efault-as-eof'] });
     expect(parseDetectionArgs(['--seeds', '7']).seeds).toEqual([7]);
+    // The CLI's tokenizer (util.parseArgs): `--name=value` as well.
+    expect(parseDetectionArgs(['--budget=50', '--gap-budget=60'])).toMatchObject({
+      budget: 50,
+      gapBudget: 60,
+    });
   });
 
   it.each([
     [['--seeds', '5-2'], "--seeds must be a seed or a range such as 1-10, not '5-2'"],
     [['--budget', 'many'], "--budget must be a whole number of runs from 1 to 10000000, not 'many'"],
     [['--budget'], "option '--budget' needs a value"],
+    [['--budget', '1', '--budget', '2'], "option '--budget' given twice"],
     [['--bug', 'no-such-bug'], "no planted bug named 'no-such-bug'"],
     [['--record', '--bug', 'efault-as-eof'], '--record keeps the figures of every planted bug: drop --bug'],
     [['--budget', '10', '--gap-budget', '5'], '--gap-budget (5) must be at least --budget (10)'],
     [
       ['--runs', '5'],
-      "unknown argument '--runs' (options: --seeds A-B, --budget N, --gap-budget N, --bug NAME,..., --record)",
+      "unknown option '--runs' for 'detection' (known: --seeds, --budget, --gap-budget, --bug, --record)",
     ],
   ])('refuse %j in one line', (argv, message) => {
     expect(() => parseDetectionArgs(argv)).toThrow(new DetectionUsageError(message));

@@ -24,6 +24,7 @@ import { ArrayChoices } from '../../model/runtime/choice.ts';
 import { runScenario } from '../../model/world/run.ts';
 import { choicesArbitrary } from '../../properties/arbitraries/choices.ts';
 import { faultProfileArbitrary } from '../../properties/arbitraries/faults.ts';
+import { parseScriptOptions } from '../scriptOptions.ts';
 import { type CampaignCase, CHECKS, campaignScenarioArbitrary } from '../commands/campaign.ts';
 import { deriveSeed, finite, median, round } from './measure.ts';
 
@@ -331,52 +332,37 @@ function parseRuns(name: string, v: string): number {
 
 /** Parses the flags (argv without node and the script); throws DetectionUsageError. */
 export function parseDetectionArgs(argv: readonly string[]): DetectionOptions {
+  const parsed = parseScriptOptions(
+    'detection',
+    argv,
+    { values: ['seeds', 'budget', 'gap-budget', 'bug'], flags: ['record'] },
+    DetectionUsageError,
+  );
   let seeds: number[] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  let budget = 20_000;
-  let gapBudget = 200_000;
-  let bugs: string[] | null = null;
-  let record = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--'))
-        throw new DetectionUsageError(`option '${arg}' needs a value`);
-      return v;
-    };
-    switch (arg) {
-      case '--seeds': {
-        const v = value();
-        const m = /^(\d{1,4})(?:-(\d{1,4}))?$/.exec(v);
-        const a = Number(m?.[1]);
-        const b = Number(m?.[2] ?? m?.[1]);
-        if (m === null || a < 1 || b < a)
-          throw new DetectionUsageError(`--seeds must be a seed or a range such as 1-10, not '${v}'`);
-        seeds = Array.from({ length: b - a + 1 }, (_, k) => a + k);
-        break;
-      }
-      case '--budget':
-        budget = parseRuns('budget', value());
-        break;
-      case '--gap-budget':
-        gapBudget = parseRuns('gap-budget', value());
-        break;
-      case '--bug': {
-        const names = value().split(',');
-        const unknown = names.filter((n) => !BUGS.some((b) => b.name === n));
-        if (unknown.length > 0) throw new DetectionUsageError(`no planted bug named '${unknown[0]}'`);
-        bugs = names;
-        break;
-      }
-      case '--record':
-        record = true;
-        break;
-      default:
-        throw new DetectionUsageError(
-          `unknown argument '${arg}' (options: --seeds A-B, --budget N, --gap-budget N, --bug NAME,..., --record)`,
-        );
-    }
+  const range = parsed.options.get('seeds');
+  if (range !== undefined) {
+    const m = /^(\d{1,4})(?:-(\d{1,4}))?$/.exec(range);
+    const a = Number(m?.[1]);
+    const b = Number(m?.[2] ?? m?.[1]);
+    if (m === null || a < 1 || b < a)
+      throw new DetectionUsageError(`--seeds must be a seed or a range such as 1-10, not '${range}'`);
+    seeds = Array.from({ length: b - a + 1 }, (_, k) => a + k);
   }
+  const runs = (name: string, fallback: number): number => {
+    const v = parsed.options.get(name);
+    return v === undefined ? fallback : parseRuns(name, v);
+  };
+  const budget = runs('budget', 20_000);
+  const gapBudget = runs('gap-budget', 200_000);
+  let bugs: string[] | null = null;
+  const names = parsed.options.get('bug');
+  if (names !== undefined) {
+    const list = names.split(',');
+    const unknown = list.filter((n) => !BUGS.some((b) => b.name === n));
+    if (unknown.length > 0) throw new DetectionUsageError(`no planted bug named '${unknown[0]}'`);
+    bugs = list;
+  }
+  const record = parsed.flags.has('record');
   if (record && bugs !== null)
     throw new DetectionUsageError('--record keeps the figures of every planted bug: drop --bug');
   if (gapBudget < budget)
