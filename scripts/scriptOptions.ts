@@ -1,9 +1,8 @@
 /**
  * The command lines of the scripts outside the diocheck CLI (npm run oracle, journalAbort, bench and
  * its detection section, kernel:hunks) on the CLI's one tokenizer (commands/options.ts
- * parseOptions, on util.parseArgs), so
- * that every command of the project reads `--name value`, `--name=value` and a bare `--flag` alike
- * and words every mistake the same way. Each script keeps its own usage error class (its main maps
+ * parseOptions, on util.parseArgs), so that every command of the project reads `--name value`,
+ * `--name=value` and a bare `--flag` alike and words every mistake the same way. Each script keeps its own usage error class (its main maps
  * it to one line and exit 2), so parseOptions' UsageError is rethrown as that class.
  */
 import { UsageError } from './commands/args.ts';
