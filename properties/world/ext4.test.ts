@@ -57,6 +57,20 @@ function ext4Scenario(ops: readonly OpSpec[]): Scenario {
   };
 }
 
+/** A 3,584-byte file: its EOF block written and cached clean, nothing past it; then `ops`. */
+function cachedEofBlock(ops: readonly OpSpec[]): Scenario {
+  return {
+    ...ext4Scenario(ops),
+    fs: {
+      model: 'ext4',
+      blockSize: BS,
+      iSize: 3584,
+      extents: [mapped(0, 4 * KiB)],
+      pageCache: [{ index: 0, dirty: false }],
+    },
+  };
+}
+
 function run(s: Scenario, faults: Partial<FaultProfile> = {}, source: ChoiceSource = new ArrayChoices([])) {
   return runScenario(s, { source, faults: { ...NO_FAULTS, ...faults }, tracing: true });
 }
@@ -277,16 +291,7 @@ describe('ext4: buffered writes (ext4_buffered_write_iter)', () => {
   });
 
   it('past EOF zero the old EOF block in the page cache and log the inode; i_disksize waits for writeback', () => {
-    const s: Scenario = {
-      ...ext4Scenario([{ kind: 'buffered_write', pos: 8 * KiB, len: 4 * KiB }]),
-      fs: {
-        model: 'ext4',
-        blockSize: BS,
-        iSize: 3584,
-        extents: [mapped(0, 4 * KiB)],
-        pageCache: [{ index: 0, dirty: false }],
-      },
-    };
+    const s = cachedEofBlock([{ kind: 'buffered_write', pos: 8 * KiB, len: 4 * KiB }]);
     const r = run(s);
     expectPass(r);
     expect(r.inode.iSize).toBe(12 * KiB);
@@ -302,16 +307,7 @@ describe('ext4: buffered writes (ext4_buffered_write_iter)', () => {
 
 describe('ext4: truncate (ext4_setattr)', () => {
   it('on the way up zeroes the old EOF block in the page cache and leaves it to writeback', () => {
-    const s: Scenario = {
-      ...ext4Scenario([{ kind: 'truncate', size: 16 * KiB }, { kind: 'fsync' }]),
-      fs: {
-        model: 'ext4',
-        blockSize: BS,
-        iSize: 3584,
-        extents: [mapped(0, 4 * KiB)],
-        pageCache: [{ index: 0, dirty: false }],
-      },
-    };
+    const s = cachedEofBlock([{ kind: 'truncate', size: 16 * KiB }, { kind: 'fsync' }]);
     const r = run(s);
     expectPass(r);
     // No bio before fsync started (XFS writes the zeroed tail back inside truncate); fsync writes it.
