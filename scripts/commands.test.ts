@@ -477,6 +477,22 @@ describe('promote', () => {
     ).toMatch(/ctx\.json already exists/);
   });
 
+  it('keeps the verdict confirm --record wrote into the file', () => {
+    const src = join(TMP, 'confirmed.json');
+    const confirmation = {
+      verdict: 'confirmed',
+      kernel: '6.12.117 x86_64',
+      date: '2026-12-06',
+      detail: 'CTX-01 as the model shows it',
+    } as const;
+    writeFileSync(src, JSON.stringify({ ...readReplayFile(violating), confirmation }, null, 2));
+    const name = 'confirmed';
+    expect(promoteFile({ kind: 'promote', file: src, name, note: null, expect: null, dir }, capture())).toBe(
+      0,
+    );
+    expect(readReplayFile(join(dir, `${name}.json`)).confirmation).toEqual(confirmation);
+  });
+
   it('writes an --expect that disagrees with the replay, with a warning', () => {
     const out = capture();
     expect(

@@ -19,6 +19,7 @@ import {
   carryingDifferences,
   classifyDeviations,
   type Deviation,
+  describeCase,
   sideBySide,
   translateReplay,
 } from './commands/confirm.ts';
@@ -94,6 +95,12 @@ const firstPageGetFaults =
 /** The campaign's SYS-01 on 6.12.107-117: a sub-block write whose only page cannot be pinned returns 0. */
 const SYS01 = scenario([[{ kind: 'dio_write', pos: 512, len: 512 }]]);
 
+function translateOrThrow(file: ReplayFile) {
+  const t = translateReplay(file, KERNEL_VERSIONS['6.12.117']);
+  if (t.kind !== 'case') throw new Error(t.reason);
+  return t.case;
+}
+
 describe('translateReplay', () => {
   it('turns a page-get fault of a 6.12.117 finding into that page unmapped before the call', () => {
     const file = record(SYS01, PAGE_FAULTS, '6.12.117', firstPageGetFaults());
@@ -125,6 +132,29 @@ describe('translateReplay', () => {
     if (t.kind !== 'case') throw new Error(t.reason);
     expect(t.case.ops[0]).toMatchObject({ badPage: { index: 1, how: 'munmap' } });
     expect(t.modelViolation).toMatch(/^SYS-03 /);
+  });
+
+  it('translates the ext4 stale-block finding (confirmed on 6.12.117) and names ext4 in its case line', () => {
+    // A faulting extending write leaves a written block past EOF that the next extending write exposes.
+    const s = scenario(
+      [
+        [
+          { kind: 'dio_write', pos: 22016, len: 3072 },
+          { kind: 'dio_write', pos: 25088, len: 512, iocbFlags: ['sync'] },
+          { kind: 'power_loss' },
+        ],
+      ],
+      { model: 'ext4', extents: [] },
+    );
+    const file = record(s, { ...PAGE_FAULTS, powerLoss: true }, '6.12.117', firstPageGetFaults());
+    expect(file.invariant).toBe('STALE-03');
+    const t = translateReplay(file, KERNEL_VERSIONS['6.12.117']);
+    if (t.kind !== 'case') throw new Error(t.reason);
+    expect(t.case).toMatchObject({ fs: 'ext4', blockSize: 4096, iSize: 0, powerLoss: true });
+    expect(describeCase(t.case)[0]).toMatch(/: ext4, 4096-byte blocks on 512-byte sectors, i_size 0$/);
+    expect(
+      describeCase(translateOrThrow(record(SYS01, PAGE_FAULTS, '6.12.117', firstPageGetFaults())))[0],
+    ).toMatch(/: XFS, 4096-byte blocks/);
   });
 
   it('runs the model side with a planted bug, and says the plain release no longer shows it', () => {

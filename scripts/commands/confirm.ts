@@ -461,9 +461,10 @@ export function sideBySide(
   return [line('', modelName, kernelName), ...rows.map(([a, b, c]) => line(a, b, c))];
 }
 
-function describeCase(c: OracleCase): string[] {
+/** The case line confirm prints before the live part: filesystem, geometry, extents, operations. */
+export function describeCase(c: OracleCase): string[] {
   return [
-    `case:     ${c.name}: xfs, ${c.blockSize}-byte blocks on ${c.sectorSize}-byte sectors, i_size ${c.iSize}`,
+    `case:     ${c.name}: ${c.fs === 'ext4' ? 'ext4' : 'XFS'}, ${c.blockSize}-byte blocks on ${c.sectorSize}-byte sectors, i_size ${c.iSize}`,
     `          extents ${c.extents.map((e) => `${e.type === 'mapped' ? 'W' : 'U'}@${e.offset}+${e.length}`).join(' ') || 'none'}`,
     ...c.ops.map((op, i) => `          op ${i + 1}: ${JSON.stringify(op)}`),
     `          ${c.failFirstBio ? 'the first bio fails (fail_make_request); ' : ''}${c.powerLoss ? 'power fails after the last op (dm-log-writes)' : 'then a direct read of the window'}`,

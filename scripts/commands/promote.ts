@@ -28,7 +28,7 @@ export function regressionsDir(dir: string): string {
   return dir === DEFAULT_REGRESSIONS_DIR ? join(REPO_ROOT, DEFAULT_REGRESSIONS_DIR) : dir;
 }
 
-/** The promoted file: the recording as it was, with name, expect and note first. */
+/** The promoted file: the recording as it was (its confirmation too), with name, expect and note first. */
 export function promoted(
   file: ReplayFile,
   name: string,
@@ -48,6 +48,8 @@ export function promoted(
     scenario: file.scenario,
     faults: file.faults,
     choices: file.choices.map(({ label, n, value }) => ({ label, n, value })),
+    // A verdict 'confirm --record' wrote stays with the finding: 'run' reports it from the baseline.
+    ...(file.confirmation === undefined ? {} : { confirmation: file.confirmation }),
   };
 }
 

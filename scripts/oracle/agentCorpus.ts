@@ -156,7 +156,8 @@ export function startMark(c: OracleCase): string {
 
 /**
  * mkfs command line for a geometry's image (XFS takes 512-byte blocks only as a V4 filesystem, and
- * is told the sector size, which it cannot read from an image file).
+ * is told the sector size, which it cannot read from an image file; mkfs.xfs does not discard an
+ * image file, mke2fs does unless told not to).
  */
 export function mkfsCommand(g: Geometry, image: string): string[] {
   if (g.fs === 'xfs')
@@ -171,5 +172,19 @@ export function mkfsCommand(g: Geometry, image: string): string[] {
       ...(g.blockSize < 1024 ? ['-m', 'crc=0'] : []),
       image,
     ];
-  return ['mkfs.ext4', '-q', '-F', '-b', String(g.blockSize), image];
+  // nodiscard: on an image file mke2fs's discard punches every block (e2fsprogs unix_io), which
+  // turns the stale marker into zeros and hides any stale block an ext4 case exposes. Without the
+  // discard mke2fs no longer knows the inode tables read as zeros and would leave them to the
+  // kernel's ext4lazyinit thread, whose background writes would meet a case's injected bio
+  // failure: it zeroes them (and the journal) itself instead.
+  return [
+    'mkfs.ext4',
+    '-q',
+    '-F',
+    '-E',
+    'nodiscard,lazy_itable_init=0,lazy_journal_init=0',
+    '-b',
+    String(g.blockSize),
+    image,
+  ];
 }
