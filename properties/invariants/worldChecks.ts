@@ -158,6 +158,14 @@ export function mayReplace(x: WriteInfo | undefined, wr: WriteInfo): boolean {
   return x !== undefined && (x.id === wr.id || x.ackStep > wr.startStep);
 }
 
+/** Is `off` inside the range of a direct write, other than `n`, that had not returned when `n` began? */
+function zeroedByRacingWrite(all: ReadonlyMap<number, WriteInfo>, off: number, n: WriteInfo): boolean {
+  for (const x of all.values())
+    if (x.kind === 'dio' && x.id !== n.id && x.ackStep > n.startStep && off >= x.pos && off < x.pos + x.len)
+      return true;
+  return false;
+}
+
 /**
  * The first offset where a read that started at `startStep` returned data older than the newest
  * direct write that had returned success before it, or null. Writes that mixed with the page
@@ -193,6 +201,11 @@ function olderThanAckedWrite(
     if (isUserTag(tag) && tagWriteId(tag) >= n.id) continue;
     // A write issued before `newest` finished may still legitimately win the race.
     if (isUserTag(tag) && (all.get(tagWriteId(tag))?.ackStep ?? 0) > n.startStep) continue;
+    // So may a racing write's zeroing inside its own range (the tail and head zeroing around a
+    // page-get fault, seed L432-435 and L303-305): that range is the racing write's to fill, and
+    // after it fails its contents are whatever it left. Zeroing outside a write's own range is
+    // another matter (the reason sub-block writes are serialised) and stays a violation.
+    if (tag === TAG_ZERO && zeroedByRacingWrite(all, off, n)) continue;
     return { offset: off, write: n.id };
   }
   return null;
