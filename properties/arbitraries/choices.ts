@@ -9,10 +9,13 @@
  *   (index, value) deviations, which is how most concurrency bugs need to be driven: the plain
  *   schedule everywhere except at the one or two points that matter;
  * - long (the hunt's SeededChoices, a swarm over its rate): a stream as long as a run, each entry
- *   deviating with a rate of 1/4 or 1/2 drawn per stream. Bugs that need several decisions to go
- *   the same way late in a run (two page-cache invalidations failing, an error on the second bio,
- *   a completion overtaking the submitter after it dropped its reference) are reached by this
- *   shape several times as often as by the other two (measured on the catalogue's scenarios).
+ *   deviating with a rate of 1/4, 1/2 or 1 (saturated) drawn per stream. Bugs that need several
+ *   decisions to go the same way late in a run (two page-cache invalidations failing, an error on
+ *   the second bio, a completion overtaking the submitter after it dropped its reference) are
+ *   reached by this shape several times as often as by the other two (measured on the catalogue's
+ *   scenarios). A saturated stream answers every yes/no question yes with odds 8/15, so two or
+ *   three faults in a row (both invalidations of a write failing, a page-get that pins one page
+ *   and faults on the next) come 4 to 15 times as often as at a rate of 1/2 or 1/4.
  * All shrink toward zeros (values to 0, arrays shorter), so a shrunk counterexample keeps only the
  * deviations it needs. ArrayChoices takes each value modulo the arity and reads 0 past the end.
  */
@@ -61,7 +64,12 @@ function longChoices(): fc.Arbitrary<number[]> {
       // 'max': lengths spread over the whole range (a median near 80) instead of fast-check's small size.
       { maxLength: CHOICES_LENGTH_MAX, size: 'max' },
     );
-  return fc.oneof({ weight: 1, arbitrary: stream(3) }, { weight: 1, arbitrary: stream(1) });
+  const saturated = fc.array(deviation, { maxLength: CHOICES_LENGTH_MAX, size: 'max' });
+  return fc.oneof(
+    { weight: 1, arbitrary: stream(3) },
+    { weight: 1, arbitrary: stream(1) },
+    { weight: 1, arbitrary: saturated },
+  );
 }
 
 /** A choice stream: dense deviations, a few isolated ones, or a long stream at a steady rate. */
