@@ -19,8 +19,11 @@
  * - a write stays inside a run of non-hole extents, except in the rare scenario that drives the
  *   hole -EIO of iomap_dio_iter (seed L493-494); reads may run past the mappings and past EOF;
  * - positions and lengths are mostly aligned to the logical block size, sometimes to the filesystem
- *   block, occasionally misaligned; buffers mostly at 0x10000 multiples, sometimes 512 bytes off,
- *   occasionally misaligned;
+ *   block, occasionally misaligned; buffers mostly at 0x10000 multiples, sometimes at another sector
+ *   of their page, occasionally misaligned;
+ * - a third of the requests land where the request built before them did (reading back what was
+ *   written, rewriting it), the rest where drawn;
+ * - a quarter of the filesystems pass IOMAP_DIO_PARTIAL on every call, as btrfs and gfs2 do;
  * - the filesystem's end_io may sleep; now and then it has one for reads too (readEndIo, as zonefs
  *   does), which reaches the seed's own bug 222f2c7c6d14 on `--kernel seed` and its fix otherwise.
  */
@@ -94,6 +97,8 @@ interface RawOp {
   readonly dioFlags: readonly DioFlag[];
   /** Submitted by io_uring (see Uring): async, IOCB_NOWAIT, and IOCB_HIPRI when polled. */
   readonly uring: Uring;
+  /** Lands where the request built before it did: see OpGeometry.last. */
+  readonly again: boolean;
 }
 
 /** The independent numbers fast-check draws and shrinks; buildScenario makes them a Scenario. */
@@ -114,6 +119,12 @@ export interface RawScenario {
   /** The filesystem passes its dio ops for reads too (zonefs does), so a read's end_io runs. */
   readonly readEndIo: boolean;
   readonly notblkAt: number | null;
+  /**
+   * The filesystem passes IOMAP_DIO_PARTIAL on every call, as btrfs and gfs2 do (btrfs_dio_read,
+   * btrfs_direct_write, gfs2_file_direct_read/_write): a fault or -ENOTBLK part way returns what
+   * was done, and the caller resumes with done_before.
+   */
+  readonly partialFs: boolean;
   readonly bioMaxVecs: number;
   readonly threads: ReadonlyArray<readonly RawOp[]>;
 }
@@ -189,6 +200,8 @@ function rawOp(): fc.Arbitrary<RawOp> {
     iocbFlags: rareSubset<IocbFlag>(['dsync', 'sync', 'nowait', 'hipri', 'caller_comp'], 2),
     dioFlags: rareSubset<DioFlag>(['force_wait', 'overwrite_only', 'partial'], 5),
     uring: weighted<Uring>([4, fc.constant(null)], [1, fc.constant('nonblock')], [1, fc.constant('iopoll')]),
+    // Reading back what was just written, rewriting a record: where requests meet (as in the world).
+    again: weighted<boolean>([2, fc.constant(false)], [1, fc.constant(true)]),
   });
 }
 
@@ -233,6 +246,7 @@ export function rawScenarioArbitrary(): fc.Arbitrary<RawScenario> {
     // -ENOTBLK from ->iomap_begin is how a filesystem sends part of a request to buffered I/O
     // (gfs2 for blocks a direct write would have to allocate, btrfs for compressed or inline extents).
     notblkAt: weighted<number | null>([3, fc.constant(null)], [1, fc.nat({ max: 7 })]),
+    partialFs: weighted<boolean>([3, fc.constant(false)], [1, fc.constant(true)]),
     bioMaxVecs: fc.integer({ min: 1, max: 4 }),
     threads: fc.array(fc.array(rawOp(), { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 2 }),
   });
@@ -307,6 +321,12 @@ interface OpGeometry {
   readonly inline: boolean;
   readonly writeRuns: readonly Run[];
   readonly holeRuns: readonly Run[];
+  readonly partial: boolean;
+  /**
+   * The byte range of the request built last (thread after thread, so the first of the second
+   * thread may land where the last of the first did), or null before the first: RawOp.again.
+   */
+  last: { readonly pos: number; readonly len: number } | null;
 }
 
 /** Position and length of a write inside one run (a run is a whole number of units long). */
@@ -320,15 +340,25 @@ function buildOp(raw: RawOp, g: OpGeometry): DioOpSpec {
   const unit = g.inline ? 512 : raw.align === 'block' ? g.blockSize : g.lbs;
   let write = raw.write;
   let run: Run | undefined;
+  let again = raw.again ? g.last : null;
   if (write) {
     const pool = raw.intoHole && g.holeRuns.length > 0 ? g.holeRuns : g.writeRuns;
-    run = pool[raw.start % Math.max(1, pool.length)];
+    const at = again?.pos ?? -1;
+    const under = pool.find((r) => r.start <= at && at < r.end);
+    // A write lands again only where writes may go; elsewhere it is placed as drawn.
+    if (under === undefined) again = null;
+    run = under ?? pool[raw.start % Math.max(1, pool.length)];
     // A file of holes only: the write becomes a read rather than an unintended hole write.
     if (run === undefined) write = false;
   }
   let pos: number;
   let len: number;
-  if (run !== undefined) {
+  if (again !== null) {
+    // The units the previous request touched (runs start on block boundaries, so pos stays in run).
+    pos = Math.floor(again.pos / unit) * unit;
+    const end = Math.ceil((again.pos + Math.max(1, again.len)) / unit) * unit;
+    len = Math.min(end - pos, OP_BYTES_MAX, run === undefined ? OP_BYTES_MAX : run.end - pos);
+  } else if (run !== undefined) {
     ({ pos, len } = placeInRun(run, unit, raw));
   } else {
     pos = (raw.start % (Math.ceil(g.fileBytes / unit) + 1)) * unit;
@@ -345,25 +375,35 @@ function buildOp(raw: RawOp, g: OpGeometry): DioOpSpec {
     }
   }
   if (raw.empty) len = 0;
-  const bufOffset = raw.buf === 'aligned' ? 0 : raw.buf === 'sector' ? 512 : raw.misalignBytes % 512 || 1;
+  g.last = { pos, len };
+  // A sector-aligned buffer (posix_memalign(512)) may start at any sector of its page, so that a
+  // page boundary falls inside a block of the request: where a short page-get leaves a block tail.
+  const bufOffset =
+    raw.buf === 'aligned'
+      ? 0
+      : raw.buf === 'sector'
+        ? 512 * (1 + (raw.misalignBytes % 7))
+        : raw.misalignBytes % 512 || 1;
   const async = raw.async || raw.uring !== null;
   const iocbFlags = raw.iocbFlags.filter((f) => f !== 'caller_comp' || async);
   if (raw.uring !== null && !iocbFlags.includes('nowait')) iocbFlags.push('nowait');
   if (raw.uring === 'iopoll' && !iocbFlags.includes('hipri')) iocbFlags.push('hipri');
+  const bufAddr = BUF_BASE * (1 + raw.bufPage) + bufOffset;
   const op: { -readonly [K in keyof DioOpSpec]: DioOpSpec[K] } = {
     kind: write ? 'dio_write' : 'dio_read',
     pos,
     len,
-    bufAddr: BUF_BASE * (1 + raw.bufPage) + bufOffset,
+    bufAddr,
   };
   if (!raw.userBacked) op.userBacked = false;
   if (async) op.async = true;
   if (iocbFlags.length > 0) op.iocbFlags = iocbFlags;
-  if (raw.dioFlags.length > 0) op.dioFlags = [...raw.dioFlags];
+  const dioFlags =
+    g.partial && !raw.dioFlags.includes('partial') ? [...raw.dioFlags, 'partial' as const] : raw.dioFlags;
+  if (dioFlags.length > 0) op.dioFlags = [...dioFlags];
   // Half the PARTIAL requests are a resumed call of btrfs's or gfs2's loop: the bytes of the calls
   // before it come in as done_before (RES-07). Derived from drawn values, so no draw is added.
-  if (raw.dioFlags.includes('partial') && raw.at % 2 === 1)
-    op.doneBefore = ((raw.misalignBytes % 16) + 1) * 512;
+  if (dioFlags.includes('partial') && raw.at % 2 === 1) op.doneBefore = ((raw.misalignBytes % 16) + 1) * 512;
   return op;
 }
 
@@ -387,6 +427,8 @@ export function buildScenario(raw: RawScenario): Scenario {
     inline: raw.inline !== null,
     writeRuns: runsOf(extents, false),
     holeRuns: runsOf(extents, true),
+    partial: raw.partialFs,
+    last: null,
   };
   const pageCache = buildPageCache(raw, fileBytes);
   const fs: { -readonly [K in keyof FsSpec]: FsSpec[K] } = {
