@@ -25,8 +25,9 @@ const runCmd = (over: Partial<RunCommand>): RunCommand =>
     runs: 120,
     // A seed whose first runs meet the known 6.12.117 finding SYS-01 L440 (seed 1 did, before the
     // campaign's generators drew io_uring submitters, EOF-anchored offsets and long choice streams;
-    // seed 2, before they drew ext4 for half the world scenarios).
-    seed: 9,
+    // seed 2, before they drew ext4 for half the world scenarios; seed 9, before they drew hot
+    // records, partial filesystems and saturated choice streams).
+    seed: 16,
     kernel: '6.12.117',
     baseline: EMPTY_BASELINE,
     ...over,
@@ -69,7 +70,7 @@ describe('signatures', () => {
   });
 });
 
-describe('a triaging campaign (6.12.117, seed 9, 120 runs)', () => {
+describe('a triaging campaign (6.12.117, seed 16, 120 runs)', () => {
   const json = join(TMP, 'new.json');
   const out = capture();
   const code = runCampaign(runCmd({ json }), out);
