@@ -114,18 +114,18 @@ const REPORTS: ReadonlyArray<readonly [string, keyof typeof REPORT_SCHEMAS]> = [
   ['history.json', 'hunt-history'],
 ];
 
-const SHARDED = ['--kernel', 'seed', '--seed', '1', '--runs', '120'];
+const SHARDED = ['--kernel', 'seed', '--seed', '4', '--runs', '120'];
 
 describe('the reports and replay files real runs write', async () => {
   const BUG = 'faulted-read-reports-request';
   const runs = await spawnCliAll([
-    // The seed kernel with an empty baseline: seed 1 meets new findings in its first 300 runs.
+    // The seed kernel with an empty baseline: seed 4 meets new findings in its first 300 runs.
     [
       'run',
       '--kernel',
       'seed',
       '--seed',
-      '1',
+      '4',
       '--runs',
       '300',
       '--baseline',
@@ -135,7 +135,8 @@ describe('the reports and replay files real runs write', async () => {
       '--out',
       at('run-out'),
     ],
-    // Its finding of run 108 (known to the repository's baseline) is in one shard: a merged failure.
+    // A finding of its first 120 runs (known to the repository's baseline) is in one shard: a merged
+    // failure (seed 1's run 108 was, before the generator changes of issue 16 item 4).
     ['run', ...SHARDED, '--shard', '1/2', '--json', at('shard1.json')],
     ['run', ...SHARDED, '--shard', '2/2', '--json', at('shard2.json')],
     ['run', ...SHARDED, '--workers', '2', '--json', at('workers.json')],
