@@ -394,7 +394,9 @@ function scriptedFallback(w: WorldView, r: RequestView): boolean {
 export function bytesBeforeFault(r: RequestView): number {
   const b = r.buf;
   if (!Number.isFinite(b.unmappedFrom)) return Number.POSITIVE_INFINITY;
-  const page = b.unmappedFrom + (r.op.badPage === undefined ? 1 : 0);
+  // Up to the end of a page the choice stream made fault, up to the start of one gone before the
+  // call (badPage); a fault the stream made lands before the missing page, never after it.
+  const page = b.unmappedFrom + (r.op.badPage?.index === b.unmappedFrom ? 0 : 1);
   return Math.max(0, (Math.floor(b.addr / PAGE_SIZE) + page) * PAGE_SIZE - b.addr);
 }
 
