@@ -337,6 +337,8 @@ interface Base {
   readonly rtStep: number;
   /** The context whose step was in progress (a question inside it), or null between steps. */
   readonly current: number | null;
+  /** The contexts' views then (viewsHash): with `snap.full`, the state. */
+  readonly views: number;
 }
 
 interface Saved {
@@ -798,8 +800,18 @@ class Walk {
         saved: null,
       };
     }
-    const snap = this.snapshot();
-    const inStep = this.beforeQuestion(w, snap);
+    // Inside a step that alone ran since the base, the state is a function of the base state
+    // (world and views) and the answers given since: no snapshot is taken (see inStepKey).
+    const inStep = this.inStepKey(w);
+    let state: number;
+    if (inStep !== 0) {
+      state = combine(inStep, (this.base as Base).views);
+    } else {
+      const snap = this.snapshot();
+      this.account(w, snap);
+      state = combine(snap.full, (this.base as Base).views);
+      if (w.rt.current === null) this.worlds?.add(snap.full);
+    }
     let ctx: number[] | null = null;
     let sleep: Map<number, Footprint> | null = null;
     if (label === SCHEDULE && this.reduce) {
@@ -811,9 +823,7 @@ class Walk {
     }
     // The state is reached even when every option is asleep (then its successors are reached
     // by the other orders of the same steps).
-    const state = combine(snap.full, this.viewsHash(w));
     this.states.add(state);
-    if (w.rt.current === null) this.worlds?.add(snap.full);
     let value = 0;
     if (sleep !== null && ctx !== null) {
       while (value < limit && sleep.has(ctx[value] ?? -1)) {
@@ -947,7 +957,8 @@ class Walk {
       contexts.push(c.id);
     }
     const current = w.rt.current?.id ?? null;
-    return { snap, counters, kinds, contexts, results: resultCount(w), rtStep: w.rt.step, current };
+    const views = this.viewsHash(w);
+    return { snap, counters, kinds, contexts, results: resultCount(w), rtStep: w.rt.step, current, views };
   }
 
   private fold(ctx: number, value: number): void {
@@ -971,20 +982,19 @@ class Walk {
   }
 
   /**
-   * Bookkeeping at a new question; returns what the cache key needs besides the state and views.
-   * Between steps (no context running) everything since the base is accounted for and the state
-   * becomes the new base. Inside a step whose context is the only one that ran since the base, the
-   * step is accounted for only when it ends; until then the key carries the base state and the
-   * answers given since, of which the running context's locals are a function.
+   * The cache key part of a question inside a step whose context is the only one that ran since
+   * the base: the base state and the answers given since, of which the running context's locals
+   * and the world are a function (the run is deterministic); the step is accounted for only when
+   * it ends. 0 otherwise: the question is between steps (or others ran too), and the caller
+   * accounts for what ran since the base and snapshots the state.
    */
-  private beforeQuestion(w: WorldView, cur: Snapshot): number {
+  private inStepKey(w: WorldView): number {
     const base = this.base;
     const current = w.rt.current?.id ?? null;
     if (base !== null && current !== null) {
       const stepped = this.steppedSince(base, w);
       if (stepped.every((id) => id === current)) return combine(base.snap.full, this.since.value());
     }
-    this.account(w, cur);
     return 0;
   }
 
