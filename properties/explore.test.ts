@@ -39,6 +39,19 @@ function scope(name: string): Scope {
   return s;
 }
 
+/**
+ * Persistent sets (`all`) against a walk without them (`ref`, which reaches every state): the same
+ * end states and verdicts, only states of `ref` in between, and no more paths than `sleep`, the
+ * same walk without persistent sets.
+ */
+function expectPersistent(all: ExploreResult, ref: ExploreResult, sleep: ExploreResult): void {
+  expect(all.complete).toBe(true);
+  expect([...all.violations.keys()].sort()).toEqual([...ref.violations.keys()].sort());
+  expect([...all.outcomes].sort()).toEqual([...ref.outcomes].sort());
+  for (const x of all.worlds) expect(ref.worlds.has(x)).toBe(true);
+  expect(all.paths).toBeLessThanOrEqual(sleep.paths);
+}
+
 describe('the standard scopes, explored to completion on the correct model', () => {
   for (const s of SCOPES) {
     it(`${s.name}: every path walked, no violation (${s.what})`, () => {
@@ -79,10 +92,11 @@ describe('reductions lose nothing: every state of the plain walk is still reache
       const s = scope(name);
       const plain = exploreScope(s, { prune: false, reduce: false, collectOutcomes: true });
       const pruned = exploreScope(s, { reduce: false, collectOutcomes: true });
-      const slept = exploreScope(s, { prune: false, collectOutcomes: true });
-      const both = exploreScope(s, { collectOutcomes: true });
+      const slept = exploreScope(s, { prune: false, persistent: false, collectOutcomes: true });
+      const both = exploreScope(s, { persistent: false, collectOutcomes: true });
+      const all = exploreScope(s, { collectOutcomes: true });
       console.log(
-        `reduction ${name}: plain ${plain.paths} paths, pruned ${pruned.paths}, sleep sets ${slept.paths}, both ${both.paths}`,
+        `reduction ${name}: plain ${plain.paths} paths, pruned ${pruned.paths}, sleep sets ${slept.paths}, both ${both.paths}, with persistent sets ${all.paths}`,
       );
       // Pruning skips only subtrees already walked from an equal state: the same states, views included.
       expect(pruned.states).toBe(plain.states);
@@ -96,6 +110,10 @@ describe('reductions lose nothing: every state of the plain walk is still reache
       // With exact views pruning alone may already merge every interleaving sleep sets would cut
       // (the crash scopes): together they never walk more.
       expect(both.paths).toBeLessThanOrEqual(pruned.paths);
+      // Persistent sets skip states (an interrupt's release_bio runs before the others' steps, not
+      // between them): every end state and verdict is still reached (stamps by rank: stamps.ts),
+      // and every state they reach is one of the plain walk's.
+      expectPersistent(all, plain, both);
     });
   }
 });
@@ -136,8 +154,11 @@ describe("the SPIN peer's scopes, N = 2: sleep sets lose no state of the walk wi
       const s = spinScope(mode, 2);
       const base = { scenario: s.scenario, faults: s.faults, maxFaults: s.maxFaults, probe: PROBE };
       const pruned = explore({ ...base, reduce: false, collectOutcomes: true });
-      const both = explore({ ...base, collectOutcomes: true });
-      console.log(`spin ${s.name}: pruned ${pruned.paths} paths, with sleep sets ${both.paths}`);
+      const both = explore({ ...base, persistent: false, collectOutcomes: true });
+      const all = explore({ ...base, collectOutcomes: true });
+      console.log(
+        `spin ${s.name}: pruned ${pruned.paths} paths, with sleep sets ${both.paths}, and persistent sets ${all.paths}`,
+      );
       for (const r of [pruned, both]) {
         expect(r.complete).toBe(true);
         expect([...r.violations.keys()]).toEqual([]);
@@ -146,6 +167,8 @@ describe("the SPIN peer's scopes, N = 2: sleep sets lose no state of the walk wi
       expect([...both.outcomes].sort()).toEqual([...pruned.outcomes].sort());
       expect(both.states).toBe(pruned.states);
       expect(both.paths).toBeLessThan(pruned.paths);
+      expectPersistent(all, pruned, both);
+      expect(all.paths).toBeLessThan(both.paths);
     });
   }
 });

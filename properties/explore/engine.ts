@@ -33,6 +33,8 @@
  * later visit that must run them (the classic unsoundness of combining the two); such a revisit
  * runs only those contexts (`cached`).
  */
+import { Bio } from '../../model/block/bio.ts';
+import type { UserBuffer } from '../../model/mm/userBuffer.ts';
 import type { RecordedChoice } from '../../model/runtime/choice.ts';
 import type { Context } from '../../model/runtime/context.ts';
 import type { FaultProfile } from '../../model/runtime/faults.ts';
@@ -46,6 +48,7 @@ import { type RunResult, runScenario } from '../../model/world/run.ts';
 import type { Scenario } from '../../model/world/scenario.ts';
 import { makeProbe } from '../invariants/registry.ts';
 import { isFaultLabel } from './faultClasses.ts';
+import { rankStamps } from './stamps.ts';
 import {
   combine,
   FIELDS,
@@ -77,6 +80,12 @@ export interface ExploreOptions {
   readonly errnoClasses?: boolean;
   /** Sleep-set reduction of independent interleavings; default true. */
   readonly reduce?: boolean;
+  /**
+   * Persistent sets (with `reduce`): a scheduling question whose explored step is an interrupt's
+   * last, touching only what no other context can touch (`ownedOnly`), explores no other option;
+   * default: as `reduce`.
+   */
+  readonly persistent?: boolean;
   /** Stop (incomplete) once more distinct states than this were seen. */
   readonly maxStates?: number;
   /** Stop (incomplete) after this many paths. */
@@ -323,6 +332,11 @@ interface Node {
    */
   readonly only: ReadonlySet<number> | null;
   readonly done: Map<number, Footprint> | null;
+  /**
+   * The step explored here was found to be a persistent set on its own (`ownedOnly`): no other
+   * option of this question is explored after it.
+   */
+  stop: boolean;
   /** The walk's bookkeeping when the question was asked, restored when a later path branches here. */
   readonly saved: Saved | null;
 }
@@ -438,6 +452,30 @@ function skipped(
   return (sleep !== null && sleep.has(id)) || (only !== null && !only.has(id));
 }
 
+/** A request's user buffer's component id (fingerprint.ts requestIds). */
+const BUF_ID = /^req:(\d+)\.buf$/;
+/** The component id a finished context's own step names itself by (it has no key any more). */
+const OWN_UNKNOWN = 'ctx:?';
+
+interface RequestBuf {
+  readonly buf: UserBuffer;
+  /** Pages before this one the request's iter has consumed. */
+  readonly behind: number;
+}
+
+interface BufCopy {
+  readonly tags: Int32Array;
+  readonly pins: Int32Array;
+  readonly dirty: Uint8Array;
+  readonly dmaFilled: Uint8Array;
+}
+
+function sameArray(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** The pseudo-context of code that runs outside any context (the world's idle loop, end-of-run). */
 const WORLD_CTX = 0;
 
@@ -506,12 +544,15 @@ class Walk {
   private readonly labelHashes = new Map<string, number>();
   faultCuts = 0;
   sleepSkips = 0;
+  /** The requests' buffers at the last scheduling question (saveBuffers). */
+  private readonly bufsBefore = new Map<UserBuffer, BufCopy>();
 
   constructor(
     private readonly maxFaults: number,
     private readonly prune: boolean,
     private readonly reduce: boolean,
     private readonly classes: boolean,
+    private readonly persistent: boolean,
   ) {}
 
   /** The `observe` hook: the world of the run that starts now. */
@@ -748,7 +789,10 @@ class Walk {
       this.answersInside++;
       if (DEVICE_LABELS.has(label)) this.deviceAnswers++;
     }
-    if (label === SCHEDULE && w !== null) this.lastSched = { node, stepNo: w.rt.step + 1 };
+    if (label === SCHEDULE && w !== null) {
+      this.lastSched = { node, stepNo: w.rt.step + 1 };
+      if (this.persistent && !this.replaying && node.ctx !== null) this.saveBuffers(w);
+    }
     // An answer to the world's own code (between runs of the scheduler) steers what it does next.
     else if (w !== null && w.rt.current === null) this.fold(WORLD_CTX, combine(this.labelHash(label), v));
     return v;
@@ -797,6 +841,7 @@ class Walk {
         sleep: null,
         only: null,
         done: null,
+        stop: false,
         saved: null,
       };
     }
@@ -872,6 +917,7 @@ class Walk {
         sleep,
         only,
         done: ctx === null ? null : new Map(),
+        stop: false,
         saved: null,
       };
     }
@@ -890,7 +936,8 @@ class Walk {
       reads: [...this.reads],
       forgotten: new Set(this.forgotten),
     };
-    return { label, n, limit, fault, value, ctx, sleep, only, done: ctx === null ? null : new Map(), saved };
+    const done = ctx === null ? null : new Map<number, Footprint>();
+    return { label, n, limit, fault, value, ctx, sleep, only, done, stop: false, saved };
   }
 
   /**
@@ -1102,8 +1149,87 @@ class Walk {
     if (device) this.deviceFootprint(w, reads, writes);
     if (kind !== 'irq') for (const id of TASK_READS) reads.add(id);
     if (kind !== 'irq' && this.diskRead) for (const id of DISK_DATA) reads.add(id);
+    if (
+      this.persistent &&
+      kind === 'irq' &&
+      !now.includes(ctx) &&
+      !w.rt.faults.powerLoss &&
+      this.ownedOnly(w, cur, reads, writes)
+    )
+      last.node.stop = true;
     last.node.done.set(ctx, { ctx, local: true, reads, writes });
     return step;
+  }
+
+  /**
+   * Is the step just measured (an interrupt's last, with a local footprint) a persistent set on
+   * its own at the question that chose it (Godefroid 1996, ch. 4; Valmari's stubborn sets)? It is
+   * when no sequence of steps of the other contexts from that state can touch what it touched,
+   * so each such sequence is independent of it and exploring it alone loses no end state. What
+   * it may touch, then: its own context (gone now), heap objects it freed (gone now: any later
+   * access by another context would be a use after free) and, of a request's user buffer, the
+   * pin counts and dirty bits of pages (release_bio: bio_release_pages, bio_check_pages_dirty)
+   * that no live bio covers and that the request's iter has left behind (no later bio can cover
+   * them; iov_iter_revert happens only in the submitter's own return path, which pins nothing
+   * after it). Reads only of what it wrote (and its own context). The checkers read buffers'
+   * pins and dirty bits only at quiescence (LIFE-04/05), when every order has run the step. Not
+   * with power loss: a crash freezes every context, so whether the step ran before it is part of
+   * the end state (the crash scopes lose end states otherwise: properties/explore.test.ts).
+   */
+  private ownedOnly(
+    w: WorldView,
+    cur: Snapshot,
+    reads: ReadonlySet<string>,
+    writes: ReadonlySet<string>,
+  ): boolean {
+    for (const id of reads) if (!writes.has(id) && id !== OWN_UNKNOWN) return false;
+    let bufs: RequestBuf[] | null = null;
+    for (const id of writes) {
+      if (!cur.parts.has(id) && (id.startsWith('ctx:') || id.startsWith('obj:'))) continue;
+      const m = BUF_ID.exec(id);
+      if (m === null) return false;
+      bufs ??= [];
+      const r = w.requests.find((x) => x.id === Number(m[1]));
+      if (r === undefined) return false;
+      bufs.push({
+        buf: r.buf,
+        behind: r.iter.count === 0 ? Number.POSITIVE_INFINITY : r.buf.pageIndex(r.iter.address),
+      });
+    }
+    if (bufs === null) return true;
+    this.recording = false;
+    try {
+      for (const { buf, behind } of bufs) {
+        const before = this.bufsBefore.get(buf);
+        if (before === undefined) return false;
+        if (!sameArray(before.tags, buf.tags) || !sameArray(before.dmaFilled, buf.dmaFilled)) return false;
+        for (let p = 0; p < buf.pins.length; p++) {
+          if (before.pins[p] === buf.pins[p] && before.dirty[p] === buf.dirty[p]) continue;
+          if (p >= behind) return false;
+          for (const o of w.rt.heap.liveObjects()) {
+            if (!(o instanceof Bio) || o.buf !== buf) continue;
+            if (p >= o.pinnedFirstPage && p < o.pinnedFirstPage + o.pinnedPageCount) return false;
+          }
+        }
+      }
+      return true;
+    } finally {
+      this.recording = true;
+    }
+  }
+
+  /** Copies of the requests' user buffers as a scheduling question finds them (for `ownedOnly`). */
+  private saveBuffers(w: WorldView): void {
+    this.bufsBefore.clear();
+    for (const r of w.requests) {
+      const b = r.buf;
+      this.bufsBefore.set(b, {
+        tags: b.tags.slice(),
+        pins: b.pins.slice(),
+        dirty: b.dirty.slice(),
+        dmaFilled: b.dmaFilled.slice(),
+      });
+    }
   }
 
   /**
@@ -1172,6 +1298,7 @@ class Walk {
     }
     for (let i = this.nodes.length - 1; i >= 0; i--) {
       const node = this.nodes[i] as Node;
+      if (node.stop) continue;
       let v = node.value + 1;
       if (node.ctx !== null) {
         while (v < node.limit && skipped(node.ctx[v] ?? -1, node.sleep, node.only)) {
@@ -1229,7 +1356,14 @@ export function explore(options: ExploreOptions): ExploreResult {
   const start = performance.now();
   const probe = options.probe ?? makeProbe();
   const classes = options.errnoClasses ?? (isKernelOps(options.ops ?? FIXED_OPS) && noQuirks(options.quirks));
-  const walk = new Walk(options.maxFaults, options.prune ?? true, options.reduce ?? true, classes);
+  const reduce = options.reduce ?? true;
+  const walk = new Walk(
+    options.maxFaults,
+    options.prune ?? true,
+    reduce,
+    classes,
+    reduce && (options.persistent ?? true),
+  );
   if (options.collectOutcomes) walk.worlds = new Set();
   const crashImages = options.crashImages ?? options.faults.powerLoss === true;
   const violations = new Map<string, ViolationTally>();
@@ -1281,6 +1415,7 @@ export function explore(options: ExploreOptions): ExploreResult {
       if (w !== null) walk.finish(w);
       const outcome = result.violation?.invariant ?? result.outcome;
       if (options.collectOutcomes) {
+        if (w !== null) rankStamps(w);
         const oh = combine(walk.endState(), hashString(outcome));
         outcomes.add(oh);
       }
