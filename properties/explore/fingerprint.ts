@@ -27,6 +27,7 @@
 import { Context } from '../../model/runtime/context.ts';
 import { KObject } from '../../model/runtime/heap.ts';
 import type { WorldView } from '../../model/world/probe.ts';
+import { withRankedStamps } from './stamps.ts';
 
 const T_NULL = 0x9e3779b1;
 const T_UNDEF = 0x85ebca77;
@@ -353,10 +354,13 @@ export class WorldFingerprint {
     this.contexts = contexts;
   }
 
-  /** Every component's hash, and the fingerprint of the whole state. */
+  /** Every component's hash, and the fingerprint of the whole state (stamps by rank: stamps.ts). */
   snapshot(): Snapshot {
+    return withRankedStamps(this.w, () => this.snapshotNow());
+  }
+
+  private snapshotNow(): Snapshot {
     this.collectRoots();
-    const rt = this.w.rt;
     const order = this.order;
     const keys = this.keys;
     const parts = new Map<string, number>();
@@ -383,8 +387,9 @@ export class WorldFingerprint {
     }
     // The runtime: its clock, who runs, and the live contexts in scheduling order.
     const h = this.h;
+    // Not the clock: the stamps the world recorded are hashed by rank (withRankedStamps).
+    const rt = this.w.rt;
     h.reset(7);
-    h.mix(rt.step);
     h.mixNumber(rt.current === null ? -1 : hashString(keys.get(rt.current.id) ?? '?'));
     h.mix(this.contexts.length);
     const names = [...keys.values()].sort();

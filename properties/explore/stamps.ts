@@ -16,6 +16,36 @@ interface Stamped {
   returnStep: number;
 }
 
+/**
+ * Runs `fn` with the world's stamps by rank and puts them back after: the state fingerprint
+ * (fingerprint.ts) of a run in progress. Sound for the state cache because the model never reads
+ * a stamp and the clock is then left out of the fingerprint: from two states whose stamps agree
+ * by rank, the same steps record later stamps above every earlier one in both, so every
+ * comparison a checker makes comes out the same.
+ */
+export function withRankedStamps<T>(w: WorldView, fn: () => T): T {
+  const records = [...w.requests, ...w.syncs, ...w.fileOps] as unknown as Stamped[];
+  if (records.length === 0) return fn();
+  const saved: number[] = [];
+  for (const r of records) saved.push(r.startStep, r.returnStep);
+  for (const r of w.requests) for (const c of r.completions) saved.push(c.step);
+  const wb = w.inode.iMapping.wbErrorSteps;
+  saved.push(...wb);
+  rankStamps(w);
+  try {
+    return fn();
+  } finally {
+    let i = 0;
+    for (const r of records) {
+      r.startStep = saved[i++] as number;
+      r.returnStep = saved[i++] as number;
+    }
+    for (const r of w.requests)
+      for (const c of r.completions) (c as { step: number }).step = saved[i++] as number;
+    for (let k = 0; k < wb.length; k++) wb[k] = saved[i++] as number;
+  }
+}
+
 /** Replaces every stamp of a finished run's world by its rank among the stamps (0 stays 0: "not yet"). */
 export function rankStamps(w: WorldView): void {
   const values: number[] = [];
