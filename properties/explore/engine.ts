@@ -23,6 +23,12 @@
  *   zi's own subtree already reached. A sleeping context is not offered until a step dependent on
  *   it runs. The independence relation is in `independent` below, with the argument for it.
  *
+ * - Persistent sets (Godefroid 1996, ch. 4) of one step: when the step explored at a scheduling
+ *   question is an interrupt's last and touches only what it owns (Walk.ownedOnly: release_bio),
+ *   no other option of that question is explored: every other context's steps commute with it,
+ *   so running it first loses no end state. Unlike sleep sets this removes states, not edges.
+ *   End states are compared with the world's step stamps by rank (stamps.ts), which the state
+ *   fingerprint hashes that way too, leaving the clock out.
  * - Errno classes at `bio_status` questions (CLASS_LABEL): one representative per renaming of the
  *   error statuses no kernel code tells apart.
  * - Context keys (fingerprint.ts contextKeys): contexts are named by what they serve (bio3), not
