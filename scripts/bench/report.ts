@@ -156,7 +156,7 @@ export function targets(
       margin: Number.isFinite(worst) ? round(limit / Math.max(worst, 1e-3), 3) : null,
       note: met
         ? ''
-        : 'each distinct state costs a run replayed from the root and a fingerprint of the whole world; views (what each context read) keep states apart that SPIN merges',
+        : "every explored transition costs a run replayed from the root (a revisited state too: most runs end at one) and a fingerprint of the whole world; persistent sets cover only an interrupt's release_bio, so task, device and completion steps that race on the dio or the disk queue are still interleaved every way",
     });
   }
   const dMissed = d.rows.filter((r) => !r.met);
