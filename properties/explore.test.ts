@@ -92,11 +92,12 @@ describe('reductions lose nothing: every state of the plain walk is still reache
       const s = scope(name);
       const plain = exploreScope(s, { prune: false, reduce: false, collectOutcomes: true });
       const pruned = exploreScope(s, { reduce: false, collectOutcomes: true });
-      const slept = exploreScope(s, { prune: false, persistent: false, collectOutcomes: true });
-      const both = exploreScope(s, { persistent: false, collectOutcomes: true });
-      const all = exploreScope(s, { collectOutcomes: true });
+      // Default options: persistent sets are off with power loss (a crash freezes every context,
+      // so the order of release_bio is part of the end state), which these world comparisons check.
+      const slept = exploreScope(s, { prune: false, collectOutcomes: true });
+      const both = exploreScope(s, { collectOutcomes: true });
       console.log(
-        `reduction ${name}: plain ${plain.paths} paths, pruned ${pruned.paths}, sleep sets ${slept.paths}, both ${both.paths}, with persistent sets ${all.paths}`,
+        `reduction ${name}: plain ${plain.paths} paths, pruned ${pruned.paths}, sleep sets ${slept.paths}, both ${both.paths}`,
       );
       // Pruning skips only subtrees already walked from an equal state: the same states, views included.
       expect(pruned.states).toBe(plain.states);
@@ -110,10 +111,6 @@ describe('reductions lose nothing: every state of the plain walk is still reache
       // With exact views pruning alone may already merge every interleaving sleep sets would cut
       // (the crash scopes): together they never walk more.
       expect(both.paths).toBeLessThanOrEqual(pruned.paths);
-      // Persistent sets skip states (an interrupt's release_bio runs before the others' steps, not
-      // between them): every end state and verdict is still reached (stamps by rank: stamps.ts),
-      // and every state they reach is one of the plain walk's.
-      expectPersistent(all, plain, both);
     });
   }
 });
