@@ -25,6 +25,7 @@ import { CONTRACT_BUGS } from './contract.ts';
 import { DURABILITY_BUGS } from './durability.ts';
 import { PAGECACHE_BUGS } from './pagecache.ts';
 import { EXT4_BUGS } from './ext4.ts';
+import { GENERIC_BUGS } from './generic.ts';
 
 export interface PlantedBug {
   /** kebab-case name of the defect. */
@@ -51,7 +52,7 @@ export interface PlantedBug {
 
 // ---------------------------------------------------------------------------------------------
 // The catalogue: each invariant family's bugs (one file each, the shared builders in builders.ts),
-// then the model ext4's.
+// then the model ext4's, then the scripted filesystem's caller's (model/fs/genericCaller.ts).
 
 export const BUGS: readonly PlantedBug[] = [
   ...LIFETIME_BUGS,
@@ -66,6 +67,7 @@ export const BUGS: readonly PlantedBug[] = [
   ...DURABILITY_BUGS,
   ...PAGECACHE_BUGS,
   ...EXT4_BUGS,
+  ...GENERIC_BUGS,
 ];
 
 /** The ops table with the bug planted: on the correct model, or on another table (a release). */

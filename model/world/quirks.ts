@@ -69,6 +69,18 @@ export interface WorldQuirks {
    * 6.12.111-1~deb12u1: "ext4: drain in-flight DIO before buffered write fallback").
    */
   readonly ext4BufferedWriteNoDioWait?: boolean;
+  /**
+   * Scripted filesystem as a whole filesystem: the buffered fallback after a direct write that
+   * stopped part way writes the rest at the request's first byte instead of at ki_pos, over the
+   * bytes the direct part wrote (model/fs/genericCaller.ts).
+   */
+  readonly genericFallbackAtRequestStart?: boolean;
+  /**
+   * Scripted filesystem as a whole filesystem: the resume loop after IOMAP_DIO_PARTIAL calls
+   * iomap_dio_rw again with done_before 0 instead of what the calls before it moved, so the
+   * request reports only its last call's bytes (model/fs/genericCaller.ts).
+   */
+  readonly genericResumeLosesDoneBefore?: boolean;
   /** mm: a failed pre-write invalidation does not stop the direct write (B13, before 60263d5889e6). */
   readonly ignoreInvalidationFailure?: boolean;
   /** mm: kiocb_invalidate_post_direct_write does nothing. */

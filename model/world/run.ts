@@ -42,8 +42,19 @@ import { buildExt4 } from './buildExt4.ts';
 import { buildXfs } from './buildXfs.ts';
 import { XfsBuffered } from '../fs/xfsBuffered.ts';
 import { GenericIomapCaller } from '../fs/genericCaller.ts';
+import { GenericBuffered } from '../fs/genericBuffered.ts';
+import { RwSem } from '../fs/rwsem.ts';
 import { ScenarioError } from './buildXfs.ts';
-import type { DioFlag, DioOpSpec, FileOpSpec, IocbFlag, OpSpec, Scenario, SyncOpSpec } from './scenario.ts';
+import type {
+  BufferedOpSpec,
+  DioFlag,
+  DioOpSpec,
+  FileOpSpec,
+  IocbFlag,
+  OpSpec,
+  Scenario,
+  SyncOpSpec,
+} from './scenario.ts';
 import type { Probe, WorldView } from './probe.ts';
 import type { WorldQuirks } from './quirks.ts';
 import { ScriptedFs, seedScriptedDisk } from './scriptedFs.ts';
@@ -187,6 +198,8 @@ class World implements WorldView {
   readonly buffered: XfsBuffered | null = null;
   /** The scripted provider's caller around iomap_dio_rw, when it behaves as a filesystem. */
   readonly caller: GenericIomapCaller | null = null;
+  /** Its page-cache side (model/fs/genericBuffered.ts). */
+  readonly genericBuffered: GenericBuffered | null = null;
   /** Requests and syncs share one numbering (req1, req2, ...) in issue order. */
   private serial = 0;
 
@@ -229,8 +242,21 @@ class World implements WorldView {
     this.fs = new ScriptedFs(this.rt, scenario.fs, this.disk);
     const model = scenario.fs.model ?? DEFAULT_FS_MODEL;
     if (model === 'scripted') seedScriptedDisk(this.disk, scenario.fs);
-    if (model === 'scripted' && scenario.fs.generic === true)
-      this.caller = new GenericIomapCaller(this.inode, scenario.fs.blockSize);
+    if (model === 'scripted' && scenario.fs.generic === true) {
+      // Its page-cache side: the fallback, buffered reads and writes, the read-back.
+      const iolock = new RwSem('i_rwsem');
+      const bs = scenario.fs.blockSize;
+      this.genericBuffered = new GenericBuffered(this.rt, this.fs, this.inode, this.disk, iolock, bs);
+      mapping.aops = this.genericBuffered;
+      this.caller = new GenericIomapCaller(
+        this.inode,
+        bs,
+        this.genericBuffered,
+        iolock,
+        scenario.device.logicalBlockSize,
+      );
+      this.caller.quirks = quirks;
+    }
     if (model === 'xfs' || model === 'ext4') {
       // The model ext4 extends the model XFS (model/fs/ext4.ts): `xfs` holds either.
       const ext4 = model === 'ext4' ? buildExt4(this.rt, this.disk, scenario) : null;
@@ -352,7 +378,7 @@ class World implements WorldView {
       ret =
         this.caller === null
           ? yield* this.k.ops.iomapDioRw(this.k, iocb, iter, ops, dops, dioFlags, doneBefore)
-          : yield* this.caller.dio(this.k, iocb, iter, write, ops, dops, dioFlags, doneBefore);
+          : yield* this.caller.rw(this.k, iocb, iter, write, ops, dops, dioFlags, doneBefore);
     }
     record.returned = ret;
     record.returnStep = this.rt.step;
@@ -380,6 +406,9 @@ class World implements WorldView {
 
   /** Buffered I/O, mmap reads, truncate and fallocate, on the model filesystem. */
   private *issueFileOp(thread: number, op: FileOpSpec): KGen {
+    const g = this.genericBuffered;
+    if (g !== null && (op.kind === 'buffered_read' || op.kind === 'buffered_write'))
+      return yield* this.issueGenericBuffered(thread, op, g);
     const b = this.buffered;
     if (b === null) throw new ScenarioError(`${op.kind} needs a model filesystem (fs.model 'xfs' or 'ext4')`);
     const id = ++this.serial;
@@ -422,6 +451,33 @@ class World implements WorldView {
         break;
     }
     record.returned = ret;
+    record.returnStep = this.rt.step;
+    this.probe?.onFileOp?.(this, record);
+  }
+
+  /** A buffered read or write on the scripted filesystem as a whole filesystem (FsSpec.generic). */
+  private *issueGenericBuffered(thread: number, op: BufferedOpSpec, g: GenericBuffered): KGen {
+    const id = ++this.serial;
+    const write = op.kind === 'buffered_write';
+    const buf = write
+      ? UserBuffer.forWrite(DEFAULT_BUF_ADDR, op.len, id, true)
+      : new UserBuffer(DEFAULT_BUF_ADDR, op.len, true);
+    const record: FileOpRecord = {
+      id,
+      thread,
+      op,
+      buf,
+      readPos: op.pos,
+      startStep: this.rt.step,
+      returned: null,
+      returnStep: 0,
+    };
+    this.fileOps.push(record);
+    if (this.rt.tracing) this.rt.ev(0, op.kind, `req${id} ${JSON.stringify(op)}`);
+    const iter = new IovIter(write ? WRITE : READ, buf);
+    record.returned = write
+      ? yield* g.bufferedWrite(op.pos, iter)
+      : yield* g.bufferedRead(op.pos, iter, 0, false);
     record.returnStep = this.rt.step;
     this.probe?.onFileOp?.(this, record);
   }

@@ -21,6 +21,7 @@ import type { Bio } from '../block/bio.ts';
 import type { Iomap, IomapDioOps, IomapIter, IomapOps } from '../fs/iomap.ts';
 import { type File, type FileOperations, type Inode, type Kiocb, mightSleep } from '../fs/vfs.ts';
 import {
+  EAGAIN,
   ENOTBLK,
   IOMAP_DELALLOC,
   IOMAP_DIO_COW,
@@ -32,6 +33,7 @@ import {
   IOMAP_HOLE,
   IOMAP_INLINE,
   IOMAP_MAPPED,
+  IOMAP_NOWAIT,
   IOMAP_UNWRITTEN,
   IOMAP_WRITE,
 } from '../kernel/flags.ts';
@@ -82,6 +84,13 @@ export class ScriptedFs implements IomapOps, FileOperations {
   private readonly failedNew = new Set<number>();
   /** Blocks of unwritten extents a successful write's ->end_io converted to written. */
   private readonly converted = new Set<number>();
+  /**
+   * File blocks that had no disk block (holes, delalloc, past the extents) and that writeback of
+   * the page cache allocated one for: file block to disk byte address (model/fs/genericBuffered.ts).
+   */
+  private readonly writebackPlaced = new Map<number, number>();
+  /** Blocks allocated for a writeback still in flight: the file's only once it succeeded. */
+  private readonly writebackPending = new Map<number, number>();
 
   constructor(
     private readonly rt: Runtime,
@@ -112,17 +121,56 @@ export class ScriptedFs implements IomapOps, FileOperations {
 
   *iomapBegin(_inode: Inode, pos: number, length: number, iterFlags: number, iomap: Iomap): KGen<number> {
     this.iomapBeginCalls.push({ pos, length, flags: iterFlags });
+    const notblk = this.spec.notblkFrom;
+    // As a whole filesystem, a NOWAIT write that would need buffered I/O part way is refused at
+    // once: btrfs answers -EAGAIN for a NOWAIT range its mapping does not cover whole, so that no
+    // NOWAIT request does part of its I/O (6.12.117 fs/btrfs/direct-io.c L507, L514-532).
+    if (
+      this.spec.generic === true &&
+      notblk !== undefined &&
+      iterFlags & IOMAP_WRITE &&
+      iterFlags & IOMAP_NOWAIT &&
+      pos + length > notblk
+    )
+      return -EAGAIN;
     // A filesystem that cannot do this part of a write directly asks for buffered I/O.
-    if (this.spec.notblkFrom !== undefined && iterFlags & IOMAP_WRITE && pos >= this.spec.notblkFrom) {
+    if (notblk !== undefined && iterFlags & IOMAP_WRITE && pos >= notblk) {
       return -ENOTBLK;
+    }
+    const bs = this.spec.blockSize;
+    const placed = this.spec.generic === true ? this.writebackPlaced.get(Math.floor(pos / bs)) : undefined;
+    if (placed !== undefined) {
+      if (
+        iterFlags & IOMAP_WRITE &&
+        iterFlags & IOMAP_NOWAIT &&
+        (Math.floor(pos / bs) + 1) * bs < pos + length
+      )
+        return -EAGAIN;
+      // A block writeback allocated (model/fs/genericBuffered.ts) is written file data now, whatever
+      // the scripted extent said: btrfs's delalloc becomes a regular extent when the ordered
+      // extent of its writeback finishes (6.12.117 fs/btrfs/inode.c btrfs_finish_one_ordered).
+      Object.assign(iomap, {
+        addr: placed,
+        offset: Math.floor(pos / bs) * bs,
+        length: bs,
+        type: IOMAP_MAPPED,
+        flags: 0,
+      });
+      iomap.bdev = this.disk;
+      iomap.inlineData = null;
+      if (this.rt.tracing)
+        this.rt.ev(0, 'iomap_iter_dstmap', `offset ${iomap.offset} length ${bs} type mapped (written back)`);
+      return 0;
     }
     const e = this.spec.extents.find((x) => x.offset <= pos && pos < x.offset + x.length);
     if (e === undefined) {
-      // Past the scripted extents: a hole to the end of the address space.
+      // Past the scripted extents: a hole to the end of the address space (or to a block
+      // writeback placed there).
+      const hole = this.trimPlaced(pos, pos, 1 << 30);
       Object.assign(iomap, {
         addr: -1,
-        offset: pos,
-        length: 1 << 30,
+        offset: hole.offset,
+        length: hole.length,
         type: IOMAP_HOLE,
         flags: 0,
         bdev: this.disk,
@@ -168,7 +216,6 @@ export class ScriptedFs implements IomapOps, FileOperations {
     if (e.flags?.includes('new') && iterFlags & IOMAP_WRITE) {
       // Only a write allocates, once per block: report the run of blocks around pos that are all
       // still to allocate (IOMAP_F_NEW) or all allocated already, and allocate what the write asks.
-      const bs = this.spec.blockSize;
       const run = this.runAround(e, pos, (b) => this.allocated.has(b) && !this.failedNew.has(b));
       offset = run.offset;
       extentLength = run.length;
@@ -181,6 +228,23 @@ export class ScriptedFs implements IomapOps, FileOperations {
         }
       }
     }
+    if (generic && (e.addr === undefined || e.addr < 0)) {
+      // A hole or delalloc extent ends where writeback placed a block of it (see iomapBegin's start).
+      const trimmed = this.trimPlaced(pos, offset, extentLength);
+      offset = trimmed.offset;
+      extentLength = trimmed.length;
+    }
+    // A NOWAIT write needs one mapping over its whole range on btrfs (6.12.117
+    // fs/btrfs/direct-io.c L514-532), XFS (fs/xfs/xfs_iomap.c L852-860) and ext4 (ext4_overwrite_io,
+    // fs/ext4/file.c L217, L449): as a whole filesystem, the scripted one refuses a NOWAIT write
+    // its mapping does not cover whole with -EAGAIN, before any of it is done.
+    if (
+      generic &&
+      iterFlags & IOMAP_WRITE &&
+      iterFlags & IOMAP_NOWAIT &&
+      offset + extentLength < pos + length
+    )
+      return -EAGAIN;
     const inline = this.inlineTags.get(e);
     iomap.addr = e.addr === undefined || e.addr < 0 ? (e.addr ?? -1) : e.addr + (offset - e.offset);
     iomap.offset = offset;
@@ -197,6 +261,19 @@ export class ScriptedFs implements IomapOps, FileOperations {
         `offset ${offset} length ${extentLength} type ${e.type}${flags & IOMAP_F_NEW ? ' new' : ''}`,
       );
     return 0;
+  }
+
+  /** [offset, offset + length) around `pos` cut short of every block writeback placed. */
+  private trimPlaced(pos: number, offset: number, length: number): { offset: number; length: number } {
+    const bs = this.spec.blockSize;
+    let start = offset;
+    let end = offset + length;
+    for (const b of this.writebackPlaced.keys()) {
+      const at = b * bs;
+      if (at + bs <= pos && at + bs > start) start = at + bs;
+      if (at > pos && at < end) end = at;
+    }
+    return { offset: start, length: end - start };
   }
 
   /** The run of blocks of `e` around `pos` for which `key` is the same, and that value. */
@@ -316,6 +393,109 @@ export class ScriptedFs implements IomapOps, FileOperations {
   private markFailedNew(first: number, end: number): void {
     for (let b = first; b < end; b++)
       if (this.allocated.has(b) && !this.published.has(b)) this.failedNew.add(b);
+  }
+
+  /** The extent holding file offset `off`, if the scripted mapping has one. */
+  private extentAt(off: number): ExtentSpec | undefined {
+    return this.spec.extents.find((x) => x.offset <= off && off < x.offset + x.length);
+  }
+
+  /**
+   * What a read of the file's sector at `off` returns now, below the page cache (FsSpec.generic):
+   * a block writeback placed, a written block and a published new one from the disk, a converted
+   * unwritten one too; holes, delalloc, unpublished new and unconverted unwritten blocks as zeros
+   * (as ->iomap_begin reports them to a read, above); inline data from the inode.
+   */
+  readTagNow(off: number): number {
+    const bs = this.spec.blockSize;
+    const b = Math.floor(off / bs);
+    const placed = this.writebackPlaced.get(b);
+    if (placed !== undefined) return this.disk.readTag((placed + (off % bs)) >> SECTOR_SHIFT);
+    const e = this.extentAt(off);
+    if (e === undefined) return TAG_ZERO;
+    if (e.type === 'inline') return this.inlineTags.get(e)?.[(off - e.offset) >> SECTOR_SHIFT] ?? TAG_ZERO;
+    if (e.type !== 'mapped' && e.type !== 'unwritten') return TAG_ZERO;
+    if (e.addr === undefined || e.addr < 0) return TAG_ZERO;
+    if (e.flags?.includes('new') && !this.published.has(b)) return TAG_ZERO;
+    if (e.type === 'unwritten' && !this.converted.has(b)) return TAG_ZERO;
+    return this.disk.readTag((e.addr + off - e.offset) >> SECTOR_SHIFT);
+  }
+
+  /**
+   * The inline data holding file offset `off`, and the unit there, for writeback into the inode
+   * (btrfs writes an inline extent's data with its inode item, cow_file_range_inline); null if the
+   * block is not inline.
+   */
+  inlineAt(off: number): { tags: Int32Array; unit: number } | null {
+    const e = this.extentAt(off);
+    if (e === undefined || e.type !== 'inline') return null;
+    const tags = this.inlineTags.get(e);
+    return tags === undefined ? null : { tags, unit: (off - e.offset) >> SECTOR_SHIFT };
+  }
+
+  /**
+   * Where writeback writes file block `block` (a disk byte address): its own disk block, or for a
+   * block that has none (a hole, delalloc, past the extents) one allocated now, as btrfs allocates
+   * a delalloc range when it writes it back (run_delalloc_range, 6.12.117 fs/btrfs/inode.c), away
+   * from every extent's blocks. -1 if the disk has no room (then writeback fails with -ENOSPC).
+   */
+  writebackAddr(block: number): number {
+    const bs = this.spec.blockSize;
+    const placed = this.writebackPlaced.get(block) ?? this.writebackPending.get(block);
+    if (placed !== undefined) return placed;
+    const e = this.extentAt(block * bs);
+    if (
+      e !== undefined &&
+      (e.type === 'mapped' || e.type === 'unwritten') &&
+      e.addr !== undefined &&
+      e.addr >= 0
+    )
+      return e.addr + block * bs - e.offset;
+    // Allocate from the end of the disk down, outside every extent and every block placed already.
+    const used = (a: number): boolean =>
+      this.spec.extents.some(
+        (x) => x.addr !== undefined && x.addr >= 0 && a < x.addr + x.length && x.addr < a + bs,
+      ) ||
+      [...this.writebackPlaced.values()].some((p) => p === a) ||
+      [...this.writebackPending.values()].some((p) => p === a);
+    for (let a = Math.floor((this.disk.media.length << SECTOR_SHIFT) / bs) * bs - bs; a >= 0; a -= bs) {
+      if (used(a)) continue;
+      this.writebackPending.set(block, a);
+      return a;
+    }
+    return -1;
+  }
+
+  /**
+   * Writeback of file block `block` failed: a block allocated for it is given back, and the file
+   * block stays what it was (btrfs finishes the ordered extent as not uptodate and drops its
+   * extent, btrfs_finish_one_ordered, 6.12.117 fs/btrfs/inode.c L3025).
+   */
+  writebackFailed(block: number): void {
+    this.writebackPending.delete(block);
+  }
+
+  /**
+   * Writeback of file block `block` completed without error: the block is the file's written data
+   * now. A new block is published (its ordered extent finished: btrfs_finish_one_ordered, 6.12.117
+   * fs/btrfs/inode.c), an unwritten one converted (xfs_end_ioend converts what writeback wrote,
+   * fs/xfs/xfs_aops.c; btrfs writes a prealloc extent's blocks NOCOW and marks them written).
+   */
+  writebackDone(block: number): void {
+    const pending = this.writebackPending.get(block);
+    if (pending !== undefined) {
+      this.writebackPending.delete(block);
+      this.writebackPlaced.set(block, pending);
+      return;
+    }
+    const e = this.extentAt(block * this.spec.blockSize);
+    if (e === undefined || this.writebackPlaced.has(block)) return;
+    if (e.flags?.includes('new')) {
+      this.allocated.add(block);
+      this.published.add(block);
+      this.failedNew.delete(block);
+    }
+    if (e.type === 'unwritten') this.converted.add(block);
   }
 
   *fsync(_file: File, _start: number, _end: number, _datasync: boolean): KGen<number> {

@@ -163,6 +163,53 @@ export const REACH_GUARDS: readonly ReachGuard[] = [
           Array.prototype.some.call(q.buf.tags, (t: number) => isUserTag(t) && tagWriteId(t) > 0),
       ),
   },
+  {
+    id: 'REACH-17',
+    family: 'pagecache',
+    what: 'a direct write on the scripted filesystem as a whole filesystem that stopped part way (-ENOTBLK) and was finished through the page cache, returning its whole count',
+    reached: (r) =>
+      r.xfs === null &&
+      r.fs.generic &&
+      r.requests.some(
+        (q) =>
+          q.op.kind === 'dio_write' &&
+          q.iocb.fellBackToBuffered &&
+          q.iocb.acct.dataBytesSubmitted > 0 &&
+          q.completions[0]?.res === q.op.len,
+      ),
+  },
+  {
+    id: 'REACH-18',
+    family: 'results',
+    what: 'an IOMAP_DIO_PARTIAL request on the scripted filesystem as a whole filesystem that a fault cut short and its caller resumed to the whole count',
+    reached: (r) =>
+      r.xfs === null &&
+      r.fs.generic &&
+      r.requests.some(
+        (q) =>
+          q.iocb.acct.partialFault &&
+          (q.op.doneBefore ?? 0) === 0 &&
+          !q.iocb.fellBackToBuffered &&
+          q.op.len > 0 &&
+          q.completions[0]?.res === q.op.len,
+      ),
+  },
+  {
+    id: 'REACH-19',
+    family: 'contract',
+    what: 'a direct read on the scripted filesystem as a whole filesystem returned data a buffered fallback wrote through the page cache',
+    reached: (r) => {
+      if (r.xfs !== null || !r.fs.generic) return false;
+      const fellBack = new Set(r.requests.filter((q) => q.iocb.fellBackToBuffered).map((q) => q.id));
+      if (fellBack.size === 0) return false;
+      return r.requests.some(
+        (q) =>
+          q.op.kind === 'dio_read' &&
+          (q.completions[0]?.res ?? 0) > 0 &&
+          Array.prototype.some.call(q.buf.tags, (t: number) => isUserTag(t) && fellBack.has(tagWriteId(t))),
+      );
+    },
+  },
 ];
 
 /** Counts per guard over many runs. */

@@ -3,6 +3,7 @@
  * page cache's coherence with direct writes.
  */
 import { EXT_WRITTEN } from '../../model/fs/extentMap.ts';
+import { GenericBuffered } from '../../model/fs/genericBuffered.ts';
 import type { RecoveredFile } from '../../model/fs/xfs.ts';
 import {
   formatTag,
@@ -123,9 +124,38 @@ export function staleAfterPostInvalidation(w: WorldView, id: number): boolean {
   return w.inode.iMapping.staleWarnings > 0 && !preInvalidationFailed(w, id);
 }
 
-/** Did this direct write fall back to buffered I/O (so the page cache, not a bio, holds its data)? */
+/**
+ * Did this direct write fall back to buffered I/O and leave its data in the page cache? The model
+ * XFS's fallback leaves dirty pages for writeback (xfs_file_buffered_write). The caller of the
+ * scripted filesystem as a whole filesystem writes its fallback back and waits for it before it
+ * returns (btrfs_direct_write, model/fs/genericCaller.ts), so such a write is judged like any other.
+ */
 export function fellBack(w: WorldView, id: number): boolean {
+  if (genericWhole(w)) return false;
   return w.requests.some((r) => r.id === id && r.iocb.fellBackToBuffered);
+}
+
+/** Is this a run of the scripted filesystem as a whole filesystem (FsSpec.generic)? */
+export function genericWhole(w: WorldView): boolean {
+  return w.xfs === null && w.scenario.fs.generic === true;
+}
+
+/**
+ * Does the caller of the scripted filesystem as a whole filesystem finish this request itself
+ * (resume loop, buffered fallback: model/fs/genericCaller.ts)? Not a request with done_before,
+ * which stands for one call of that loop.
+ */
+export function callerFinishes(w: WorldView, r: RequestView): boolean {
+  return genericWhole(w) && (r.op.doneBefore ?? 0) === 0;
+}
+
+/**
+ * What a read(2) of the scripted filesystem as a whole filesystem returns at `off` now: the page
+ * cache over the file (GenericBuffered.tagAt). The model filesystems answer from their data fork.
+ */
+export function genericTagNow(w: WorldView, off: number): number {
+  const aops = w.inode.iMapping.aops;
+  return aops instanceof GenericBuffered ? aops.tagAt(off) : TAG_ZERO;
 }
 
 /** A write whose data must read back after recovery: its acknowledged bytes, unless later reshaped. */
@@ -380,7 +410,7 @@ const bytes = ownCount;
  */
 function scriptedFallback(w: WorldView, r: RequestView): boolean {
   const from = w.scenario.fs.notblkFrom;
-  return w.xfs === null && from !== undefined && r.op.pos + r.op.len > from;
+  return w.xfs === null && from !== undefined && r.op.pos + r.op.len > from && !callerFinishes(w, r);
 }
 
 /**
@@ -400,10 +430,13 @@ export function bytesBeforeFault(r: RequestView): number {
   return Math.max(0, (Math.floor(b.addr / PAGE_SIZE) + page) * PAGE_SIZE - b.addr);
 }
 
-/** What a read of sector `off` of the model XFS file returns now (written blocks from the disk). */
+/**
+ * What a read of sector `off` of the file returns now: on the model XFS, written blocks from the
+ * disk; on the scripted filesystem as a whole filesystem, the page cache over the file.
+ */
 function fileTagNow(w: WorldView, off: number): number {
   const xfs = w.xfs;
-  if (xfs === null) return TAG_ZERO;
+  if (xfs === null) return genericTagNow(w, off);
   const bs = xfs.blockSize;
   const b = Math.floor(off / bs);
   if (xfs.map.state[b] !== EXT_WRITTEN) return TAG_ZERO;
@@ -465,7 +498,7 @@ export const CONTRACT_CHECKS: readonly Invariant[] = [
       // At quiescence, not at the write's result: what the write left must still be there when
       // nothing is in flight, and later checks (DATA-01, PC-01, CMPL-06) keep their own findings.
       onQuiescent(w) {
-        if (w.xfs === null) return;
+        if (w.xfs === null && !genericWhole(w)) return;
         const writes = writesOf(w);
         const reshaped = reshapeSteps(w);
         for (const wr of writes.values()) {
