@@ -251,7 +251,26 @@ describe('buffered I/O and the read-back', () => {
   });
 });
 
-describe('candidate findings on btrfs, kept as the model finds them', () => {
+describe('candidate findings, kept as the model finds them', () => {
+  it('resumes a PARTIAL read trimmed at an unaligned EOF at that EOF, which fails -EINVAL once the file grew', () => {
+    // Campaign seed 11 run 77,175: iomap_dio_rw leaves the iter count > 0 for a read trimmed at
+    // EOF (seed L675-676), so the loop calls again at the old EOF; an async write's completion
+    // grew i_size meanwhile, and on a 4 KiB-sector device that position is misaligned: -EINVAL,
+    // returned for a read that had moved 3 KiB (ARG-01 with the request's bios, ki_pos moved).
+    // gfs2 reaches the same when another task extends the file while it dropped its glock to fault
+    // pages in (6.12.117 fs/gfs2/file.c L851-862, L868-871); btrfs sets the size of an extending
+    // direct write at submission, under the inode lock the read holds shared, so it cannot.
+    const s = scenario(
+      [written(0, 4 * KiB)],
+      [[write(0, 4 * KiB, { async: true }), read(0, 4 * KiB, { dioFlags: ['partial'] })]],
+      { iSize: 3 * KiB },
+      4096,
+    );
+    const r = run(s);
+    expect(r.violation?.invariant).toBe('ARG-01');
+    expect(r.requests[1]?.iocb.kiPos).toBe(3 * KiB);
+  });
+
   it('returns -EAGAIN for a NOWAIT write after writing part of it, when a later buffer page is gone', () => {
     // btrfs_direct_write (6.12.117 fs/btrfs/direct-io.c L991-1034): the first call writes the
     // first page and returns its count (IOMAP_DIO_PARTIAL); the retry faults at once, no progress
