@@ -221,8 +221,10 @@ export class GenericIomapCaller {
     this.iolock.unlock(locked === 1);
     // L1018-1022: an error other than -ENOTBLK, or nothing left, ends here.
     if ((ret < 0 && ret !== -ENOTBLK) || iovIterCount(from) === 0) return ret < 0 ? ret : written;
-    // L1024-1034: buffered I/O may block.
-    if (iocb.kiFlags & IOCB_NOWAIT) return -EAGAIN;
+    // L1024-1034: buffered I/O may block, so a NOWAIT write returns -EAGAIN, also after its loop
+    // wrote part of it (btrfs 6.12, a world quirk); the candidate fix returns what was written.
+    if (iocb.kiFlags & IOCB_NOWAIT)
+      return written > 0 && !this.quirks.genericNowaitEagainAfterPartial ? written : -EAGAIN;
     return yield* this.fallback(k, iocb, from, written);
   }
 
@@ -271,9 +273,14 @@ export class GenericIomapCaller {
     let prevLeft = 0;
     let ret: number;
     for (let first = true; ; first = false) {
+      const size = this.inode.iSize;
       ret = yield* this.attempt(k, iocb, to, ops, dops, dioFlags, read, resume, first);
       if (ret > 0) read = ret;
       const left = iovIterCount(to);
+      // A count trimmed at the EOF the call sampled (seed L571, L675-676) leaves the rest in the
+      // iter: btrfs and gfs2 6.12 call again at that EOF (a world quirk), where a file grown
+      // meanwhile makes the call fail; the candidate fix ends the read there.
+      if (ret > 0 && iocb.kiPos >= size && !this.quirks.genericResumePastEof) break;
       // L1127-1147: no progress since the last retry: the rest is left to buffered reads.
       if (resume && left > 0 && (ret === -EFAULT || ret > 0)) {
         if (left === prevLeft) {

@@ -81,6 +81,20 @@ export interface WorldQuirks {
    * request reports only its last call's bytes (model/fs/genericCaller.ts).
    */
   readonly genericResumeLosesDoneBefore?: boolean;
+  /**
+   * Scripted filesystem as a whole filesystem, as btrfs 6.12 does (6.12.117 fs/btrfs/direct-io.c
+   * L1018-1034): a NOWAIT write whose resume loop gave up after writing part of the request returns
+   * -EAGAIN from its fallback, losing the count. The correct model takes the candidate fix: it
+   * returns the bytes written (spec/fs.md, the scripted filesystem as a whole filesystem).
+   */
+  readonly genericNowaitEagainAfterPartial?: boolean;
+  /**
+   * Scripted filesystem as a whole filesystem, as btrfs and gfs2 6.12 do (fs/btrfs/direct-io.c
+   * L1127-1147, fs/gfs2/file.c L857-862): the read loop calls again after a count iomap_dio_rw
+   * trimmed at EOF (it leaves the rest in the iter, seed L675-676), and returns that call's error.
+   * The correct model takes the candidate fix: a read that reached the EOF it started with ends.
+   */
+  readonly genericResumePastEof?: boolean;
   /** mm: a failed pre-write invalidation does not stop the direct write (B13, before 60263d5889e6). */
   readonly ignoreInvalidationFailure?: boolean;
   /** mm: kiocb_invalidate_post_direct_write does nothing. */

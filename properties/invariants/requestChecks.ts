@@ -8,7 +8,7 @@ import type { CompletionView, RequestView, WorldView } from '../../model/world/p
 import { firstBadTag, ownCount, writesOf } from './data.ts';
 import { fail } from './fail.ts';
 import type { Invariant } from './invariant.ts';
-import { callerFinishes } from './worldChecks.ts';
+import { callerFinishes, tagsSplitByResume } from './worldChecks.ts';
 
 type Check = (w: WorldView, r: RequestView, c: CompletionView) => void;
 
@@ -265,6 +265,9 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
       // btrfs do; the scripted provider, an in-kernel caller of iomap_dio_rw, lets a hole's or
       // unwritten extent's zeroing (seed L444-453) through, which checks no alignment.
       if ((r.op.pos | r.op.len) & (SECTOR_SIZE - 1)) return;
+      // Nor a resumed request whose buffer is not on a 512-byte boundary (campaign seed
+      // -1685173782 run 41,727: tagsSplitByResume).
+      if (tagsSplitByResume(w, r)) return;
       const bad = firstBadTag(r.buf.tags, bytes(r, c) >> SECTOR_SHIFT, r.op.pos, writesOf(w));
       if (bad !== null) {
         fail(

@@ -16,6 +16,7 @@ import {
   tagWriteId,
 } from '../../model/mm/tags.ts';
 import type { CompletionView, FileOpView, RequestView, WorldView } from '../../model/world/probe.ts';
+import { DEFAULT_BUF_ADDR } from '../../model/world/run.ts';
 import { firstBadTag, ownCount, type WriteInfo, writesOf } from './data.ts';
 import { fail } from './fail.ts';
 import type { Invariant } from './invariant.ts';
@@ -147,6 +148,18 @@ export function genericWhole(w: WorldView): boolean {
  */
 export function callerFinishes(w: WorldView, r: RequestView): boolean {
   return genericWhole(w) && (r.op.doneBefore ?? 0) === 0;
+}
+
+/**
+ * Can this request's data tags be split inside one 512-byte unit? The tags are per 512 bytes of the
+ * user buffer, and a copy that stops at a page boundary of a buffer that is not on a 512-byte
+ * boundary stops inside a unit (hole and unwritten zeroing copies byte by byte, seed L444-453).
+ * A request whose caller resumes it (model/fs/genericCaller.ts) then finishes that unit in a later
+ * call, which fills only whole units: the unit reads as untouched though every byte of it moved.
+ */
+export function tagsSplitByResume(w: WorldView, r: RequestView): boolean {
+  if (!callerFinishes(w, r) || !(r.op.dioFlags ?? []).includes('partial')) return false;
+  return ((r.op.bufAddr ?? DEFAULT_BUF_ADDR) & (SECTOR_SIZE - 1)) !== 0;
 }
 
 /**
@@ -368,6 +381,7 @@ export const WORLD_CHECKS: readonly Invariant[] = [
         if (r.op.kind !== 'dio_read' || c.res <= 0) return;
         // The scripted provider has file data to judge only as a whole filesystem (FsSpec.generic).
         if (w.xfs === null && w.scenario.fs.generic !== true) return;
+        if (tagsSplitByResume(w, r)) return;
         const lost = olderThanAckedWrite(
           w,
           r.buf.tags,
