@@ -179,6 +179,20 @@ export class ScriptedFs implements IomapOps, FileOperations {
     }
     let readRun: { offset: number; length: number } | null = null;
     const generic = this.spec.generic === true;
+    // As a whole filesystem, a NOWAIT write never allocates nor copies on write: XFS refuses both
+    // with -EAGAIN (6.12.117 fs/xfs/xfs_iomap.c L826-828, L877-879), and btrfs a NOWAIT write
+    // that must COW (btrfs_get_blocks_direct_write, fs/btrfs/direct-io.c). Campaign
+    // --kernel 6.12.117 seed -1393008739 run 7,623: without it a NOWAIT write's second mapping
+    // after a short page-get was refused part way.
+    if (
+      generic &&
+      iterFlags & IOMAP_WRITE &&
+      iterFlags & IOMAP_NOWAIT &&
+      (e.flags?.includes('shared') ||
+        (e.flags?.includes('new') &&
+          !this.runAround(e, pos, (b) => this.allocated.has(b) && !this.failedNew.has(b)).value))
+    )
+      return -EAGAIN;
     if (generic && e.flags?.includes('new') && !(iterFlags & IOMAP_WRITE)) {
       // A block no write has completed into yet is a hole to a read: btrfs makes a direct write's
       // new extent the file's when its ordered extent finishes, from the bio's end_io

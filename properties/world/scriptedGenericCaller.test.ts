@@ -132,6 +132,19 @@ describe('the buffered fallback', () => {
     expect(whole.requests[0]?.completions[0]?.res).toBe(8 * KiB);
   });
 
+  it('refuses a NOWAIT write that would allocate or copy on write, before any bio (-EAGAIN)', () => {
+    // Campaign --kernel 6.12.117 seed -1393008739 run 7,623 before the rule: a NOWAIT write was
+    // given new blocks, and its second mapping after a short page-get was refused part way.
+    const fresh = [{ ...written(0, 8 * KiB), flags: ['new' as const] }];
+    const r = run(scenario(fresh, [[write(0, 8 * KiB, { iocbFlags: ['nowait'] })]]));
+    expect(r.requests[0]?.completions[0]?.res).toBe(-EAGAIN);
+    expect(r.requests[0]?.iocb.acct.biosSubmitted).toBe(0);
+    const shared = [{ ...written(0, 8 * KiB), flags: ['shared' as const] }];
+    expect(
+      run(scenario(shared, [[write(0, 4 * KiB, { iocbFlags: ['nowait'] })]])).requests[0]?.returned,
+    ).toBe(-EAGAIN);
+  });
+
   it('refuses a write not aligned to the logical block size before iomap (-EINVAL), as XFS and ext4 do', () => {
     // Campaign seed 1 run 3,963 before the rule: the page cache took a write at byte 1, which the
     // model's 512-byte data tags cannot place.
