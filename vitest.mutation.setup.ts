@@ -5,7 +5,7 @@
  */
 import { vi } from 'vitest';
 
-export const MUTATION_CAMPAIGN_RUNS = 3000;
+export const MUTATION_CAMPAIGN_RUNS = 1000;
 export const MUTATION_PROPERTY_RUNS = 100;
 
 vi.mock('./properties/support/budget.ts', async (importOriginal) => {
