@@ -29,6 +29,18 @@ export class Ext4Buffered extends XfsBuffered {
   }
 
   /**
+   * fallocate's new size on the model ext4, which has no ext4_fallocate of its own (spec/ext4.md):
+   * the size as the model set it before xfs_falloc_setsize was modelled, which the oracle's ext4
+   * fallocate cases agree with (properties/oracle/conformance.test.ts), not XFS's setattr path.
+   */
+  // biome-ignore lint/correctness/useYield: the size is set without blocking.
+  protected override *fallocateSetSize(size: number): KGen<number> {
+    this.ext4.requireInode().iSize = size;
+    this.ext4.logDiskSize(size);
+    return 0;
+  }
+
+  /**
    * ext4_buffered_write_iter() (fs/ext4/file.c L285-313) under i_rwsem exclusive, after waiting for
    * direct I/O in flight (L296-300, 6.12.111 on), without its generic_write_sync (its callers sync).
    * IOCB_NOWAIT's -EOPNOTSUPP (L291-292) is the direct write's fallback's to check.
@@ -171,6 +183,7 @@ export class Ext4Buffered extends XfsBuffered {
       'truncate: folio_wait_writeback',
     );
     inode.iMapping.truncateFrom(Math.ceil(size / bs) * bs);
+    this.zeroCachedPastEof(inode.iSize);
     // L5655-5659 ext4_truncate(): the new EOF block's tail, then the blocks past it.
     if (size <= oldsize) {
       if (size % bs) yield* this.zeroEofGap(size);

@@ -14,8 +14,7 @@
  * - ->fsync follows xfs_file_fsync: force the log if the inode is pinned, else flush the device.
  * - Every metadata change is a journal record (model/fs/journal.ts); recovery replays the durable
  *   ones over the initial state. Freed blocks are never reused, so old data cannot move.
- * Not modelled: xfs_file_write_checks' zeroing of the gap between i_size and a write past it
- * (scenarios keep the EOF block's tail zero), quotas, timestamps, extent size hints.
+ * Not modelled: quotas, timestamps, extent size hints.
  */
 import { type Bio, REQ_FUA, REQ_OP_FLUSH, REQ_OP_WRITE, REQ_PREFLUSH, REQ_SYNC } from '../block/bio.ts';
 import { bioAlloc, bioPut } from '../block/bioOps.ts';
@@ -43,6 +42,7 @@ import type { KGen } from '../runtime/context.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { EXT_DELALLOC, EXT_HOLE, EXT_UNWRITTEN, EXT_WRITTEN, ExtentMap } from './extentMap.ts';
 import type { WorldQuirks } from '../world/quirks.ts';
+import type { Leftover } from '../world/scenario.ts';
 import type { Iomap, IomapDioOps, IomapOps } from './iomap.ts';
 import { Journal, type LogWrite, logTag } from './journal.ts';
 import { type File, type FileOperations, type Inode, type Kiocb, mightSleep } from './vfs.ts';
@@ -83,8 +83,16 @@ export class ModelXfs implements FileOperations {
   inode: Inode | null = null;
   /** Planted defects (none in the correct world). */
   quirks: WorldQuirks = {};
+  /** What the disk held at mount besides the file's data (FsSpec.leftovers; model/world/buildXfs.ts). */
+  leftovers: readonly Leftover[] = [];
   /** See FsSpec.sizeDirtyRule. */
   sizeDirtyRule: 'in-core' | 'on-disk' = 'on-disk';
+  /**
+   * What a direct write past EOF does with written blocks past the EOF block before it zeroes the
+   * gap: 'free-eofblocks', the candidate fix (the default), or '6.12' (zero them in the page cache
+   * only). See freeWrittenPastEof.
+   */
+  eofGapRule: 'free-eofblocks' | '6.12' = 'free-eofblocks';
   /** The size last logged (di_size): what recovery will find once the log is durable. */
   diskSize: number;
   private nextFree: number;
@@ -371,6 +379,29 @@ export class ModelXfs implements FileOperations {
    * remapped over data written after the truncate. The model's allocator never reuses a block, so
    * cancelling drops the reservation and frees nothing.
    */
+  /**
+   * Candidate fix (spec/fs.md, "Initial states", finding F1): before a direct write past EOF zeroes
+   * the gap, free the blocks past the EOF block when one of them is written (xfs_free_eofblocks,
+   * 6.12.117 fs/xfs/xfs_bmap_util.c, from XFS_B_TO_FSB(i_size) on), so that the gap and the
+   * write's block are holes. In 6.12 (`eofGapRule` '6.12') the gap's written blocks are zeroed in
+   * the page cache only, and when the write's own folio holds them its invalidation drops the
+   * zeros unwritten: writeback skips blocks wholly past EOF (fs/iomap/buffered-io.c L1957-1959,
+   * L1972-1975), so the old bytes are inside EOF once the write extends it. Only a crash between
+   * xfs_end_ioend's conversion and its size update leaves written blocks past EOF (xfs_aops.c
+   * L131-135), so no other run changes.
+   */
+  freeWrittenPastEof(iSize: number): void {
+    if (this.eofGapRule === '6.12') return;
+    const first = Math.ceil(iSize / this.blockSize);
+    for (let b = first; b < this.geo.fileBlocks; b++) {
+      if (this.map.state[b] === EXT_WRITTEN) {
+        if (this.rt.tracing) this.rt.ev(0, 'xfs_free_eofblocks', `from block ${first}`);
+        this.freeBlocksFrom(first);
+        return;
+      }
+    }
+  }
+
   freeBlocksFrom(block: number): void {
     const count = this.geo.fileBlocks - block;
     if (count <= 0) return;

@@ -104,6 +104,11 @@ export class XfsBuffered implements AddressSpaceOps {
       }
     }
     if (blocks.length === 0) return null;
+    // iomap_writepage_handle_eof() (6.12.117 fs/iomap/buffered-io.c L1961-1975): the folio that
+    // straddles EOF is zeroed past it before it is written, every time, since mmap may have dirtied
+    // it there; so what the EOF block held past EOF (spec/fs.md "Initial states") goes too.
+    if (size % PAGE_SIZE && pages.some((p) => p.index === Math.floor(size / PAGE_SIZE)))
+      this.zeroCachedPastEof(size);
     blocks.sort((a, b) => a - b);
     const indices = pages.map((p) => p.index);
     for (const block of blocks) {
@@ -219,8 +224,15 @@ export class XfsBuffered implements AddressSpaceOps {
     yield* this.file.iolock.lock(this.rt, true);
     const fs = this.fs;
     const inode = fs.requireInode();
-    // xfs_file_write_checks(): past EOF, drain direct I/O whose completion may still move EOF.
-    if (pos > inode.iSize) yield* inodeDioWait(this.rt, inode);
+    // xfs_file_write_checks(): past EOF, drain direct I/O whose completion may still move EOF, then
+    // zero the gap from EOF to the write (xfs_file_write_zero_eof, 6.12.117 fs/xfs/xfs_file.c
+    // L414-417): what the EOF block holds past EOF, and written blocks past it, are not file data.
+    if (pos > inode.iSize) {
+      yield* inodeDioWait(this.rt, inode);
+      fs.freeWrittenPastEof(inode.iSize);
+      const r = yield* this.zeroEofGap(inode.iSize, pos);
+      if (r < 0) return this.unlockWith(r);
+    }
     for (let off = pos; off < pos + len; off += 512) {
       const page = inode.iMapping.getPage(Math.floor(off / PAGE_SIZE));
       page.tags[(off % PAGE_SIZE) >> SECTOR_SHIFT] = buf.tags[(off - pos) >> SECTOR_SHIFT] ?? TAG_ZERO;
@@ -246,28 +258,47 @@ export class XfsBuffered implements AddressSpaceOps {
     return this.bs;
   }
 
-  /** xfs_setattr_size(). */
+  /** xfs_setattr_size() for truncate(2). */
   *truncate(size: number): KGen<number> {
+    const rt = this.rt;
+    yield* this.file.iolock.lock(rt, true);
+    mightSleep(rt, 'xfs_setattr_size', 0);
+    yield* inodeDioWait(rt, this.fs.requireInode());
+    const ret = yield* this.setattrSize(size);
+    if (ret) return this.unlockWith(ret);
+    yield;
+    this.file.iolock.unlock(true);
+    return 0;
+  }
+
+  /**
+   * xfs_setattr_size() past its inode_dio_wait, under the exclusive IOLOCK, for truncate(2) and for
+   * fallocate's new size (xfs_falloc_setsize, 6.12.117 fs/xfs/xfs_file.c L902-915): 0 or -errno.
+   */
+  private *setattrSize(size: number): KGen<number> {
     const rt = this.rt;
     const fs = this.fs;
     const inode = fs.requireInode();
-    yield* this.file.iolock.lock(rt, true);
-    mightSleep(rt, 'xfs_setattr_size', 0);
-    yield* inodeDioWait(rt, inode);
     const old = inode.iSize;
+    // Candidate fix F1 (ModelXfs.freeWrittenPastEof): before the file grows over them.
+    if (size > old) fs.freeWrittenPastEof(old);
     // xfs_setattr_size (6.12.117 fs/xfs/xfs_iops.c L864-874): zero what the change exposes or cuts in
-    // the page cache: past the old EOF on extension (xfs_zero_range), the new EOF block's tail on a
-    // truncate down (xfs_truncate_page). Both are iomap_zero_range over one partial block here.
-    // Either way, the block to zero is the one holding the smaller of the two sizes.
-    const edge = Math.min(size, old);
+    // the page cache: all of [old EOF, new EOF) on extension (xfs_zero_range: the old EOF block's
+    // tail, and any written block past it, which a lost size update leaves, spec/fs.md "Initial
+    // states"), the new EOF block's tail on a truncate down (xfs_truncate_page).
     let didZeroing = false;
-    if (size !== old && edge % this.bs) {
-      const r = yield* this.zeroBlockTail(edge);
-      if (r < 0) return this.unlockWith(r);
+    const keepTail = size < old && this.fs.quirks.xfsTruncateKeepsEofTail === true;
+    if (!keepTail && (size > old || (size < old && size % this.bs))) {
+      const r = yield* this.zeroRange(
+        Math.min(old, size),
+        size > old ? size : Math.ceil(size / this.bs) * this.bs,
+      );
+      if (r < 0) return r;
       didZeroing = r > 0;
     }
     // 6.12.117 L900 truncate_setsize(): the in-core size, and the page cache past it, before writeback.
     inode.iSize = size;
+    if (!keepTail) this.zeroCachedPastEof(size);
     if (size < old) {
       // truncate_inode_pages_range() waits for the writeback of every folio it drops: writeback in
       // flight still targets the blocks that are about to be freed (and reused).
@@ -282,39 +313,78 @@ export class XfsBuffered implements AddressSpaceOps {
     // so that a crash cannot expose it; on a truncate down that range is empty.
     if (didZeroing || (size > fs.diskSize && old !== fs.diskSize)) {
       const ret = yield* inode.iMapping.writeAndWaitRange(rt, fs.diskSize, size - 1);
-      if (ret) return this.unlockWith(ret);
+      if (ret) return ret;
     }
     fs.logDiskSize(size, true);
-    yield;
-    this.file.iolock.unlock(true);
     return 0;
   }
 
   /**
-   * iomap_zero_range() over [pos, end of its block): a hole or unwritten block already reads as
-   * zeros and is skipped, unless the range has dirty cache, which is flushed first so that its
-   * extent is looked up again (6.12 fs/iomap/buffered-io.c iomap_zero_iter, L1392-1416; the
-   * real-kernel oracle found both). Returns 1 if it zeroed, 0 if not, or -errno.
+   * iomap_zero_range() over [from, to) (6.12.117 fs/iomap/buffered-io.c L1453-1486), one block at
+   * a time (iomap_zero_iter per mapping, L1384-1451): whether the range has dirty cache is asked once,
+   * before anything is zeroed; a hole or unwritten block already reads as zeros and is skipped,
+   * unless the range was dirty, which is then flushed once so that the block is looked up again
+   * (L1409-1415; the real-kernel oracle found both); any other block has its part zeroed in the
+   * page cache, left dirty. Returns 1 if it zeroed anything, 0 if not, or -errno.
    */
-  private *zeroBlockTail(pos: number): KGen<number> {
-    const inode = this.fs.requireInode();
-    const blockEnd = Math.ceil(pos / this.bs) * this.bs;
-    if (this.unmappedBlock(pos) && inode.iMapping.rangeNeedsWriteback(pos, blockEnd - 1)) {
-      const ret = yield* inode.iMapping.writeAndWaitRange(this.rt, pos, blockEnd - 1);
-      if (ret) return ret;
+  private *zeroRange(from: number, to: number): KGen<number> {
+    const mapping = this.fs.requireInode().iMapping;
+    // filemap_range_needs_writeback(): a folio dirty, or under writeback, in the range.
+    let rangeDirty = mapping.rangeNeedsWriteback(from, to - 1) || mapping.rangeUnderWriteback(from, to - 1);
+    let did = 0;
+    let pos = from;
+    while (pos < to) {
+      const end = Math.min(to, Math.floor(pos / this.bs + 1) * this.bs);
+      if (this.unmappedBlock(pos)) {
+        if (rangeDirty) {
+          rangeDirty = false;
+          const ret = yield* mapping.writeAndWaitRange(this.rt, pos, end - 1);
+          if (ret) return ret;
+          continue;
+        }
+        pos = end;
+        continue;
+      }
+      const page = mapping.getPage(Math.floor(pos / PAGE_SIZE));
+      for (let off = pos; off < end; off += 512) page.tags[(off % PAGE_SIZE) >> SECTOR_SHIFT] = TAG_ZERO;
+      markDirty(page, 1 << Math.floor((pos % PAGE_SIZE) / this.bs));
+      did = 1;
+      pos = end;
     }
-    if (this.unmappedBlock(pos)) return 0;
-    const page = inode.iMapping.getPage(Math.floor(pos / PAGE_SIZE));
-    for (let off = pos; off < blockEnd; off += 512) page.tags[(off % PAGE_SIZE) >> SECTOR_SHIFT] = TAG_ZERO;
-    markDirty(page, 1 << Math.floor((pos % PAGE_SIZE) / this.bs));
-    return 1;
+    return did;
   }
 
-  /** xfs_zero_range(ip, isize, pos - isize) for a write at pos past EOF: 0, or -errno. */
-  *zeroEofGap(isize: number): KGen<number> {
-    if (isize % this.bs === 0) return 0;
-    const r = yield* this.zeroBlockTail(isize);
+  /**
+   * xfs_zero_range(ip, isize, pos - isize) for a write at pos past EOF (6.12.117 fs/xfs/xfs_file.c
+   * L414-417): 0, or -errno. Without `pos`, the old EOF block's tail only (ext4's callers).
+   */
+  *zeroEofGap(isize: number, pos?: number): KGen<number> {
+    const end = pos ?? Math.ceil(isize / this.bs) * this.bs;
+    if (end <= isize) return 0;
+    const r = yield* this.zeroRange(isize, end);
     return Math.min(r, 0);
+  }
+
+  /**
+   * truncate_pagecache(inode, size) -> truncate_inode_pages_range() on the folio holding `size`:
+   * truncate_inode_partial_folio() zeroes it from `size` to its end (6.12.117 mm/truncate.c
+   * L218-245), so bytes a truncate cut off are not read back from the cache once the file grows
+   * again (tags are per sector: the sector holding `size` keeps its tag). Not dirtied.
+   */
+  protected zeroCachedPastEof(size: number): void {
+    const page = this.fs.requireInode().iMapping.pages.get(Math.floor(size / PAGE_SIZE));
+    if (page === undefined) return;
+    const from = (Math.ceil(size / 512) * 512) % PAGE_SIZE;
+    if (from === 0) return;
+    for (let off = from; off < PAGE_SIZE; off += 512) page.tags[off >> SECTOR_SHIFT] = TAG_ZERO;
+  }
+
+  /**
+   * fallocate's new size: xfs_falloc_setsize() -> xfs_vn_setattr_size() (6.12.117 fs/xfs/xfs_file.c
+   * L902-915, L1061-1068), as a truncate up sets it. 0 or -errno.
+   */
+  protected *fallocateSetSize(size: number): KGen<number> {
+    return yield* this.setattrSize(size);
   }
 
   private unlockWith(ret: number): number {
@@ -336,12 +406,16 @@ export class XfsBuffered implements AddressSpaceOps {
     yield* this.file.iolock.lock(rt, true);
     mightSleep(rt, 'xfs_alloc_file_space', 0);
     yield* inodeDioWait(rt, inode);
+    // Candidate fix F1 (ModelXfs.freeWrittenPastEof): before the file grows over them.
+    if (pos + len > inode.iSize) fs.freeWrittenPastEof(inode.iSize);
     const first = Math.floor(pos / this.bs);
     const end = Math.ceil((pos + len) / this.bs);
     for (let b = first; b < end; b++) if (fs.map.state[b] === EXT_HOLE) fs.allocateUnwritten(b, 1);
+    // L1061-1068 xfs_falloc_setsize() -> xfs_vn_setattr_size(): the new size as a truncate up sets
+    // it, zeroing [old EOF, new EOF) first (what a written block past EOF holds is not file data).
     if (pos + len > inode.iSize) {
-      inode.iSize = pos + len;
-      fs.logDiskSize(pos + len);
+      const ret = yield* this.fallocateSetSize(pos + len);
+      if (ret) return this.unlockWith(ret);
     }
     yield;
     this.file.iolock.unlock(true);

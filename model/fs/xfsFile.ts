@@ -24,8 +24,11 @@ import type { ModelXfs } from './xfs.ts';
 /** The page-cache paths the direct write path uses: the -ENOTBLK fallback, and EOF zeroing. */
 export interface BufferedFallback {
   bufferedWrite(pos: number, len: number, buf: UserBuffer): KGen<number>;
-  /** xfs_zero_range(ip, isize, ...): zero the old EOF block past `isize` in the page cache. */
-  zeroEofGap(isize: number): KGen<number>;
+  /**
+   * xfs_zero_range(ip, isize, pos - isize): zero [isize, pos) in the page cache; without `pos`, the
+   * old EOF block past `isize` only (ext4's EOF-block tail zeroing).
+   */
+  zeroEofGap(isize: number, pos?: number): KGen<number>;
 }
 
 export class XfsFile {
@@ -107,9 +110,10 @@ export class XfsFile {
   /**
    * xfs_file_write_checks() / xfs_file_write_zero_eof(): a write that starts past EOF takes the
    * IOLOCK exclusive, drains direct I/O in flight (inode_dio_wait), since AIO completions may still
-   * move EOF, and zeroes the gap between EOF and the write in the page cache (xfs_zero_range; only
-   * the old EOF block can hold data there, and it is left dirty for writeback: 6.12
-   * fs/xfs/xfs_file.c xfs_file_write_zero_eof, found missing by the real-kernel oracle).
+   * move EOF, and zeroes the gap between EOF and the write in the page cache (xfs_zero_range: the
+   * old EOF block's tail, and written blocks past it that a lost size update left, spec/fs.md
+   * "Initial states"; left dirty for writeback: 6.12 fs/xfs/xfs_file.c xfs_file_write_zero_eof,
+   * found missing by the real-kernel oracle).
    */
   *writeChecks(k: Kernel, iocb: Kiocb, exclusive: boolean): KGen<{ ret: number; exclusive: boolean }> {
     if (iocb.kiPos <= this.fs.inodeSize()) return { ret: 0, exclusive };
@@ -123,7 +127,8 @@ export class XfsFile {
     yield* inodeDioWait(k.rt, this.fs.requireInode());
     const isize = this.fs.inodeSize();
     if (this.fallback !== null && iocb.kiPos > isize) {
-      const r = yield* this.fallback.zeroEofGap(isize);
+      this.fs.freeWrittenPastEof(isize);
+      const r = yield* this.fallback.zeroEofGap(isize, iocb.kiPos);
       if (r < 0) return { ret: r, exclusive: true };
     }
     return { ret: 0, exclusive: true };

@@ -8,7 +8,7 @@ import { ModelExt4 } from '../fs/ext4.ts';
 import { Ext4Buffered } from '../fs/ext4Buffered.ts';
 import { Ext4File } from '../fs/ext4File.ts';
 import type { Runtime } from '../runtime/runtime.ts';
-import { buildXfs } from './buildXfs.ts';
+import { buildXfs, writeLeftovers } from './buildXfs.ts';
 import type { Scenario } from './scenario.ts';
 
 export function buildExt4(
@@ -29,6 +29,8 @@ export function buildExt4(
   }
   const fs = new ModelExt4(rt, disk, xfs.geo, extents, scenario.fs.iSize);
   fs.sizeDirtyRule = xfs.sizeDirtyRule;
+  // Again over what the ext4 model's constructor wrote, with ext4's blocks past EOF (writeLeftovers).
+  writeLeftovers(fs, scenario, 'ext4');
   const file = new Ext4File(fs);
   return { fs, file, buffered: new Ext4Buffered(rt, fs, file) };
 }

@@ -7,13 +7,20 @@ import type { Disk } from '../block/disk.ts';
 import { EXT_DELALLOC, EXT_HOLE, EXT_UNWRITTEN, EXT_WRITTEN } from '../fs/extentMap.ts';
 import { type InitialExtent, ModelXfs } from '../fs/xfs.ts';
 import { XfsFile } from '../fs/xfsFile.ts';
-import { SECTOR_SHIFT } from '../mm/tags.ts';
+import { SECTOR_SHIFT, TAG_STALE, userTag } from '../mm/tags.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import type { ExtentType, Scenario } from './scenario.ts';
 
 export const LOG_SECTORS = 256;
 /** Largest file the model filesystem holds, in bytes. */
 export const MAX_FILE_BYTES = 1 << 18;
+/**
+ * The write whose bytes the leftovers hold (FsSpec.leftovers): an earlier version of the file that
+ * a crash, a truncate or a delete took away before mount. Its tags are placed at the file offsets
+ * they were written for, so placement alone would accept them; the data checker knows them as
+ * removed (properties/invariants/data.ts). Far above any run's write ids (a run has a few dozen).
+ */
+export const PRIOR_WRITE_ID = 0x7ffe;
 
 const STATE: Readonly<Record<ExtentType, number | null>> = {
   hole: EXT_HOLE,
@@ -59,5 +66,45 @@ export function buildXfs(rt: Runtime, disk: Disk, scenario: Scenario): { fs: Mod
     scenario.fs.iSize,
   );
   fs.sizeDirtyRule = scenario.fs.sizeDirtyRule ?? 'on-disk';
+  writeLeftovers(fs, scenario, 'xfs');
   return { fs, file: new XfsFile(fs) };
+}
+
+/**
+ * Puts the scenario's leftovers (FsSpec.leftovers) on the media of a freshly built model
+ * filesystem, over the original data its constructor wrote: see spec/fs.md, "Initial states".
+ */
+export function writeLeftovers(fs: ModelXfs, scenario: Scenario, model: 'xfs' | 'ext4'): void {
+  const leftovers = scenario.fs.leftovers ?? [];
+  fs.leftovers = leftovers;
+  if (leftovers.length === 0) return;
+  const media = fs.disk.media;
+  const spb = fs.sectorsPerBlock;
+  const iSize = scenario.fs.iSize;
+  const eofBlocks = Math.ceil(iSize / fs.blockSize);
+  const map = fs.map;
+  const prior = (diskBlock: number, fileBlock: number, fromUnit: number): void => {
+    for (let s = fromUnit; s < spb; s++)
+      media[diskBlock * spb + s] = userTag(PRIOR_WRITE_ID, fileBlock * spb + s);
+  };
+  let top = 0;
+  for (let b = 0; b < map.blocks; b++) {
+    const state = map.state[b];
+    const addr = map.addr[b] ?? -1;
+    if (state !== EXT_WRITTEN && state !== EXT_UNWRITTEN) continue;
+    top = Math.max(top, addr + 1);
+    if (state === EXT_UNWRITTEN) {
+      if (leftovers.includes('unwritten')) prior(addr, b, 0);
+    } else if (b === eofBlocks - 1 && iSize % fs.blockSize) {
+      // The EOF block: its bytes past i_size, from the sector holding i_size on (a sector that
+      // i_size cuts keeps the file's data: tags are per sector).
+      if (leftovers.includes('eof-tail')) prior(addr, b, Math.ceil((iSize % fs.blockSize) / 512));
+    } else if (b >= eofBlocks && leftovers.includes('past-eof')) {
+      if (model === 'xfs') prior(addr, b, 0);
+      else media.fill(TAG_STALE, addr * spb, (addr + 1) * spb);
+    }
+  }
+  if (leftovers.includes('free')) {
+    for (let j = 0; j < fs.geo.fileBlocks && top + j < fs.geo.dataBlocks; j++) prior(top + j, j, 0);
+  }
 }

@@ -31,6 +31,11 @@ export interface WorldQuirks {
   readonly xfsEndIoRewritesError?: boolean;
   /** XFS: sub-block direct writes are not serialised (no OVERWRITE_ONLY, no exclusive lock; B24). */
   readonly xfsNoUnalignedSerialisation?: boolean;
+  /**
+   * XFS: a truncate down zeroes neither the new EOF block past the new size (xfs_truncate_page) nor
+   * the cached folio past it (truncate_inode_partial_folio): what it cut off stays readable there.
+   */
+  readonly xfsTruncateKeepsEofTail?: boolean;
   /** ext4: ext4_set_iomap does not flag a write past i_size IOMAP_F_DIRTY (before 2e9b51d78229). */
   readonly ext4NoDirtyPastEof?: boolean;
   /**

@@ -112,6 +112,23 @@ export interface DeviceSpec {
   readonly sectors?: number;
 }
 
+/**
+ * What the disk holds at mount besides the file's data: the leftovers a real file can start a
+ * direct I/O with (spec/fs.md, "Initial states", with the kernel behaviour that leaves each). Their
+ * bytes are those of an earlier write the file no longer has (PRIOR_WRITE_ID, model/world/buildXfs.ts),
+ * at the file offsets they were written for, which no reader may ever see.
+ * - 'eof-tail': the written EOF block holds them past i_size (an extending write into the EOF block
+ *   whose data reached the disk and whose size update did not);
+ * - 'past-eof': written blocks wholly past the EOF block hold them on XFS (a writeback whose
+ *   conversion was logged and whose size update was not); on ext4 such blocks hold the disk's old
+ *   contents (a short extending direct write allocated them written and never wrote them);
+ * - 'unwritten': unwritten blocks hold them (a direct write whose data reached the disk and whose
+ *   conversion did not);
+ * - 'free': the free blocks the allocator hands out next hold them, file block j's in the j-th
+ *   (a deleted earlier copy of the file, written in order).
+ */
+export type Leftover = 'eof-tail' | 'past-eof' | 'unwritten' | 'free';
+
 export interface FsSpec {
   /**
    * Which filesystem answers ->iomap_begin: 'xfs' (the model filesystem, with allocation,
@@ -159,6 +176,12 @@ export interface FsSpec {
    * unit tests of single seed branches.
    */
   readonly generic?: boolean;
+  /**
+   * The model filesystems (XFS, ext4): the leftovers the disk holds at mount (Leftover). Default
+   * none: zeros past i_size in the EOF block, no written block past it on XFS, and whatever the
+   * disk held before (stale) in unwritten and free blocks.
+   */
+  readonly leftovers?: readonly Leftover[];
   /** Does ->fsync fail with this errno (positive) instead of succeeding? */
   readonly fsyncErrno?: number;
 }
