@@ -1,17 +1,49 @@
 /**
  * What a correct read may return at a file offset: zeros, or data a write put at exactly that
- * offset. Every user tag names its write and the unit of that write's buffer, so a tag is
- * well placed when the write's position plus the unit's offset is the file offset read.
+ * offset and nothing has removed since. Every user tag names its write and the unit of that
+ * write's buffer, so a tag is well placed when the write's position plus the unit's offset is the
+ * file offset read; and a well-placed tag is still stale when its data was removed before the
+ * read began: the leftovers of the initial state (FsSpec.leftovers, bytes of an earlier write the
+ * file no longer has) always, and a write's bytes at or past the size of a truncate that began
+ * after the write was done and returned before the read began (spec/invariants.md, "Data by
+ * history").
  */
 import { isUserTag, SECTOR_SIZE, TAG_STALE, TAG_ZERO, tagUnit, tagWriteId } from '../../model/mm/tags.ts';
+import { PRIOR_WRITE_ID } from '../../model/world/buildXfs.ts';
 import type { FileOpView, RequestView, WorldView } from '../../model/world/probe.ts';
+
+/**
+ * Does the history rule hold for a read begun at `readStart`? Not once a writeback failed before
+ * it: the zeroing a truncate or an extension left in the page cache may then never have reached
+ * the disk, which Linux reports to the next fsync (errseq) and to the call that waited for it, and
+ * old bytes read back after that are the lost write's, as with any other write the device failed.
+ */
+export function historyHolds(w: WorldView, readStart: number): boolean {
+  for (const step of w.inode.iMapping.wbErrorSteps) if (step <= readStart) return false;
+  return true;
+}
+
+/**
+ * A truncate that removed a write's bytes at and past `from`, for reads that begin at or after
+ * `step` (a step is one context's run: one that ends with the truncate's return and begins the
+ * read is the same task doing one after the other).
+ */
+export interface Removal {
+  readonly step: number;
+  readonly from: number;
+}
 
 export interface WriteInfo {
   readonly id: number;
   readonly pos: number;
   readonly len: number;
-  readonly kind: 'initial' | 'dio' | 'buffered';
+  /** 'prior': the leftovers' earlier write (PRIOR_WRITE_ID), removed before mount. */
+  readonly kind: 'initial' | 'prior' | 'dio' | 'buffered';
   readonly startStep: number;
+  /** Step at which its result, success or not, reached the caller; Infinity until then. */
+  readonly doneStep: number;
+  /** The truncates that removed part of it (see Removal); empty for most writes. */
+  readonly removed: readonly Removal[];
   /** Step at which its successful result reached the caller; Infinity if it has not (yet). */
   readonly ackStep: number;
   /** Bytes the caller was told were written (0 until acknowledged). */
@@ -32,6 +64,8 @@ interface WritesCache {
   /** Direct writes without a result, and buffered writes that had not returned, when it was built. */
   readonly pendingDio: readonly RequestView[];
   readonly pendingBuffered: readonly FileOpView[];
+  /** Truncates that had not returned. */
+  readonly pendingTruncates: readonly FileOpView[];
 }
 
 /**
@@ -45,6 +79,7 @@ function stillValid(w: WorldView, c: WritesCache): boolean {
   if (c.world !== w || c.requests !== w.requests.length || c.fileOps !== w.fileOps.length) return false;
   for (const r of c.pendingDio) if (r.completions.length !== 0) return false;
   for (const f of c.pendingBuffered) if (f.returned !== null) return false;
+  for (const f of c.pendingTruncates) if (f.returned !== null) return false;
   return true;
 }
 
@@ -58,7 +93,8 @@ export function writesOf(w: WorldView): ReadonlyMap<number, WriteInfo> {
   if (last !== null && stillValid(w, last)) return last.map;
   const pendingDio: RequestView[] = [];
   const pendingBuffered: FileOpView[] = [];
-  const map = buildWrites(w, pendingDio, pendingBuffered);
+  const pendingTruncates: FileOpView[] = [];
+  const map = buildWrites(w, pendingDio, pendingBuffered, pendingTruncates);
   last = {
     world: w,
     map,
@@ -66,6 +102,7 @@ export function writesOf(w: WorldView): ReadonlyMap<number, WriteInfo> {
     fileOps: w.fileOps.length,
     pendingDio,
     pendingBuffered,
+    pendingTruncates,
   };
   return map;
 }
@@ -74,30 +111,54 @@ function buildWrites(
   w: WorldView,
   pendingDio: RequestView[],
   pendingBuffered: FileOpView[],
+  pendingTruncates: FileOpView[],
 ): Map<number, WriteInfo> {
   const m = new Map<number, WriteInfo>();
+  const truncates = truncatesOf(w, pendingTruncates);
+  const removed = (doneStep: number): readonly Removal[] =>
+    truncates.length === 0 ? NONE : truncates.filter((t) => doneStep <= t.startStep).map((t) => t.removal);
   m.set(0, {
     id: 0,
     pos: 0,
     len: w.scenario.fs.iSize,
     kind: 'initial',
     startStep: 0,
+    doneStep: 0,
+    removed: removed(0),
     ackStep: 0,
     acked: w.scenario.fs.iSize,
     dsync: false,
   });
+  if ((w.scenario.fs.leftovers?.length ?? 0) > 0) {
+    // Placed at file offsets from 0, acknowledged never: no write may yield to it, no reader see it.
+    m.set(PRIOR_WRITE_ID, {
+      id: PRIOR_WRITE_ID,
+      pos: 0,
+      len: Number.MAX_SAFE_INTEGER,
+      kind: 'prior',
+      startStep: 0,
+      doneStep: 0,
+      removed: [{ step: -1, from: 0 }],
+      ackStep: 0,
+      acked: 0,
+      dsync: false,
+    });
+  }
   for (const r of w.requests) {
     if (r.op.kind !== 'dio_write') continue;
     const c = r.completions[0];
     if (c === undefined) pendingDio.push(r);
     const ok = c !== undefined && c.res > 0;
     const flags = r.op.iocbFlags ?? [];
+    const doneStep = c?.step ?? Number.POSITIVE_INFINITY;
     m.set(r.id, {
       id: r.id,
       pos: r.op.pos,
       len: r.op.len,
       kind: 'dio',
       startStep: r.startStep,
+      doneStep,
+      removed: removed(doneStep),
       ackStep: ok ? c.step : Number.POSITIVE_INFINITY,
       acked: ok ? c.res - (r.op.doneBefore ?? 0) : 0,
       dsync: flags.includes('dsync') || flags.includes('sync'),
@@ -107,18 +168,44 @@ function buildWrites(
     if (f.op.kind !== 'buffered_write') continue;
     if (f.returned === null) pendingBuffered.push(f);
     const ok = f.returned !== null && f.returned > 0;
+    const doneStep = f.returned === null ? Number.POSITIVE_INFINITY : f.returnStep;
     m.set(f.id, {
       id: f.id,
       pos: f.op.pos,
       len: f.op.len,
       kind: 'buffered',
       startStep: f.startStep,
+      doneStep,
+      removed: removed(doneStep),
       ackStep: ok ? f.returnStep : Number.POSITIVE_INFINITY,
       acked: ok ? (f.returned ?? 0) : 0,
       dsync: false,
     });
   }
   return m;
+}
+
+const NONE: readonly Removal[] = [];
+
+/**
+ * The truncates of the run that succeeded, each with the removal it makes: every byte at or past
+ * its size of a write done before it began (xfs_setattr_size and ext4_setattr wait for direct I/O
+ * under the exclusive lock, zero the cut EOF block and free the blocks past it), for reads that
+ * begin after it returned. A truncate up removes nothing below its size; the bytes past the old
+ * size it exposes are the leftovers' or a failed write's, which this does not track.
+ */
+function truncatesOf(
+  w: WorldView,
+  pending: FileOpView[],
+): Array<{ readonly startStep: number; readonly removal: Removal }> {
+  const out: Array<{ readonly startStep: number; readonly removal: Removal }> = [];
+  for (const f of w.fileOps) {
+    if (f.op.kind !== 'truncate') continue;
+    if (f.returned === null) pending.push(f);
+    else if (f.returned === 0)
+      out.push({ startStep: f.startStep, removal: { step: f.returnStep, from: f.op.size } });
+  }
+  return out;
 }
 
 /**
@@ -132,8 +219,42 @@ export function ownCount(r: RequestView, c: { readonly res: number }): number {
 
 export type TagVerdict = 'ok' | 'stale' | 'misplaced';
 
-/** Is `tag`, read at file offset `offset`, something a correct kernel could have put there? */
-export function judgeTag(tag: number, offset: number, writes: ReadonlyMap<number, WriteInfo>): TagVerdict {
+/**
+ * Is `tag`, read at file offset `offset` by a read that began at step `readStart`, something a
+ * correct kernel could have put there? Zeros, or a write's data at its own offset that nothing
+ * removed before the read began (see the header). Recovery reads pass the step of the last sync
+ * that returned 0 before the crash (a truncate is durable only once a sync followed it), or 0.
+ */
+export function judgeTag(
+  tag: number,
+  offset: number,
+  writes: ReadonlyMap<number, WriteInfo>,
+  readStart: number,
+  eof: number = Number.POSITIVE_INFINITY,
+  history = true,
+): TagVerdict {
+  const placed = judgeTagByPlacement(tag, offset, writes);
+  if (placed !== 'ok' || tag === TAG_ZERO || !history) return placed;
+  const wr = writes.get(tagWriteId(tag));
+  if (wr === undefined) return 'misplaced';
+  // Past EOF in the EOF block (what an mmap read of it, or recovery's read up to its end, sees),
+  // the leftovers' bytes are what the kernel shows there: ->read_folio reads the EOF block whole
+  // (6.12.117 fs/iomap/buffered-io.c L419-429), and only a crash can have left them (spec/fs.md,
+  // "Initial states"). Inside EOF they are stale.
+  if (wr.kind === 'prior' && offset >= eof) return 'ok';
+  for (const r of wr.removed) if (r.step <= readStart && offset >= r.from) return 'stale';
+  return 'ok';
+}
+
+/**
+ * The placement rule alone, as the checkers judged data before history (any data ever written at
+ * an offset was accepted there): kept to show what the history rule adds (properties/world tests).
+ */
+export function judgeTagByPlacement(
+  tag: number,
+  offset: number,
+  writes: ReadonlyMap<number, WriteInfo>,
+): TagVerdict {
   if (tag === TAG_ZERO) return 'ok';
   if (tag === TAG_STALE || !isUserTag(tag)) return 'stale';
   const wr = writes.get(tagWriteId(tag));
@@ -141,16 +262,23 @@ export function judgeTag(tag: number, offset: number, writes: ReadonlyMap<number
   return wr.pos + tagUnit(tag) * SECTOR_SIZE === offset ? 'ok' : 'misplaced';
 }
 
-/** The first badly placed or stale unit of `tags` read from file offset `pos`, or null. */
+/**
+ * The first badly placed or stale unit of `tags` read from file offset `pos` by a read begun at
+ * `readStart`, or null; `eof`: the file's size, for reads that see past it (judgeTag); `history`:
+ * judge by history too (historyHolds).
+ */
 export function firstBadTag(
   tags: Int32Array,
   units: number,
   pos: number,
   writes: ReadonlyMap<number, WriteInfo>,
+  readStart: number,
+  eof: number = Number.POSITIVE_INFINITY,
+  history = true,
 ): { unit: number; verdict: TagVerdict; tag: number } | null {
   for (let u = 0; u < units; u++) {
     const tag = tags[u] ?? TAG_ZERO;
-    const verdict = judgeTag(tag, pos + u * SECTOR_SIZE, writes);
+    const verdict = judgeTag(tag, pos + u * SECTOR_SIZE, writes, readStart, eof, history);
     if (verdict !== 'ok') return { unit: u, verdict, tag };
   }
   return null;

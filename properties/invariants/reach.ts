@@ -4,8 +4,10 @@
  * guard to be reached within the fast budget (properties/reach.test.ts), and `diocheck run`
  * prints the counts.
  */
+import { EXT_HOLE, EXT_UNWRITTEN } from '../../model/fs/extentMap.ts';
 import { isUserTag, tagWriteId } from '../../model/mm/tags.ts';
 import type { RunResult } from '../../model/world/run.ts';
+import type { Leftover } from '../../model/world/scenario.ts';
 import type { Family } from './invariant.ts';
 
 export interface ReachGuard {
@@ -210,7 +212,90 @@ export const REACH_GUARDS: readonly ReachGuard[] = [
       );
     },
   },
+  {
+    id: 'REACH-20',
+    family: 'stale',
+    what: "a file that started with old bytes past EOF in its EOF block grew past them, and one whose written blocks past EOF held a lost write's bytes grew over them",
+    reached: (r) => (startedWith(r, 'eof-tail') || startedWith(r, 'past-eof')) && grew(r),
+  },
+  {
+    id: 'REACH-21',
+    family: 'stale',
+    what: 'a read covered an unwritten block whose media held a lost write (a crash before its conversion)',
+    reached: (r) =>
+      startedWith(r, 'unwritten') && initialBlocks(r, EXT_UNWRITTEN).some(([a, b]) => readBack(r, a, b)),
+  },
+  {
+    id: 'REACH-22',
+    family: 'stale',
+    what: "a block was allocated from free space that held a deleted copy's bytes, and read back",
+    reached: (r) =>
+      startedWith(r, 'free') &&
+      r.xfs !== null &&
+      initialBlocks(r, EXT_HOLE).some(
+        ([a, b]) => (r.xfs?.map.state[a / (r.xfs?.blockSize ?? 1)] ?? 0) !== EXT_HOLE && readBack(r, a, b),
+      ),
+  },
+  {
+    id: 'REACH-23',
+    family: 'stale',
+    what: 'a truncate removed data written before it, and a read that began after it returned covered the removed range (the history rule of STALE-01/02)',
+    reached: truncateThenReadBack,
+  },
 ];
+
+/** Did the run's file start with leftover `kind` on the disk (FsSpec.leftovers)? */
+const startedWith = (r: RunResult, kind: Leftover): boolean => r.xfs?.leftovers.includes(kind) === true;
+
+/** Did a read (direct, buffered or mmap) of the run return data from [from, to)? */
+function readBack(r: RunResult, from: number, to: number, after = -1): boolean {
+  for (const q of r.requests) {
+    const res = q.completions[0]?.res ?? 0;
+    if (q.op.kind === 'dio_read' && res > 0 && q.startStep >= after && q.op.pos < to && q.op.pos + res > from)
+      return true;
+  }
+  for (const f of r.fileOps) {
+    const res = f.returned ?? 0;
+    if (f.op.kind !== 'buffered_read' && f.op.kind !== 'mmap_read') continue;
+    if (res > 0 && f.startStep >= after && f.readPos < to && f.readPos + res > from) return true;
+  }
+  return false;
+}
+
+/** Did the file grow past its size at mount (through what lay past EOF)? */
+const grew = (r: RunResult): boolean => r.xfs !== null && r.inode.iSize > r.xfs.initialSize;
+
+/** The initial blocks of a kind: [from, to) byte ranges. */
+function initialBlocks(r: RunResult, state: number): Array<readonly [number, number]> {
+  const fs = r.xfs;
+  if (fs === null) return [];
+  const out: Array<readonly [number, number]> = [];
+  for (let b = 0; b < fs.initialMap.blocks; b++)
+    if (fs.initialMap.state[b] === state) out.push([b * fs.blockSize, (b + 1) * fs.blockSize]);
+  return out;
+}
+
+/**
+ * The history rule's situation: a truncate removed bytes a write done before it had put at or past
+ * its size, and a read that began after it returned covered some of them.
+ */
+function truncateThenReadBack(r: RunResult): boolean {
+  for (const t of r.fileOps) {
+    if (t.op.kind !== 'truncate' || t.returned !== 0) continue;
+    const size = t.op.size;
+    const before = r.xfs !== null && r.xfs.initialSize > size;
+    const wrote =
+      before ||
+      r.requests.some(
+        (q) =>
+          q.op.kind === 'dio_write' &&
+          (q.completions[0]?.step ?? Number.POSITIVE_INFINITY) <= t.startStep &&
+          q.op.pos + q.op.len > size,
+      );
+    if (wrote && readBack(r, size, Number.MAX_SAFE_INTEGER, t.returnStep)) return true;
+  }
+  return false;
+}
 
 /** Counts per guard over many runs. */
 export class ReachTally {

@@ -5,7 +5,7 @@
 import { EAGAIN, EFAULT, EINVAL, EIOCBQUEUED, ENOTBLK, isErrno } from '../../model/kernel/flags.ts';
 import { SECTOR_SHIFT, SECTOR_SIZE } from '../../model/mm/tags.ts';
 import type { CompletionView, RequestView, WorldView } from '../../model/world/probe.ts';
-import { firstBadTag, ownCount, writesOf } from './data.ts';
+import { firstBadTag, historyHolds, ownCount, writesOf } from './data.ts';
 import { fail } from './fail.ts';
 import type { Invariant } from './invariant.ts';
 import { callerFinishes, tagsSplitByResume } from './worldChecks.ts';
@@ -254,8 +254,9 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
     kind: 'safety',
     family: 'stale',
     statement:
-      'A direct read returns, for every byte it reports, zeros or data written at that offset, never stale disk contents.',
-    source: 'seed L295-298, L356-361, L388-398, L428-435; commit 4721a6010990',
+      'A direct read returns, for every byte it reports, zeros or data written at that offset that no truncate removed before the read began, never stale disk contents nor what the file lost before mount.',
+    source:
+      'seed L295-298, L356-361, L388-398, L428-435; commit 4721a6010990; 6.12.117 fs/xfs/xfs_iops.c L864-874, mm/truncate.c L218-245 (spec/invariants.md, "Data by history")',
     probe: onResult((w, r, c) => {
       if (!isRead(r) || bytes(r, c) <= 0) return;
       // The scripted provider has file data to judge only as a whole filesystem (FsSpec.generic).
@@ -268,7 +269,15 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
       // Nor a resumed request whose buffer is not on a 512-byte boundary (campaign seed
       // -1685173782 run 41,727: tagsSplitByResume).
       if (tagsSplitByResume(w, r)) return;
-      const bad = firstBadTag(r.buf.tags, bytes(r, c) >> SECTOR_SHIFT, r.op.pos, writesOf(w));
+      const bad = firstBadTag(
+        r.buf.tags,
+        bytes(r, c) >> SECTOR_SHIFT,
+        r.op.pos,
+        writesOf(w),
+        r.startStep,
+        Number.POSITIVE_INFINITY,
+        historyHolds(w, c.step),
+      );
       if (bad !== null) {
         fail(
           w,

@@ -17,7 +17,7 @@ import {
 } from '../../model/mm/tags.ts';
 import type { CompletionView, FileOpView, RequestView, WorldView } from '../../model/world/probe.ts';
 import { DEFAULT_BUF_ADDR } from '../../model/world/run.ts';
-import { firstBadTag, ownCount, type WriteInfo, writesOf } from './data.ts';
+import { firstBadTag, historyHolds, ownCount, type WriteInfo, writesOf } from './data.ts';
 import { fail } from './fail.ts';
 import type { Invariant } from './invariant.ts';
 
@@ -254,6 +254,25 @@ function olderThanAckedWrite(
   return null;
 }
 
+/**
+ * The end of file a read saw, for judging what it returned past it (data.ts judgeTag): i_size now,
+ * or, when a write, truncate or fallocate ran while it did (the size may have moved under it), the
+ * start of what it read, so that all of an mmap read's EOF block counts as past EOF.
+ */
+function eofSeen(w: WorldView, f: FileOpView): number {
+  const end = f.returnStep;
+  for (const o of w.fileOps) {
+    if (o.id === f.id || o.op.kind === 'buffered_read' || o.op.kind === 'mmap_read') continue;
+    if (o.startStep <= end && (o.returned === null || o.returnStep >= f.startStep)) return f.readPos;
+  }
+  for (const r of w.requests) {
+    if (r.op.kind !== 'dio_write') continue;
+    const done = r.completions[0]?.step ?? Number.POSITIVE_INFINITY;
+    if (r.startStep <= end && done >= f.startStep) return f.readPos;
+  }
+  return w.inode.iSize;
+}
+
 export const WORLD_CHECKS: readonly Invariant[] = [
   {
     id: 'STALE-02',
@@ -261,14 +280,23 @@ export const WORLD_CHECKS: readonly Invariant[] = [
     kind: 'safety',
     family: 'stale',
     statement:
-      'A buffered read, or an mmap read of the EOF block, never returns stale disk contents or data from another offset.',
-    source: 'seed L422-435 (the EOF block tail); iomap operations.rst; commit 4721a6010990',
+      'A buffered read, or an mmap read of the EOF block, never returns stale disk contents, data from another offset, or data a truncate removed before it began; past EOF an mmap read may see what a crash left there.',
+    source:
+      'seed L422-435 (the EOF block tail); iomap operations.rst; commit 4721a6010990; 6.12.117 fs/iomap/buffered-io.c L419-429, mm/truncate.c L218-245 (spec/invariants.md, "Data by history")',
     probe: {
       onFileOp(w: WorldView, f: FileOpView) {
         if (f.buf === null || f.returned === null || f.returned <= 0) return;
         if (f.op.kind !== 'buffered_read' && f.op.kind !== 'mmap_read') return;
         const pos = f.readPos;
-        const bad = firstBadTag(f.buf.tags, f.returned >> SECTOR_SHIFT, pos, writesOf(w));
+        const bad = firstBadTag(
+          f.buf.tags,
+          f.returned >> SECTOR_SHIFT,
+          pos,
+          writesOf(w),
+          f.startStep,
+          eofSeen(w, f),
+          historyHolds(w, f.returnStep),
+        );
         if (bad !== null) {
           fail(
             w,
@@ -286,12 +314,23 @@ export const WORLD_CHECKS: readonly Invariant[] = [
     kind: 'safety',
     family: 'stale',
     statement:
-      'After power loss at any step and recovery, the file up to the end of its EOF block holds only zeros or data written at that offset.',
-    source: 'writeback_cache_control.rst; seed L295-298, L422-435; fs/xfs xfs_dio_write_end_io',
+      'After power loss at any step and recovery, the file up to the end of its EOF block holds only zeros or data written at that offset, none that a truncate a successful sync followed removed, and past EOF nothing but that or what an earlier crash left there.',
+    source:
+      'writeback_cache_control.rst; seed L295-298, L422-435; fs/xfs xfs_dio_write_end_io; spec/invariants.md, "Data by history"',
     probe: {
-      onRecovered(w: WorldView, rec: RecoveredFile | null) {
+      onRecovered(w: WorldView, rec: RecoveredFile | null, crashStep: number) {
         if (rec === null) return;
-        const bad = firstBadTag(rec.tags, rec.tags.length, 0, writesOf(w));
+        // A truncate's removal is durable once a sync that began after it returned 0 (data.ts).
+        const synced = syncedBefore(w, crashStep)?.startStep ?? 0;
+        const bad = firstBadTag(
+          rec.tags,
+          rec.tags.length,
+          0,
+          writesOf(w),
+          synced,
+          rec.size,
+          historyHolds(w, crashStep),
+        );
         if (bad !== null)
           fail(
             w,
