@@ -92,6 +92,9 @@ const fs = object({
   pageCache: array(object({ index: int(0), dirty: bool() }))
     .optional()
     .describe("Cached pages of the file (their contents are the file's)"),
+  leftovers: array(oneOf(['eof-tail', 'past-eof', 'unwritten', 'free']))
+    .optional()
+    .describe('What the disk holds at mount besides the file data (model/world/scenario.ts Leftover)'),
   ...fsBehaviour,
 });
 
