@@ -88,11 +88,17 @@ export class ModelXfs implements FileOperations {
   /** See FsSpec.sizeDirtyRule. */
   sizeDirtyRule: 'in-core' | 'on-disk' = 'on-disk';
   /**
-   * What a direct write past EOF does with written blocks past the EOF block before it zeroes the
-   * gap: 'free-eofblocks', the candidate fix (the default), or '6.12' (zero them in the page cache
-   * only). See freeWrittenPastEof.
+   * What a write past EOF does around the gap: 'free-eofblocks', the candidate fixes (the default:
+   * free written blocks past the EOF block first, freeWrittenPastEof, and write a direct write's
+   * zeroing back before it, XfsFile.writeChecks), or '6.12' (zero the gap in the page cache only;
+   * the releases get it from the quirk xfsEofGapCachedOnly).
    */
   eofGapRule: 'free-eofblocks' | '6.12' = 'free-eofblocks';
+
+  /** Does the correct model's handling of a write past EOF apply (eofGapRule, the release quirk)? */
+  get eofGapFixed(): boolean {
+    return this.eofGapRule !== '6.12' && this.quirks.xfsEofGapCachedOnly !== true;
+  }
   /** The size last logged (di_size): what recovery will find once the log is durable. */
   diskSize: number;
   private nextFree: number;
@@ -391,7 +397,7 @@ export class ModelXfs implements FileOperations {
    * L131-135), so no other run changes.
    */
   freeWrittenPastEof(iSize: number): void {
-    if (this.eofGapRule === '6.12') return;
+    if (!this.eofGapFixed) return;
     const first = Math.ceil(iSize / this.blockSize);
     for (let b = first; b < this.geo.fileBlocks; b++) {
       if (this.map.state[b] === EXT_WRITTEN) {

@@ -130,6 +130,14 @@ export class XfsFile {
       this.fs.freeWrittenPastEof(isize);
       const r = yield* this.fallback.zeroEofGap(isize, iocb.kiPos);
       if (r < 0) return { ret: r, exclusive: true };
+      // Candidate fix F3 (spec/fs.md): write the zeroing back before the write can grow the file,
+      // as xfs_setattr_size does for a truncate up (6.12.117 fs/xfs/xfs_iops.c L910-916); 6.12
+      // leaves it dirty, and an O_(D)SYNC write syncs only its own range and logs the new size.
+      const mapping = this.fs.requireInode().iMapping;
+      if (this.fs.eofGapFixed && mapping.rangeNeedsWriteback(isize, iocb.kiPos - 1)) {
+        const ret = yield* mapping.writeAndWaitRange(k.rt, isize, iocb.kiPos - 1);
+        if (ret < 0) return { ret, exclusive: true };
+      }
     }
     return { ret: 0, exclusive: true };
   }

@@ -187,7 +187,12 @@ export const RELEASE_CONTENT = {
  * fixes; and 6.12.107's buffered write without the inode_dio_wait 6.12.111 added. The seed setting
  * is an iomap revision and runs the correct world around it.
  */
-const EXT4_6_12: WorldQuirks = { ext4MissesJournalAbort: true, ext4FailedWriteNoDioWait: true };
+const EXT4_6_12: WorldQuirks = {
+  ext4MissesJournalAbort: true,
+  ext4FailedWriteNoDioWait: true,
+  // XFS 6.12 too: the EOF gap of a write past EOF is zeroed in the page cache only (spec/fs.md F1, F3).
+  xfsEofGapCachedOnly: true,
+};
 export const RELEASE_WORLD = {
   '6.12.107': { ...EXT4_6_12, ext4BufferedWriteNoDioWait: true },
   '6.12.111': EXT4_6_12,

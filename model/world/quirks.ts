@@ -32,6 +32,12 @@ export interface WorldQuirks {
   /** XFS: sub-block direct writes are not serialised (no OVERWRITE_ONLY, no exclusive lock; B24). */
   readonly xfsNoUnalignedSerialisation?: boolean;
   /**
+   * XFS as in 6.12: a direct write past EOF zeroes [i_size, pos) in the page cache only, without the
+   * candidate fixes of the correct model (spec/fs.md, findings F1 and F3: written blocks past the
+   * EOF block are not freed first, and the zeroing is not written back before the write).
+   */
+  readonly xfsEofGapCachedOnly?: boolean;
+  /**
    * XFS: a truncate down zeroes neither the new EOF block past the new size (xfs_truncate_page) nor
    * the cached folio past it (truncate_inode_partial_folio): what it cut off stays readable there.
    */

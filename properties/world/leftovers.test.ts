@@ -262,6 +262,29 @@ describe('finding F2: ext4 on 6.12.107-6.12.117 exposes stale blocks a short ext
   });
 });
 
+describe('finding F3: XFS leaves the EOF gap of a direct write zeroed in the page cache only', () => {
+  // The EOF block holds a lost write's bytes past i_size 3584; an O_SYNC write past EOF, then power
+  // loss: the write's range is synced and its size logged, the zeroed gap is not.
+  const s = xfsFile(
+    [written(0, BS)],
+    3584,
+    [{ kind: 'dio_write', pos: BS, len: BS, iocbFlags: ['sync'] }, { kind: 'power_loss' }],
+    ['eof-tail'],
+  );
+
+  it("on 6.12 (the releases' quirk xfsEofGapCachedOnly) recovery finds the old bytes inside EOF: STALE-03", () => {
+    expect(run(s, { quirks: { xfsEofGapCachedOnly: true } }).r.violation?.invariant).toBe('STALE-03');
+    expect(
+      run(s, { ops: KERNEL_VERSIONS['6.12.117'], quirks: KERNEL_VERSIONS['6.12.117'].releaseWorld }).r
+        .violation?.invariant,
+    ).toBe('STALE-03');
+  });
+
+  it('with the candidate fix (the zeroing written back before the write) it reads zeros', () => {
+    expect(run(s).r.outcome).toBe('pass');
+  });
+});
+
 describe('data by history', () => {
   const w = (over: Partial<WriteInfo>): WriteInfo => ({
     id: 1,
