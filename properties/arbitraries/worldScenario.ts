@@ -269,8 +269,13 @@ export function buildWorld(raw: RawWorld): Scenario {
   // ext4 starts with no old bytes past EOF: an interrupted extending write is on the orphan list,
   // and recovery truncates it (ext4_orphan_cleanup -> ext4_truncate zeroes the EOF block's tail and
   // frees the blocks past it, EXT4-22); its written blocks past EOF (a short extending direct
-  // write's, 6.12.107-6.12.117 only: finding F2 of spec/fs.md) keep zeros here.
-  const leftovers = ext4 ? raw.leftovers.filter((l) => l === 'unwritten' || l === 'free') : raw.leftovers;
+  // write's, 6.12.107-6.12.117 only: finding F2 of spec/fs.md) keep zeros here. Neither draws
+  // 'eof-tail' (spec/fs.md, findings F3 and F4): XFS exposes those bytes after a second crash by
+  // more than one path the correct model has no candidate fix for yet, so the default campaign
+  // would report the kernel's behaviour over and over; scenarios and tests set it by hand.
+  const leftovers = raw.leftovers.filter(
+    (l) => l !== 'eof-tail' && (!ext4 || l === 'unwritten' || l === 'free'),
+  );
   if (leftovers.length > 0) fs.leftovers = leftovers;
   return {
     device: { logicalBlockSize: raw.lbs, fua: raw.fua, writeCache: raw.writeCache },
