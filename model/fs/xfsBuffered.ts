@@ -346,7 +346,10 @@ export class XfsBuffered implements AddressSpaceOps {
         continue;
       }
       const page = mapping.getPage(Math.floor(pos / PAGE_SIZE));
-      for (let off = pos; off < end; off += 512) page.tags[(off % PAGE_SIZE) >> SECTOR_SHIFT] = TAG_ZERO;
+      // Every sector the range touches (tags are per sector: one the range ends inside holds zeros
+      // up to its end, and past it only bytes past the new EOF).
+      for (let off = pos - (pos % 512); off < end; off += 512)
+        page.tags[(off % PAGE_SIZE) >> SECTOR_SHIFT] = TAG_ZERO;
       markDirty(page, 1 << Math.floor((pos % PAGE_SIZE) / this.bs));
       did = 1;
       pos = end;

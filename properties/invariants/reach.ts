@@ -215,7 +215,7 @@ export const REACH_GUARDS: readonly ReachGuard[] = [
   {
     id: 'REACH-20',
     family: 'stale',
-    what: "a file that started with old bytes past EOF in its EOF block grew past them, and one whose written blocks past EOF held a lost write's bytes grew over them",
+    what: "a file whose written blocks past EOF (or EOF block, past EOF) held a lost write's bytes grew over them",
     reached: (r) => (startedWith(r, 'eof-tail') || startedWith(r, 'past-eof')) && grew(r),
   },
   {
