@@ -74,8 +74,21 @@ describe('world scenarios: ext4 drawn as often as XFS', () => {
   it('turns the same raw draw into the same scenario on either filesystem but for the model', () => {
     const [raw] = fc.sample(rawWorldArbitrary(), { numRuns: 1, seed: 3 });
     if (raw === undefined) throw new Error('no sample');
-    const onXfs = buildWorld({ ...raw, fs: 'xfs', blockSize: 4096, blocks: ['written', 'hole'] });
-    const onExt4 = buildWorld({ ...raw, fs: 'ext4', ext4BlockSize: 4096, blocks: ['written', 'hole'] });
+    // Without leftovers: ext4 draws fewer kinds of them than XFS (spec/fs.md, "Initial states").
+    const onXfs = buildWorld({
+      ...raw,
+      leftovers: [],
+      fs: 'xfs',
+      blockSize: 4096,
+      blocks: ['written', 'hole'],
+    });
+    const onExt4 = buildWorld({
+      ...raw,
+      leftovers: [],
+      fs: 'ext4',
+      ext4BlockSize: 4096,
+      blocks: ['written', 'hole'],
+    });
     expect(onXfs.fs.model).toBe('xfs');
     expect(onExt4.fs.model).toBe('ext4');
     expect({ ...onExt4, fs: { ...onExt4.fs, model: 'xfs' }, threads: [] }).toEqual({ ...onXfs, threads: [] });
