@@ -152,7 +152,6 @@ const EXPECTED: Record<string, Expectation> = {
   },
   'npm run mutation': { exempt: 'StrykerJS over the model: about 20 minutes' },
   'npx stryker run --mutate model/kernel/iomapDioBio.ts': { exempt: 'StrykerJS on one file: minutes' },
-  'npx stryker run --mutate model/kernel/v6_12.ts': { exempt: 'StrykerJS on one file: minutes' },
   'npm run diocheck -- explore [--scenario NAME|FILE] [--bug NAME] [--max-faults K] [--crash] [--max-states M] [--json FILE] [--out DIR] [--no-prune] [--no-reduce]':
     {
       run: 'npm run diocheck -- explore --scenario dsync-unwritten-crash --out out/explore',
