@@ -18,9 +18,9 @@
  * io_uring's iopoll reaps it from task context).
  */
 import { SECTOR_SHIFT, TAG_STALE, TAG_ZERO } from '../mm/tags.ts';
-import { MEDIA_POOL } from '../runtime/arrayPool.ts';
+import { PristinePool } from '../runtime/arrayPool.ts';
 import { Context, GenContext } from '../runtime/context.ts';
-import type { Runtime } from '../runtime/runtime.ts';
+import { removeAt, type Runtime } from '../runtime/runtime.ts';
 import { modelAssert, Violation } from '../runtime/violation.ts';
 import {
   BIO_ERROR_STATUSES,
@@ -55,6 +55,25 @@ export interface BioRecord {
   readonly submitFailed: boolean;
   /** The scheduler step it was submitted at (which operation's it is). */
   readonly step: number;
+}
+
+/**
+ * Spare media of finished runs, every sector stale again (Disk.recycleMedia refills only the
+ * sectors the run may have written).
+ */
+const MEDIA_POOL = new PristinePool<Int32Array>((n) => new Int32Array(n), TAG_STALE);
+
+/** Completion contexts' names by bio serial (`bio3`, `poll:bio3`), built once for every run. */
+const BIO_NAMES: string[] = [];
+const POLL_NAMES: string[] = [];
+
+function contextName(names: string[], prefix: string, serial: number): string {
+  let name = names[serial];
+  if (name === undefined) {
+    name = `${prefix}${serial}`;
+    if (serial < 4096) names[serial] = name;
+  }
+  return name;
 }
 
 /** Thrown out of the scheduler when power fails: not a finding, the start of recovery. */
@@ -108,6 +127,12 @@ export class Disk extends Context implements BlockDevice {
   crashImages = false;
   private readonly lateDma: Bio[] = [];
   private serial = 0;
+  /**
+   * Sectors [#mediaFrom, #mediaTo) hold every media write of the run (what recycleMedia refills).
+   * Private (#) fields: the explorer's fingerprints walk a disk's own fields, and these are history.
+   */
+  #mediaFrom = Number.POSITIVE_INFINITY;
+  #mediaTo = 0;
 
   constructor(
     private readonly rt: Runtime,
@@ -119,7 +144,21 @@ export class Disk extends Context implements BlockDevice {
     this.fua = geometry.fua;
     this.writeCache = geometry.writeCache;
     // A finished run's media when its owner gave it back (recycleRun), refilled: see arrayPool.ts.
-    this.media = MEDIA_POOL.take(geometry.sectors, TAG_STALE);
+    this.media = MEDIA_POOL.take(geometry.sectors);
+  }
+
+  /**
+   * Sectors [first, first + count) of the media may have been written other than by the disk
+   * itself (a filesystem laying down the file's original contents when the world is built).
+   */
+  mediaWritten(first: number, count: number): void {
+    if (first < this.#mediaFrom) this.#mediaFrom = first;
+    if (first + count > this.#mediaTo) this.#mediaTo = first + count;
+  }
+
+  /** The run is over and nothing reads the media any more: it goes to the next run's disk. */
+  recycleMedia(): void {
+    MEDIA_POOL.give(this.media, Math.max(0, this.#mediaFrom), Math.min(this.media.length, this.#mediaTo));
   }
 
   submitBio(bio: Bio): void {
@@ -191,19 +230,29 @@ export class Disk extends Context implements BlockDevice {
    */
   step(): void {
     const rt = this.rt;
-    if (rt.faults.powerLoss && rt.choose(2, 'power_loss') === 1) this.powerFail();
+    if (rt.faults.powerLoss && rt.choose(2, 'power_loss') === 1) {
+      // Nothing else of the step happens: the power loss ends the run, by rt.halted if its caller
+      // reads that (runScenario), else thrown as from any other context.
+      const lost = this.losePower();
+      if (!rt.halts) throw lost;
+      rt.halted = lost;
+      return;
+    }
     if (rt.faults.destage && this.cache.size > 0 && rt.choose(2, 'destage') === 1) this.destageOne();
     for (const hook of this.stepHooks) hook();
-    for (const late of this.lateDma.splice(0)) {
-      this.checkBufferLive(late);
-      this.execute(late);
+    // splice(0) makes a new array even when there is nothing to take: only a planted bug queues here.
+    if (this.lateDma.length > 0) {
+      for (const late of this.lateDma.splice(0)) {
+        this.checkBufferLive(late);
+        this.execute(late);
+      }
     }
     const n = this.inFlight.length;
     if (n === 0) return;
     const at = rt.faults.reorder ? rt.choose(n, 'complete_which') : 0;
     const bio = this.inFlight[at];
     modelAssert(bio !== undefined, 'device stepped with no bio in flight');
-    this.inFlight.splice(at, 1);
+    removeAt(this.inFlight, at);
     const status = rt.faults.bioErrors ? rt.choose(1 + BIO_ERROR_STATUSES.length, 'bio_status') : 0;
     bio.biStatus = status === 0 ? BLK_STS_OK : (BIO_ERROR_STATUSES[status - 1] ?? BLK_STS_OK);
     if (this.lateWriteDma && bio.op === REQ_OP_WRITE && bio.buf?.userBacked === true) {
@@ -267,6 +316,7 @@ export class Disk extends Context implements BlockDevice {
     const src = bio.buf;
     const base = src === null ? 0 : src.unitAt(bio.bufOffset);
     const durable = !this.writeCache || (bio.biOpf & REQ_FUA && this.fua);
+    if (durable) this.mediaWritten(first, units);
     for (let k = 0; k < units; k++) {
       const tag = src === null ? TAG_ZERO : (src.tags[base + k] ?? TAG_ZERO);
       const sector = first + k;
@@ -302,7 +352,10 @@ export class Disk extends Context implements BlockDevice {
   /** Every cached sector reaches media. */
   flushCache(): void {
     this.flushes++;
-    for (const [sector, tag] of this.cache) this.media[sector] = tag;
+    for (const [sector, tag] of this.cache) {
+      this.media[sector] = tag;
+      this.mediaWritten(sector, 1);
+    }
     this.cache.clear();
     if (this.rt.tracing) this.rt.ev(0, 'blkdev_issue_flush', 'cache → media');
   }
@@ -312,6 +365,7 @@ export class Disk extends Context implements BlockDevice {
     const tag = this.cache.get(sector);
     if (tag === undefined) return;
     this.media[sector] = tag;
+    this.mediaWritten(sector, 1);
     this.cache.delete(sector);
   }
 
@@ -319,6 +373,7 @@ export class Disk extends Context implements BlockDevice {
   private storeDurably(bio: Bio, units: number): void {
     const src = bio.buf;
     const base = src === null ? 0 : src.unitAt(bio.bufOffset);
+    this.mediaWritten(bio.biIterSector, units);
     for (let k = 0; k < units; k++) {
       this.media[bio.biIterSector + k] = src === null ? TAG_ZERO : (src.tags[base + k] ?? TAG_ZERO);
     }
@@ -342,6 +397,7 @@ export class Disk extends Context implements BlockDevice {
       const tag = this.cache.get(s);
       if (tag === undefined) continue;
       this.media[s] = tag;
+      this.mediaWritten(s, 1);
       this.cache.delete(s);
     }
     if (rt.tracing) rt.ev(0, 'destage', `sectors 0x${first.toString(16)}+${per}`);
@@ -398,9 +454,9 @@ export class Disk extends Context implements BlockDevice {
   }
 
   /**
-   * Power fails with nothing running (the world's last crash point): the same effect as
-   * powerFailAtEnd, returned instead of thrown, as there is no context to stop (a throw costs V8 a
-   * message object and a stack walk, and most crashing runs crash here).
+   * Power fails with nothing running (the world's last crash point), or where the caller ends the
+   * run itself (a task's power_loss op, through Runtime.halted): the same effect as powerFailAtEnd,
+   * returned instead of thrown (a throw costs V8 a message object and a stack walk).
    */
   powerLossWhenQuiet(): PowerLoss {
     return this.losePower();
@@ -416,7 +472,7 @@ export class Disk extends Context implements BlockDevice {
     modelAssert(endIo !== null, `bio${bio.serial} has no bi_end_io`);
     const polled = (bio.biOpf & REQ_POLLED) !== 0;
     const ctx = new GenContext(
-      polled ? `poll:bio${bio.serial}` : `bio${bio.serial}`,
+      polled ? contextName(POLL_NAMES, 'poll:bio', bio.serial) : contextName(BIO_NAMES, 'bio', bio.serial),
       polled ? 'issuer' : 'irq',
     );
     rt.spawn(ctx.start(endIo(bio)));

@@ -27,7 +27,7 @@ import { EIO } from '../kernel/flags.ts';
 import { UserBuffer } from '../mm/userBuffer.ts';
 import type { KGen } from '../runtime/context.ts';
 import type { Runtime } from '../runtime/runtime.ts';
-import { Journal, logTag } from './journal.ts';
+import { Journal, type LogWrite, logTag } from './journal.ts';
 
 /** tid_geq() (include/linux/jbd2.h): tids here never wrap. */
 function tidGeq(x: number, y: number): boolean {
@@ -105,21 +105,26 @@ export class Jbd2 extends Journal {
     bio.buf = buf;
     bio.biIterSector = this.sectorOf(w);
     bio.biSize = 512;
-    const self = this;
-    // biome-ignore lint/correctness/useYield: bi_end_io runs to completion in interrupt context.
-    bio.biEndIo = function* journalEndBufferIoSync(b: Bio): KGen {
-      const error = b.biStatus ? -EIO : 0;
-      self.finishWrite(w, error);
-      // commit.c L887, L894-895: a failed commit record aborts the journal.
-      if (error) self.aborted = true;
-      self.commitSequence = tid;
-      self.committingTid = 0;
-      bioPut(rt, b, 0);
-      // kjournald2 goes on with a commit requested while this one ran.
-      if (self.commitRequest > tid && self.runningTid === tid + 1) self.commitTransaction(rt, disk);
-    };
+    // An arrow to a method, as XFS's end_io: a generator function created per commit would cost
+    // V8 a new map for its generators (in the old generation, pointing back at this closure and so
+    // at the whole world), which kept every ext4 world with a commit alive until a full collection.
+    bio.biEndIo = (b) => this.journalEndBufferIoSync(rt, disk, w, tid, b);
     if (rt.tracing) rt.ev(0, 'jbd2_commit_record', `tid ${tid} through seq ${w.lastSeq}`);
     disk.submitBio(bio);
+  }
+
+  /** journal_end_buffer_io_sync() and the rest of the commit once its commit record completed. */
+  // biome-ignore lint/correctness/useYield: bi_end_io runs to completion in interrupt context.
+  private *journalEndBufferIoSync(rt: Runtime, disk: Disk, w: LogWrite, tid: number, b: Bio): KGen {
+    const error = b.biStatus ? -EIO : 0;
+    this.finishWrite(w, error);
+    // commit.c L887, L894-895: a failed commit record aborts the journal.
+    if (error) this.aborted = true;
+    this.commitSequence = tid;
+    this.committingTid = 0;
+    bioPut(rt, b, 0);
+    // kjournald2 goes on with a commit requested while this one ran.
+    if (this.commitRequest > tid && this.runningTid === tid + 1) this.commitTransaction(rt, disk);
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 import type { KGen } from '../runtime/context.ts';
 import type { Runtime } from '../runtime/runtime.ts';
+import { noYield } from '../runtime/yieldPoint.ts';
 
 export class RwSem {
   readers = 0;
@@ -19,7 +20,13 @@ export class RwSem {
     return true;
   }
 
-  *lock(rt: Runtime, exclusive: boolean): KGen {
+  lock(rt: Runtime, exclusive: boolean): KGen {
+    // Uncontended (most calls): taken at once, with no generator (runtime/yieldPoint.ts).
+    if (this.tryLock(exclusive)) return noYield();
+    return this.lockContended(rt, exclusive);
+  }
+
+  private *lockContended(rt: Runtime, exclusive: boolean): KGen {
     // Another waiter may take the lock between our wake-up and our turn: try until it is ours.
     while (!this.tryLock(exclusive)) {
       yield* rt.waitUntil(

@@ -133,9 +133,12 @@ export function inodeDioEnd(rt: Runtime, inode: Inode, seedLine: number): void {
   inode.iDioCount--;
 }
 
-/** inode_dio_wait(): sleep until no direct I/O is in flight on the inode. */
-export function* inodeDioWait(rt: Runtime, inode: Inode): KGen {
-  yield* rt.waitUntil(() => inode.iDioCount === 0, 'inode_dio_wait');
+/**
+ * inode_dio_wait(): sleep until no direct I/O is in flight on the inode. The runtime's wait itself,
+ * not a generator around it (one generator fewer per call; model/runtime/yieldPoint.ts).
+ */
+export function inodeDioWait(rt: Runtime, inode: Inode): KGen {
+  return rt.waitUntil(() => inode.iDioCount === 0, 'inode_dio_wait');
 }
 
 /** might_sleep(): code that can block must not run in bio completion (interrupt) context. */

@@ -3,7 +3,7 @@
  * runs in its own workqueue context, as an unbound WQ_MEM_RECLAIM queue with max_active > 1 lets
  * items of s_dio_done_wq run concurrently.
  */
-import { GenContext, type KGen } from '../runtime/context.ts';
+import { GenContext, type KGen, type Program } from '../runtime/context.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 
 export class WorkStruct {
@@ -29,18 +29,30 @@ export class Workqueue {
     this.queued++;
     const rt = this.rt;
     const ctx = new GenContext(this.name, 'workqueue');
-    rt.spawn(ctx.start(processOneWork(work, func)));
+    rt.spawn(ctx.startProgram(new ProcessOneWork(work, func)));
     return true;
   }
 }
 
 /**
- * A worker runs one item: process_one_work() clears PENDING before calling the function. Declared
- * once, not per item (under tsx each named function expression costs a defineProperty call).
+ * A worker runs one item: process_one_work() clears PENDING before calling the function. The
+ * worker's program (GenContext.startProgram) rather than a generator around the function: one
+ * generator level fewer at each of its steps, the same steps.
  */
-function* processOneWork(work: WorkStruct, func: (work: WorkStruct) => KGen): KGen {
-  work.pending = false;
-  yield* func(work);
+class ProcessOneWork implements Program {
+  private started = false;
+  constructor(
+    private readonly work: WorkStruct,
+    private readonly func: (work: WorkStruct) => KGen,
+  ) {}
+
+  /** Its only piece: the work function, once the item is no longer pending (in its first step). */
+  next(): KGen | null {
+    if (this.started) return null;
+    this.started = true;
+    this.work.pending = false;
+    return this.func(this.work);
+  }
 }
 
 export function initWork(work: WorkStruct, func: (work: WorkStruct) => KGen): void {

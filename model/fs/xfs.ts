@@ -148,6 +148,7 @@ export class ModelXfs implements FileOperations {
   /** The file's original contents: write 0 at offset 0, zeros past i_size in the EOF block. */
   private writeInitialData(e: InitialExtent, iSize: number): void {
     const spb = this.sectorsPerBlock;
+    this.disk.mediaWritten(e.addr * spb, e.count * spb);
     for (let i = 0; i < e.count; i++) {
       for (let s = 0; s < spb; s++) {
         const unit = (e.block + i) * spb + s;

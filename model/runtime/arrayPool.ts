@@ -3,7 +3,8 @@
  * allocation.
  *
  * A campaign runs hundreds of thousands of worlds, each with a disk's media (one Int32Array entry
- * per sector) and a coverage array; allocating and collecting them was a fifth of a campaign's time.
+ * per sector, its pool in model/block/disk.ts) and a coverage array; allocating and collecting them
+ * was a fifth of a campaign's time.
  * A run's owner that is done with its result gives the arrays back (recycleRun in
  * model/world/run.ts); a run that is never given back simply leaves its arrays to the collector.
  * A taken array is filled with the value asked for, so a run never sees another run's data.
@@ -40,6 +41,47 @@ export class TypedArrayPool<T extends { readonly length: number; fill(value: num
   }
 }
 
+/**
+ * Typed arrays handed out with every entry `value`, and given back with the range their holder may
+ * have changed: only that range is refilled. For an array a run writes little of (the disk's media:
+ * a run writes a few dozen of its thousands of sectors), where filling all of it cost more than
+ * the rest of the world's allocation (~3 µs a run on the bench's machine).
+ */
+export class PristinePool<
+  T extends { readonly length: number; fill(value: number, start?: number, end?: number): unknown },
+> {
+  private readonly spares = new Map<number, T[]>();
+
+  constructor(
+    private readonly make: (length: number) => T,
+    readonly value: number,
+  ) {}
+
+  /** An array of `length` entries, every one `value`. */
+  take(length: number): T {
+    const a = this.spares.get(length)?.pop();
+    if (a !== undefined) return a;
+    const fresh = this.make(length);
+    if (this.value !== 0) fresh.fill(this.value);
+    return fresh;
+  }
+
+  /**
+   * Gives an array back whose entries outside [from, to) are all still `value`: its holder must
+   * not read or write it any more.
+   */
+  give(a: T, from: number, to: number): void {
+    let list = this.spares.get(a.length);
+    if (list === undefined) {
+      list = [];
+      this.spares.set(a.length, list);
+    }
+    if (list.length >= SPARES_MAX || list.includes(a)) return;
+    if (from < to) a.fill(this.value, from, to);
+    list.push(a);
+  }
+}
+
 /** Spare ArrayBuffers by byte length (several of one length: a world has two extent maps). */
 export class BufferPool {
   private readonly spares = new Map<number, ArrayBuffer[]>();
@@ -68,7 +110,5 @@ const BUFFERS_MAX = 16;
 
 /** Buffers of extent maps, the COW fork and user buffers (recycleRun gives them back). */
 export const BUFFER_POOL = new BufferPool();
-/** Disk media (model/block/disk.ts). */
-export const MEDIA_POOL = new TypedArrayPool<Int32Array>((n) => new Int32Array(n));
 /** Coverage arrays (model/runtime/runtime.ts). */
 export const COVERAGE_POOL = new TypedArrayPool<Uint32Array>((n) => new Uint32Array(n));

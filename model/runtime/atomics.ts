@@ -2,12 +2,15 @@
  * atomic_t and the ordered accesses the seed uses, as model operations with a yield point after
  * each: atomic_inc, atomic_dec_and_test, cmpxchg, READ_ONCE, WRITE_ONCE. The yield lets any other
  * context run between the operation and the next statement, which is what makes the orders behind
- * a use-after-free (B02) or a lost error reachable.
+ * a use-after-free (B02) or a lost error reachable. Each returns a one-yield iterator
+ * (yieldPoint.ts): its work is done when it is called, which under `yield*` is when a generator
+ * body would have run it.
  */
 import type { KGen } from './context.ts';
 import type { KObject } from './heap.ts';
 import type { Runtime } from './runtime.ts';
 import { Violation } from './violation.ts';
+import { yieldOnce } from './yieldPoint.ts';
 
 /** An object with an atomic reference count. */
 export interface Refcounted extends KObject {
@@ -16,7 +19,7 @@ export interface Refcounted extends KObject {
 }
 
 /** atomic_inc(): taking a reference on an object whose count already reached zero is LIFE-07. */
-export function* atomicInc(rt: Runtime, obj: Refcounted, seedLine: number): KGen {
+export function atomicInc(rt: Runtime, obj: Refcounted, seedLine: number): KGen {
   rt.heap.use(obj, seedLine);
   if (obj.ref <= 0) {
     throw new Violation(
@@ -30,11 +33,11 @@ export function* atomicInc(rt: Runtime, obj: Refcounted, seedLine: number): KGen
   if (rt.tracing) rt.ev(seedLine, 'atomic_inc', `ref ${obj.ref - 1}→${obj.ref}`);
   // The count read here only decided LIFE-07 (which ends the run): nothing of it lives on.
   rt.forget(obj, 'ref');
-  yield;
+  return yieldOnce();
 }
 
 /** atomic_dec_and_test(): a count below zero, or reaching zero twice, is LIFE-07. */
-export function* atomicDecAndTest(rt: Runtime, obj: Refcounted, seedLine: number): KGen<boolean> {
+export function atomicDecAndTest(rt: Runtime, obj: Refcounted, seedLine: number): KGen<boolean> {
   rt.heap.use(obj, seedLine);
   const v = --obj.ref;
   if (rt.tracing) rt.ev(seedLine, 'atomic_dec_and_test', `ref ${v + 1}→${v}`);
@@ -57,11 +60,10 @@ export function* atomicDecAndTest(rt: Runtime, obj: Refcounted, seedLine: number
   // Only the verdict (did it reach zero) lives on, not the count nor the bookkeeping.
   rt.forget(obj, 'ref', v === 0 ? 1 : 0);
   rt.forget(obj, 'refZeroCount');
-  yield;
-  return v === 0;
+  return yieldOnce(v === 0);
 }
 
 /** A yield point after a READ_ONCE/WRITE_ONCE or any store another context may race with. */
-export function* barrier(): KGen {
-  yield;
+export function barrier(): KGen {
+  return yieldOnce();
 }

@@ -56,6 +56,16 @@ export abstract class Context {
 export const TASK_RUNNING = 0;
 export const TASK_UNINTERRUPTIBLE = 2;
 
+/**
+ * What a task runs one piece after another within its steps, as a generator looping over calls to
+ * generators would, one generator level fewer at every step (a campaign run's tasks are most of its
+ * steps): when a piece returns, the next one starts in the same step.
+ */
+export interface Program {
+  /** The piece after the one that returned `result` (undefined before the first); null at the end. */
+  next(result: unknown): KGen<unknown> | null;
+}
+
 /** A context that runs one generator to its end: a task, an interrupt, a work item, the issuer. */
 export class GenContext extends Context {
   /** __state of a task_struct: TASK_RUNNING or TASK_UNINTERRUPTIBLE. */
@@ -66,10 +76,21 @@ export class GenContext extends Context {
   waitFor: (() => boolean) | null = null;
   /** What the context is waiting for, for deadlock reports. */
   waitReason = '';
-  private gen: KGen | null = null;
+  /*
+   * What runs, in private (#) fields: the explorer's fingerprints walk a context's own fields, and
+   * a generator shows them nothing of its position (the step counter stands in for it).
+   */
+  #gen: KGen<unknown> | null = null;
+  #program: Program | null = null;
 
   start(gen: KGen): this {
-    this.gen = gen;
+    this.#gen = gen;
+    return this;
+  }
+
+  /** Runs `program`'s pieces one after another (its first piece starts at the first step). */
+  startProgram(program: Program): this {
+    this.#program = program;
     return this;
   }
 
@@ -86,10 +107,28 @@ export class GenContext extends Context {
     // The condition held when this context was picked; the wait is over only now that it runs.
     this.waitFor = null;
     this.waitReason = '';
-    if (this.gen === null) {
-      this.finished = true;
+    const program = this.#program;
+    if (program === null) {
+      const gen = this.#gen;
+      if (gen === null || gen.next().done) this.finished = true;
       return;
     }
-    if (this.gen.next().done) this.finished = true;
+    let gen = this.#gen;
+    let result: unknown;
+    for (;;) {
+      if (gen === null) {
+        gen = program.next(result);
+        this.#gen = gen;
+        if (gen === null) {
+          this.finished = true;
+          return;
+        }
+      }
+      const r = gen.next();
+      if (r.done !== true) return;
+      result = r.value;
+      gen = null;
+      this.#gen = null;
+    }
   }
 }

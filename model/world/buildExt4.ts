@@ -7,6 +7,7 @@ import type { Disk } from '../block/disk.ts';
 import { ModelExt4 } from '../fs/ext4.ts';
 import { Ext4Buffered } from '../fs/ext4Buffered.ts';
 import { Ext4File } from '../fs/ext4File.ts';
+import { BUFFER_POOL } from '../runtime/arrayPool.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { buildXfs, writeLeftovers } from './buildXfs.ts';
 import type { Scenario } from './scenario.ts';
@@ -27,6 +28,10 @@ export function buildExt4(
     if (state === 0) continue;
     extents.push({ block: b, count: 1, state, addr: map.addr[b] ?? -1, shared: (map.shared[b] ?? 0) !== 0 });
   }
+  // The XFS model served only for this: its maps' buffers go to the model ext4 (arrayPool.ts).
+  BUFFER_POOL.give(xfs.map.buffer);
+  BUFFER_POOL.give(map.buffer);
+  BUFFER_POOL.give(xfs.cow.buffer);
   const fs = new ModelExt4(rt, disk, xfs.geo, extents, scenario.fs.iSize);
   fs.sizeDirtyRule = xfs.sizeDirtyRule;
   // Again over what the ext4 model's constructor wrote, with ext4's blocks past EOF (writeLeftovers).

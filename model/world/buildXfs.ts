@@ -84,6 +84,8 @@ export function writeLeftovers(fs: ModelXfs, scenario: Scenario, model: 'xfs' | 
   const eofBlocks = Math.ceil(iSize / fs.blockSize);
   const map = fs.map;
   const prior = (diskBlock: number, fileBlock: number, fromUnit: number): void => {
+    // Recycled media are refilled only where a run wrote (Disk.mediaWritten).
+    fs.disk.mediaWritten(diskBlock * spb + fromUnit, spb - fromUnit);
     for (let s = fromUnit; s < spb; s++)
       media[diskBlock * spb + s] = userTag(PRIOR_WRITE_ID, fileBlock * spb + s);
   };
@@ -101,7 +103,10 @@ export function writeLeftovers(fs: ModelXfs, scenario: Scenario, model: 'xfs' | 
       if (leftovers.includes('eof-tail')) prior(addr, b, Math.ceil((iSize % fs.blockSize) / 512));
     } else if (b >= eofBlocks && leftovers.includes('past-eof')) {
       if (model === 'xfs') prior(addr, b, 0);
-      else media.fill(TAG_STALE, addr * spb, (addr + 1) * spb);
+      else {
+        fs.disk.mediaWritten(addr * spb, spb);
+        media.fill(TAG_STALE, addr * spb, (addr + 1) * spb);
+      }
     }
   }
   if (leftovers.includes('free')) {

@@ -31,9 +31,9 @@ import { SEED_OPS } from '../kernel/ops.ts';
 import { IovIter, READ, WRITE } from '../mm/iovIter.ts';
 import { AddressSpace } from '../mm/pageCache.ts';
 import { UserBuffer } from '../mm/userBuffer.ts';
-import { BUFFER_POOL, COVERAGE_POOL, MEDIA_POOL } from '../runtime/arrayPool.ts';
+import { BUFFER_POOL, COVERAGE_POOL } from '../runtime/arrayPool.ts';
 import type { ChoiceSource, RecordedChoice } from '../runtime/choice.ts';
-import { GenContext, type KGen } from '../runtime/context.ts';
+import { GenContext, type KGen, type Program } from '../runtime/context.ts';
 import type { FaultProfile } from '../runtime/faults.ts';
 import { type Bounds, Runtime } from '../runtime/runtime.ts';
 import type { TraceEntry } from '../runtime/trace.ts';
@@ -58,6 +58,7 @@ import type {
 import type { Probe, WorldView } from './probe.ts';
 import type { WorldQuirks } from './quirks.ts';
 import { ScriptedFs, seedScriptedDisk } from './scriptedFs.ts';
+import { stopped } from '../runtime/yieldPoint.ts';
 
 export interface Completion {
   readonly res: number;
@@ -241,7 +242,11 @@ class World implements WorldView {
     this.inode = new Inode(new SuperBlock(), Math.log2(scenario.fs.blockSize), scenario.fs.iSize, mapping);
     this.fs = new ScriptedFs(this.rt, scenario.fs, this.disk);
     const model = scenario.fs.model ?? DEFAULT_FS_MODEL;
-    if (model === 'scripted') seedScriptedDisk(this.disk, scenario.fs);
+    if (model === 'scripted') {
+      seedScriptedDisk(this.disk, scenario.fs);
+      // Whatever it wrote, a refill of the whole media after the run covers it.
+      if (scenario.fs.generic === true) this.disk.mediaWritten(0, this.disk.media.length);
+    }
     if (model === 'scripted' && scenario.fs.generic === true) {
       // Its page-cache side: the fallback, buffered reads and writes, the read-back.
       const iolock = new RwSem('i_rwsem');
@@ -282,38 +287,20 @@ class World implements WorldView {
   start(): void {
     this.scenario.threads.forEach((ops, t) => {
       const task = new GenContext(`task${t + 1}`, 'task');
-      this.rt.spawn(task.start(this.thread(t, ops)));
+      this.rt.spawn(task.startProgram(new ThreadProgram(this, t, ops)));
     });
   }
 
-  private *thread(t: number, ops: readonly OpSpec[]): KGen {
-    for (const op of ops) {
-      switch (op.kind) {
-        case 'dio_read':
-        case 'dio_write':
-          yield* this.issueDio(t, op);
-          break;
-        case 'fsync':
-        case 'fdatasync':
-          yield* this.issueFsync(t, op);
-          break;
-        case 'power_loss':
-          this.disk.powerFailAtEnd();
-          break;
-        case 'wait_async':
-          yield* this.rt.waitUntil(
-            () => this.requests.every((r) => r.thread !== t || !r.op.async || r.completions.length > 0),
-            'io_getevents',
-          );
-          break;
-        default:
-          yield* this.issueFileOp(t, op);
-      }
-    }
+  /** A thread's wait_async: io_getevents until each of its async requests has its result. */
+  waitAsync(t: number): KGen {
+    return this.rt.waitUntil(
+      () => this.requests.every((r) => r.thread !== t || !r.op.async || r.completions.length > 0),
+      'io_getevents',
+    );
   }
 
   /** One pread/pwrite with O_DIRECT: build the kiocb and iter, call the filesystem's dio path. */
-  private *issueDio(thread: number, op: DioOpSpec): KGen {
+  *issueDio(thread: number, op: DioOpSpec): KGen {
     const id = ++this.serial;
     const write = op.kind === 'dio_write';
     const pos = op.pos;
@@ -387,7 +374,7 @@ class World implements WorldView {
   }
 
   /** fsync(2) / fdatasync(2) of the whole file. */
-  private *issueFsync(thread: number, op: SyncOpSpec): KGen {
+  *issueFsync(thread: number, op: SyncOpSpec): KGen {
     const record: SyncRecord = {
       id: ++this.serial,
       thread,
@@ -405,7 +392,7 @@ class World implements WorldView {
   }
 
   /** Buffered I/O, mmap reads, truncate and fallocate, on the model filesystem. */
-  private *issueFileOp(thread: number, op: FileOpSpec): KGen {
+  *issueFileOp(thread: number, op: FileOpSpec): KGen {
     const g = this.genericBuffered;
     if (g !== null && (op.kind === 'buffered_read' || op.kind === 'buffered_write'))
       return yield* this.issueGenericBuffered(thread, op, g);
@@ -547,7 +534,8 @@ class World implements WorldView {
 
   /** What must hold at quiescence. */
   checkQuiescent(): void {
-    const leaked = this.rt.heap.liveObjects();
+    // The list only when something leaked (a copy of the heap's live set).
+    const leaked = this.rt.heap.liveCount === 0 ? [] : this.rt.heap.liveObjects();
     const first = leaked[0];
     if (first !== undefined) {
       throw new Violation(
@@ -570,6 +558,47 @@ class World implements WorldView {
   }
 }
 
+/**
+ * A thread's ops as its task runs them, one after another (GenContext.startProgram): each op's
+ * call (issueDio, issueFsync, issueFileOp, a wait) is the task's piece, in the same steps as a
+ * generator looping over the ops would run them, one generator level fewer at every task step.
+ */
+class ThreadProgram implements Program {
+  private i = 0;
+
+  constructor(
+    private readonly w: World,
+    private readonly t: number,
+    private readonly ops: readonly OpSpec[],
+  ) {}
+
+  next(): KGen | null {
+    const w = this.w;
+    while (this.i < this.ops.length) {
+      const op = this.ops[this.i++] as OpSpec;
+      switch (op.kind) {
+        case 'dio_read':
+        case 'dio_write':
+          return w.issueDio(this.t, op);
+        case 'fsync':
+        case 'fdatasync':
+          return w.issueFsync(this.t, op);
+        case 'power_loss':
+          // Power fails under this task: the run ends after this step, through rt.halted when
+          // runScenario reads it (a throw costs V8 a message object), the task stopped where it is.
+          if (!w.rt.halts) w.disk.powerFailAtEnd();
+          w.rt.halted = w.disk.powerLossWhenQuiet();
+          return stopped();
+        case 'wait_async':
+          return w.waitAsync(this.t);
+        default:
+          return w.issueFileOp(this.t, op);
+      }
+    }
+    return null;
+  }
+}
+
 export function runScenario(scenario: Scenario, options: RunOptions): RunResult {
   const w = new World(scenario, options);
   options.observe?.(w);
@@ -578,13 +607,19 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
   let crash: CrashRecord | null = null;
   try {
     try {
+      const rt = w.rt;
+      // Power failing at a device step ends rt.run() with rt.halted (a PowerLoss), not a throw.
+      rt.halts = true;
       w.start();
-      w.rt.run();
+      rt.run();
       // An idle system still has a log worker: it may commit, and the device then writes again.
-      while (w.idleWork()) w.rt.run();
-      w.checkQuiescent();
-      const lost = w.maybeCrashAtEnd();
-      if (lost !== null) crash = w.recoverFrom(lost);
+      while (rt.halted === null && w.idleWork()) rt.run();
+      if (rt.halted !== null) crash = w.recoverFrom(rt.halted as PowerLoss);
+      else {
+        w.checkQuiescent();
+        const lost = w.maybeCrashAtEnd();
+        if (lost !== null) crash = w.recoverFrom(lost);
+      }
     } catch (e) {
       if (!(e instanceof PowerLoss)) throw e;
       crash = w.recoverFrom(e);
@@ -632,7 +667,7 @@ const RECYCLED = new Uint32Array(0);
  */
 export function recycleRun(r: RunResult): void {
   if (r.coverage === RECYCLED) return;
-  MEDIA_POOL.give(r.disk.media);
+  r.disk.recycleMedia();
   COVERAGE_POOL.give(r.coverage);
   const fs = r.xfs;
   if (fs !== null) {
