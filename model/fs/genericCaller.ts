@@ -173,6 +173,8 @@ export class GenericIomapCaller {
     // Faulted in now, unless the call found a page that is really gone before it.
     if (notResident < gone && buf.unmappedFrom === notResident) buf.unmappedFrom = gone;
     if (!first && iocb.acct !== before) addAccounting(iocb.acct, before);
+    // Model bookkeeping for addAccounting: the loop goes on from this call only after a fault.
+    if (ret === -EFAULT) iocb.acct.endedInFault = true;
     return ret;
   }
 
@@ -219,6 +221,13 @@ export class GenericIomapCaller {
       break;
     }
     this.iolock.unlock(locked === 1);
+    // A NOWAIT call resumed after a fault that would block returns -EAGAIN after earlier calls
+    // wrote part of the request: the same candidate finding as the NOWAIT fallback below (the
+    // candidate fix returns what was written; campaign seed -1721228710 run 32,671).
+    if (ret === -EAGAIN && written > 0 && !this.quirks.genericNowaitEagainAfterPartial) {
+      iocb.acct.eagainAfterPartial = true;
+      return written;
+    }
     // L1018-1022: an error other than -ENOTBLK, or nothing left, ends here.
     if ((ret < 0 && ret !== -ENOTBLK) || iovIterCount(from) === 0) return ret < 0 ? ret : written;
     // L1024-1034: buffered I/O may block, so a NOWAIT write returns -EAGAIN, also after its loop
@@ -300,8 +309,15 @@ export class GenericIomapCaller {
       return result;
     if (rt.tracing) rt.ev(0, 'filemap_read', `rest at ${iocb.kiPos}, ${iovIterCount(to)} bytes`);
     const pos = iocb.kiPos;
+    iocb.acct.readFromCache = true;
     const r = yield* this.buffered.bufferedRead(pos, to, result, (iocb.kiFlags & IOCB_NOWAIT) !== 0);
-    if (r > result) iocb.kiPos = pos + r - result;
+    if (r > result) {
+      iocb.kiPos = pos + r - result;
+      // Model bookkeeping: the read then ends at the i_size filemap_read saw (mm/filemap.c
+      // filemap_read), which another write's completion may have grown since seed L571; a NOWAIT
+      // read that found nothing cached stays where the direct read stopped.
+      iocb.acct.sampledSize = this.inode.iSize;
+    }
     return r;
   }
 }
@@ -317,7 +333,10 @@ function addAccounting(into: IocbAccounting, from: IocbAccounting): void {
   into.biosEnded += from.biosEnded;
   into.biosRefused += from.biosRefused;
   into.polledBios += from.polledBios;
-  into.bioErrors.unshift(...from.bioErrors);
+  // A call that ended in -EFAULT may have seen a zeroing bio fail after the fault set dio->error
+  // (seed L156: the first error stays), and the next call redoes that zeroing from the same
+  // position: such an error is not the request's (campaign seed 104402115 run 20,830).
+  if (!from.endedInFault) into.bioErrors.unshift(...from.bioErrors);
   into.dataBytesSubmitted += from.dataBytesSubmitted;
   into.preInvalidationFailed ||= from.preInvalidationFailed;
   into.partialFault ||= from.partialFault;

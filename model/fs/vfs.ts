@@ -69,6 +69,18 @@ export class IocbAccounting {
   partialFault = false;
   /** Metadata records the filesystem committed while this request ran (for NOWAIT and EINVAL). */
   journalAtStart = 0;
+  /**
+   * The i_size __iomap_dio_rw sampled at seed L571 (dio->i_size), which bounds what a read
+   * reports (or the one a caller's page-cache read finishing it saw); null before it ran. i_size
+   * may have grown since the request was issued.
+   */
+  sampledSize: number | null = null;
+  /** A caller finished this read from the page cache (filemap_read), which may stop short. */
+  readFromCache = false;
+  /** A caller's resume loop: this iomap_dio_rw call returned -EFAULT (model/fs/genericCaller.ts). */
+  endedInFault = false;
+  /** A caller's resume loop turned this call's NOWAIT -EAGAIN into the count written before it. */
+  eagainAfterPartial = false;
 }
 
 export class Kiocb {

@@ -83,6 +83,8 @@ export function* __iomapDioRw(
   dio.ref = 1;
   dio.size = 0;
   dio.iSize = iSizeRead(inode);
+  // Model bookkeeping, for the checks that bound a read by the end of file it saw.
+  iocb.acct.sampledSize = dio.iSize;
   dio.dops = dops;
   dio.error = 0;
   dio.flags = 0;
