@@ -338,8 +338,8 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
     kind: 'safety',
     family: 'arguments',
     statement:
-      'An IOCB_NOWAIT request either fails with -EAGAIN having done nothing, or is done whole (up to end of file for reads).',
-    source: 'seed L580-581; iomap design.rst NOWAIT contract; pwritev2(2) RWF_NOWAIT',
+      'An IOCB_NOWAIT request either fails with -EAGAIN having done nothing, or is done whole (up to end of file for reads; a read its caller finishes from the page cache may stop short where a page is not cached, as a buffered RWF_NOWAIT read does).',
+    source: 'seed L580-581; iomap design.rst NOWAIT contract; pwritev2(2) and preadv2(2) RWF_NOWAIT',
     probe: onResult((w, r, c) => {
       if (!(r.op.iocbFlags ?? []).includes('nowait') || c.res < 0) return;
       // IOMAP_DIO_PARTIAL turns a fault part way into a short count (seed L678-682), and only a
