@@ -1,0 +1,60 @@
+/**
+ * DATA-01, PC-01 and SYS-03 let a racing direct write's zeroing stand inside its own range
+ * (racing-write-zeroes-inside-its-own-range.json): only where that write had not said it wrote
+ * the offset by the time the data was seen. Clause by clause on hand-made write records.
+ */
+import { describe, expect, it } from 'vitest';
+import type { WriteInfo } from './data.ts';
+import { zeroedByRacingWrite } from './worldChecks.ts';
+
+function write(id: number, pos: number, len: number, at: Partial<WriteInfo>): WriteInfo {
+  return {
+    id,
+    pos,
+    len,
+    kind: 'dio',
+    startStep: 0,
+    doneStep: Infinity,
+    removed: [],
+    ackStep: Infinity,
+    acked: 0,
+    dsync: false,
+    ...at,
+  };
+}
+
+// `n` began at step 10 and returned 4 KiB at step 20; the read starts at step 50.
+const n = write(1, 0, 4096, { startStep: 10, doneStep: 20, ackStep: 20, acked: 4096 });
+const READ = 50;
+const all = (x: WriteInfo) => new Map([n, x].map((w) => [w.id, w]));
+
+describe('zeroedByRacingWrite', () => {
+  it('allows zeros of a write still in flight, or that failed, inside its range', () => {
+    const inFlight = write(2, 0, 4096, { startStep: 15 });
+    expect(zeroedByRacingWrite(all(inFlight), 512, n, READ)).toBe(true);
+    const failed = write(2, 0, 4096, { startStep: 15, doneStep: 30 });
+    expect(zeroedByRacingWrite(all(failed), 512, n, READ)).toBe(true);
+  });
+
+  it('does not allow zeros outside the racing write or from one that began after n returned', () => {
+    const elsewhere = write(2, 4096, 4096, { startStep: 15 });
+    expect(zeroedByRacingWrite(all(elsewhere), 512, n, READ)).toBe(false);
+    const later = write(2, 0, 4096, { startStep: 21, ackStep: Infinity });
+    // ackStep Infinity > n.startStep: a write that never returned counts as racing; one that
+    // returned before n began does not.
+    expect(zeroedByRacingWrite(all(later), 512, n, READ)).toBe(true);
+    const before = write(2, 0, 4096, { startStep: 1, doneStep: 5, ackStep: 5, acked: 4096 });
+    expect(zeroedByRacingWrite(all(before), 512, n, READ)).toBe(false);
+  });
+
+  it('does not allow zeros where the racing write acknowledged its data before they were seen', () => {
+    const acked = write(2, 0, 4096, { startStep: 15, doneStep: 30, ackStep: 30, acked: 4096 });
+    expect(zeroedByRacingWrite(all(acked), 512, n, READ)).toBe(false);
+    expect(zeroedByRacingWrite(all(acked), 512, n, Infinity)).toBe(false);
+    // Seen while it was still in flight, or past the count it acknowledged: still its to leave.
+    expect(zeroedByRacingWrite(all(acked), 512, n, 25)).toBe(true);
+    const short = write(2, 0, 4096, { startStep: 15, doneStep: 30, ackStep: 30, acked: 1024 });
+    expect(zeroedByRacingWrite(all(short), 512, n, READ)).toBe(false);
+    expect(zeroedByRacingWrite(all(short), 2048, n, READ)).toBe(true);
+  });
+});
