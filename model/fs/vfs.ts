@@ -81,6 +81,16 @@ export class IocbAccounting {
   endedInFault = false;
   /** A caller's resume loop turned this call's NOWAIT -EAGAIN into the count written before it. */
   eagainAfterPartial = false;
+
+  /**
+   * The accounting of the request's next attempt (a new dio, or a filesystem's retry): what the
+   * request saw when it was issued carries over, what the last attempt's bios did does not.
+   */
+  nextAttempt(): IocbAccounting {
+    const next = new IocbAccounting();
+    next.journalAtStart = this.journalAtStart;
+    return next;
+  }
 }
 
 export class Kiocb {

@@ -194,6 +194,9 @@ export class XfsFile {
         // (spec/atomicity.md, xfs-relock-no-yield).
         exclusive = true;
         flags = IOMAP_DIO_FORCE_WAIT;
+        // Model bookkeeping: the retry is a new attempt even if it fails before its dio (in
+        // xfs_file_write_checks' zeroing writeback), so no checker reads the last one's errors.
+        iocb.acct = iocb.acct.nextAttempt();
         yield;
         continue;
       }
