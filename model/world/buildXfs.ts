@@ -5,7 +5,7 @@
  */
 import type { Disk } from '../block/disk.ts';
 import { EXT_DELALLOC, EXT_HOLE, EXT_UNWRITTEN, EXT_WRITTEN } from '../fs/extentMap.ts';
-import { type InitialExtent, ModelXfs } from '../fs/xfs.ts';
+import { type InitialExtent, ModelXfs, type XfsGeometry } from '../fs/xfs.ts';
 import { XfsFile } from '../fs/xfsFile.ts';
 import { SECTOR_SHIFT, TAG_STALE, userTag } from '../mm/tags.ts';
 import type { Runtime } from '../runtime/runtime.ts';
@@ -38,6 +38,19 @@ export class ScenarioError extends Error {
 }
 
 export function buildXfs(rt: Runtime, disk: Disk, scenario: Scenario): { fs: ModelXfs; file: XfsFile } {
+  const { geo, extents } = xfsLayout(disk, scenario);
+  const fs = new ModelXfs(rt, disk, geo, extents, scenario.fs.iSize);
+  fs.sizeDirtyRule = scenario.fs.sizeDirtyRule ?? 'on-disk';
+  writeLeftovers(fs, scenario, 'xfs');
+  return { fs, file: new XfsFile(fs) };
+}
+
+/**
+ * The scenario checked and turned into the model filesystem's geometry and initial extents
+ * (block-aligned; the disk split into a data area and a log area at its end): ScenarioError if
+ * the model filesystem cannot hold it.
+ */
+export function xfsLayout(disk: Disk, scenario: Scenario): { geo: XfsGeometry; extents: InitialExtent[] } {
   const bs = scenario.fs.blockSize;
   const spb = bs >> SECTOR_SHIFT;
   const dataBlocks = Math.floor((disk.media.length - LOG_SECTORS) / spb);
@@ -58,16 +71,10 @@ export function buildXfs(rt: Runtime, disk: Disk, scenario: Scenario): { fs: Mod
       shared: (e.flags ?? []).includes('shared'),
     };
   });
-  const fs = new ModelXfs(
-    rt,
-    disk,
-    { blockSize: bs, fileBlocks: MAX_FILE_BYTES / bs, dataBlocks, logSectors: LOG_SECTORS },
+  return {
+    geo: { blockSize: bs, fileBlocks: MAX_FILE_BYTES / bs, dataBlocks, logSectors: LOG_SECTORS },
     extents,
-    scenario.fs.iSize,
-  );
-  fs.sizeDirtyRule = scenario.fs.sizeDirtyRule ?? 'on-disk';
-  writeLeftovers(fs, scenario, 'xfs');
-  return { fs, file: new XfsFile(fs) };
+  };
 }
 
 /**
@@ -83,12 +90,6 @@ export function writeLeftovers(fs: ModelXfs, scenario: Scenario, model: 'xfs' | 
   const iSize = scenario.fs.iSize;
   const eofBlocks = Math.ceil(iSize / fs.blockSize);
   const map = fs.map;
-  const prior = (diskBlock: number, fileBlock: number, fromUnit: number): void => {
-    // Recycled media are refilled only where a run wrote (Disk.mediaWritten).
-    fs.disk.mediaWritten(diskBlock * spb + fromUnit, spb - fromUnit);
-    for (let s = fromUnit; s < spb; s++)
-      media[diskBlock * spb + s] = userTag(PRIOR_WRITE_ID, fileBlock * spb + s);
-  };
   let top = 0;
   for (let b = 0; b < map.blocks; b++) {
     const state = map.state[b];
@@ -96,13 +97,13 @@ export function writeLeftovers(fs: ModelXfs, scenario: Scenario, model: 'xfs' | 
     if (state !== EXT_WRITTEN && state !== EXT_UNWRITTEN) continue;
     top = Math.max(top, addr + 1);
     if (state === EXT_UNWRITTEN) {
-      if (leftovers.includes('unwritten')) prior(addr, b, 0);
+      if (leftovers.includes('unwritten')) prior(fs, addr, b, 0);
     } else if (b === eofBlocks - 1 && iSize % fs.blockSize) {
       // The EOF block: its bytes past i_size, from the sector holding i_size on (a sector that
       // i_size cuts keeps the file's data: tags are per sector).
-      if (leftovers.includes('eof-tail')) prior(addr, b, Math.ceil((iSize % fs.blockSize) / 512));
+      if (leftovers.includes('eof-tail')) prior(fs, addr, b, Math.ceil((iSize % fs.blockSize) / 512));
     } else if (b >= eofBlocks && leftovers.includes('past-eof')) {
-      if (model === 'xfs') prior(addr, b, 0);
+      if (model === 'xfs') prior(fs, addr, b, 0);
       else {
         fs.disk.mediaWritten(addr * spb, spb);
         media.fill(TAG_STALE, addr * spb, (addr + 1) * spb);
@@ -110,6 +111,19 @@ export function writeLeftovers(fs: ModelXfs, scenario: Scenario, model: 'xfs' | 
     }
   }
   if (leftovers.includes('free')) {
-    for (let j = 0; j < fs.geo.fileBlocks && top + j < fs.geo.dataBlocks; j++) prior(top + j, j, 0);
+    for (let j = 0; j < fs.geo.fileBlocks && top + j < fs.geo.dataBlocks; j++) prior(fs, top + j, j, 0);
   }
+}
+
+/**
+ * The earlier write's bytes in disk block `diskBlock` (file block `fileBlock`) from sector
+ * `fromUnit` on. A module function, not a closure per build (tsx names each closure it makes).
+ */
+function prior(fs: ModelXfs, diskBlock: number, fileBlock: number, fromUnit: number): void {
+  const spb = fs.sectorsPerBlock;
+  // Recycled media are refilled only where a run wrote (Disk.mediaWritten).
+  fs.disk.mediaWritten(diskBlock * spb + fromUnit, spb - fromUnit);
+  const media = fs.disk.media;
+  for (let s = fromUnit; s < spb; s++)
+    media[diskBlock * spb + s] = userTag(PRIOR_WRITE_ID, fileBlock * spb + s);
 }
