@@ -115,8 +115,6 @@ function buildWrites(
 ): Map<number, WriteInfo> {
   const m = new Map<number, WriteInfo>();
   const truncates = truncatesOf(w, pendingTruncates);
-  const removed = (doneStep: number): readonly Removal[] =>
-    truncates.length === 0 ? NONE : truncates.filter((t) => doneStep <= t.startStep).map((t) => t.removal);
   m.set(0, {
     id: 0,
     pos: 0,
@@ -124,7 +122,7 @@ function buildWrites(
     kind: 'initial',
     startStep: 0,
     doneStep: 0,
-    removed: removed(0),
+    removed: removedAfter(truncates, 0),
     ackStep: 0,
     acked: w.scenario.fs.iSize,
     dsync: false,
@@ -149,7 +147,7 @@ function buildWrites(
     const c = r.completions[0];
     if (c === undefined) pendingDio.push(r);
     const ok = c !== undefined && c.res > 0;
-    const flags = r.op.iocbFlags ?? [];
+    const flags = r.op.iocbFlags;
     const doneStep = c?.step ?? Number.POSITIVE_INFINITY;
     m.set(r.id, {
       id: r.id,
@@ -158,10 +156,10 @@ function buildWrites(
       kind: 'dio',
       startStep: r.startStep,
       doneStep,
-      removed: removed(doneStep),
+      removed: removedAfter(truncates, doneStep),
       ackStep: ok ? c.step : Number.POSITIVE_INFINITY,
       acked: ok ? c.res - (r.op.doneBefore ?? 0) : 0,
-      dsync: flags.includes('dsync') || flags.includes('sync'),
+      dsync: flags !== undefined && (flags.includes('dsync') || flags.includes('sync')),
     });
   }
   for (const f of w.fileOps) {
@@ -176,7 +174,7 @@ function buildWrites(
       kind: 'buffered',
       startStep: f.startStep,
       doneStep,
-      removed: removed(doneStep),
+      removed: removedAfter(truncates, doneStep),
       ackStep: ok ? f.returnStep : Number.POSITIVE_INFINITY,
       acked: ok ? (f.returned ?? 0) : 0,
       dsync: false,
@@ -187,6 +185,23 @@ function buildWrites(
 
 const NONE: readonly Removal[] = [];
 
+interface Truncation {
+  readonly startStep: number;
+  readonly removal: Removal;
+}
+
+/**
+ * The removals of the truncates that began at or after `doneStep` (a write done then). A module
+ * function, not a closure per build: tsx names every closure it makes (esbuild's __name, an
+ * Object.defineProperty), and writesOf is rebuilt several times a run.
+ */
+function removedAfter(truncates: readonly Truncation[], doneStep: number): readonly Removal[] {
+  if (truncates.length === 0) return NONE;
+  const out: Removal[] = [];
+  for (const t of truncates) if (doneStep <= t.startStep) out.push(t.removal);
+  return out;
+}
+
 /**
  * The truncates of the run that succeeded, each with the removal it makes: every byte at or past
  * its size of a write done before it began (xfs_setattr_size and ext4_setattr wait for direct I/O
@@ -194,11 +209,8 @@ const NONE: readonly Removal[] = [];
  * begin after it returned. A truncate up removes nothing below its size; the bytes past the old
  * size it exposes are the leftovers' or a failed write's, which this does not track.
  */
-function truncatesOf(
-  w: WorldView,
-  pending: FileOpView[],
-): Array<{ readonly startStep: number; readonly removal: Removal }> {
-  const out: Array<{ readonly startStep: number; readonly removal: Removal }> = [];
+function truncatesOf(w: WorldView, pending: FileOpView[]): Truncation[] {
+  const out: Truncation[] = [];
   for (const f of w.fileOps) {
     if (f.op.kind !== 'truncate') continue;
     if (f.returned === null) pending.push(f);
