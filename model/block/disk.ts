@@ -128,11 +128,16 @@ export class Disk extends Context implements BlockDevice {
   private readonly lateDma: Bio[] = [];
   private serial = 0;
   /**
-   * Sectors [#mediaFrom, #mediaTo) hold every media write of the run (what recycleMedia refills).
-   * Private (#) fields: the explorer's fingerprints walk a disk's own fields, and these are history.
+   * Sectors [#lowFrom, #lowTo) of the media's first half and [#highFrom, #highTo) of its second
+   * hold every media write of the run (what recycleMedia refills): two ranges, as the model
+   * filesystems write their data near the start of the disk and their log at its end, which one
+   * range would span whole. Private (#) fields: the explorer's fingerprints walk a disk's own
+   * fields, and these are history.
    */
-  #mediaFrom = Number.POSITIVE_INFINITY;
-  #mediaTo = 0;
+  #lowFrom = Number.POSITIVE_INFINITY;
+  #lowTo = 0;
+  #highFrom = Number.POSITIVE_INFINITY;
+  #highTo = 0;
 
   constructor(
     private readonly rt: Runtime,
@@ -152,13 +157,30 @@ export class Disk extends Context implements BlockDevice {
    * itself (a filesystem laying down the file's original contents when the world is built).
    */
   mediaWritten(first: number, count: number): void {
-    if (first < this.#mediaFrom) this.#mediaFrom = first;
-    if (first + count > this.#mediaTo) this.#mediaTo = first + count;
+    const end = first + count;
+    const mid = this.media.length >> 1;
+    if (first < mid) {
+      if (first < this.#lowFrom) this.#lowFrom = first;
+      const to = end < mid ? end : mid;
+      if (to > this.#lowTo) this.#lowTo = to;
+    }
+    if (end > mid) {
+      const from = first > mid ? first : mid;
+      if (from < this.#highFrom) this.#highFrom = from;
+      if (end > this.#highTo) this.#highTo = end;
+    }
   }
 
   /** The run is over and nothing reads the media any more: it goes to the next run's disk. */
   recycleMedia(): void {
-    MEDIA_POOL.give(this.media, Math.max(0, this.#mediaFrom), Math.min(this.media.length, this.#mediaTo));
+    const n = this.media.length;
+    MEDIA_POOL.give(
+      this.media,
+      Math.max(0, this.#lowFrom),
+      this.#lowTo,
+      this.#highFrom,
+      Math.min(n, this.#highTo),
+    );
   }
 
   submitBio(bio: Bio): void {

@@ -67,10 +67,10 @@ export class PristinePool<
   }
 
   /**
-   * Gives an array back whose entries outside [from, to) are all still `value`: its holder must
-   * not read or write it any more.
+   * Gives an array back whose entries outside [from, to) and [from2, to2) are all still `value`:
+   * its holder must not read or write it any more.
    */
-  give(a: T, from: number, to: number): void {
+  give(a: T, from: number, to: number, from2 = 0, to2 = 0): void {
     let list = this.spares.get(a.length);
     if (list === undefined) {
       list = [];
@@ -78,6 +78,7 @@ export class PristinePool<
     }
     if (list.length >= SPARES_MAX || list.includes(a)) return;
     if (from < to) a.fill(this.value, from, to);
+    if (from2 < to2) a.fill(this.value, from2, to2);
     list.push(a);
   }
 }

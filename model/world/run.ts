@@ -244,8 +244,6 @@ class World implements WorldView {
     const model = scenario.fs.model ?? DEFAULT_FS_MODEL;
     if (model === 'scripted') {
       seedScriptedDisk(this.disk, scenario.fs);
-      // Whatever it wrote, a refill of the whole media after the run covers it.
-      if (scenario.fs.generic === true) this.disk.mediaWritten(0, this.disk.media.length);
     }
     if (model === 'scripted' && scenario.fs.generic === true) {
       // Its page-cache side: the fallback, buffered reads and writes, the read-back.

@@ -532,6 +532,8 @@ export function seedScriptedDisk(disk: Disk, spec: FsSpec): void {
   for (const e of spec.extents) {
     if (e.type !== 'mapped' || e.addr === undefined || e.addr < 0 || e.flags?.includes('new')) continue;
     const first = e.addr >> SECTOR_SHIFT;
+    // Recycled media are refilled only where a run wrote (Disk.mediaWritten).
+    disk.mediaWritten(first, Math.min(e.length >> SECTOR_SHIFT, Math.max(0, disk.media.length - first)));
     for (let k = 0; k < e.length >> SECTOR_SHIFT; k++) {
       const unit = (e.offset >> SECTOR_SHIFT) + k;
       if (first + k < disk.media.length)

@@ -184,3 +184,20 @@ describe('BufferPool', () => {
     expect(pool.take(24)).not.toBe(b);
   });
 });
+
+describe('PristinePool with two written ranges', () => {
+  it('refills both ranges and nothing else', () => {
+    const pool = new PristinePool<Int32Array>((n) => new Int32Array(n), TAG_STALE);
+    const a = pool.take(16);
+    a[1] = 5;
+    a[14] = 6;
+    // Entries outside the ranges it is told of are left as they are (the holder promised them).
+    a[8] = 7;
+    pool.give(a, 0, 3, 12, 16);
+    const back = pool.take(16);
+    expect(back).toBe(a);
+    const want = new Array(16).fill(TAG_STALE);
+    want[8] = 7;
+    expect(Array.from(back)).toEqual(want);
+  });
+});
