@@ -30,11 +30,21 @@ export function buildExt4(
     for (let i = 0; i < e.count; i++)
       map.set(e.block + i, e.state, mapped ? e.addr + i : -1, e.shared ? 1 : 0);
   }
+  // Runs of blocks alike (ExtentMap.runLength) as one extent each: the constructor sets and writes
+  // the same blocks and sectors as it would one block at a time.
   const extents: InitialExtent[] = [];
-  for (let b = 0; b < map.blocks; b++) {
+  for (let b = 0; b < map.blocks; ) {
+    const n = map.runLength(b, map.blocks - b);
     const state = map.state[b] ?? 0;
-    if (state === 0) continue;
-    extents.push({ block: b, count: 1, state, addr: map.addr[b] ?? -1, shared: (map.shared[b] ?? 0) !== 0 });
+    if (state !== 0)
+      extents.push({
+        block: b,
+        count: n,
+        state,
+        addr: map.addr[b] ?? -1,
+        shared: (map.shared[b] ?? 0) !== 0,
+      });
+    b += n;
   }
   // The map served only for this: its buffer goes to the model ext4's maps (arrayPool.ts).
   BUFFER_POOL.give(map.buffer);

@@ -90,6 +90,10 @@ export function writeLeftovers(fs: ModelXfs, scenario: Scenario, model: 'xfs' | 
   const iSize = scenario.fs.iSize;
   const eofBlocks = Math.ceil(iSize / fs.blockSize);
   const map = fs.map;
+  // What the leftovers hold, asked once and not at every block.
+  const unwritten = leftovers.includes('unwritten');
+  const eofTail = leftovers.includes('eof-tail');
+  const pastEof = leftovers.includes('past-eof');
   let top = 0;
   for (let b = 0; b < map.blocks; b++) {
     const state = map.state[b];
@@ -97,12 +101,12 @@ export function writeLeftovers(fs: ModelXfs, scenario: Scenario, model: 'xfs' | 
     if (state !== EXT_WRITTEN && state !== EXT_UNWRITTEN) continue;
     top = Math.max(top, addr + 1);
     if (state === EXT_UNWRITTEN) {
-      if (leftovers.includes('unwritten')) prior(fs, addr, b, 0);
+      if (unwritten) prior(fs, addr, b, 0);
     } else if (b === eofBlocks - 1 && iSize % fs.blockSize) {
       // The EOF block: its bytes past i_size, from the sector holding i_size on (a sector that
       // i_size cuts keeps the file's data: tags are per sector).
-      if (leftovers.includes('eof-tail')) prior(fs, addr, b, Math.ceil((iSize % fs.blockSize) / 512));
-    } else if (b >= eofBlocks && leftovers.includes('past-eof')) {
+      if (eofTail) prior(fs, addr, b, Math.ceil((iSize % fs.blockSize) / 512));
+    } else if (b >= eofBlocks && pastEof) {
       if (model === 'xfs') prior(fs, addr, b, 0);
       else {
         fs.disk.mediaWritten(addr * spb, spb);
