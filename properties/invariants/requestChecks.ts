@@ -341,7 +341,7 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
       'An IOCB_NOWAIT request either fails with -EAGAIN having done nothing, or is done whole (up to end of file for reads; a read its caller finishes from the page cache may stop short where a page is not cached, as a buffered RWF_NOWAIT read does).',
     source: 'seed L580-581; iomap design.rst NOWAIT contract; pwritev2(2) and preadv2(2) RWF_NOWAIT',
     probe: onResult((w, r, c) => {
-      if (!(r.op.iocbFlags ?? []).includes('nowait') || c.res < 0) return;
+      if (r.op.iocbFlags?.includes('nowait') !== true || c.res < 0) return;
       // IOMAP_DIO_PARTIAL turns a fault part way into a short count (seed L678-682), and only a
       // fault: such a count is RES-07's to judge. Without a fault a PARTIAL request is held here too.
       if (r.iocb.acct.partialFault) return;

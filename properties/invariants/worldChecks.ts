@@ -158,7 +158,7 @@ export function callerFinishes(w: WorldView, r: RequestView): boolean {
  * call, which fills only whole units: the unit reads as untouched though every byte of it moved.
  */
 export function tagsSplitByResume(w: WorldView, r: RequestView): boolean {
-  if (!callerFinishes(w, r) || !(r.op.dioFlags ?? []).includes('partial')) return false;
+  if (!callerFinishes(w, r) || r.op.dioFlags?.includes('partial') !== true) return false;
   return ((r.op.bufAddr ?? DEFAULT_BUF_ADDR) & (SECTOR_SIZE - 1)) !== 0;
 }
 
