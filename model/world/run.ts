@@ -164,19 +164,36 @@ export interface RunResult {
   readonly crash: CrashRecord | null;
 }
 
-const IOCB_FLAG_BITS: Readonly<Record<IocbFlag, number>> = {
-  dsync: IOCB_DSYNC,
-  sync: IOCB_SYNC | IOCB_DSYNC,
-  nowait: IOCB_NOWAIT,
-  hipri: IOCB_HIPRI,
-  caller_comp: IOCB_DIO_CALLER_COMP,
-};
+/*
+ * The scenario's flag names as kernel bits: switches, not tables keyed by the name (a keyed load by
+ * a string that varies is one of the slower property accesses, at every direct I/O of a run).
+ */
 
-const DIO_FLAG_BITS: Readonly<Record<DioFlag, number>> = {
-  force_wait: IOMAP_DIO_FORCE_WAIT,
-  overwrite_only: IOMAP_DIO_OVERWRITE_ONLY,
-  partial: IOMAP_DIO_PARTIAL,
-};
+function iocbFlagBits(f: IocbFlag): number {
+  switch (f) {
+    case 'dsync':
+      return IOCB_DSYNC;
+    case 'sync':
+      return IOCB_SYNC | IOCB_DSYNC;
+    case 'nowait':
+      return IOCB_NOWAIT;
+    case 'hipri':
+      return IOCB_HIPRI;
+    case 'caller_comp':
+      return IOCB_DIO_CALLER_COMP;
+  }
+}
+
+function dioFlagBits(f: DioFlag): number {
+  switch (f) {
+    case 'force_wait':
+      return IOMAP_DIO_FORCE_WAIT;
+    case 'overwrite_only':
+      return IOMAP_DIO_OVERWRITE_ONLY;
+    case 'partial':
+      return IOMAP_DIO_PARTIAL;
+  }
+}
 
 export const DEFAULT_BUF_ADDR = 0x10000;
 export const DEFAULT_DISK_SECTORS = 4096;
@@ -318,9 +335,13 @@ class World implements WorldView {
       buf.unmapPage(k);
     }
     let flags = IOCB_DIRECT | (write ? IOCB_WRITE : 0);
-    if (op.iocbFlags !== undefined) for (const f of op.iocbFlags) flags |= IOCB_FLAG_BITS[f];
+    const iocbFlags = op.iocbFlags;
+    if (iocbFlags !== undefined)
+      for (let i = 0; i < iocbFlags.length; i++) flags |= iocbFlagBits(iocbFlags[i] as IocbFlag);
     let dioFlags = 0;
-    if (op.dioFlags !== undefined) for (const f of op.dioFlags) dioFlags |= DIO_FLAG_BITS[f];
+    const dioFlagNames = op.dioFlags;
+    if (dioFlagNames !== undefined)
+      for (let i = 0; i < dioFlagNames.length; i++) dioFlags |= dioFlagBits(dioFlagNames[i] as DioFlag);
     const file = { fInode: this.inode, fOp: this.xfs ?? this.fs };
     const complete = op.async ? (cb: Kiocb, res: number) => this.kiComplete(record, cb, res) : null;
     const iocb = new Kiocb(file, pos, flags, complete);
@@ -371,8 +392,15 @@ class World implements WorldView {
     if (ret !== -EIOCBQUEUED) this.deliver(record, ret);
   }
 
-  /** fsync(2) / fdatasync(2) of the whole file. */
-  *issueFsync(thread: number, op: SyncOpSpec): KGen {
+  /*
+   * fsync, buffered I/O, mmap reads, truncate and fallocate run as a ThreadProgram's pieces
+   * without a generator of the world around the filesystem's call: begin* makes the record and
+   * gives the call (the piece), *Returned takes its result, in the step in which it returned, as a
+   * generator function around the call would (one generator level fewer at each of its steps).
+   */
+
+  /** fsync(2) / fdatasync(2) of the whole file: its record (fsyncCall is the call). */
+  beginFsync(thread: number, op: SyncOpSpec): SyncRecord {
     const record: SyncRecord = {
       id: ++this.serial,
       thread,
@@ -382,20 +410,27 @@ class World implements WorldView {
       returnStep: 0,
     };
     this.syncs.push(record);
-    const file = { fInode: this.inode, fOp: this.xfs ?? this.fs };
     if (this.rt.tracing) this.rt.ev(0, op.kind, `req${record.id}`);
-    record.returned = yield* file.fOp.fsync(file, 0, Number.MAX_SAFE_INTEGER, op.kind === 'fdatasync');
+    return record;
+  }
+
+  fsyncCall(record: SyncRecord): KGen<number> {
+    const file = { fInode: this.inode, fOp: this.xfs ?? this.fs };
+    return file.fOp.fsync(file, 0, Number.MAX_SAFE_INTEGER, record.op.kind === 'fdatasync');
+  }
+
+  syncReturned(record: SyncRecord, ret: number): void {
+    record.returned = ret;
     record.returnStep = this.rt.step;
     this.probe?.onSync?.(this, record);
   }
 
-  /** Buffered I/O, mmap reads, truncate and fallocate, on the model filesystem. */
-  *issueFileOp(thread: number, op: FileOpSpec): KGen {
-    const g = this.genericBuffered;
-    if (g !== null && (op.kind === 'buffered_read' || op.kind === 'buffered_write'))
-      return yield* this.issueGenericBuffered(thread, op, g);
-    const b = this.buffered;
-    if (b === null) throw new ScenarioError(`${op.kind} needs a model filesystem (fs.model 'xfs' or 'ext4')`);
+  /** Buffered I/O, mmap reads, truncate and fallocate: the record (fileOpCall is the call). */
+  beginFileOp(thread: number, op: FileOpSpec): FileOpRecord {
+    const generic =
+      this.genericBuffered !== null && (op.kind === 'buffered_read' || op.kind === 'buffered_write');
+    if (!generic && this.buffered === null)
+      throw new ScenarioError(`${op.kind} needs a model filesystem (fs.model 'xfs' or 'ext4')`);
     const id = ++this.serial;
     let buf: UserBuffer | null = null;
     if (op.kind === 'buffered_write') buf = UserBuffer.forWrite(DEFAULT_BUF_ADDR, op.len, id, true);
@@ -407,62 +442,46 @@ class World implements WorldView {
       thread,
       op,
       buf,
-      readPos: op.kind === 'buffered_read' ? op.pos : 0,
+      // A generic buffered write's record reads from its position too (as a read's does).
+      readPos: op.kind === 'buffered_read' || generic ? (op as BufferedOpSpec).pos : 0,
       startStep: this.rt.step,
       returned: null,
       returnStep: 0,
     };
     this.fileOps.push(record);
     if (this.rt.tracing) this.rt.ev(0, op.kind, `req${id} ${JSON.stringify(op)}`);
-    let ret: number;
+    return record;
+  }
+
+  fileOpCall(record: FileOpRecord): KGen<number> {
+    const op = record.op;
+    const g = this.genericBuffered;
+    if (g !== null && (op.kind === 'buffered_read' || op.kind === 'buffered_write')) {
+      // The scripted filesystem as a whole filesystem (FsSpec.generic).
+      const write = op.kind === 'buffered_write';
+      const iter = new IovIter(write ? WRITE : READ, record.buf as UserBuffer);
+      return write ? g.bufferedWrite(op.pos, iter) : g.bufferedRead(op.pos, iter, 0, false);
+    }
+    const b = this.buffered as XfsBuffered;
     switch (op.kind) {
       case 'buffered_read':
-        ret = yield* b.bufferedRead(op.pos, op.len, buf as UserBuffer);
-        break;
+        return b.bufferedRead(op.pos, op.len, record.buf as UserBuffer);
       case 'buffered_write':
-        ret = yield* b.bufferedWrite(op.pos, op.len, buf as UserBuffer);
-        break;
+        return b.bufferedWrite(op.pos, op.len, record.buf as UserBuffer);
       case 'mmap_read': {
         const bs = this.scenario.fs.blockSize;
         record.readPos = Math.floor(Math.max(0, this.inode.iSize - 1) / bs) * bs;
-        ret = yield* b.mmapReadEofBlock(buf as UserBuffer);
-        break;
+        return b.mmapReadEofBlock(record.buf as UserBuffer);
       }
       case 'truncate':
-        ret = yield* b.truncate(op.size);
-        break;
+        return b.truncate(op.size);
       case 'fallocate':
-        ret = yield* b.fallocate(op.pos, op.len);
-        break;
+        return b.fallocate(op.pos, op.len);
     }
-    record.returned = ret;
-    record.returnStep = this.rt.step;
-    this.probe?.onFileOp?.(this, record);
   }
 
-  /** A buffered read or write on the scripted filesystem as a whole filesystem (FsSpec.generic). */
-  private *issueGenericBuffered(thread: number, op: BufferedOpSpec, g: GenericBuffered): KGen {
-    const id = ++this.serial;
-    const write = op.kind === 'buffered_write';
-    const buf = write
-      ? UserBuffer.forWrite(DEFAULT_BUF_ADDR, op.len, id, true)
-      : new UserBuffer(DEFAULT_BUF_ADDR, op.len, true);
-    const record: FileOpRecord = {
-      id,
-      thread,
-      op,
-      buf,
-      readPos: op.pos,
-      startStep: this.rt.step,
-      returned: null,
-      returnStep: 0,
-    };
-    this.fileOps.push(record);
-    if (this.rt.tracing) this.rt.ev(0, op.kind, `req${id} ${JSON.stringify(op)}`);
-    const iter = new IovIter(write ? WRITE : READ, buf);
-    record.returned = write
-      ? yield* g.bufferedWrite(op.pos, iter)
-      : yield* g.bufferedRead(op.pos, iter, 0, false);
+  fileOpReturned(record: FileOpRecord, ret: number): void {
+    record.returned = ret;
     record.returnStep = this.rt.step;
     this.probe?.onFileOp?.(this, record);
   }
@@ -563,6 +582,9 @@ class World implements WorldView {
  */
 class ThreadProgram implements Program {
   private i = 0;
+  /** The sync or file operation whose call is the running piece (its result comes to next). */
+  private sync: SyncRecord | null = null;
+  private fileOp: FileOpRecord | null = null;
 
   constructor(
     private readonly w: World,
@@ -570,8 +592,15 @@ class ThreadProgram implements Program {
     private readonly ops: readonly OpSpec[],
   ) {}
 
-  next(): KGen | null {
+  next(result: unknown): KGen<unknown> | null {
     const w = this.w;
+    if (this.sync !== null) {
+      w.syncReturned(this.sync, result as number);
+      this.sync = null;
+    } else if (this.fileOp !== null) {
+      w.fileOpReturned(this.fileOp, result as number);
+      this.fileOp = null;
+    }
     while (this.i < this.ops.length) {
       const op = this.ops[this.i++] as OpSpec;
       switch (op.kind) {
@@ -579,8 +608,11 @@ class ThreadProgram implements Program {
         case 'dio_write':
           return w.issueDio(this.t, op);
         case 'fsync':
-        case 'fdatasync':
-          return w.issueFsync(this.t, op);
+        case 'fdatasync': {
+          const record = w.beginFsync(this.t, op);
+          this.sync = record;
+          return w.fsyncCall(record);
+        }
         case 'power_loss':
           // Power fails under this task: the run ends after this step, through rt.halted when
           // runScenario reads it (a throw costs V8 a message object), the task stopped where it is.
@@ -589,8 +621,11 @@ class ThreadProgram implements Program {
           return stopped();
         case 'wait_async':
           return w.waitAsync(this.t);
-        default:
-          return w.issueFileOp(this.t, op);
+        default: {
+          const record = w.beginFileOp(this.t, op);
+          this.fileOp = record;
+          return w.fileOpCall(record);
+        }
       }
     }
     return null;
