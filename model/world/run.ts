@@ -220,6 +220,12 @@ class World implements WorldView {
   readonly genericBuffered: GenericBuffered | null = null;
   /** Requests and syncs share one numbering (req1, req2, ...) in issue order. */
   private serial = 0;
+  /**
+   * Does something observe the world (RunOptions.observe: the explorer, the atomicity map)? Then a
+   * thread's direct I/O runs in issueDio's generator, which the atomicity observer frames. Private
+   * (#): the explorer's fingerprints walk a world's own fields.
+   */
+  readonly #observed: boolean;
 
   constructor(
     readonly scenario: Scenario,
@@ -235,6 +241,7 @@ class World implements WorldView {
     });
     this.k = makeKernel(this.rt, options.ops ?? SEED_OPS, scenario.bioMaxVecs);
     this.probe = options.probe ?? null;
+    this.#observed = options.observe !== undefined;
     const d = scenario.device;
     this.disk = this.rt.spawn(
       new Disk(this.rt, {
@@ -306,6 +313,10 @@ class World implements WorldView {
     });
   }
 
+  get observed(): boolean {
+    return this.#observed;
+  }
+
   /** A thread's wait_async: io_getevents until each of its async requests has its result. */
   waitAsync(t: number): KGen {
     return this.rt.waitUntil(
@@ -315,7 +326,19 @@ class World implements WorldView {
   }
 
   /** One pread/pwrite with O_DIRECT: build the kiocb and iter, call the filesystem's dio path. */
+  /**
+   * One pread/pwrite with O_DIRECT: the generator the atomicity observer frames
+   * (properties/atomicity/observe.ts wraps it), made of the pieces a ThreadProgram runs without
+   * it when nothing observes the world (beginDio, dioCall, dioReturned: the same steps).
+   */
   *issueDio(thread: number, op: DioOpSpec): KGen {
+    const record = this.beginDio(thread, op);
+    const call = this.dioCall(record);
+    this.dioReturned(record, call === null ? 0 : yield* call);
+  }
+
+  /** A direct I/O's record, with its kiocb, iter and user buffer (dioCall is the call). */
+  beginDio(thread: number, op: DioOpSpec): RequestRecord {
     const id = ++this.serial;
     const write = op.kind === 'dio_write';
     const pos = op.pos;
@@ -338,10 +361,6 @@ class World implements WorldView {
     const iocbFlags = op.iocbFlags;
     if (iocbFlags !== undefined)
       for (let i = 0; i < iocbFlags.length; i++) flags |= iocbFlagBits(iocbFlags[i] as IocbFlag);
-    let dioFlags = 0;
-    const dioFlagNames = op.dioFlags;
-    if (dioFlagNames !== undefined)
-      for (let i = 0; i < dioFlagNames.length; i++) dioFlags |= dioFlagBits(dioFlagNames[i] as DioFlag);
     const file = { fInode: this.inode, fOp: this.xfs ?? this.fs };
     const complete = op.async ? (cb: Kiocb, res: number) => this.kiComplete(record, cb, res) : null;
     const iocb = new Kiocb(file, pos, flags, complete);
@@ -364,28 +383,44 @@ class World implements WorldView {
     this.requests.push(record);
     const rt = this.rt;
     if (rt.tracing) rt.ev(0, write ? 'pwritev2' : 'preadv2', `req${id} pos ${pos} len ${len}`);
+    return record;
+  }
+
+  /**
+   * The filesystem's direct I/O call of a request, or null for one that returns 0 at once.
+   */
+  dioCall(record: RequestRecord): KGen<number> | null {
+    const op = record.op;
+    const write = op.kind === 'dio_write';
+    const { iocb, iter } = record;
     const doneBefore = op.doneBefore ?? 0;
-    let ret: number;
-    if (this.xfsFile !== null && !op.async && len === 0) {
+    let dioFlags = 0;
+    const dioFlagNames = op.dioFlags;
+    if (dioFlagNames !== undefined)
+      for (let i = 0; i < dioFlagNames.length; i++) dioFlags |= dioFlagBits(dioFlagNames[i] as DioFlag);
+    if (this.xfsFile !== null && !op.async && op.len === 0) {
       // pwritev2/preadv2 of nothing on a file user space opened: vfs_writev and vfs_readv return 0
       // before ->write_iter or ->read_iter (6.12.117 fs/read_write.c L1059-1061 and L1021-1023), where
       // io_submit calls them with the zero count (fs/aio.c L1611-1613 and L1639-1644). The scripted
       // provider stands for an in-kernel caller of iomap_dio_rw, which has no such check.
-      ret = 0;
-    } else if (this.xfsFile !== null) {
+      return null;
+    }
+    if (this.xfsFile !== null) {
       // XFS chooses its own dio_flags (OVERWRITE_ONLY, FORCE_WAIT); flags the op asks for are added,
       // as a filesystem like XFS that also passed them (IOMAP_DIO_PARTIAL is gfs2's and btrfs's).
-      ret = write
-        ? yield* this.xfsFile.writeIter(this.k, iocb, iter, dioFlags, doneBefore)
-        : yield* this.xfsFile.dioRead(this.k, iocb, iter, dioFlags, doneBefore);
-    } else {
-      const ops: IomapOps = this.fs;
-      const dops: IomapDioOps | null = this.fs.dioOps(write);
-      ret =
-        this.caller === null
-          ? yield* this.k.ops.iomapDioRw(this.k, iocb, iter, ops, dops, dioFlags, doneBefore)
-          : yield* this.caller.rw(this.k, iocb, iter, write, ops, dops, dioFlags, doneBefore);
+      return write
+        ? this.xfsFile.writeIter(this.k, iocb, iter, dioFlags, doneBefore)
+        : this.xfsFile.dioRead(this.k, iocb, iter, dioFlags, doneBefore);
     }
+    const ops: IomapOps = this.fs;
+    const dops: IomapDioOps | null = this.fs.dioOps(write);
+    return this.caller === null
+      ? this.k.ops.iomapDioRw(this.k, iocb, iter, ops, dops, dioFlags, doneBefore)
+      : this.caller.rw(this.k, iocb, iter, write, ops, dops, dioFlags, doneBefore);
+  }
+
+  /** The call returned `ret` to the task: a result unless queued (-EIOCBQUEUED). */
+  dioReturned(record: RequestRecord, ret: number): void {
     record.returned = ret;
     record.returnStep = this.rt.step;
     this.probe?.onReturn?.(this, record);
@@ -577,12 +612,15 @@ class World implements WorldView {
 
 /**
  * A thread's ops as its task runs them, one after another (GenContext.startProgram): each op's
- * call (issueDio, issueFsync, issueFileOp, a wait) is the task's piece, in the same steps as a
- * generator looping over the ops would run them, one generator level fewer at every task step.
+ * filesystem call (dioCall, fsyncCall, fileOpCall) or wait is the task's piece, its record made
+ * before it and its result taken after it, in the same steps as a generator looping over the ops
+ * and a generator per op around the call would run them, two generator levels fewer at every task
+ * step (an observed world runs a direct I/O in issueDio's generator: see World.observed).
  */
 class ThreadProgram implements Program {
   private i = 0;
-  /** The sync or file operation whose call is the running piece (its result comes to next). */
+  /** The request, sync or file operation whose call is the running piece (its result comes to next). */
+  private dio: RequestRecord | null = null;
   private sync: SyncRecord | null = null;
   private fileOp: FileOpRecord | null = null;
 
@@ -594,7 +632,10 @@ class ThreadProgram implements Program {
 
   next(result: unknown): KGen<unknown> | null {
     const w = this.w;
-    if (this.sync !== null) {
+    if (this.dio !== null) {
+      w.dioReturned(this.dio, result as number);
+      this.dio = null;
+    } else if (this.sync !== null) {
       w.syncReturned(this.sync, result as number);
       this.sync = null;
     } else if (this.fileOp !== null) {
@@ -605,8 +646,18 @@ class ThreadProgram implements Program {
       const op = this.ops[this.i++] as OpSpec;
       switch (op.kind) {
         case 'dio_read':
-        case 'dio_write':
-          return w.issueDio(this.t, op);
+        case 'dio_write': {
+          if (w.observed) return w.issueDio(this.t, op);
+          const record = w.beginDio(this.t, op);
+          const call = w.dioCall(record);
+          if (call === null) {
+            // It returned at once: the next op starts in this step, as after a generator that did not yield.
+            w.dioReturned(record, 0);
+            continue;
+          }
+          this.dio = record;
+          return call;
+        }
         case 'fsync':
         case 'fdatasync': {
           const record = w.beginFsync(this.t, op);
