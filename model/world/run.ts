@@ -205,7 +205,12 @@ class World implements WorldView {
   readonly rt: Runtime;
   readonly k: Kernel;
   readonly disk: Disk;
-  readonly fs: ScriptedFs;
+  /**
+   * The scripted provider: built when first asked for, which a world of the model XFS or ext4 does
+   * only when a caller reads RunResult.fs (its maps and sets were a tenth of what a campaign run
+   * allocated). Private (#): the explorer's fingerprints read it through the getter.
+   */
+  #fs: ScriptedFs | null = null;
   readonly xfs: ModelXfs | null = null;
   readonly xfsFile: XfsFile | null = null;
   readonly inode: Inode;
@@ -264,9 +269,9 @@ class World implements WorldView {
     mapping.ignoreInvalidationFailure = quirks.ignoreInvalidationFailure === true;
 
     this.inode = new Inode(new SuperBlock(), Math.log2(scenario.fs.blockSize), scenario.fs.iSize, mapping);
-    this.fs = new ScriptedFs(this.rt, scenario.fs, this.disk);
     const model = scenario.fs.model ?? DEFAULT_FS_MODEL;
     if (model === 'scripted') {
+      this.#fs = new ScriptedFs(this.rt, scenario.fs, this.disk);
       seedScriptedDisk(this.disk, scenario.fs);
     }
     if (model === 'scripted' && scenario.fs.generic === true) {
@@ -311,6 +316,15 @@ class World implements WorldView {
       const task = new GenContext(`task${t + 1}`, 'task');
       this.rt.spawn(task.startProgram(new ThreadProgram(this, t, ops)));
     });
+  }
+
+  get fs(): ScriptedFs {
+    let fs = this.#fs;
+    if (fs === null) {
+      fs = new ScriptedFs(this.rt, this.scenario.fs, this.disk);
+      this.#fs = fs;
+    }
+    return fs;
   }
 
   get observed(): boolean {
@@ -727,7 +741,10 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     syncs: w.syncs,
     fileOps: w.fileOps,
     disk: w.disk,
-    fs: w.fs,
+    // Built only if the caller reads it (World.fs).
+    get fs(): ScriptedFs {
+      return w.fs;
+    },
     xfs: w.xfs,
     inode: w.inode,
     crash,
