@@ -91,6 +91,33 @@ class Stopped implements KGen<never> {
 
 const STOPPED: KGen<never> = new Stopped();
 
+/** A KGen that returns `value` at once, without yielding (a callback that never blocks). */
+class ReturnsNow<T> implements KGen<T> {
+  private readonly result: IteratorReturnResult<T>;
+  constructor(value: T) {
+    this.result = { value, done: true };
+  }
+
+  next(): IteratorResult<void, T> {
+    return this.result;
+  }
+
+  return(value: T): IteratorResult<void, T> {
+    return returned(value);
+  }
+
+  throw(e: unknown): IteratorResult<void, T> {
+    throw e;
+  }
+
+  [Symbol.iterator](): KGen<T> {
+    return this;
+  }
+}
+
+/** The most common answer of a callback (0: success), shared: it holds no state. */
+const RETURNS_ZERO: KGen<number> = new ReturnsNow(0);
+
 /** `yield* yieldOnce(v)`: one yield point, then `v` (barrier, the atomics, a wait that waits). */
 export function yieldOnce(): KGen<void>;
 export function yieldOnce<T>(value: T): KGen<T>;
@@ -104,6 +131,14 @@ export function yieldOnce<T>(value?: T): KGen<T | undefined> {
  */
 export function stopped(): KGen<never> {
   return STOPPED;
+}
+
+/**
+ * `yield* returnNow(v)`: no yield point, the value `v`: what a generator function that never
+ * yields gives its caller, without the generator (the scripted filesystem's ->iomap_begin).
+ */
+export function returnNow(value: number): KGen<number> {
+  return value === 0 ? RETURNS_ZERO : new ReturnsNow(value);
 }
 
 /** `yield* noYield()`: no yield point (a wait whose condition already holds). */

@@ -40,6 +40,7 @@ import {
 import { SECTOR_SHIFT, TAG_ZERO, userTag } from '../mm/tags.ts';
 import { GenContext, type KGen } from '../runtime/context.ts';
 import type { Runtime } from '../runtime/runtime.ts';
+import { returnNow } from '../runtime/yieldPoint.ts';
 import type { ExtentSpec, ExtentType, FsSpec } from './scenario.ts';
 
 const TYPE: Readonly<Record<ExtentType, number>> = {
@@ -119,7 +120,16 @@ export class ScriptedFs implements IomapOps, FileOperations {
     return ops;
   }
 
-  *iomapBegin(_inode: Inode, pos: number, length: number, iterFlags: number, iomap: Iomap): KGen<number> {
+  /**
+   * ->iomap_begin: never blocks, so its answer comes without a generator (returnNow: the same
+   * steps as a generator function that returns at its first resumption).
+   */
+  iomapBegin(inode: Inode, pos: number, length: number, iterFlags: number, iomap: Iomap): KGen<number> {
+    return returnNow(this.mapBlocks(inode, pos, length, iterFlags, iomap));
+  }
+
+  /** What ->iomap_begin answers, and the mapping it fills in. */
+  private mapBlocks(_inode: Inode, pos: number, length: number, iterFlags: number, iomap: Iomap): number {
     this.iomapBeginCalls.push({ pos, length, flags: iterFlags });
     const notblk = this.spec.notblkFrom;
     // As a whole filesystem, a NOWAIT write that would need buffered I/O part way is refused at
@@ -309,8 +319,8 @@ export class ScriptedFs implements IomapOps, FileOperations {
     return { offset, length: Math.min(e.offset + e.length, t * bs) - offset, value };
   }
 
-  // biome-ignore lint/correctness/useYield: ->iomap_end of a scripted mapping never blocks.
-  *iomapEnd(
+  /** ->iomap_end of a scripted mapping: never blocks (returnNow, as iomapBegin). */
+  iomapEnd(
     _inode: Inode,
     pos: number,
     length: number,
@@ -331,7 +341,7 @@ export class ScriptedFs implements IomapOps, FileOperations {
         Math.ceil((pos + length) / bs),
       );
     }
-    return 0;
+    return returnNow(0);
   }
 
   /**
