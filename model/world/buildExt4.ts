@@ -6,7 +6,7 @@
  */
 import type { Disk } from '../block/disk.ts';
 import { ModelExt4 } from '../fs/ext4.ts';
-import { EXT_UNWRITTEN, EXT_WRITTEN, ExtentMap } from '../fs/extentMap.ts';
+import { EXT_HOLE, EXT_UNWRITTEN, EXT_WRITTEN, ExtentMap } from '../fs/extentMap.ts';
 import type { InitialExtent } from '../fs/xfs.ts';
 import { Ext4Buffered } from '../fs/ext4Buffered.ts';
 import { Ext4File } from '../fs/ext4File.ts';
@@ -21,10 +21,35 @@ export function buildExt4(
   scenario: Scenario,
 ): { fs: ModelExt4; file: Ext4File; buffered: Ext4Buffered } {
   // xfsLayout checks the scenario and derives the geometry and initial extents; the ext4 model is
-  // built over the same ones, one extent per block of the data fork the model XFS would start with
-  // (a later scenario extent over the same block wins, as in ModelXfs's constructor).
+  // built over the data fork the model XFS would start with (where scenario extents overlap, the
+  // later one wins, as in ModelXfs's constructor).
   const { geo, extents: scenarioExtents } = xfsLayout(disk, scenario);
-  const map = new ExtentMap(geo.fileBlocks);
+  const extents = apart(scenarioExtents, geo.fileBlocks) ?? blockwise(scenarioExtents, geo.fileBlocks);
+  const fs = new ModelExt4(rt, disk, geo, extents, scenario.fs.iSize);
+  fs.sizeDirtyRule = scenario.fs.sizeDirtyRule ?? 'on-disk';
+  // Over what the ext4 model's constructor wrote, with ext4's blocks past EOF (writeLeftovers).
+  writeLeftovers(fs, scenario, 'ext4');
+  const file = new Ext4File(fs);
+  return { fs, file, buffered: new Ext4Buffered(rt, fs, file) };
+}
+
+/**
+ * The extents themselves, holes left out, when they are in file order, do not overlap and lie
+ * inside the file's blocks (what scenarios have): the constructor then sets and writes the same
+ * blocks and sectors, in the same order, as from blockwise's list. Null otherwise.
+ */
+function apart(extents: readonly InitialExtent[], fileBlocks: number): InitialExtent[] | null {
+  let end = 0;
+  for (const e of extents) {
+    if (e.block < end || e.count < 0 || e.block + e.count > fileBlocks) return null;
+    end = e.block + e.count;
+  }
+  return extents.filter((e) => e.state !== EXT_HOLE);
+}
+
+/** The data fork the extents make, one after another (a later one wins), as runs of alike blocks. */
+function blockwise(scenarioExtents: readonly InitialExtent[], fileBlocks: number): InitialExtent[] {
+  const map = new ExtentMap(fileBlocks);
   for (const e of scenarioExtents) {
     const mapped = e.state === EXT_WRITTEN || e.state === EXT_UNWRITTEN;
     for (let i = 0; i < e.count; i++)
@@ -48,10 +73,5 @@ export function buildExt4(
   }
   // The map served only for this: its buffer goes to the model ext4's maps (arrayPool.ts).
   BUFFER_POOL.give(map.buffer);
-  const fs = new ModelExt4(rt, disk, geo, extents, scenario.fs.iSize);
-  fs.sizeDirtyRule = scenario.fs.sizeDirtyRule ?? 'on-disk';
-  // Over what the ext4 model's constructor wrote, with ext4's blocks past EOF (writeLeftovers).
-  writeLeftovers(fs, scenario, 'ext4');
-  const file = new Ext4File(fs);
-  return { fs, file, buffered: new Ext4Buffered(rt, fs, file) };
+  return extents;
 }
