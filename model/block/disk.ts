@@ -21,7 +21,7 @@ import { SECTOR_SHIFT, TAG_STALE, TAG_ZERO } from '../mm/tags.ts';
 import { PristinePool } from '../runtime/arrayPool.ts';
 import { Context, GenContext } from '../runtime/context.ts';
 import { removeAt, type Runtime } from '../runtime/runtime.ts';
-import { modelAssert, Violation } from '../runtime/violation.ts';
+import { ModelAssertion, modelAssert, Violation } from '../runtime/violation.ts';
 import {
   BIO_ERROR_STATUSES,
   BLK_STS_AGAIN,
@@ -487,11 +487,12 @@ export class Disk extends Context implements BlockDevice {
   /** bio_endio(): run bi_end_io in a new completion context. */
   private endio(bio: Bio): void {
     const rt = this.rt;
-    modelAssert(!bio.ended, `bio${bio.serial} ended twice`);
+    // The messages are built only when an assertion fails (at every bio they cost two strings).
+    if (bio.ended) throw new ModelAssertion(`bio${bio.serial} ended twice`);
     bio.ended = true;
     if (rt.tracing) rt.ev(0, 'bio_endio', `bio${bio.serial} status ${bio.biStatus}`);
     const endIo = bio.biEndIo;
-    modelAssert(endIo !== null, `bio${bio.serial} has no bi_end_io`);
+    if (endIo === null) throw new ModelAssertion(`bio${bio.serial} has no bi_end_io`);
     const polled = (bio.biOpf & REQ_POLLED) !== 0;
     const ctx = new GenContext(
       polled ? contextName(POLL_NAMES, 'poll:bio', bio.serial) : contextName(BIO_NAMES, 'bio', bio.serial),
