@@ -600,16 +600,17 @@ class World implements WorldView {
 
   /** What must hold at quiescence. */
   checkQuiescent(): void {
-    // The list only when something leaked (a copy of the heap's live set).
-    const leaked = this.rt.heap.liveCount === 0 ? [] : this.rt.heap.liveObjects();
-    const first = leaked[0];
-    if (first !== undefined) {
-      throw new Violation(
-        'LIFE-03',
-        'world',
-        0,
-        `${leaked.length} object(s) leaked, first ${first.kind}#${first.heapId}`,
-      );
+    // The list only when something leaked (the heap's live objects).
+    if (this.rt.heap.liveCount !== 0) {
+      const leaked = this.rt.heap.liveObjects();
+      const first = leaked[0];
+      if (first !== undefined)
+        throw new Violation(
+          'LIFE-03',
+          'world',
+          0,
+          `${leaked.length} object(s) leaked, first ${first.kind}#${first.heapId}`,
+        );
     }
     for (const r of this.requests) {
       const pinned = r.buf.pinnedPages();
