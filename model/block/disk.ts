@@ -161,11 +161,11 @@ export class Disk extends Context implements BlockDevice {
     const mid = this.media.length >> 1;
     if (first < mid) {
       if (first < this.#lowFrom) this.#lowFrom = first;
-      const to = end < mid ? end : mid;
+      const to = Math.min(end, mid);
       if (to > this.#lowTo) this.#lowTo = to;
     }
     if (end > mid) {
-      const from = first > mid ? first : mid;
+      const from = Math.max(first, mid);
       if (from < this.#highFrom) this.#highFrom = from;
       if (end > this.#highTo) this.#highTo = end;
     }
