@@ -72,8 +72,14 @@ export function runCase(
   tracing = false,
   ops: Readonly<KernelOps> = FIXED_OPS,
 ): RunResult {
-  const [scenario, faults, choices] = value;
-  return runScenario(scenario, { source: new ArrayChoices(choices), faults, tracing, probe: CHECKS, ops });
+  // Indexing, not destructuring: an array pattern goes through the iterator protocol each run.
+  return runScenario(value[0], {
+    source: new ArrayChoices(value[2]),
+    faults: value[1],
+    tracing,
+    probe: CHECKS,
+    ops,
+  });
 }
 
 /** Campaign scenarios: mostly the world (model XFS), some over the scripted provider. */
