@@ -26,6 +26,7 @@ import { DURABILITY_BUGS } from './durability.ts';
 import { PAGECACHE_BUGS } from './pagecache.ts';
 import { EXT4_BUGS } from './ext4.ts';
 import { GENERIC_BUGS } from './generic.ts';
+import { GENERIC_DURABILITY_BUGS } from './genericDurability.ts';
 
 export interface PlantedBug {
   /** kebab-case name of the defect. */
@@ -68,6 +69,7 @@ export const BUGS: readonly PlantedBug[] = [
   ...PAGECACHE_BUGS,
   ...EXT4_BUGS,
   ...GENERIC_BUGS,
+  ...GENERIC_DURABILITY_BUGS,
 ];
 
 /** The ops table with the bug planted: on the correct model, or on another table (a release). */

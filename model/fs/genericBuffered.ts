@@ -125,7 +125,7 @@ export class GenericBuffered implements AddressSpaceOps {
       io.done = true;
       for (const b of blocks) {
         if (io.error) this.fs.writebackFailed(b);
-        else this.fs.writebackDone(b);
+        else this.fs.writebackDone(b, this.inode.iSize);
       }
       return io.error === 0 ? null : io;
     }
@@ -159,7 +159,7 @@ export class GenericBuffered implements AddressSpaceOps {
     if (--io.pending !== 0) return;
     for (const block of io.blocks) {
       if (io.error) this.fs.writebackFailed(block);
-      else this.fs.writebackDone(block);
+      else this.fs.writebackDone(block, this.inode.iSize);
     }
     io.done = true;
     for (const index of io.pages) {

@@ -106,6 +106,34 @@ export interface WorldQuirks {
    * The correct model takes the candidate fix: a read that reached the EOF it started with ends.
    */
   readonly genericResumePastEof?: boolean;
+  /**
+   * Scripted filesystem as a whole filesystem: ->iomap_begin does not flag a write that ends past
+   * the committed size IOMAP_F_DIRTY, so an O_DSYNC write past EOF on a device with FUA takes the
+   * write-through path and nothing commits its size (as B07 on XFS, 7684e2c4384d).
+   */
+  readonly genericNoDirtyPastEof?: boolean;
+  /**
+   * Scripted filesystem as a whole filesystem: the buffered fallback of an O_DSYNC direct write
+   * does not sync what it wrote (gfs2_file_write_iter's generic_write_sync, 6.12.117
+   * fs/gfs2/file.c L1158, left out).
+   */
+  readonly genericFallbackNoSync?: boolean;
+  /** Scripted filesystem as a whole filesystem: fsync commits without writing back dirty pages first. */
+  readonly genericFsyncSkipsData?: boolean;
+  /** Scripted filesystem as a whole filesystem: fsync writes the data back and returns before the commit. */
+  readonly genericFsyncNoCommit?: boolean;
+  /**
+   * Scripted filesystem as a whole filesystem: the commit record goes out with REQ_FUA but without
+   * REQ_PREFLUSH (write_all_supers without barrier_all_devices), so it may reach media before the
+   * data it points at.
+   */
+  readonly genericCommitWithoutPreflush?: boolean;
+  /**
+   * Scripted filesystem as a whole filesystem: a new block becomes the file's when ->iomap_begin
+   * allocates it, not when the write's data completed (btrfs inserts the file extent item when the
+   * ordered extent finishes, btrfs_finish_one_ordered), so a commit meanwhile points at old bytes.
+   */
+  readonly genericPublishAtAllocation?: boolean;
   /** mm: a failed pre-write invalidation does not stop the direct write (B13, before 60263d5889e6). */
   readonly ignoreInvalidationFailure?: boolean;
   /** mm: kiocb_invalidate_post_direct_write does nothing. */

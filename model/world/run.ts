@@ -43,6 +43,7 @@ import { buildXfs } from './buildXfs.ts';
 import { XfsBuffered } from '../fs/xfsBuffered.ts';
 import { GenericIomapCaller } from '../fs/genericCaller.ts';
 import { GenericBuffered } from '../fs/genericBuffered.ts';
+import { GENERIC_COMMIT_SECTORS } from '../fs/genericCommit.ts';
 import { RwSem } from '../fs/rwsem.ts';
 import { ScenarioError } from './buildXfs.ts';
 import type {
@@ -254,7 +255,10 @@ class World implements WorldView {
         fua: d.fua,
         writeCache: d.writeCache,
         dmaAlignment: d.dmaAlignment ?? 511,
-        sectors: d.sectors ?? DEFAULT_DISK_SECTORS,
+        // The scripted filesystem as a whole filesystem keeps its commit record past the data.
+        sectors:
+          (d.sectors ?? DEFAULT_DISK_SECTORS) +
+          (scenario.fs.model === 'scripted' && scenario.fs.generic === true ? GENERIC_COMMIT_SECTORS : 0),
       }),
     );
     // A release setting's own filesystem code first, then the planted defects of a bug.
@@ -272,6 +276,7 @@ class World implements WorldView {
     const model = scenario.fs.model ?? DEFAULT_FS_MODEL;
     if (model === 'scripted') {
       this.#fs = new ScriptedFs(this.rt, scenario.fs, this.disk);
+      this.#fs.quirks = quirks;
       seedScriptedDisk(this.disk, scenario.fs);
     }
     if (model === 'scripted' && scenario.fs.generic === true) {
@@ -593,7 +598,11 @@ class World implements WorldView {
   /** After power loss: the filesystem's log recovery, and the checkers' look at what it found. */
   recoverFrom(e: PowerLoss): CrashRecord {
     this.rt.current = null;
-    const crash = { step: e.step, recovered: this.xfs?.recover() ?? null };
+    // The model filesystems' log recovery, or the scripted one's as a whole filesystem (its last commit).
+    const crash = {
+      step: e.step,
+      recovered: this.xfs !== null ? this.xfs.recover() : (this.#fs?.recover() ?? null),
+    };
     this.probe?.onRecovered?.(this, crash.recovered, crash.step);
     return crash;
   }

@@ -38,9 +38,14 @@ import {
   IOMAP_WRITE,
 } from '../kernel/flags.ts';
 import { SECTOR_SHIFT, TAG_ZERO, userTag } from '../mm/tags.ts';
+import { BUFFER_POOL } from '../runtime/arrayPool.ts';
 import { GenContext, type KGen } from '../runtime/context.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { returnNow } from '../runtime/yieldPoint.ts';
+import { EXT_WRITTEN, ExtentMap } from '../fs/extentMap.ts';
+import { GENERIC_COMMIT_SECTORS, GenericCommit, type GenericMeta } from '../fs/genericCommit.ts';
+import type { RecoveredFile } from '../fs/xfs.ts';
+import type { WorldQuirks } from './quirks.ts';
 import type { ExtentSpec, ExtentType, FsSpec } from './scenario.ts';
 
 const TYPE: Readonly<Record<ExtentType, number>> = {
@@ -92,6 +97,22 @@ export class ScriptedFs implements IomapOps, FileOperations {
   private readonly writebackPlaced = new Map<number, number>();
   /** Blocks allocated for a writeback still in flight: the file's only once it succeeded. */
   private readonly writebackPending = new Map<number, number>();
+  /**
+   * As a whole filesystem (FsSpec.generic): its committed metadata and the commits that write it
+   * (model/fs/genericCommit.ts), which recovery after power loss reads back; null otherwise.
+   */
+  readonly commits: GenericCommit | null = null;
+  /**
+   * The size on disk (btrfs's disk_i_size): what a commit logs. It grows only when a write's data
+   * completed: a direct write's ->end_io, a block's writeback (btrfs_finish_one_ordered ->
+   * btrfs_inode_safe_disk_i_size_write, 6.12.117 fs/btrfs/file-item.c L46), never at the copy
+   * into the page cache that grows i_size.
+   */
+  private diskSize: number;
+  /** Sectors of the disk that hold file data (the commit record lies past them). */
+  private readonly dataSectors: number;
+  /** Planted defects of the filesystem as a whole (a bug of the catalogue); none in the correct world. */
+  quirks: WorldQuirks = {};
 
   constructor(
     private readonly rt: Runtime,
@@ -102,6 +123,58 @@ export class ScriptedFs implements IomapOps, FileOperations {
       if (e.type === 'inline')
         this.inlineTags.set(e, new Int32Array(Math.ceil(e.length / 512) + 1).fill(TAG_ZERO));
     }
+    this.diskSize = spec.iSize;
+    // As a whole filesystem, the world gives the disk GENERIC_COMMIT_SECTORS more (model/world/run.ts).
+    const commitArea = spec.generic === true && spec.model === 'scripted';
+    this.dataSectors = disk.media.length - (commitArea ? GENERIC_COMMIT_SECTORS : 0);
+    if (commitArea) this.commits = new GenericCommit(rt, disk, this.dataSectors, this.meta());
+  }
+
+  /** The metadata as it stands, copied: what a commit now would make durable. */
+  private meta(): GenericMeta {
+    const inline = new Map<number, Int32Array>();
+    this.spec.extents.forEach((e, i) => {
+      const tags = this.inlineTags.get(e);
+      if (tags !== undefined) inline.set(i, tags.slice());
+    });
+    return {
+      size: this.diskSize,
+      published: new Set(this.published),
+      converted: new Set(this.converted),
+      placed: new Map(this.writebackPlaced),
+      inline,
+    };
+  }
+
+  /** A change of the metadata that only a commit makes durable. */
+  private metaChanged(): void {
+    if (this.commits !== null) this.commits.changes++;
+  }
+
+  /** The size on disk grows to `end` (bounded by i_size): a change when it does. */
+  private growDiskSize(end: number): void {
+    if (end > this.diskSize) {
+      this.diskSize = end;
+      this.metaChanged();
+    }
+  }
+
+  /**
+   * IOMAP_F_DIRTY for a write mapping of [pos, pos + length), as a whole filesystem: while the
+   * inode has metadata no commit made durable, or when the write ends past the committed size
+   * (its completion changes the size). XFS's rule (6.12.117 fs/xfs/xfs_iomap.c L136-138,
+   * xfs_ipincount and ili_fsync_fields; L871-873 past i_size; commit 7684e2c4384d): without it an
+   * O_DSYNC write on a device with FUA takes the write-through path (seed L303-323) and skips
+   * generic_write_sync, so nothing commits the metadata it needs. (btrfs and gfs2 set no
+   * IOMAP_F_DIRTY: gfs2 writes directly only inside EOF into mapped blocks, fs/gfs2/bmap.c
+   * L1110-1119, fs/gfs2/file.c L908-910; btrfs, spec/fs.md.)
+   */
+  private dirtyFlag(pos: number, length: number): number {
+    const c = this.commits;
+    if (c === null) return 0;
+    if (c.dirty) return IOMAP_F_DIRTY;
+    if (pos + length > c.committedSize && !this.quirks.genericNoDirtyPastEof) return IOMAP_F_DIRTY;
+    return 0;
   }
 
   /** Does it behave as a filesystem whose file has data (FsSpec.generic)? */
@@ -164,7 +237,7 @@ export class ScriptedFs implements IomapOps, FileOperations {
         offset: Math.floor(pos / bs) * bs,
         length: bs,
         type: IOMAP_MAPPED,
-        flags: 0,
+        flags: iterFlags & IOMAP_WRITE ? this.dirtyFlag(pos, length) : 0,
       });
       iomap.bdev = this.disk;
       iomap.inlineData = null;
@@ -223,7 +296,7 @@ export class ScriptedFs implements IomapOps, FileOperations {
       }
       readRun = run;
     }
-    let flags = 0;
+    let flags = generic && iterFlags & IOMAP_WRITE ? this.dirtyFlag(pos, length) : 0;
     for (const f of e.flags ?? []) if (f !== 'new') flags |= f === 'dirty' ? IOMAP_F_DIRTY : IOMAP_F_SHARED;
     let offset = readRun?.offset ?? e.offset;
     let extentLength = readRun?.length ?? e.length;
@@ -246,9 +319,19 @@ export class ScriptedFs implements IomapOps, FileOperations {
       if (!run.value) {
         flags |= IOMAP_F_NEW;
         const last = Math.min((run.offset + run.length) / bs, Math.ceil((pos + length) / bs));
+        // An allocation is a metadata change: until a commit, a write into these blocks (which
+        // its own ->end_io publishes, settle) must sync, as XFS's allocation pins the inode
+        // (campaign seed 1492902782 run 9,094: an O_DSYNC write into a block another write had
+        // just allocated took the FUA path and nothing committed the block).
+        if (generic) this.metaChanged();
         for (let k = Math.floor(pos / bs); k < last; k++) {
           this.allocated.add(k);
           this.failedNew.delete(k);
+          // A planted defect makes the block the file's before any data reached it.
+          if (this.quirks.genericPublishAtAllocation && generic && !this.published.has(k)) {
+            this.published.add(k);
+            this.metaChanged();
+          }
         }
       }
     }
@@ -329,6 +412,11 @@ export class ScriptedFs implements IomapOps, FileOperations {
     iomap: Iomap,
   ): KGen<number> {
     this.iomapEndCalls.push({ pos, length, written });
+    // A direct write into inline data changed the inode (mark_inode_dirty, seed L474-477).
+    if (this.commits !== null && iomap.type === IOMAP_INLINE && _flags & IOMAP_WRITE && written > 0) {
+      this.metaChanged();
+      this.growDiskSize(_inode.iSize);
+    }
     // Blocks this mapping allocated (IOMAP_F_NEW) that no bio was submitted to are given back: btrfs ends the
     // unsubmitted part of the ordered extent truncated (btrfs_dio_iomap_end, 6.12.117
     // fs/btrfs/direct-io.c L623-692), which drops its new extent there.
@@ -382,6 +470,8 @@ export class ScriptedFs implements IomapOps, FileOperations {
       // it a later sub-block write at the old EOF would zero the tail over this write's data.
       const inode = iocb.kiFilp.fInode;
       if (iocb.kiPos + size > inode.iSize) inode.iSize = iocb.kiPos + size;
+      // Its ordered extent finished: the size on disk covers it (btrfs_finish_one_ordered).
+      this.growDiskSize(iocb.kiPos + size);
     }
     // Conversion and COW remapping are write work; a read's end_io (zonefs's) has work only on an
     // error, although iomap flags a read of shared blocks IOMAP_DIO_COW too (seed L300-301).
@@ -402,10 +492,14 @@ export class ScriptedFs implements IomapOps, FileOperations {
       const e = this.spec.extents.find((x) => x.offset <= b * bs && b * bs < x.offset + x.length);
       if (e === undefined) continue;
       if (e.flags?.includes('new') && this.allocated.has(b)) {
+        if (!this.published.has(b)) this.metaChanged();
         this.published.add(b);
         this.failedNew.delete(b);
       }
-      if (e.type === 'unwritten') this.converted.add(b);
+      if (e.type === 'unwritten' && !this.converted.has(b)) {
+        this.converted.add(b);
+        this.metaChanged();
+      }
     }
   }
 
@@ -417,6 +511,11 @@ export class ScriptedFs implements IomapOps, FileOperations {
   private markFailedNew(first: number, end: number): void {
     for (let b = first; b < end; b++)
       if (this.allocated.has(b) && !this.published.has(b)) this.failedNew.add(b);
+  }
+
+  /** The scripted extent holding file offset `off`, if any (the checkers' vacuity guards read it). */
+  extentAtOffset(off: number): ExtentSpec | undefined {
+    return this.extentAt(off);
   }
 
   /** The extent holding file offset `off`, if the scripted mapping has one. */
@@ -482,7 +581,7 @@ export class ScriptedFs implements IomapOps, FileOperations {
       ) ||
       [...this.writebackPlaced.values()].some((p) => p === a) ||
       [...this.writebackPending.values()].some((p) => p === a);
-    for (let a = Math.floor((this.disk.media.length << SECTOR_SHIFT) / bs) * bs - bs; a >= 0; a -= bs) {
+    for (let a = Math.floor((this.dataSectors << SECTOR_SHIFT) / bs) * bs - bs; a >= 0; a -= bs) {
       if (used(a)) continue;
       this.writebackPending.set(block, a);
       return a;
@@ -505,28 +604,103 @@ export class ScriptedFs implements IomapOps, FileOperations {
    * fs/btrfs/inode.c), an unwritten one converted (xfs_end_ioend converts what writeback wrote,
    * fs/xfs/xfs_aops.c; btrfs writes a prealloc extent's blocks NOCOW and marks them written).
    */
-  writebackDone(block: number): void {
+  writebackDone(block: number, iSize: number): void {
+    // Its ordered extent finished: the size on disk covers the block, up to i_size.
+    const bs = this.spec.blockSize;
+    this.growDiskSize(Math.min(iSize, (block + 1) * bs));
     const pending = this.writebackPending.get(block);
     if (pending !== undefined) {
       this.writebackPending.delete(block);
       this.writebackPlaced.set(block, pending);
+      this.metaChanged();
       return;
     }
-    const e = this.extentAt(block * this.spec.blockSize);
+    const e = this.extentAt(block * bs);
     if (e === undefined || this.writebackPlaced.has(block)) return;
     if (e.flags?.includes('new')) {
+      if (!this.published.has(block)) this.metaChanged();
       this.allocated.add(block);
       this.published.add(block);
       this.failedNew.delete(block);
     }
-    if (e.type === 'unwritten') this.converted.add(block);
+    if (e.type === 'unwritten' && !this.converted.has(block)) {
+      this.converted.add(block);
+      this.metaChanged();
+    }
   }
 
-  *fsync(_file: File, _start: number, _end: number, _datasync: boolean): KGen<number> {
+  *fsync(file: File, _start: number, _end: number, _datasync: boolean): KGen<number> {
     this.fsyncCalls++;
     mightSleep(this.rt, '->fsync', 126);
-    yield;
-    return this.spec.fsyncErrno ? -this.spec.fsyncErrno : 0;
+    const commits = this.commits;
+    if (commits === null) {
+      yield;
+      return this.spec.fsyncErrno ? -this.spec.fsyncErrno : 0;
+    }
+    // As a whole filesystem, btrfs_sync_file (6.12.117 fs/btrfs/file.c L1581-1858) over the whole
+    // file (L1612-1614): the dirty pages written back and waited for (start_ordered_ops L1622,
+    // btrfs_wait_ordered_range L1686), the inode logged and the log synced (L1755, L1793): a
+    // commit (model/fs/genericCommit.ts); then a writeback error is reported once, unless the
+    // commit failed (file_check_and_advance_wb_err, L1846-1848).
+    const mapping = file.fInode.iMapping;
+    if (!this.quirks.genericFsyncSkipsData)
+      yield* mapping.writeAndWaitRange(this.rt, 0, Number.MAX_SAFE_INTEGER);
+    else yield;
+    if (this.spec.fsyncErrno) return -this.spec.fsyncErrno;
+    // A planted defect returns before the commit (its data written back, its metadata not).
+    const ret = this.quirks.genericFsyncNoCommit
+      ? 0
+      : yield* commits.commit(() => this.meta(), !this.quirks.genericCommitWithoutPreflush);
+    const err = mapping.checkAndAdvanceWbErr();
+    return ret || err;
+  }
+
+  /**
+   * After power loss, as a whole filesystem: the file as the last commit on media says it is
+   * (log replay), read back from media up to the end of its EOF block, as ModelXfs.recover does;
+   * null otherwise (the scripted provider keeps no metadata).
+   */
+  recover(): RecoveredFile | null {
+    const commits = this.commits;
+    if (commits === null) return null;
+    const media = this.disk.media;
+    const meta = commits.recovered(media);
+    const bs = this.spec.blockSize;
+    const spb = bs >> SECTOR_SHIFT;
+    const blocks = Math.ceil(meta.size / bs);
+    const map = new ExtentMap(blocks);
+    // Every entry is written below, so a recycled buffer needs no clearing (recycleRun gives it back).
+    const tags = new Int32Array(BUFFER_POOL.take(blocks * spb * 4));
+    for (let b = 0; b < blocks; b++) {
+      const addr = this.committedAddr(meta, b * bs);
+      if (addr >= 0) map.set(b, EXT_WRITTEN, Math.floor(addr / bs));
+      for (let s = 0; s < spb; s++)
+        tags[b * spb + s] = this.committedTag(meta, media, b * bs + (s << SECTOR_SHIFT));
+    }
+    return { size: meta.size, map, tags, durableSeq: -(media[commits.recordSector] ?? 0) - 16 };
+  }
+
+  /** The disk byte address the committed metadata gives file offset `off`, or -1 (zeros, inline). */
+  private committedAddr(meta: GenericMeta, off: number): number {
+    const bs = this.spec.blockSize;
+    const b = Math.floor(off / bs);
+    const placed = meta.placed.get(b);
+    if (placed !== undefined) return placed + (off % bs);
+    const e = this.extentAt(off);
+    if (e === undefined || (e.type !== 'mapped' && e.type !== 'unwritten')) return -1;
+    if (e.addr === undefined || e.addr < 0) return -1;
+    if (e.flags?.includes('new') && !meta.published.has(b)) return -1;
+    if (e.type === 'unwritten' && !meta.converted.has(b)) return -1;
+    return e.addr + off - e.offset;
+  }
+
+  /** What the committed metadata reads at `off` from media (as readTagNow does from the live state). */
+  private committedTag(meta: GenericMeta, media: Int32Array, off: number): number {
+    const e = this.extentAt(off);
+    if (e !== undefined && e.type === 'inline' && !meta.placed.has(Math.floor(off / this.spec.blockSize)))
+      return meta.inline.get(this.spec.extents.indexOf(e))?.[(off - e.offset) >> SECTOR_SHIFT] ?? TAG_ZERO;
+    const addr = this.committedAddr(meta, off);
+    return addr < 0 ? TAG_ZERO : (media[addr >> SECTOR_SHIFT] ?? TAG_ZERO);
   }
 }
 

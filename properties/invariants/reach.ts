@@ -213,6 +213,24 @@ export const REACH_GUARDS: readonly ReachGuard[] = [
     },
   },
   {
+    id: 'REACH-24',
+    family: 'durability',
+    what: 'after power loss on the scripted filesystem as a whole filesystem, recovery read back data of a write that O_DSYNC or a sync made durable (DUR-01, DUR-02)',
+    reached: (r) => genericRecovered(r, (id) => durablyAcked(r, id)),
+  },
+  {
+    id: 'REACH-25',
+    family: 'stale',
+    what: "after power loss on the scripted filesystem as a whole filesystem, recovery found a block a commit made the file's (a new, unwritten or written-back block) holding data of the run (STALE-03)",
+    reached: (r) => {
+      const fs = r.fs;
+      return genericRecovered(r, (id, off) => {
+        const e = fs.extentAtOffset(off);
+        return id > 0 && (e === undefined || e.type !== 'mapped' || e.flags?.includes('new') === true);
+      });
+    },
+  },
+  {
     id: 'REACH-20',
     family: 'stale',
     what: "a file whose written blocks past EOF (or EOF block, past EOF) held a lost write's bytes grew over them",
@@ -243,6 +261,38 @@ export const REACH_GUARDS: readonly ReachGuard[] = [
     reached: truncateThenReadBack,
   },
 ];
+
+/**
+ * Did a run on the scripted filesystem as a whole filesystem lose power and recover a file one of
+ * whose sectors holds data for which `keep(write id, file offset)` holds?
+ */
+function genericRecovered(r: RunResult, keep: (id: number, off: number) => boolean): boolean {
+  const rec = r.crash?.recovered;
+  if (r.xfs !== null || !r.fs.generic || rec === null || rec === undefined) return false;
+  for (let u = 0; u < rec.tags.length; u++) {
+    const t = rec.tags[u] ?? 0;
+    if (isUserTag(t) && keep(tagWriteId(t), u * 512)) return true;
+  }
+  return false;
+}
+
+/** Was write `id` acknowledged as O_DSYNC, or before a sync that returned 0? */
+function durablyAcked(r: RunResult, id: number): boolean {
+  const q = r.requests.find((x) => x.id === id);
+  const f = r.fileOps.find((x) => x.id === id);
+  const ack =
+    q !== undefined
+      ? (q.completions[0]?.res ?? -1) > 0
+        ? q.completions[0]?.step
+        : undefined
+      : f !== undefined && (f.returned ?? -1) > 0
+        ? f.returnStep
+        : undefined;
+  if (ack === undefined) return false;
+  const flags = q?.op.iocbFlags ?? [];
+  if (flags.includes('dsync') || flags.includes('sync')) return true;
+  return r.syncs.some((s) => s.returned === 0 && s.startStep >= ack);
+}
 
 /** Did the run's file start with leftover `kind` on the disk (FsSpec.leftovers)? */
 const startedWith = (r: RunResult, kind: Leftover): boolean => r.xfs?.leftovers.includes(kind) === true;
