@@ -27,6 +27,11 @@
  * another thread touching the same block). Independent offsets over a 32 KiB file rarely overlap.
  * A quarter of the scenarios are one hot record (RawWorld.hot): every operation after the first
  * lands where the one before it did.
+ *
+ * One world in four is on the scripted filesystem as a whole filesystem instead (RawWorld.generic):
+ * btrfs's direct I/O (IOMAP_DIO_PARTIAL and its resume loop), mixing with its buffered reads and
+ * writes, fsync and power loss; holes are blocks a first write allocates (IOMAP_F_NEW); no
+ * truncate, fallocate or mmap read, which it does not have.
  */
 import fc from 'fast-check';
 import type {
@@ -107,6 +112,13 @@ export interface RawWorld {
    * three, else any non-empty set. Drawn last, so that the other fields draw as they did before.
    */
   readonly leftovers: readonly Leftover[];
+  /**
+   * The file is on the scripted filesystem as a whole filesystem instead (FsSpec.generic: what
+   * btrfs does around iomap_dio_rw, model/fs/genericCaller.ts, with its page cache and commits),
+   * in one world in four: its direct I/O mixes with its buffered reads and writes, fsync and power
+   * loss. Drawn last, so that the other fields draw as they did before.
+   */
+  readonly generic: boolean;
 }
 
 function rawOp(): fc.Arbitrary<RawWorldOp> {
@@ -183,8 +195,19 @@ export function rawWorldArbitrary(): fc.Arbitrary<RawWorld> {
       [2, fc.constant([])],
       [1, fc.subarray<Leftover>(['eof-tail', 'past-eof', 'unwritten', 'free'], { minLength: 1 })],
     ),
+    generic: weighted<boolean>([3, fc.constant(false)], [1, fc.constant(true)]),
   });
 }
+
+/**
+ * What the scripted filesystem as a whole filesystem does not have: truncate, fallocate and mmap
+ * reads (the model filesystems' page-cache side, model/fs/xfsBuffered.ts), dropped from its threads.
+ */
+const NOT_GENERIC: ReadonlySet<OpSpec['kind']> = new Set<OpSpec['kind']>([
+  'truncate',
+  'fallocate',
+  'mmap_read',
+]);
 
 const KIND_TYPE: Readonly<Record<BlockKind, ExtentType>> = {
   written: 'mapped',
@@ -195,7 +218,9 @@ const KIND_TYPE: Readonly<Record<BlockKind, ExtentType>> = {
 
 /** Turns a raw world into a valid Scenario (pure). */
 export function buildWorld(raw: RawWorld): Scenario {
-  const ext4 = raw.fs === 'ext4';
+  // The generic filesystem takes the XFS geometry (block sizes of 512 B to 4 KiB).
+  const generic = raw.generic === true;
+  const ext4 = raw.fs === 'ext4' && !generic;
   const bs = Math.max(raw.lbs, ext4 ? raw.ext4BlockSize : raw.blockSize);
   const fileBytes = raw.blocks.length * bs;
   const iSize =
@@ -218,8 +243,10 @@ export function buildWorld(raw: RawWorld): Scenario {
     .map((ops) =>
       ops
         // The model ext4 has no fallocate of its own (see the header).
-        .filter((op) => op.keep && !(ext4 && op.kind === 'fallocate'))
-        .map((op) => buildOp(op, geometry)),
+        .filter(
+          (op) => op.keep && !(ext4 && op.kind === 'fallocate') && !(generic && NOT_GENERIC.has(op.kind)),
+        )
+        .map((op) => buildOp(op, geometry, generic)),
     )
     .filter((ops) => ops.length > 0);
   const first = threads[0];
@@ -237,7 +264,7 @@ export function buildWorld(raw: RawWorld): Scenario {
   // them before writeback, exposes them after a crash (finding F4's shape, spec/fs.md): the
   // correct model has no candidate fix for it yet, so worlds with a buffered write draw none.
   const bufferedWrite = threads.some((ops) => ops.some((op) => op.kind === 'buffered_write'));
-  const writtenPastEof = raw.leftovers.includes('past-eof') && !bufferedWrite;
+  const writtenPastEof = raw.leftovers.includes('past-eof') && !bufferedWrite && !generic;
   const extents: ExtentSpec[] = raw.blocks.map((drawn, b) => {
     // ext4 has no shared blocks; written ones past the EOF block it may have (see the header).
     const kind: BlockKind = ext4 && drawn === 'shared' ? 'written' : drawn;
@@ -252,6 +279,10 @@ export function buildWorld(raw: RawWorld): Scenario {
     const offset = b * bs;
     const page = Math.floor(offset / PAGE_BYTES);
     let type: ExtentType = KIND_TYPE[k];
+    // On the generic filesystem a hole is blocks its first write allocates (IOMAP_F_NEW), reads
+    // seeing a hole until then, as btrfs allocates an extent for a direct write into a hole.
+    if (generic && k === 'hole')
+      return { offset, length: bs, type: 'mapped', addr: DISK_BASE + b * 2 * bs, flags: ['new' as const] };
     if (k === 'hole' && dirtyPages.has(page)) type = 'delalloc';
     if (type === 'hole' || type === 'delalloc') return { offset, length: bs, type };
     if (k === 'shared' && b >= eofBlocks) k = 'unwritten';
@@ -264,11 +295,12 @@ export function buildWorld(raw: RawWorld): Scenario {
     };
   });
   const fs: { -readonly [K in keyof FsSpec]: FsSpec[K] } = {
-    model: raw.fs,
+    model: generic ? 'scripted' : raw.fs,
     blockSize: bs,
     iSize,
     extents,
   };
+  if (generic) fs.generic = true;
   if (pages.size > 0) fs.pageCache = [...pages].map(([index, dirty]) => ({ index, dirty }));
   // ext4 starts with no old bytes past EOF: an interrupted extending write is on the orphan list,
   // and recovery truncates it (ext4_orphan_cleanup -> ext4_truncate zeroes the EOF block's tail and
@@ -277,8 +309,10 @@ export function buildWorld(raw: RawWorld): Scenario {
   // 'eof-tail' (spec/fs.md, findings F3 and F4): XFS exposes those bytes after a second crash by
   // more than one path the correct model has no candidate fix for yet, so the default campaign
   // would report the kernel's behaviour over and over; scenarios and tests set it by hand.
+  // The leftovers are the model filesystems' (FsSpec.leftovers): none on the generic one.
   const leftovers = raw.leftovers.filter(
     (l) =>
+      !generic &&
       l !== 'eof-tail' &&
       !(l === 'past-eof' && bufferedWrite) &&
       (!ext4 || l === 'unwritten' || l === 'free'),
@@ -333,7 +367,7 @@ function placeOp(raw: RawWorldOp, unit: number, g: WorldGeometry): number {
   }
 }
 
-function buildOp(raw: RawWorldOp, g: WorldGeometry): OpSpec {
+function buildOp(raw: RawWorldOp, g: WorldGeometry, generic = false): OpSpec {
   const { lbs, bs, fileBytes } = g;
   const unit = raw.blockAligned ? bs : lbs;
   const span = fileBytes + 2 * bs;
@@ -359,6 +393,9 @@ function buildOp(raw: RawWorldOp, g: WorldGeometry): OpSpec {
         len,
         ...(async ? { async: true } : {}),
         ...(flags.length > 0 ? { iocbFlags: flags } : {}),
+        // btrfs passes IOMAP_DIO_PARTIAL to every direct read and write (6.12.117
+        // fs/btrfs/direct-io.c L824-834), and its caller resumes them (model/fs/genericCaller.ts).
+        ...(generic ? { dioFlags: ['partial' as const] } : {}),
       };
     }
     case 'buffered_read':
