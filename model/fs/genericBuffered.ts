@@ -46,6 +46,8 @@ interface GenericIoend {
   done: boolean;
   readonly blocks: number[];
   readonly pages: number[];
+  /** The blocks whose own bio failed (or found no room): only they stay as they were. */
+  readonly failed: Set<number>;
 }
 
 export class GenericBuffered implements AddressSpaceOps {
@@ -101,7 +103,14 @@ export class GenericBuffered implements AddressSpaceOps {
     }
     if (blocks.length === 0) return null;
     blocks.sort((a, b) => a - b);
-    const io: GenericIoend = { pending: 0, error: 0, done: false, blocks, pages: pages.map((p) => p.index) };
+    const io: GenericIoend = {
+      pending: 0,
+      error: 0,
+      done: false,
+      blocks,
+      pages: pages.map((p) => p.index),
+      failed: new Set(),
+    };
     const spb = this.bs >> SECTOR_SHIFT;
     const bios: Array<{ block: number; addr: number }> = [];
     for (const block of blocks) {
@@ -117,6 +126,7 @@ export class GenericBuffered implements AddressSpaceOps {
       const addr = this.fs.writebackAddr(block);
       if (addr < 0) {
         io.error = -ENOSPC;
+        io.failed.add(block);
         continue;
       }
       bios.push({ block, addr });
@@ -124,7 +134,7 @@ export class GenericBuffered implements AddressSpaceOps {
     if (bios.length === 0) {
       io.done = true;
       for (const b of blocks) {
-        if (io.error) this.fs.writebackFailed(b);
+        if (io.failed.has(b)) this.fs.writebackFailed(b);
         else this.fs.writebackDone(b, this.inode.iSize);
       }
       return io.error === 0 ? null : io;
@@ -140,7 +150,7 @@ export class GenericBuffered implements AddressSpaceOps {
       bio.buf = buf;
       bio.biSize = this.bs;
       bio.biIterSector = addr >> SECTOR_SHIFT;
-      bio.biEndIo = (b) => this.writebackEndIo(io, b);
+      bio.biEndIo = (b) => this.writebackEndIo(io, b, block);
       this.disk.submitBio(bio);
     }
     return io;
@@ -148,8 +158,11 @@ export class GenericBuffered implements AddressSpaceOps {
 
   /** The writeback bio's end_io (end_bbio_data_write): the last one finishes the writeback. */
   // biome-ignore lint/correctness/useYield: bi_end_io runs to completion in interrupt context.
-  private *writebackEndIo(io: GenericIoend, b: Bio): KGen {
+  private *writebackEndIo(io: GenericIoend, b: Bio, block: number): KGen {
     const mapping = this.inode.iMapping;
+    // Each block's bio finishes its own range (end_bbio_data_write, btrfs_finish_ordered_extent
+    // per range): a failed one leaves its block as it was, the others become the file's.
+    if (b.biStatus) io.failed.add(block);
     if (b.biStatus && !io.error) {
       io.error = -EIO;
       mapping.wbErrors++;
@@ -158,7 +171,7 @@ export class GenericBuffered implements AddressSpaceOps {
     bioPut(this.rt, b, 0);
     if (--io.pending !== 0) return;
     for (const block of io.blocks) {
-      if (io.error) this.fs.writebackFailed(block);
+      if (io.failed.has(block)) this.fs.writebackFailed(block);
       else this.fs.writebackDone(block, this.inode.iSize);
     }
     io.done = true;

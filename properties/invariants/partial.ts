@@ -29,6 +29,7 @@ import { fail } from './fail.ts';
 import type { Invariant } from './invariant.ts';
 import {
   fellBack,
+  genericFallbackBehindWritebackError,
   genericTagNow,
   genericWhole,
   mayReplace,
@@ -175,6 +176,8 @@ function checkWritten(w: WorldView): void {
     if (reshaped.some((s) => s > wr.startStep) || fellBack(w, wr.id) || mixedWithPageCache(w, wr)) continue;
     // Its tags split between two calls of the resume cannot be judged (tagsSplitByResume).
     if (tagsSplitByResume(w, r)) continue;
+    // Nor its fallback's data after a writeback error reported to another waiter (as SYS-03).
+    if (genericFallbackBehindWritebackError(w, wr)) continue;
     const end = wr.pos + wr.acked;
     // The scripted filesystem as a whole filesystem is read back through its page cache (what a
     // read(2) returns): its blocks move (writeback places some) and convert.
