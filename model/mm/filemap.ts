@@ -13,7 +13,9 @@ export function* kiocbWriteAndWait(rt: Runtime, iocb: Kiocb, count: number): KGe
   const pos = iocb.kiPos;
   const end = pos + count - 1;
   if (iocb.kiFlags & IOCB_NOWAIT) {
-    if (mapping.rangeNeedsWriteback(pos, end)) return -EAGAIN;
+    // filemap_range_needs_writeback -> filemap_range_has_writeback (6.12.117 mm/filemap.c
+    // L629-651): a dirty, locked or under-writeback folio in the range would make us wait.
+    if (mapping.rangeNeedsWriteback(pos, end) || mapping.rangeUnderWriteback(pos, end)) return -EAGAIN;
     return 0;
   }
   mightSleep(rt, 'filemap_write_and_wait_range', 0);
