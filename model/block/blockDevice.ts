@@ -3,6 +3,7 @@
  * bdev_dma_alignment, bdev_fua, bdev_write_cache) and submit_bio. The disk behind it (model/block/
  * disk.ts) decides when and how each bio completes.
  */
+import type { KGen } from '../runtime/context.ts';
 import type { Bio } from './bio.ts';
 
 export interface BlockDeviceLimits {
@@ -17,8 +18,14 @@ export interface BlockDeviceLimits {
 }
 
 export interface BlockDevice extends BlockDeviceLimits {
-  /** submit_bio(): hand the bio to the device; it completes later, from the device context. */
+  /**
+   * submit_bio(): hand the bio to the device; it completes later, from the device context, unless
+   * it fails inside submit_bio, when its bi_end_io runs in the submitter before this returns. For
+   * bios whose bi_end_io never yields (log, flush, writeback).
+   */
   submitBio(bio: Bio): void;
+  /** submit_bio() for the dio path: as submitBio, with the failing bio's end_io yielding as it runs. */
+  submitBioGen(bio: Bio): KGen;
 }
 
 export function bdevLogicalBlockSize(bdev: BlockDeviceLimits): number {

@@ -15,11 +15,12 @@
  * Faults (each a FaultProfile class): completion order, error status, a failed write that wrote a
  * prefix or all of its sectors, destaging, power loss.
  * Completions run in a new interrupt context per bio (a polled bio's in the issuer's context, as
- * io_uring's iopoll reaps it from task context).
+ * io_uring's iopoll reaps it from task context); a bio that fails inside submit_bio ends in its
+ * submitter, before submit_bio returns.
  */
 import { SECTOR_SHIFT, TAG_STALE, TAG_ZERO } from '../mm/tags.ts';
 import { PristinePool } from '../runtime/arrayPool.ts';
-import { Context, GenContext } from '../runtime/context.ts';
+import { Context, GenContext, type KGen } from '../runtime/context.ts';
 import { removeAt, type Runtime } from '../runtime/runtime.ts';
 import { ModelAssertion, modelAssert, Violation } from '../runtime/violation.ts';
 import {
@@ -183,7 +184,33 @@ export class Disk extends Context implements BlockDevice {
     );
   }
 
+  /**
+   * submit_bio() for a caller whose bios' bi_end_io never yields (the filesystems' log, flush and
+   * writeback bios, which run to completion in whatever context ends them): a bio that fails inside
+   * submit_bio has its end_io run to completion here, in the submitting context.
+   */
   submitBio(bio: Bio): void {
+    if (!this.queueBio(bio)) return;
+    const g = this.endioInSubmitter(bio);
+    modelAssert(
+      g.next().done === true,
+      `bio${bio.serial}: bi_end_io yielded inside submit_bio (use submitBioGen)`,
+    );
+  }
+
+  /**
+   * submit_bio() as the dio path calls it: a bio that fails inside submit_bio (submit_bio_noacct:
+   * should_fail_bio, or REQ_NOWAIT refused by blk_mq_submit_bio) ends there, and its bi_end_io runs
+   * in the submitting context before submit_bio returns (6.12.117 block/blk-core.c L786-787,
+   * L873-875: bio_endio from the submitter), interleaving points and all: a task may sleep there,
+   * and no other context's completion runs it.
+   */
+  *submitBioGen(bio: Bio): KGen {
+    if (this.queueBio(bio)) yield* this.endioInSubmitter(bio);
+  }
+
+  /** Queues a bio, or ends it with the status submit_bio chose: true when it failed there. */
+  private queueBio(bio: Bio): boolean {
     modelAssert(!this.poweredOff, 'bio submitted after power loss');
     bio.serial = ++this.serial;
     this.submitted++;
@@ -201,7 +228,7 @@ export class Disk extends Context implements BlockDevice {
       );
     }
     // submit_bio_noacct() -> should_fail_bio(): the bio ends with an error before it is queued;
-    // its end_io runs before the submitter continues (an interrupt context preempts it).
+    // its end_io runs in the submitter before submit_bio returns (the callers above).
     // Then blk_mq_submit_bio(): a REQ_NOWAIT bio that finds no free request (or a frozen queue)
     // ends with BLK_STS_AGAIN instead of waiting (6.12.117 block/blk-mq.c L2981-2986, blk-core.c
     // L338-341, bio_wouldblock_error).
@@ -225,7 +252,7 @@ export class Disk extends Context implements BlockDevice {
     this.rt.forget(this);
     if (!fails) {
       this.inFlight.push(bio);
-      return;
+      return false;
     }
     bio.biStatus = status;
     this.completed++;
@@ -234,7 +261,7 @@ export class Disk extends Context implements BlockDevice {
       if (status === BLK_STS_AGAIN) acct.biosRefused++;
       acct.bioErrors.push(blkStatusToErrno(status));
     }
-    this.endio(bio);
+    return true;
   }
 
   isRunnable(): boolean {
@@ -482,6 +509,17 @@ export class Disk extends Context implements BlockDevice {
    */
   powerLossWhenQuiet(): PowerLoss {
     return this.losePower();
+  }
+
+  /** bio_endio() of a bio that failed inside submit_bio: bi_end_io in the submitting context. */
+  private endioInSubmitter(bio: Bio): KGen {
+    const rt = this.rt;
+    modelAssert(!bio.ended, `bio${bio.serial} ended twice`);
+    bio.ended = true;
+    if (rt.tracing) rt.ev(0, 'bio_endio', `bio${bio.serial} status ${bio.biStatus} (in submit_bio)`);
+    const endIo = bio.biEndIo;
+    modelAssert(endIo !== null, `bio${bio.serial} has no bi_end_io`);
+    return endIo(bio);
   }
 
   /** bio_endio(): run bi_end_io in a new completion context. */

@@ -19,14 +19,28 @@ export const ARGUMENTS_BUGS: readonly PlantedBug[] = [
     title: "iomap: don't make REQ_POLLED imply REQ_NOWAIT",
     year: 2026,
     lines: 'seed L71-75',
-    what: 'bio_set_polled makes the polled first bio of a NOWAIT read REQ_NOWAIT: the block layer refuses it with BLK_STS_AGAIN, the read goes on to its next mapping and submits a bio that reads, and the request returns -EAGAIN after doing I/O (6.12.107 has it; 6.12.111 sets REQ_POLLED alone).',
+    what: 'bio_set_polled makes the polled first bio of a NOWAIT write REQ_NOWAIT. A filesystem whose ->submit_io hands the bio to a worker (btrfs checksums direct writes in one) has it refused there with BLK_STS_AGAIN, after the submitter went on to its next mapping and submitted a bio that writes: the request returns -EAGAIN after doing I/O (6.12.107 has it; 6.12.111 sets REQ_POLLED alone). Where submit_bio is called by the submitter itself, the refused bio ends before submit_bio returns and the next mapping stops at the error test (seed L373): no I/O.',
     invariant: 'ARG-02',
     inSeed: true,
     ops: () => ({ iomapDioSubmitBioMarkPolled }),
     // Two mappings (the extents lie apart on disk): the first bio is polled, the second is not.
-    scenario: xfs([written(0, 4 * KiB), { ...written(4 * KiB, 4 * KiB), addr: 72 * KiB }], 4608, [
-      [{ kind: 'dio_read', pos: 0, len: 4608, async: true, iocbFlags: ['nowait', 'hipri'] }],
-    ]),
+    // A pure overwrite with caller completion keeps IOCB_HIPRI (seed L343-354).
+    scenario: scripted(
+      [written(0, 4 * KiB), { ...written(4 * KiB, 4 * KiB), addr: 72 * KiB }],
+      8 * KiB,
+      [
+        [
+          {
+            kind: 'dio_write',
+            pos: 0,
+            len: 8 * KiB,
+            async: true,
+            iocbFlags: ['nowait', 'hipri', 'caller_comp'],
+          },
+        ],
+      ],
+      { submitIo: true, submitIoDeferred: true },
+    ),
     faults: faults({ wouldBlock: true }),
   },
   {

@@ -2,7 +2,14 @@
  * Planted bugs of the contexts and progress (CTX, PROG) family of invariants (spec/invariants.md); the catalogue
  * (model/bugs/catalogue.ts) lists every family's in turn.
  */
-import { IOMAP_DIO_INLINE_COMP, IOMAP_DIO_WRITE } from '../kernel/flags.ts';
+import { isSyncKiocb } from '../fs/vfs.ts';
+import {
+  IOCB_DIO_CALLER_COMP,
+  IOCB_HIPRI,
+  IOCB_WRITE,
+  IOMAP_DIO_INLINE_COMP,
+  IOMAP_DIO_WRITE,
+} from '../kernel/flags.ts';
 import { iomapDioBioEndIo as seedBioEndIo } from '../kernel/iomapDioComplete.ts';
 import { iomapDioRwDoneWqForReads as seedDoneWqForReads } from '../kernel/iomapDioRw.ts';
 import { NO_FAULTS } from '../runtime/faults.ts';
@@ -82,6 +89,31 @@ export const CONTEXTS_BUGS: readonly PlantedBug[] = [
       },
     }),
     scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB }]]),
+    faults: NO_FAULTS,
+  },
+  {
+    name: 'uring-write-caller-comp',
+    commit: '099ada2c8726',
+    title: 'io_uring/rw: add write support for IOCB_DIO_CALLER_COMP',
+    year: 2023,
+    lines: 'seed L195-214, L606-607; io_uring/rw.c io_write (6.6-rc1)',
+    what: "The issuer sets IOCB_DIO_CALLER_COMP on every async write that is not polled, so the write's completion, inode_dio_end included, is task_work of the issuing task; that task then truncates the file and sleeps in inode_dio_wait, where it runs no task_work: i_dio_count never drops.",
+    invariant: 'PROG-01',
+    ops: (base) => ({
+      *__iomapDioRw(k, iocb, iter, ops, dops, dioFlags, doneBefore) {
+        // io_write, before call_write_iter: the flag that says this issuer completes the dio itself.
+        if (iocb.kiFlags & IOCB_WRITE && !isSyncKiocb(iocb) && !(iocb.kiFlags & IOCB_HIPRI))
+          iocb.kiFlags |= IOCB_DIO_CALLER_COMP;
+        return yield* base.__iomapDioRw(k, iocb, iter, ops, dops, dioFlags, doneBefore);
+      },
+    }),
+    // A pure overwrite keeps IOMAP_DIO_CALLER_COMP (seed L343-346); the same task truncates next.
+    scenario: xfs(FILE16, 16 * KiB, [
+      [
+        { kind: 'dio_write', pos: 0, len: 4 * KiB, async: true },
+        { kind: 'truncate', size: 8 * KiB },
+      ],
+    ]),
     faults: NO_FAULTS,
   },
 ];

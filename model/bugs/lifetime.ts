@@ -4,11 +4,16 @@
  */
 import { blkStatusToErrno } from '../block/bio.ts';
 import { bioCheckPagesDirty, bioPut, bioReleasePages } from '../block/bioOps.ts';
-import { fileInode, inodeDioBegin, inodeDioEnd } from '../fs/vfs.ts';
-import { IOMAP_DIO_CALLER_COMP, IOMAP_DIO_DIRTY, IOMAP_DIO_INLINE_COMP } from '../kernel/flags.ts';
+import { fileInode, inodeDioBegin, inodeDioEnd, isSyncKiocb } from '../fs/vfs.ts';
+import {
+  IOCB_HIPRI,
+  IOMAP_DIO_CALLER_COMP,
+  IOMAP_DIO_DIRTY,
+  IOMAP_DIO_INLINE_COMP,
+} from '../kernel/flags.ts';
 import { IomapDio } from '../kernel/iomapDio.ts';
 import { iomapDioDone } from '../kernel/v6_12.ts';
-import { atomicDecAndTest, barrier } from '../runtime/atomics.ts';
+import { atomicDecAndTest, atomicInc, barrier } from '../runtime/atomics.ts';
 import { NO_FAULTS } from '../runtime/faults.ts';
 import { modelAssert } from '../runtime/violation.ts';
 import { KiB } from '../world/extents.ts';
@@ -151,7 +156,9 @@ export const LIFETIME_BUGS: readonly PlantedBug[] = [
         return dio.waitForCompletion;
       },
     }),
-    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB, async: true }]]),
+    // An aio read: its completion runs inline in the bio's context (seed L185-189), in fewer steps
+    // than a write's in the workqueue, so the window between L716 and L717 is met more often.
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_read', pos: 0, len: 4 * KiB, async: true }]]),
     faults: faults({ interleave: true }),
   },
   {
@@ -294,6 +301,37 @@ export const LIFETIME_BUGS: readonly PlantedBug[] = [
     // An aio overwrite: a write's completion is queued (it may invalidate the page cache).
     scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB, async: true }]]),
     faults: faults({ interleave: true }),
+  },
+  {
+    name: 'bio-read-after-submit',
+    commit: 'synthetic',
+    title: 'iomap_dio_submit_bio reads the bio after submit_bio returned',
+    lines: 'seed L77-80',
+    what: 'The submitter reads bio->bi_iter.bi_size once submit_bio has returned; a bio that failed inside submit_bio has ended there and been put by its end_io (issue 17: only a model that runs that end_io in the submitter, before submit_bio returns, reaches it).',
+    invariant: 'LIFE-01',
+    ops: (base) => ({
+      *iomapDioSubmitBio(k, iter, dio, bio, pos) {
+        const bdev = iter.iomap.bdev;
+        if (dio.dops?.submitIo || bdev === null) return yield* base.iomapDioSubmitBio(k, iter, dio, bio, pos);
+        // Seed L67-80, as the correct model has them (model/kernel/iomapDioBio.ts).
+        const rt = k.rt;
+        rt.heap.use(dio, 67);
+        const iocb = dio.iocb;
+        yield* atomicInc(rt, dio, 69);
+        if (iocb.kiFlags & IOCB_HIPRI && !isSyncKiocb(iocb)) {
+          k.ops.iomapDioSubmitBioMarkPolled(k, bio, iocb);
+          iocb.private = bio;
+          yield* barrier();
+        }
+        rt.heap.use(dio, 77);
+        yield* bdev.submitBioGen(bio);
+        // The bug: the bio is the block layer's (or already put) once submit_bio has returned.
+        rt.heap.use(bio, 80);
+        yield;
+      },
+    }),
+    scenario: xfs(FILE16, 16 * KiB, [[{ kind: 'dio_write', pos: 0, len: 4 * KiB, async: true }]]),
+    faults: faults({ submitErrors: true }),
   },
 ];
 

@@ -289,14 +289,15 @@ export class GenericIomapCaller {
     let prevLeft = 0;
     let ret: number;
     for (let first = true; ; first = false) {
-      const size = this.inode.iSize;
       ret = yield* this.attempt(k, iocb, to, ops, dops, dioFlags, read, resume, first);
       if (ret > 0) read = ret;
       const left = iovIterCount(to);
       // A count trimmed at the EOF the call sampled (seed L571, L675-676) leaves the rest in the
       // iter: btrfs and gfs2 6.12 call again at that EOF (a world quirk), where a file grown
-      // meanwhile makes the call fail; the candidate fix ends the read there.
-      if (ret > 0 && iocb.kiPos >= size && !this.quirks.genericResumePastEof) break;
+      // meanwhile makes the call fail; the candidate fix ends the read there. That EOF is the
+      // call's dio->i_size (model bookkeeping: i_size may grow between the call's start and L571).
+      const sampled = iocb.acct.sampledSize ?? Number.POSITIVE_INFINITY;
+      if (ret > 0 && iocb.kiPos >= sampled && !this.quirks.genericResumePastEof) break;
       // L1127-1147: no progress since the last retry: the rest is left to buffered reads.
       if (resume && left > 0 && (ret === -EFAULT || ret > 0)) {
         if (left === prevLeft) {

@@ -127,6 +127,10 @@ function iomapIterDone(rt: Runtime, iter: IomapIter): void {
 
 /** iomap_iter(): end the previous mapping, advance, and begin the next. */
 export function* iomapIter(rt: Runtime, iter: IomapIter, ops: IomapOps): KGen<number> {
+  // Between two mappings the submitter holds no filesystem lock: ->iomap_end and ->iomap_begin take
+  // the ILOCK (i_data_sem on ext4) and may sleep for it, and another dio's ->end_io may grow i_size
+  // or fail the request meanwhile (spec/atomicity.md).
+  yield;
   if (iter.iomap.length && ops.iomapEnd) {
     const ret = yield* ops.iomapEnd(
       iter.inode,
@@ -142,6 +146,9 @@ export function* iomapIter(rt: Runtime, iter: IomapIter, ops: IomapOps): KGen<nu
   let ret = iomapIterAdvance(iter);
   if (ret <= 0) return ret;
   ret = yield* ops.iomapBegin(iter.inode, iter.pos, iter.len, iter.flags, iter.iomap, iter.srcmap);
+  // ->iomap_begin has dropped the ILOCK: the i_size it read may change before the caller's own
+  // i_size_read (seed L345, L430).
+  yield;
   if (ret < 0) return ret;
   iomapIterDone(rt, iter);
   return 1;

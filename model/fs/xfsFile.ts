@@ -177,7 +177,13 @@ export class XfsFile {
         return chk.ret;
       }
       // The only dio in flight: unwritten conversions of others must not race our zeroing.
-      if (flags & IOMAP_DIO_FORCE_WAIT) yield* inodeDioWait(k.rt, this.fs.requireInode());
+      if (flags & IOMAP_DIO_FORCE_WAIT) {
+        // 6.12.117 fs/xfs/xfs_file.c L491: xfs_file_write_checks ended in kiocb_modified
+        // (file_update_time), which may start a transaction and sleep: another dio's ->end_io may
+        // grow i_size after the checks read it (spec/atomicity.md).
+        yield;
+        yield* inodeDioWait(k.rt, this.fs.requireInode());
+      }
       const r = yield* k.ops.iomapDioRw(
         k,
         iocb,

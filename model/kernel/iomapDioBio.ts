@@ -120,7 +120,8 @@ export function* iomapDioSubmitBio(k: Kernel, iter: IomapIter, dio: IomapDio, bi
     yield* dops.submitIo(iter, bio, pos);
   } else {
     rt.cover(80);
-    iomapBdev(iter.iomap).submitBio(bio);
+    // A bio that fails inside submit_bio runs its end_io here, in this task (BlockDevice.submitBioGen).
+    yield* iomapBdev(iter.iomap).submitBioGen(bio);
     yield;
   }
 }
@@ -309,6 +310,9 @@ export function* iomapDioBioIter(k: Kernel, iter: IomapIter, dio: IomapDio): KGe
         ret = bioIovIterGetPages(rt, bio, submitIter);
         if (ret) {
           rt.cover(396);
+          // The page-get faulted the user pages in (and may have slept) before it failed: a
+          // completion may set dio->error after the test at L373 (spec/atomicity.md).
+          yield;
           if (rt.tracing) rt.ev(388, 'bio_iov_iter_get_pages', `pos ${pos} ret ${ret}`);
           bioPut(rt, bio, 396);
           if (!k.ops.iomapDioBioIterZeroTailAfterShortGet(k)) break out;

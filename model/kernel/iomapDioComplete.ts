@@ -64,10 +64,12 @@ export function* iomapDioComplete(k: Kernel, dio: IomapDio): KGen<number> {
     yield* kiocbInvalidatePostDirectWrite(rt, iocb, dio.size, 114);
   }
 
-  // L116. The kernel lets a task in inode_dio_wait run from here, before a completion context
-  // delivers the result; the model does not (spec/atomicity.md, no-yield-after-dio-end: a yield
-  // here multiplied the explorer's paths by 3.6 on top of the one after the hand-off).
+  // L116. From here a task in inode_dio_wait (truncate, fallocate, the next exclusive writer) may
+  // run before a completion context delivers the result: an interleaving point there
+  // (spec/atomicity.md). The submitting task completing its own dio inside iomap_dio_rw holds the
+  // IOLOCK (or i_rwsem), which every such waiter takes first, so none can run there (iolock-held).
   inodeDioEnd(rt, fileInode(iocb.kiFilp), 116);
+  if (rt.current !== null && rt.current.kind !== 'task') yield* barrier();
 
   // L118-129: a DSYNC write is pushed to stable storage now that its data is written.
   if (ret > 0) {

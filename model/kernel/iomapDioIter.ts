@@ -41,7 +41,6 @@ export function* iomapDioHoleIter(k: Kernel, iter: IomapIter, dio: IomapDio): KG
  * iomap_dio_inline_iter() (seed L455-486): copy to or from the inline buffer. A write past i_size
  * first zeroes the gap between the old size and pos, and grows i_size only by what was copied.
  */
-// biome-ignore lint/correctness/useYield: a seed function in the generator table that never blocks.
 export function* iomapDioInlineIter(k: Kernel, iomi: IomapIter, dio: IomapDio): KGen<number> {
   const rt = k.rt;
   const iomap = iomi.iomap;
@@ -69,6 +68,9 @@ export function* iomapDioInlineIter(k: Kernel, iomi: IomapIter, dio: IomapDio): 
     }
     // L473-478
     copied = copyFromIter(rt, inline.tags, inlineAt, length, iter);
+    // copy_from_iter may fault the user page in and sleep between the i_size read above and the
+    // i_size_write below (spec/atomicity.md).
+    yield;
     if (copied) {
       rt.cover(475);
       if (pos + copied > size) iSizeWrite(iomi.inode, pos + copied);

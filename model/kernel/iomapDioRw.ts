@@ -78,7 +78,10 @@ export function* __iomapDioRw(
     return null;
   }
 
-  // L564-578
+  // L564-578. kmalloc(GFP_KERNEL) may sleep in reclaim, and the caller holds no lock that keeps
+  // i_size still: the filesystem's ->write_iter read i_size before this point, the i_size_read at
+  // L571 comes after, and another dio's ->end_io may grow i_size in between (spec/atomicity.md).
+  yield;
   const dio = rt.heap.alloc(new IomapDio(iocb));
   dio.ref = 1;
   dio.size = 0;
@@ -185,7 +188,10 @@ export function* __iomapDioRw(
       if (ret < 0) break outFreeDio;
     }
 
-    // L656-666
+    // L656-666. The page-cache flush or invalidation (L593, L639) may sleep, and another dio's
+    // ->end_io may grow i_size after the i_size_read at L571; that commutes with inode_dio_begin, so
+    // the interleaving point at the top of iomap_iter stands for one here (spec/atomicity.md,
+    // commute-isize).
     inodeDioBegin(inode);
     // biome-ignore lint/suspicious/noAssignInExpressions: mirrors the seed's loop condition.
     while ((ret = yield* iomapIter(rt, iomi, ops)) > 0) {

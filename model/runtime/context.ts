@@ -76,6 +76,11 @@ export class GenContext extends Context {
   waitFor: (() => boolean) | null = null;
   /** What the context is waiting for, for deadlock reports. */
   waitReason = '';
+  /**
+   * A task at a point where it runs its task_work: returning to user space between two system
+   * calls, or waiting in io_uring_enter (TaskWork).
+   */
+  runsTaskWork = false;
   /*
    * What runs, in private (#) fields: the explorer's fingerprints walk a context's own fields, and
    * a generator shows them nothing of its position (the step counter stands in for it).
@@ -130,5 +135,26 @@ export class GenContext extends Context {
       gen = null;
       this.#gen = null;
     }
+  }
+}
+
+/**
+ * Work queued on a task with task_work_add (io_uring's completion of a request whose issuer set
+ * IOCB_DIO_CALLER_COMP: 6.12.117 io_uring/rw.c io_complete_rw queues io_req_rw_complete). It runs
+ * in that task, and only where the task runs its task_work: when it returns to user space or waits
+ * in io_uring_enter. A task blocked in the kernel (on the inode lock, in inode_dio_wait) never runs
+ * it, nor does any other context. Modelled as a context of its own that may run only while its
+ * task is at such a point (the task waits there until its pending work has run) or has exited.
+ */
+export class TaskWork extends GenContext {
+  constructor(
+    name: string,
+    readonly owner: GenContext,
+  ) {
+    super(name, 'issuer');
+  }
+
+  override isRunnable(): boolean {
+    return (this.owner.finished || this.owner.runsTaskWork) && super.isRunnable();
   }
 }

@@ -33,7 +33,7 @@ import { AddressSpace } from '../mm/pageCache.ts';
 import { UserBuffer } from '../mm/userBuffer.ts';
 import { BUFFER_POOL, COVERAGE_POOL } from '../runtime/arrayPool.ts';
 import type { ChoiceSource, RecordedChoice } from '../runtime/choice.ts';
-import { GenContext, type KGen, type Program } from '../runtime/context.ts';
+import { GenContext, type KGen, type Program, TaskWork } from '../runtime/context.ts';
 import type { FaultProfile } from '../runtime/faults.ts';
 import { type Bounds, Runtime } from '../runtime/runtime.ts';
 import type { TraceEntry } from '../runtime/trace.ts';
@@ -224,6 +224,9 @@ class World implements WorldView {
   readonly caller: GenericIomapCaller | null = null;
   /** Its page-cache side (model/fs/genericBuffered.ts). */
   readonly genericBuffered: GenericBuffered | null = null;
+  /** Each thread's task, and the task_work queued on it and not yet run (TaskWork). */
+  private readonly tasks: GenContext[] = [];
+  private readonly pendingTaskWork: number[] = [];
   /** Requests and syncs share one numbering (req1, req2, ...) in issue order. */
   private serial = 0;
   /**
@@ -319,6 +322,8 @@ class World implements WorldView {
   start(): void {
     this.scenario.threads.forEach((ops, t) => {
       const task = new GenContext(`task${t + 1}`, 'task');
+      this.tasks.push(task);
+      this.pendingTaskWork.push(0);
       this.rt.spawn(task.startProgram(new ThreadProgram(this, t, ops)));
     });
   }
@@ -336,15 +341,21 @@ class World implements WorldView {
     return this.#observed;
   }
 
-  /** A thread's wait_async: io_getevents until each of its async requests has its result. */
-  waitAsync(t: number): KGen {
-    return this.rt.waitUntil(
+  /**
+   * A thread's wait_async: io_getevents until each of its async requests has its result. Waiting
+   * in io_getevents or io_uring_enter, the task runs the task_work that posts io_uring completions
+   * (6.12.117 io_uring/io_uring.c io_cqring_wait).
+   */
+  *waitAsync(t: number): KGen {
+    const task = this.tasks[t] as GenContext;
+    task.runsTaskWork = true;
+    yield* this.rt.waitUntil(
       () => this.requests.every((r) => r.thread !== t || !r.op.async || r.completions.length > 0),
       'io_getevents',
     );
+    task.runsTaskWork = false;
   }
 
-  /** One pread/pwrite with O_DIRECT: build the kiocb and iter, call the filesystem's dio path. */
   /**
    * One pread/pwrite with O_DIRECT: the generator the atomicity observer frames
    * (properties/atomicity/observe.ts wraps it), made of the pieces a ThreadProgram runs without
@@ -548,8 +559,23 @@ class World implements WorldView {
       return;
     }
     const data = iocb.private;
-    const issuer = new GenContext(`issuer:req${record.id}`, 'issuer');
-    this.rt.spawn(issuer.start(this.issuerTaskWork(record, complete, data)));
+    // io_complete_rw: the completion is task_work of the task that issued the request.
+    const t = record.thread;
+    const work = new TaskWork(`issuer:req${record.id}`, this.tasks[t] as GenContext);
+    this.pendingTaskWork[t] = (this.pendingTaskWork[t] ?? 0) + 1;
+    this.rt.spawn(work.start(this.issuerTaskWork(record, complete, data)));
+  }
+
+  /**
+   * Between two system calls: the task is in user space, where any other context may run (an
+   * interleaving point), and it runs the task_work queued on it before it enters the kernel again.
+   */
+  *returnToUser(t: number): KGen {
+    const task = this.tasks[t] as GenContext;
+    task.runsTaskWork = true;
+    yield;
+    yield* this.rt.waitUntil(() => this.pendingTaskWork[t] === 0, 'task_work');
+    task.runsTaskWork = false;
   }
 
   /** The issuer's task work: the deferred dio_complete runs, and its result reaches the caller. */
@@ -560,6 +586,7 @@ class World implements WorldView {
   ): KGen {
     const r = yield* complete(data);
     this.deliver(record, r);
+    this.pendingTaskWork[record.thread] = (this.pendingTaskWork[record.thread] ?? 1) - 1;
   }
 
   /** A result reaches the caller; a second one for the same request is CMPL-02. */
@@ -647,6 +674,8 @@ class ThreadProgram implements Program {
   private dio: RequestRecord | null = null;
   private sync: SyncRecord | null = null;
   private fileOp: FileOpRecord | null = null;
+  /** Between two system calls the task returns to user space (World.returnToUser) first. */
+  private inUser = false;
 
   constructor(
     private readonly w: World,
@@ -667,6 +696,11 @@ class ThreadProgram implements Program {
       this.fileOp = null;
     }
     while (this.i < this.ops.length) {
+      if (this.i > 0 && !this.inUser) {
+        this.inUser = true;
+        return w.returnToUser(this.t);
+      }
+      this.inUser = false;
       const op = this.ops[this.i++] as OpSpec;
       switch (op.kind) {
         case 'dio_read':

@@ -442,7 +442,7 @@ export class ScriptedFs implements IomapOps, FileOperations {
       const worker = new GenContext('fs_submit_worker', 'workqueue');
       this.rt.spawn(worker.start(deferredSubmit(this.disk, bio)));
     } else {
-      this.disk.submitBio(bio);
+      yield* this.disk.submitBioGen(bio);
     }
     yield;
   }
@@ -463,22 +463,33 @@ export class ScriptedFs implements IomapOps, FileOperations {
       const bs = this.spec.blockSize;
       this.markFailedNew(Math.floor(iocb.kiPos / bs), Math.ceil((iocb.kiPos + size) / bs));
     }
-    if (this.spec.generic && flags & IOMAP_DIO_WRITE && error === 0 && size > 0) {
-      this.settle(iocb.kiPos, size);
-      // A write past EOF grows i_size at completion, as XFS's and ext4's end_io do (6.12.117
-      // fs/xfs/xfs_file.c L556-571; fs/ext4/file.c L400-403, ext4_handle_inode_extension): without
-      // it a later sub-block write at the old EOF would zero the tail over this write's data.
-      const inode = iocb.kiFilp.fInode;
-      if (iocb.kiPos + size > inode.iSize) inode.iSize = iocb.kiPos + size;
-      // Its ordered extent finished: the size on disk covers it (btrfs_finish_one_ordered).
-      this.growDiskSize(iocb.kiPos + size);
-    }
     // Conversion and COW remapping are write work; a read's end_io (zonefs's) has work only on an
     // error, although iomap flags a read of shared blocks IOMAP_DIO_COW too (seed L300-301).
     const conversion =
       (flags & IOMAP_DIO_WRITE) !== 0 && (flags & (IOMAP_DIO_UNWRITTEN | IOMAP_DIO_COW)) !== 0;
     const hasWork = error !== 0 || conversion;
-    if (hasWork && this.spec.endIoMaySleep !== false) {
+    const sleeps = hasWork && this.spec.endIoMaySleep !== false;
+    if (this.spec.generic && flags & IOMAP_DIO_WRITE && error === 0 && size > 0) {
+      // The conversion's transaction and ILOCK come first and may sleep, before the extents and
+      // i_size change (xfs_reflink_end_cow, xfs_iomap_write_unwritten: 6.12.117
+      // fs/xfs/xfs_iomap.c L613-614; ext4_convert_unwritten_extents: fs/ext4/extents.c L4877-4878),
+      // as in the model XFS's ->end_io (spec/atomicity.md, xfs-end-io).
+      if (sleeps) {
+        mightSleep(this.rt, '->end_io', 91);
+        yield;
+      }
+      this.settle(iocb.kiPos, size);
+      // A write past EOF grows i_size at completion, as XFS's and ext4's end_io do (6.12.117
+      // fs/xfs/xfs_file.c L556-571; fs/ext4/file.c L400-403, ext4_handle_inode_extension): without
+      // it a later sub-block write at the old EOF would zero the tail over this write's data.
+      const inode = iocb.kiFilp.fInode;
+      const end = iocb.kiPos + size;
+      if (end > inode.iSize) inode.iSize = end;
+      // Its ordered extent finished: the size on disk covers it (btrfs_finish_one_ordered).
+      this.growDiskSize(end);
+      return error;
+    }
+    if (sleeps) {
       mightSleep(this.rt, '->end_io', 91);
       yield;
     }
@@ -727,7 +738,6 @@ export function seedScriptedDisk(disk: Disk, spec: FsSpec): void {
 }
 
 /** The worker of a deferred ->submit_io (declared once, not per bio). */
-// biome-ignore lint/correctness/useYield: submit_bio from the worker does not block.
 function* deferredSubmit(disk: Disk, bio: Bio): KGen {
-  disk.submitBio(bio);
+  yield* disk.submitBioGen(bio);
 }

@@ -61,7 +61,11 @@ interface Frame {
 }
 
 /** The model's frames that are bookkeeping, not kernel code: accesses there are not the kernel's. */
-const BOOKKEEPING = new Set(['disk.submitBio:biPrivate', 'world.issueDio:iSize']);
+const BOOKKEEPING = new Set([
+  'disk.submitBio:biPrivate',
+  'disk.submitBioGen:biPrivate',
+  'world.issueDio:iSize',
+]);
 
 export class AccessLog {
   readonly accesses: Access[] = [];
@@ -69,10 +73,7 @@ export class AccessLog {
   private rt: WorldView['rt'] | null = null;
   private readonly lastOf = new Map<number, Access>();
   private readonly watched = new WeakSet<object>();
-  /**
-   * Context kinds the runtime does not tell apart: a bio completion spawned by the submitting task
-   * itself (a bio that failed inside submit_bio) is `irq-in-submit`, a polled bio's completion `poll`.
-   */
+  /** Context kinds the runtime does not tell apart: a polled bio's completion is `poll`. */
   private readonly kinds = new Map<number, string>();
 
   /** The observe hook: install the watchers on this world's instances. */
@@ -97,7 +98,6 @@ export class AccessLog {
     const spawn = rt.spawn.bind(rt);
     rt.spawn = <C extends Context>(ctx: C): C => {
       const c = spawn(ctx);
-      if (c.kind === 'irq' && rt.current?.kind === 'task') this.kinds.set(c.id, 'irq-in-submit');
       // The runtime's issuer kind holds both the io_uring issuer and the poller of a polled bio.
       if (c.kind === 'issuer' && c.name.startsWith('poll:')) this.kinds.set(c.id, 'poll');
       return c;
@@ -145,7 +145,16 @@ export class AccessLog {
     }
     const fs = (w as unknown as { fs: Record<string, unknown> }).fs;
     this.wrapMethods(fs, 'scripted.', ['iomapBegin', 'iomapEnd', 'submitIo', 'endIo']);
-    this.wrapMethods(w.disk as unknown as Record<string, unknown>, 'disk.', ['submitBio', 'step', 'endio']);
+    // The scripted filesystem's caller around iomap_dio_rw as a whole filesystem (FsSpec.generic):
+    // its lock, resume loop, buffered fallback and page-cache read.
+    const caller = (w as unknown as { caller: Record<string, unknown> | null }).caller;
+    if (caller !== null) this.wrapMethods(caller, 'generic.', ['rw', 'dio', 'read', 'write', 'fallback']);
+    this.wrapMethods(w.disk as unknown as Record<string, unknown>, 'disk.', [
+      'submitBio',
+      'submitBioGen',
+      'step',
+      'endio',
+    ]);
     this.wrapMethods(w as unknown as Record<string, unknown>, 'world.', [
       'issueDio',
       'kiComplete',

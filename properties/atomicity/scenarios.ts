@@ -213,6 +213,35 @@ const BASE: ReadonlyArray<Omit<AtomicityScenario, 'choices'> & { readonly choice
     faults: PLAIN,
   },
   {
+    // The scripted filesystem as a whole filesystem (FsSpec.generic, model/fs/genericCaller.ts): an
+    // extending aio write into unwritten blocks, whose ->end_io converts and grows i_size, beside
+    // a read of the old EOF.
+    name: 'generic-aio-write-unwritten-extending',
+    scenario: scripted([[W(8 * KiB, 8 * KiB, { async: true })], [R(0, 8 * KiB)]], {
+      generic: true,
+      iSize: 8 * KiB,
+      submitIo: false,
+      readEndIo: false,
+      extents: [
+        { offset: 0, length: 8 * KiB, type: 'mapped', addr: 64 * KiB },
+        { offset: 8 * KiB, length: 8 * KiB, type: 'unwritten', addr: 72 * KiB },
+      ],
+    }),
+    faults: PLAIN,
+  },
+  {
+    // Its IOMAP_DIO_PARTIAL resume loop: a page not resident ends the first call, the loop faults
+    // it in and calls again with done_before.
+    name: 'generic-sync-read-resumed',
+    scenario: scripted([[R(0, 8 * KiB, { dioFlags: ['partial'] })]], {
+      generic: true,
+      submitIo: false,
+      readEndIo: false,
+    }),
+    faults: f({ pageFaults: true }),
+    choices: [2, 0, 0, 0],
+  },
+  {
     name: 'aio-write-then-truncate',
     scenario: xfs([[W(0, 8 * KiB, { async: true }), { kind: 'truncate', size: 4 * KiB }]]),
     faults: PLAIN,

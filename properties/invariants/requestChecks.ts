@@ -178,13 +178,16 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
     kind: 'safety',
     family: 'results',
     statement:
-      'A non-negative result is at most the request length plus done_before, and a read stops at the i_size it started with.',
+      'A non-negative result is at most the request length plus done_before, and a read stops at the i_size it started with or the one __iomap_dio_rw sampled.',
     source: 'seed L93-99, L127-128',
     probe: onResult((w, r, c) => {
       if (c.res < 0) return;
       const n = bytes(r, c);
       if (n > r.op.len) fail(w, 'RES-01', 94, `req${r.id} reported ${n} bytes of a ${r.op.len}-byte request`);
-      const size = Math.max(r.startSize, w.inode.iSize);
+      // The i_size __iomap_dio_rw sampled at seed L571 (dio->i_size) bounds the read: a write's
+      // completion may grow i_size between the request's issue and L571 (the read waiting for the
+      // inode lock, or at the point at L564), and a truncate may shrink it before the result.
+      const size = Math.max(r.startSize, r.iocb.acct.sampledSize ?? 0, w.inode.iSize);
       if (isRead(r) && r.op.pos + n > Math.max(size, r.op.pos)) {
         fail(w, 'RES-01', 98, `req${r.id} read ${n} bytes past i_size ${size}`);
       }
