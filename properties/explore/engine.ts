@@ -33,6 +33,11 @@
  *   error statuses no kernel code tells apart.
  * - Context keys (fingerprint.ts contextKeys): contexts are named by what they serve (bio3), not
  *   by their spawn order, so completions spawned in another order reach the same state.
+ * - Tasks' views of the shared state (Walk.taskFold): a task step folds into its view the fields
+ *   of the world's, filesystem's and inode's roots it read (accessors put in where the replayed
+ *   prefix ends) and the parts behind object fields it has read since (held), not the whole of
+ *   them before every step: two tasks that each read the extent map once no longer tell apart
+ *   every position of the other's steps between their own.
  *
  * The cache compares sleep sets (a visit prunes a later one only if every context asleep in it is
  * asleep in the later one too), so a state first explored with some contexts asleep never prunes a
@@ -42,9 +47,9 @@
 import { Bio } from '../../model/block/bio.ts';
 import type { UserBuffer } from '../../model/mm/userBuffer.ts';
 import type { RecordedChoice } from '../../model/runtime/choice.ts';
-import type { Context } from '../../model/runtime/context.ts';
+import { Context } from '../../model/runtime/context.ts';
 import type { FaultProfile } from '../../model/runtime/faults.ts';
-import type { KObject } from '../../model/runtime/heap.ts';
+import { KObject } from '../../model/runtime/heap.ts';
 import type { Bounds } from '../../model/runtime/runtime.ts';
 import type { KernelOps } from '../../model/kernel/kernel.ts';
 import { FIXED_OPS, KERNEL_VERSIONS } from '../../model/kernel/ops.ts';
@@ -58,6 +63,7 @@ import { rankStamps } from './stamps.ts';
 import {
   combine,
   FIELDS,
+  rootPart,
   Hasher,
   hashString,
   objectId,
@@ -92,6 +98,12 @@ export interface ExploreOptions {
    * default: as `reduce`.
    */
   readonly persistent?: boolean;
+  /**
+   * Fold the whole shared state (the world's, filesystem's and inode's components) into a task
+   * step's view, as workqueue steps do, instead of what the task read of it (Walk.taskFold);
+   * default false. The reference the comparison tests check the finer views against.
+   */
+  readonly wholeTaskViews?: boolean;
   /** Stop (incomplete) once more distinct states than this were seen. */
   readonly maxStates?: number;
   /** Stop (incomplete) after this many paths. */
@@ -205,6 +217,35 @@ function accessor(key: string): PropertyDescriptor {
   return d;
 }
 
+const rootAccessors = new Map<string, PropertyDescriptor>();
+
+/**
+ * The accessor of one field of a shared root (Walk.trackRoot): reads go to `reader.onRootRead`;
+ * a write that replaces an object tells the reader (a local may keep the old one).
+ */
+function rootAccessor(key: string): PropertyDescriptor {
+  let d = rootAccessors.get(key);
+  if (d === undefined) {
+    const keyHash = hashString(key);
+    d = {
+      enumerable: true,
+      configurable: true,
+      get(this: Tracked): unknown {
+        const value = this[FIELDS][key];
+        reader?.onRootRead(this.heapId, key, keyHash, value);
+        return value;
+      },
+      set(this: Tracked, value: unknown): void {
+        const old = this[FIELDS][key];
+        if (old !== value && typeof old === 'object' && old !== null) reader?.onRootReplace(this.heapId, key);
+        this[FIELDS][key] = value;
+      },
+    };
+    rootAccessors.set(key, d);
+  }
+  return d;
+}
+
 const prototypes = new Map<unknown, { readonly keys: readonly string[]; readonly proto: object }>();
 
 /**
@@ -288,6 +329,28 @@ const WRITE_ONLY = /\.acct$/;
  * into its view only when it read it. Log recovery reads the media after the run, outside steps.
  */
 const TASK_READS = ['world', 'xfs', 'inode', 'xfsFile', 'buffered', 'fs'];
+/** The world's fields that are component roots (fingerprint.ts collectRoots). */
+const FIXED_ROOTS = ['disk', 'xfs', 'inode', 'xfsFile', 'buffered', 'fs'];
+/** The pseudo heap id of the i-th shared root in read logs is this less i (trackRoot; below forget's -1). */
+const ROOT_HEAP_ID = -16;
+/** The world's lists of records: read through `this` each time, never kept (Walk.onRootRead). */
+const LOGGED: ReadonlySet<string> = new Set(['requests', 'syncs', 'fileOps', 'tasks', 'pendingTaskWork']);
+/** The read log's value for a part a task now holds (Walk.onRootRead). */
+const HELD = 0x2c1b3c6d;
+
+/** A plain object whose own fields are all scalars (a lock, a geometry record): an inner root. */
+function scalarRecord(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v) || Array.isArray(v)) return false;
+  if (v instanceof Map || v instanceof Set || v instanceof KObject || v instanceof Context) return false;
+  const rec = v as Record<string, unknown>;
+  let n = 0;
+  for (const key of Object.keys(rec)) {
+    const x = rec[key];
+    if ((typeof x === 'object' && x !== null) || typeof x === 'function') return false;
+    n++;
+  }
+  return n > 0;
+}
 const DISK_DATA = ['disk.cache', 'disk.media'];
 
 /**
@@ -376,6 +439,9 @@ interface Saved {
   readonly diskRead: boolean;
   readonly reads: readonly number[];
   readonly forgotten: ReadonlySet<string>;
+  readonly held: ReadonlyMap<number, ReadonlySet<string>>;
+  readonly heldStep: ReadonlySet<string>;
+  readonly replaced: ReadonlySet<string>;
 }
 
 /** One visit of a cached state: its sleep set (sorted context-key hashes) and fault budget left. */
@@ -537,8 +603,11 @@ class Walk {
   private reads: number[] = [];
   /** Components (not heap objects) whose reads in this step forget() declared dead. */
   private readonly forgotten = new Set<string>();
-  /** Off while the explorer itself reads the world (snapshots, value hashes). */
-  private recording = true;
+  /**
+   * Above 0 while the explorer itself reads the world (snapshots, value hashes, its own calls
+   * from the model: next, the step hooks, attach, finish): those reads are not the model's.
+   */
+  private quiet = 0;
   /**
    * On while the run replays the prefix before its branch question: everything the walk would
    * record there is replaced by the branch node's saved bookkeeping (restore), so it is not kept.
@@ -550,6 +619,19 @@ class Walk {
   private readonly labelHashes = new Map<string, number>();
   faultCuts = 0;
   sleepSkips = 0;
+  /** ExploreOptions.wholeTaskViews. */
+  wholeTaskViews = false;
+  /** Fields of the shared roots left untracked, with what they held: (object, key, value)... */
+  private readonly pins: unknown[] = [];
+  /** Component ids of the shared roots by pseudo heap id (trackRoot), and the roots. */
+  private readonly rootIds: string[] = [];
+  private readonly rootObjects: object[] = [];
+  /** Each task's held parts of the shared roots (onRootRead, taskFold): never changed, replaced. */
+  private held = new Map<number, ReadonlySet<string>>();
+  /** Parts the step in progress took (onRootRead). */
+  private readonly heldStep = new Set<string>();
+  /** Parts whose object a write replaced on this path (onRootReplace). */
+  private replaced = new Set<string>();
   /** The requests' buffers at the last scheduling question (saveBuffers). */
   private readonly bufsBefore = new Map<UserBuffer, BufCopy>();
 
@@ -563,9 +645,44 @@ class Walk {
 
   /** The `observe` hook: the world of the run that starts now. */
   attach(w: WorldView): void {
+    this.quiet++;
+    try {
+      this.attachUnrecorded(w);
+    } finally {
+      this.quiet--;
+    }
+  }
+
+  private attachUnrecorded(w: WorldView): void {
     this.world = w;
     reader = this;
     this.fp = new WorldFingerprint(w, w.rt.faults.powerLoss !== true);
+    this.rootIds.length = 0;
+    this.rootObjects.length = 0;
+    this.pins.length = 0;
+    const roots = w as unknown as Record<string, unknown>;
+    for (const id of TASK_READS) {
+      const o = id === 'world' ? w : roots[id];
+      if (typeof o === 'object' && o !== null) this.planRoot(o, id);
+    }
+    // Their fields holding a small object of scalars (a lock, the geometry): roots of their own,
+    // so that a task that read the lock does not fold the whole file into its view.
+    const n = this.rootIds.length;
+    for (let i = 0; i < n; i++) {
+      const id = this.rootIds[i] as string;
+      const o = this.rootObjects[i] as Record<string, unknown>;
+      for (const key of Object.keys(o)) {
+        const v = o[key];
+        if (scalarRecord(v) && !this.rootObjects.includes(v as object)) {
+          const part = rootPart(id, key);
+          this.fp.innerRoot(part, v as object);
+          this.planRoot(v as object, part);
+        }
+      }
+    }
+    // The replayed prefix runs without accessors: they go in where it ends (trackPrefix).
+    if (!this.replaying) this.trackRoots();
+    this.fp.collectRoots();
     // Watch heap accesses (this world's instance only; the model's code is unchanged).
     const heap = w.rt.heap;
     const use = heap.use.bind(heap);
@@ -629,6 +746,15 @@ class Walk {
    * context): they are set back while the state is taken, as a scheduling question sees them.
    */
   private beforeStep(c: Context): void {
+    this.quiet++;
+    try {
+      this.beforeStepUnrecorded(c);
+    } finally {
+      this.quiet--;
+    }
+  }
+
+  private beforeStepUnrecorded(c: Context): void {
     const w = this.world;
     const base = this.base;
     if (this.replaying || base === null || this.fp === null || w === null) return;
@@ -675,25 +801,167 @@ class Walk {
   }
 
   /**
+   * Field-exact reads of a shared root's scalars (the world's, the filesystem's, the inode's...;
+   * TASK_READS): each own field holding a scalar now becomes an accessor, as `track` does for heap
+   * objects, with a pseudo heap id naming the root in the read log. A scalar can be had only by
+   * reading the field, so the read log has every read of it; the rest of the component (objects,
+   * which a step may keep in a local and read later without an accessor) is folded whole into a
+   * task step's view (Snapshot.rest). A field that holds an object later is in the rest then.
+   */
+  private planRoot(o: object, id: string): void {
+    this.rootIds.push(id);
+    this.rootObjects.push(o);
+    (this.fp as WorldFingerprint).shallow(o);
+  }
+
+  /** Puts in the accessors of the roots planned at attach (planRoot): see trackRoot. */
+  private trackRoots(): void {
+    for (let i = 0; i < this.rootObjects.length; i++)
+      this.trackRoot(this.rootObjects[i] as object, ROOT_HEAP_ID - i);
+  }
+
+  private trackRoot(o: object, heapId: number): void {
+    if (FIELDS in o) return;
+    const rec = o as Record<string, unknown>;
+    const fields: Record<string, unknown> = {};
+    // First: isRoot below reads fields whose accessors are already in.
+    (o as unknown as Tracked)[FIELDS] = fields;
+    const fp = this.fp as WorldFingerprint;
+    for (const key of Object.keys(rec)) {
+      const v = rec[key];
+      // Not a function, a constant never hashed (the runtime, the ops table) or another root
+      // (the disk, the inode): what a read of them would log is the same on every path. They are
+      // pinned instead: a write that replaced one would go unseen (checkPins).
+      if (
+        typeof v === 'function' ||
+        fp.skipped(v) ||
+        (typeof v === 'object' && v !== null && this.isRoot(v))
+      ) {
+        this.pins.push(o, key, v);
+        continue;
+      }
+      fields[key] = v;
+      Object.defineProperty(o, key, rootAccessor(key));
+    }
+    Object.defineProperty(o, 'heapId', { value: heapId, configurable: true, enumerable: false });
+  }
+
+  /** Is `v` one of the world's fixed component roots (collectRoots: the world, disk, fs, inode...)? */
+  private isRoot(v: object): boolean {
+    const w = this.world as unknown as Record<string, unknown> | null;
+    if (w === null) return false;
+    if (v === w || this.rootObjects.includes(v)) return true;
+    for (const key of FIXED_ROOTS) if (w[key] === v) return true;
+    const disk = w.disk as Record<string, unknown>;
+    return v === disk.cache || v === disk.media;
+  }
+
+  /** Throws if a pinned field of a shared root (trackRoot) no longer holds what it held. */
+  private checkPins(): void {
+    const p = this.pins;
+    for (let i = 0; i < p.length; i += 3) {
+      const o = p[i] as Record<string, unknown>;
+      const key = p[i + 1] as string;
+      if (o[key] !== p[i + 2]) throw new Error(`explorer: the shared field ${key} was replaced (trackRoot)`);
+    }
+  }
+
+  /** The component id of a pseudo heap id (trackRoot), or undefined for a heap object's. */
+  private rootIdOf(heapId: number): string | undefined {
+    return heapId <= ROOT_HEAP_ID ? this.rootIds[ROOT_HEAP_ID - heapId] : undefined;
+  }
+
+  /**
+   * A field of a shared root was read. A scalar or another component's root goes to the read log
+   * as it is (a root by its id: what is read of it is accounted for as that component's). Any
+   * other object (an array, a map, the extent map) the step may keep in a local and read from
+   * later without an accessor: the part behind the field (rootPart) is held by the task from now
+   * on (its hash before each later step is folded into its view, `taskFold`), and the read log
+   * says which. The world's lists of records (LOGGED) are read afresh each time (run.ts keeps
+   * none in a local): their contents go to the log instead.
+   */
+  onRootRead(heapId: number, key: string, keyHash: number, value: unknown): void {
+    if (this.quiet !== 0 || this.replaying) return;
+    if (typeof value !== 'object' || value === null) {
+      this.logRead(heapId, keyHash, value);
+      return;
+    }
+    const fp = this.fp;
+    if (fp === null) return;
+    const root = fp.rootOf(value);
+    if (root !== undefined) {
+      this.reads.push(heapId, keyHash, hashString(root));
+      return;
+    }
+    const id = this.rootIdOf(heapId) ?? '?';
+    if (id === 'world' && LOGGED.has(key)) {
+      this.logRead(heapId, keyHash, value);
+      return;
+    }
+    this.heldStep.add(rootPart(id, key));
+    this.reads.push(heapId, keyHash, HELD);
+  }
+
+  /** An object a shared root's field held was replaced: any task may still hold it (see taskFold). */
+  onRootReplace(heapId: number, key: string): void {
+    const id = this.rootIdOf(heapId);
+    if (id !== undefined) this.replaced.add(rootPart(id, key));
+  }
+
+  /**
+   * A task's view fold of the shared state (TASK_READS and their inner roots) around a step: of
+   * the roots' fields, what the read log has; of the parts behind them, those the task has held
+   * since a step read them (`held`, this step's too: `heldStep`) and any whose object was
+   * replaced (a local may keep the old one), as they were before the step. Sound for the world's
+   * tasks because their generator (World.thread) starts with nothing of the shared state but the
+   * world itself: every object they reach in it is had by reading a root's field (a heap object
+   * or a request that points into it got that pointer from a task or a completion that read it).
+   */
+  private taskFold(h: Hasher, ctx: number, snap: Snapshot): void {
+    const before = this.held.get(ctx);
+    let all: Set<string> | null = null;
+    if (this.heldStep.size > 0 || this.replaced.size > 0) {
+      all = new Set(before);
+      for (const id of this.heldStep) all.add(id);
+      this.held.set(ctx, all);
+      for (const id of this.replaced) all.add(id);
+    }
+    const parts = all ?? before;
+    if (parts === undefined) return;
+    // In no order: two tasks that took the same parts in another order hold the same.
+    let sum = 0;
+    let xor = 0;
+    for (const id of parts) {
+      const v = combine(hashString(id), snap.rest.get(id) ?? snap.parts.get(id) ?? 0);
+      sum = (sum + (v % 0x40000000)) % 0x40000000;
+      xor ^= v % 0x40000000;
+    }
+    h.mixNumber(parts.size);
+    h.mixNumber(sum);
+    h.mixNumber(xor);
+  }
+
+  /**
    * Tracks the objects the replayed prefix allocated (freed ones too: model code may still read
    * them), now that reads count. Deferring it keeps the prefix off the accessors: a replay runs at
    * the model's own speed until its branch question.
    */
   private trackPrefix(): void {
+    this.trackRoots();
     for (const o of this.untracked) this.track(o);
     this.untracked.length = 0;
   }
 
   /** A tracked field was read (see `track`). */
   onRead(heapId: number, keyHash: number, value: unknown): void {
-    if (this.recording && !this.replaying) this.logRead(heapId, keyHash, value);
+    if (this.quiet === 0 && !this.replaying) this.logRead(heapId, keyHash, value);
   }
 
   private logRead(heapId: number, keyHash: number, value: unknown): void {
-    this.recording = false;
+    this.quiet++;
     const fp = this.fp;
     const v = fp === null ? 0 : fp.valueHash(value);
-    this.recording = true;
+    this.quiet--;
     this.reads.push(heapId, keyHash, v);
   }
 
@@ -720,15 +988,15 @@ class Walk {
   }
 
   private collectRoots(): void {
-    this.recording = false;
+    this.quiet++;
     (this.fp as WorldFingerprint).collectRoots();
-    this.recording = true;
+    this.quiet--;
   }
 
   private snapshot(): Snapshot {
-    this.recording = false;
+    this.quiet++;
     const snap = (this.fp as WorldFingerprint).snapshot();
-    this.recording = true;
+    this.quiet--;
     return snap;
   }
 
@@ -740,6 +1008,8 @@ class Walk {
     this.world = null;
     this.fp = null;
     this.views = new Map();
+    this.held = new Map();
+    this.replaced = new Set();
     this.base = null;
     this.resetSince();
     this.lastSched = null;
@@ -756,9 +1026,19 @@ class Walk {
     this.diskRead = false;
     this.reads.length = 0;
     this.forgotten.clear();
+    this.heldStep.clear();
   }
 
   next(n: number, label: string): number {
+    this.quiet++;
+    try {
+      return this.nextUnrecorded(n, label);
+    } finally {
+      this.quiet--;
+    }
+  }
+
+  private nextUnrecorded(n: number, label: string): number {
     const i = this.depth++;
     const w = this.world;
     let node = this.nodes[i];
@@ -820,6 +1100,10 @@ class Walk {
     this.reads = [...saved.reads];
     this.forgotten.clear();
     for (const id of saved.forgotten) this.forgotten.add(id);
+    this.held = new Map(saved.held);
+    this.heldStep.clear();
+    for (const id of saved.heldStep) this.heldStep.add(id);
+    this.replaced = new Set(saved.replaced);
   }
 
   private labelHash(label: string): number {
@@ -941,6 +1225,9 @@ class Walk {
       diskRead: this.diskRead,
       reads: [...this.reads],
       forgotten: new Set(this.forgotten),
+      held: new Map(this.held),
+      heldStep: new Set(this.heldStep),
+      replaced: new Set(this.replaced),
     };
     const done = ctx === null ? null : new Map<number, Footprint>();
     return { label, n, limit, fault, value, ctx, sleep, only, done, stop: false, saved };
@@ -1077,6 +1364,13 @@ class Walk {
         const keys = this.key();
         for (const c of spawned) this.views.set(c.id, combine(all, hashString(keys.get(c.id) ?? '?')));
         for (const id of stepped) this.fold(id, all);
+        // Parts taken now are held from now on by whichever task took them.
+        if (this.heldStep.size > 0)
+          for (const id of stepped) {
+            const held = new Set(this.held.get(id));
+            for (const part of this.heldStep) held.add(part);
+            this.held.set(id, held);
+          }
         if (rt.current !== null && !stepped.includes(rt.current.id)) this.fold(rt.current.id, all);
         // A scheduled step that ran here unmeasured (others ran too).
         const last = this.lastSched;
@@ -1111,13 +1405,18 @@ class Walk {
       h.mixNumber(base.snap.parts.get(id) ?? 0);
       h.mixNumber(cur.parts.get(id) ?? 0);
     }
-    if (kind !== 'irq') {
-      // Task-side code reads the filesystem, the inode and page cache and the disk's data without
-      // heap.use (a buffered read reads the disk directly): fold them in as they were before.
-      for (const id of TASK_READS) {
+    if (kind === 'task' && !this.wholeTaskViews) this.taskFold(h, ctx, base.snap);
+    else if (kind !== 'irq') {
+      // Workqueue and issuer code reads the filesystem, the inode and page cache without
+      // heap.use, through objects its work item brought: fold them in as they were before (of
+      // the roots' own scalars only what the read log has).
+      for (const id of this.rootIds) {
         h.mixNumber(hashString(id));
-        h.mixNumber(base.snap.parts.get(id) ?? 0);
+        h.mixNumber(base.snap.rest.get(id) ?? base.snap.parts.get(id) ?? 0);
       }
+    }
+    if (kind !== 'irq') {
+      // A buffered read reads the disk directly: its data as it was before.
       if (this.diskRead)
         for (const id of DISK_DATA) {
           h.mixNumber(hashString(id));
@@ -1151,9 +1450,12 @@ class Walk {
     const reads = new Set([...touched].filter((id) => !WRITE_ONLY.test(id)));
     reads.add(own);
     // Every heap object whose fields it read (the read log), used or not.
-    for (let i = 0; i < this.reads.length; i += 3) reads.add(objectId(this.reads[i] as number));
+    for (let i = 0; i < this.reads.length; i += 3) {
+      const heapId = this.reads[i] as number;
+      reads.add(this.rootIdOf(heapId) ?? objectId(heapId));
+    }
     if (device) this.deviceFootprint(w, reads, writes);
-    if (kind !== 'irq') for (const id of TASK_READS) reads.add(id);
+    if (kind !== 'irq') for (const id of this.rootIds) reads.add(id);
     if (kind !== 'irq' && this.diskRead) for (const id of DISK_DATA) reads.add(id);
     if (
       this.persistent &&
@@ -1203,7 +1505,7 @@ class Walk {
       });
     }
     if (bufs === null) return true;
-    this.recording = false;
+    this.quiet++;
     try {
       for (const { buf, behind } of bufs) {
         const before = this.bufsBefore.get(buf);
@@ -1220,7 +1522,7 @@ class Walk {
       }
       return true;
     } finally {
-      this.recording = true;
+      this.quiet--;
     }
   }
 
@@ -1262,7 +1564,17 @@ class Walk {
 
   /** At the end of a run: account for the last steps (their footprints serve later siblings). */
   finish(w: WorldView): void {
+    this.quiet++;
+    try {
+      this.finishUnrecorded(w);
+    } finally {
+      this.quiet--;
+    }
+  }
+
+  private finishUnrecorded(w: WorldView): void {
     if (this.fp === null) return;
+    this.checkPins();
     const snap = this.snapshot();
     this.account(w, snap);
     this.states.add(combine(snap.full, this.viewsHash(w)));
@@ -1371,6 +1683,7 @@ export function explore(options: ExploreOptions): ExploreResult {
     reduce && (options.persistent ?? true),
   );
   if (options.collectOutcomes) walk.worlds = new Set();
+  walk.wholeTaskViews = options.wholeTaskViews ?? false;
   const crashImages = options.crashImages ?? options.faults.powerLoss === true;
   const violations = new Map<string, ViolationTally>();
   const outcomes = new Set<number>();

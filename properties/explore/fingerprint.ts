@@ -161,6 +161,13 @@ export interface Snapshot {
    * heap object), ctx:N (a context), contexts (the runtime's clock, current context, context list).
    */
   readonly parts: Map<string, number>;
+  /**
+   * For each shallow root (WorldFingerprint.shallow) `id`: its component's hash without the
+   * root's fields that hold a scalar now (what a step can read of them is in its read log); and
+   * for each of its fields holding an object, `id.field`: the hash of what the walk met from there
+   * (rootPart; objects already met through an earlier field count as back references).
+   */
+  readonly rest: Map<string, number>;
 }
 
 /**
@@ -197,6 +204,23 @@ function requestIds(id: number): readonly [string, string, string, string, strin
     requestIdCache[id] = ids;
   }
   return ids as [string, string, string, string, string];
+}
+
+const rootParts = new Map<string, Map<string, string>>();
+
+/** The id of a shallow root's part reached through its field `key` (Snapshot.rest): `id.key`. */
+export function rootPart(id: string, key: string): string {
+  let m = rootParts.get(id);
+  if (m === undefined) {
+    m = new Map();
+    rootParts.set(id, m);
+  }
+  let part = m.get(key);
+  if (part === undefined) {
+    part = `${id}.${key}`;
+    m.set(key, part);
+  }
+  return part;
 }
 
 const objectIdCache: string[] = [];
@@ -251,7 +275,7 @@ function ctorHash(o: object): number {
  * world); snapshot() may be called at any choice point.
  */
 export class WorldFingerprint {
-  private readonly h = new Hasher();
+  private h = new Hasher();
   /** Objects never hashed: runtime internals, the constant scenario, the probe, the ops table. */
   private readonly skip = new Set<unknown>();
   private readonly roots = new Map<object, string>();
@@ -273,6 +297,14 @@ export class WorldFingerprint {
    * whose bios failed in another order reach the same verdicts from there.
    */
   private readonly multisets = new Set<unknown>();
+  /**
+   * Roots whose own scalar fields the explorer tracks (engine.ts `trackRoot`): their component
+   * hash is that of the rest (Snapshot.rest) combined with the tracked scalars' hash.
+   */
+  private readonly shallowRoots = new Set<object>();
+  /** Scratch: a shallow root's scalars, and one of its object fields (shallowComponent). */
+  private readonly scalars = new Hasher();
+  private readonly sub = new Hasher();
   /** The context keys of the last snapshot (contextKeys). */
   keys: Map<number, string> = new Map();
 
@@ -290,6 +322,24 @@ export class WorldFingerprint {
     for (const o of [w.rt, w.scenario, f.k, f.probe, w.disk.log, w.disk.stepHooks, w.xfs?.initialMap]) {
       if (o !== undefined && o !== null) this.skip.add(o);
     }
+  }
+
+  /** Is `o` one of the objects never hashed (runtime internals, constants)? */
+  skipped(o: unknown): boolean {
+    return this.skip.has(o);
+  }
+
+  /** Marks `o`, a component root whose own scalar fields are tracked (FIELDS), as shallow. */
+  shallow(o: object): void {
+    this.shallowRoots.add(o);
+  }
+
+  /** Inner roots (engine.ts Walk.attach): objects inside the world's components made components. */
+  private readonly inner: Array<readonly [string, object]> = [];
+
+  /** Makes `o`, an object inside a component, a component of its own named `id`. */
+  innerRoot(id: string, o: object): void {
+    this.inner.push([id, o]);
   }
 
   /** Component roots in snapshot order (ids and objects), as of the last `collectRoots`. */
@@ -330,6 +380,7 @@ export class WorldFingerprint {
     add('inode', w.inode);
     for (const key of ['xfsFile', 'buffered', 'fs'] as const)
       add(key, (w as unknown as Record<string, unknown>)[key]);
+    for (const [id, o] of this.inner) add(id, o);
     this.multisets.clear();
     for (const r of w.requests) {
       this.multisets.add(r.iocb.acct.bioErrors);
@@ -364,10 +415,12 @@ export class WorldFingerprint {
     const order = this.order;
     const keys = this.keys;
     const parts = new Map<string, number>();
+    const rest = new Map<string, number>();
     const whole = new Hasher();
     for (let i = 0; i < order.length; i += 2) {
       const id = order[i] as string;
-      const v = this.component(order[i + 1] as object);
+      const root = order[i + 1] as object;
+      const v = this.component(root, id, rest);
       parts.set(id, v);
       if (i >= this.contextsFrom) continue;
       whole.mixNumber(hashString(id));
@@ -398,7 +451,7 @@ export class WorldFingerprint {
     const runtime = h.value();
     parts.set('contexts', runtime);
     whole.mixNumber(runtime);
-    return { full: whole.value(), parts };
+    return { full: whole.value(), parts, rest };
   }
 
   /** The component rooted at `o` as of the last snapshot, or undefined. */
@@ -428,13 +481,54 @@ export class WorldFingerprint {
     return this.h.value();
   }
 
-  private component(o: object): number {
+  private component(o: object, id: string, rest: Map<string, number>): number {
     this.root = o;
     this.stamp++;
     this.visits = 0;
     this.h.reset(1);
+    if (this.shallowRoots.has(o)) return this.shallowComponent(o, id, rest);
     this.walk(o);
     return this.h.value();
+  }
+
+  /**
+   * A shallow root's component: the walk of everything but its tracked fields holding a scalar
+   * now (restHash), combined with those fields' hash. A tracked field holding an object is walked
+   * with the rest: a step may keep that object in a local and read it later without the accessor.
+   */
+  private shallowComponent(o: object, id: string, rest: Map<string, number>): number {
+    const h = this.h;
+    const sc = this.scalars;
+    const sub = this.sub;
+    sc.reset(2);
+    // The root keeps its mark (collectRoots), as in walk.
+    this.visits++;
+    h.mix(ctorHash(o));
+    const rec = o as Record<string, unknown>;
+    const fields = (o as { [FIELDS]?: Record<string, unknown> })[FIELDS];
+    for (const key in rec) {
+      // The record, not the accessor (no read to log); an untracked field (a function) as it is.
+      const v = fields !== undefined && key in fields ? fields[key] : rec[key];
+      if (typeof v !== 'object' || v === null) {
+        sc.mixNumber(hashString(key));
+        // Scalars hash alike in any hasher: walk them into the scalars' one.
+        this.h = sc;
+        this.walk(v);
+        this.h = h;
+        continue;
+      }
+      sub.reset(4);
+      this.h = sub;
+      this.walk(v);
+      this.h = h;
+      const part = sub.value();
+      rest.set(rootPart(id, key), part);
+      h.mixNumber(hashString(key));
+      h.mixNumber(part);
+    }
+    const restHash = h.value();
+    rest.set(id, restHash);
+    return combine(restHash, sc.value());
   }
 
   private walk(v: unknown): void {
@@ -543,8 +637,11 @@ export class WorldFingerprint {
       for (const key in fields) this.walk(fields[key]);
       return;
     }
-    // A context's id is its spawn order, which contextKeys stands in for.
+    // A context's id is its spawn order, which contextKeys stands in for. A finished context
+    // (the world's list of its tasks keeps them) has no future: its step count is history.
     const isContext = o instanceof Context;
-    for (const key in rec) if (!(isContext && key === 'id')) this.walk(rec[key]);
+    const finished = isContext && o.finished;
+    for (const key in rec)
+      if (!(isContext && (key === 'id' || (finished && key === 'steps')))) this.walk(rec[key]);
   }
 }
