@@ -78,7 +78,7 @@ describe('atomicity map', () => {
     // --stubs offers the missing row and pair, with nothing filled in that the map must state.
     const stubs = stubsFor(MAP, d);
     expect(stubs.rows.map((r) => [r.row, r.seed, r.access])).toEqual([
-      ['nowhere:L1 dio.flags w [' + yieldPair.ctx + ']', '', ''],
+      [`nowhere:L1 dio.flags w [${yieldPair.ctx}]`, '', ''],
     ]);
     expect(stubs.pairs.length).toBeGreaterThan(0);
     expect(stubs.pairs.every((p) => p.kernel === undefined && p.defect === undefined)).toBe(true);
