@@ -521,7 +521,7 @@ function skipped(
   sleep: ReadonlyMap<number, Footprint> | null,
   only: ReadonlySet<number> | null,
 ): boolean {
-  return (sleep?.has(id)) || (only !== null && !only.has(id));
+  return sleep?.has(id) || (only !== null && !only.has(id));
 }
 
 /** A request's user buffer's component id (fingerprint.ts requestIds). */
