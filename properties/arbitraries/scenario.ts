@@ -465,7 +465,7 @@ export function buildScenario(raw: RawScenario): Scenario {
  * the flag; the campaign keeps the caller-completion paths (seed L195-214) without that shape.
  * Derived from drawn values: no draw is added.
  */
-function callerCompLast<T extends OpSpec>(ops: T[]): T[] {
+export function callerCompLast<T extends OpSpec>(ops: T[]): T[] {
   return ops.map((op, i) => {
     if (i === ops.length - 1 || !('iocbFlags' in op) || !op.iocbFlags?.includes('caller_comp')) return op;
     const iocbFlags = op.iocbFlags.filter((f) => f !== 'caller_comp');

@@ -43,7 +43,7 @@ import type {
   OpSpec,
   Scenario,
 } from '../../model/world/scenario.ts';
-import { KeepArbitrary, type Uring, weighted } from './scenario.ts';
+import { callerCompLast, KeepArbitrary, type Uring, weighted } from './scenario.ts';
 
 const PAGE_BYTES = 4096;
 const FILE_BLOCKS_MAX = 8;
@@ -421,21 +421,4 @@ function buildOp(raw: RawWorldOp, g: WorldGeometry, generic = false): OpSpec {
 /** World scenarios for the campaign. */
 export function worldScenarioArbitrary(): fc.Arbitrary<Scenario> {
   return rawWorldArbitrary().map(buildWorld);
-}
-
-/**
- * IOCB_DIO_CALLER_COMP only on a thread's last operation. Its completion is task_work of the
- * issuing task (model/runtime/context.ts TaskWork), which a task blocked in the kernel never runs:
- * a later call of the same thread that waits in inode_dio_wait would deadlock, as io_uring did with
- * 099ada2c8726 until 838b35bb6a89 (the planted bug uring-write-caller-comp). No kernel since sets
- * the flag; the campaign keeps the caller-completion paths (seed L195-214) without that shape.
- * Derived from drawn values: no draw is added.
- */
-function callerCompLast<T extends OpSpec>(ops: T[]): T[] {
-  return ops.map((op, i) => {
-    if (i === ops.length - 1 || !('iocbFlags' in op) || !op.iocbFlags?.includes('caller_comp')) return op;
-    const iocbFlags = op.iocbFlags.filter((f) => f !== 'caller_comp');
-    const { iocbFlags: _, ...rest } = op;
-    return (iocbFlags.length > 0 ? { ...rest, iocbFlags } : rest) as T;
-  });
 }
