@@ -275,7 +275,13 @@ function olderThanAckedWrite(
   for (let off = pos; off < pos + bytes; off += SECTOR_SIZE) {
     let newest: WriteInfo | null = null;
     for (const x of writes) {
-      if (off >= x.pos && off < x.pos + x.acked && (newest === null || x.ackStep > newest.ackStep))
+      // Whole sectors only: a count that ends inside a sector (a buffered fallback's short copy)
+      // left that sector part new, part old, which a sector's tag cannot say; SYS-03 alike.
+      if (
+        off >= x.pos &&
+        off + SECTOR_SIZE <= x.pos + x.acked &&
+        (newest === null || x.ackStep > newest.ackStep)
+      )
         newest = x;
     }
     if (newest === null) continue;
