@@ -348,5 +348,4 @@ function addAccounting(into: IocbAccounting, from: IocbAccounting): void {
   into.dataBytesSubmitted += from.dataBytesSubmitted;
   into.preInvalidationFailed ||= from.preInvalidationFailed;
   into.partialFault ||= from.partialFault;
-  into.journalAtStart = from.journalAtStart;
 }

@@ -67,8 +67,6 @@ export class IocbAccounting {
   preInvalidationFailed = false;
   /** The count was cut by a fault and IOMAP_DIO_PARTIAL made it a short result (seed L678-682). */
   partialFault = false;
-  /** Metadata records the filesystem committed while this request ran (for NOWAIT and EINVAL). */
-  journalAtStart = 0;
   /**
    * The i_size __iomap_dio_rw sampled at seed L571 (dio->i_size), which bounds what a read
    * reports (or the one a caller's page-cache read finishing it saw); null before it ran. i_size
@@ -81,16 +79,6 @@ export class IocbAccounting {
   endedInFault = false;
   /** A caller's resume loop turned this call's NOWAIT -EAGAIN into the count written before it. */
   eagainAfterPartial = false;
-
-  /**
-   * The accounting of the request's next attempt (a new dio, or a filesystem's retry): what the
-   * request saw when it was issued carries over, what the last attempt's bios did does not.
-   */
-  nextAttempt(): IocbAccounting {
-    const next = new IocbAccounting();
-    next.journalAtStart = this.journalAtStart;
-    return next;
-  }
 }
 
 export class Kiocb {

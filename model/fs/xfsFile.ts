@@ -18,7 +18,7 @@ import { type IovIter, iovIterCount } from '../mm/iovIter.ts';
 import type { UserBuffer } from '../mm/userBuffer.ts';
 import type { KGen } from '../runtime/context.ts';
 import { RwSem } from './rwsem.ts';
-import { genericWriteSync, inodeDioWait, type Kiocb } from './vfs.ts';
+import { genericWriteSync, IocbAccounting, inodeDioWait, type Kiocb } from './vfs.ts';
 import type { ModelXfs } from './xfs.ts';
 
 /** The page-cache paths the direct write path uses: the -ENOTBLK fallback, and EOF zeroing. */
@@ -202,7 +202,7 @@ export class XfsFile {
         flags = IOMAP_DIO_FORCE_WAIT;
         // Model bookkeeping: the retry is a new attempt even if it fails before its dio (in
         // xfs_file_write_checks' zeroing writeback), so no checker reads the last one's errors.
-        iocb.acct = iocb.acct.nextAttempt();
+        iocb.acct = new IocbAccounting();
         yield;
         continue;
       }

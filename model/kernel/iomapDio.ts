@@ -6,7 +6,7 @@
  * (seed L222) clobbers submit.iter and submit.waiter, and reading them afterwards is a model assertion.
  */
 import type { IomapDioOps } from '../fs/iomap.ts';
-import type { Kiocb } from '../fs/vfs.ts';
+import { IocbAccounting, type Kiocb } from '../fs/vfs.ts';
 import { WorkStruct } from '../fs/workqueue.ts';
 import type { IovIter } from '../mm/iovIter.ts';
 import type { GenContext } from '../runtime/context.ts';
@@ -38,7 +38,7 @@ export class IomapDio extends KObject {
     super();
     this.iocb = iocb;
     // Model bookkeeping: each dio is a new attempt at the request.
-    iocb.acct = iocb.acct.nextAttempt();
+    iocb.acct = new IocbAccounting();
   }
 
   get error(): number {

@@ -409,7 +409,6 @@ class World implements WorldView {
       returnStep: 0,
       completions: [],
     };
-    iocb.acct.journalAtStart = this.xfs?.journal.lastSeq ?? 0;
     this.requests.push(record);
     const rt = this.rt;
     if (rt.tracing) rt.ev(0, write ? 'pwritev2' : 'preadv2', `req${id} pos ${pos} len ${len}`);
