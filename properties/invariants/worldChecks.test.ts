@@ -2,10 +2,19 @@
  * DATA-01, PC-01 and SYS-03 let a racing direct write's zeroing stand inside its own range
  * (racing-write-zeroes-inside-its-own-range.json): only where that write had not said it wrote
  * the offset by the time the data was seen. Clause by clause on hand-made write records.
+ * SYS-03 and RES-07 skip a generic fallback write behind a writeback error another waiter
+ * consumed: the replay that needs it shows the data lost and the exemption applying.
  */
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { WriteInfo } from './data.ts';
-import { zeroedByRacingWrite } from './worldChecks.ts';
+import { ReplayChoices } from '../../model/runtime/choice.ts';
+import { isUserTag, tagWriteId } from '../../model/mm/tags.ts';
+import type { WorldView } from '../../model/world/probe.ts';
+import { runScenario } from '../../model/world/run.ts';
+import { readReplayFile, replayWorld } from '../replay/replayFile.ts';
+import { type WriteInfo, writesOf } from './data.ts';
+import { makeProbe } from './registry.ts';
+import { genericFallbackBehindWritebackError, genericTagNow, zeroedByRacingWrite } from './worldChecks.ts';
 
 function write(id: number, pos: number, len: number, at: Partial<WriteInfo>): WriteInfo {
   return {
@@ -56,5 +65,42 @@ describe('zeroedByRacingWrite', () => {
     const short = write(2, 0, 4096, { startStep: 15, doneStep: 30, ackStep: 30, acked: 1024 });
     expect(zeroedByRacingWrite(all(short), 512, n, READ)).toBe(false);
     expect(zeroedByRacingWrite(all(short), 2048, n, READ)).toBe(true);
+  });
+});
+
+describe('genericFallbackBehindWritebackError', () => {
+  const file = readReplayFile(
+    fileURLToPath(
+      new URL('../regressions/generic-fallback-behind-writeback-error-not-judged.json', import.meta.url),
+    ),
+  );
+
+  it('is what keeps a fallback write whose data a concurrent fsync lost from SYS-03', () => {
+    const seen: { acked: number; exempt: boolean; tag: number }[] = [];
+    const probe = makeProbe();
+    const capture = (w: WorldView): void => {
+      const wr = writesOf(w).get(2);
+      if (wr === undefined) return;
+      seen.push({
+        acked: wr.acked,
+        exempt: genericFallbackBehindWritebackError(w, wr),
+        tag: genericTagNow(w, 0),
+      });
+    };
+    const r = runScenario(file.scenario, {
+      source: new ReplayChoices(file.choices),
+      faults: file.faults,
+      probe: { ...probe, onQuiescent: (w) => (probe.onQuiescent?.(w), capture(w)) },
+      ...replayWorld(file),
+    });
+    expect(r.outcome).toBe('pass');
+    // The fdatasync got the writeback error; the fallback write returned its whole count.
+    expect(r.syncs.find((s) => s.op.kind === 'fdatasync')?.returned).toBe(-5);
+    expect(r.requests.find((q) => q.id === 2)?.returned).toBe(512);
+    const last = seen.at(-1);
+    expect(last?.acked).toBe(512);
+    // Its first sector does not hold its data (SYS-03's test), and the exemption applies.
+    expect(last !== undefined && isUserTag(last.tag) && tagWriteId(last.tag) === 2).toBe(false);
+    expect(last?.exempt).toBe(true);
   });
 });
