@@ -90,7 +90,13 @@ describe('genericFallbackBehindWritebackError', () => {
     const r = runScenario(file.scenario, {
       source: new ReplayChoices(file.choices),
       faults: file.faults,
-      probe: { ...probe, onQuiescent: (w) => (probe.onQuiescent?.(w), capture(w)) },
+      probe: {
+        ...probe,
+        onQuiescent: (w) => {
+          probe.onQuiescent?.(w);
+          capture(w);
+        },
+      },
       ...replayWorld(file),
     });
     expect(r.outcome).toBe('pass');
