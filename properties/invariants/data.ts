@@ -245,10 +245,13 @@ export function judgeTag(
   eof: number = Number.POSITIVE_INFINITY,
   history = true,
 ): TagVerdict {
-  const placed = judgeTagByPlacement(tag, offset, writes);
-  if (placed !== 'ok' || tag === TAG_ZERO || !history) return placed;
+  // The placement rule (judgeTagByPlacement) inline, so that the write is looked up once: this
+  // runs for every sector every read returns.
+  if (tag === TAG_ZERO) return 'ok';
+  if (tag === TAG_STALE || !isUserTag(tag)) return 'stale';
   const wr = writes.get(tagWriteId(tag));
-  if (wr === undefined) return 'misplaced';
+  if (wr === undefined || wr.pos + tagUnit(tag) * SECTOR_SIZE !== offset) return 'misplaced';
+  if (!history) return 'ok';
   // Past EOF in the EOF block (what an mmap read of it, or recovery's read up to its end, sees),
   // the leftovers' bytes are what the kernel shows there: ->read_folio reads the EOF block whole
   // (6.12.117 fs/iomap/buffered-io.c L419-429), and only a crash can have left them (spec/fs.md,

@@ -34,7 +34,7 @@ import {
   genericWhole,
   mayReplace,
   mixedWithPageCache,
-  reshapeSteps,
+  reshapedAfter,
   staleAfterPostInvalidation,
   tagsSplitByResume,
 } from './worldChecks.ts';
@@ -168,12 +168,11 @@ function checkWritten(w: WorldView): void {
   for (const r of w.requests) if (r.op.kind === 'dio_write' && isPartial(r)) any = true;
   if (!any) return;
   const writes = writesOf(w);
-  const reshaped = reshapeSteps(w);
   for (const r of w.requests) {
     if (r.op.kind !== 'dio_write' || !isPartial(r)) continue;
     const wr = writes.get(r.id);
     if (wr === undefined || wr.acked <= 0) continue;
-    if (reshaped.some((s) => s > wr.startStep) || fellBack(w, wr.id) || mixedWithPageCache(w, wr)) continue;
+    if (reshapedAfter(w, wr.startStep) || fellBack(w, wr.id) || mixedWithPageCache(w, wr)) continue;
     // Its tags split between two calls of the resume cannot be judged (tagsSplitByResume).
     if (tagsSplitByResume(w, r)) continue;
     // Nor its fallback's data after a writeback error reported to another waiter (as SYS-03).

@@ -21,14 +21,22 @@ import { firstBadTag, historyHolds, ownCount, type WriteInfo, writesOf } from '.
 import { fail } from './fail.ts';
 import type { Invariant } from './invariant.ts';
 
-/**
- * Steps by which each truncate had taken effect (Infinity if it never returned): a truncate that
- * finished after a write began may legitimately have removed that write's data.
+/*
+ * The helpers below run for every acknowledged write, and some for every sector, of every run:
+ * plain loops over the world's records, no arrays or closures made per call.
  */
-export function reshapeSteps(w: WorldView): number[] {
-  return w.fileOps
-    .filter((f) => f.op.kind === 'truncate')
-    .map((f) => (f.returned === null ? Number.POSITIVE_INFINITY : f.returnStep));
+
+/**
+ * Did a truncate take effect after `step` (or never return)? A truncate that finished after a
+ * write began may legitimately have removed that write's data.
+ */
+export function reshapedAfter(w: WorldView, step: number): boolean {
+  const ops = w.fileOps;
+  for (let i = 0; i < ops.length; i++) {
+    const f = ops[i] as FileOpView;
+    if (f.op.kind === 'truncate' && (f.returned === null || f.returnStep > step)) return true;
+  }
+  return false;
 }
 
 /**
@@ -37,7 +45,22 @@ export function reshapeSteps(w: WorldView): number[] {
  * data behind it may be gone while other syncs return 0: a documented limit, not a finding.
  */
 function writebackErrorBetween(w: WorldView, from: number, to: number): boolean {
-  return w.inode.iMapping.wbErrorSteps.some((step) => step >= from && step <= to);
+  const steps = w.inode.iMapping.wbErrorSteps;
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i] as number;
+    if (step >= from && step <= to) return true;
+  }
+  return false;
+}
+
+/** The record of direct I/O request `id`, or undefined. */
+function requestById(w: WorldView, id: number): RequestView | undefined {
+  const rs = w.requests;
+  for (let i = 0; i < rs.length; i++) {
+    const r = rs[i] as RequestView;
+    if (r.id === id) return r;
+  }
+  return undefined;
 }
 
 /**
@@ -111,7 +134,7 @@ function overlapsWrite(
 
 /** Did the pre-write page-cache invalidation of this direct write fail (and the write go on)? */
 function preInvalidationFailed(w: WorldView, id: number): boolean {
-  return w.requests.some((r) => r.id === id && r.iocb.acct.preInvalidationFailed);
+  return requestById(w, id)?.iocb.acct.preInvalidationFailed === true;
 }
 
 /**
@@ -133,7 +156,7 @@ export function staleAfterPostInvalidation(w: WorldView, id: number): boolean {
  */
 export function fellBack(w: WorldView, id: number): boolean {
   if (genericWhole(w)) return false;
-  return w.requests.some((r) => r.id === id && r.iocb.fellBackToBuffered);
+  return requestById(w, id)?.iocb.fellBackToBuffered === true;
 }
 
 /** Is this a run of the scripted filesystem as a whole filesystem (FsSpec.generic)? */
@@ -168,13 +191,13 @@ export function tagsSplitByResume(w: WorldView, r: RequestView): boolean {
  */
 export function genericFallbackBehindWritebackError(w: WorldView, wr: WriteInfo): boolean {
   if (!genericWhole(w)) return false;
-  const r = w.requests.find((q) => q.id === wr.id);
+  const r = requestById(w, wr.id);
   return r !== undefined && r.iocb.fellBackToBuffered && writebackErrorBetween(w, wr.startStep, wr.ackStep);
 }
 
 /** Is write `id` a direct write whose tags a resume split (tagsSplitByResume)? */
 function splitByResume(w: WorldView, id: number): boolean {
-  const r = w.requests.find((q) => q.id === id);
+  const r = requestById(w, id);
   return r !== undefined && r.op.kind === 'dio_write' && tagsSplitByResume(w, r);
 }
 
@@ -211,7 +234,7 @@ function checkDurable(
   writes: ReadonlyMap<number, WriteInfo>,
   why: string,
 ): void {
-  if (reshapeSteps(w).some((s) => s > wr.startStep) || mixedWithPageCache(w, wr)) return;
+  if (reshapedAfter(w, wr.startStep) || mixedWithPageCache(w, wr)) return;
   const end = wr.pos + wr.acked;
   if (rec.size < end)
     fail(w, id, 0, `${why}: write ${wr.id} ended at ${end} but recovery found i_size ${rec.size}`);
@@ -253,6 +276,8 @@ export function zeroedByRacingWrite(
   return false;
 }
 
+const ACKED_SCRATCH: WriteInfo[] = [];
+
 /**
  * The first offset where a read that started at `startStep` returned data older than the newest
  * direct write that had returned success before it, or null. Writes that mixed with the page
@@ -269,12 +294,15 @@ function olderThanAckedWrite(
   pageCache: boolean,
 ): { offset: number; write: number } | null {
   const all = writesOf(w);
-  const writes = [...all.values()].filter((x) => x.kind === 'dio' && x.ackStep <= startStep);
+  // The direct writes acknowledged before the read began, in a scratch array (no call nests).
+  const writes = ACKED_SCRATCH;
+  writes.length = 0;
+  for (const x of all.values()) if (x.kind === 'dio' && x.ackStep <= startStep) writes.push(x);
   if (writes.length === 0) return null;
-  const reshaped = reshapeSteps(w);
   for (let off = pos; off < pos + bytes; off += SECTOR_SIZE) {
     let newest: WriteInfo | null = null;
-    for (const x of writes) {
+    for (let i = 0; i < writes.length; i++) {
+      const x = writes[i] as WriteInfo;
       // Whole sectors only: a count that ends inside a sector (a buffered fallback's short copy)
       // left that sector part new, part old, which a sector's tag cannot say; SYS-03 alike.
       if (
@@ -286,7 +314,7 @@ function olderThanAckedWrite(
     }
     if (newest === null) continue;
     const n = newest;
-    if (reshaped.some((s) => s > n.startStep)) continue;
+    if (reshapedAfter(w, n.startStep)) continue;
     if (mixedWithPageCache(w, n) || fellBack(w, n.id)) continue;
     // A resumed write whose buffer is off a 512-byte boundary splits a tag between two calls: its
     // data cannot be judged by tags (tagsSplitByResume; campaign seed 303 run 62,933).
@@ -608,11 +636,9 @@ export const CONTRACT_CHECKS: readonly Invariant[] = [
       onQuiescent(w) {
         if (w.xfs === null && !genericWhole(w)) return;
         const writes = writesOf(w);
-        const reshaped = reshapeSteps(w);
         for (const wr of writes.values()) {
           if (wr.kind !== 'dio' || wr.acked <= 0) continue;
-          if (reshaped.some((s) => s > wr.startStep) || fellBack(w, wr.id) || mixedWithPageCache(w, wr))
-            continue;
+          if (reshapedAfter(w, wr.startStep) || fellBack(w, wr.id) || mixedWithPageCache(w, wr)) continue;
           // Its tags split between two calls of a resume cannot be judged (splitByResume).
           if (splitByResume(w, wr.id)) continue;
           // On the scripted filesystem as a whole filesystem, a write finished through the page
