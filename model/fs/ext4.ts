@@ -81,12 +81,10 @@ interface OrphanChange {
 }
 
 export class ModelExt4 extends ModelXfs {
-  override readonly journal: Jbd2;
-  /** ext4_iomap_ops and ext4_iomap_overwrite_ops; reads use ext4_iomap_ops too. */
-  override readonly readOps: IomapOps;
-  override readonly writeOps: IomapOps;
+  /** jbd2, built by ModelXfs's constructor through newJournal (declared only: no field resets it). */
+  declare readonly journal: Jbd2;
+  /** ext4_iomap_ops (reads and writes) and ext4_iomap_overwrite_ops. */
   readonly overwriteOps: IomapOps;
-  override readonly dioWriteOps: IomapDioOps;
   /** ei->i_sync_tid and ei->i_datasync_tid: 0 is committed (the setup's transactions are). */
   iSyncTid = 0;
   iDatasyncTid = 0;
@@ -96,11 +94,25 @@ export class ModelExt4 extends ModelXfs {
 
   constructor(rt: Runtime, disk: Disk, geo: XfsGeometry, extents: readonly InitialExtent[], iSize: number) {
     super(rt, disk, geo, extents, iSize);
-    this.journal = new Jbd2(geo.dataBlocks * this.sectorsPerBlock, geo.logSectors);
-    this.readOps = new Ext4IomapOps(this);
-    this.writeOps = this.readOps;
     this.overwriteOps = new Ext4IomapOverwriteOps(this);
-    this.dioWriteOps = new Ext4DioWriteOps(this);
+  }
+
+  protected override newJournal(logStart: number, logSectors: number): Jbd2 {
+    return new Jbd2(logStart, logSectors);
+  }
+
+  /** ext4_iomap_ops, for reads and for writes (the same table). */
+  protected override newReadOps(): IomapOps {
+    return new Ext4IomapOps(this);
+  }
+
+  protected override newWriteOps(): IomapOps {
+    return this.readOps;
+  }
+
+  /** ext4_dio_write_ops. */
+  protected override newDioWriteOps(): IomapDioOps {
+    return new Ext4DioWriteOps(this);
   }
 
   /** i_disksize: the size the inode block in the journal carries. */

@@ -17,21 +17,31 @@ export class ExtentMap {
   readonly addr: Int32Array;
   readonly shared: Uint8Array;
 
-  constructor(readonly blocks: number) {
+  /** An empty map (every block a hole), or with `from` a copy of that map. */
+  constructor(
+    readonly blocks: number,
+    from: ExtentMap | null = null,
+  ) {
     // Three views of one buffer: one allocation instead of three (a model XFS builds two maps), and
     // a finished campaign run's buffer when one was given back (recycleRun), hence the fills.
     const buf = BUFFER_POOL.take(blocks * 6);
-    this.state = new Int8Array(buf, blocks * 4, blocks).fill(0);
-    this.addr = new Int32Array(buf, 0, blocks).fill(-1);
-    this.shared = new Uint8Array(buf, blocks * 5, blocks).fill(0);
+    this.state = new Int8Array(buf, blocks * 4, blocks);
+    this.addr = new Int32Array(buf, 0, blocks);
+    this.shared = new Uint8Array(buf, blocks * 5, blocks);
+    if (from === null) {
+      this.state.fill(0);
+      this.addr.fill(-1);
+      this.shared.fill(0);
+    } else {
+      // A copy overwrites every entry: no fill first.
+      this.state.set(from.state);
+      this.addr.set(from.addr);
+      this.shared.set(from.shared);
+    }
   }
 
   clone(): ExtentMap {
-    const m = new ExtentMap(this.blocks);
-    m.state.set(this.state);
-    m.addr.set(this.addr);
-    m.shared.set(this.shared);
-    return m;
+    return new ExtentMap(this.blocks, this);
   }
 
   /** Length in blocks of the run starting at `block` with the same state, sharing and contiguous addresses. */
@@ -52,6 +62,20 @@ export class ExtentMap {
   /** The buffer behind the three arrays (for recycleRun). */
   get buffer(): ArrayBufferLike {
     return this.addr.buffer;
+  }
+
+  /**
+   * set() of blocks [block, block + count), block + i mapped at addr + i (null: at -1, none): the
+   * same entries as one set() per block, and like those nothing outside the map changes.
+   */
+  setRun(block: number, count: number, state: number, addr: number | null, shared: number): void {
+    const from = Math.max(0, block);
+    const to = Math.min(this.blocks, block + count);
+    if (from >= to) return;
+    this.state.fill(state, from, to);
+    this.shared.fill(shared, from, to);
+    if (addr === null) this.addr.fill(-1, from, to);
+    else for (let b = from; b < to; b++) this.addr[b] = addr + (b - block);
   }
 
   set(block: number, state: number, addr: number, shared = 0): void {

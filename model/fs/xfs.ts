@@ -116,25 +116,50 @@ export class ModelXfs implements FileOperations {
     extents: readonly InitialExtent[],
     iSize: number,
   ) {
-    this.journal = new Journal(geo.dataBlocks * this.sectorsPerBlock, geo.logSectors);
+    // The model ext4's constructor builds nothing of XFS's that it replaces (its jbd2 and ops).
+    this.journal = this.newJournal(geo.dataBlocks * this.sectorsPerBlock, geo.logSectors);
     this.map = new ExtentMap(geo.fileBlocks);
     this.cow = new Int32Array(BUFFER_POOL.take(geo.fileBlocks * 4)).fill(-1);
     let top = 0;
     for (const e of extents) {
-      for (let i = 0; i < e.count; i++) {
-        const mapped = e.state === EXT_WRITTEN || e.state === EXT_UNWRITTEN;
-        this.map.set(e.block + i, e.state, mapped ? e.addr + i : -1, e.shared ? 1 : 0);
-        if (mapped) top = Math.max(top, e.addr + i + 1);
-      }
+      const mapped = e.state === EXT_WRITTEN || e.state === EXT_UNWRITTEN;
+      // Each extent as one run (a later one still wins where they overlap).
+      this.map.setRun(e.block, e.count, e.state, mapped ? e.addr : null, e.shared ? 1 : 0);
+      if (mapped && e.count > 0) top = Math.max(top, e.addr + e.count);
       if (e.state === EXT_WRITTEN) this.writeInitialData(e, iSize);
     }
     this.nextFree = top;
     this.initialMap = this.map.clone();
     this.initialSize = iSize;
     this.diskSize = iSize;
-    this.readOps = new XfsReadIomapOps(this);
-    this.writeOps = new XfsDirectWriteIomapOps(this);
-    this.dioWriteOps = new XfsDioWriteOps(this);
+    this.readOps = this.newReadOps();
+    this.writeOps = this.newWriteOps();
+    this.dioWriteOps = this.newDioWriteOps();
+  }
+
+  /*
+   * What the model ext4 replaces, built through these so that a model ext4 builds only its own
+   * (ModelExt4 overrides each; they run in this constructor, before any field of the subclass).
+   */
+
+  /** The log: XFS's CIL and log (jbd2 for the model ext4). */
+  protected newJournal(logStart: number, logSectors: number): Journal {
+    return new Journal(logStart, logSectors);
+  }
+
+  /** xfs_read_iomap_ops. */
+  protected newReadOps(): IomapOps {
+    return new XfsReadIomapOps(this);
+  }
+
+  /** xfs_direct_write_iomap_ops. */
+  protected newWriteOps(): IomapOps {
+    return new XfsDirectWriteIomapOps(this);
+  }
+
+  /** xfs_dio_write_ops. */
+  protected newDioWriteOps(): IomapDioOps {
+    return new XfsDioWriteOps(this);
   }
 
   get blockSize(): number {
