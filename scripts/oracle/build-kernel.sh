@@ -10,6 +10,9 @@
 #   <debian version>_all.deb if present, else `apt-get download linux-source-6.12=<debian version>`.
 #   The extracted tree's Makefile must say the release (SUBLEVEL), whatever the package's name says.
 #   DIOCHECK_JOBS: make -j (default: the number of cores).
+#   DIOCHECK_KERNEL_FLAVOR (opt-in; unset builds exactly the kernel above): a named set of extra
+#   config options, kept apart as CACHE_DIR/kernels/RELEASE-FLAVOR/linux.uml so that it never
+#   replaces the oracle's kernel. btrfs: CONFIG_BTRFS_FS (scripts/oracle/btrfsDsync.ts).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 if (($# != 2)) || [[ -z "$1" || -z "$2" ]]; then
@@ -28,9 +31,22 @@ if [[ -z "$debian" ]]; then
   exit 2
 fi
 
+flavor="${DIOCHECK_KERNEL_FLAVOR:-}"
+extra_config=()
+case "$flavor" in
+  "") ;;
+  btrfs) extra_config=(-e BTRFS_FS -e BTRFS_FS_POSIX_ACL) ;;
+  *)
+    echo "oracle: unknown DIOCHECK_KERNEL_FLAVOR '$flavor' (one of: btrfs)" >&2
+    exit 2
+    ;;
+esac
+
 mkdir -p "$cache"
 cache="$(cd "$cache" && pwd)"
 kdir="$cache/kernels/$release"
+# A flavor's kernel lives beside the release's, never in its place.
+if [[ -n "$flavor" ]]; then kdir="$kdir-$flavor"; fi
 mkdir -p "$kdir"
 log="$kdir/build.log"
 
@@ -98,7 +114,8 @@ if [[ ! -x "$kbin" ]]; then
       -e SCSI -e BLK_DEV_SD -e SCSI_LOWLEVEL -e SCSI_DEBUG \
       -e DEBUG_FS -e DEBUG_FS_ALLOW_ALL -e FAULT_INJECTION -e FAIL_MAKE_REQUEST -e FAIL_IO_TIMEOUT \
       -e FAULT_INJECTION_DEBUG_FS -e FTRACE -e ENABLE_DEFAULT_TRACERS -e BLK_DEV_IO_TRACE \
-      -e MAGIC_SYSRQ -e IKCONFIG -e IKCONFIG_PROC -e BLK_DEV_WRITE_MOUNTED -d MODULES -d NET -d SOUND -d UML_NET
+      -e MAGIC_SYSRQ -e IKCONFIG -e IKCONFIG_PROC -e BLK_DEV_WRITE_MOUNTED -d MODULES -d NET -d SOUND -d UML_NET \
+      ${extra_config[@]+"${extra_config[@]}"}
     make ARCH=um olddefconfig
     make ARCH=um -j"${DIOCHECK_JOBS:-$(nproc)}" linux
   ) >>"$log" 2>&1 || { echo "oracle: kernel build failed (see $log)" >&2; exit 1; }
