@@ -40,5 +40,7 @@ import '../runtime/recycle.test.ts';
 import '../world/fs.test.ts';
 import '../world/scriptedGeneric.test.ts';
 import '../world/disk.litmus.test.ts';
+import './dioEndYield.test.ts';
+import './inlineRace.test.ts';
 import './tracing.test.ts';
 import '../campaign.test.ts';
