@@ -283,6 +283,13 @@ export class ModelExt4 extends ModelXfs {
   /** ext4_iomap_begin() (inode.c L3411-3461). */
   // biome-ignore lint/correctness/useYield: the mapping and its transaction do not block in the model.
   *ext4IomapBegin(offset: number, length: number, flags: number, iomap: Iomap): KGen<number> {
+    // Candidate fix (spec/ext4.md, "A sync after an aborted journal"), not in 6.12: a request that
+    // passed ext4_file_write_iter's or _read_iter's shutdown test (file.c L695-696, L134-135) before
+    // the journal aborted, and then waited for the inode lock, maps nothing once it has, as
+    // xfs_direct_write_iomap_begin and xfs_read_iomap_begin refuse after XFS's shutdown (6.12.117
+    // fs/xfs/xfs_iomap.c L786-787, L1291-1292). Otherwise an O_DSYNC overwrite goes out with FUA,
+    // the failed tid counting as committed, and returns success with its size lost.
+    if (this.ext4ForcedShutdown()) return -EIO;
     const bs = this.blockSize;
     if (Math.floor(offset / bs) >= this.geo.fileBlocks) return -EINVAL;
     const map: Ext4MapBlocks = {
