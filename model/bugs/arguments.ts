@@ -19,7 +19,7 @@ export const ARGUMENTS_BUGS: readonly PlantedBug[] = [
     title: "iomap: don't make REQ_POLLED imply REQ_NOWAIT",
     year: 2026,
     lines: 'seed L71-75',
-    what: 'bio_set_polled makes the polled first bio of a NOWAIT write REQ_NOWAIT. A filesystem whose ->submit_io hands the bio to a worker (btrfs checksums direct writes in one) has it refused there with BLK_STS_AGAIN, after the submitter went on to its next mapping and submitted a bio that writes: the request returns -EAGAIN after doing I/O (6.12.107 has it; 6.12.111 sets REQ_POLLED alone). Where submit_bio is called by the submitter itself, the refused bio ends before submit_bio returns and the next mapping stops at the error test (seed L373): no I/O.',
+    what: 'bio_set_polled makes the polled first bio of a NOWAIT write REQ_NOWAIT. A filesystem whose ->submit_io hands the bio to a worker (btrfs checksummed direct writes in one before 968f19c5b1b7; the 6.12 releases send them to buffered I/O) has it refused there with BLK_STS_AGAIN, after the submitter went on to its next mapping and submitted a bio that writes: the request returns -EAGAIN after doing I/O (6.12.107 has it; 6.12.111 sets REQ_POLLED alone). Where submit_bio is called by the submitter itself, the refused bio ends before submit_bio returns and the next mapping stops at the error test (seed L373): no I/O.',
     invariant: 'ARG-02',
     inSeed: true,
     ops: () => ({ iomapDioSubmitBioMarkPolled }),

@@ -205,7 +205,7 @@ export const COMPLETION_BUGS: readonly PlantedBug[] = [
     commit: 'synthetic',
     title: 'iomap_dio_submit_bio takes a dio reference only for bios it submits itself',
     lines: 'seed L69, L77-80',
-    what: 'A filesystem whose ->submit_io submits the bio later from a worker (btrfs offloads checksumming) sees the dio complete and return first, and the device then reads the user buffer of a finished request.',
+    what: 'A filesystem whose ->submit_io submits the bio later from a worker (btrfs offloaded checksumming before 968f19c5b1b7) sees the dio complete and return first, and the device then reads the user buffer of a finished request.',
     invariant: 'CMPL-06',
     ops: (base) => ({
       *iomapDioSubmitBio(k, iter, dio, bio, pos) {

@@ -161,8 +161,9 @@ export interface FsSpec {
   /** Scripted provider: a ->submit_io hook, which submits the bio itself (seed L77-78). */
   readonly submitIo?: boolean;
   /**
-   * Scripted provider: ->submit_io hands the bio to a worker that submits it later (btrfs offloads
-   * checksumming of direct writes to a workqueue, btrfs_wq_submit_bio). Needs `submitIo`.
+   * Scripted provider: ->submit_io hands the bio to a worker that submits it later (btrfs offloaded
+   * checksumming of direct writes to a workqueue, btrfs_wq_submit_bio, before 968f19c5b1b7; the 6.12
+   * releases send checksummed direct writes to buffered I/O, spec/fs.md). Needs `submitIo`.
    */
   readonly submitIoDeferred?: boolean;
   /** Scripted provider: ->iomap_begin of a write returns -ENOTBLK from this offset on (seed L684-688). */
