@@ -25,8 +25,9 @@
  * meet: anywhere in the file; across the initial end of file (appending to a log, reading its tail);
  * or at the previous operation's offset (reading back what was just written, rewriting a record,
  * another thread touching the same block). Independent offsets over a 32 KiB file rarely overlap.
- * A quarter of the scenarios are one hot record (RawWorld.hot): every operation after the first
- * lands where the one before it did.
+ * A third of the scenarios are one hot record (RawWorld.hot): every operation after the first
+ * lands where the one before it did. A quarter are a write-ahead log (RawWorld.log): O_DSYNC
+ * writes at the end of file, and a power loss once they are done.
  *
  * About 29 % of the worlds are on the scripted filesystem as a whole filesystem instead (genericWorld):
  * btrfs's direct I/O (IOMAP_DIO_PARTIAL and its resume loop), mixing with its buffered reads and
@@ -87,7 +88,10 @@ export interface RawWorld {
    * last block (a file whose last write ended mid-block, the everyday case) rather than anywhere.
    */
   readonly iSizeBack: number | null;
-  /** Cached pages; `underOp`: the page under the first operation's offset rather than `index`. */
+  /**
+   * Cached pages; `underOp`: the page under the first direct request's offset (else the first
+   * operation's) rather than `index`, where the direct path must write back and drop it.
+   */
   readonly pages: ReadonlyArray<{
     readonly index: number;
     readonly dirty: boolean;
@@ -96,8 +100,9 @@ export interface RawWorld {
   readonly bioMaxVecs: number;
   readonly threads: ReadonlyArray<readonly RawWorldOp[]>;
   /**
-   * The power fails once the first thread's operations are done, when they are all synchronous (so
-   * none of its I/O is still in flight): what they acknowledged must still be there after recovery.
+   * The power fails once the first thread's operations are done and it has reaped its async ones
+   * (wait_async, so none of its I/O is still in flight): what they acknowledged must still be there
+   * after recovery.
    */
   readonly crashAfter: boolean;
   /**
@@ -122,6 +127,17 @@ export interface RawWorld {
    * but for those (genericWorld).
    */
   readonly generic?: boolean;
+  /**
+   * The file is a write-ahead log (a quarter of the worlds): open O_DSYNC, so that every direct
+   * write carries IOCB_DSYNC (iocb_flags, 6.12.117 include/linux/fs.h L3592-3604), and written at
+   * its end: an operation drawn to land anywhere lands at the end of file instead. That is how a
+   * database writes its log (PostgreSQL's wal_sync_method = open_datasync opens the WAL
+   * O_DSYNC | O_DIRECT; MySQL's innodb_flush_method = O_DSYNC its redo log), into blocks an earlier
+   * write or fallocate left past the end. Drawn per world (swarm testing): an O_DSYNC write that
+   * extends the file, then a power loss, is the shape the size-durability bugs need, and
+   * per-request flags and placements meet there too rarely.
+   */
+  readonly log: boolean;
 }
 
 function rawOp(): fc.Arbitrary<RawWorldOp> {
@@ -135,8 +151,8 @@ function rawOp(): fc.Arbitrary<RawWorldOp> {
       [3, fc.constant('buffered_read')],
       [2, fc.constant('fdatasync')],
       [1, fc.constant('fsync')],
-      [1, fc.constant('mmap_read')],
-      [1, fc.constant('truncate')],
+      [2, fc.constant('mmap_read')],
+      [2, fc.constant('truncate')],
       [1, fc.constant('fallocate')],
       [1, fc.constant('power_loss')],
     ),
@@ -175,9 +191,9 @@ export function rawWorldArbitrary(): fc.Arbitrary<RawWorld> {
     iSizeUnits: fc.nat({ max: 64 }),
     iSizeTail: weighted<number>([3, fc.constant(0)], [1, fc.integer({ min: 1, max: 511 })]),
     iSizeBack: weighted<number | null>([2, fc.constant(null)], [1, fc.integer({ min: 1, max: 7 })]),
-    // A file that was read or written through the page cache before (most files) has cached pages.
+    // A file that was read or written through the page cache before (half the files) has cached pages.
     pages: weighted<RawWorld['pages']>(
-      [2, fc.constant([])],
+      [1, fc.constant([])],
       [
         1,
         fc.array(
@@ -193,11 +209,12 @@ export function rawWorldArbitrary(): fc.Arbitrary<RawWorld> {
     bioMaxVecs: fc.integer({ min: 1, max: 3 }),
     threads: fc.array(fc.array(rawOp(), { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 2 }),
     crashAfter: weighted<boolean>([2, fc.constant(false)], [1, fc.constant(true)]),
-    hot: weighted<boolean>([3, fc.constant(false)], [1, fc.constant(true)]),
+    hot: weighted<boolean>([2, fc.constant(false)], [1, fc.constant(true)]),
     leftovers: weighted<Leftover[]>(
       [2, fc.constant([])],
       [1, fc.subarray<Leftover>(['eof-tail', 'past-eof', 'unwritten', 'free'], { minLength: 1 })],
     ),
+    log: weighted<boolean>([3, fc.constant(false)], [1, fc.constant(true)]),
   });
 }
 
@@ -245,7 +262,9 @@ export function buildWorld(raw: RawWorld): Scenario {
     iSize,
     lastPos: 0,
     firstPos: null,
+    firstDioPos: null,
     hot: raw.hot,
+    log: raw.log,
   };
   const threads = raw.threads
     .map((ops) =>
@@ -259,13 +278,21 @@ export function buildWorld(raw: RawWorld): Scenario {
     .map(callerCompLast)
     .filter((ops) => ops.length > 0);
   const first = threads[0];
-  if (raw.crashAfter && first?.every((op) => !('async' in op && op.async === true)))
-    first?.push({ kind: 'power_loss' });
+  // A log is written to be recovered after a crash: every log world has one.
+  if ((raw.crashAfter || raw.log) && first !== undefined) {
+    // With async requests in flight, the thread first reaps them (io_getevents), so that what was
+    // acknowledged is all there is; not after a caller-completion request, whose completion is the
+    // issuing task's own task_work.
+    const async = first.some((op) => 'async' in op && op.async === true);
+    const callerComp = first.some((op) => 'iocbFlags' in op && op.iocbFlags?.includes('caller_comp'));
+    if (!async) first.push({ kind: 'power_loss' });
+    else if (!callerComp) first.push({ kind: 'wait_async' }, { kind: 'power_loss' });
+  }
   const pageCount = Math.max(1, Math.ceil(fileBytes / PAGE_BYTES));
   const pages = new Map<number, boolean>();
+  const under = geometry.firstDioPos ?? geometry.firstPos;
   for (const p of raw.pages) {
-    const index =
-      p.underOp && geometry.firstPos !== null ? Math.floor(geometry.firstPos / PAGE_BYTES) : p.index;
+    const index = p.underOp && under !== null ? Math.floor(under / PAGE_BYTES) : p.index;
     if (index < pageCount) pages.set(index, p.dirty || (pages.get(index) ?? false));
   }
   const dirtyPages = new Set([...pages].filter(([, dirty]) => dirty).map(([index]) => index));
@@ -275,8 +302,10 @@ export function buildWorld(raw: RawWorld): Scenario {
   const bufferedWrite = threads.some((ops) => ops.some((op) => op.kind === 'buffered_write'));
   const writtenPastEof = raw.leftovers.includes('past-eof') && !bufferedWrite && !generic;
   const extents: ExtentSpec[] = raw.blocks.map((drawn, b) => {
+    // A log's EOF block holds its last records: written, when the end of file is inside it.
+    const tail = raw.log && b === Math.floor(iSize / bs) && iSize % bs !== 0;
     // ext4 has no shared blocks; written ones past the EOF block it may have (see the header).
-    const kind: BlockKind = ext4 && drawn === 'shared' ? 'written' : drawn;
+    const kind: BlockKind = (ext4 && drawn === 'shared') || tail ? 'written' : drawn;
     // No written block wholly past the EOF block on XFS (it frees them on truncate, and completion
     // logs the size with the conversion), unless a lost size update left them (leftover 'past-eof').
     let k: BlockKind =
@@ -344,8 +373,12 @@ interface WorldGeometry {
   lastPos: number;
   /** Offset of the first operation that has one, if any. */
   firstPos: number | null;
+  /** Offset of the first direct request, if any. */
+  firstDioPos: number | null;
   /** RawWorld.hot. */
   readonly hot: boolean;
+  /** RawWorld.log. */
+  readonly log: boolean;
 }
 
 /** The kinds of operation that take an offset (the others ignore `place`). */
@@ -359,7 +392,8 @@ const POSITIONED: ReadonlySet<OpSpec['kind']> = new Set<OpSpec['kind']>([
 
 /** Where an operation lands: as drawn, or again in a hot scenario once an operation has landed. */
 function placeOf(raw: RawWorldOp, g: WorldGeometry): Place {
-  return g.hot && g.firstPos !== null ? 'again' : raw.place;
+  if (g.hot && g.firstPos !== null) return 'again';
+  return g.log && raw.place === 'any' ? 'eof' : raw.place;
 }
 
 /** The offset of an operation: see RawWorldOp.place. */
@@ -385,6 +419,7 @@ function buildOp(raw: RawWorldOp, g: WorldGeometry, generic = false): OpSpec {
   if (POSITIONED.has(raw.kind)) {
     g.lastPos = pos;
     g.firstPos ??= pos;
+    if (raw.kind === 'dio_read' || raw.kind === 'dio_write') g.firstDioPos ??= pos;
   }
   // Appends and reads of a file's tail are short records more often than not, a hot record too.
   const units = place === 'eof' || (g.hot && place === 'again') ? ((raw.units - 1) % 4) + 1 : raw.units;
@@ -396,6 +431,7 @@ function buildOp(raw: RawWorldOp, g: WorldGeometry, generic = false): OpSpec {
       const flags = raw.flags.filter((f) => f !== 'caller_comp' || async);
       if (raw.uring !== null && !flags.includes('nowait')) flags.push('nowait');
       if (raw.uring === 'iopoll' && !flags.includes('hipri')) flags.push('hipri');
+      if (g.log && raw.kind === 'dio_write' && !flags.includes('dsync')) flags.push('dsync');
       return {
         kind: raw.kind,
         pos,

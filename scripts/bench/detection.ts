@@ -200,7 +200,10 @@ export function measureDetection(
       medianCpuMs: finite(medianCpu, 1),
       met: medianRuns <= DETECTION_TARGET_RUNS,
     };
-    log(`  ${bug.name}: ${runs.map((x) => x ?? `>${budget}`).join(', ')} runs`);
+
+    log(
+      `  ${bug.name}: ${runs.map((x) => x ?? `>${budget}`).join(', ')} runs; median ${row.medianRuns ?? `>${budget}`} runs, ${row.medianCpuMs ?? '-'} cpu ms`,
+    );
     rows.push(row);
   }
   return {
