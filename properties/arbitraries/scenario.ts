@@ -398,10 +398,13 @@ function buildOp(raw: RawOp, g: OpGeometry): DioOpSpec {
   // A sector-aligned buffer (posix_memalign(512)) may start at any sector of its page, so that a
   // page boundary falls inside a block of the request: where a short page-get leaves a block tail.
   // Not for a PARTIAL read on a 4 KiB-sector device, until the correct model has a candidate fix
-  // for what it meets there (session 7's finding, campaign seed -1372666895 run 38,116): zeroing a
-  // hole or unwritten block stops at a page the caller must fault in, mid-sector, and the resumed
-  // call is refused -EINVAL after the first one read data (ARG-01; gfs2_file_direct_read returns
-  // that -EINVAL, 6.12.117 fs/gfs2/file.c L843-871). Such a buffer keeps its page's first byte.
+  // for what a real gfs2 does there (baseline arg-01-task-scripted-resume-mid-sector, on every
+  // release): zeroing a hole or unwritten block stops at a page the caller must fault in,
+  // mid-sector (6.12.117 fs/iomap/direct-io.c L477-486, L529-531); once another writer mapped the
+  // block, the resumed call is refused -EINVAL (L317-319) and gfs2_file_direct_read returns that
+  // after the first call read data (ARG-01; fs/gfs2/file.c L841-871). btrfs takes only buffers
+  // aligned to its sector size (check_direct_read, fs/btrfs/direct-io.c L837-849, L1096). Such a
+  // buffer keeps its page's first byte.
   const sectorInsideLbs = g.lbs > 512 && !write && (g.partial || raw.dioFlags.includes('partial'));
   const bufOffset =
     raw.buf === 'aligned' || (raw.buf === 'sector' && sectorInsideLbs)

@@ -25,8 +25,8 @@ describe('world scenarios: ext4 drawn as often as XFS', () => {
   const xfs = samples.filter((s) => s.fs.model === 'xfs');
 
   it('draws each model filesystem about half the time, and nothing else but the generic filesystem', () => {
-    // About 29 % of worlds are on the scripted filesystem as a whole filesystem (genericWorld:
-    // a third of the XFS worlds, a quarter of the ext4 ones).
+    // About 29 % of worlds are on the scripted filesystem as a whole filesystem (RawWorld.generic,
+    // drawn two in seven).
     const generic = samples.filter((s) => s.fs.model === 'scripted' && s.fs.generic === true);
     expect(ext4.length + xfs.length + generic.length).toBe(SAMPLES);
     expect(generic.length / SAMPLES).toBeGreaterThan(0.24);
