@@ -70,6 +70,7 @@ import {
   SHARED,
   type Snapshot,
   WorldFingerprint,
+  worldRoot,
 } from './fingerprint.ts';
 
 export interface ExploreOptions {
@@ -190,84 +191,132 @@ interface Tracked {
 }
 /** The walk whose run is in progress: tracked fields report their reads to it. */
 let reader: Walk | null = null;
+/** Accessors by field name: of heap objects' fields (`track`) and of shared roots' (`trackRoot`). */
 const accessors = new Map<string, PropertyDescriptor>();
-
-/**
- * The accessor of one field name, shared by every tracked object (no closure per object and
- * field): it keeps the value in the object's FIELDS record and reports each read to `reader`.
- */
-function accessor(key: string): PropertyDescriptor {
-  let d = accessors.get(key);
-  if (d === undefined) {
-    const keyHash = hashString(key);
-    d = {
-      enumerable: true,
-      configurable: true,
-      get(this: Tracked): unknown {
-        const value = this[FIELDS][key];
-        reader?.onRead(this.heapId, keyHash, value);
-        return value;
-      },
-      set(this: Tracked, value: unknown): void {
-        this[FIELDS][key] = value;
-      },
-    };
-    accessors.set(key, d);
-  }
-  return d;
-}
-
 const rootAccessors = new Map<string, PropertyDescriptor>();
 
 /**
- * The accessor of one field of a shared root (Walk.trackRoot): reads go to `reader.onRootRead`;
- * a write that replaces an object tells the reader (a local may keep the old one).
+ * The accessor of one field name, shared by every tracked object (no closure per object and
+ * field): it keeps the value in the object's FIELDS record and reports each read to `reader`,
+ * a heap object's to `onRead`; a shared root's (`root`) to `onRootRead`, and a write that
+ * replaces an object there tells the reader (a local may keep the old one).
  */
-function rootAccessor(key: string): PropertyDescriptor {
-  let d = rootAccessors.get(key);
+function accessor(key: string, root = false): PropertyDescriptor {
+  const cache = root ? rootAccessors : accessors;
+  let d = cache.get(key);
   if (d === undefined) {
     const keyHash = hashString(key);
-    d = {
-      enumerable: true,
-      configurable: true,
-      get(this: Tracked): unknown {
-        const value = this[FIELDS][key];
-        reader?.onRootRead(this.heapId, key, keyHash, value);
-        return value;
-      },
-      set(this: Tracked, value: unknown): void {
-        const old = this[FIELDS][key];
-        if (old !== value && typeof old === 'object' && old !== null) reader?.onRootReplace(this.heapId, key);
-        this[FIELDS][key] = value;
-      },
-    };
-    rootAccessors.set(key, d);
+    d = root
+      ? {
+          enumerable: true,
+          configurable: true,
+          get(this: Tracked): unknown {
+            const value = this[FIELDS][key];
+            reader?.onRootRead(this.heapId, key, keyHash, value);
+            return value;
+          },
+          set(this: Tracked, value: unknown): void {
+            const old = this[FIELDS][key];
+            if (old !== value && typeof old === 'object' && old !== null)
+              reader?.onRootReplace(this.heapId, key);
+            this[FIELDS][key] = value;
+          },
+        }
+      : {
+          enumerable: true,
+          configurable: true,
+          get(this: Tracked): unknown {
+            const value = this[FIELDS][key];
+            reader?.onRead(this.heapId, keyHash, value);
+            return value;
+          },
+          set(this: Tracked, value: unknown): void {
+            this[FIELDS][key] = value;
+          },
+        };
+    cache.set(key, d);
   }
   return d;
 }
 
-const prototypes = new Map<unknown, { readonly keys: readonly string[]; readonly proto: object }>();
+interface Layout {
+  /** An object's own fields in order, and whether each becomes a tracked accessor. */
+  readonly keys: readonly string[];
+  readonly tracked: readonly boolean[];
+  /** Its class's prototype with one shared accessor per tracked field (`accessor`). */
+  readonly proto: object;
+}
+
+/** Layouts by class prototype: one per order of own fields and choice of tracked ones. */
+const layouts = new Map<object, Layout[]>();
 
 /**
- * The tracked prototype of an object's class: the class's prototype with one shared accessor per
- * field (`accessor`): a tracked object's own fields move to its FIELDS record and its prototype
- * becomes this one. Objects of one class whose own fields differ from the first one's (an optional
- * field) get null: `track` then redefines their fields one by one.
+ * The layout of `obj` whose own fields are `keys` (Object.keys) and whose tracked ones are those
+ * `track` says: made once per class and layout, not once per object and run (defineProperty on
+ * each object put every tracked object into V8's dictionary mode, slowing every access to it).
  */
-function trackedPrototype(obj: object, keys: readonly string[]): object | null {
-  const ctor = obj.constructor;
-  let entry = prototypes.get(ctor);
-  if (entry === undefined) {
-    const proto = Object.create(Object.getPrototypeOf(obj) as object) as object;
-    for (const key of keys) Object.defineProperty(proto, key, accessor(key));
-    entry = { keys: [...keys], proto };
-    prototypes.set(ctor, entry);
+function layoutOf(
+  obj: object,
+  keys: readonly string[],
+  track: (key: string, k: number) => boolean,
+  root: boolean,
+): Layout {
+  const base = Object.getPrototypeOf(obj) as object;
+  let list = layouts.get(base);
+  if (list === undefined) {
+    list = [];
+    layouts.set(base, list);
   }
-  const known = entry.keys;
-  if (known.length !== keys.length) return null;
-  for (let i = 0; i < keys.length; i++) if (known[i] !== keys[i]) return null;
-  return entry.proto;
+  const tracked = keys.map((key, k) => track(key, k));
+  search: for (const e of list) {
+    if (e.keys.length !== keys.length) continue;
+    for (let i = 0; i < keys.length; i++)
+      if (e.keys[i] !== keys[i] || e.tracked[i] !== tracked[i]) continue search;
+    return e;
+  }
+  const proto = Object.create(base) as object;
+  for (let i = 0; i < keys.length; i++)
+    if (tracked[i] === true)
+      Object.defineProperty(proto, keys[i] as string, accessor(keys[i] as string, root));
+  const e: Layout = { keys: [...keys], tracked, proto };
+  list.push(e);
+  return e;
 }
+
+/**
+ * Moves an object's tracked fields (its layout's) to its FIELDS record and puts it over the
+ * layout's prototype. Its own fields are deleted last first and the untracked ones put back in
+ * their order: V8 undoes the deletion of an object's last-added field (the object keeps its fast
+ * layout), where deleting any other field, or redefining it as an accessor, turns the object into
+ * a dictionary (a world's private fields do that to it still). The same object (closures in its
+ * fields may hold it) with the same values.
+ */
+function shareFields(obj: object, layout: Layout): void {
+  const rec = obj as Record<string, unknown>;
+  const keys = layout.keys;
+  const tracked = layout.tracked;
+  const values: unknown[] = [];
+  for (let i = 0; i < keys.length; i++) values.push(rec[keys[i] as string]);
+  for (let i = keys.length - 1; i >= 0; i--) delete rec[keys[i] as string];
+  const fields: Record<string, unknown> = {};
+  for (let i = 0; i < keys.length; i++) {
+    if (tracked[i] === true) fields[keys[i] as string] = values[i];
+    else rec[keys[i] as string] = values[i];
+  }
+  (obj as unknown as Tracked)[FIELDS] = fields;
+  (obj as unknown as Tracked)[SHARED] = true;
+  Object.setPrototypeOf(obj, layout.proto);
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Heap objects' layouts: every own field tracked but the heap id (the object's name in the log). */
+const heapLayouts = new Map<object, Layout>();
+const notHeapId = (key: string): boolean => key !== 'heapId';
 
 /** What one step did, as far as the explorer could observe. */
 interface Footprint {
@@ -660,9 +709,8 @@ class Walk {
     this.rootIds.length = 0;
     this.rootObjects.length = 0;
     this.pins.length = 0;
-    const roots = w as unknown as Record<string, unknown>;
     for (const id of TASK_READS) {
-      const o = id === 'world' ? w : roots[id];
+      const o = id === 'world' ? w : worldRoot(w, id);
       if (typeof o === 'object' && o !== null) this.planRoot(o, id);
     }
     // Their fields holding a small object of scalars (a lock, the geometry): roots of their own,
@@ -781,22 +829,14 @@ class Walk {
    * completion that reads dio->flags does not carry dio->size, which the submitter moves.
    */
   private track<T extends KObject>(obj: T): T {
-    const rec = obj as unknown as Record<string, unknown>;
-    const keys = Object.keys(rec).filter((key) => key !== 'heapId');
-    const fields: Record<string, unknown> = {};
-    for (const key of keys) fields[key] = rec[key];
-    const proto = trackedPrototype(obj, keys);
-    if (proto !== null) {
-      // The same object (closures in its fields may hold it) over the class's tracked prototype.
-      for (const key of keys) delete rec[key];
-      Object.setPrototypeOf(obj, proto);
-      (obj as unknown as Tracked)[FIELDS] = fields;
-      (obj as unknown as Tracked)[SHARED] = true;
-      return obj;
+    const keys = Object.keys(obj);
+    const base = Object.getPrototypeOf(obj) as object;
+    let layout = heapLayouts.get(base);
+    if (layout === undefined || !sameKeys(layout.keys, keys)) {
+      layout = layoutOf(obj, keys, notHeapId, false);
+      heapLayouts.set(base, layout);
     }
-    // The heap id is the object's name in the log (fixed at allocation, read by the heap).
-    for (const key of keys) Object.defineProperty(obj, key, accessor(key));
-    (obj as unknown as Tracked)[FIELDS] = fields;
+    shareFields(obj, layout);
     return obj;
   }
 
@@ -823,26 +863,26 @@ class Walk {
   private trackRoot(o: object, heapId: number): void {
     if (FIELDS in o) return;
     const rec = o as Record<string, unknown>;
-    const fields: Record<string, unknown> = {};
-    // First: isRoot below reads fields whose accessors are already in.
-    (o as unknown as Tracked)[FIELDS] = fields;
     const fp = this.fp as WorldFingerprint;
-    for (const key of Object.keys(rec)) {
+    const keys = Object.keys(rec);
+    const pins = this.pins;
+    const from = pins.length;
+    for (const key of keys) {
       const v = rec[key];
       // Not a function, a constant never hashed (the runtime, the ops table) or another root
       // (the disk, the inode): what a read of them would log is the same on every path. They are
       // pinned instead: a write that replaced one would go unseen (checkPins).
-      if (
-        typeof v === 'function' ||
-        fp.skipped(v) ||
-        (typeof v === 'object' && v !== null && this.isRoot(v))
-      ) {
-        this.pins.push(o, key, v);
-        continue;
-      }
-      fields[key] = v;
-      Object.defineProperty(o, key, rootAccessor(key));
+      if (typeof v === 'function' || fp.skipped(v) || (typeof v === 'object' && v !== null && this.isRoot(v)))
+        pins.push(o, key, v);
     }
+    const pinned = (key: string): boolean => {
+      for (let i = from + 1; i < pins.length; i += 3) if (pins[i] === key) return true;
+      return false;
+    };
+    shareFields(
+      o,
+      layoutOf(o, keys, (key) => !pinned(key), true),
+    );
     Object.defineProperty(o, 'heapId', { value: heapId, configurable: true, enumerable: false });
   }
 
@@ -851,7 +891,7 @@ class Walk {
     const w = this.world as unknown as Record<string, unknown> | null;
     if (w === null) return false;
     if (v === w || this.rootObjects.includes(v)) return true;
-    for (const key of FIXED_ROOTS) if (w[key] === v) return true;
+    for (const key of FIXED_ROOTS) if (worldRoot(this.world as WorldView, key) === v) return true;
     const disk = w.disk as Record<string, unknown>;
     return v === disk.cache || v === disk.media;
   }

@@ -150,6 +150,17 @@ interface WorldFields extends WorldView {
   readonly probe?: unknown;
 }
 
+/**
+ * The world's field `key` as a component root: `fs`, the scripted provider, is null in a world of
+ * the model XFS or ext4 (`xfs` set), whose model code never reads it (run.ts World.fs builds it
+ * lazily, only for a caller of RunResult.fs): reading it here built it in every explored run and
+ * hashed it at every snapshot.
+ */
+export function worldRoot(w: WorldView, key: string): unknown {
+  if (key === 'fs' && w.xfs !== null) return null;
+  return (w as unknown as Record<string, unknown>)[key];
+}
+
 /** A hash per component, and the whole. */
 export interface Snapshot {
   /** The state fingerprint: every component and the runtime's clock and current context. */
@@ -378,8 +389,7 @@ export class WorldFingerprint {
     add('disk.media', w.disk.media);
     add('xfs', w.xfs);
     add('inode', w.inode);
-    for (const key of ['xfsFile', 'buffered', 'fs'] as const)
-      add(key, (w as unknown as Record<string, unknown>)[key]);
+    for (const key of ['xfsFile', 'buffered', 'fs'] as const) add(key, worldRoot(w, key));
     for (const [id, o] of this.inner) add(id, o);
     this.multisets.clear();
     for (const r of w.requests) {
