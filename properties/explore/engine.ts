@@ -69,6 +69,7 @@ import {
   objectId,
   SHARED,
   type Snapshot,
+  TRACKED,
   WorldFingerprint,
   worldRoot,
 } from './fingerprint.ts';
@@ -186,64 +187,58 @@ const ASLEEP = new Cut('asleep');
 
 interface Tracked {
   readonly heapId: number;
-  [FIELDS]: Record<string, unknown>;
+  [FIELDS]: unknown[];
   [SHARED]?: true;
 }
 /** The walk whose run is in progress: tracked fields report their reads to it. */
 let reader: Walk | null = null;
-/** Accessors by field name: of heap objects' fields (`track`) and of shared roots' (`trackRoot`). */
-const accessors = new Map<string, PropertyDescriptor>();
-const rootAccessors = new Map<string, PropertyDescriptor>();
 
 /**
- * The accessor of one field name, shared by every tracked object (no closure per object and
- * field): it keeps the value in the object's FIELDS record and reports each read to `reader`,
- * a heap object's to `onRead`; a shared root's (`root`) to `onRootRead`, and a write that
- * replaces an object there tells the reader (a local may keep the old one).
+ * The accessor of a tracked field `key`, kept in slot `slot` of the object's FIELDS array: it
+ * reports each read to `reader`, a heap object's to `onRead`; a shared root's (`root`) to
+ * `onRootRead`, and a write that replaces an object there tells the reader (a local may keep the
+ * old one). One per layout and field (`layoutOf`), shared by every object of that layout.
  */
-function accessor(key: string, root = false): PropertyDescriptor {
-  const cache = root ? rootAccessors : accessors;
-  let d = cache.get(key);
-  if (d === undefined) {
-    const keyHash = hashString(key);
-    d = root
-      ? {
-          enumerable: true,
-          configurable: true,
-          get(this: Tracked): unknown {
-            const value = this[FIELDS][key];
-            reader?.onRootRead(this.heapId, key, keyHash, value);
-            return value;
-          },
-          set(this: Tracked, value: unknown): void {
-            const old = this[FIELDS][key];
-            if (old !== value && typeof old === 'object' && old !== null)
-              reader?.onRootReplace(this.heapId, key);
-            this[FIELDS][key] = value;
-          },
-        }
-      : {
-          enumerable: true,
-          configurable: true,
-          get(this: Tracked): unknown {
-            const value = this[FIELDS][key];
-            reader?.onRead(this.heapId, keyHash, value);
-            return value;
-          },
-          set(this: Tracked, value: unknown): void {
-            this[FIELDS][key] = value;
-          },
-        };
-    cache.set(key, d);
-  }
-  return d;
+function accessor(key: string, slot: number, root: boolean): PropertyDescriptor {
+  const keyHash = hashString(key);
+  return root
+    ? {
+        enumerable: true,
+        configurable: true,
+        get(this: Tracked): unknown {
+          const value = this[FIELDS][slot];
+          reader?.onRootRead(this.heapId, key, keyHash, value);
+          return value;
+        },
+        set(this: Tracked, value: unknown): void {
+          const old = this[FIELDS][slot];
+          if (old !== value && typeof old === 'object' && old !== null)
+            reader?.onRootReplace(this.heapId, key);
+          this[FIELDS][slot] = value;
+        },
+      }
+    : {
+        enumerable: true,
+        configurable: true,
+        get(this: Tracked): unknown {
+          const value = this[FIELDS][slot];
+          reader?.onRead(this.heapId, keyHash, value);
+          return value;
+        },
+        set(this: Tracked, value: unknown): void {
+          this[FIELDS][slot] = value;
+        },
+      };
 }
 
 interface Layout {
   /** An object's own fields in order, and whether each becomes a tracked accessor. */
   readonly keys: readonly string[];
   readonly tracked: readonly boolean[];
-  /** Its class's prototype with one shared accessor per tracked field (`accessor`). */
+  /**
+   * Its class's prototype with one accessor per tracked field (`accessor`) and, under TRACKED,
+   * the tracked fields' names in slot order (the fingerprint's walk names them so).
+   */
   readonly proto: object;
 }
 
@@ -258,7 +253,7 @@ const layouts = new Map<object, Layout[]>();
 function layoutOf(
   obj: object,
   keys: readonly string[],
-  track: (key: string, k: number) => boolean,
+  track: (key: string) => boolean,
   root: boolean,
 ): Layout {
   const base = Object.getPrototypeOf(obj) as object;
@@ -267,7 +262,7 @@ function layoutOf(
     list = [];
     layouts.set(base, list);
   }
-  const tracked = keys.map((key, k) => track(key, k));
+  const tracked = keys.map(track);
   search: for (const e of list) {
     if (e.keys.length !== keys.length) continue;
     for (let i = 0; i < keys.length; i++)
@@ -275,16 +270,17 @@ function layoutOf(
     return e;
   }
   const proto = Object.create(base) as object;
-  for (let i = 0; i < keys.length; i++)
-    if (tracked[i] === true)
-      Object.defineProperty(proto, keys[i] as string, accessor(keys[i] as string, root));
+  const names = keys.filter((_, i) => tracked[i]);
+  for (let i = 0; i < names.length; i++)
+    Object.defineProperty(proto, names[i] as string, accessor(names[i] as string, i, root));
+  Object.defineProperty(proto, TRACKED, { value: names, enumerable: false });
   const e: Layout = { keys: [...keys], tracked, proto };
   list.push(e);
   return e;
 }
 
 /**
- * Moves an object's tracked fields (its layout's) to its FIELDS record and puts it over the
+ * Moves an object's tracked fields (its layout's) to its FIELDS array and puts it over the
  * layout's prototype. Its own fields are deleted last first and the untracked ones put back in
  * their order: V8 undoes the deletion of an object's last-added field (the object keeps its fast
  * layout), where deleting any other field, or redefining it as an accessor, turns the object into
@@ -298,9 +294,9 @@ function shareFields(obj: object, layout: Layout): void {
   const values: unknown[] = [];
   for (let i = 0; i < keys.length; i++) values.push(rec[keys[i] as string]);
   for (let i = keys.length - 1; i >= 0; i--) delete rec[keys[i] as string];
-  const fields: Record<string, unknown> = {};
+  const fields: unknown[] = [];
   for (let i = 0; i < keys.length; i++) {
-    if (tracked[i] === true) fields[keys[i] as string] = values[i];
+    if (tracked[i] === true) fields.push(values[i]);
     else rec[keys[i] as string] = values[i];
   }
   (obj as unknown as Tracked)[FIELDS] = fields;

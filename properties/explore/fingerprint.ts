@@ -50,6 +50,8 @@ const T_FLOAT = 0x1b873593;
  */
 export const FIELDS = Symbol('fields');
 export const SHARED = Symbol('shared accessors');
+/** On a tracked object's prototype: the names of its FIELDS array's slots. */
+export const TRACKED = Symbol('tracked fields');
 
 const floatView = new Float64Array(1);
 const floatWords = new Int32Array(floatView.buffer);
@@ -509,36 +511,45 @@ export class WorldFingerprint {
   private shallowComponent(o: object, id: string, rest: Map<string, number>): number {
     const h = this.h;
     const sc = this.scalars;
-    const sub = this.sub;
     sc.reset(2);
     // The root keeps its mark (collectRoots), as in walk.
     this.visits++;
     h.mix(ctorHash(o));
     const rec = o as Record<string, unknown>;
-    const fields = (o as { [FIELDS]?: Record<string, unknown> })[FIELDS];
-    for (const key in rec) {
-      // The record, not the accessor (no read to log); an untracked field (a function) as it is.
-      const v = fields !== undefined && key in fields ? fields[key] : rec[key];
-      if (typeof v !== 'object' || v === null) {
-        sc.mixNumber(hashString(key));
-        // Scalars hash alike in any hasher: walk them into the scalars' one.
-        this.h = sc;
-        this.walk(v);
-        this.h = h;
-        continue;
-      }
-      sub.reset(4);
-      this.h = sub;
-      this.walk(v);
-      this.h = h;
-      const part = sub.value();
-      rest.set(rootPart(id, key), part);
-      h.mixNumber(hashString(key));
-      h.mixNumber(part);
+    const fields = (o as { [FIELDS]?: unknown[] })[FIELDS];
+    if (fields === undefined) {
+      for (const key in rec) this.rootField(id, key, rec[key], rest);
+    } else {
+      // Its own fields (functions, pinned roots), then the tracked ones from the array (no read to log).
+      for (const key of Object.keys(rec)) this.rootField(id, key, rec[key], rest);
+      const names = (o as { [TRACKED]: readonly string[] })[TRACKED];
+      for (let i = 0; i < names.length; i++) this.rootField(id, names[i] as string, fields[i], rest);
     }
     const restHash = h.value();
     rest.set(id, restHash);
     return combine(restHash, sc.value());
+  }
+
+  /** One field of a shallow root (shallowComponent): a scalar into the scalars' hash, an object into the rest. */
+  private rootField(id: string, key: string, v: unknown, rest: Map<string, number>): void {
+    const h = this.h;
+    if (typeof v !== 'object' || v === null) {
+      this.scalars.mixNumber(hashString(key));
+      // Scalars hash alike in any hasher: walk them into the scalars' one.
+      this.h = this.scalars;
+      this.walk(v);
+      this.h = h;
+      return;
+    }
+    const sub = this.sub;
+    sub.reset(4);
+    this.h = sub;
+    this.walk(v);
+    this.h = h;
+    const part = sub.value();
+    rest.set(rootPart(id, key), part);
+    h.mixNumber(hashString(key));
+    h.mixNumber(part);
   }
 
   private walk(v: unknown): void {
@@ -643,8 +654,8 @@ export class WorldFingerprint {
     if ((o as { [SHARED]?: true })[SHARED] === true) {
       // A tracked heap object: what for-in would visit, without a getter call per field.
       for (const key of Object.keys(rec)) this.walk(rec[key]);
-      const fields = (o as { [FIELDS]: Record<string, unknown> })[FIELDS];
-      for (const key in fields) this.walk(fields[key]);
+      const fields = (o as { [FIELDS]: unknown[] })[FIELDS];
+      for (let i = 0; i < fields.length; i++) this.walk(fields[i]);
       return;
     }
     // A context's id is its spawn order, which contextKeys stands in for. A finished context
