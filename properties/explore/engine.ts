@@ -106,6 +106,12 @@ export interface ExploreOptions {
    * default false. The reference the comparison tests check the finer views against.
    */
   readonly wholeTaskViews?: boolean;
+  /**
+   * Deliberately unsound, for the test that shows the comparison of views has teeth: a task
+   * step's view folds nothing of the shared state it read (neither Walk.taskFold nor the shared
+   * roots' fields in its read log), so paths whose tasks read different things merge.
+   */
+  readonly blindTaskViews?: boolean;
   /** Stop (incomplete) once more distinct states than this were seen. */
   readonly maxStates?: number;
   /** Stop (incomplete) after this many paths. */
@@ -664,8 +670,9 @@ class Walk {
   private readonly labelHashes = new Map<string, number>();
   faultCuts = 0;
   sleepSkips = 0;
-  /** ExploreOptions.wholeTaskViews. */
+  /** ExploreOptions.wholeTaskViews and blindTaskViews. */
   wholeTaskViews = false;
+  blindTaskViews = false;
   /** Fields of the shared roots left untracked, with what they held: (object, key, value)... */
   private readonly pins: unknown[] = [];
   /** Component ids of the shared roots by pseudo heap id (trackRoot), and the roots. */
@@ -1434,14 +1441,23 @@ class Walk {
     const h = new Hasher();
     h.mixNumber(since);
     // Heap objects: the fields the step read (the read log), not their whole state.
-    for (const x of this.reads) h.mixNumber(x);
+    const blind = kind === 'task' && this.blindTaskViews;
+    const r = this.reads;
+    for (let i = 0; i < r.length; i += 3) {
+      if (blind && (r[i] as number) <= ROOT_HEAP_ID) continue;
+      h.mixNumber(r[i] as number);
+      h.mixNumber(r[i + 1] as number);
+      h.mixNumber(r[i + 2] as number);
+    }
     for (const id of [...touched].sort()) {
       if (WRITE_ONLY.test(id) || id.startsWith('obj:') || this.forgotten.has(id)) continue;
       h.mixNumber(hashString(id));
       h.mixNumber(base.snap.parts.get(id) ?? 0);
       h.mixNumber(cur.parts.get(id) ?? 0);
     }
-    if (kind === 'task' && !this.wholeTaskViews) this.taskFold(h, ctx, base.snap);
+    if (blind) {
+      // ExploreOptions.blindTaskViews: nothing of the shared state (unsound on purpose).
+    } else if (kind === 'task' && !this.wholeTaskViews) this.taskFold(h, ctx, base.snap);
     else if (kind !== 'irq') {
       // Workqueue and issuer code reads the filesystem, the inode and page cache without
       // heap.use, through objects its work item brought: fold them in as they were before (of
@@ -1720,6 +1736,7 @@ export function explore(options: ExploreOptions): ExploreResult {
   );
   if (options.collectOutcomes) walk.worlds = new Set();
   walk.wholeTaskViews = options.wholeTaskViews ?? false;
+  walk.blindTaskViews = options.blindTaskViews ?? false;
   const crashImages = options.crashImages ?? options.faults.powerLoss === true;
   const violations = new Map<string, ViolationTally>();
   const outcomes = new Set<number>();
