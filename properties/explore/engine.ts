@@ -678,6 +678,8 @@ class Walk {
   /** Component ids of the shared roots by pseudo heap id (trackRoot), and the roots. */
   private readonly rootIds: string[] = [];
   private readonly rootObjects: object[] = [];
+  /** The world's fixed component roots and the shared roots (isRoot), as trackRoots found them. */
+  private readonly fixedRoots = new Set<object>();
   /** Each task's held parts of the shared roots (onRootRead, taskFold): never changed, replaced. */
   private held = new Map<number, ReadonlySet<string>>();
   /** Parts the step in progress took (onRootRead). */
@@ -859,6 +861,19 @@ class Walk {
 
   /** Puts in the accessors of the roots planned at attach (planRoot): see trackRoot. */
   private trackRoots(): void {
+    const w = this.world;
+    const roots = this.fixedRoots;
+    roots.clear();
+    if (w !== null) {
+      roots.add(w);
+      for (const key of FIXED_ROOTS) {
+        const o = worldRoot(w, key);
+        if (typeof o === 'object' && o !== null) roots.add(o);
+      }
+      roots.add(w.disk.cache);
+      roots.add(w.disk.media);
+    }
+    for (const o of this.rootObjects) roots.add(o);
     for (let i = 0; i < this.rootObjects.length; i++)
       this.trackRoot(this.rootObjects[i] as object, ROOT_HEAP_ID - i);
   }
@@ -891,12 +906,7 @@ class Walk {
 
   /** Is `v` one of the world's fixed component roots (collectRoots: the world, disk, fs, inode...)? */
   private isRoot(v: object): boolean {
-    const w = this.world as unknown as Record<string, unknown> | null;
-    if (w === null) return false;
-    if (v === w || this.rootObjects.includes(v)) return true;
-    for (const key of FIXED_ROOTS) if (worldRoot(this.world as WorldView, key) === v) return true;
-    const disk = w.disk as Record<string, unknown>;
-    return v === disk.cache || v === disk.media;
+    return this.fixedRoots.has(v);
   }
 
   /** Throws if a pinned field of a shared root (trackRoot) no longer holds what it held. */

@@ -236,6 +236,18 @@ export function rootPart(id: string, key: string): string {
   return part;
 }
 
+const contextIds = new Map<string, string>();
+
+/** A context's component id: `ctx:` and its key (contextKeys). */
+function contextId(key: string): string {
+  let id = contextIds.get(key);
+  if (id === undefined) {
+    id = `ctx:${key}`;
+    contextIds.set(key, id);
+  }
+  return id;
+}
+
 const objectIdCache: string[] = [];
 
 /** A live heap object's component id. */
@@ -412,7 +424,7 @@ export class WorldFingerprint {
     const keys = contextKeys(contexts);
     this.keys = keys;
     this.contextsFrom = order.length;
-    for (const c of contexts) add(`ctx:${keys.get(c.id)}`, c);
+    for (const c of contexts) add(contextId(keys.get(c.id) ?? '?'), c);
     this.live = live;
     this.contexts = contexts;
   }
@@ -457,8 +469,8 @@ export class WorldFingerprint {
     h.reset(7);
     h.mixNumber(rt.current === null ? -1 : hashString(keys.get(rt.current.id) ?? '?'));
     h.mix(this.contexts.length);
-    const names = [...keys.values()].sort();
-    for (const k of names) h.mixNumber(hashString(k));
+    // The live contexts' keys in order (their ids, `ctx:` and the key, sort alike).
+    for (const i of byKey) h.mixNumber(hashString(order[i] as string));
     h.mix(this.live.length);
     const runtime = h.value();
     parts.set('contexts', runtime);

@@ -24,43 +24,60 @@ interface Stamped {
  * comparison a checker makes comes out the same.
  */
 export function withRankedStamps<T>(w: WorldView, fn: () => T): T {
-  const records = [...w.requests, ...w.syncs, ...w.fileOps] as unknown as Stamped[];
-  if (records.length === 0) return fn();
-  const saved: number[] = [];
-  for (const r of records) saved.push(r.startStep, r.returnStep);
-  for (const r of w.requests) for (const c of r.completions) saved.push(c.step);
-  const wb = w.inode.iMapping.wbErrorSteps;
-  saved.push(...wb);
+  if (w.requests.length + w.syncs.length + w.fileOps.length === 0) return fn();
+  const saved = collect(w, []);
   rankStamps(w);
   try {
     return fn();
   } finally {
     let i = 0;
-    for (const r of records) {
-      r.startStep = saved[i++] as number;
-      r.returnStep = saved[i++] as number;
-    }
+    for (const list of [w.requests, w.syncs, w.fileOps] as unknown as Stamped[][])
+      for (const r of list) {
+        r.startStep = saved[i++] as number;
+        r.returnStep = saved[i++] as number;
+      }
     for (const r of w.requests)
       for (const c of r.completions) (c as { step: number }).step = saved[i++] as number;
+    const wb = w.inode.iMapping.wbErrorSteps;
     for (let k = 0; k < wb.length; k++) wb[k] = saved[i++] as number;
   }
 }
 
+/** Every stamp of the world, appended to `out` in a fixed order (records, completions, writeback errors). */
+function collect(w: WorldView, out: number[]): number[] {
+  for (const list of [w.requests, w.syncs, w.fileOps] as unknown as Stamped[][])
+    for (const r of list) out.push(r.startStep, r.returnStep);
+  for (const r of w.requests) for (const c of r.completions) out.push(c.step);
+  for (const v of w.inode.iMapping.wbErrorSteps) out.push(v);
+  return out;
+}
+
+const byValue = (a: number, b: number): number => a - b;
+
 /** Replaces every stamp of a finished run's world by its rank among the stamps (0 stays 0: "not yet"). */
 export function rankStamps(w: WorldView): void {
-  const values: number[] = [];
-  const records = [...w.requests, ...w.syncs, ...w.fileOps] as unknown as Stamped[];
-  for (const r of records) values.push(r.startStep, r.returnStep);
-  for (const r of w.requests) for (const c of r.completions) values.push(c.step);
-  const wb = w.inode.iMapping.wbErrorSteps;
-  values.push(...wb);
-  const ranks = new Map<number, number>([[0, 0]]);
-  for (const v of [...new Set(values)].sort((a, b) => a - b)) if (v !== 0) ranks.set(v, ranks.size);
-  const rank = (v: number): number => ranks.get(v) ?? v;
-  for (const r of records) {
-    r.startStep = rank(r.startStep);
-    r.returnStep = rank(r.returnStep);
-  }
+  // The distinct non-zero stamps in order: a stamp's rank is its index there plus one.
+  const sorted = collect(w, []).sort(byValue);
+  let n = 0;
+  for (const v of sorted) if (v !== 0 && (n === 0 || sorted[n - 1] !== v)) sorted[n++] = v;
+  sorted.length = n;
+  const rank = (v: number): number => {
+    if (v === 0) return 0;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((sorted[mid] as number) < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo + 1;
+  };
+  for (const list of [w.requests, w.syncs, w.fileOps] as unknown as Stamped[][])
+    for (const r of list) {
+      r.startStep = rank(r.startStep);
+      r.returnStep = rank(r.returnStep);
+    }
   for (const r of w.requests) for (const c of r.completions) (c as { step: number }).step = rank(c.step);
+  const wb = w.inode.iMapping.wbErrorSteps;
   for (let i = 0; i < wb.length; i++) wb[i] = rank(wb[i] as number);
 }
