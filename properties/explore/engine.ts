@@ -252,23 +252,17 @@ interface Layout {
 const layouts = new Map<object, Layout[]>();
 
 /**
- * The layout of `obj` whose own fields are `keys` (Object.keys) and whose tracked ones are those
- * `track` says: made once per class and layout, not once per object and run (defineProperty on
+ * The layout of `obj` whose own fields are `keys` (Object.keys), those marked in `tracked` to be
+ * tracked: made once per class and layout, not once per object and run (defineProperty on
  * each object put every tracked object into V8's dictionary mode, slowing every access to it).
  */
-function layoutOf(
-  obj: object,
-  keys: readonly string[],
-  track: (key: string) => boolean,
-  root: boolean,
-): Layout {
+function layoutOf(obj: object, keys: readonly string[], tracked: readonly boolean[], root: boolean): Layout {
   const base = Object.getPrototypeOf(obj) as object;
   let list = layouts.get(base);
   if (list === undefined) {
     list = [];
     layouts.set(base, list);
   }
-  const tracked = keys.map(track);
   search: for (const e of list) {
     if (e.keys.length !== keys.length) continue;
     for (let i = 0; i < keys.length; i++)
@@ -280,7 +274,7 @@ function layoutOf(
   for (let i = 0; i < names.length; i++)
     Object.defineProperty(proto, names[i] as string, accessor(names[i] as string, i, root));
   Object.defineProperty(proto, TRACKED, { value: names, enumerable: false });
-  const e: Layout = { keys: [...keys], tracked, proto };
+  const e: Layout = { keys: [...keys], tracked: [...tracked], proto };
   list.push(e);
   return e;
 }
@@ -318,7 +312,6 @@ function sameKeys(a: readonly string[], b: readonly string[]): boolean {
 
 /** Heap objects' layouts: every own field tracked but the heap id (the object's name in the log). */
 const heapLayouts = new Map<object, Layout>();
-const notHeapId = (key: string): boolean => key !== 'heapId';
 
 /** What one step did, as far as the explorer could observe. */
 interface Footprint {
@@ -678,6 +671,8 @@ class Walk {
   /** Component ids of the shared roots by pseudo heap id (trackRoot), and the roots. */
   private readonly rootIds: string[] = [];
   private readonly rootObjects: object[] = [];
+  /** Scratch: which of a root's fields trackRoot tracks. */
+  private readonly trackedScratch: boolean[] = [];
   /** The world's fixed component roots and the shared roots (isRoot), as trackRoots found them. */
   private readonly fixedRoots = new Set<object>();
   /** Each task's held parts of the shared roots (onRootRead, taskFold): never changed, replaced. */
@@ -838,7 +833,12 @@ class Walk {
     const base = Object.getPrototypeOf(obj) as object;
     let layout = heapLayouts.get(base);
     if (layout === undefined || !sameKeys(layout.keys, keys)) {
-      layout = layoutOf(obj, keys, notHeapId, false);
+      layout = layoutOf(
+        obj,
+        keys,
+        keys.map((key) => key !== 'heapId'),
+        false,
+      );
       heapLayouts.set(base, layout);
     }
     shareFields(obj, layout);
@@ -884,23 +884,19 @@ class Walk {
     const fp = this.fp as WorldFingerprint;
     const keys = Object.keys(rec);
     const pins = this.pins;
-    const from = pins.length;
+    const tracked = this.trackedScratch;
+    tracked.length = 0;
     for (const key of keys) {
       const v = rec[key];
       // Not a function, a constant never hashed (the runtime, the ops table) or another root
       // (the disk, the inode): what a read of them would log is the same on every path. They are
       // pinned instead: a write that replaced one would go unseen (checkPins).
-      if (typeof v === 'function' || fp.skipped(v) || (typeof v === 'object' && v !== null && this.isRoot(v)))
-        pins.push(o, key, v);
+      const pin =
+        typeof v === 'function' || fp.skipped(v) || (typeof v === 'object' && v !== null && this.isRoot(v));
+      if (pin) pins.push(o, key, v);
+      tracked.push(!pin);
     }
-    const pinned = (key: string): boolean => {
-      for (let i = from + 1; i < pins.length; i += 3) if (pins[i] === key) return true;
-      return false;
-    };
-    shareFields(
-      o,
-      layoutOf(o, keys, (key) => !pinned(key), true),
-    );
+    shareFields(o, layoutOf(o, keys, tracked, true));
     Object.defineProperty(o, 'heapId', { value: heapId, configurable: true, enumerable: false });
   }
 
