@@ -170,6 +170,18 @@ describe('replay file', () => {
     expect(problem(JSON.stringify({ ...small, scenario: fourK }))).toBe(
       'replay file x.json: scenario.fs.blockSize must be a multiple of the logical block size',
     );
+    // ext4 has no reflink: a shared extent is refused, not run through XFS's copy-on-write.
+    const ext4 = JSON.parse(withField(['scenario', 'fs', 'model'], 'ext4')) as ReplayFile;
+    const extent = { offset: 0, length: 4096, type: 'mapped', addr: 65536 };
+    const sharedOn = (f: ReplayFile) =>
+      JSON.stringify({
+        ...f,
+        scenario: { ...f.scenario, fs: { ...f.scenario.fs, extents: [{ ...extent, flags: ['shared'] }] } },
+      });
+    expect(problem(sharedOn(ext4))).toBe(
+      'replay file x.json: scenario.fs.extents[0].flags must be without "shared" on ext4, which has no shared (reflinked) blocks',
+    );
+    expect(() => parseReplayFile(sharedOn(small), 'x.json')).not.toThrow();
     expect(problem(withField(['seed'], 1))).toBe('replay file x.json: seed is not a known field');
     expect(
       problem(withField(['confirmation'], { verdict: 'confirmed', kernel: 'k', date: '6 Dec', detail: 'd' })),

@@ -152,6 +152,16 @@ export const scenarioSchema = object({
         path: ['fs', 'blockSize'],
         message: must('a multiple of the logical block size').error,
       });
+    // ext4 has no reflink: a shared extent would run the model XFS's copy-on-write completion.
+    if (s.fs.model === 'ext4')
+      s.fs.extents.forEach((e, i) => {
+        if (e.flags?.includes('shared'))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['fs', 'extents', i, 'flags'],
+            message: must('without "shared" on ext4, which has no shared (reflinked) blocks').error,
+          });
+      });
   })
   .describe('The device, the filesystem and its file, and the operations of each thread');
 
