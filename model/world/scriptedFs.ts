@@ -36,6 +36,7 @@ import {
   IOMAP_NOWAIT,
   IOMAP_UNWRITTEN,
   IOMAP_WRITE,
+  formatIomapType,
 } from '../kernel/flags.ts';
 import { SECTOR_SHIFT, TAG_ZERO, userTag } from '../mm/tags.ts';
 import { BUFFER_POOL } from '../runtime/arrayPool.ts';
@@ -365,7 +366,7 @@ export class ScriptedFs implements IomapOps, FileOperations {
       this.rt.ev(
         0,
         'iomap_iter_dstmap',
-        `offset ${offset} length ${extentLength} type ${e.type}${flags & IOMAP_F_NEW ? ' new' : ''}`,
+        `offset ${offset} length ${extentLength} type ${formatIomapType(type).toLowerCase()}${flags & IOMAP_F_NEW ? ' new' : ''}`,
       );
     return 0;
   }

@@ -12,7 +12,7 @@ import { FIXED_OPS } from '../../model/kernel/ops.ts';
 import { isUserTag, TAG_ZERO, tagUnit, tagWriteId } from '../../model/mm/tags.ts';
 import { ArrayChoices, SeededChoices } from '../../model/runtime/choice.ts';
 import { type FaultProfile, NO_FAULTS } from '../../model/runtime/faults.ts';
-import { hole, KiB, written } from '../../model/world/extents.ts';
+import { hole, KiB, unwritten, written } from '../../model/world/extents.ts';
 import { type RunResult, runScenario } from '../../model/world/run.ts';
 import type { DioOpSpec, ExtentSpec, FsSpec, OpSpec, Scenario } from '../../model/world/scenario.ts';
 import { makeProbe } from '../invariants/registry.ts';
@@ -340,5 +340,18 @@ describe('candidate findings on btrfs and gfs2 6.12: the release behaviour as a 
     const fixed = run(s);
     expect(fixed.violation, fixed.violation?.message).toBeNull();
     expect(fixed.requests[0]?.completions[0]?.res).toBe(4 * KiB);
+  });
+});
+
+describe('the timeline of the scripted filesystem as a whole filesystem', () => {
+  it('names the type of the mapping it returns: a block a write converted maps as written', () => {
+    const s = scenario(
+      [unwritten(0, 4 * KiB), written(4 * KiB, 12 * KiB)],
+      [[write(0, 4 * KiB), read(0, 4 * KiB)]],
+    );
+    const r = run(s, undefined, NO_FAULTS, true);
+    expect(r.violation, r.violation?.message).toBeNull();
+    const maps = r.trace.filter((t) => t.event === 'iomap_iter_dstmap').map((t) => t.detail);
+    expect(maps).toEqual(['offset 0 length 4096 type unwritten', 'offset 0 length 4096 type mapped']);
   });
 });
