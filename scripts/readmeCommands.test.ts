@@ -104,6 +104,11 @@ const EXPECTED: Record<string, Expectation> = {
     exempt: 'a five-minute heap campaign; scripts/bench.test.ts runs --quick',
   },
   'npm run bench -- --quick': { exempt: 'scripts/bench.test.ts runs it and checks its output' },
+  'npx tsx scripts/bench/sameRuns.ts [--traced] [--cases N] [--bug-runs N] [--seed-cases N]': {
+    run: 'npx tsx scripts/bench/sameRuns.ts --cases 20 --bug-runs 1 --seed-cases 5',
+    exit: 0,
+    first: /^same runs \(plain\): 20 campaign cases/,
+  },
   'npm run diocheck -- run --seed ${{ github.run_id }} --time 5m --shard ${{ matrix.shard }}/4 --json out/shard-${{ matrix.shard }}.json --junit out/shard-${{ matrix.shard }}.xml':
     {
       run: 'npm run diocheck -- run --seed 7 --runs 200 --shard 1/4 --json out/shard-1.json --junit out/shard-1.xml',
