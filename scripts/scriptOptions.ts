@@ -29,3 +29,26 @@ export function parseScriptOptions(
 export function asksHelp(argv: readonly string[]): boolean {
   return argv.some((a) => a === '--help' || a === '-h');
 }
+
+/**
+ * A script's options from its own command line (process.argv): `parse` returns 'help' for --help,
+ * which prints the usage and gives null; a mistake is one line `NAME: message` and exit 2.
+ */
+export function scriptArgsOrExit<T>(
+  name: string,
+  usage: string,
+  parse: (argv: readonly string[]) => T | 'help',
+): T | null {
+  let o: T | 'help';
+  try {
+    o = parse(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`${name}: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  if (o === 'help') {
+    process.stdout.write(`${usage}\n`);
+    return null;
+  }
+  return o;
+}

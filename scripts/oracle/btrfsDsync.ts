@@ -39,7 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { kernelIsRelease } from '../../properties/oracle/golden.ts';
 import { parseRwbs } from '../../properties/oracle/observe.ts';
 import { type ReleaseName, releaseNamed, RELEASES } from '../../model/kernel/releases.ts';
-import { asksHelp, parseScriptOptions } from '../scriptOptions.ts';
+import { asksHelp, parseScriptOptions, scriptArgsOrExit } from '../scriptOptions.ts';
 import { LOG_FUA, readWriteLog, replayEntries, type WriteLog } from './logWrites.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -549,17 +549,8 @@ export async function runBtrfsDsync(
 }
 
 async function main(): Promise<void> {
-  let o: BtrfsDsyncOptions | 'help';
-  try {
-    o = parseBtrfsDsyncArgs(process.argv.slice(2));
-  } catch (e) {
-    process.stderr.write(`btrfsDsync: ${(e as Error).message}\n`);
-    process.exit(2);
-  }
-  if (o === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+  const o = scriptArgsOrExit('btrfsDsync', USAGE, parseBtrfsDsyncArgs);
+  if (o === null) return;
   const say = (l: string) => process.stdout.write(`${l}\n`);
   try {
     const r = await runBtrfsDsync(o, say);

@@ -54,7 +54,7 @@ import {
   parseRwbs,
 } from '../../properties/oracle/observe.ts';
 import { caseLines } from './agentCorpus.ts';
-import { asksHelp, parseScriptOptions } from '../scriptOptions.ts';
+import { asksHelp, parseScriptOptions, scriptArgsOrExit } from '../scriptOptions.ts';
 
 const KiB = 1024;
 /** The operation whose commit fails (op ids count from 1). */
@@ -441,17 +441,8 @@ export function describe(r: VariantResult): string[] {
 }
 
 async function main(): Promise<void> {
-  let o: JournalAbortOptions | 'help';
-  try {
-    o = parseJournalAbortArgs(process.argv.slice(2));
-  } catch (e) {
-    process.stderr.write(`journalAbort: ${(e as Error).message}\n`);
-    process.exit(2);
-  }
-  if (o === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+  const o = scriptArgsOrExit('journalAbort', USAGE, parseJournalAbortArgs);
+  if (o === null) return;
   const say = (l: string) => process.stdout.write(`${l}\n`);
   try {
     const all: VariantResult[] = [];

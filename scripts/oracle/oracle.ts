@@ -70,7 +70,7 @@ import {
 import { durabilityPoints, readWriteLog, replayEntries, type WriteLog } from './logWrites.ts';
 import { KERNEL_VERSIONS } from '../../model/kernel/ops.ts';
 import { KERNEL_ALIASES, type ReleaseName, RELEASES, releaseNamed } from '../../model/kernel/releases.ts';
-import { asksHelp, parseScriptOptions } from '../scriptOptions.ts';
+import { asksHelp, parseScriptOptions, scriptArgsOrExit } from '../scriptOptions.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
@@ -571,17 +571,8 @@ async function recordRelease(
 }
 
 async function main(): Promise<void> {
-  let opts: OracleOptions | 'help';
-  try {
-    opts = parseOracleArgs(process.argv.slice(2));
-  } catch (e) {
-    process.stderr.write(`oracle: ${(e as Error).message}\n`);
-    process.exit(2);
-  }
-  if (opts === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+  const opts = scriptArgsOrExit('oracle', USAGE, parseOracleArgs);
+  if (opts === null) return;
   try {
     process.exitCode = await runOracle(opts, (l) => process.stdout.write(`${l}\n`));
   } catch (e) {
