@@ -23,7 +23,7 @@
  * bad options; 3 when the kernel could not be run or the result says nothing (the control survived
  * too, or a record is missing). Needs root and ptrace (UML); the pure parts are tested in npm test.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -39,6 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { kernelIsRelease } from '../../properties/oracle/golden.ts';
 import { parseRwbs } from '../../properties/oracle/observe.ts';
 import { type ReleaseName, releaseNamed, RELEASES } from '../../model/kernel/releases.ts';
+import { bootUml } from './uml.ts';
 import { asksHelp, parseScriptOptions, scriptArgsOrExit } from '../scriptOptions.ts';
 import { LOG_FUA, readWriteLog, replayEntries, type WriteLog } from './logWrites.ts';
 
@@ -445,29 +446,14 @@ function boot(
     'con0=null,fd:1',
     'quiet',
   ];
-  return new Promise((done, fail) => {
-    const child = spawn('taskset', args, {
-      env: { ...process.env, LD_PRELOAD: join(cache, 'xstate_shim.so') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let log = '';
-    const keep = (d: Buffer) => {
-      log = (log + d.toString()).slice(-4000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-    }, BOOT_TIMEOUT_MS);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code !== 0 || !existsSync(output)) {
-        const consoleLog = join(p.work, 'console.log');
-        writeFileSync(consoleLog, log);
-        fail(new Error(`UML exited ${code} without results (its console: ${consoleLog})`));
-      } else done(readFileSync(output, 'utf8'));
-    });
+  return bootUml(args, cache, BOOT_TIMEOUT_MS).then((exit) => {
+    if (exit.code !== 0 || !existsSync(output)) {
+      const consoleLog = join(p.work, 'console.log');
+      writeFileSync(consoleLog, exit.console);
+      const how = exit.timedOut ? 'timed out' : `exited ${exit.code} without results`;
+      throw new Error(`UML ${how} (its console: ${consoleLog})`);
+    }
+    return readFileSync(output, 'utf8');
   });
 }
 

@@ -16,7 +16,7 @@
  * Needs root, ptrace and Debian's packages (installed on first use); ordinary CI never runs it.
  * Recipe and rationale: ../shared/notes/real-kernel-oracle.md; spec/oracle.md.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   closeSync,
   copyFileSync,
@@ -70,6 +70,7 @@ import {
 import { durabilityPoints, readWriteLog, replayEntries, type WriteLog } from './logWrites.ts';
 import { KERNEL_VERSIONS } from '../../model/kernel/ops.ts';
 import { KERNEL_ALIASES, type ReleaseName, RELEASES, releaseNamed } from '../../model/kernel/releases.ts';
+import { bootUml } from './uml.ts';
 import { asksHelp, parseScriptOptions, scriptArgsOrExit } from '../scriptOptions.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -233,39 +234,19 @@ function boot(run: ReleaseRun, name: string, images: readonly string[], core: nu
     'con0=null,fd:1',
     'quiet',
   ];
-  return new Promise((done, fail) => {
-    const child = spawn('taskset', args, {
-      env: { ...process.env, LD_PRELOAD: join(o.cache, 'xstate_shim.so') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let log = '';
-    const keep = (d: Buffer) => {
-      log = (log + d.toString()).slice(-4000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
+  return bootUml(args, o.cache, BOOT_TIMEOUT_MS).then((exit) => {
     // A failed boot is one line on stderr; the console's last lines go to a file it names.
-    const failWith = (what: string) => {
+    if (exit.timedOut || exit.code !== 0 || !existsSync(results)) {
       const consoleLog = join(paths.work, `console-${name}.log`);
-      writeFileSync(consoleLog, log);
-      fail(new Error(`UML instance ${shard} ${what} (its console: ${consoleLog})`));
-    };
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      failWith('timed out');
-    }, BOOT_TIMEOUT_MS);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code !== 0 || !existsSync(results)) failWith(`exited ${code} without results`);
-      else {
-        const lines = readFileSync(results, 'utf8')
-          .split('\n')
-          .filter((l) => l.trim() !== '');
-        rmSync(results, { force: true });
-        done(lines);
-      }
-    });
+      writeFileSync(consoleLog, exit.console);
+      const what = exit.timedOut ? 'timed out' : `exited ${exit.code} without results`;
+      throw new Error(`UML instance ${shard} ${what} (its console: ${consoleLog})`);
+    }
+    const lines = readFileSync(results, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+    rmSync(results, { force: true });
+    return lines;
   });
 }
 
