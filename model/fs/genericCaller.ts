@@ -298,6 +298,16 @@ export class GenericIomapCaller {
       // call's dio->i_size (model bookkeeping: i_size may grow between the call's start and L571).
       const sampled = iocb.acct.sampledSize ?? Number.POSITIVE_INFINITY;
       if (ret > 0 && iocb.kiPos >= sampled && !this.quirks.genericResumePastEof) break;
+      // Inside that EOF, hole zeroing stops at the user page it could not fault in (iov_iter_zero,
+      // 6.12.117 fs/iomap/direct-io.c L477-486), so the count may end inside a logical block, where
+      // no bio may start (L317-319): gfs2 6.12 calls again there once it faulted the page in
+      // (fs/gfs2/file.c L856-862; a world quirk) and returns -EINVAL after data moved if the block
+      // was mapped meanwhile (L868-870); the candidate fix ends the direct part there and reads the
+      // rest through the page cache. A page that is gone is not faulted in: gfs2 ends there too.
+      if (ret > 0 && iocb.kiPos < sampled && (iocb.kiPos & (this.logicalBlockSize - 1)) !== 0) {
+        const buf = to.buf;
+        if (!this.quirks.genericResumeMidSector || buf.pageIndex(to.address) >= buf.unmappedFrom) break;
+      }
       // L1127-1147: no progress since the last retry: the rest is left to buffered reads.
       if (resume && left > 0 && (ret === -EFAULT || ret > 0)) {
         if (left === prevLeft) {

@@ -195,9 +195,11 @@ const EXT4_6_12: WorldQuirks = {
   // And btrfs's and gfs2's loops around iomap_dio_rw, the same in all six releases (fs/btrfs/direct-io.c:
   // btrfs_direct_write at 6.12.117 L991-1034, btrfs_direct_read at 6.12.117 L1127-1147; fs/gfs2/file.c
   // at 6.12.117 L851-862; spec/fs.md, the scripted filesystem as a whole filesystem): a NOWAIT write
-  // that gave up part way returns -EAGAIN, and a direct read that reached the EOF it sampled calls again.
+  // that gave up part way returns -EAGAIN, and a direct read that reached the EOF it sampled, or
+  // stopped inside a logical block (gfs2), calls again.
   genericNowaitEagainAfterPartial: true,
   genericResumePastEof: true,
+  genericResumeMidSector: true,
 };
 export const RELEASE_WORLD = {
   '6.12.107': { ...EXT4_6_12, ext4BufferedWriteNoDioWait: true },

@@ -107,6 +107,16 @@ export interface WorldQuirks {
    */
   readonly genericResumePastEof?: boolean;
   /**
+   * Scripted filesystem as a whole filesystem, as gfs2 6.12 does (fs/gfs2/file.c L851-862,
+   * L868-870): a PARTIAL read whose hole zeroing stopped at a user page it could not fault in
+   * (iov_iter_zero stops at the page, 6.12.117 fs/iomap/direct-io.c L477-486) returns a count that
+   * ends inside a logical block; the loop calls again at that position, which a mapped block
+   * refuses -EINVAL (L317-319), and the read returns that error after data moved. The correct
+   * model takes the candidate fix: the direct part ends there, the rest is read through the page
+   * cache.
+   */
+  readonly genericResumeMidSector?: boolean;
+  /**
    * Scripted filesystem as a whole filesystem: ->iomap_begin does not flag a write that ends past
    * the committed size IOMAP_F_DIRTY, so an O_DSYNC write past EOF on a device with FUA takes the
    * write-through path and nothing commits its size (as B07 on XFS, 7684e2c4384d).

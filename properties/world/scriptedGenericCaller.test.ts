@@ -219,11 +219,33 @@ describe('IOMAP_DIO_PARTIAL with page faults disabled, and the resume loop', () 
       [{ ...written(0, 4 * KiB), type: 'unwritten' }],
       [[read(0, 4 * KiB, { dioFlags: ['partial'], bufAddr: 0x10001 })]],
     );
-    const r = runScenario(s, { source: new ArrayChoices([2]), faults, probe, ops: FIXED_OPS, tracing: true });
+    // As gfs2 6.12 does (the world quirk): the loop resumes at 4,095.
+    const r = runScenario(s, {
+      source: new ArrayChoices([2]),
+      faults,
+      probe,
+      ops: FIXED_OPS,
+      tracing: true,
+      quirks: { genericResumeMidSector: true },
+    });
     expect(r.violation, r.violation?.message).toBeNull();
     expect(events(r, 'dio_resume')).toBe(1);
     expect(r.requests[0]?.completions[0]?.res).toBe(4 * KiB);
     expect(who(r.requests[0]?.buf.tags[7] ?? 0)).not.toBe('0');
+    // The correct model ends the direct part at 4,095 and the page cache reads the last byte: the
+    // same unit split between the call and filemap_read.
+    const fixed = runScenario(s, {
+      source: new ArrayChoices([2]),
+      faults,
+      probe,
+      ops: FIXED_OPS,
+      tracing: true,
+    });
+    expect(fixed.violation, fixed.violation?.message).toBeNull();
+    expect(events(fixed, 'dio_resume')).toBe(0);
+    expect(events(fixed, 'filemap_read')).toBe(1);
+    expect(fixed.requests[0]?.completions[0]?.res).toBe(4 * KiB);
+    expect(who(fixed.requests[0]?.buf.tags[7] ?? 0)).not.toBe('0');
   });
 
   it('survives every interleaving of seeded runs of an extending write beside a resumed read at EOF', () => {
@@ -309,6 +331,63 @@ describe('candidate findings on btrfs and gfs2 6.12: the release behaviour as a 
     expect(fixed.violation, fixed.violation?.message).toBeNull();
     expect(fixed.requests[1]?.completions[0]?.res).toBe(4 * KiB);
     expect(readOf(fixed, 2)).toEqual(own(1, 8));
+  });
+
+  it('resumes a PARTIAL read whose hole zeroing stopped inside a logical block there, which a mapped block refuses -EINVAL', () => {
+    // gfs2 6.12 (fs/gfs2/file.c L851-862, L868-870): the second read's hole zeroing (iov_iter_zero,
+    // 6.12.117 fs/iomap/direct-io.c L477-486) stops at its buffer's third page, not resident under
+    // page faults disabled (the buffer is 512-byte aligned, 3 KiB into its page), so the call
+    // returns 5 KiB: mid-sector on a 4 KiB-sector device. While gfs2 faults the page in, the other
+    // task's write maps the block, and the resumed call at 5 KiB is refused -EINVAL (L317-319),
+    // returned after the read moved data (ARG-01). btrfs takes only buffers aligned to its sector
+    // size (fs/btrfs/direct-io.c L837-849).
+    const partialRead = (extra: Partial<DioOpSpec> = {}): Scenario => ({
+      ...scenario(
+        [written(0, 4 * KiB), unwritten(4 * KiB, 8 * KiB)],
+        [
+          [
+            read(0, 4 * KiB),
+            read(0, 8 * KiB, { bufAddr: 0x10000 + 3 * KiB, dioFlags: ['partial'], ...extra }),
+          ],
+          [write(4 * KiB, 4 * KiB)],
+        ],
+        { iSize: 12 * KiB },
+        4096,
+      ),
+      bioMaxVecs: 4,
+    });
+    const s = partialRead();
+    // get_pages_fault twice (none), then nofault_not_resident: the buffer's third page.
+    const choices = [0, 0, 3];
+    const faults = { ...NO_FAULTS, pageFaults: true };
+    const gfs2 = { genericResumeMidSector: true };
+    const quirk = runScenario(s, {
+      source: new ArrayChoices(choices),
+      faults,
+      probe,
+      ops: FIXED_OPS,
+      quirks: gfs2,
+    });
+    expect(quirk.violation?.invariant).toBe('ARG-01');
+    expect(quirk.requests[2]?.completions[0]?.res).toBe(-EINVAL);
+    expect(quirk.requests[2]?.iocb.kiPos).toBe(5 * KiB);
+    // The candidate fix: the direct part ends at 5 KiB and the page cache reads the rest, which the
+    // write had reached: zeros where the hole was read, then the write's data.
+    const fixed = runScenario(s, { source: new ArrayChoices(choices), faults, probe, ops: FIXED_OPS });
+    expect(fixed.violation, fixed.violation?.message).toBeNull();
+    expect(fixed.requests[2]?.completions[0]?.res).toBe(8 * KiB);
+    expect(readOf(fixed, 3).slice(8)).toEqual(['0', '0', ...own(2, 6, 2)]);
+    // A page that is gone (PROT_NONE) cannot be faulted in: gfs2 does not call again and returns
+    // the 5 KiB it read, in the release setting too.
+    const protNone = runScenario(partialRead({ badPage: { index: 2, how: 'mprotect' } }), {
+      source: new ArrayChoices([]),
+      faults: NO_FAULTS,
+      probe,
+      ops: FIXED_OPS,
+      quirks: gfs2,
+    });
+    expect(protNone.violation, protNone.violation?.message).toBeNull();
+    expect(protNone.requests[2]?.completions[0]?.res).toBe(5 * KiB);
   });
 
   it('returns -EAGAIN for a NOWAIT write after writing part of it, when a later buffer page is gone', () => {
