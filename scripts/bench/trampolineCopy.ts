@@ -9,10 +9,12 @@
  * resumes every level of the chain; each call costs its caller a yield and a resumption instead.
  *
  *   npx tsx scripts/bench/trampolineCopy.ts DIR
- *   npx tsx scripts/bench/paired.ts --base BASE --other DIR      (BASE: the same commit, untouched)
+ *   mkdir BASE && git archive HEAD | tar -x -C BASE && ln -s "$(realpath node_modules)" BASE/
+ *   npx tsx scripts/bench/paired.ts --base BASE --other DIR
  *   (cd DIR && npx tsx scripts/bench/sameRuns.ts)                  (the digests must not change)
  *
- * Measured in session 9 (paired, both load orders): 1.03x; the chain is not where a run's time goes
+ * Measured in session 9 (paired.ts, both load orders, 16-24 pairs): 1.03x and 1.04x, the same runs
+ * bit for bit (sameRuns.ts, plain and --traced); the chain is not where a run's time goes
  * (scripts/bench/callChain.ts). The anchors below are this commit's text: if context.ts or disk.ts
  * change, the copy stops with one line naming what it did not find.
  */
