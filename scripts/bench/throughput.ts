@@ -2,16 +2,18 @@
  * Throughput: campaign cases run through runCase with every invariant checked, after seconds of
  * warm-up, in runs and scheduler steps per CPU second and per wall-clock second; next to it,
  * measured in alternating blocks, the ceiling: a bare Runtime whose contexts only yield, taking
- * exactly each case's steps.
+ * exactly each case's steps; and the campaign as `diocheck run` runs it (fast-check drawing each
+ * case, the property, the tally), which the pre-drawn cases leave out.
  */
+import fc from 'fast-check';
 import { COVERAGE_POOL } from '../../model/runtime/arrayPool.ts';
 import { ArrayChoices } from '../../model/runtime/choice.ts';
 import { GenContext, type KGen } from '../../model/runtime/context.ts';
 import type { FaultProfile } from '../../model/runtime/faults.ts';
 import { Runtime } from '../../model/runtime/runtime.ts';
-import { recycleRun } from '../../model/world/run.ts';
-import { type CampaignCase, runCase } from '../commands/campaign.ts';
-import { now, perSecond, round, sampleCases, type Timing, timed } from './measure.ts';
+import { type RunResult, recycleRun } from '../../model/world/run.ts';
+import { type CampaignCase, CampaignTally, campaignProperty, runCase } from '../commands/campaign.ts';
+import { deriveSeed, now, perSecond, round, sampleCases, type Timing, timed } from './measure.ts';
 import { BENCH_SEED, type Sizes } from './options.ts';
 
 export interface RunTally {
@@ -66,6 +68,23 @@ export function warmUp(cases: readonly CampaignCase[], ms: number): number {
     rounds++;
   } while (now() - t0 < ms);
   return rounds;
+}
+
+/** The campaign's tally, with the steps of its runs (the ratio to the ceiling is in steps). */
+export class StepTally extends CampaignTally {
+  steps = 0;
+  override record(result: RunResult): void {
+    if (!this.failed) this.steps += result.steps;
+    super.record(result);
+  }
+}
+
+/**
+ * `runs` runs of the campaign as `diocheck run` makes them: fast-check draws each case from the
+ * campaign's arbitraries (seed `seed`) and the campaign property runs it into the tally.
+ */
+export function campaignBlock(tally: StepTally, runs: number, seed: number): void {
+  fc.check(campaignProperty(tally), { seed, numRuns: runs });
 }
 
 /** What the bare scheduler replays of one case: as many steps over as many contexts. */
@@ -144,6 +163,13 @@ export interface ThroughputSection {
     readonly meanStepsPerRun: number;
   };
   readonly ceiling: Rate;
+  /**
+   * The campaign as it runs, fast-check drawing every case (other cases than the model's, as many
+   * per block): what a user's `diocheck run` does per CPU second.
+   */
+  readonly campaign: Rate & { readonly violations: number; readonly modelErrors: number };
+  /** The campaign's steps per CPU second over the bare scheduler's. */
+  readonly campaignRatio: number;
   /** Model steps per CPU second over the bare scheduler's (the same steps, so also runs). */
   readonly ratio: number;
   /** The same ratio from wall-clock time. */
@@ -156,6 +182,8 @@ export function measureThroughput(sizes: Sizes): ThroughputSection {
   const steps: number[] = new Array(cases.length).fill(0);
   runCases(cases, emptyTally(), steps);
   const warmupRounds = 1 + warmUp(cases, sizes.warmupMs);
+  // fast-check's generation warms up too (the blocks' seeds are others).
+  campaignBlock(new StepTally(false), cases.length, deriveSeed(BENCH_SEED, 3000));
   const bare: BareCase[] = cases.map(([scenario, faults, choices], i) => ({
     steps: steps[i] ?? 0,
     contexts: scenario.threads.length + 1,
@@ -175,11 +203,16 @@ export function measureThroughput(sizes: Sizes): ThroughputSection {
   const tally = emptyTally();
   const modelBlocks: Timing[] = [];
   const bareBlocks: Timing[] = [];
+  const campaignBlocks: Timing[] = [];
+  const campaignTally = new StepTally(false);
   let bareRuns = 0;
   let bareSteps = 0;
   // Model and bare blocks alternate, so that a busy spell of the machine hits both alike.
   for (let k = 0; k < sizes.blocks; k++) {
     modelBlocks.push(timed(() => runCases(cases, tally)));
+    campaignBlocks.push(
+      timed(() => campaignBlock(campaignTally, cases.length, deriveSeed(BENCH_SEED, 3001 + k))),
+    );
     bareBlocks.push(
       timed(() => {
         const t0 = now();
@@ -192,6 +225,7 @@ export function measureThroughput(sizes: Sizes): ThroughputSection {
   }
   const model = rate(tally.runs, tally.steps, modelBlocks);
   const ceiling = rate(bareRuns, bareSteps, bareBlocks);
+  const campaign = rate(campaignTally.runs, campaignTally.steps, campaignBlocks);
   return {
     seed: BENCH_SEED,
     cases: cases.length,
@@ -206,6 +240,12 @@ export function measureThroughput(sizes: Sizes): ThroughputSection {
       meanStepsPerRun: round(tally.steps / Math.max(1, tally.runs), 1),
     },
     ceiling,
+    campaign: {
+      ...campaign,
+      violations: [...campaignTally.violations.values()].reduce((a, b) => a + b, 0),
+      modelErrors: campaignTally.modelErrors,
+    },
+    campaignRatio: round(campaign.stepsPerCpuSecond / Math.max(1, ceiling.stepsPerCpuSecond), 4),
     ratio: round(model.stepsPerCpuSecond / Math.max(1, ceiling.stepsPerCpuSecond), 4),
     ratioWall: round(model.stepsPerSecond / Math.max(1, ceiling.stepsPerSecond), 4),
   };
