@@ -29,7 +29,7 @@ export const USAGE = `usage: npx tsx scripts/bench/paired.ts --base DIR [--other
   --blocks N       timed pairs of blocks (default 20)
   --block-ms MS    CPU time of one block (default 300)
   --warmup-ms MS   untimed warm-up of each side, alternating (default 3000)
-Two processes run the pairs, one loading A first, the other B (the first loaded runs slower).`;
+Two processes run the pairs, one loading A first, the other B (the order can move the ratio).`;
 
 export class PairedUsageError extends Error {
   constructor(message: string) {
@@ -185,10 +185,11 @@ const quantile = (sorted: readonly number[], q: number): number =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))] as number;
 
 /**
- * One process's pairs. The checkout loaded first runs measurably slower in the same process (~4 %
- * measured on identical speeds of the two: V8's shared builtins and inline caches meet the first
- * one's code first), so the command runs two processes, one loading each side first, and reports
- * the geometric mean of the two medians.
+ * One process's pairs. Which checkout a process loads first can move the ratio: two copies of one
+ * commit measured 1.024x with A loaded first and 0.951x with B first (session 9, load 5-7), though
+ * other runs showed no such effect (V8's shared builtins and inline caches meet one side's code
+ * first). So the command runs two processes, one loading each side first, and reports the
+ * geometric mean of the two medians.
  */
 export async function measurePaired(o: PairedOptions): Promise<PairedResult> {
   const loadBefore = loadavg().map((x) => round(x, 2));
