@@ -250,8 +250,12 @@ export function formatReport(r: BenchReport): string {
     `  ${pad(name, 18)}${lpad(fmt(x.runsPerCpuSecond), 12)}${lpad(fmt(x.stepsPerCpuSecond), 14)}${lpad(fmt(x.runsPerSecond), 10)}${lpad(fmt(x.bestBlockRunsPerSecond), 13)}${lpad(x.runs, 9)}${lpad(x.steps, 11)}`;
   lines.push(rateRow('model + checks', t.model));
   lines.push(rateRow('bare scheduler', t.ceiling));
+  lines.push(rateRow('campaign as run', t.campaign));
   lines.push(
     `  model/bare ${(t.ratio * 100).toFixed(2)}% per CPU second (${(t.ratioWall * 100).toFixed(2)}% wall clock); ${t.model.meanStepsPerRun} steps/run; ${t.model.passes} pass, ${t.model.violations} violation, ${t.model.bounds} bound, ${t.model.modelErrors} model error`,
+  );
+  lines.push(
+    `  campaign/bare ${(t.campaignRatio * 100).toFixed(2)}% per CPU second: diocheck run's cases, fast-check drawing each one (${t.campaign.violations} violation, ${t.campaign.modelErrors} model error)`,
   );
   lines.push('');
   const sc = r.scaling;
