@@ -109,6 +109,18 @@ const EXPECTED: Record<string, Expectation> = {
     exit: 0,
     first: /^same runs \(plain\): 20 campaign cases/,
   },
+  'npx tsx scripts/bench/trampolineCopy.ts DIR': {
+    exempt:
+      "copies HEAD with git archive, and this test's copy of the checkout has no .git; scripts/bench/trampolineCopy.test.ts checks its rewrites",
+  },
+  'npx tsx scripts/bench/paired.ts --base DIR': {
+    exempt: 'minutes of paired blocks against a second checkout; scripts/bench/paired.test.ts runs it small',
+  },
+  'npx tsx scripts/bench/callChain.ts [--cases N]': {
+    run: 'npx tsx scripts/bench/callChain.ts --cases 20',
+    exit: 0,
+    first: /^call chain: 20 campaign cases/,
+  },
   'npm run diocheck -- run --seed ${{ github.run_id }} --time 5m --shard ${{ matrix.shard }}/4 --json out/shard-${{ matrix.shard }}.json --junit out/shard-${{ matrix.shard }}.xml':
     {
       run: 'npm run diocheck -- run --seed 7 --runs 200 --shard 1/4 --json out/shard-1.json --junit out/shard-1.xml',
