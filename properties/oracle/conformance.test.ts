@@ -91,6 +91,22 @@ describe('the oracle corpus', () => {
     expect(crashes.length).toBeGreaterThan(100);
     expect(new Set(crashes.map((c) => c.fs))).toEqual(new Set(['xfs', 'ext4']));
   });
+
+  it('exercises polled requests on a disk that polls: the kernel polled reads, never writes', () => {
+    const golden = goldenOf(NEWEST);
+    if (golden === null) throw new Error(`no golden file for ${NEWEST}`);
+    const polledOps = golden.cases.flatMap((g) => {
+      const c = corpus[g.id - 1];
+      return c?.poll === true ? g.observed.ops.map((o) => ({ c, polled: o.polled })) : [];
+    });
+    expect(polledOps.length).toBeGreaterThanOrEqual(280);
+    // Every io_uring request of a polled case has its count (the disk's requests left for a poll).
+    expect(polledOps.every((o) => o.polled !== undefined)).toBe(true);
+    const reads = polledOps.filter((o) => o.c.ops[0]?.kind === 'dio_read');
+    expect(reads.filter((o) => o.polled === 1).length).toBeGreaterThan(20);
+    // No 6.12 write is polled: without caller completion iomap clears IOCB_HIPRI (seed L353-354).
+    expect(polledOps.filter((o) => o.c.ops[0]?.kind === 'dio_write' && o.polled !== 0)).toEqual([]);
+  });
 });
 
 /** Each rule of knownDifferences.ts, with the releases in which it explained a difference. */
@@ -175,6 +191,26 @@ describe(`the comparison with Linux ${NEWEST} has teeth`, () => {
 
   it('catches a planted durability bug on the crash images: FUA for an O_DSYNC write into unwritten blocks', () => {
     expect(caughtBy('dsync-fua-into-unwritten', true)).toBeGreaterThan(0);
+  });
+
+  it("catches 47f28b493daf reverted (bio_set_polled's REQ_NOWAIT) on the polled NOWAIT reads the disk splits", () => {
+    // The polled cases the model as the newest release matches up to the rules, and that the
+    // planted bug makes differ where no rule explains it: the split read then returns -EAGAIN.
+    const bug = bugByName('polled-bio-implies-nowait');
+    if (bug === undefined || golden === null) throw new Error('no planted bug or golden file');
+    const planted = opsFor(bug, base);
+    const clean = modelObservations(base);
+    const unexplained = (c: OracleCase, m: Observation, k: Observation) =>
+      diffObservations(m, k).filter((line) => explainingRule(NEWEST, c, line, k) === undefined);
+    const caught = golden.cases.filter((g) => {
+      const c: OracleCase | undefined = corpus[g.id - 1];
+      const m = clean[g.id - 1];
+      if (c?.poll !== true || m === undefined || unexplained(c, m, g.observed).length > 0) return false;
+      return unexplained(c, observeModel(c, planted), g.observed).some((l) =>
+        /^op 1 result: model -11 /.test(l),
+      );
+    });
+    expect(new Set(caught.map((g) => corpus[g.id - 1]?.fs))).toEqual(new Set(['xfs', 'ext4']));
   });
 
   it('catches the planted tail-zeroing bug on the ext4 cases too, run on the model ext4', () => {

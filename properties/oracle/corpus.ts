@@ -30,6 +30,8 @@ export interface Geometry {
   readonly fs: OracleFs;
   readonly blockSize: number;
   readonly sectorSize: 512 | 4096;
+  /** A null_blk disk with a poll queue (POLL_GEOMETRIES), not ubd. */
+  readonly poll?: boolean;
 }
 
 export interface OracleCase {
@@ -41,6 +43,11 @@ export interface OracleCase {
   readonly blockSize: number;
   /** The device's logical block size: 4096 is a scsi_debug disk with FUA, 512 a ubd without. */
   readonly sectorSize: 512 | 4096;
+  /**
+   * The case runs on a null_blk disk with a poll queue (POLL_GEOMETRIES), whose bios above
+   * POLL_MAX_SECTORS are split; absent on every other case.
+   */
+  readonly poll?: boolean;
   readonly iSize: number;
   /** Written and unwritten blocks (holes are what is left). */
   readonly extents: readonly ExtentSpec[];
@@ -80,9 +87,28 @@ export const GEOMETRIES: readonly Geometry[] = [
   { fs: 'ext4', blockSize: 4096, sectorSize: 4096 },
 ];
 
-/** A geometry as it appears in case names: `xfs-4096`, or `xfs-4096-4kn` on 4096-byte sectors. */
+/**
+ * Geometries on a disk that really polls: a memory-backed null_blk disk made through configfs
+ * with one poll queue, 512-byte sectors, a volatile cache with FUA, completions inline, and
+ * POLL_MAX_SECTORS (scripts/oracle/agent.c nullb_create). ubd and scsi_debug have no poll queue,
+ * and on 6.12 a polled bio to such a disk ends with BLK_STS_NOTSUPP (6.12.117 block/blk-mq.c L3086-3090):
+ * io_uring's IOPOLL needs this disk. Each copies the pristine image of the GEOMETRIES entry of its
+ * shape (the UML kernel has at most 16 ubd devices, and they are all taken).
+ */
+export const POLL_GEOMETRIES: readonly Geometry[] = [
+  { fs: 'xfs', blockSize: 4096, sectorSize: 512, poll: true },
+  { fs: 'ext4', blockSize: 4096, sectorSize: 512, poll: true },
+];
+
+/** The null_blk disks' max_sectors: a bio of more than 8 KiB is split by the block layer. */
+export const POLL_MAX_SECTORS = 16;
+
+/**
+ * A geometry as it appears in case names: `xfs-4096`, `xfs-4096-4kn` on 4096-byte sectors,
+ * `xfs-4096-poll` on the null_blk disk with a poll queue.
+ */
 export function geometryName(g: Geometry): string {
-  return `${g.fs}-${g.blockSize}${g.sectorSize === 4096 ? '-4kn' : ''}`;
+  return `${g.fs}-${g.blockSize}${g.sectorSize === 4096 ? '-4kn' : ''}${g.poll === true ? '-poll' : ''}`;
 }
 
 interface Layout {
@@ -237,6 +263,7 @@ export function generateCorpus(): OracleCase[] {
       ops,
       failFirstBio,
       powerLoss,
+      ...(g.poll === true ? { poll: true } : {}),
     });
   };
 
@@ -339,6 +366,7 @@ export function generateCorpus(): OracleCase[] {
 
   addFaultCases(add);
   addEdgeCases(add);
+  addPolledCases(add);
   return cases;
 }
 
@@ -538,4 +566,49 @@ function addEdgeCases(add: AddCase): void {
           );
     }
   }
+}
+
+/**
+ * Polled requests, the last section: reads and writes through an io_uring ring set up with
+ * IORING_SETUP_IOPOLL (the agent's uring_rw), on the null_blk disks with a poll queue. The model's
+ * op is an async kiocb with IOCB_HIPRI: io_uring's (6.12 io_uring/rw.c L822-828), where aio clears
+ * the flag (fs/aio.c L1540) and a synchronous kiocb is never polled (seed L71-75). Two families:
+ * `uring-hipri-nowait` with RWF_NOWAIT in the SQE, and `uring-hipri`, its control, without. Every
+ * layout, each request shape that matters: a block-aligned request (an overwrite, an allocating
+ * write, an unwritten extent), a sub-block one, the whole file (above POLL_MAX_SECTORS: the block
+ * layer splits its bio, and refuses to split a REQ_NOWAIT one, 6.12.107 block/blk-merge.c
+ * L360-364), across EOF, and past EOF.
+ */
+function addPolledCases(add: AddCase): void {
+  const shapes: readonly Placement[] = [
+    { name: 'aligned', at: (bs) => ({ pos: bs, len: 2 * bs }) },
+    { name: 'subblock', at: (bs) => ({ pos: 4 * bs + 512, len: 512 }) },
+    { name: 'whole', at: (bs) => ({ pos: 0, len: 8 * bs }) },
+    {
+      name: 'cross-eof',
+      at: (bs, size) => ({ pos: Math.max(0, Math.floor(size / 512) * 512 - 512), len: 2 * bs }),
+    },
+    { name: 'past-eof', at: (bs, size) => ({ pos: Math.ceil(size / bs) * bs + bs, len: bs }) },
+  ];
+  const families: ReadonlyArray<{ name: string; flags: readonly IocbFlag[] }> = [
+    { name: 'uring-hipri-nowait', flags: ['hipri', 'nowait'] },
+    { name: 'uring-hipri', flags: ['hipri'] },
+  ];
+  for (const family of families)
+    for (const g of POLL_GEOMETRIES) {
+      const bs = g.blockSize;
+      for (const l of LAYOUTS) {
+        const size = l.size(bs);
+        for (const shape of shapes) {
+          const { pos, len } = shape.at(bs, size);
+          for (const kind of ['dio_write', 'dio_read'] as const)
+            add(
+              g,
+              l,
+              [{ kind, pos, len, async: true, iocbFlags: family.flags }],
+              `${family.name}.${kind}.${shape.name}`,
+            );
+        }
+      }
+    }
 }

@@ -17,6 +17,10 @@
  *   `r`/`w` with its file offset and length in bytes, then `F` for FUA and `P` for PREFLUSH; an
  *   empty flush, or any other bio with PREFLUSH (a log write), is a `flush` (repeats collapse), and
  *   other metadata I/O is left out: the model's journal is not XFS's log format, only its ordering.
+ * - ops[].polled: on a disk with a poll queue (OracleCase.poll) only, the bios of an io_uring
+ *   request that went to the poll queue: the agent's count of the disk's requests still in flight
+ *   after the submission returned (only a poll completes them there), the model's REQ_POLLED bios
+ *   that submit_bio queued.
  * Sector runs are compressed (`3.0-7` is write 3, units 0 to 7; `z*4` four zero sectors).
  */
 
@@ -29,15 +33,24 @@ import { NO_FAULTS } from '../../model/runtime/faults.ts';
 import { type RunResult, runScenario } from '../../model/world/run.ts';
 import type { Probe, WorldView } from '../../model/world/probe.ts';
 import type { RecoveredFile } from '../../model/fs/xfs.ts';
-import { REQ_FUA, REQ_OP_MASK, REQ_OP_READ, REQ_PREFLUSH } from '../../model/block/bio.ts';
+import {
+  type Bio,
+  REQ_FUA,
+  REQ_NOWAIT,
+  REQ_OP_MASK,
+  REQ_OP_READ,
+  REQ_POLLED,
+  REQ_PREFLUSH,
+} from '../../model/block/bio.ts';
 import type { OpSpec, Scenario } from '../../model/world/scenario.ts';
-import { type OracleCase, WINDOW_BLOCKS } from './corpus.ts';
+import { type OracleCase, POLL_MAX_SECTORS, WINDOW_BLOCKS } from './corpus.ts';
 
 export interface OpObservation {
   readonly id: number;
   readonly ret: number;
   readonly data?: string;
   readonly bios?: string;
+  readonly polled?: number;
 }
 
 export interface Observation {
@@ -147,8 +160,13 @@ export function caseScenario(c: OracleCase): Scenario {
   return {
     // UML's ubd has a volatile cache and no FUA; the dm-log-writes device of a power-loss case
     // advertises FUA (6.12 drivers/md/dm-table.c L1878-1879) and the block layer emulates it below;
-    // scsi_debug with 4096-byte sectors has a volatile cache and FUA.
-    device: { logicalBlockSize: c.sectorSize, fua: c.powerLoss || c.sectorSize === 4096, writeCache: true },
+    // scsi_debug with 4096-byte sectors, and null_blk with a cache, have a volatile cache and FUA
+    // (6.12 drivers/block/null_blk/main.c L1945-1949).
+    device: {
+      logicalBlockSize: c.sectorSize,
+      fua: c.powerLoss || c.sectorSize === 4096 || c.poll === true,
+      writeCache: true,
+    },
     fs: {
       // Each case on the model of its filesystem: ext4 cases on the model ext4 (model/fs/ext4.ts).
       model: c.fs,
@@ -169,17 +187,33 @@ const WAIT: OpSpec = { kind: 'wait_async' };
 
 /**
  * The uneventful run, except that the first bio submitted fails inside submit_bio when asked, as
- * fail_make_request fails it on the real kernel (times 1, interval 1).
+ * fail_make_request fails it on the real kernel (times 1, interval 1); and that on a null_blk disk
+ * (OracleCase.poll) the device refuses a REQ_NOWAIT bio larger than its max_sectors with
+ * BLK_STS_AGAIN, as blk_mq_submit_bio does when it would have to split one (6.12.107
+ * block/blk-merge.c L360-364 and L108-115, block/blk-mq.c L3091-3093). Only a polled bio of a
+ * NOWAIT kiocb is REQ_NOWAIT (bio_set_polled, 6.12.107 include/linux/bio.h L671-676), and
+ * iomap_dio_submit_bio makes it iocb->private before submitting it (seed L73-74): the bio asked about.
  */
 class FailFirstBio implements ChoiceSource {
   private failed = false;
   /** The run's world, to see when the case's operations are over (the agent disarms there). */
   world: WorldView | null = null;
+  /** Serials of the bios refused for a split: the kernel traced them (block_bio_queue) before. */
+  readonly refused = new Set<number>();
   constructor(
     private readonly fail: boolean,
     private readonly opCount: number,
+    private readonly maxBytes: number,
   ) {}
   next(_n: number, label: string): number {
+    if (label === 'submit_would_block') {
+      const requests = this.world?.requests ?? [];
+      const bio = requests[requests.length - 1]?.iocb.private as Bio | null | undefined;
+      if (bio === null || bio === undefined || !(bio.biOpf & REQ_NOWAIT) || bio.biSize <= this.maxBytes)
+        return 0;
+      this.refused.add(bio.serial);
+      return 1;
+    }
     if (!this.fail || this.failed || label !== 'submit_fails') return 0;
     if (this.world?.requests.some((r) => r.id > this.opCount)) return 0;
     this.failed = true;
@@ -187,12 +221,13 @@ class FailFirstBio implements ChoiceSource {
   }
 }
 
-/** The run options of a case: its source, and the fault class it injects. */
+/** The run options of a case: its source, and the fault classes it injects. */
 function caseRun(c: OracleCase, ops: Readonly<KernelOps>) {
-  const source = new FailFirstBio(c.failFirstBio, c.ops.length);
+  const poll = c.poll === true;
+  const source = new FailFirstBio(c.failFirstBio, c.ops.length, poll ? POLL_MAX_SECTORS * 512 : Infinity);
   return {
     source,
-    faults: { ...NO_FAULTS, submitErrors: c.failFirstBio },
+    faults: { ...NO_FAULTS, submitErrors: c.failFirstBio, wouldBlock: poll },
     ops,
     observe: (w: WorldView) => {
       source.world = w;
@@ -334,8 +369,10 @@ export function observeModel(
   const opsSeen = [...byId.values()]
     .sort((a, b) => a.id - b.id)
     .map((o) => {
-      const b = bios.get(o.id) ?? '';
-      return b === '' ? o : { ...o, bios: b };
+      const seen = bios.get(o.id);
+      const b = seen?.tokens ?? '';
+      const polled = c.poll === true && isUring(c.ops[o.id - 1]) ? { polled: seen?.polled ?? 0 } : {};
+      return b === '' ? { ...o, ...polled } : { ...o, bios: b, ...polled };
     });
   if (c.powerLoss) {
     const last = recoveredState(c, r.crash?.recovered ?? null);
@@ -356,19 +393,31 @@ export function observeModel(
   };
 }
 
+/** An operation the agent issues through its IOPOLL ring: an async kiocb with IOCB_HIPRI. */
+function isUring(op: OpSpec | undefined): boolean {
+  return (
+    op !== undefined &&
+    (op.kind === 'dio_read' || op.kind === 'dio_write') &&
+    op.async === true &&
+    op.iocbFlags?.includes('hipri') === true
+  );
+}
+
 /**
  * The bios of each of the case's operations on the model, by operation id: the same run without the
  * final read (the same choices give the same prefix), each bio the operation's whose step falls
- * between its start and the next one's, mapped through the data fork as it stands at the end.
+ * between its start and the next one's, mapped through the data fork as it stands at the end; and
+ * how many of them were REQ_POLLED and queued. A bio that failed inside submit_bio is left out
+ * (fail_make_request fails it before the block_bio_queue tracepoint, 6.12.107 block/blk-core.c
+ * L786-787 and L728), except one refused for a split, after it (FailFirstBio).
  */
-function modelBios(c: OracleCase, ops: Readonly<KernelOps>): Map<number, string> {
+function modelBios(c: OracleCase, ops: Readonly<KernelOps>): Map<number, { tokens: string; polled: number }> {
   const scenario = caseScenario(c);
   const thread = scenario.threads[0] ?? [];
+  const run = caseRun(c, ops);
   // A crash case ends at power loss, which is where its bios end too; others drop the final read.
-  const r = runScenario(
-    { ...scenario, threads: [c.powerLoss ? thread : thread.slice(0, -1)] },
-    caseRun(c, ops),
-  );
+  const r = runScenario({ ...scenario, threads: [c.powerLoss ? thread : thread.slice(0, -1)] }, run);
+  const refused = run.source.refused;
   const bs = c.blockSize;
   const map: Array<[number, number, number]> = [];
   const fork = r.xfs?.map;
@@ -380,19 +429,21 @@ function modelBios(c: OracleCase, ops: Readonly<KernelOps>): Map<number, string>
   const starts = [...r.requests, ...r.syncs, ...r.fileOps]
     .map((x) => [x.id, x.startStep] as const)
     .sort((a, b) => a[0] - b[0]);
-  const out = new Map<number, string>();
+  const out = new Map<number, { tokens: string; polled: number }>();
   starts.forEach(([id, from], i) => {
     const to = starts[i + 1]?.[1] ?? Number.POSITIVE_INFINITY;
-    const seen: BioSeen[] = r.disk.log
-      .filter((b) => !b.submitFailed && b.step >= from && b.step < to)
-      .map((b) => ({
-        addr: b.sector * 512,
-        bytes: b.size,
-        write: (b.opf & REQ_OP_MASK) !== REQ_OP_READ,
-        fua: (b.opf & REQ_FUA) !== 0,
-        preflush: (b.opf & REQ_PREFLUSH) !== 0,
-      }));
-    out.set(id, bioTokens(seen, map));
+    const logged = r.disk.log.filter(
+      (b) => (!b.submitFailed || refused.has(b.serial)) && b.step >= from && b.step < to,
+    );
+    const polled = logged.filter((b) => !b.submitFailed && b.opf & REQ_POLLED).length;
+    const seen: BioSeen[] = logged.map((b) => ({
+      addr: b.sector * 512,
+      bytes: b.size,
+      write: (b.opf & REQ_OP_MASK) !== REQ_OP_READ,
+      fua: (b.opf & REQ_FUA) !== 0,
+      preflush: (b.opf & REQ_PREFLUSH) !== 0,
+    }));
+    out.set(id, { tokens: bioTokens(seen, map), polled });
   });
   return out;
 }
@@ -419,6 +470,8 @@ export interface AgentRecord {
     startMark?: number;
     /** Only when taking the buffer's bad page away, or giving it back, failed: its -errno. */
     badPage?: number;
+    /** io_uring requests: the disk's requests in flight after the submission returned (-1: unknown). */
+    polled?: number;
   }>;
   readonly size?: number;
   readonly final?: number;
@@ -468,11 +521,15 @@ export function observeReal(
       (o.bios ?? []).map(([sector, n, rwbs]) => ({ addr: sector * 512, bytes: n * 512, ...parseRwbs(rwbs) })),
       map,
     );
+    if (o.polled !== undefined && o.polled < 0)
+      throw new Error(`case ${c.id}: op ${id}: the disk's requests in flight could not be read`);
     ops.push({
       id,
       ret,
       ...(tokens === null ? {} : { data: compressTokens(tokens) }),
       ...(bios === '' ? {} : { bios }),
+      // Only a disk with a poll queue tells a polled request apart (OracleCase.poll).
+      ...(o.polled === undefined || c.poll !== true ? {} : { polled: o.polled }),
     });
   }
   if (c.powerLoss) {
@@ -524,6 +581,7 @@ export function diffObservations(model: Observation, real: Observation): string[
       out.push(`op ${id} data: model ${m?.data} kernel ${k?.data}`);
     if ((m?.bios ?? '') !== (k?.bios ?? ''))
       out.push(`op ${id} bios: model ${m?.bios ?? ''} kernel ${k?.bios ?? ''}`);
+    if (m?.polled !== k?.polled) out.push(`op ${id} polled: model ${m?.polled} kernel ${k?.polled}`);
   }
   if (model.size !== real.size) out.push(`size: model ${model.size} kernel ${real.size}`);
   if (model.final !== real.final) out.push(`final read: model ${model.final} kernel ${real.final}`);

@@ -23,6 +23,10 @@
  *   W                          wait until the coarse clock ticks, so that the next write finds the
  *                              file's timestamps out of date and updates them
  *   O <id> <kind> <a> <b> <bufoff> <rwf> <async> [<page> <how>]   one operation (kinds below);
+ *                              async 0: pwritev2/preadv2, 1: aio (io_submit, reaped at once),
+ *                              2: io_uring with IORING_SETUP_IOPOLL (uring_rw below; the record
+ *                              then carries "polled", the requests waiting for a poll after the
+ *                              submission returned);
  *                              with <page>, page <page> of the buffer (from the page holding its
  *                              first byte) is taken away for the call: how 1 munmap, 2 mprotect
  *                              PROT_NONE (after the buffer is filled; given back, zeroed or as it
@@ -37,6 +41,10 @@
  *   L <device> <data ubd> <log ubd>   a dm-log-writes device over ubd<data>, logging to ubd<log>
  *   K <device> <disk>                 the scsi_debug disk /dev/<disk> (4096-byte sectors), with
  *                                     the image of ubd<device> copied onto it first
+ *   N <device> <ubd> <max_sectors>    device <device> is a memory-backed null_blk disk made
+ *                                     through configfs, with a poll queue (nullb_create below),
+ *                                     the pristine image of ubd<ubd> copied onto it first (XFS
+ *                                     mounts it with nouuid: it shares that image's UUID)
  * Recovery (a second boot over crash images):
  *   R <scenario> <ubd> <fstype> <readlen> <point>   mount crash image <point> of the scenario
  *                                           (log recovery), then as E for s<scenario>
@@ -55,6 +63,8 @@
 #include <linux/falloc.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
+#include <linux/io_uring.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,11 +88,11 @@
 #define BUFMAX (1 << 20)
 
 static unsigned scen;
-static char devpath[16][32];    /* the block device of each corpus device index */
+static char devpath[24][32];    /* the block device of each corpus device index */
 static char *buf;          /* 64 KiB aligned */
 static FILE *out;
 static int ndev;
-static char mounted[16][8];
+static char mounted[24][8];
 
 static void fill_sector(char *p, unsigned wid, unsigned unit)
 {
@@ -350,6 +360,156 @@ static long aio_rw(int fd, int write, char *b, long len, long pos, int rwf)
 }
 
 /*
+ * One io_uring for the whole run, set up before any case (as the aio context, and for the same
+ * reason), with IORING_SETUP_IOPOLL: a ring whose reads and writes the kernel issues with
+ * IOCB_HIPRI and whose completions the task reaps by polling in io_uring_enter (6.12 io_uring/rw.c
+ * io_rw_init_file: IOCB_HIPRI, ki_complete io_complete_rw_iopoll). Raw system calls and the
+ * mapped rings: the agent is static and needs no liburing.
+ */
+static int uring_fd = -1;
+static unsigned *sq_head, *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
+static struct io_uring_sqe *sqes;
+static struct io_uring_cqe *cqes;
+
+static void uring_setup(void)
+{
+	struct io_uring_params p;
+	memset(&p, 0, sizeof p);
+	p.flags = IORING_SETUP_IOPOLL;
+	int fd = (int)syscall(SYS_io_uring_setup, 4, &p);
+	if (fd < 0) return;
+	size_t sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+	size_t cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+	if (p.features & IORING_FEAT_SINGLE_MMAP) sq_len = cq_len = sq_len > cq_len ? sq_len : cq_len;
+	char *sq = mmap(NULL, sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQ_RING);
+	char *cq = p.features & IORING_FEAT_SINGLE_MMAP
+		? sq
+		: mmap(NULL, cq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_CQ_RING);
+	void *se = mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE,
+		MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
+	if (sq == MAP_FAILED || cq == MAP_FAILED || se == MAP_FAILED) {
+		close(fd);
+		return;
+	}
+	sq_head = (unsigned *)(sq + p.sq_off.head);
+	sq_tail = (unsigned *)(sq + p.sq_off.tail);
+	sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
+	sq_array = (unsigned *)(sq + p.sq_off.array);
+	cq_head = (unsigned *)(cq + p.cq_off.head);
+	cq_tail = (unsigned *)(cq + p.cq_off.tail);
+	cq_mask = (unsigned *)(cq + p.cq_off.ring_mask);
+	cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+	sqes = se;
+	uring_fd = fd;
+}
+
+/* Requests of the disk in flight (/sys/block/<disk>/inflight: reads and writes), -1 if unknown. */
+static long disk_inflight(const char *dev)
+{
+	char path[64];
+	const char *name = strrchr(dev, '/');
+	snprintf(path, sizeof path, "/sys/block/%s/inflight", name ? name + 1 : dev);
+	FILE *f = fopen(path, "r");
+	long r = 0, w = 0;
+	if (!f) return -1;
+	int n = fscanf(f, "%ld %ld", &r, &w);
+	fclose(f);
+	return n == 2 ? r + w : -1;
+}
+
+/*
+ * One read or write through the IOPOLL ring: submitted by one io_uring_enter, then reaped by
+ * io_uring_enter with IORING_ENTER_GETEVENTS (which polls: io_iopoll_check). *polled: the disk's
+ * requests still in flight when the submission returned. A request on a poll queue completes only
+ * when it is polled (null_blk's null_poll; its other queues complete in queue_rq with irqmode 0),
+ * so these are the requests that went to the poll queue; nothing polls between the two calls.
+ */
+static long uring_rw(int fd, int write, char *b, long len, long pos, int rwf, long *polled)
+{
+	*polled = -1;
+	if (uring_fd < 0) return -ENOSYS;
+	unsigned tail = *sq_tail, idx = tail & *sq_mask;
+	struct io_uring_sqe *sqe = &sqes[idx];
+	memset(sqe, 0, sizeof *sqe);
+	sqe->opcode = write ? IORING_OP_WRITE : IORING_OP_READ;
+	sqe->fd = fd;
+	sqe->addr = (uint64_t)(uintptr_t)b;
+	sqe->len = (unsigned)len;
+	sqe->off = (uint64_t)pos;
+	/* The ring gives IOCB_HIPRI itself; RWF_HIPRI would say it again. */
+	sqe->rw_flags = rwf & ~RWF_HIPRI;
+	sq_array[idx] = idx;
+	atomic_store_explicit((_Atomic unsigned *)sq_tail, tail + 1, memory_order_release);
+	long r = syscall(SYS_io_uring_enter, uring_fd, 1, 0, 0, NULL, 0);
+	if (r < 0) return -errno;
+	*polled = disk_inflight(devpath[ndev]);
+	for (int tries = 0; tries < 1000000; tries++) {
+		unsigned head = *cq_head;
+		if (head != atomic_load_explicit((_Atomic unsigned *)cq_tail, memory_order_acquire)) {
+			long res = cqes[head & *cq_mask].res;
+			atomic_store_explicit((_Atomic unsigned *)cq_head, head + 1, memory_order_release);
+			return res;
+		}
+		if (syscall(SYS_io_uring_enter, uring_fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0 && errno != EINTR)
+			return -errno;
+	}
+	return -ETIME;
+}
+
+/*
+ * A memory-backed null_blk disk through configfs (6.12 drivers/block/null_blk/main.c, its
+ * NULLB_DEVICE_ATTRs): 512-byte sectors, the size of ubd<d>'s image, one submit queue and one poll
+ * queue (so the queue has BLK_FEAT_POLL: 6.12.117 block/blk-mq.c L4361-4362, and a polled bio reaches
+ * the poll queue instead of ending with BLK_STS_NOTSUPP, L3086-3090), completions inline (irqmode
+ * 0), a volatile cache with FUA, and max_sectors as asked (a larger bio is split). Its queue's
+ * io_poll must read 1. Then the image is copied onto it.
+ */
+static int nullb_attr(const char *dir, const char *attr, long value)
+{
+	char path[128];
+	snprintf(path, sizeof path, "%s/%s", dir, attr);
+	FILE *f = fopen(path, "w");
+	if (!f) return -errno;
+	int r = fprintf(f, "%ld\n", value) < 0 ? -EIO : 0;
+	if (fclose(f) && !r) r = -errno;
+	return r;
+}
+
+static int nullb_create(int d, int ubd, long max_sectors)
+{
+	char from[32], dir[64], name[16], path[64];
+	snprintf(from, sizeof from, "/dev/ubd%c", 'a' + ubd);
+	snprintf(name, sizeof name, "nullb%d", d);
+	uint64_t bytes = 0;
+	int in = open(from, O_RDONLY);
+	if (in < 0 || ioctl(in, BLKGETSIZE64, &bytes)) return -errno;
+	close(in);
+	mkdir("/sys/kernel/config", 0755);
+	mount("configfs", "/sys/kernel/config", "configfs", 0, NULL);
+	snprintf(dir, sizeof dir, "/sys/kernel/config/nullb/%s", name);
+	if (mkdir(dir, 0755) && errno != EEXIST) return -errno;
+	const struct { const char *attr; long value; } attrs[] = {
+		{ "size", (long)(bytes >> 20) }, { "blocksize", 512 }, { "memory_backed", 1 },
+		{ "submit_queues", 1 }, { "poll_queues", 1 }, { "irqmode", 0 },
+		{ "cache_size", 16 }, { "fua", 1 }, { "max_sectors", max_sectors }, { "power", 1 },
+	};
+	for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++) {
+		int r = nullb_attr(dir, attrs[i].attr, attrs[i].value);
+		if (r) return r;
+	}
+	snprintf(path, sizeof path, "/sys/block/%s/queue/io_poll", name);
+	FILE *f = fopen(path, "r");
+	int poll = 0;
+	if (!f || fscanf(f, "%d", &poll) != 1 || poll != 1) {
+		if (f) fclose(f);
+		return -EOPNOTSUPP;
+	}
+	fclose(f);
+	snprintf(devpath[d], sizeof devpath[d], "/dev/%s", name);
+	return copy_device(from, devpath[d]);
+}
+
+/*
  * A NOWAIT write gives up with -EAGAIN when the file's timestamps need an update (kiocb_modified,
  * from xfs_file_write_checks and ext4_write_checks), which depends on whether the coarse clock ticked
  * since the setup last changed them: a race, not a property of the file. Wait for a tick, then set
@@ -467,6 +627,7 @@ int main(int argc, char **argv)
 		fprintf(out, "{\"uname\":\"%s %s\"}\n", u.release, u.machine);
 	}
 	if (syscall(SYS_io_setup, 1, &aio_ctx) < 0) aio_ctx = 0;
+	uring_setup();
 	char *raw = mmap(NULL, BUFMAX + 0x10000 * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	buf = (char *)(((uintptr_t)raw + 0xffff) & ~(uintptr_t)0xffff);
 	char line[512];
@@ -487,7 +648,8 @@ int main(int argc, char **argv)
 				char dir[32];
 				snprintf(dir, sizeof dir, "/mnt/%d", ndev);
 				mkdir(dir, 0755);
-				if (mount(devpath[ndev], dir, fstype, 0, NULL) != 0) {
+				int copy = !strcmp(fstype, "xfs") && !strncmp(devpath[ndev], "/dev/nullb", 10);
+				if (mount(devpath[ndev], dir, fstype, 0, copy ? "nouuid" : NULL) != 0) {
 					fprintf(out, "{\"id\":%u,\"fatal\":\"mount %s: %s\"}\n", scen, fstype, strerror(errno));
 					fflush(out);
 					continue;
@@ -551,7 +713,7 @@ int main(int argc, char **argv)
 			long bad = -1, how = 0;
 			sscanf(line + 2, "%ld %31s %ld %ld %ld %ld %ld %ld %ld", &id, kind, &a, &b, &c, &d, &e, &bad, &how);
 			trace_clear();
-			long r = 0, badr = 0;
+			long r = 0, badr = 0, polled = -2;
 			char *p = buf + c, *gone = NULL;
 			int read = 0;
 			if (!strcmp(kind, "dio_write") || !strcmp(kind, "buffered_write")) {
@@ -559,7 +721,8 @@ int main(int argc, char **argv)
 				if (bad >= 0 && !(gone = take_page(p, bad, how))) badr = -errno;
 				int wfd = kind[0] == 'd' ? fd : bfd;
 				if (d & RWF_NOWAIT) fresh_times(wfd);
-				if (e) r = aio_rw(wfd, 1, p, b, a, (int)d);
+				if (e == 2) r = uring_rw(wfd, 1, p, b, a, (int)d, &polled);
+				else if (e) r = aio_rw(wfd, 1, p, b, a, (int)d);
 				else {
 					struct iovec iov = { p, (size_t)b };
 					r = sys_ret(pwritev2(wfd, &iov, 1, a, (int)d));
@@ -568,7 +731,8 @@ int main(int argc, char **argv)
 				memset(p, 0xA5, b);
 				if (bad >= 0 && !(gone = take_page(p, bad, how))) badr = -errno;
 				int rfd = kind[0] == 'd' ? fd : bfd;
-				if (e) r = aio_rw(rfd, 0, p, b, a, (int)d);
+				if (e == 2) r = uring_rw(rfd, 0, p, b, a, (int)d, &polled);
+				else if (e) r = aio_rw(rfd, 0, p, b, a, (int)d);
 				else {
 					struct iovec iov = { p, (size_t)b };
 					r = sys_ret(preadv2(rfd, &iov, 1, a, (int)d));
@@ -599,6 +763,7 @@ int main(int argc, char **argv)
 			if (gone && !badr) badr = give_back(gone, how);
 			fprintf(out, "%s{\"id\":%ld,\"ret\":%ld", first ? "" : ",", id, r);
 			if (badr) fprintf(out, ",\"badPage\":%ld", badr);
+			if (polled != -2) fprintf(out, ",\"polled\":%ld", polled);
 			if (!strcmp(kind, "mmap_read") && r > 0) {
 				struct stat st;
 				fstat(fd, &st);
@@ -629,6 +794,15 @@ int main(int argc, char **argv)
 				snprintf(devpath[d], sizeof devpath[d], "/dev/%s", disk);
 				int r = copy_device(from, devpath[d]);
 				if (r) fprintf(out, "{\"fatal\":\"copy %s to %s: %s\"}\n", from, devpath[d], strerror(-r));
+			}
+			break;
+		}
+		case 'N': {
+			int d, ubd;
+			long maxs;
+			if (sscanf(line + 2, "%d %d %ld", &d, &ubd, &maxs) == 3 && d >= 0 && d < 24 && ubd >= 0 && ubd < 16) {
+				int r = nullb_create(d, ubd, maxs);
+				if (r) fprintf(out, "{\"fatal\":\"null_blk nullb%d: %s\"}\n", d, strerror(-r));
 			}
 			break;
 		}
@@ -702,7 +876,7 @@ int main(int argc, char **argv)
 	}
 done:
 	if (out) fclose(out);
-	for (int i = 0; i < 16; i++) {
+	for (int i = 0; i < 24; i++) {
 		if (mounted[i][0]) {
 			snprintf(path, sizeof path, "/mnt/%d", i);
 			umount(path);

@@ -7,6 +7,8 @@ import type { OracleCase } from '../../properties/oracle/corpus.ts';
 import {
   GEOMETRIES,
   type Geometry,
+  POLL_GEOMETRIES,
+  POLL_MAX_SECTORS,
   POWER_LOSS_GEOMETRIES,
   WINDOW_BLOCKS,
 } from '../../properties/oracle/corpus.ts';
@@ -29,18 +31,47 @@ export const STALE_WORD = 0x5ea1da7a;
 export const LOG_WRITES_BASE = GEOMETRIES.length;
 export const LOG_DEVICE_BASE = LOG_WRITES_BASE + POWER_LOSS_GEOMETRIES.length;
 export const UBD_COUNT = LOG_DEVICE_BASE + POWER_LOSS_GEOMETRIES.length;
+/** After the ubd devices: one null_blk disk per POLL_GEOMETRIES entry (the agent's N lines). */
+export const NULLB_BASE = UBD_COUNT;
 
-/** The agent's device index of a case: its geometry's image, or its dm-log-writes device. */
-export function deviceOf(c: OracleCase): number {
-  const list = c.powerLoss ? POWER_LOSS_GEOMETRIES : GEOMETRIES;
-  const i = list.findIndex(
-    (g) => g.fs === c.fs && g.blockSize === c.blockSize && g.sectorSize === c.sectorSize,
+/** The index in `list` of the geometry of `c`'s shape (poll or not as `poll` says). */
+function geometryIndex(list: readonly Geometry[], c: OracleCase, poll: boolean): number {
+  return list.findIndex(
+    (g) =>
+      g.fs === c.fs &&
+      g.blockSize === c.blockSize &&
+      g.sectorSize === c.sectorSize &&
+      (g.poll === true) === poll,
   );
-  if (i < 0)
+}
+
+/**
+ * The agent's device index of a case: its geometry's image, its dm-log-writes device, or its
+ * null_blk disk.
+ */
+export function deviceOf(c: OracleCase): number {
+  const poll = c.poll === true;
+  const list = c.powerLoss ? POWER_LOSS_GEOMETRIES : poll ? POLL_GEOMETRIES : GEOMETRIES;
+  const i = geometryIndex(list, c, poll);
+  if (i < 0 || (poll && c.powerLoss))
     throw new Error(
-      `case ${c.id}: no ${c.powerLoss ? 'power-loss ' : ''}image for ${c.fs} with ${c.blockSize}-byte blocks`,
+      `case ${c.id}: no ${c.powerLoss ? 'power-loss ' : poll ? 'null_blk ' : ''}image for ${c.fs} with ${c.blockSize}-byte blocks`,
     );
-  return c.powerLoss ? LOG_WRITES_BASE + i : i;
+  return c.powerLoss ? LOG_WRITES_BASE + i : poll ? NULLB_BASE + i : i;
+}
+
+/**
+ * The lines that make the null_blk disks with a poll queue, each from the pristine image of the
+ * ubd geometry of its shape (before any case mounts that image).
+ */
+export function nullbLines(): string[] {
+  return POLL_GEOMETRIES.map((g, i) => {
+    const ubd = GEOMETRIES.findIndex(
+      (u) => u.fs === g.fs && u.blockSize === g.blockSize && u.sectorSize === g.sectorSize && u.poll !== true,
+    );
+    if (ubd < 0) throw new Error(`no ubd image for the null_blk geometry ${g.fs} ${g.blockSize}`);
+    return `N ${NULLB_BASE + i} ${ubd} ${POLL_MAX_SECTORS}`;
+  });
 }
 
 /**
@@ -90,7 +121,16 @@ function badPage(op: DioOpSpec): string {
   return ` ${op.badPage.index} ${op.badPage.how === 'munmap' ? 1 : 2}`;
 }
 
-/** The agent line of an operation; null for wait_async (the agent reaps each aio request at once). */
+/**
+ * How the agent issues a direct I/O: 0 pwritev2/preadv2, 1 aio, 2 io_uring with IOPOLL (an async
+ * kiocb with IOCB_HIPRI is io_uring's: aio clears the flag, 6.12 fs/aio.c L1540).
+ */
+function issuer(op: DioOpSpec): 0 | 1 | 2 {
+  if (!op.async) return 0;
+  return op.iocbFlags?.includes('hipri') === true ? 2 : 1;
+}
+
+/** The agent line of an operation; null for wait_async (the agent reaps each async request at once). */
 function opLine(id: number, op: OpSpec): string | null {
   switch (op.kind) {
     case 'dio_read':
@@ -99,7 +139,7 @@ function opLine(id: number, op: OpSpec): string | null {
         throw new Error(
           `op ${id}: dio_flags, done_before and kernel pages are not reachable from user space`,
         );
-      return `O ${id} ${op.kind} ${op.pos} ${op.len} ${(op.bufAddr ?? 0x10000) & 0xffff} ${rwf(op)} ${op.async ? 1 : 0}${badPage(op)}`;
+      return `O ${id} ${op.kind} ${op.pos} ${op.len} ${(op.bufAddr ?? 0x10000) & 0xffff} ${rwf(op)} ${issuer(op)}${badPage(op)}`;
     case 'buffered_read':
     case 'buffered_write':
     case 'fallocate':

@@ -62,6 +62,7 @@ import {
   SCSI_DEBUG_DISKS,
   scsiDebugLines,
   mkfsCommand,
+  nullbLines,
   powerLossMark,
   recoveryLine,
   startMark,
@@ -304,7 +305,9 @@ function prepareShard(
     writeFileSync(join(dir, `log${i}.img`), '');
     truncateSync(join(dir, `log${i}.img`), LOG_IMAGE_MIB << 20);
   });
-  const lines = [...scsiDebugLines(), ...logWritesLines(), ...cases.flatMap(linesOf)];
+  // The null_blk disks only where a case needs one: each holds a copy of a whole image in memory.
+  const nullb = cases.some((c) => c.poll === true) ? nullbLines() : [];
+  const lines = [...scsiDebugLines(), ...logWritesLines(), ...nullb, ...cases.flatMap(linesOf)];
   writeFileSync(join(run.o.cache, 'root', `corpus-${run.paths.shard(s)}.txt`), `${lines.join('\n')}\n`);
 }
 
