@@ -41,10 +41,14 @@
  *   L <device> <data ubd> <log ubd>   a dm-log-writes device over ubd<data>, logging to ubd<log>
  *   K <device> <disk>                 the scsi_debug disk /dev/<disk> (4096-byte sectors), with
  *                                     the image of ubd<device> copied onto it first
- *   N <device> <ubd> <max_sectors>    device <device> is a memory-backed null_blk disk made
- *                                     through configfs, with a poll queue (nullb_create below),
- *                                     the pristine image of ubd<ubd> copied onto it first (XFS
- *                                     mounts it with nouuid: it shares that image's UUID)
+ *   N <device> <ubd> <max_sectors> [<depth>]   device <device> is a memory-backed null_blk disk
+ *                                     made through configfs, with a poll queue (nullb_create
+ *                                     below) of <depth> tags (null_blk's 64 by default), the
+ *                                     pristine image of ubd<ubd> copied onto it first (XFS mounts
+ *                                     it with nouuid: it shares that image's UUID)
+ *   Y <id> <pos> <len> <rwf> <pos2> <len2> <rwf2>   two direct reads through the IOPOLL ring,
+ *                                     submitted by one io_uring_enter, then both reaped
+ *                                     (uring_pair below); its record has both results
  * Recovery (a second boot over crash images):
  *   R <scenario> <ubd> <fstype> <readlen> <point>   mount crash image <point> of the scenario
  *                                           (log recovery), then as E for s<scenario>
@@ -456,6 +460,67 @@ static long uring_rw(int fd, int write, char *b, long len, long pos, int rwf, lo
 	return -ETIME;
 }
 
+/* Milliseconds of the monotonic clock. */
+static double now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+/*
+ * Two direct reads through the IOPOLL ring, submitted together (one io_uring_enter), then both
+ * reaped: with a poll queue of one tag, the first holds the tag until it is polled, which only
+ * the reaping does. Writes the record's fields: each result (by user_data), the requests left for
+ * a poll after the submission, and how long the submission and the whole took.
+ */
+static void uring_pair(int fd, long pos, long len, int rwf, long pos2, long len2, int rwf2)
+{
+	long res[2] = { -ENOSYS, -ENOSYS }, polled = -1;
+	double t0 = now_ms(), t1 = t0;
+	if (uring_fd >= 0) {
+		const long p[2] = { pos, pos2 }, l[2] = { len, len2 };
+		const int f[2] = { rwf, rwf2 };
+		unsigned tail = *sq_tail;
+		for (int i = 0; i < 2; i++) {
+			unsigned idx = (tail + i) & *sq_mask;
+			struct io_uring_sqe *sqe = &sqes[idx];
+			memset(sqe, 0, sizeof *sqe);
+			sqe->opcode = IORING_OP_READ;
+			sqe->fd = fd;
+			sqe->addr = (uint64_t)(uintptr_t)(buf + i * 0x40000);
+			sqe->len = (unsigned)l[i];
+			sqe->off = (uint64_t)p[i];
+			sqe->rw_flags = f[i] & ~RWF_HIPRI;
+			sqe->user_data = (uint64_t)i;
+			sq_array[idx] = idx;
+		}
+		atomic_store_explicit((_Atomic unsigned *)sq_tail, tail + 2, memory_order_release);
+		long r = syscall(SYS_io_uring_enter, uring_fd, 2, 0, 0, NULL, 0);
+		t1 = now_ms();
+		if (r < 0) res[0] = res[1] = -errno;
+		else {
+			polled = disk_inflight(devpath[ndev]);
+			int got = 0;
+			for (int tries = 0; got < 2 && tries < 1000000; tries++) {
+				unsigned head = *cq_head;
+				if (head != atomic_load_explicit((_Atomic unsigned *)cq_tail, memory_order_acquire)) {
+					struct io_uring_cqe *cqe = &cqes[head & *cq_mask];
+					if (cqe->user_data < 2) res[cqe->user_data] = cqe->res;
+					atomic_store_explicit((_Atomic unsigned *)cq_head, head + 1, memory_order_release);
+					got++;
+					continue;
+				}
+				if (syscall(SYS_io_uring_enter, uring_fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0 &&
+				    errno != EINTR)
+					break;
+			}
+		}
+	}
+	fprintf(out, "\"ret\":%ld,\"ret2\":%ld,\"polled\":%ld,\"submitMs\":%.1f,\"totalMs\":%.1f", res[0], res[1],
+		polled, t1 - t0, now_ms() - t0);
+}
+
 /*
  * A memory-backed null_blk disk through configfs (6.12 drivers/block/null_blk/main.c, its
  * NULLB_DEVICE_ATTRs): 512-byte sectors, the size of ubd<d>'s image, one submit queue and one poll
@@ -475,7 +540,7 @@ static int nullb_attr(const char *dir, const char *attr, long value)
 	return r;
 }
 
-static int nullb_create(int d, int ubd, long max_sectors)
+static int nullb_create(int d, int ubd, long max_sectors, long depth)
 {
 	char from[32], dir[64], name[16], path[64];
 	snprintf(from, sizeof from, "/dev/ubd%c", 'a' + ubd);
@@ -491,7 +556,8 @@ static int nullb_create(int d, int ubd, long max_sectors)
 	const struct { const char *attr; long value; } attrs[] = {
 		{ "size", (long)(bytes >> 20) }, { "blocksize", 512 }, { "memory_backed", 1 },
 		{ "submit_queues", 1 }, { "poll_queues", 1 }, { "irqmode", 0 },
-		{ "cache_size", 16 }, { "fua", 1 }, { "max_sectors", max_sectors }, { "power", 1 },
+		{ "cache_size", 16 }, { "fua", 1 }, { "max_sectors", max_sectors },
+		{ "hw_queue_depth", depth > 0 ? depth : 64 }, { "power", 1 },
 	};
 	for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++) {
 		int r = nullb_attr(dir, attrs[i].attr, attrs[i].value);
@@ -785,6 +851,18 @@ int main(int argc, char **argv)
 			first = 0;
 			break;
 		}
+		case 'Y': {
+			long pos2 = 0, len2 = 0, rwf2 = 0;
+			sscanf(line + 2, "%ld %ld %ld %ld %ld %ld %ld", &id, &a, &b, &d, &pos2, &len2, &rwf2);
+			trace_clear();
+			fprintf(out, "%s{\"id\":%ld,", first ? "" : ",", id);
+			if ((d | rwf2) & RWF_NOWAIT) fresh_times(fd);
+			uring_pair(fd, a, b, (int)d, pos2, len2, (int)rwf2);
+			trace_dump(dev_major, dev_minor);
+			fputc('}', out);
+			first = 0;
+			break;
+		}
 		case 'K': {
 			int d;
 			char disk[16];
@@ -799,9 +877,9 @@ int main(int argc, char **argv)
 		}
 		case 'N': {
 			int d, ubd;
-			long maxs;
-			if (sscanf(line + 2, "%d %d %ld", &d, &ubd, &maxs) == 3 && d >= 0 && d < 24 && ubd >= 0 && ubd < 16) {
-				int r = nullb_create(d, ubd, maxs);
+			long maxs, depth = 0;
+			if (sscanf(line + 2, "%d %d %ld %ld", &d, &ubd, &maxs, &depth) >= 3 && d >= 0 && d < 24 && ubd >= 0 && ubd < 16) {
+				int r = nullb_create(d, ubd, maxs, depth);
 				if (r) fprintf(out, "{\"fatal\":\"null_blk nullb%d: %s\"}\n", d, strerror(-r));
 			}
 			break;
