@@ -86,6 +86,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guest.h"
+
 #define MAGIC 0xD10C0DA7u
 #define STALE 0x5EA1DA7Au
 #define SECT 512
@@ -247,65 +249,24 @@ static void next_tick(void)
 	while (a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec);
 }
 
-/*
- * dm-log-writes through the device-mapper ioctls (no dmsetup in the guest): create, load a
- * one-target table, resume; marks go through DM_TARGET_MSG.
- */
-static int dm_ctl = -1;
-static char dmbuf[16384] __attribute__((aligned(8)));
-
-static struct dm_ioctl *dm_begin(const char *name)
-{
-	struct dm_ioctl *io = (struct dm_ioctl *)dmbuf;
-	memset(dmbuf, 0, sizeof dmbuf);
-	io->version[0] = DM_VERSION_MAJOR;
-	io->data_size = sizeof dmbuf;
-	io->data_start = sizeof(struct dm_ioctl);
-	snprintf(io->name, sizeof io->name, "%s", name);
-	return io;
-}
-
+/* dm-log-writes device lw<dev> over ubd<data>, logging to ubd<log>: /dev/lw<dev>. */
 static int lw_create(int dev, int data, int log)
 {
-	char name[16], data_path[32], log_path[32];
+	char name[16], data_path[32], log_path[32], node[32];
 	snprintf(name, sizeof name, "lw%d", dev);
 	snprintf(data_path, sizeof data_path, "/dev/ubd%c", 'a' + data);
 	snprintf(log_path, sizeof log_path, "/dev/ubd%c", 'a' + log);
-	if (dm_ctl < 0) dm_ctl = open("/dev/mapper/control", O_RDWR);
-	if (dm_ctl < 0) return -errno;
-	struct dm_ioctl *io = dm_begin(name);
-	if (ioctl(dm_ctl, DM_DEV_CREATE, io)) return -errno;
-	uint64_t devno = io->dev;
-	uint64_t bytes = 0;
-	int dfd = open(data_path, O_RDONLY);
-	if (dfd < 0 || ioctl(dfd, BLKGETSIZE64, &bytes)) return -errno;
-	close(dfd);
-	io = dm_begin(name);
-	struct dm_target_spec *sp = (struct dm_target_spec *)(dmbuf + sizeof(struct dm_ioctl));
-	sp->sector_start = 0;
-	sp->length = bytes >> 9;
-	snprintf(sp->target_type, sizeof sp->target_type, "log-writes");
-	snprintf((char *)(sp + 1), 256, "%s %s", data_path, log_path);
-	io->target_count = 1;
-	if (ioctl(dm_ctl, DM_TABLE_LOAD, io)) return -errno;
-	io = dm_begin(name);
-	if (ioctl(dm_ctl, DM_DEV_SUSPEND, io)) return -errno; /* no DM_SUSPEND_FLAG: resume */
-	snprintf(devpath[dev], sizeof devpath[dev], "/dev/%s", name);
-	unsigned maj = (unsigned)((devno & 0xfff00) >> 8);
-	unsigned min = (unsigned)((devno & 0xff) | ((devno >> 12) & 0xfff00));
-	if (mknod(devpath[dev], S_IFBLK | 0600, makedev(maj, min)) && errno != EEXIST) return -errno;
-	return 0;
+	snprintf(node, sizeof node, "/dev/%s", name);
+	int r = dm_log_writes_create(name, data_path, log_path, node);
+	if (!r) snprintf(devpath[dev], sizeof devpath[dev], "%s", node);
+	return r;
 }
 
 static int lw_mark(int dev, const char *mark)
 {
 	char name[16];
 	snprintf(name, sizeof name, "lw%d", dev);
-	struct dm_ioctl *io = dm_begin(name);
-	struct dm_target_msg *m = (struct dm_target_msg *)(dmbuf + sizeof(struct dm_ioctl));
-	m->sector = 0;
-	snprintf(m->message, 256, "mark %s", mark);
-	return ioctl(dm_ctl, DM_TARGET_MSG, io) ? -errno : 0;
+	return dm_log_writes_mark(name, mark);
 }
 
 /*
@@ -319,21 +280,6 @@ static int lw_remove(int dev)
 	snprintf(name, sizeof name, "lw%d", dev);
 	struct dm_ioctl *io = dm_begin(name);
 	return ioctl(dm_ctl, DM_DEV_REMOVE, io) ? -errno : 0;
-}
-
-/* Copies a whole block device onto another (an image onto a scsi_debug disk), then syncs it. */
-static int copy_device(const char *from, const char *to)
-{
-	int in = open(from, O_RDONLY), o = open(to, O_WRONLY);
-	if (in < 0 || o < 0) return -errno;
-	static char chunk[1 << 20];
-	ssize_t n;
-	while ((n = read(in, chunk, sizeof chunk)) > 0)
-		if (write(o, chunk, n) != n) return -EIO;
-	int r = n < 0 || fsync(o) ? -errno : 0;
-	close(in);
-	close(o);
-	return r;
 }
 
 /*

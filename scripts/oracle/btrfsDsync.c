@@ -44,6 +44,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "guest.h"
+
 #define MAGIC 0xB7F5D5C1u
 #define SECT 512
 #define BLK 4096
@@ -53,8 +55,6 @@
 
 static FILE *out;
 static char *buf;
-static int dm_ctl = -1;
-static char dmbuf[16384] __attribute__((aligned(8)));
 static char mountopts[256] = "";
 
 /* Writes s as a JSON string. */
@@ -185,63 +185,15 @@ static void klog_out(void)
 	json_str(kb, n > 0 ? (size_t)n : 0);
 }
 
-static struct dm_ioctl *dm_begin(const char *name)
-{
-	struct dm_ioctl *io = (struct dm_ioctl *)dmbuf;
-	memset(dmbuf, 0, sizeof dmbuf);
-	io->version[0] = DM_VERSION_MAJOR;
-	io->data_size = sizeof dmbuf;
-	io->data_start = sizeof(struct dm_ioctl);
-	snprintf(io->name, sizeof io->name, "%s", name);
-	return io;
-}
-
 /* dm-log-writes "lw" over data, logging to log; its node at /dev/lw. */
 static int lw_create(const char *data, const char *log)
 {
-	if (dm_ctl < 0) dm_ctl = open("/dev/mapper/control", O_RDWR);
-	if (dm_ctl < 0) return -errno;
-	struct dm_ioctl *io = dm_begin("lw");
-	if (ioctl(dm_ctl, DM_DEV_CREATE, io)) return -errno;
-	uint64_t devno = io->dev, bytes = 0;
-	int dfd = open(data, O_RDONLY);
-	if (dfd < 0 || ioctl(dfd, BLKGETSIZE64, &bytes)) return -errno;
-	close(dfd);
-	io = dm_begin("lw");
-	struct dm_target_spec *sp = (struct dm_target_spec *)(dmbuf + sizeof(struct dm_ioctl));
-	sp->length = bytes >> 9;
-	snprintf(sp->target_type, sizeof sp->target_type, "log-writes");
-	snprintf((char *)(sp + 1), 256, "%s %s", data, log);
-	io->target_count = 1;
-	if (ioctl(dm_ctl, DM_TABLE_LOAD, io)) return -errno;
-	io = dm_begin("lw");
-	if (ioctl(dm_ctl, DM_DEV_SUSPEND, io)) return -errno;
-	unsigned maj = (unsigned)((devno & 0xfff00) >> 8);
-	unsigned min = (unsigned)((devno & 0xff) | ((devno >> 12) & 0xfff00));
-	if (mknod("/dev/lw", S_IFBLK | 0600, makedev(maj, min)) && errno != EEXIST) return -errno;
-	return 0;
+	return dm_log_writes_create("lw", data, log, "/dev/lw");
 }
 
 static int lw_mark(const char *mark)
 {
-	struct dm_ioctl *io = dm_begin("lw");
-	struct dm_target_msg *m = (struct dm_target_msg *)(dmbuf + sizeof(struct dm_ioctl));
-	snprintf(m->message, 256, "mark %s", mark);
-	return ioctl(dm_ctl, DM_TARGET_MSG, io) ? -errno : 0;
-}
-
-static int copy_device(const char *from, const char *to)
-{
-	int in = open(from, O_RDONLY), o = open(to, O_WRONLY);
-	if (in < 0 || o < 0) return -errno;
-	static char chunk[1 << 20];
-	ssize_t n;
-	while ((n = read(in, chunk, sizeof chunk)) > 0)
-		if (write(o, chunk, n) != n) return -EIO;
-	int r = n < 0 || fsync(o) ? -errno : 0;
-	close(in);
-	close(o);
-	return r;
+	return dm_log_writes_mark("lw", mark);
 }
 
 /* A block device's queue limits that decide FUA and flushes (sysfs). */

@@ -125,10 +125,11 @@ if [[ ! -x "$kbin" ]]; then
   rm -rf "$src"
 fi
 
-# Built from a source whose text differs from what the built file was made from (by its hash, not
-# its date: a fresh checkout or another branch has newer dates and maybe older text).
-stale() { [[ ! -f "$1" || "$(cat "$1.sha256" 2>/dev/null)" != "$(sha256sum <"$2")" ]]; }
-built() { sha256sum <"$2" >"$1.sha256"; }
+# Built from sources whose text differs from what the built file was made from (by their hash, not
+# their dates: a fresh checkout or another branch has newer dates and maybe older text). The hash is
+# of the sources' text in the order given (one source: the same hash as before there were several).
+stale() { [[ ! -f "$1" || "$(cat "$1.sha256" 2>/dev/null)" != "$(cat "${@:2}" | sha256sum)" ]]; }
+built() { cat "${@:2}" | sha256sum >"$1.sha256"; }
 
 ensure_pkgs
 
@@ -138,10 +139,11 @@ if stale "$cache/xstate_shim.so" "$here/xstate_shim.c"; then
   built "$cache/xstate_shim.so" "$here/xstate_shim.c"
 fi
 
-# The guest agent: static, so the jailed root needs nothing but it and busybox.
-if stale "$cache/root/agent" "$here/agent.c"; then
+# The guest agent: static, so the jailed root needs nothing but it and busybox; guest.h is the part
+# it shares with btrfsDsync.c.
+if stale "$cache/root/agent" "$here/agent.c" "$here/guest.h"; then
   mkdir -p "$cache/root/bin" "$cache/root/dev" "$cache/root/proc" "$cache/root/sys" "$cache/root/mnt" "$cache/root/tmp"
   gcc -O2 -static -Wall -o "$cache/root/agent" "$here/agent.c"
-  built "$cache/root/agent" "$here/agent.c"
+  built "$cache/root/agent" "$here/agent.c" "$here/guest.h"
   cp /bin/busybox "$cache/root/bin/busybox"
 fi
