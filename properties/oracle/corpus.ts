@@ -12,8 +12,9 @@
  * extent type, flag, fault) is crossed with every filesystem geometry, and a seeded draw adds
  * sequences of two or three operations. After those, in sections of their own so that earlier ids
  * never move: requests whose user buffer has a page taken away (a short page-get, a faulting copy,
- * or nothing pinned at all), and the request edges (NOWAIT writes that need allocation, zero-length
- * requests, requests ending one sector past EOF). The same code always gives the same corpus.
+ * or nothing pinned at all), the request edges (NOWAIT writes that need allocation, zero-length
+ * requests, requests ending one sector past EOF), and polled io_uring requests on a null_blk disk
+ * with a poll queue (POLL_GEOMETRIES). The same code always gives the same corpus.
  */
 import seedrandom from 'seedrandom';
 import type { ExtentSpec, IocbFlag, OpSpec } from '../../model/world/scenario.ts';
