@@ -29,6 +29,13 @@
  * lands where the one before it did. A quarter are a write-ahead log (RawWorld.log): O_DSYNC
  * writes at the end of file, and a power loss once they are done.
  *
+ * Four toggles are drawn per world (swarm testing), each on in a quarter of the worlds unless
+ * said otherwise: aio (every direct request asynchronous), omit (half the worlds leave out a drawn
+ * set of operation kinds), prealloc (holes are fallocated unwritten blocks) and inPlace (every
+ * request inside the end of file). Each concentrates the runs on a class of program (a database
+ * on libaio, a preallocated file rewritten in place) where the two or three requests a race needs
+ * meet far more often than under the full mix; see each field.
+ *
  * About 29 % of the worlds are on the scripted filesystem as a whole filesystem instead
  * (RawWorld.generic): btrfs's direct I/O (IOMAP_DIO_PARTIAL and its resume loop), mixing with its
  * buffered reads and writes, fsync and power loss; holes are blocks a first write allocates
@@ -68,7 +75,26 @@ interface RawWorldOp {
   readonly async: boolean;
   readonly flags: readonly IocbFlag[];
   readonly uring: Uring;
+  /** Picks the kind among those the world keeps when `kind` is one it omits (RawWorld.omit). */
+  readonly alt: number;
 }
+
+/**
+ * The kinds of operation a world draws and their weights; the first the plain one. Reading back
+ * through the page cache what was written direct is where the two meet (buffered_read's weight).
+ */
+const KIND_WEIGHTS: ReadonlyArray<readonly [number, OpSpec['kind']]> = [
+  [8, 'dio_write'],
+  [6, 'dio_read'],
+  [3, 'buffered_write'],
+  [3, 'buffered_read'],
+  [2, 'fdatasync'],
+  [1, 'fsync'],
+  [2, 'mmap_read'],
+  [2, 'truncate'],
+  [1, 'fallocate'],
+  [1, 'power_loss'],
+];
 
 export interface RawWorld {
   /** Which model filesystem: XFS and ext4 equally often (XFS the plain one, for shrinking). */
@@ -138,24 +164,51 @@ export interface RawWorld {
    * per-request flags and placements meet there too rarely.
    */
   readonly log: boolean;
+  /**
+   * The program issues every direct request asynchronously (a quarter of the worlds): a database
+   * or storage engine on libaio or io_uring (InnoDB's native AIO, ScyllaDB's Seastar), several
+   * requests in flight at once on the same file. Drawn per world (swarm testing): the races between
+   * an async write still in flight and the next request to its blocks (ext4's and XFS's
+   * serialisation of sub-block writes, completion handing the dio to a worker) need two or three
+   * async requests together, which per-request draws rarely give. Drawn last, so that the fields
+   * above draw as before.
+   */
+  readonly aio: boolean;
+  /**
+   * Kinds of operation the world omits (swarm testing's feature omission, Groce et al. 2012): none
+   * in half the worlds, else a drawn subset, an operation drawn as an omitted kind taking one of
+   * the kept kinds instead (RawWorldOp.alt, by their weights). A world of only direct writes and
+   * reads, or of direct writes, fsync and buffered reads, puts the two or three requests a race or a
+   * durability bug needs next to each other far more often than the full mix does, which dilutes
+   * every pair. Direct I/O is never omitted whole: a world that omits both direct kinds keeps
+   * direct writes. Drawn last, so that the fields above draw as before.
+   */
+  readonly omit: readonly OpSpec['kind'][];
+  /**
+   * The file was preallocated (a quarter of the worlds): fallocate reserved its range before any
+   * write, so what would be holes are unwritten blocks, as a database preallocates its data and log
+   * files (InnoDB's, PostgreSQL's WAL segments on XFS and ext4). Every write into them then goes
+   * through unwritten conversion, and a sub-block one through zeroing (its size as drawn: a
+   * FALLOC_FL_KEEP_SIZE preallocation past the end of file, or one the file grew into). Drawn last, so that the
+   * fields above draw as before.
+   */
+  readonly prealloc: boolean;
+  /**
+   * The program rewrites the file in place (a quarter of the worlds): every request lies inside
+   * the end of file, as a database's pages in its data file do, so no write extends the file.
+   * That is the path ext4 and XFS run under the shared inode lock with other direct I/O in flight
+   * (ext4_dio_write_checks, 6.12.117 fs/ext4/file.c L462-490; xfs_file_dio_write_aligned), where
+   * the serialisation of sub-block writes matters; an extending write takes the lock exclusive and
+   * waits. Applies where the file has a whole unit below its end; drawn last, so that the fields
+   * above draw as before.
+   */
+  readonly inPlace: boolean;
 }
 
 function rawOp(): fc.Arbitrary<RawWorldOp> {
   return fc.record({
     keep: new KeepArbitrary(),
-    kind: weighted<OpSpec['kind']>(
-      [8, fc.constant('dio_write')],
-      [6, fc.constant('dio_read')],
-      [3, fc.constant('buffered_write')],
-      // Reading back through the page cache what was written direct: where the two meet.
-      [3, fc.constant('buffered_read')],
-      [2, fc.constant('fdatasync')],
-      [1, fc.constant('fsync')],
-      [2, fc.constant('mmap_read')],
-      [2, fc.constant('truncate')],
-      [1, fc.constant('fallocate')],
-      [1, fc.constant('power_loss')],
-    ),
+    kind: weighted<OpSpec['kind']>(...KIND_WEIGHTS.map(([w, k]) => [w, fc.constant(k)] as const)),
     place: weighted<Place>([6, fc.constant('any')], [2, fc.constant('eof')], [3, fc.constant('again')]),
     at: fc.nat({ max: 255 }),
     units: fc.integer({ min: 1, max: 16 }),
@@ -168,6 +221,7 @@ function rawOp(): fc.Arbitrary<RawWorldOp> {
       [1, fc.subarray<IocbFlag>(['dsync', 'nowait', 'hipri', 'caller_comp'], { minLength: 1 })],
     ),
     uring: weighted<Uring>([9, fc.constant(null)], [1, fc.constant('nonblock')], [2, fc.constant('iopoll')]),
+    alt: fc.nat({ max: 1023 }),
   });
 }
 
@@ -216,6 +270,13 @@ export function rawWorldArbitrary(): fc.Arbitrary<RawWorld> {
     ),
     log: weighted<boolean>([3, fc.constant(false)], [1, fc.constant(true)]),
     generic: weighted<boolean>([5, fc.constant(false)], [2, fc.constant(true)]),
+    aio: weighted<boolean>([3, fc.constant(false)], [1, fc.constant(true)]),
+    omit: weighted<OpSpec['kind'][]>(
+      [1, fc.constant([])],
+      [1, fc.subarray(KIND_WEIGHTS.map(([, k]) => k))],
+    ),
+    prealloc: weighted<boolean>([3, fc.constant(false)], [1, fc.constant(true)]),
+    inPlace: weighted<boolean>([3, fc.constant(false)], [1, fc.constant(true)]),
   });
 }
 
@@ -236,8 +297,33 @@ const KIND_TYPE: Readonly<Record<BlockKind, ExtentType>> = {
   hole: 'hole',
 };
 
+/**
+ * The kind an operation takes in a world that omits some (RawWorld.omit): as drawn when kept, else
+ * one of the kept kinds by their weights, picked by `alt`.
+ */
+export function keptKind(op: RawWorldOp, omit: readonly OpSpec['kind'][]): OpSpec['kind'] {
+  if (omit.length === 0 || !omit.includes(op.kind)) return op.kind;
+  const direct = !omit.includes('dio_write') || !omit.includes('dio_read');
+  let total = 0;
+  for (const [w, k] of KIND_WEIGHTS) if (!omit.includes(k) || (!direct && k === 'dio_write')) total += w;
+  let r = op.alt % total;
+  for (const [w, k] of KIND_WEIGHTS) {
+    if (omit.includes(k) && (direct || k !== 'dio_write')) continue;
+    if (r < w) return k;
+    r -= w;
+  }
+  return 'dio_write';
+}
+
 /** Turns a raw world into a valid Scenario (pure). */
-export function buildWorld(raw: RawWorld): Scenario {
+export function buildWorld(drawn: RawWorld): Scenario {
+  const raw: RawWorld =
+    drawn.omit.length === 0
+      ? drawn
+      : {
+          ...drawn,
+          threads: drawn.threads.map((ops) => ops.map((op) => ({ ...op, kind: keptKind(op, drawn.omit) }))),
+        };
   // The generic filesystem takes the XFS geometry (block sizes of 512 B to 4 KiB).
   const generic = raw.generic;
   const ext4 = raw.fs === 'ext4' && !generic;
@@ -260,6 +346,8 @@ export function buildWorld(raw: RawWorld): Scenario {
     firstDioPos: null,
     hot: raw.hot,
     log: raw.log,
+    aio: raw.aio,
+    inPlace: raw.inPlace,
   };
   const threads = raw.threads
     .map((ops) =>
@@ -296,7 +384,8 @@ export function buildWorld(raw: RawWorld): Scenario {
   // correct model has no candidate fix for it yet, so worlds with a buffered write draw none.
   const bufferedWrite = threads.some((ops) => ops.some((op) => op.kind === 'buffered_write'));
   const writtenPastEof = raw.leftovers.includes('past-eof') && !bufferedWrite && !generic;
-  const extents: ExtentSpec[] = raw.blocks.map((drawn, b) => {
+  const extents: ExtentSpec[] = raw.blocks.map((block, b) => {
+    const drawn: BlockKind = raw.prealloc && block === 'hole' ? 'unwritten' : block;
     // A log's EOF block holds its last records: written, when the end of file is inside it.
     const tail = raw.log && b === Math.floor(iSize / bs) && iSize % bs !== 0;
     // ext4 has no shared blocks; written ones past the EOF block it may have (see the header).
@@ -374,6 +463,10 @@ interface WorldGeometry {
   readonly hot: boolean;
   /** RawWorld.log. */
   readonly log: boolean;
+  /** RawWorld.aio. */
+  readonly aio: boolean;
+  /** RawWorld.inPlace. */
+  readonly inPlace: boolean;
 }
 
 /** The kinds of operation that take an offset (the others ignore `place`). */
@@ -410,7 +503,9 @@ function buildOp(raw: RawWorldOp, g: WorldGeometry, generic = false): OpSpec {
   const unit = raw.blockAligned ? bs : lbs;
   const span = fileBytes + 2 * bs;
   const place = placeOf(raw, g);
-  const pos = placeOp(raw, unit, g);
+  // In place (RawWorld.inPlace): the last whole unit before the end of file bounds the request.
+  const limit = g.inPlace && POSITIONED.has(raw.kind) ? Math.floor(g.iSize / unit) * unit : 0;
+  const pos = limit >= unit ? Math.min(placeOp(raw, unit, g), limit - unit) : placeOp(raw, unit, g);
   if (POSITIONED.has(raw.kind)) {
     g.lastPos = pos;
     g.firstPos ??= pos;
@@ -418,11 +513,11 @@ function buildOp(raw: RawWorldOp, g: WorldGeometry, generic = false): OpSpec {
   }
   // Appends and reads of a file's tail are short records more often than not, a hot record too.
   const units = place === 'eof' || (g.hot && place === 'again') ? ((raw.units - 1) % 4) + 1 : raw.units;
-  const len = Math.min(units * unit, 4 * PAGE_BYTES);
+  const len = Math.min(units * unit, 4 * PAGE_BYTES, limit >= unit ? limit - pos : Number.POSITIVE_INFINITY);
   switch (raw.kind) {
     case 'dio_read':
     case 'dio_write': {
-      const async = raw.async || raw.uring !== null;
+      const async = raw.async || raw.uring !== null || g.aio;
       const flags = raw.flags.filter((f) => f !== 'caller_comp' || async);
       if (raw.uring !== null && !flags.includes('nowait')) flags.push('nowait');
       if (raw.uring === 'iopoll' && !flags.includes('hipri')) flags.push('hipri');
