@@ -400,17 +400,13 @@ function buildOp(raw: RawOp, g: OpGeometry): DioOpSpec {
   g.last = { pos, len };
   // A sector-aligned buffer (posix_memalign(512)) may start at any sector of its page, so that a
   // page boundary falls inside a block of the request: where a short page-get leaves a block tail.
-  // Not for a PARTIAL read on a 4 KiB-sector device, until the correct model has a candidate fix
-  // for what a real gfs2 does there (baseline arg-01-task-scripted-resume-mid-sector, on every
-  // release): zeroing a hole or unwritten block stops at a page the caller must fault in,
-  // mid-sector (6.12.117 fs/iomap/direct-io.c L477-486, L529-531); once another writer mapped the
-  // block, the resumed call is refused -EINVAL (L317-319) and gfs2_file_direct_read returns that
-  // after the first call read data (ARG-01; fs/gfs2/file.c L841-871). btrfs takes only buffers
-  // aligned to its sector size (check_direct_read, fs/btrfs/direct-io.c L837-849, L1096). Such a
-  // buffer keeps its page's first byte.
-  const sectorInsideLbs = g.lbs > 512 && !write && (g.partial || raw.dioFlags.includes('partial'));
+  // On a 4 KiB-sector device a PARTIAL read with such a buffer may stop mid-sector at a page to
+  // fault in (zeroing a hole or unwritten block, 6.12.117 fs/iomap/direct-io.c L477-486,
+  // L529-531); gfs2 then resumes there, on the release settings (baseline
+  // arg-01-task-scripted-resume-mid-sector), and the correct model ends the direct part there
+  // (model/fs/genericCaller.ts).
   const bufOffset =
-    raw.buf === 'aligned' || (raw.buf === 'sector' && sectorInsideLbs)
+    raw.buf === 'aligned'
       ? 0
       : raw.buf === 'sector'
         ? 512 * (1 + (raw.misalignBytes % 7))
