@@ -32,7 +32,8 @@ type Expectation = Runs | Exempt;
 
 const BASELINE_SYS01 = 'properties/regressions/baseline/6.12.117/sys-01-task-xfs-get-pages-fault.json';
 const REPLAY_SEED = '2';
-const REPLAY_PATH = '1413:0:0:0:0:0:1:3:2:2:2:3:2:2:3:3:3:3:3:3:3:3:3:3:3:3:3:3:3:3:3:4:5:6:6:6:6:6:9:10:8:3:7:7:5';
+const REPLAY_PATH =
+  '1413:0:0:0:0:0:1:3:2:2:2:3:2:2:3:3:3:3:3:3:3:3:3:3:3:3:3:3:3:3:3:4:5:6:6:6:6:6:9:10:8:3:7:7:5';
 
 /** Keyed by the command exactly as README.md writes it. */
 const EXPECTED: Record<string, Expectation> = {

@@ -271,10 +271,7 @@ export function rawWorldArbitrary(): fc.Arbitrary<RawWorld> {
     log: weighted<boolean>([3, fc.constant(false)], [1, fc.constant(true)]),
     generic: weighted<boolean>([5, fc.constant(false)], [2, fc.constant(true)]),
     aio: weighted<boolean>([3, fc.constant(false)], [1, fc.constant(true)]),
-    omit: weighted<OpSpec['kind'][]>(
-      [1, fc.constant([])],
-      [1, fc.subarray(KIND_WEIGHTS.map(([, k]) => k))],
-    ),
+    omit: weighted<OpSpec['kind'][]>([1, fc.constant([])], [1, fc.subarray(KIND_WEIGHTS.map(([, k]) => k))]),
     prealloc: weighted<boolean>([3, fc.constant(false)], [1, fc.constant(true)]),
     inPlace: weighted<boolean>([3, fc.constant(false)], [1, fc.constant(true)]),
   });
