@@ -1,0 +1,121 @@
+/**
+ * The per-world toggles of the campaign's world scenarios (properties/arbitraries/worldScenario.ts):
+ * aio, omit, prealloc and inPlace, each drawn per world (swarm testing). Each test builds worlds
+ * with a toggle on and off from the same draw and checks what the toggle promises, and the shares
+ * over a sample.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { OpSpec } from '../../model/world/scenario.ts';
+import { buildWorld, keptKind, type RawWorld, rawWorldArbitrary } from './worldScenario.ts';
+
+const RAWS: readonly RawWorld[] = fc.sample(rawWorldArbitrary(), { seed: 41, numRuns: 3000 });
+const DIRECT = new Set<OpSpec['kind']>(['dio_read', 'dio_write']);
+const POSITIONED = new Set<OpSpec['kind']>([
+  'dio_read',
+  'dio_write',
+  'buffered_read',
+  'buffered_write',
+  'fallocate',
+]);
+const ops = (raw: RawWorld): OpSpec[] => buildWorld(raw).threads.flat();
+const share = (f: (r: RawWorld) => boolean): number => RAWS.filter(f).length / RAWS.length;
+
+describe('world toggles', () => {
+  it('are each on in about a quarter of the worlds; omit in about half', () => {
+    for (const f of [(r: RawWorld) => r.aio, (r: RawWorld) => r.prealloc, (r: RawWorld) => r.inPlace]) {
+      expect(share(f)).toBeGreaterThan(0.2);
+      expect(share(f)).toBeLessThan(0.3);
+    }
+    expect(share((r) => r.omit.length > 0)).toBeGreaterThan(0.4);
+    expect(share((r) => r.omit.length > 0)).toBeLessThan(0.6);
+  });
+
+  it('aio: every direct request of the world is asynchronous, and the requests are otherwise as drawn', () => {
+    let direct = 0;
+    // What the world adds at the end of the first thread follows: it reaps async requests before
+    // its power loss (wait_async), and has none after a caller-completion request (buildWorld).
+    const reaped = (list: OpSpec[]) =>
+      list.filter((op) => op.kind !== 'wait_async' && op.kind !== 'power_loss');
+    for (const raw of RAWS.slice(0, 500)) {
+      const on = reaped(ops({ ...raw, aio: true }));
+      const off = reaped(ops({ ...raw, aio: false }));
+      expect(on.length).toBe(off.length);
+      on.forEach((op, i) => {
+        const was = off[i] as OpSpec;
+        if (!DIRECT.has(op.kind)) return;
+        direct++;
+        expect('async' in op && op.async).toBe(true);
+        // IOCB_DIO_CALLER_COMP is kept on an async request only (buildOp), the rest as drawn.
+        const plain = (o: OpSpec) => {
+          const flags = 'iocbFlags' in o ? (o.iocbFlags ?? []).filter((f) => f !== 'caller_comp') : [];
+          return { ...o, async: undefined, iocbFlags: flags.length > 0 ? flags : undefined };
+        };
+        expect(plain(op)).toEqual(plain(was));
+      });
+    }
+    expect(direct).toBeGreaterThan(500);
+  });
+
+  it('prealloc: no hole is left in the file, and the blocks that were holes are unwritten', () => {
+    for (const raw of RAWS.slice(0, 500)) {
+      const on = buildWorld({ ...raw, prealloc: true });
+      const off = buildWorld({ ...raw, prealloc: false });
+      expect(on.fs.extents.some((e) => e.type === 'hole' || e.type === 'delalloc')).toBe(false);
+      expect(on.fs.iSize).toBe(off.fs.iSize);
+      off.fs.extents.forEach((e, i) => {
+        const now = on.fs.extents[i];
+        if (e.type === 'hole' && !raw.generic) expect(now?.type).toBe('unwritten');
+      });
+    }
+  });
+
+  it('inPlace: every positioned request of a file with a whole unit lies inside the end of file', () => {
+    let inside = 0;
+    for (const raw of RAWS) {
+      const world = buildWorld({ ...raw, inPlace: true });
+      const lbs = world.device.logicalBlockSize;
+      for (const op of world.threads.flat()) {
+        if (!POSITIONED.has(op.kind) || !('pos' in op) || !('len' in op)) continue;
+        // A unit is the logical block or the filesystem block: below one, the request is as drawn.
+        if (world.fs.iSize < world.fs.blockSize || world.fs.iSize < lbs) continue;
+        if (op.pos + op.len <= world.fs.iSize) inside++;
+        else expect(Math.floor(world.fs.iSize / lbs) * lbs).toBeLessThan(world.fs.blockSize);
+      }
+    }
+    expect(inside).toBeGreaterThan(1000);
+  });
+
+  it('omit: a world keeps only the kinds it does not omit, direct I/O always', () => {
+    for (const raw of RAWS) {
+      if (raw.omit.length === 0) continue;
+      const kept = new Set(
+        buildWorld(raw)
+          .threads.flat()
+          .map((op) => op.kind),
+      );
+      const direct = !raw.omit.includes('dio_write') || !raw.omit.includes('dio_read');
+      for (const k of kept) {
+        // power_loss and wait_async are added by the world itself (crashAfter, log worlds).
+        if (k === 'power_loss' || k === 'wait_async') continue;
+        expect(!raw.omit.includes(k) || (!direct && k === 'dio_write'), `${k} in ${raw.omit}`).toBe(true);
+      }
+    }
+  });
+
+  it('keptKind: a kept kind as drawn; an omitted one by the kept kinds weights; dio_write when all are omitted', () => {
+    const op = (kind: OpSpec['kind'], alt: number) =>
+      ({ kind, alt }) as unknown as Parameters<typeof keptKind>[0];
+    expect(keptKind(op('fsync', 7), [])).toBe('fsync');
+    expect(keptKind(op('fsync', 7), ['truncate'])).toBe('fsync');
+    // Only dio_read (6) and fsync (1) kept: alt 0-5 -> dio_read, 6 -> fsync, 7 wraps.
+    const all = ['dio_write', 'buffered_write', 'buffered_read', 'fdatasync', 'mmap_read', 'truncate'];
+    const omit = [...all, 'fallocate', 'power_loss'] as OpSpec['kind'][];
+    expect(keptKind(op('truncate', 0), omit)).toBe('dio_read');
+    expect(keptKind(op('truncate', 5), omit)).toBe('dio_read');
+    expect(keptKind(op('truncate', 6), omit)).toBe('fsync');
+    expect(keptKind(op('truncate', 7), omit)).toBe('dio_read');
+    const everything = [...omit, 'dio_read', 'fsync'] as OpSpec['kind'][];
+    expect(keptKind(op('fsync', 3), everything)).toBe('dio_write');
+  });
+});
