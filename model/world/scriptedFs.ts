@@ -317,6 +317,15 @@ export class ScriptedFs implements IomapOps, FileOperations {
       const run = this.runAround(e, pos, (b) => this.allocated.has(b) && !this.failedNew.has(b));
       offset = run.offset;
       extentLength = run.length;
+      // Blocks another write allocated and no ->end_io has published yet are not the file's in any
+      // commit, even one made since the allocation: a write into them must sync, and its own
+      // ->end_io publishes them (XFS hands it the unwritten extent whose conversion is pending,
+      // 6.12.117 fs/xfs/xfs_iomap.c L136-138; btrfs makes it wait for the ordered extent,
+      // lock_extent_direct, fs/btrfs/direct-io.c L35-108). Detection stream seed 5 run 166,152: an
+      // fdatasync between the allocation and the end_io let the second O_DSYNC write take the FUA
+      // path, and power loss before the first write's end_io lost it (DUR-01).
+      if (run.value && generic && this.anyUnpublished(offset, extentLength, pos, length))
+        flags |= IOMAP_F_DIRTY;
       if (!run.value) {
         flags |= IOMAP_F_NEW;
         const last = Math.min((run.offset + run.length) / bs, Math.ceil((pos + length) / bs));
@@ -369,6 +378,15 @@ export class ScriptedFs implements IomapOps, FileOperations {
         `offset ${offset} length ${extentLength} type ${formatIomapType(type).toLowerCase()}${flags & IOMAP_F_NEW ? ' new' : ''}`,
       );
     return 0;
+  }
+
+  /** Is a block of the mapping [offset, offset + length) inside the request not published yet? */
+  private anyUnpublished(offset: number, length: number, pos: number, count: number): boolean {
+    const bs = this.spec.blockSize;
+    const end = Math.ceil(Math.min(offset + length, pos + count) / bs);
+    for (let b = Math.floor(Math.max(offset, pos) / bs); b < end; b++)
+      if (!this.published.has(b)) return true;
+    return false;
   }
 
   /** [offset, offset + length) around `pos` cut short of every block writeback placed. */
