@@ -191,10 +191,18 @@ class Cut {
 const PRUNED = new Cut('pruned');
 const ASLEEP = new Cut('asleep');
 
+/**
+ * A shared root's pseudo heap id (trackRoot), where its accessors find it: a symbol, which the
+ * fingerprint's walk does not enumerate, set by assignment (defineProperty of a hidden `heapId`
+ * cost a fifth of tracking the roots, which every path does again).
+ */
+const ROOT_ID = Symbol('root heap id');
+
 interface Tracked {
   readonly heapId: number;
   [FIELDS]: unknown[];
   [SHARED]?: true;
+  [ROOT_ID]: number;
 }
 /** The walk whose run is in progress: tracked fields report their reads to it. */
 let reader: Walk | null = null;
@@ -213,13 +221,13 @@ function accessor(key: string, slot: number, root: boolean): PropertyDescriptor 
         configurable: true,
         get(this: Tracked): unknown {
           const value = this[FIELDS][slot];
-          reader?.onRootRead(this.heapId, key, keyHash, value);
+          reader?.onRootRead(this[ROOT_ID], key, keyHash, value);
           return value;
         },
         set(this: Tracked, value: unknown): void {
           const old = this[FIELDS][slot];
           if (old !== value && typeof old === 'object' && old !== null)
-            reader?.onRootReplace(this.heapId, key);
+            reader?.onRootReplace(this[ROOT_ID], key);
           this[FIELDS][slot] = value;
         },
       }
@@ -897,7 +905,7 @@ class Walk {
       tracked.push(!pin);
     }
     shareFields(o, layoutOf(o, keys, tracked, true));
-    Object.defineProperty(o, 'heapId', { value: heapId, configurable: true, enumerable: false });
+    (o as Tracked)[ROOT_ID] = heapId;
   }
 
   /** Is `v` one of the world's fixed component roots (collectRoots: the world, disk, fs, inode...)? */
@@ -1022,7 +1030,7 @@ class Walk {
       if (id !== undefined) this.forgotten.add(id);
       return;
     }
-    const heapId = (obj as Partial<KObject>).heapId ?? -1;
+    const heapId = (obj as Partial<KObject>).heapId ?? (obj as Partial<Tracked>)[ROOT_ID] ?? -1;
     const keyHash = hashString(field);
     const r = this.reads;
     let out = 0;

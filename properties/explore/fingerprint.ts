@@ -280,8 +280,8 @@ function hashBytes(h: Hasher, a: Uint8Array): void {
 
 const SKIPPED = -1;
 const ROOT_BASE = -2;
-/** Visits per walk are far fewer than this (a world has hundreds of objects). */
-const VISIT_SPAN = 1 << 24;
+/** Objects a walk scans for back references before it keeps them in a map (WorldFingerprint.seen). */
+const SEEN_SCAN = 32;
 
 const ctorIds = new Map<unknown, number>();
 
@@ -304,13 +304,18 @@ export class WorldFingerprint {
   /** Objects never hashed: runtime internals, the constant scenario, the probe, the ops table. */
   private readonly skip = new Set<unknown>();
   private readonly roots = new Map<object, string>();
-  /**
-   * One lookup per object met in a walk: SKIPPED for `skip`, ROOT_BASE - i for the i-th root of
-   * `order`, and for an object already walked, its walk's stamp * VISIT_SPAN + its visit index.
-   */
+  /** One lookup per object met in a walk: SKIPPED for `skip`, ROOT_BASE - i for the i-th root of `order`. */
   private readonly marks = new Map<object, number>();
-  /** Counts walks (components and value hashes); an object whose mark has another stamp is unvisited. */
-  private stamp = 0;
+  /**
+   * The objects the walk in progress (one component or value hash) has visited, other than roots,
+   * and each one's visit index: a later meeting is a back reference. A component holds a few
+   * objects, so a scan beats a map, whose insertion of a fresh object gives it an identity hash
+   * (every run builds a fresh world: that was most of a snapshot's cost). Past SEEN_SCAN objects
+   * the map `seenMap` takes over.
+   */
+  private readonly seen: object[] = [];
+  private readonly seenAt: number[] = [];
+  private readonly seenMap = new Map<object, number>();
   private visits = 0;
   private root: object | null = null;
   /** Maps hashed in key order, not insertion order (see the constructor). */
@@ -498,17 +503,39 @@ export class WorldFingerprint {
       if (v instanceof Context) return hashString(`ctx:${v.name}`);
     }
     this.root = null;
-    this.stamp++;
-    this.visits = 0;
+    this.startWalk();
     this.h.reset(3);
     this.walk(v);
     return this.h.value();
   }
 
+  private startWalk(): void {
+    this.visits = 0;
+    this.seen.length = 0;
+    this.seenAt.length = 0;
+    if (this.seenMap.size > 0) this.seenMap.clear();
+  }
+
+  /** The visit index of `o` if this walk met it already (a non-root), else -1; records it if not. */
+  private visitOf(o: object): number {
+    const seen = this.seen;
+    const n = seen.length;
+    if (n < SEEN_SCAN) {
+      for (let i = 0; i < n; i++) if (seen[i] === o) return this.seenAt[i] as number;
+      seen.push(o);
+      this.seenAt.push(this.visits);
+      return -1;
+    }
+    const at = this.seenMap.get(o);
+    if (at !== undefined) return at;
+    for (let i = 0; i < n; i++) if (seen[i] === o) return this.seenAt[i] as number;
+    this.seenMap.set(o, this.visits);
+    return -1;
+  }
+
   private component(o: object, id: string, rest: Map<string, number>): number {
     this.root = o;
-    this.stamp++;
-    this.visits = 0;
+    this.startWalk();
     this.h.reset(1);
     if (this.shallowRoots.has(o)) return this.shallowComponent(o, id, rest);
     this.walk(o);
@@ -612,14 +639,16 @@ export class WorldFingerprint {
           h.mix(0);
           return;
         }
-      } else if (Math.floor(mark / VISIT_SPAN) === this.stamp) {
+      }
+    } else {
+      const at = this.visitOf(o);
+      if (at >= 0) {
         h.mix(T_BACK);
-        h.mix(mark % VISIT_SPAN);
+        h.mix(at);
         return;
       }
     }
     // A root keeps its mark (its walk is the first visit of its own component).
-    if (mark === undefined || mark > ROOT_BASE) this.marks.set(o, this.stamp * VISIT_SPAN + this.visits);
     this.visits++;
     if (ArrayBuffer.isView(o)) {
       h.mix(T_VIEW);
