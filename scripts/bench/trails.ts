@@ -3,8 +3,9 @@
  * iomap_dio.pml BUG1, BUG2) are the catalogue's `submitter-reads-freed-dio` (4ea899ead278) and
  * `set-error-plain-store`; for each scope the peer's run.sh measures them on (BUG1 not on the sync
  * write, whose submitter never drops a non-final reference and then reads; BUG2 from two bios), SPIN's
- * breadth-first search gives the shortest trail, and the explorer's complete walk the shortest
- * violating path it met (fewest questions, then fewest deviations).
+ * breadth-first search gives the shortest trail, and the explorer's shortest walk
+ * (ExploreOptions.shortest, branch and bound on the bug's invariant) the violating path with the
+ * fewest kernel steps.
  *
  * Lengths are counted in kernel steps: for SPIN the trail's transitions of the submitter, bio_end_io
  * and worker that touch shared state (the peer's trailsteps.awk); for the explorer the scheduler
@@ -89,6 +90,7 @@ function explorerTrail(bugName: string, mode: SpinMode, n: number, capS: number)
     ops,
     probe: CHECKS,
     cpuLimitMs: capS * 1000,
+    shortest: bug.invariant,
   });
   const found = r.violations.get(bug.invariant)?.shortest ?? null;
   if (found === null) return { invariant: null, questions: null, kernelSteps: null, complete: r.complete };
@@ -100,6 +102,10 @@ function explorerTrail(bugName: string, mode: SpinMode, n: number, capS: number)
     tracing: true,
   });
   const deviceSteps = new Set(replay.trace.filter((e) => e.context === 'device').map((e) => e.step)).size;
+  if (replay.steps - deviceSteps !== found.kernelSteps)
+    throw new Error(
+      `trails: ${bugName} ${mode} N=${n}: the replay ran ${replay.steps - deviceSteps} kernel steps, the walk counted ${found.kernelSteps}`,
+    );
   return {
     invariant: found.invariant,
     questions: found.choices.length,
