@@ -21,6 +21,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { asksHelp, parseScriptOptions } from '../scriptOptions.ts';
 import { median, round } from './measure.ts';
+import type { RunTally } from './throughput.ts';
 
 export const USAGE = `usage: npx tsx scripts/bench/paired.ts --base DIR [--other DIR] [--cases N] [--blocks N] [--block-ms MS] [--warmup-ms MS]
   --base DIR       checkout A (the reference, e.g. main's commit: git archive <rev> | tar -x -C DIR)
@@ -96,16 +97,10 @@ export function parsePairedArgs(argv: readonly string[]): PairedOptions {
   };
 }
 
-/** What one side needs of its checkout's bench: its cases, a round over them, and its tally. */
-interface Tally {
-  runs: number;
-  steps: number;
-  passes: number;
-  violations: number;
-  bounds: number;
-  modelErrors: number;
-}
+/** This checkout's throughput tally; the other checkout's must have the same fields. */
+type Tally = RunTally;
 
+/** What one side needs of its checkout's bench: its cases, a round over them, and its tally. */
 interface Side {
   readonly dir: string;
   round(tally: Tally): void;
