@@ -23,6 +23,26 @@ export function parseScriptOptions(
 }
 
 /**
+ * A script's `--name N`: a whole number (at most nine digits) of at least `min`, or `fallback` when
+ * the option is absent; anything else is the script's usage error, `command: --name must be ...`.
+ */
+export function wholeNumberOption(
+  command: string,
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  usageError: new (message: string) => Error,
+  min = 0,
+): number {
+  if (value === undefined) return fallback;
+  if (!/^\d{1,9}$/.test(value) || Number(value) < min)
+    throw new usageError(
+      `${command}: --${name} must be a whole number${min > 0 ? ` of at least ${min}` : ''}, not '${value}'`,
+    );
+  return Number(value);
+}
+
+/**
  * `--help` or `-h` anywhere on the line: the usage is printed whatever else the line says, since a
  * user who asks how is better answered than told what is wrong (`-h` is the one short word taken).
  */

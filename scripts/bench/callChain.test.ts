@@ -44,7 +44,7 @@ describe('callChain command line', () => {
 
   it('refuses a bad count or an unknown flag with one line', () => {
     expect(() => parseCallChainArgs(['--cases', 'many'])).toThrow(
-      new CallChainUsageError("callChain: --cases must be a whole number, not 'many'"),
+      new CallChainUsageError("callChain: --cases must be a whole number of at least 1, not 'many'"),
     );
     expect(() => parseCallChainArgs(['--cases', '0'])).toThrow(CallChainUsageError);
     expect(() => parseCallChainArgs(['--fast'])).toThrow(CallChainUsageError);

@@ -24,7 +24,7 @@
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import type { KGen } from '../../model/runtime/context.ts';
-import { asksHelp, parseScriptOptions } from '../scriptOptions.ts';
+import { asksHelp, parseScriptOptions, wholeNumberOption } from '../scriptOptions.ts';
 import { BENCH_SEED } from './options.ts';
 import { median, round, sampleCases } from './measure.ts';
 import { emptyTally, runCases, warmUp } from './throughput.ts';
@@ -47,13 +47,6 @@ export interface CallChainOptions {
   readonly functions: number;
 }
 
-function count(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d{1,9}$/.test(value))
-    throw new CallChainUsageError(`callChain: --${name} must be a whole number, not '${value}'`);
-  return Number(value);
-}
-
 export function parseCallChainArgs(argv: readonly string[]): CallChainOptions {
   const parsed = parseScriptOptions(
     'callChain',
@@ -61,12 +54,12 @@ export function parseCallChainArgs(argv: readonly string[]): CallChainOptions {
     { values: ['cases', 'warmup-ms', 'functions'], flags: [] },
     CallChainUsageError,
   );
-  const cases = count(parsed.options.get('cases'), 'cases', 1000);
-  if (cases < 1) throw new CallChainUsageError('callChain: --cases must be at least 1');
+  const option = (name: string, fallback: number, min = 0): number =>
+    wholeNumberOption('callChain', name, parsed.options.get(name), fallback, CallChainUsageError, min);
   return {
-    cases,
-    warmupMs: count(parsed.options.get('warmup-ms'), 'warmup-ms', 3000),
-    functions: count(parsed.options.get('functions'), 'functions', 0),
+    cases: option('cases', 1000, 1),
+    warmupMs: option('warmup-ms', 3000),
+    functions: option('functions', 0),
   };
 }
 

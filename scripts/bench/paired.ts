@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { asksHelp, parseScriptOptions } from '../scriptOptions.ts';
+import { asksHelp, parseScriptOptions, wholeNumberOption } from '../scriptOptions.ts';
 import { median, round } from './measure.ts';
 import type { RunTally } from './throughput.ts';
 
@@ -53,13 +53,6 @@ export interface PairedOptions {
 /** This checkout's root (scripts/bench/ is two levels down). */
 export const HERE = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-function count(value: string | undefined, name: string, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d{1,9}$/.test(value) || Number(value) < min)
-    throw new PairedUsageError(`paired: --${name} must be a whole number of at least ${min}, not '${value}'`);
-  return Number(value);
-}
-
 function checkout(value: string, name: string): string {
   const dir = resolve(value);
   if (!existsSync(join(dir, 'scripts', 'bench', 'throughput.ts')))
@@ -86,13 +79,15 @@ export function parsePairedArgs(argv: readonly string[]): PairedOptions {
   const base = parsed.options.get('base');
   if (base === undefined)
     throw new PairedUsageError('paired: --base DIR is required (the checkout to compare with)');
+  const option = (name: string, fallback: number, min: number): number =>
+    wholeNumberOption('paired', name, parsed.options.get(name), fallback, PairedUsageError, min);
   return {
     base: checkout(base, 'base'),
     other: checkout(parsed.options.get('other') ?? HERE, 'other'),
-    cases: count(parsed.options.get('cases'), 'cases', 1000, 1),
-    blocks: count(parsed.options.get('blocks'), 'blocks', 20, 1),
-    blockMs: count(parsed.options.get('block-ms'), 'block-ms', 300, 1),
-    warmupMs: count(parsed.options.get('warmup-ms'), 'warmup-ms', 3000, 0),
+    cases: option('cases', 1000, 1),
+    blocks: option('blocks', 20, 1),
+    blockMs: option('block-ms', 300, 1),
+    warmupMs: option('warmup-ms', 3000, 0),
     first: first(parsed.options.get('first')),
   };
 }

@@ -19,7 +19,7 @@ import { formatTraceEntry } from '../../model/runtime/trace.ts';
 import { type RunResult, recycleRun } from '../../model/world/run.ts';
 import { runBugOnce } from '../../properties/support/hunt.ts';
 import { runCase } from '../commands/campaign.ts';
-import { asksHelp, parseScriptOptions } from '../scriptOptions.ts';
+import { asksHelp, parseScriptOptions, wholeNumberOption } from '../scriptOptions.ts';
 import { BENCH_SEED } from './options.ts';
 import { sampleCases } from './measure.ts';
 
@@ -54,13 +54,6 @@ export interface SameRunsDigests {
   readonly errors: number;
 }
 
-function count(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value))
-    throw new SameRunsUsageError(`sameRuns: --${name} must be a whole number, not '${value}'`);
-  return Number(value);
-}
-
 /** Parses the flags (argv without node and the script); throws SameRunsUsageError. */
 export function parseSameRunsArgs(argv: readonly string[]): SameRunsOptions {
   const parsed = parseScriptOptions(
@@ -69,10 +62,12 @@ export function parseSameRunsArgs(argv: readonly string[]): SameRunsOptions {
     { values: ['cases', 'bug-runs', 'seed-cases'], flags: ['traced'] },
     SameRunsUsageError,
   );
+  const option = (name: string, fallback: number): number =>
+    wholeNumberOption('sameRuns', name, parsed.options.get(name), fallback, SameRunsUsageError);
   return {
-    cases: count(parsed.options.get('cases'), 'cases', 12_000),
-    bugRuns: count(parsed.options.get('bug-runs'), 'bug-runs', 30),
-    seedCases: count(parsed.options.get('seed-cases'), 'seed-cases', 2_000),
+    cases: option('cases', 12_000),
+    bugRuns: option('bug-runs', 30),
+    seedCases: option('seed-cases', 2_000),
     traced: parsed.flags.has('traced'),
   };
 }
