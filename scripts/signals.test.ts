@@ -71,10 +71,15 @@ async function gone(marker: string, ms: number): Promise<string[]> {
   return left;
 }
 
-/** Processes whose command line has `marker` (a seed no other test uses). */
+/**
+ * This checkout's processes whose command line has `marker` (a seed no other test uses): the bin
+ * and its workers name their script by its path under ROOT, so a run of the same test in another
+ * checkout on the machine (a git worktree, a CI clone) is not counted.
+ */
 function processesWith(marker: string): string[] {
   const ps = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
-  return ps.split('\n').filter((l) => l.includes(marker) && !l.includes('ps -eo'));
+  const here = join(ROOT, 'scripts');
+  return ps.split('\n').filter((l) => l.includes(marker) && l.includes(here) && !l.includes('ps -eo'));
 }
 
 describe('signals, pipes and progress', () => {
