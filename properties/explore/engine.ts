@@ -99,11 +99,10 @@ export interface ExploreOptions {
    * steps (steps of contexts other than the device, the peer's trail measure) and prunes a revisit
    * only if an earlier visit reached the state in no more (the contexts' step counters in the
    * fingerprint make that rare); and the shortest violation is the one with the fewest kernel
-   * steps, then questions. An invariant's id
-   * instead of true adds branch and bound: once a path violated that invariant in k kernel steps,
-   * every path is cut (counted as pruned) at its first new question with k steps taken, as it
-   * cannot end in a shorter violation. The walk then proves the shortest trail of that invariant,
-   * not the absence of longer violations. Default false.
+   * steps, then questions. An invariant's id instead of true adds branch and bound: once a path
+   * violated that invariant in k kernel steps, every path is cut (counted as pruned) at its first
+   * new question with k steps taken, as it cannot end in a shorter violation. The walk then proves
+   * the shortest trail of that invariant, not the absence of longer violations. Default false.
    */
   readonly shortest?: boolean | string;
   /** Sleep-set reduction of independent interleavings; default true. */
