@@ -9,9 +9,10 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUGS } from '../model/bugs/catalogue.ts';
+import { FIXED_OPS } from '../model/kernel/ops.ts';
 import { BenchUsageError, type BenchReport, bareRun, deriveSeed, parseBenchArgs, slope } from './bench.ts';
 import { parsePan, parseTimes } from './bench/spin.ts';
-import { measureTrails, parseTrailSteps } from './bench/trails.ts';
+import { explorerTrail, measureTrails, parseTrailSteps } from './bench/trails.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'diocheck-bench-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -134,6 +135,16 @@ describe('the bench, piece by piece', () => {
     expect(row?.explorer.kernelSteps).toBeGreaterThan(0);
     if (row?.spinKernelSteps === null) expect(row.spinNote).not.toBe('');
     else expect(row?.explorer.kernelSteps).toBeLessThanOrEqual(row?.spinKernelSteps ?? 0);
+  });
+
+  it("plants the peer's BUG1 on the seed's protocol, as the peer does", { timeout: 120_000 }, () => {
+    // SPIN's BFS trail of BUG1 on the aio read with two bios is 14 kernel steps (bench, 2026-12-06).
+    const seed = explorerTrail('submitter-reads-freed-dio', 'aread', 2, 60);
+    expect(seed).toMatchObject({ invariant: 'LIFE-01', complete: true, kernelSteps: 13 });
+    // The correct model sends the failed read's completion through the workqueue (222f2c7c6d14):
+    // two kernel steps more, by the protocol.
+    const fixed = explorerTrail('submitter-reads-freed-dio', 'aread', 2, 60, FIXED_OPS);
+    expect(fixed).toMatchObject({ invariant: 'LIFE-01', complete: true, kernelSteps: 15 });
   });
 
   it("reads the kernel steps of the peer's trail summary", () => {

@@ -10,6 +10,13 @@
  * Lengths are counted in kernel steps: for SPIN the trail's transitions of the submitter, bio_end_io
  * and worker that touch shared state (the peer's trailsteps.awk); for the explorer the scheduler
  * steps of the path's replay less the device's (every device step logs a bio_endio or a flush).
+ *
+ * The peer models the seed's protocol, so each bug is planted on the seed's functions (SEED_OPS),
+ * as the peer plants it in its model of the seed. On the correct model (FIXED_OPS) the aio read's
+ * trails are longer by the protocol, not by the search: 222f2c7c6d14 sends a failed read's
+ * completion through s_dio_done_wq (queue_work, then the worker: 6.12.117 L185-191), where the
+ * seed completes it inline in the last bio's end_io (seed L185-189); BUG1's aio read N = 2 then
+ * needs 15 kernel steps where the seed needs 13 (`trailOps` takes FIXED_OPS to show it).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +24,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUGS, opsFor } from '../../model/bugs/catalogue.ts';
+import type { KernelOps } from '../../model/kernel/kernel.ts';
+import { SEED_OPS } from '../../model/kernel/ops.ts';
 import { ReplayChoices } from '../../model/runtime/choice.ts';
 import { runScenario } from '../../model/world/run.ts';
 import { explore } from '../../properties/explore/engine.ts';
@@ -78,11 +87,17 @@ function spinTrail(dir: string, define: string, mode: SpinMode, n: number, opt: 
   return k === null ? 'pan found no error (no trail)' : k;
 }
 
-function explorerTrail(bugName: string, mode: SpinMode, n: number, capS: number): TrailRow['explorer'] {
+export function explorerTrail(
+  bugName: string,
+  mode: SpinMode,
+  n: number,
+  capS: number,
+  trailOps: Readonly<KernelOps> = SEED_OPS,
+): TrailRow['explorer'] {
   const bug = BUGS.find((b) => b.name === bugName);
   if (bug === undefined) return { invariant: null, questions: null, kernelSteps: null, complete: false };
   const s = spinScope(mode, n);
-  const ops = opsFor(bug);
+  const ops = opsFor(bug, trailOps);
   const r = explore({
     scenario: s.scenario,
     faults: s.faults,
