@@ -352,6 +352,8 @@ export class WorldFingerprint {
     for (const o of [w.rt, w.scenario, f.k, f.probe, w.disk.log, w.disk.stepHooks, w.xfs?.initialMap]) {
       if (o !== undefined && o !== null) this.skip.add(o);
     }
+    // A root's mark takes the place of SKIPPED while it is a root (settle puts it back).
+    for (const o of this.skip) this.marks.set(o as object, SKIPPED);
   }
 
   /** Is `o` one of the objects never hashed (runtime internals, constants)? */
@@ -382,56 +384,158 @@ export class WorldFingerprint {
   private readonly byKey: number[] = [];
 
   /**
+   * The candidate roots of the last collectRoots in their order, before duplicates and
+   * non-objects were dropped (id, object...), and for each candidate the length `order` had after
+   * it: a later collection that meets the same candidates up to some point keeps what they gave
+   * (a step allocates, frees, spawns or ends little, and those roots come last).
+   */
+  private readonly raw: unknown[] = [];
+  private readonly rawOrder: number[] = [];
+  private rawLength = 0;
+  /** Each request's IocbAccounting.bioErrors as the last collectRoots found them (`multisets`). */
+  private readonly bioErrors: unknown[] = [];
+
+  /**
    * Names every component root (`roots`, `order`, `keys`) without hashing anything: what the
-   * explorer's read log needs to name the values a step reads (see valueHash).
+   * explorer's read log needs to name the values a step reads (see valueHash). The maps are
+   * updated from the first candidate root that differs from the last collection's: rebuilding
+   * them (Map.clear, then growing them again) was a third of a snapshot's own cost.
    */
   collectRoots(): void {
     const w = this.w as WorldFields;
     const rt = w.rt;
-    const roots = this.roots;
-    const order = this.order;
-    const marks = this.marks;
-    roots.clear();
-    marks.clear();
-    for (const o of this.skip) marks.set(o as object, SKIPPED);
-    order.length = 0;
-    const add = (id: string, o: unknown): void => {
-      if (typeof o !== 'object' || o === null || roots.has(o)) return;
-      roots.set(o, id);
-      marks.set(o, ROOT_BASE - order.length / 2);
-      order.push(id, o);
-    };
-    add('world', w);
-    add('disk', w.disk);
+    this.rawLength = 0;
+    this.candidate('world', w);
+    this.candidate('disk', w.disk);
     // The disk's data apart from its queue, so that reading data is not reading the queue.
-    add('disk.cache', w.disk.cache);
-    add('disk.media', w.disk.media);
-    add('xfs', w.xfs);
-    add('inode', w.inode);
-    for (const key of ['xfsFile', 'buffered', 'fs'] as const) add(key, worldRoot(w, key));
-    for (const [id, o] of this.inner) add(id, o);
-    this.multisets.clear();
-    for (const r of w.requests) {
-      this.multisets.add(r.iocb.acct.bioErrors);
-      const ids = requestIds(r.id);
-      add(ids[0], r);
-      // Finer components, so that a step's footprint names the part of a request it changed.
-      add(ids[1], r.iocb);
-      add(ids[2], r.iocb.acct);
-      add(ids[3], r.iter);
-      add(ids[4], r.buf);
+    this.candidate('disk.cache', w.disk.cache);
+    this.candidate('disk.media', w.disk.media);
+    this.candidate('xfs', w.xfs);
+    this.candidate('inode', w.inode);
+    this.candidate('xfsFile', worldRoot(w, 'xfsFile'));
+    this.candidate('buffered', worldRoot(w, 'buffered'));
+    this.candidate('fs', worldRoot(w, 'fs'));
+    const inner = this.inner;
+    for (let i = 0; i < inner.length; i++) {
+      const e = inner[i] as readonly [string, object];
+      this.candidate(e[0], e[1]);
     }
-    for (const s of w.syncs) add(requestIds(s.id)[0], s);
-    for (const f of w.fileOps) add(requestIds(f.id)[0], f);
+    const requests = w.requests;
+    const errors = this.bioErrors;
+    let sameErrors = errors.length === requests.length;
+    for (let i = 0; i < requests.length; i++) {
+      const r = requests[i] as WorldView['requests'][number];
+      if (sameErrors && errors[i] !== r.iocb.acct.bioErrors) sameErrors = false;
+      const ids = requestIds(r.id);
+      this.candidate(ids[0], r);
+      // Finer components, so that a step's footprint names the part of a request it changed.
+      this.candidate(ids[1], r.iocb);
+      this.candidate(ids[2], r.iocb.acct);
+      this.candidate(ids[3], r.iter);
+      this.candidate(ids[4], r.buf);
+    }
+    if (!sameErrors) {
+      this.multisets.clear();
+      errors.length = 0;
+      for (const r of requests) {
+        this.multisets.add(r.iocb.acct.bioErrors);
+        errors.push(r.iocb.acct.bioErrors);
+      }
+    }
+    for (const s of w.syncs) this.candidate(requestIds(s.id)[0], s);
+    for (const f of w.fileOps) this.candidate(requestIds(f.id)[0], f);
     const live: readonly KObject[] = rt.heap.liveObjects();
-    for (const o of live) add(objectId(o.heapId), o);
+    for (let i = 0; i < live.length; i++) {
+      const o = live[i] as KObject;
+      this.candidate(objectId(o.heapId), o);
+    }
     const contexts: readonly Context[] = rt.liveContexts();
-    const keys = contextKeys(contexts);
+    const keys = this.contextKeysOf(contexts);
     this.keys = keys;
-    this.contextsFrom = order.length;
-    for (const c of contexts) add(contextId(keys.get(c.id) ?? '?'), c);
+    // The contexts come last: where they begin in `order` is fixed by the candidates before them.
+    const firstContext = this.rawLength;
+    for (let i = 0; i < contexts.length; i++) {
+      const c = contexts[i] as Context;
+      this.candidate(contextId(keys.get(c.id) ?? '?'), c);
+    }
+    this.settle();
+    this.contextsFrom = firstContext === 0 ? 0 : (this.rawOrder[firstContext / 2 - 1] as number);
     this.live = live;
     this.contexts = contexts;
+  }
+
+  /** Index in `raw` of the first candidate that differs from the last collection's (collectRoots). */
+  private firstChange = 0;
+
+  /** Appends one candidate root (collectRoots), noting where it first differs from the last collection. */
+  private candidate(id: string, o: unknown): void {
+    const raw = this.raw;
+    const at = this.rawLength;
+    if (this.firstChange === at && at < raw.length && raw[at] === id && raw[at + 1] === o) {
+      this.firstChange = at + 2;
+    } else {
+      raw[at] = id;
+      raw[at + 1] = o;
+    }
+    this.rawLength = at + 2;
+  }
+
+  /**
+   * Brings `roots`, `marks` and `order` up to date with the candidates of this collection: those
+   * from the first change on are dropped and added again, as the whole collection would add them.
+   */
+  private settle(): void {
+    const raw = this.raw;
+    const n = this.rawLength;
+    const from = this.firstChange;
+    this.firstChange = 0;
+    if (from === n && n === raw.length) return;
+    const roots = this.roots;
+    const marks = this.marks;
+    const order = this.order;
+    const rawOrder = this.rawOrder;
+    const keep = from === 0 ? 0 : (rawOrder[from / 2 - 1] as number);
+    for (let i = keep; i < order.length; i += 2) {
+      const o = order[i + 1] as object;
+      roots.delete(o);
+      if (this.skip.has(o)) marks.set(o, SKIPPED);
+      else marks.delete(o);
+    }
+    order.length = keep;
+    for (let i = from; i < n; i += 2) {
+      const o = raw[i + 1];
+      if (typeof o === 'object' && o !== null && !roots.has(o)) {
+        roots.set(o, raw[i] as string);
+        marks.set(o, ROOT_BASE - order.length / 2);
+        order.push(raw[i] as string, o);
+      }
+      rawOrder[i / 2] = order.length;
+    }
+    raw.length = n;
+    rawOrder.length = n / 2;
+  }
+
+  /** The last contexts' ids and names (contextKeysOf). */
+  private readonly ctxIds: number[] = [];
+  private readonly ctxNames: string[] = [];
+
+  /** contextKeys(contexts), the last collection's map when the contexts' ids and names are the same. */
+  private contextKeysOf(contexts: readonly Context[]): Map<number, string> {
+    const ids = this.ctxIds;
+    const names = this.ctxNames;
+    let same = ids.length === contexts.length;
+    for (let i = 0; same && i < contexts.length; i++) {
+      const c = contexts[i] as Context;
+      same = ids[i] === c.id && names[i] === c.name;
+    }
+    if (same) return this.keys;
+    ids.length = 0;
+    names.length = 0;
+    for (const c of contexts) {
+      ids.push(c.id);
+      names.push(c.name);
+    }
+    return contextKeys(contexts);
   }
 
   /** Every component's hash, and the fingerprint of the whole state (stamps by rank: stamps.ts). */
