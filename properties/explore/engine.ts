@@ -67,6 +67,7 @@ import {
   Hasher,
   hashString,
   objectId,
+  OWN,
   SHARED,
   type Snapshot,
   TRACKED,
@@ -299,6 +300,7 @@ function layoutOf(obj: object, keys: readonly string[], tracked: readonly boolea
   for (let i = 0; i < names.length; i++)
     Object.defineProperty(proto, names[i] as string, accessor(names[i] as string, i, root));
   Object.defineProperty(proto, TRACKED, { value: names, enumerable: false });
+  Object.defineProperty(proto, OWN, { value: keys.filter((_, i) => !tracked[i]), enumerable: false });
   const e: Layout = { keys: [...keys], tracked: [...tracked], proto };
   list.push(e);
   return e;

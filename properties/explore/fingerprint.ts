@@ -52,6 +52,43 @@ export const FIELDS = Symbol('fields');
 export const SHARED = Symbol('shared accessors');
 /** On a tracked object's prototype: the names of its FIELDS array's slots. */
 export const TRACKED = Symbol('tracked fields');
+/**
+ * On a tracked object's prototype: the names of the object's own fields (the untracked ones, in
+ * their order), which is what Object.keys gives on it without allocating a list per visit (on the
+ * world, in dictionary mode, it also sorted them).
+ */
+export const OWN = Symbol('own fields');
+
+/**
+ * What a shallow root's component needs of each field, by layout (its TRACKED list) and
+ * component id: the field names' hashes and the ids of the parts behind them (rootPart).
+ */
+interface ShallowPlan {
+  readonly ownHash: readonly number[];
+  readonly ownPart: readonly string[];
+  readonly trackedHash: readonly number[];
+  readonly trackedPart: readonly string[];
+}
+const shallowPlans = new Map<readonly string[], Map<string, ShallowPlan>>();
+
+function shallowPlan(tracked: readonly string[], own: readonly string[], id: string): ShallowPlan {
+  let byId = shallowPlans.get(tracked);
+  if (byId === undefined) {
+    byId = new Map();
+    shallowPlans.set(tracked, byId);
+  }
+  let plan = byId.get(id);
+  if (plan === undefined) {
+    plan = {
+      ownHash: own.map(hashString),
+      ownPart: own.map((key) => rootPart(id, key)),
+      trackedHash: tracked.map(hashString),
+      trackedPart: tracked.map((key) => rootPart(id, key)),
+    };
+    byId.set(id, plan);
+  }
+  return plan;
+}
 
 const floatView = new Float64Array(1);
 const floatWords = new Int32Array(floatView.buffer);
@@ -315,6 +352,8 @@ export class WorldFingerprint {
    */
   private readonly seen: object[] = [];
   private readonly seenAt: number[] = [];
+  /** How many of `seen` this walk uses (the arrays keep their storage from walk to walk). */
+  private seenN = 0;
   private readonly seenMap = new Map<object, number>();
   private visits = 0;
   private root: object | null = null;
@@ -376,6 +415,8 @@ export class WorldFingerprint {
 
   /** Component roots in snapshot order (ids and objects), as of the last `collectRoots`. */
   private readonly order: Array<string | object> = [];
+  /** The hash of each root's id (hashString), by its place in `order` (half the index). */
+  private readonly rootHashes: number[] = [];
   private live: readonly KObject[] = [];
   private contexts: readonly Context[] = [];
   /** Where the contexts' roots begin in `order` (they come last). */
@@ -507,6 +548,7 @@ export class WorldFingerprint {
       if (typeof o === 'object' && o !== null && !roots.has(o)) {
         roots.set(o, raw[i] as string);
         marks.set(o, ROOT_BASE - order.length / 2);
+        this.rootHashes[order.length / 2] = hashString(raw[i] as string);
         order.push(raw[i] as string, o);
       }
       rawOrder[i / 2] = order.length;
@@ -550,13 +592,14 @@ export class WorldFingerprint {
     const parts = new Map<string, number>();
     const rest = new Map<string, number>();
     const whole = new Hasher();
+    const rootHashes = this.rootHashes;
     for (let i = 0; i < order.length; i += 2) {
       const id = order[i] as string;
       const root = order[i + 1] as object;
       const v = this.component(root, id, rest);
       parts.set(id, v);
       if (i >= this.contextsFrom) continue;
-      whole.mixNumber(hashString(id));
+      whole.mixNumber(rootHashes[i >> 1] as number);
       whole.mixNumber(v);
     }
     // The contexts by key, not in the runtime's list order: completions spawned in another order
@@ -567,9 +610,8 @@ export class WorldFingerprint {
     for (let i = this.contextsFrom; i < order.length; i += 2) byKey.push(i);
     byKey.sort((x, y) => ((order[x] as string) < (order[y] as string) ? -1 : 1));
     for (const i of byKey) {
-      const id = order[i] as string;
-      whole.mixNumber(hashString(id));
-      whole.mixNumber(parts.get(id) as number);
+      whole.mixNumber(rootHashes[i >> 1] as number);
+      whole.mixNumber(parts.get(order[i] as string) as number);
     }
     // The runtime: its clock, who runs, and the live contexts in scheduling order.
     const h = this.h;
@@ -579,7 +621,7 @@ export class WorldFingerprint {
     h.mixNumber(rt.current === null ? -1 : hashString(keys.get(rt.current.id) ?? '?'));
     h.mix(this.contexts.length);
     // The live contexts' keys in order (their ids, `ctx:` and the key, sort alike).
-    for (const i of byKey) h.mixNumber(hashString(order[i] as string));
+    for (const i of byKey) h.mixNumber(rootHashes[i >> 1] as number);
     h.mix(this.live.length);
     const runtime = h.value();
     parts.set('contexts', runtime);
@@ -615,19 +657,19 @@ export class WorldFingerprint {
 
   private startWalk(): void {
     this.visits = 0;
-    this.seen.length = 0;
-    this.seenAt.length = 0;
+    this.seenN = 0;
     if (this.seenMap.size > 0) this.seenMap.clear();
   }
 
   /** The visit index of `o` if this walk met it already (a non-root), else -1; records it if not. */
   private visitOf(o: object): number {
     const seen = this.seen;
-    const n = seen.length;
+    const n = this.seenN;
     if (n < SEEN_SCAN) {
       for (let i = 0; i < n; i++) if (seen[i] === o) return this.seenAt[i] as number;
-      seen.push(o);
-      this.seenAt.push(this.visits);
+      seen[n] = o;
+      this.seenAt[n] = this.visits;
+      this.seenN = n + 1;
       return -1;
     }
     const at = this.seenMap.get(o);
@@ -661,23 +703,30 @@ export class WorldFingerprint {
     const rec = o as Record<string, unknown>;
     const fields = (o as { [FIELDS]?: unknown[] })[FIELDS];
     if (fields === undefined) {
-      for (const key in rec) this.rootField(id, key, rec[key], rest);
+      for (const key in rec) this.rootField(rootPart(id, key), hashString(key), rec[key], rest);
     } else {
       // Its own fields (functions, pinned roots), then the tracked ones from the array (no read to log).
-      for (const key of Object.keys(rec)) this.rootField(id, key, rec[key], rest);
+      const own = (o as { [OWN]: readonly string[] })[OWN];
       const names = (o as { [TRACKED]: readonly string[] })[TRACKED];
-      for (let i = 0; i < names.length; i++) this.rootField(id, names[i] as string, fields[i], rest);
+      const plan = shallowPlan(names, own, id);
+      for (let i = 0; i < own.length; i++)
+        this.rootField(plan.ownPart[i] as string, plan.ownHash[i] as number, rec[own[i] as string], rest);
+      for (let i = 0; i < names.length; i++)
+        this.rootField(plan.trackedPart[i] as string, plan.trackedHash[i] as number, fields[i], rest);
     }
     const restHash = h.value();
     rest.set(id, restHash);
     return combine(restHash, sc.value());
   }
 
-  /** One field of a shallow root (shallowComponent): a scalar into the scalars' hash, an object into the rest. */
-  private rootField(id: string, key: string, v: unknown, rest: Map<string, number>): void {
+  /**
+   * One field of a shallow root (shallowComponent), named by its part's id (rootPart) and its
+   * name's hash: a scalar into the scalars' hash, an object into the rest.
+   */
+  private rootField(part: string, keyHash: number, v: unknown, rest: Map<string, number>): void {
     const h = this.h;
     if (typeof v !== 'object' || v === null) {
-      this.scalars.mixNumber(hashString(key));
+      this.scalars.mixNumber(keyHash);
       // Scalars hash alike in any hasher: walk them into the scalars' one.
       this.h = this.scalars;
       this.walk(v);
@@ -689,10 +738,10 @@ export class WorldFingerprint {
     this.h = sub;
     this.walk(v);
     this.h = h;
-    const part = sub.value();
-    rest.set(rootPart(id, key), part);
-    h.mixNumber(hashString(key));
-    h.mixNumber(part);
+    const value = sub.value();
+    rest.set(part, value);
+    h.mixNumber(keyHash);
+    h.mixNumber(value);
   }
 
   private walk(v: unknown): void {
@@ -733,8 +782,9 @@ export class WorldFingerprint {
       }
       if (mark <= ROOT_BASE) {
         if (o !== this.root) {
+          // The other root's id, by its hash.
           h.mix(T_REF);
-          h.mixString(this.order[2 * (ROOT_BASE - mark)] as string);
+          h.mixNumber(this.rootHashes[ROOT_BASE - mark] as number);
           return;
         }
         if (this.visits > 0) {
@@ -798,7 +848,8 @@ export class WorldFingerprint {
     const rec = o as Record<string, unknown>;
     if ((o as { [SHARED]?: true })[SHARED] === true) {
       // A tracked heap object: what for-in would visit, without a getter call per field.
-      for (const key of Object.keys(rec)) this.walk(rec[key]);
+      const own = (o as { [OWN]: readonly string[] })[OWN];
+      for (let i = 0; i < own.length; i++) this.walk(rec[own[i] as string]);
       const fields = (o as { [FIELDS]: unknown[] })[FIELDS];
       for (let i = 0; i < fields.length; i++) this.walk(fields[i]);
       return;
