@@ -228,6 +228,18 @@ export interface Snapshot {
  */
 export function contextKeys(contexts: readonly Context[]): Map<number, string> {
   const keys = new Map<number, string>();
+  // Usually every name is its own key: a handful of contexts, compared pairwise without maps.
+  let unique = true;
+  for (let i = 1; unique && i < contexts.length; i++)
+    for (let j = 0; j < i; j++)
+      if ((contexts[i] as Context).name === (contexts[j] as Context).name) {
+        unique = false;
+        break;
+      }
+  if (unique) {
+    for (const c of contexts) keys.set(c.id, c.name);
+    return keys;
+  }
   const count = new Map<string, number>();
   for (const c of contexts) count.set(c.name, (count.get(c.name) ?? 0) + 1);
   const seen = new Map<string, number>();
@@ -238,9 +250,26 @@ export function contextKeys(contexts: readonly Context[]): Map<number, string> {
     }
     const k = seen.get(c.name) ?? 0;
     seen.set(c.name, k + 1);
-    keys.set(c.id, `${c.name}#${k}`);
+    keys.set(c.id, rankedName(c.name, k));
   }
   return keys;
+}
+
+const rankedNames = new Map<string, string[]>();
+
+/** `name#k` (contextKeys), made once per name and rank. */
+function rankedName(name: string, k: number): string {
+  let list = rankedNames.get(name);
+  if (list === undefined) {
+    list = [];
+    rankedNames.set(name, list);
+  }
+  let key = list[k];
+  if (key === undefined) {
+    key = `${name}#${k}`;
+    list[k] = key;
+  }
+  return key;
 }
 
 const requestIdCache: string[][] = [];
@@ -321,6 +350,7 @@ const ROOT_BASE = -2;
 const SEEN_SCAN = 32;
 
 const ctorIds = new Map<unknown, number>();
+const byNumber = (a: number, b: number): number => a - b;
 
 function ctorHash(o: object): number {
   const c = (o as { constructor?: unknown }).constructor;
@@ -582,8 +612,10 @@ export class WorldFingerprint {
 
   /** Every component's hash, and the fingerprint of the whole state (stamps by rank: stamps.ts). */
   snapshot(): Snapshot {
-    return withRankedStamps(this.w, () => this.snapshotNow());
+    return withRankedStamps(this.w, this.now);
   }
+
+  private readonly now = (): Snapshot => this.snapshotNow();
 
   private snapshotNow(): Snapshot {
     this.collectRoots();
@@ -608,7 +640,17 @@ export class WorldFingerprint {
     const byKey = this.byKey;
     byKey.length = 0;
     for (let i = this.contextsFrom; i < order.length; i += 2) byKey.push(i);
-    byKey.sort((x, y) => ((order[x] as string) < (order[y] as string) ? -1 : 1));
+    // By insertion, without a comparator's closure: a handful of contexts, each key once.
+    for (let j = 1; j < byKey.length; j++) {
+      const x = byKey[j] as number;
+      const key = order[x] as string;
+      let k = j;
+      while (k > 0 && key < (order[byKey[k - 1] as number] as string)) {
+        byKey[k] = byKey[k - 1] as number;
+        k--;
+      }
+      byKey[k] = x;
+    }
     for (const i of byKey) {
       whole.mixNumber(rootHashes[i >> 1] as number);
       whole.mixNumber(parts.get(order[i] as string) as number);
@@ -813,7 +855,8 @@ export class WorldFingerprint {
       if (this.multisets.has(o)) {
         h.mix(T_ARR);
         h.mix(o.length);
-        for (const x of [...(o as number[])].sort((a, b) => a - b)) h.mixNumber(x);
+        if (o.length === 1) h.mixNumber(o[0] as number);
+        else if (o.length > 1) for (const x of [...(o as number[])].sort(byNumber)) h.mixNumber(x);
         return;
       }
       h.mix(T_ARR);
@@ -825,7 +868,7 @@ export class WorldFingerprint {
       h.mix(T_MAP);
       h.mix(o.size);
       if (this.sortedMaps.has(o)) {
-        const keys = [...o.keys()].sort((a, b) => (a as number) - (b as number));
+        const keys = [...(o.keys() as Iterable<number>)].sort(byNumber);
         for (const k of keys) {
           this.walk(k);
           this.walk(o.get(k));
