@@ -123,9 +123,17 @@ export class Ext4File extends XfsFile {
       const ow = this.ext4OverwriteIo(offset, count);
       if (ow.overwrite) c.unwritten = ow.unwritten;
       const overwrite = ow.overwrite;
+      // Candidate fix (spec/ext4.md, "An unaligned overwrite's zeroing past EOF"): an unaligned
+      // write ending at i_size zeroes its block past EOF (fs/iomap/direct-io.c L460-462), which
+      // an extending write, exclusive but not waiting for dio, may race; XFS takes it exclusively
+      // and waits (fs/xfs/xfs_file.c L652-661). 6.12 (the quirk) counts it a pure overwrite.
+      const zeroesPastEof =
+        unalignedIo &&
+        offset + count >= this.ext4.inodeSize() &&
+        !this.ext4.quirks.ext4UnalignedEofOverwriteShared;
       // L462-473: extending, non-overwrite, or unaligned into unwritten blocks needs i_rwsem
       // exclusive (IS_NOSEC holds: the file has no setuid bits or security attributes).
-      if (c.ilockShared && (c.extend || !overwrite || (unalignedIo && c.unwritten))) {
+      if (c.ilockShared && (c.extend || !overwrite || (unalignedIo && c.unwritten) || zeroesPastEof)) {
         if (iocb.kiFlags & IOCB_NOWAIT) {
           c.ret = -EAGAIN;
           break;
@@ -142,7 +150,11 @@ export class Ext4File extends XfsFile {
           break;
         }
         // The planted bug ext4UnalignedNoDioWait drops this wait (ext4 before e9e3bcecf44c).
-        if (unalignedIo && (!overwrite || c.unwritten) && !this.ext4.quirks.ext4UnalignedNoDioWait)
+        if (
+          unalignedIo &&
+          (!overwrite || c.unwritten || zeroesPastEof) &&
+          !this.ext4.quirks.ext4UnalignedNoDioWait
+        )
           yield* inodeDioWait(k.rt, this.ext4.requireInode());
         // The planted bug ext4UnalignedNoForceWait waits before an unaligned write but not after
         // it, as ext4 did before 57a0da28ced8 (extending writes stay synchronous).

@@ -182,14 +182,16 @@ export const RELEASE_CONTENT = {
 /**
  * The filesystem code of the 6.12 releases where it is not the correct world's, as world quirks
  * (model/world/quirks.ts): ext4 noticing an aborted journal only when a handle starts (confirmed
- * on all six releases, spec/oracle-confirmations.md) and truncating a failed extending write
- * without waiting for direct I/O in flight (spec/ext4.md), where the correct model takes candidate
+ * on all six releases, spec/oracle-confirmations.md), truncating a failed extending write
+ * without waiting for direct I/O in flight, and an unaligned write ending at EOF run as a pure
+ * overwrite though it zeroes past EOF (spec/ext4.md), where the correct model takes candidate
  * fixes; and 6.12.107's buffered write without the inode_dio_wait 6.12.111 added. The seed setting
  * is an iomap revision and runs the correct world around it.
  */
 const EXT4_6_12: WorldQuirks = {
   ext4MissesJournalAbort: true,
   ext4FailedWriteNoDioWait: true,
+  ext4UnalignedEofOverwriteShared: true,
   // XFS 6.12 too: the EOF gap of a write past EOF is zeroed in the page cache only (spec/fs.md F1, F3).
   xfsEofGapCachedOnly: true,
   // And btrfs's and gfs2's loops around iomap_dio_rw, the same in all six releases (fs/btrfs/direct-io.c:

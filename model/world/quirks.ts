@@ -75,6 +75,15 @@ export interface WorldQuirks {
    */
   readonly ext4FailedWriteNoDioWait?: boolean;
   /**
+   * ext4: an unaligned direct write that ends at i_size counts as a pure overwrite
+   * (ext4_overwrite_io tests pos + len > i_size, 6.12.117 fs/ext4/file.c L224-225) and runs under
+   * the shared lock, not waited for, though iomap zeroes its block past EOF (fs/iomap/direct-io.c
+   * L460-462), as in the 6.12 releases; XFS takes such a write exclusively and waits
+   * (fs/xfs/xfs_file.c L652-661). The correct model takes the candidate fix (spec/ext4.md, "An
+   * unaligned overwrite's zeroing past EOF").
+   */
+  readonly ext4UnalignedEofOverwriteShared?: boolean;
+  /**
    * ext4: ext4_buffered_write_iter does not wait for direct I/O in flight before it dirties pages
    * (6.12.107; 6.12.111 added the inode_dio_wait, fs/ext4/file.c L296-300, Debian's changelog of
    * 6.12.111-1~deb12u1: "ext4: drain in-flight DIO before buffered write fallback").

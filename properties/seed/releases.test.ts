@@ -247,6 +247,7 @@ describe("the releases' filesystem code (RELEASE_WORLD)", () => {
       const world = KERNEL_VERSIONS[r.name].releaseWorld;
       expect(world?.ext4MissesJournalAbort, r.name).toBe(true);
       expect(world?.ext4FailedWriteNoDioWait, r.name).toBe(true);
+      expect(world?.ext4UnalignedEofOverwriteShared, r.name).toBe(true);
       expect(world?.ext4BufferedWriteNoDioWait === true, r.name).toBe(r.name === '6.12.107');
     }
     expect(KERNEL_VERSIONS.seed.releaseWorld).toBeUndefined();

@@ -231,3 +231,47 @@ describe('ext4: what the general campaign found on the model ext4', () => {
     expect(run({}).violation?.message ?? 'pass').toBe('pass');
   });
 });
+
+describe("ext4: an unaligned overwrite's zeroing past EOF (candidate finding, spec/ext4.md)", () => {
+  // The file's one block is written and i_size is 512: the aio write of [0, 512) ends at i_size, so
+  // ext4 6.12 takes it as a pure overwrite under the shared lock, not waited for, and iomap zeroes
+  // [512, 4096) past EOF in a bio of its own (fs/iomap/direct-io.c L460-462). The extending write of
+  // [0, 4096) after it takes the lock exclusively but does not wait for direct I/O in flight (only an
+  // unaligned write does, fs/ext4/file.c L482-490): when the device completes the zeroing bio last, it
+  // lands over the extending write's data. Met by the swarm campaign (seed 1, run 132,331, on the
+  // general campaign's generators of session 10) with one deviating answer, the completion order.
+  const s: Scenario = {
+    device: { logicalBlockSize: 512, fua: false, writeCache: true },
+    fs: { model: 'ext4', blockSize: 4 * KiB, iSize: 512, extents: [mapped(0, 4 * KiB)] },
+    bioMaxVecs: 1,
+    threads: [
+      [
+        { kind: 'dio_write', pos: 0, len: 512, async: true },
+        { kind: 'dio_write', pos: 0, len: 4 * KiB },
+        { kind: 'dio_read', pos: 512, len: 512 },
+      ],
+    ],
+  };
+  const outcomes = (quirks: WorldQuirks) =>
+    enumerateOutcomes(
+      (src) =>
+        runScenario(s, { source: src, faults: { ...NO_FAULTS, reorder: true }, probe: makeProbe(), quirks }),
+      (r) => `${r.requests.map((q) => q.returned).join(',')} ${r.violation?.invariant ?? 'pass'}`,
+      1_000,
+    );
+
+  it('6.12 (the quirk) loses the extending write past the old EOF in some completion order', () => {
+    const asIs = outcomes({ ext4UnalignedEofOverwriteShared: true });
+    // -529 is -EIOCBQUEUED: the unaligned write was queued, not waited for.
+    expect([...asIs.outcomes].sort()).toEqual([
+      '-529,4096,512 DATA-01',
+      '-529,4096,512 SYS-03',
+      '-529,4096,512 pass',
+    ]);
+  });
+
+  it('the candidate fix takes the write exclusively and waits for it, as XFS does: every order passes', () => {
+    const fixed = outcomes({});
+    expect([...fixed.outcomes]).toEqual(['512,4096,512 pass']);
+  });
+});
