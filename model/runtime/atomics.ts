@@ -12,6 +12,17 @@ import type { Runtime } from './runtime.ts';
 import { Violation } from './violation.ts';
 import { yieldOnce } from './yieldPoint.ts';
 
+/**
+ * The exhaustive explorer's hook (properties/explore/engine.ts `Walk.onDecrement`), like
+ * Runtime.forget an annotation with no effect on the run: told of each atomic_dec_and_test whose
+ * count stayed above zero, with the count left, so that two such decrements of one count may be
+ * taken as commuting (the caller branches only on the verdict). Null in every other run, where
+ * it costs one test.
+ */
+export const atomicsHook: { decremented: ((obj: Refcounted, field: 'ref', left: number) => void) | null } = {
+  decremented: null,
+};
+
 /** An object with an atomic reference count. */
 export interface Refcounted extends KObject {
   ref: number;
@@ -57,6 +68,7 @@ export function atomicDecAndTest(rt: Runtime, obj: Refcounted, seedLine: number)
       `${obj.kind}#${obj.heapId} ref reached zero twice`,
     );
   }
+  if (v > 0 && atomicsHook.decremented !== null) atomicsHook.decremented(obj, 'ref', v);
   // Only the verdict (did it reach zero) lives on, not the count nor the bookkeeping.
   rt.forget(obj, 'ref', v === 0 ? 1 : 0);
   rt.forget(obj, 'refZeroCount');
