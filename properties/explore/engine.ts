@@ -47,6 +47,7 @@
 import { Bio } from '../../model/block/bio.ts';
 import type { UserBuffer } from '../../model/mm/userBuffer.ts';
 import type { RecordedChoice } from '../../model/runtime/choice.ts';
+import { atomicsHook, type Refcounted } from '../../model/runtime/atomics.ts';
 import { Context } from '../../model/runtime/context.ts';
 import type { FaultProfile } from '../../model/runtime/faults.ts';
 import { KObject } from '../../model/runtime/heap.ts';
@@ -114,6 +115,12 @@ export interface ExploreOptions {
    * default: as `reduce`.
    */
   readonly persistent?: boolean;
+  /**
+   * Field-exact independence on heap objects (with `reduce`; `independent`): steps on disjoint
+   * fields of one dio or bio, and decrements of its count that leave it above zero, commute;
+   * default true. Off, a step that writes a heap object conflicts with every step that touches it.
+   */
+  readonly fieldExact?: boolean;
   /**
    * Fold the whole shared state (the world's, filesystem's and inode's components) into a task
    * step's view, as workqueue steps do, instead of what the task read of it (Walk.taskFold);
@@ -258,7 +265,10 @@ function accessor(key: string, slot: number, root: boolean): PropertyDescriptor 
           return value;
         },
         set(this: Tracked, value: unknown): void {
-          this[FIELDS][slot] = value;
+          const fields = this[FIELDS];
+          // Field-exact writes (Walk.onWrite), for the independence of steps on one object.
+          if (reader !== null) reader.onWrite(this, slot, keyHash, fields[slot]);
+          fields[slot] = value;
         },
       };
 }
@@ -353,9 +363,33 @@ interface Footprint {
   /** Components it may have read, and components it wrote (ids as in fingerprint.ts). */
   readonly reads: ReadonlySet<string>;
   readonly writes: ReadonlySet<string>;
+  /**
+   * Of the heap objects (obj:N) among those, the ones whose accesses are known field by field
+   * (Walk.fieldAccess); any other is read or written whole.
+   */
+  readonly fields: ReadonlyMap<string, FieldAccess> | null;
 }
 
-const DEPENDENT = (ctx: number): Footprint => ({ ctx, local: false, reads: new Set(), writes: new Set() });
+/** What a step did to one heap object, field by field (fields named by their key's hash). */
+interface FieldAccess {
+  /** Every field it read (forgotten reads too: forget() concerns views, not what a step depends on). */
+  readonly reads: ReadonlySet<number>;
+  /** Every field whose value it changed; null: it changed more than its fields' setters say (the whole object). */
+  readonly writes: ReadonlySet<number> | null;
+  /**
+   * Fields whose only access in the step was one atomic_dec_and_test that left them above zero
+   * (atomicsHook), with the count left: see `fieldsApart`.
+   */
+  readonly decrements: ReadonlyMap<number, number> | null;
+}
+
+const DEPENDENT = (ctx: number): Footprint => ({
+  ctx,
+  local: false,
+  reads: new Set(),
+  writes: new Set(),
+  fields: null,
+});
 
 /** The disk's components (fingerprint.ts): its queue and counters, its cache, its media. */
 const DISK_PARTS: ReadonlySet<string> = new Set(['disk', 'disk.cache', 'disk.media']);
@@ -450,13 +484,57 @@ const DISK_DATA = ['disk.cache', 'disk.media'];
  * in the second case), spawned a context (scheduling order follows spawn order; but see
  * `completionOnly` for the device's interrupts), delivered a result or returned
  * from a call (the checks then read the whole world), or wrote any of GLOBAL_COMPONENTS.
- * Two completions of the same dio always conflict (both use it); so do a submitter and the
- * completion of its own dio.
+ *
+ * Heap objects (dios and bios) are refined field by field where both steps' accesses to the
+ * object are known so (Walk.fieldAccess): then one's write to the object conflicts only if it
+ * changed a field the other read or changed (`fieldsApart`). Field-exact because every field of
+ * a tracked heap object is an accessor: its getter logs each read (forgotten ones too) and its
+ * setter each write with the value it replaced; a step's change to the object counts as its
+ * fields' writes only when undoing those writes gives back the object's hash before the step
+ * (nothing inside it, such as the dio's work item, changed behind the setters), else it writes
+ * the whole object. Liveness is a field too: heap.use reads `freed`, and a free, which removes
+ * the object's component, writes the whole object. Two steps that touch disjoint fields of one
+ * object commute as steps on two objects do: either order leaves each field as the step that
+ * wrote it left it, and each step reads the same values. Both orders also fold the same reads into
+ * each context's view (which holds only what a step read of a heap object).
+ *
+ * One kind of overlap commutes too: two atomic_dec_and_test of one count that each leave it above
+ * zero, when that decrement is the only access either step makes to the field (atomicsHook; the
+ * caller branches only on the verdict, and its view keeps only that, Runtime.forget). From a
+ * state with count c both orders end with c - 2 and the same verdicts if c - 2 > 0, that is if the
+ * later-measured step left c - 1 >= 2. A sleeping step's footprint may be older than the step it
+ * is checked against, measured where the count was higher: every step taken since was
+ * independent of it, so none but such decrements wrote the count (an atomic_inc writes it
+ * otherwise), and the count only fell. So both counts left must be at least 2 (the smaller one is
+ * the current state's). Then submitting completions of one dio, each dropping a reference that is
+ * not the last, commute; the one that drops the last, or sets dio->error first (cmpxchg), does not.
  */
 function independent(a: Footprint, b: Footprint): boolean {
   if (a.ctx === b.ctx || !a.local || !b.local) return false;
-  for (const x of a.writes) if (b.reads.has(x) || b.writes.has(x)) return false;
-  for (const x of b.writes) if (a.reads.has(x)) return false;
+  for (const x of a.writes) if ((b.reads.has(x) || b.writes.has(x)) && !fieldsApart(a, b, x)) return false;
+  for (const x of b.writes) if (a.reads.has(x) && !fieldsApart(a, b, x)) return false;
+  return true;
+}
+
+/** Do `a` and `b`, both touching heap object `id` and one writing it, touch no field in conflict? */
+function fieldsApart(a: Footprint, b: Footprint, id: string): boolean {
+  const fa = a.fields?.get(id);
+  const fb = b.fields?.get(id);
+  if (fa === undefined || fb === undefined) return false;
+  return writesApart(fa, fb) && writesApart(fb, fa);
+}
+
+/** Does no field `fa` changed meet a field `fb` read or changed, but for commuting decrements? */
+function writesApart(fa: FieldAccess, fb: FieldAccess): boolean {
+  if (fa.writes === null) return false;
+  if (fa.writes.size === 0) return true;
+  if (fb.writes === null) return false;
+  for (const key of fa.writes) {
+    if (!fb.reads.has(key) && !fb.writes.has(key)) continue;
+    const da = fa.decrements?.get(key);
+    const db = fb.decrements?.get(key);
+    if (da === undefined || db === undefined || Math.min(da, db) < 2) return false;
+  }
   return true;
 }
 
@@ -628,6 +706,14 @@ function sameArray(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   return true;
 }
 
+/** dio->iocb's field hash: what a device step reads of a dio (Walk.fieldAccess). */
+const IOCB_KEY = hashString('iocb');
+
+/** WorldFingerprint's hash of one component (its `component`, private there). */
+interface ComponentHasher {
+  component(o: object, id: string, rest: Map<string, number>): number;
+}
+
 /** The pseudo-context of code that runs outside any context (the world's idle loop, end-of-run). */
 const WORLD_CTX = 0;
 
@@ -684,6 +770,19 @@ class Walk {
   /** Components (not heap objects) whose reads in this step forget() declared dead. */
   private readonly forgotten = new Set<string>();
   /**
+   * Field-exact accesses to heap objects since the base (`fieldAccess`): (heap id, field) of every
+   * read, forgotten or not; each write's object, slot in its FIELDS, field and the value it
+   * replaced; (heap id, field, count left) of each atomic_dec_and_test that left a count above zero.
+   */
+  private readonly fieldReads: number[] = [];
+  private readonly writeObjs: Tracked[] = [];
+  private readonly writeSlots: number[] = [];
+  private readonly writeKeys: number[] = [];
+  private readonly writeOld: unknown[] = [];
+  private readonly decrements: number[] = [];
+  /** The node this run branches at (its last replayed question; -1 on the first run). */
+  private branchAt = -1;
+  /**
    * Above 0 while the explorer itself reads the world (snapshots, value hashes, its own calls
    * from the model: next, the step hooks, attach, finish): those reads are not the model's.
    */
@@ -732,6 +831,7 @@ class Walk {
     private readonly reduce: boolean,
     private readonly classes: boolean,
     private readonly persistent: boolean,
+    private readonly fieldExact: boolean,
   ) {}
 
   /** The `observe` hook: the world of the run that starts now. */
@@ -1046,7 +1146,25 @@ class Walk {
 
   /** A tracked field was read (see `track`). */
   onRead(heapId: number, keyHash: number, value: unknown): void {
-    if (this.quiet === 0 && !this.replaying) this.logRead(heapId, keyHash, value);
+    if (this.quiet === 0 && !this.replaying) {
+      this.fieldReads.push(heapId, keyHash);
+      this.logRead(heapId, keyHash, value);
+    }
+  }
+
+  /** A tracked heap object's field (slot `slot` of its FIELDS) is about to be written over `old`. */
+  onWrite(obj: Tracked, slot: number, keyHash: number, old: unknown): void {
+    if (this.quiet !== 0 || this.replaying) return;
+    this.writeObjs.push(obj);
+    this.writeSlots.push(slot);
+    this.writeKeys.push(keyHash);
+    this.writeOld.push(old);
+  }
+
+  /** atomicsHook: an atomic_dec_and_test of `obj[field]` left `left` (> 0). */
+  onDecrement(obj: Refcounted, field: string, left: number): void {
+    if (this.quiet !== 0 || this.replaying) return;
+    this.decrements.push(obj.heapId, hashString(field), left);
   }
 
   private logRead(heapId: number, keyHash: number, value: unknown): void {
@@ -1094,6 +1212,7 @@ class Walk {
 
   startRun(): void {
     this.replaying = this.nodes.length > 0;
+    this.branchAt = this.nodes.length - 1;
     this.depth = 0;
     this.kernelSteps = 0;
     this.faultsUsed = 0;
@@ -1120,6 +1239,12 @@ class Walk {
     this.reads.length = 0;
     this.forgotten.clear();
     this.heldStep.clear();
+    this.fieldReads.length = 0;
+    this.writeObjs.length = 0;
+    this.writeSlots.length = 0;
+    this.writeKeys.length = 0;
+    this.writeOld.length = 0;
+    this.decrements.length = 0;
   }
 
   next(n: number, label: string): number {
@@ -1570,7 +1695,8 @@ class Walk {
       this.ownedOnly(w, cur, reads, writes)
     )
       last.node.stop = true;
-    last.node.done.set(ctx, { ctx, local: true, reads, writes });
+    const fields = this.fieldAccess(w, base, cur, last.node, reads, writes, device);
+    last.node.done.set(ctx, { ctx, local: true, reads, writes, fields });
     return step;
   }
 
@@ -1629,6 +1755,124 @@ class Walk {
     } finally {
       this.quiet--;
     }
+  }
+
+  /**
+   * The heap objects among a measured step's components whose accesses are known field by field
+   * (Footprint.fields; see `independent`), or null. Not when this run branched inside the step (at
+   * a question after `node`, the one that scheduled it): its replayed part logged nothing. An
+   * object counts only if it was live before and after the step (a free or an allocation touches
+   * it whole); one the step changed, only if undoing the writes its setters logged gives back its
+   * hash before the step. For a device step (`device`), whose footprint stands for every answer
+   * to its questions (`deviceFootprint`), only a dio: every answer reads dio->iocb alone (the
+   * accounting, Disk.step) of the dio of the bio it completes, and the dios of every bio in flight
+   * go in with that read.
+   */
+  private fieldAccess(
+    w: WorldView,
+    base: Base,
+    cur: Snapshot,
+    node: Node,
+    reads: Set<string>,
+    writes: ReadonlySet<string>,
+    device: boolean,
+  ): ReadonlyMap<string, FieldAccess> | null {
+    if (!this.fieldExact || this.branchAt > this.nodes.lastIndexOf(node)) return null;
+    const byId = new Map<
+      number,
+      { reads: Set<number>; writes: Set<number> | null; decrements: Map<number, number> | null }
+    >();
+    const entry = (heapId: number) => {
+      let e = byId.get(heapId);
+      if (e === undefined) {
+        e = { reads: new Set(), writes: new Set(), decrements: null };
+        byId.set(heapId, e);
+      }
+      return e;
+    };
+    const r = this.fieldReads;
+    for (let i = 0; i < r.length; i += 2) entry(r[i] as number).reads.add(r[i + 1] as number);
+    // Writes, verified by undoing them (in reverse) on the objects and hashing them again.
+    this.quiet++;
+    try {
+      const objs = this.writeObjs;
+      const done = new Set<Tracked>();
+      for (const obj of objs) {
+        if (done.has(obj)) continue;
+        done.add(obj);
+        const e = entry(obj.heapId);
+        const id = objectId(obj.heapId);
+        const before = base.snap.parts.get(id);
+        if (before === undefined || !cur.parts.has(id)) {
+          e.writes = null;
+          continue;
+        }
+        const fields = obj[FIELDS];
+        const now = fields.slice();
+        for (let i = objs.length - 1; i >= 0; i--)
+          if (objs[i] === obj) fields[this.writeSlots[i] as number] = this.writeOld[i];
+        const undone = this.componentHash(obj, id);
+        const changed = e.writes as Set<number>;
+        for (let i = 0; i < objs.length; i++) {
+          const slot = this.writeSlots[i] as number;
+          if (objs[i] === obj && fields[slot] !== now[slot]) changed.add(this.writeKeys[i] as number);
+        }
+        for (let k = 0; k < now.length; k++) fields[k] = now[k];
+        if (undone !== before) e.writes = null;
+      }
+    } finally {
+      this.quiet--;
+    }
+    // Decrements that were the field's only access in the step: one read, one write, by one.
+    const d = this.decrements;
+    for (let i = 0; i < d.length; i += 3) {
+      const heapId = d[i] as number;
+      const key = d[i + 1] as number;
+      let nr = 0;
+      for (let j = 0; j < r.length; j += 2) if (r[j] === heapId && r[j + 1] === key) nr++;
+      let nw = 0;
+      for (let j = 0; j < this.writeObjs.length; j++)
+        if (this.writeObjs[j]?.heapId === heapId && this.writeKeys[j] === key) nw++;
+      const e = byId.get(heapId);
+      if (nr !== 1 || nw !== 1 || e === undefined) continue;
+      e.decrements ??= new Map();
+      e.decrements.set(key, d[i + 2] as number);
+    }
+    const out = new Map<string, FieldAccess>();
+    for (const [heapId, e] of byId) {
+      const id = objectId(heapId);
+      if (!cur.parts.has(id) || !base.snap.parts.has(id)) continue;
+      out.set(id, e);
+    }
+    // Every object the footprint names must be live before and after (a use without a read of
+    // `freed` cannot happen: heap.use reads it).
+    if (device) {
+      // Only the dios of bios in flight, with the one read every answer makes of them.
+      for (const id of [...out.keys()]) if (!this.isDio(w, id)) out.delete(id);
+      for (const [id, e] of out) {
+        if (e.writes === null || e.writes.size > 0 || [...e.reads].some((k) => k !== IOCB_KEY))
+          out.delete(id);
+      }
+      for (const bio of w.disk.inFlight) {
+        const dio = bio.biPrivate;
+        if (dio === null) continue;
+        const id = objectId(dio.heapId);
+        reads.add(id);
+        if (!out.has(id) && !writes.has(id))
+          out.set(id, { reads: new Set([IOCB_KEY]), writes: new Set(), decrements: null });
+      }
+    }
+    return out.size === 0 ? null : out;
+  }
+
+  /** A heap object's component hash as a snapshot now would have it (fingerprint.ts). */
+  private componentHash(obj: object, id: string): number {
+    return (this.fp as unknown as ComponentHasher).component(obj, id, new Map());
+  }
+
+  private isDio(w: WorldView, id: string): boolean {
+    for (const o of w.rt.heap.liveObjects()) if (objectId(o.heapId) === id) return o.kind === 'iomap_dio';
+    return false;
   }
 
   /** Copies of the requests' user buffers as a scheduling question finds them (for `ownedOnly`). */
@@ -1789,6 +2033,7 @@ export function explore(options: ExploreOptions): ExploreResult {
     reduce,
     classes,
     reduce && !byKernelSteps && (options.persistent ?? true),
+    options.fieldExact ?? true,
   );
   walk.shortest = byKernelSteps;
   if (options.collectOutcomes) walk.worlds = new Set();
@@ -1811,70 +2056,75 @@ export function explore(options: ExploreOptions): ExploreResult {
   const deadline = options.timeLimitMs === undefined ? Number.POSITIVE_INFINITY : start + options.timeLimitMs;
   const cpuDeadline =
     options.cpuLimitMs === undefined ? Number.POSITIVE_INFINITY : cpuMs() + options.cpuLimitMs;
-  while (more) {
-    walk.startRun();
-    let result: RunResult | null = null;
-    let cut = false;
-    paths++;
-    try {
-      result = runScenario(options.scenario, {
-        source: walk,
-        faults: options.faults,
-        probe,
-        ops: options.ops ?? FIXED_OPS,
-        crashImages,
-        observe: (w) => walk.attach(w),
-        ...(options.quirks === undefined ? {} : { quirks: options.quirks }),
-        ...(options.bounds === undefined ? {} : { bounds: options.bounds }),
-      });
-    } catch (e) {
-      if (e instanceof ExploreDivergence) throw e;
-      if (!(e instanceof Cut)) {
-        modelError = { message: e instanceof Error ? e.message : String(e), choices: walk.path() };
-        stoppedBy = 'model-error';
-        break;
+  atomicsHook.decremented = (obj, field, left) => reader?.onDecrement(obj, field, left);
+  try {
+    while (more) {
+      walk.startRun();
+      let result: RunResult | null = null;
+      let cut = false;
+      paths++;
+      try {
+        result = runScenario(options.scenario, {
+          source: walk,
+          faults: options.faults,
+          probe,
+          ops: options.ops ?? FIXED_OPS,
+          crashImages,
+          observe: (w) => walk.attach(w),
+          ...(options.quirks === undefined ? {} : { quirks: options.quirks }),
+          ...(options.bounds === undefined ? {} : { bounds: options.bounds }),
+        });
+      } catch (e) {
+        if (e instanceof ExploreDivergence) throw e;
+        if (!(e instanceof Cut)) {
+          modelError = { message: e instanceof Error ? e.message : String(e), choices: walk.path() };
+          stoppedBy = 'model-error';
+          break;
+        }
+        cut = true;
+        if (e.why === 'pruned') pruned++;
+        else asleep++;
       }
-      cut = true;
-      if (e.why === 'pruned') pruned++;
-      else asleep++;
+      if (result !== null) {
+        completed++;
+        const w = walk.attachedWorld();
+        if (w !== null) walk.finish(w);
+        const outcome = result.violation?.invariant ?? result.outcome;
+        if (options.collectOutcomes) {
+          if (w !== null) rankStamps(w);
+          const oh = combine(walk.endState(), hashString(outcome));
+          outcomes.add(oh);
+        }
+        if (result.bound !== null) bounds++;
+        const v = result.violation;
+        if (v !== null) {
+          const found: FoundViolation = {
+            invariant: v.invariant,
+            message: v.message,
+            choices: walk.path(),
+            kernelSteps: walk.kernelSteps,
+          };
+          const prev = violations.get(v.invariant);
+          const best =
+            prev === undefined || shorter(found, prev.shortest, byKernelSteps) ? found : prev.shortest;
+          violations.set(v.invariant, { count: (prev?.count ?? 0) + 1, shortest: best });
+          if (shortest === null || shorter(found, shortest, byKernelSteps)) shortest = found;
+          if (v.invariant === boundBy) walk.bound = Math.min(walk.bound, found.kernelSteps);
+          if (options.stopOn?.(v.invariant)) stoppedBy = 'found';
+        }
+      }
+      more = walk.advance(cut);
+      if (!more || stoppedBy !== null) break;
+      if (walk.states.size > maxStates) stoppedBy = 'states';
+      else if (paths >= maxPaths) stoppedBy = 'paths';
+      else if (performance.now() > deadline) stoppedBy = 'time';
+      else if ((paths & 255) === 0 && cpuMs() > cpuDeadline) stoppedBy = 'time';
+      if (stoppedBy !== null) break;
     }
-    if (result !== null) {
-      completed++;
-      const w = walk.attachedWorld();
-      if (w !== null) walk.finish(w);
-      const outcome = result.violation?.invariant ?? result.outcome;
-      if (options.collectOutcomes) {
-        if (w !== null) rankStamps(w);
-        const oh = combine(walk.endState(), hashString(outcome));
-        outcomes.add(oh);
-      }
-      if (result.bound !== null) bounds++;
-      const v = result.violation;
-      if (v !== null) {
-        const found: FoundViolation = {
-          invariant: v.invariant,
-          message: v.message,
-          choices: walk.path(),
-          kernelSteps: walk.kernelSteps,
-        };
-        const prev = violations.get(v.invariant);
-        const best =
-          prev === undefined || shorter(found, prev.shortest, byKernelSteps) ? found : prev.shortest;
-        violations.set(v.invariant, { count: (prev?.count ?? 0) + 1, shortest: best });
-        if (shortest === null || shorter(found, shortest, byKernelSteps)) shortest = found;
-        if (v.invariant === boundBy) walk.bound = Math.min(walk.bound, found.kernelSteps);
-        if (options.stopOn?.(v.invariant)) stoppedBy = 'found';
-      }
-    }
-    more = walk.advance(cut);
-    if (!more || stoppedBy !== null) break;
-    if (walk.states.size > maxStates) stoppedBy = 'states';
-    else if (paths >= maxPaths) stoppedBy = 'paths';
-    else if (performance.now() > deadline) stoppedBy = 'time';
-    else if ((paths & 255) === 0 && cpuMs() > cpuDeadline) stoppedBy = 'time';
-    if (stoppedBy !== null) break;
+  } finally {
+    reader = null;
+    atomicsHook.decremented = null;
   }
-  reader = null;
   return {
     complete: stoppedBy === null,
     stoppedBy,
