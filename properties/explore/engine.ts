@@ -560,6 +560,13 @@ interface Node {
    * option of this question is explored after it.
    */
   stop: boolean;
+  /**
+   * The option explored first (`preferred`); the others follow in order (`nextOption`). 0 but
+   * where a context's next step was seen to be a persistent set on its own before.
+   */
+  readonly first: number;
+  /** Scheduling questions with persistent sets: each option's step signature (`stepSignature`). */
+  readonly sigs: readonly number[] | null;
   /** The walk's bookkeeping when the question was asked, restored when a later path branches here. */
   readonly saved: Saved | null;
 }
@@ -673,6 +680,13 @@ const SCHEDULE = 'schedule';
 const CLASS_LABEL = 'bio_status';
 /** Tags the part of a forgotten read that stays live (Runtime.forget's `keep`). */
 const KEPT = 0x51ed270b;
+/** The option explored after option `v` of `node`: `node.first`, then the others in order. */
+function nextOption(node: Node, v: number): number {
+  let next = v === node.first ? 0 : v + 1;
+  if (next === node.first) next++;
+  return next;
+}
+
 /** Is context `id` left out at a scheduling question: asleep, or not among the ones a revisit wakes? */
 function skipped(
   id: number,
@@ -782,6 +796,8 @@ class Walk {
   private readonly decrements: number[] = [];
   /** The node this run branches at (its last replayed question; -1 on the first run). */
   private branchAt = -1;
+  /** Step signatures (`stepSignatures`) whose step was a persistent set on its own. */
+  private readonly owned = new Set<number>();
   /**
    * Above 0 while the explorer itself reads the world (snapshots, value hashes, its own calls
    * from the model: next, the step hooks, attach, finish): those reads are not the model's.
@@ -1350,6 +1366,8 @@ class Walk {
         only: null,
         done: null,
         stop: false,
+        first: 0,
+        sigs: null,
         saved: null,
       };
     }
@@ -1413,9 +1431,17 @@ class Walk {
         if (value >= limit) throw PRUNED;
       }
     }
-    // A path branches here only if an option after this one is awake: otherwise nothing is saved.
-    let more = value + 1;
-    while (more < limit && ctx !== null && skipped(ctx[more] ?? -1, sleep, only)) more++;
+    // A step seen to be a persistent set on its own goes first: the others then need no path.
+    let sigs: number[] | null = null;
+    if (this.persistent && ctx !== null) {
+      sigs = this.stepSignatures(w, ctx);
+      value = this.preferred(ctx, sigs, limit, value, sleep, only);
+    }
+    const first = value;
+    // A path branches here only if another option is awake: otherwise nothing is saved.
+    let more = ctx === null ? value + 1 : nextOption({ first } as Node, value);
+    while (more < limit && ctx !== null && skipped(ctx[more] ?? -1, sleep, only))
+      more = nextOption({ first } as Node, more);
     if (more >= limit) {
       return {
         label,
@@ -1428,6 +1454,8 @@ class Walk {
         only,
         done: ctx === null ? null : new Map(),
         stop: false,
+        first,
+        sigs,
         saved: null,
       };
     }
@@ -1450,7 +1478,46 @@ class Walk {
       replaced: new Set(this.replaced),
     };
     const done = ctx === null ? null : new Map<number, Footprint>();
-    return { label, n, limit, fault, value, ctx, sleep, only, done, stop: false, saved };
+    return { label, n, limit, fault, value, ctx, sleep, only, done, stop: false, first, sigs, saved };
+  }
+
+  /**
+   * Each option's step signature at a scheduling question: its context's key, step count and
+   * view (what its steps read so far: with the world, what its next step does). A signature whose
+   * step was a persistent set on its own (`ownedOnly`) is remembered (`owned`, in `advance`).
+   */
+  private stepSignatures(w: WorldView, ctx: readonly number[]): number[] {
+    const keys = this.key();
+    const live = w.rt.liveContexts();
+    const out: number[] = [];
+    for (const id of ctx) {
+      const c = live.find((x) => x.id === id);
+      const h = combine(hashString(keys.get(id) ?? '?'), c?.steps ?? -1);
+      out.push(combine(h, this.views.get(id) ?? 0));
+    }
+    return out;
+  }
+
+  /**
+   * The option to explore first: an awake one whose step signature was a persistent set on its
+   * own before (then, if it is one again, no other option is explored), else `value`. Only the
+   * order changes: a signature is a guess (the world may differ), checked when the step runs
+   * (`ownedOnly` sets `stop`); sleep sets, the cache and persistent sets hold for any order.
+   */
+  private preferred(
+    ctx: readonly number[],
+    sigs: readonly number[],
+    limit: number,
+    value: number,
+    sleep: ReadonlyMap<number, Footprint> | null,
+    only: ReadonlySet<number> | null,
+  ): number {
+    if (this.owned.size === 0) return value;
+    for (let k = 0; k < limit; k++) {
+      if (skipped(ctx[k] ?? -1, sleep, only)) continue;
+      if (this.owned.has(sigs[k] as number)) return k;
+    }
+    return value;
   }
 
   /**
@@ -1940,10 +2007,8 @@ class Walk {
     const taken = prev.done.get(prev.ctx[prev.value] ?? -1);
     if (taken === undefined || !taken.local) return out;
     const candidates: Footprint[] = [...(prev.sleep?.values() ?? [])];
-    for (let k = 0; k < prev.value; k++) {
-      const f = prev.done.get(prev.ctx[k] ?? -1);
-      if (f !== undefined) candidates.push(f);
-    }
+    // The options explored before this one (in `nextOption` order).
+    for (const [id, f] of prev.done) if (id !== taken.ctx) candidates.push(f);
     for (const f of candidates) {
       if (runnable.includes(f.ctx) && independent(f, taken)) out.set(f.ctx, f);
     }
@@ -1965,11 +2030,14 @@ class Walk {
     }
     for (let i = this.nodes.length - 1; i >= 0; i--) {
       const node = this.nodes[i] as Node;
-      if (node.stop) continue;
-      let v = node.value + 1;
+      if (node.stop) {
+        if (node.sigs !== null) this.owned.add(node.sigs[node.value] as number);
+        continue;
+      }
+      let v = node.ctx === null ? node.value + 1 : nextOption(node, node.value);
       if (node.ctx !== null) {
         while (v < node.limit && skipped(node.ctx[v] ?? -1, node.sleep, node.only)) {
-          v++;
+          v = nextOption(node, v);
           this.sleepSkips++;
         }
       }
