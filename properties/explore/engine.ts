@@ -583,6 +583,8 @@ interface Base {
   readonly current: number | null;
   /** The contexts' views then (viewsHash): with `snap.full`, the state. */
   readonly views: number;
+  /** With field-exact independence: each request's kiocb accounting then (`acctValues`), by request id. */
+  readonly accts: ReadonlyMap<number, readonly unknown[]> | null;
 }
 
 interface Saved {
@@ -718,6 +720,24 @@ function sameArray(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** A request's kiocb accounting's component id (fingerprint.ts requestIds). */
+const ACCT_ID = /^req:(\d+)\.acct$/;
+/** The accounting fields a device step changes (Disk.step: bios ended, the errnos of failed ones). */
+const DEVICE_ACCT: ReadonlySet<number> = new Set([hashString('biosEnded'), hashString('bioErrors')]);
+
+/** A field of a kiocb's accounting as compared before and after a step: an array by its contents. */
+function acctValue(v: unknown): unknown {
+  return Array.isArray(v) ? v.join(',') : v;
+}
+
+/** A kiocb accounting's fields in order (Walk.acctFields). */
+function acctValues(acct: object): unknown[] {
+  const rec = acct as Record<string, unknown>;
+  const out: unknown[] = [];
+  for (const key of Object.keys(rec)) out.push(acctValue(rec[key]));
+  return out;
 }
 
 /** dio->iocb's field hash: what a device step reads of a dio (Walk.fieldAccess). */
@@ -1586,7 +1606,22 @@ class Walk {
     }
     const current = w.rt.current?.id ?? null;
     const views = this.viewsHash(w);
-    return { snap, counters, kinds, contexts, results: resultCount(w), rtStep: w.rt.step, current, views };
+    let accts: Map<number, unknown[]> | null = null;
+    if (this.reduce && this.fieldExact) {
+      accts = new Map();
+      for (const r of w.requests) accts.set(r.id, acctValues(r.iocb.acct));
+    }
+    return {
+      snap,
+      counters,
+      kinds,
+      contexts,
+      results: resultCount(w),
+      rtStep: w.rt.step,
+      current,
+      views,
+      accts,
+    };
   }
 
   private fold(ctx: number, value: number): void {
@@ -1844,7 +1879,59 @@ class Walk {
     writes: ReadonlySet<string>,
     device: boolean,
   ): ReadonlyMap<string, FieldAccess> | null {
-    if (!this.fieldExact || this.branchAt > this.nodes.lastIndexOf(node)) return null;
+    if (!this.fieldExact) return null;
+    const out = new Map<string, FieldAccess>();
+    if (this.branchAt <= this.nodes.lastIndexOf(node))
+      this.heapFields(w, base, cur, reads, writes, device, out);
+    this.acctFields(w, base, writes, device, out);
+    return out.size === 0 ? null : out;
+  }
+
+  /**
+   * Of the kiocb accountings a step changed (`req:N.acct`, which no step reads: WRITE_ONLY), the
+   * fields, against the base's copy. A device step stands for every answer: each changes
+   * biosEnded and bioErrors of the request whose bio it completes (Disk.step), so those two, on
+   * every request, when what it changed is among them. Two steps that change disjoint fields of
+   * a record nobody reads commute.
+   */
+  private acctFields(
+    w: WorldView,
+    base: Base,
+    writes: ReadonlySet<string>,
+    device: boolean,
+    out: Map<string, FieldAccess>,
+  ): void {
+    const before = base.accts;
+    if (before === null) return;
+    for (const id of writes) {
+      const m = ACCT_ID.exec(id);
+      if (m === null) continue;
+      const r = w.requests.find((x) => x.id === Number(m[1]));
+      const old = r === undefined ? undefined : before.get(r.id);
+      if (r === undefined || old === undefined) continue;
+      const acct = r.iocb.acct as unknown as Record<string, unknown>;
+      const keys = Object.keys(acct);
+      if (keys.length !== old.length) continue;
+      const changed = new Set<number>();
+      for (let i = 0; i < keys.length; i++)
+        if (acctValue(acct[keys[i] as string]) !== old[i]) changed.add(hashString(keys[i] as string));
+      if (device) {
+        if ([...changed].some((k) => !DEVICE_ACCT.has(k))) continue;
+        out.set(id, { reads: new Set(), writes: DEVICE_ACCT, decrements: null });
+      } else out.set(id, { reads: new Set(), writes: changed, decrements: null });
+    }
+  }
+
+  /** The heap objects' part of `fieldAccess`. */
+  private heapFields(
+    w: WorldView,
+    base: Base,
+    cur: Snapshot,
+    reads: Set<string>,
+    writes: ReadonlySet<string>,
+    device: boolean,
+    out: Map<string, FieldAccess>,
+  ): void {
     const byId = new Map<
       number,
       { reads: Set<number>; writes: Set<number> | null; decrements: Map<number, number> | null }
@@ -1905,7 +1992,6 @@ class Walk {
       e.decrements ??= new Map();
       e.decrements.set(key, d[i + 2] as number);
     }
-    const out = new Map<string, FieldAccess>();
     for (const [heapId, e] of byId) {
       const id = objectId(heapId);
       if (!cur.parts.has(id) || !base.snap.parts.has(id)) continue;
@@ -1929,7 +2015,6 @@ class Walk {
           out.set(id, { reads: new Set([IOCB_KEY]), writes: new Set(), decrements: null });
       }
     }
-    return out.size === 0 ? null : out;
   }
 
   /** A heap object's component hash as a snapshot now would have it (fingerprint.ts). */
