@@ -200,23 +200,30 @@ describe("the SPIN peer's scopes: errno classes and the reductions lose no verdi
 
 describe("the SPIN peer's scopes, N = 2: sleep sets lose no state of the walk without them", () => {
   for (const mode of SPIN_MODES) {
-    it(`${mode}: device completions asleep and revisits that wake only the new sleepers reach every state between steps and every end state`, () => {
+    it(`${mode}: device completions asleep, commuting decrements of dio->ref and revisits that wake only the new sleepers reach every state between steps and every end state`, () => {
       const s = spinScope(mode, 2);
       const base = { scenario: s.scenario, faults: s.faults, maxFaults: s.maxFaults, probe: PROBE };
       const pruned = explore({ ...base, reduce: false, collectOutcomes: true });
       const both = explore({ ...base, persistent: false, collectOutcomes: true });
+      // Sleep sets with whole heap objects: a completion's write to its dio conflicts with every
+      // step that touches the dio (engine.ts `independent`, ExploreOptions.fieldExact).
+      const whole = explore({ ...base, persistent: false, fieldExact: false, collectOutcomes: true });
       const all = explore({ ...base, collectOutcomes: true });
       console.log(
-        `spin ${s.name}: pruned ${pruned.paths} paths, with sleep sets ${both.paths}, and persistent sets ${all.paths}`,
+        `spin ${s.name}: pruned ${pruned.paths} paths, with sleep sets on whole objects ${whole.paths}, field by field ${both.paths}, and persistent sets ${all.paths}`,
       );
-      for (const r of [pruned, both]) {
+      for (const r of [pruned, both, whole]) {
         expect(r.complete).toBe(true);
         expect([...r.violations.keys()]).toEqual([]);
       }
-      expect([...both.worlds].sort()).toEqual([...pruned.worlds].sort());
-      expect([...both.outcomes].sort()).toEqual([...pruned.outcomes].sort());
-      expect(both.states).toBe(pruned.states);
-      expect(both.paths).toBeLessThan(pruned.paths);
+      for (const r of [both, whole]) {
+        expect([...r.worlds].sort()).toEqual([...pruned.worlds].sort());
+        expect([...r.outcomes].sort()).toEqual([...pruned.outcomes].sort());
+        expect(r.states).toBe(pruned.states);
+        expect(r.paths).toBeLessThan(pruned.paths);
+      }
+      // Field by field, two completions of one dio that drop references other than the last commute.
+      expect(both.paths).toBeLessThan(whole.paths);
       expectPersistent(all, pruned, both);
       expect(all.paths).toBeLessThan(both.paths);
     });
