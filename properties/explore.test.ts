@@ -140,7 +140,9 @@ describe("a task's view folds what it read of the shared state, and that matters
   it('async-write-read: blind task views lose end states the default walk reaches, and reach none it does not', () => {
     const s = scope('async-write-read');
     const read = standardWalk(s);
-    const blind = exploreScope(s, { blindTaskViews: true, collectOutcomes: true });
+    // In list order (the device last), where blind views lose end states: with the device first
+    // this scope's blind walk happens to reach them all (an unsound rule may be lucky in an order).
+    const blind = exploreScope(s, { blindTaskViews: true, collectOutcomes: true, order: 'list' });
     console.log(`read views ${s.name}: ${read.outcomes.size} end states; blind views ${blind.outcomes.size}`);
     expect(read.complete && blind.complete).toBe(true);
     for (const o of blind.outcomes) expect(read.outcomes.has(o)).toBe(true);
@@ -219,7 +221,9 @@ describe("the SPIN peer's scopes, N = 2: sleep sets lose no state of the walk wi
       for (const r of [both, whole]) {
         expect([...r.worlds].sort()).toEqual([...pruned.worlds].sort());
         expect([...r.outcomes].sort()).toEqual([...pruned.outcomes].sort());
-        expect(r.states).toBe(pruned.states);
+        // Every state between steps, views included (not the questions inside a step asleep
+        // there: ExploreResult.between).
+        expect([...r.between].sort()).toEqual([...pruned.between].sort());
         expect(r.paths).toBeLessThan(pruned.paths);
       }
       // Field by field, two completions of one dio that drop references other than the last commute.
