@@ -2035,17 +2035,21 @@ class Walk {
     // `freed` cannot happen: heap.use reads it).
     if (device) {
       // Only the dios of bios in flight, with the one read every answer makes of them.
-      for (const id of [...out.keys()]) if (!this.isDio(w, id)) out.delete(id);
+      // A dio this answer touched otherwise is whole (and stays so for the other answers).
+      const whole = new Set<string>();
       for (const [id, e] of out) {
-        if (e.writes === null || e.writes.size > 0 || [...e.reads].some((k) => k !== IOCB_KEY))
+        if (!this.isDio(w, id)) out.delete(id);
+        else if (e.writes === null || e.writes.size > 0 || [...e.reads].some((k) => k !== IOCB_KEY)) {
           out.delete(id);
+          whole.add(id);
+        }
       }
       for (const bio of w.disk.inFlight) {
         const dio = bio.biPrivate;
         if (dio === null) continue;
         const id = objectId(dio.heapId);
         reads.add(id);
-        if (!out.has(id) && !writes.has(id))
+        if (!out.has(id) && !whole.has(id) && !writes.has(id))
           out.set(id, { reads: new Set([IOCB_KEY]), writes: new Set(), decrements: null });
       }
     }
