@@ -56,6 +56,8 @@ import { callerCompLast, KeepArbitrary, type Uring, weighted } from './scenario.
 const PAGE_BYTES = 4096;
 const FILE_BLOCKS_MAX = 8;
 const DISK_BASE = 64 * 1024;
+/** The page a direct request's buffer starts in (the world's default, DEFAULT_BUF_ADDR). */
+const BUF_ADDR = 0x10000;
 
 type BlockKind = 'written' | 'unwritten' | 'hole' | 'shared';
 
@@ -77,6 +79,25 @@ interface RawWorldOp {
   readonly uring: Uring;
   /** Picks the kind among those the world keeps when `kind` is one it omits (RawWorld.omit). */
   readonly alt: number;
+  /**
+   * A direct request's user buffer starts this many sectors into its page (0: page-aligned, the
+   * plain case), as a buffer from posix_memalign(512) may: a page boundary then falls inside a
+   * block of the request, where a short page-get leaves a block tail to zero. Only on a 512-byte
+   * sector device (a buffer must be aligned to the logical block size).
+   */
+  readonly bufSectors: number;
+  /**
+   * A page of a direct request's user buffer that is not there (DioOpSpec.badPage: unmapped or
+   * PROT_NONE for the whole call), counted from its first page and folded onto the pages it spans;
+   * null for none (most requests). A program that munmaps part of its buffer, or races munmap with
+   * its I/O, gets a short or failed request: pinning stops there, a hole's zeroing copy faults there.
+   * Only on the generic filesystem for now: the model XFS's and ext4's buffered writes
+   * (bufferedWrite in model/fs/xfsBuffered.ts and ext4Buffered.ts), where their direct writes fall
+   * back after an invalidation failure, copy every byte of the buffer and never faults, so the correct model
+   * would report a write of more bytes than its buffer holds (SYS-02); the generic filesystem's
+   * buffered write copies through copy_from_iter and stops at the bad page as the kernel does.
+   */
+  readonly badPage: number | null;
 }
 
 /**
@@ -222,6 +243,8 @@ function rawOp(): fc.Arbitrary<RawWorldOp> {
     ),
     uring: weighted<Uring>([9, fc.constant(null)], [1, fc.constant('nonblock')], [2, fc.constant('iopoll')]),
     alt: fc.nat({ max: 1023 }),
+    bufSectors: weighted<number>([3, fc.constant(0)], [1, fc.integer({ min: 1, max: 7 })]),
+    badPage: weighted<number | null>([6, fc.constant(null)], [1, fc.nat({ max: 3 })]),
   });
 }
 
@@ -519,10 +542,22 @@ function buildOp(raw: RawWorldOp, g: WorldGeometry, generic = false): OpSpec {
       if (raw.uring !== null && !flags.includes('nowait')) flags.push('nowait');
       if (raw.uring === 'iopoll' && !flags.includes('hipri')) flags.push('hipri');
       if (g.log && raw.kind === 'dio_write' && !flags.includes('dsync')) flags.push('dsync');
+      // See RawWorldOp.bufSectors and badPage.
+      const bufAddr = BUF_ADDR + (lbs === 512 ? raw.bufSectors * 512 : 0);
+      const spanned = Math.ceil(((bufAddr % PAGE_BYTES) + len) / PAGE_BYTES);
       return {
         kind: raw.kind,
         pos,
         len,
+        ...(bufAddr !== BUF_ADDR ? { bufAddr } : {}),
+        ...(generic && raw.badPage !== null && len > 0
+          ? {
+              badPage: {
+                index: raw.badPage % spanned,
+                how: raw.alt % 2 === 0 ? ('munmap' as const) : ('mprotect' as const),
+              },
+            }
+          : {}),
         ...(async ? { async: true } : {}),
         ...(flags.length > 0 ? { iocbFlags: flags } : {}),
         // btrfs passes IOMAP_DIO_PARTIAL to every direct read and write (6.12.117
