@@ -4,8 +4,8 @@
  * scenario, 6.12.107 → 6.12.111 differs only on polled NOWAIT reads and on ext4 buffered writes
  * during direct I/O, and 6.12.117 → 6.12.118 shows the write
  * that returned 0 now failing with -EFAULT. Seed 6's 400 cases meet both differences (seed 3's did
- * before the world's direct requests drew buffers that start inside a page and long choice streams
- * were half the draws; seed 4's before the generators drew log worlds, faulting buffer pages and
+ * before long choice streams were half the draws and the generic world drew bad buffer pages;
+ * seed 4's before the generators drew log worlds, faulting buffer pages and
  * the generic world share; seed 7's before they drew hot records, partial filesystems and saturated
  * choice streams; seed 2's before the world scenarios drew ext4 half the time); each 6.12.107 →
  * 6.12.111 difference also has a hand-built case below, which no generator change can take away.

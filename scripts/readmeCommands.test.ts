@@ -33,7 +33,7 @@ type Expectation = Runs | Exempt;
 const BASELINE_SYS01 = 'properties/regressions/baseline/6.12.117/sys-01-task-xfs-get-pages-fault.json';
 const REPLAY_SEED = '2';
 const REPLAY_PATH =
-  '1247:1:1:1:1:1:1:1:11:4:5:5:5:5:5:5:5:5:5:5:5:5:5:6:6:6:6:6:6:6:6:6:6:6:6:6:7:8:8:9:13:34:38';
+  '1147:0:0:5:7:7:0:2:5:0:4:4:6:4:4:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:5:6:6:6:6:6:8:0:3:3:5:5:5:4:4';
 
 /** Keyed by the command exactly as README.md writes it. */
 const EXPECTED: Record<string, Expectation> = {
@@ -47,9 +47,9 @@ const EXPECTED: Record<string, Expectation> = {
   [`npx diocheck repro --seed ${REPLAY_SEED} --path ${REPLAY_PATH} --kernel 6.12.117`]: {
     run: `npx diocheck repro --seed ${REPLAY_SEED} --path ${REPLAY_PATH} --kernel 6.12.117`,
     exit: 1,
-    first: /^VIOLATED {2}SYS-01 in task1 at seed L440: write req1 of 512 bytes at 8704 returned 0$/,
+    first: /^VIOLATED {2}SYS-01 in task1 at seed L440: write req1 of 512 bytes at 4608 returned 0$/,
   },
-  'npx diocheck repro out/counterexamples/SYS-01-seed2-run1247-kernel-6.12.117.json': {
+  'npx diocheck repro out/counterexamples/SYS-01-seed2-run1147-kernel-6.12.117.json': {
     exempt: 'the file a 60 s campaign on 6.12.117 writes; its --seed/--path line above and repro FILE run',
   },
   'npm run diocheck -- repro --seed S --path P': {
