@@ -93,9 +93,10 @@ interface RawWorldOp {
    * its I/O, gets a short or failed request: pinning stops there, a hole's zeroing copy faults there.
    * Only on the generic filesystem for now: the model XFS's and ext4's buffered writes
    * (bufferedWrite in model/fs/xfsBuffered.ts and ext4Buffered.ts), where their direct writes fall
-   * back after an invalidation failure, copy every byte of the buffer and never faults, so the correct model
-   * would report a write of more bytes than its buffer holds (SYS-02); the generic filesystem's
-   * buffered write copies through copy_from_iter and stops at the bad page as the kernel does.
+   * back (-ENOTBLK: an invalidation failure, a sub-block write into a shared block), copy every
+   * byte of the buffer and never fault, so the correct model would report a write of more bytes
+   * than its buffer holds (SYS-02); the generic filesystem's buffered write copies through
+   * copy_from_iter and stops at the bad page as the kernel does.
    */
   readonly badPage: number | null;
 }
