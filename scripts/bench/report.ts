@@ -123,7 +123,7 @@ export function targets(
     note:
       compared.length === 0
         ? ''
-        : "the explorer's trails come from its shortest walk (ExploreOptions.shortest); a trail longer than SPIN's may be the model's own minimum (BUG1 on aio reads at N = 2: session 9's walk without reductions also gave 15 against SPIN's 14): the model counts every step of a task, also the ones that touch nothing SPIN would count, and a model step runs to the next yield, so it may hold several of the shared accesses SPIN counts one by one",
+        : "the explorer's trails come from its shortest walk (ExploreOptions.shortest), with the peer's bugs planted on the seed's functions as the peer plants them (trails.ts); a trail longer than SPIN's may be the model's own minimum: the model counts every step of a task, also the ones that touch nothing SPIN would count, and a model step runs to the next yield, so it may hold several of the shared accesses SPIN counts one by one",
   });
   for (const [nText, limit] of Object.entries(SPIN_TARGET_CPU_S)) {
     const n = Number(nText);
