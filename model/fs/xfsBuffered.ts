@@ -15,7 +15,7 @@
  */
 import { type Bio, REQ_OP_WRITE, REQ_SYNC } from '../block/bio.ts';
 import { bioAlloc, bioPut } from '../block/bioOps.ts';
-import { EIO } from '../kernel/flags.ts';
+import { EFAULT, EIO } from '../kernel/flags.ts';
 import {
   type AddressSpaceOps,
   type DirtyPage,
@@ -233,17 +233,25 @@ export class XfsBuffered implements AddressSpaceOps {
       const r = yield* this.zeroEofGap(inode.iSize, pos);
       if (r < 0) return this.unlockWith(r);
     }
-    for (let off = pos; off < pos + len; off += 512) {
+    // iomap_write_iter (6.12.117 fs/iomap/buffered-io.c L945-1051, fault_in_iov_iter_readable L985): the copy stops at the first page
+    // of the user buffer that cannot be faulted in, and -EFAULT when not one byte could be
+    // (as ext4's generic_perform_write, model/fs/ext4Buffered.ts).
+    const faultAt = Number.isFinite(buf.unmappedFrom)
+      ? (Math.floor(buf.addr / PAGE_SIZE) + buf.unmappedFrom) * PAGE_SIZE - buf.addr
+      : Number.POSITIVE_INFINITY;
+    const copied = Math.min(len, Math.max(0, faultAt));
+    if (len > 0 && copied === 0) return this.unlockWith(-EFAULT);
+    for (let off = pos; off < pos + copied; off += 512) {
       const page = inode.iMapping.getPage(Math.floor(off / PAGE_SIZE));
       page.tags[(off % PAGE_SIZE) >> SECTOR_SHIFT] = buf.tags[(off - pos) >> SECTOR_SHIFT] ?? TAG_ZERO;
       markDirty(page, 1 << Math.floor((off % PAGE_SIZE) / fs.blockSize));
       const block = Math.floor(off / fs.blockSize);
       if (fs.map.state[block] === EXT_HOLE) fs.map.state[block] = EXT_DELALLOC;
     }
-    if (pos + len > inode.iSize) inode.iSize = pos + len;
+    if (pos + copied > inode.iSize) inode.iSize = pos + copied;
     yield;
     this.file.iolock.unlock(true);
-    return len;
+    return copied;
   }
 
   /** A read fault on the page holding the EOF block: the user sees the whole block. */

@@ -27,6 +27,7 @@ import { type FaultProfile, NO_FAULTS } from '../../model/runtime/faults.ts';
 import { type RunResult, runScenario } from '../../model/world/run.ts';
 import type { OpSpec, Scenario } from '../../model/world/scenario.ts';
 import { DISK_BASE, expectPass, hole, KiB, mapped, unwritten, userTags, zeros } from '../seed/helpers.ts';
+import { makeProbe } from '../invariants/registry.ts';
 import { enumerateOutcomes, outcomesWith } from '../support/enumerate.ts';
 
 const BS = 4 * KiB;
@@ -384,5 +385,40 @@ describe('xfs: a direct write past EOF', () => {
     expect(r.inode.iSize).toBe(17 * KiB);
     expect(records(r).at(-1)).toEqual({ kind: 'size', block: 0, count: 0, size: 17 * KiB });
     expect(Array.from(r.disk.readSectors(FRESH_SECTOR, SPB))).toEqual([...userTags(1, 0, 2), ...zeros(6)]);
+  });
+});
+
+describe("xfs: a direct write's buffered fallback over a missing buffer page", () => {
+  // A sub-block write into a shared (reflinked) block is refused with -ENOTBLK and done through the
+  // page cache (xfs_file_write_iter); the copy faults in the user buffer page by page and stops at the
+  // first page it cannot (iomap_write_iter, 6.12.117 fs/iomap/buffered-io.c L985): a write whose
+  // first page is gone returns -EFAULT, not its whole count (SYS-02; found by session 10's detection
+  // work when world requests drew missing buffer pages).
+  const s = (badIndex: number, len: number): Scenario => ({
+    device: { logicalBlockSize: 512, fua: false, writeCache: true },
+    fs: {
+      model: 'xfs',
+      blockSize: 4 * KiB,
+      iSize: 16 * KiB,
+      extents: [{ ...mapped(0, 16 * KiB), flags: ['shared'] }],
+    },
+    bioMaxVecs: 1,
+    threads: [
+      [{ kind: 'dio_write', pos: 512, len, bufAddr: 256 * KiB, badPage: { index: badIndex, how: 'munmap' } }],
+    ],
+  });
+  const run = (sc: Scenario): RunResult =>
+    runScenario(sc, { source: new ArrayChoices([]), faults: NO_FAULTS, probe: makeProbe() });
+
+  it('returns -EFAULT when the first page is gone', () => {
+    const r = run(s(0, 512));
+    expect(r.requests[0]?.returned).toBe(-14);
+    expect(r.violation).toBeNull();
+  });
+
+  it('returns the bytes before the first missing page', () => {
+    const r = run(s(1, 6 * KiB));
+    expect(r.requests[0]?.returned).toBe(4 * KiB);
+    expect(r.violation).toBeNull();
   });
 });
