@@ -41,9 +41,11 @@
  * zeroing that follows (seed L388-398, L428-435) runs under the shared lock, where XFS and ext4
  * serialise only writes that are unaligned from the start, and lands over a concurrent write to
  * the block, so that an acknowledged write reads back zeros (SYS-03, DUR-01 on XFS and the generic
- * filesystem). The correct model has no candidate fix for that, so the world does not draw such
- * buffers (the correct-model campaigns of seeds 1-3, 200,000 runs each, found it three times when
- * it did, session 10); the scripted scenarios do.
+ * filesystem). The zeros lie inside the faulting write's own range, which DATA-01 exempts
+ * (racing-write-zeroes-inside-its-own-range.json) and SYS-03 on XFS and DUR-01 do not: whether that
+ * is a checker gap or a candidate finding is open, so the world does not draw such buffers (the
+ * correct-model campaigns of seeds 1-3, 200,000 runs each, found it three times when it did,
+ * session 10); the scripted scenarios do.
  *
  * About 29 % of the worlds are on the scripted filesystem as a whole filesystem instead
  * (RawWorld.generic): btrfs's direct I/O (IOMAP_DIO_PARTIAL and its resume loop), mixing with its
@@ -91,12 +93,13 @@ interface RawWorldOp {
    * PROT_NONE for the whole call), counted from its first page and folded onto the pages it spans;
    * null for none (most requests). A program that munmaps part of its buffer, or races munmap with
    * its I/O, gets a short or failed request: pinning stops there, a hole's zeroing copy faults there.
-   * Only on the generic filesystem for now: the model XFS's and ext4's buffered writes
-   * (bufferedWrite in model/fs/xfsBuffered.ts and ext4Buffered.ts), where their direct writes fall
-   * back (-ENOTBLK: an invalidation failure, a sub-block write into a shared block), copy every
-   * byte of the buffer and never fault, so the correct model would report a write of more bytes
-   * than its buffer holds (SYS-02); the generic filesystem's buffered write copies through
-   * copy_from_iter and stops at the bad page as the kernel does.
+   * Only on the generic filesystem for now (the hunt history of session 10 was recorded so): the
+   * model XFS's buffered write, where its direct writes fall back (-ENOTBLK: an invalidation
+   * failure, a sub-block write into a shared block), copied every byte of the buffer and reported
+   * more bytes than the buffer held (SYS-02) until it learnt to stop at the first page it cannot
+   * fault in (model/fs/xfsBuffered.ts, as ext4Buffered.ts and the generic filesystem's
+   * copy_from_iter do); drawing bad pages for XFS and ext4 too is the next step, with the hunt
+   * history recorded again.
    */
   readonly badPage: number | null;
 }

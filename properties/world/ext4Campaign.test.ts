@@ -239,7 +239,7 @@ describe("ext4: an unaligned overwrite's zeroing past EOF (candidate finding, sp
   // [0, 4096) after it takes the lock exclusively but does not wait for direct I/O in flight (only an
   // unaligned write does, fs/ext4/file.c L482-490): when the device completes the zeroing bio last, it
   // lands over the extending write's data. Met by the swarm campaign (seed 1, run 132,331, on the
-  // general campaign's generators of session 10) with one deviating answer, the completion order.
+  // general campaign's generators in an intermediate version of session 10) with one deviating answer, the completion order.
   const s: Scenario = {
     device: { logicalBlockSize: 512, fua: false, writeCache: true },
     fs: { model: 'ext4', blockSize: 4 * KiB, iSize: 512, extents: [mapped(0, 4 * KiB)] },
