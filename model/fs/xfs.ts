@@ -419,19 +419,25 @@ export class ModelXfs implements FileOperations {
    * the page cache only, and when the write's own folio holds them its invalidation drops the
    * zeros unwritten: writeback skips blocks wholly past EOF (fs/iomap/buffered-io.c L1957-1959,
    * L1972-1975), so the old bytes are inside EOF once the write extends it. Only a crash between
-   * xfs_end_ioend's conversion and its size update leaves written blocks past EOF (xfs_aops.c
-   * L131-135), so no other run changes.
+   * a COW ioend's remap and its size update leaves written blocks past EOF (6.12.117
+   * fs/xfs/xfs_aops.c L129-135; an unwritten conversion logs the size itself, xfs_iomap.c
+   * L638-647), so no other run changes. A buffered write that grows the file from inside EOF frees
+   * them too (finding F5).
    */
   freeWrittenPastEof(iSize: number): void {
-    if (!this.eofGapFixed) return;
+    if (!this.writtenPastEof(iSize)) return;
     const first = Math.ceil(iSize / this.blockSize);
-    for (let b = first; b < this.geo.fileBlocks; b++) {
-      if (this.map.state[b] === EXT_WRITTEN) {
-        if (this.rt.tracing) this.rt.ev(0, 'xfs_free_eofblocks', `from block ${first}`);
-        this.freeBlocksFrom(first);
-        return;
-      }
+    if (this.rt.tracing) this.rt.ev(0, 'xfs_free_eofblocks', `from block ${first}`);
+    this.freeBlocksFrom(first);
+  }
+
+  /** Would freeWrittenPastEof free anything: the candidate fix applies and a written block lies past the EOF block? */
+  writtenPastEof(iSize: number): boolean {
+    if (!this.eofGapFixed) return false;
+    for (let b = Math.ceil(iSize / this.blockSize); b < this.geo.fileBlocks; b++) {
+      if (this.map.state[b] === EXT_WRITTEN) return true;
     }
+    return false;
   }
 
   freeBlocksFrom(block: number): void {

@@ -232,6 +232,14 @@ export class XfsBuffered implements AddressSpaceOps {
       fs.freeWrittenPastEof(inode.iSize);
       const r = yield* this.zeroEofGap(inode.iSize, pos);
       if (r < 0) return this.unlockWith(r);
+    } else if (pos + len > inode.iSize && fs.writtenPastEof(inode.iSize)) {
+      // Candidate fix F1 for a write that grows the file from inside EOF too (spec/fs.md F5): free
+      // the written blocks past the EOF block before the copy covers them, once direct I/O in
+      // flight has settled i_size (xfs_free_eofblocks waits for it, 6.12.117
+      // fs/xfs/xfs_bmap_util.c L581). 6.12 keeps them, so a size logged for another range before
+      // this write's pages are written back exposes their old bytes after a crash.
+      yield* inodeDioWait(this.rt, inode);
+      fs.freeWrittenPastEof(inode.iSize);
     }
     // iomap_write_iter (6.12.117 fs/iomap/buffered-io.c L945-1051, fault_in_iov_iter_readable L985): the copy stops at the first page
     // of the user buffer that cannot be faulted in, and -EFAULT when not one byte could be

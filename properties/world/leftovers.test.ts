@@ -288,6 +288,38 @@ describe('finding F3: XFS leaves the EOF gap of a direct write zeroed in the pag
   });
 });
 
+describe('finding F5: a buffered write from inside EOF grows the file over a written block past EOF', () => {
+  // Block 1 is written past EOF (past-eof). A buffered write from inside EOF over it grows i_size
+  // and stays dirty; an O_SYNC direct write past it (block 2) logs a size that covers block 1
+  // (xfs_dio_write_end_io -> xfs_setfilesize), whose media still holds the lost write's bytes.
+  const s = xfsFile(
+    [written(0, BS), written(BS, BS)],
+    BS,
+    [
+      { kind: 'buffered_write', pos: 2048, len: BS },
+      { kind: 'dio_write', pos: 2 * BS, len: BS, iocbFlags: ['sync'] },
+      { kind: 'power_loss' },
+    ],
+    ['past-eof'],
+  );
+
+  it("on 6.12 (the releases' quirk xfsEofGapCachedOnly) recovery finds the old bytes inside EOF: STALE-03", () => {
+    expect(run(s, { quirks: { xfsEofGapCachedOnly: true } }).r.violation?.invariant).toBe('STALE-03');
+    expect(
+      run(s, { ops: KERNEL_VERSIONS['6.12.117'], quirks: KERNEL_VERSIONS['6.12.117'].releaseWorld }).r
+        .violation?.invariant,
+    ).toBe('STALE-03');
+  });
+
+  it('with the candidate fix (xfs_free_eofblocks before the write grows the file) recovery reads zeros there', () => {
+    const { r } = run(s);
+    expect(r.outcome).toBe('pass');
+    expect(r.trace.some((e) => e.event === 'xfs_free_eofblocks')).toBe(true);
+    const old = run(s, { quirks: { xfsEofGapCachedOnly: true }, checks: false }).r;
+    expect(old.trace.some((e) => e.event === 'xfs_free_eofblocks')).toBe(false);
+  });
+});
+
 describe('data by history', () => {
   const w = (over: Partial<WriteInfo>): WriteInfo => ({
     id: 1,
