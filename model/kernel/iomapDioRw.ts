@@ -209,8 +209,8 @@ export function* __iomapDioRw(
       iovIterRevert(iter, iomi.pos - dio.iSize);
     }
 
-    // L678-682
-    if (ret === -EFAULT && dio.size && dioFlags & IOMAP_DIO_PARTIAL) {
+    // L678-682 (the error test at L678 is its own entry, iomapDioRwPartialStops)
+    if (k.ops.iomapDioRwPartialStops(k, iocb, ret) && dio.size && dioFlags & IOMAP_DIO_PARTIAL) {
       rt.cover(679);
       // Model bookkeeping for the checkers (RES-07, ARG-04): this request's count is cut by a fault.
       iocb.acct.partialFault = true;
@@ -296,6 +296,25 @@ export function* iomapDioRw(
  */
 export function iomapDioRwWaits(_k: Kernel, _dio: IomapDio, waitForCompletion: boolean): boolean {
   return waitForCompletion;
+}
+
+/**
+ * The error test at seed L678 as its own entry: which error of the iteration, once the dio moved
+ * data, ends an IOMAP_DIO_PARTIAL request with the bytes it moved. In the seed a fault only.
+ */
+export function iomapDioRwPartialStops(_k: Kernel, _iocb: Kiocb, ret: number): boolean {
+  return ret === -EFAULT;
+}
+
+/**
+ * Candidate fix for iomapDioRwPartialStops (spec/fs.md, "A NOWAIT write refused part way"): a
+ * NOWAIT request whose later mapping would block (->iomap_begin's -EAGAIN after a short iteration:
+ * btrfs finds the ordered extent its own ->iomap_end just finished, 6.12.117 fs/btrfs/direct-io.c
+ * L85-89, ordered-data.c L389-398) ends with the bytes it moved, as after a fault, instead of an
+ * -EAGAIN that says nothing was written.
+ */
+export function iomapDioRwPartialStopsOnEagain(_k: Kernel, iocb: Kiocb, ret: number): boolean {
+  return ret === -EFAULT || (ret === -EAGAIN && (iocb.kiFlags & IOCB_NOWAIT) !== 0);
 }
 
 /**

@@ -58,6 +58,8 @@ export interface KernelOps {
   iomapDioRwReadPastEof(k: Kernel, dio: IomapDio, pos: number): boolean;
   /** Seed L649's test as its own entry: does the dio need s_dio_done_wq? */
   iomapDioRwNeedsDoneWq(k: Kernel, dio: IomapDio, waitForCompletion: boolean): boolean;
+  /** Seed L678's error test as its own entry: which error after data moved ends a PARTIAL request short? */
+  iomapDioRwPartialStops(k: Kernel, iocb: Kiocb, ret: number): boolean;
   /** Seed L679's test as its own entry: does a PARTIAL request that faulted part way wait? */
   iomapDioRwPartialWaits(k: Kernel, iocb: Kiocb): boolean;
   /** Seed L685's test as its own entry: does a -ENOTBLK from the iteration become a short result? */

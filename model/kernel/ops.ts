@@ -34,6 +34,8 @@ import {
   iomapDioRwDoneWqForReads,
   iomapDioRwFallsBack,
   iomapDioRwNeedsDoneWq,
+  iomapDioRwPartialStops,
+  iomapDioRwPartialStopsOnEagain,
   iomapDioRwPartialWaits,
   iomapDioRwReadPastEof,
   iomapDioRwWaits,
@@ -77,6 +79,7 @@ export const SEED_OPS: Readonly<KernelOps> = Object.freeze({
   iomapDioRwDoneWqForReads,
   iomapDioRwReadPastEof,
   iomapDioRwNeedsDoneWq,
+  iomapDioRwPartialStops,
   iomapDioRwPartialWaits,
   iomapDioRwFallsBack,
   iomapDioRw,
@@ -133,6 +136,13 @@ export const CANDIDATE_FIXES = {
    * the request starts.
    */
   'head-zero-only-at-start': { iomapDioBioIterZeroHead: iomapDioBioIterZeroHeadAtStart },
+  /**
+   * A NOWAIT IOMAP_DIO_PARTIAL request whose mapping after a short iteration answers -EAGAIN returns
+   * -EAGAIN (seed L678, L689-690) though its first bios wrote: btrfs refuses the rest when it finds
+   * the ordered extent its own ->iomap_end just finished (6.12.117 fs/btrfs/direct-io.c L85-89).
+   * Candidate fix: end it with the bytes it moved, as after a fault.
+   */
+  'nowait-partial-eagain-returns-count': { iomapDioRwPartialStops: iomapDioRwPartialStopsOnEagain },
 } as const satisfies Record<string, Partial<KernelOps>>;
 
 /** The seed with every known upstream fix and candidate fix: "the correct model" of the campaign. */

@@ -1,15 +1,18 @@
 /**
- * The candidate fixes the correct model (FIXED_OPS) carries for two candidate findings of the seed
+ * The candidate fixes the correct model (FIXED_OPS) carries for candidate findings of the seed
  * (model/kernel/ops.ts CANDIDATE_FIXES, spec/bugs.md), each on the smallest scenario that shows
  * it, side by side with the seed: what the fix changes, and that it changes only that.
  */
 import { describe, expect, it } from 'vitest';
 import type { KernelOps } from '../../model/kernel/kernel.ts';
-import { FIXED_OPS, SEED_OPS } from '../../model/kernel/ops.ts';
+import { EAGAIN } from '../../model/kernel/flags.ts';
+import { FIXED_OPS, KERNEL_VERSIONS, SEED_OPS } from '../../model/kernel/ops.ts';
 import { ArrayChoices } from '../../model/runtime/choice.ts';
 import { type FaultProfile, NO_FAULTS } from '../../model/runtime/faults.ts';
 import { runScenario } from '../../model/world/run.ts';
 import type { Scenario } from '../../model/world/scenario.ts';
+import { makeProbe } from '../invariants/registry.ts';
+import { readReplayFile } from '../replay/replayFile.ts';
 import {
   bios,
   KiB,
@@ -89,5 +92,41 @@ describe('head-zero-only-at-start: a resumed iteration does not zero the head it
       { sector: 2055, size: 512, opf: WRITE_OPF },
     ]);
     expect(media(r, 2048, 8)).toEqual([...userTags(1, 0, 7), ...zeros(1)]);
+  });
+});
+
+describe('nowait-partial-eagain-returns-count: a NOWAIT PARTIAL write refused part way returns its count', () => {
+  // Detection stream seed 5 run 83,309: a NOWAIT PARTIAL write (done_before 3,584) maps [0, 12 KiB)
+  // whole, submits its first bio, faults at 8 KiB, and the next ->iomap_begin answers -EAGAIN.
+  const file = readReplayFile(
+    'properties/regressions/nowait-partial-write-refused-part-way-returns-count.json',
+  );
+  const replay = (ops: Readonly<KernelOps>) =>
+    runScenario(file.scenario, {
+      source: new ArrayChoices(file.choices.map((c) => c.value)),
+      faults: file.faults,
+      ops,
+      probe: makeProbe(),
+    });
+  const last = (r: ReturnType<typeof replay>) =>
+    r.requests.find((q) => q.id === 5)?.completions.map((c) => c.res);
+
+  it('the seed and the releases return -EAGAIN after the first bio wrote (ARG-02)', () => {
+    for (const ops of [SEED_OPS, KERNEL_VERSIONS['6.12.117'], KERNEL_VERSIONS['6.12.118']]) {
+      const r = replay(ops);
+      expect(r.violation?.invariant).toBe('ARG-02');
+      expect(last(r)).toEqual([-EAGAIN]);
+    }
+  });
+
+  it('the correct model returns done_before and the 4 KiB the bio wrote, and changes nothing before', () => {
+    const r = replay(FIXED_OPS);
+    expect(r.outcome).toBe('pass');
+    expect(last(r)).toEqual([3584 + 4 * KiB]);
+    expect(r.requests.slice(0, 4).map((q) => q.completions.map((c) => c.res))).toEqual(
+      replay(KERNEL_VERSIONS['6.12.118'])
+        .requests.slice(0, 4)
+        .map((q) => q.completions.map((c) => c.res)),
+    );
   });
 });
