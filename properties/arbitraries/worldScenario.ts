@@ -402,11 +402,10 @@ export function buildWorld(drawn: RawWorld): Scenario {
     if (index < pageCount) pages.set(index, p.dirty || (pages.get(index) ?? false));
   }
   const dirtyPages = new Set([...pages].filter(([, dirty]) => dirty).map(([index]) => index));
-  // A buffered write over old bytes past EOF, then an O_SYNC or O_DSYNC write that logs a size over
-  // them before writeback, exposes them after a crash (finding F4's shape, spec/fs.md): the
-  // correct model has no candidate fix for it yet, so worlds with a buffered write draw none.
-  const bufferedWrite = threads.some((ops) => ops.some((op) => op.kind === 'buffered_write'));
-  const writtenPastEof = raw.leftovers.includes('past-eof') && !bufferedWrite && !generic;
+  // Worlds with a buffered write draw 'past-eof' too: one that grows the file over written blocks
+  // past EOF frees them first in the correct model (finding F5, spec/fs.md), as the -ENOTBLK
+  // fallback of a direct write, which they always could draw, showed (swarm seed 4 run 106,264).
+  const writtenPastEof = raw.leftovers.includes('past-eof') && !generic;
   const extents: ExtentSpec[] = raw.blocks.map((block, b) => {
     const drawn: BlockKind = raw.prealloc && block === 'hole' ? 'unwritten' : block;
     // A log's EOF block holds its last records: written, when the end of file is inside it.
@@ -414,7 +413,8 @@ export function buildWorld(drawn: RawWorld): Scenario {
     // ext4 has no shared blocks; written ones past the EOF block it may have (see the header).
     const kind: BlockKind = (ext4 && drawn === 'shared') || tail ? 'written' : drawn;
     // No written block wholly past the EOF block on XFS (it frees them on truncate, and completion
-    // logs the size with the conversion), unless a lost size update left them (leftover 'past-eof').
+    // logs the size with the conversion), unless a lost size update after a COW remap left them
+    // (leftover 'past-eof').
     let k: BlockKind =
       !ext4 && b >= eofBlocks && (kind === 'written' || kind === 'shared')
         ? writtenPastEof
@@ -456,11 +456,7 @@ export function buildWorld(drawn: RawWorld): Scenario {
   // would report the kernel's behaviour over and over; scenarios and tests set it by hand.
   // The leftovers are the model filesystems' (FsSpec.leftovers): none on the generic one.
   const leftovers = raw.leftovers.filter(
-    (l) =>
-      !generic &&
-      l !== 'eof-tail' &&
-      !(l === 'past-eof' && bufferedWrite) &&
-      (!ext4 || l === 'unwritten' || l === 'free'),
+    (l) => !generic && l !== 'eof-tail' && (!ext4 || l === 'unwritten' || l === 'free'),
   );
   if (leftovers.length > 0) fs.leftovers = leftovers;
   return {
