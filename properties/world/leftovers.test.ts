@@ -265,6 +265,13 @@ describe('finding F2: ext4 on 6.12.107-6.12.117 exposes stale blocks a short ext
   });
 });
 
+/** The quirk alone, and 6.12.117 with its release world, expose the old bytes after recovery. */
+function expectStale03On612(s: Scenario): void {
+  expect(run(s, { quirks: { xfsEofGapCachedOnly: true } }).r.violation?.invariant).toBe('STALE-03');
+  const ops = KERNEL_VERSIONS['6.12.117'];
+  expect(run(s, { ops, quirks: ops.releaseWorld }).r.violation?.invariant).toBe('STALE-03');
+}
+
 describe('finding F3: XFS leaves the EOF gap of a direct write zeroed in the page cache only', () => {
   // The EOF block holds a lost write's bytes past i_size 3584; an O_SYNC write past EOF, then power
   // loss: the write's range is synced and its size logged, the zeroed gap is not.
@@ -276,11 +283,7 @@ describe('finding F3: XFS leaves the EOF gap of a direct write zeroed in the pag
   );
 
   it("on 6.12 (the releases' quirk xfsEofGapCachedOnly) recovery finds the old bytes inside EOF: STALE-03", () => {
-    expect(run(s, { quirks: { xfsEofGapCachedOnly: true } }).r.violation?.invariant).toBe('STALE-03');
-    expect(
-      run(s, { ops: KERNEL_VERSIONS['6.12.117'], quirks: KERNEL_VERSIONS['6.12.117'].releaseWorld }).r
-        .violation?.invariant,
-    ).toBe('STALE-03');
+    expectStale03On612(s);
   });
 
   it('with the candidate fix (the zeroing written back before the write) it reads zeros', () => {
@@ -304,11 +307,7 @@ describe('finding F5: a buffered write from inside EOF grows the file over a wri
   );
 
   it("on 6.12 (the releases' quirk xfsEofGapCachedOnly) recovery finds the old bytes inside EOF: STALE-03", () => {
-    expect(run(s, { quirks: { xfsEofGapCachedOnly: true } }).r.violation?.invariant).toBe('STALE-03');
-    expect(
-      run(s, { ops: KERNEL_VERSIONS['6.12.117'], quirks: KERNEL_VERSIONS['6.12.117'].releaseWorld }).r
-        .violation?.invariant,
-    ).toBe('STALE-03');
+    expectStale03On612(s);
   });
 
   it('with the candidate fix (xfs_free_eofblocks before the write grows the file) recovery reads zeros there', () => {
