@@ -158,6 +158,12 @@ export interface ExploreOptions {
   readonly collectOutcomes?: boolean;
   readonly probe?: Probe;
   readonly bounds?: Bounds;
+  /**
+   * Called with each scheduled step's footprint as stored for sleep sets (a step eligible for
+   * independence, `independent`): the context's kind and the components it may have read and
+   * it wrote. For tests of the read sets.
+   */
+  readonly onFootprint?: (kind: string, reads: ReadonlySet<string>, writes: ReadonlySet<string>) => void;
 }
 
 export interface FoundViolation {
@@ -489,9 +495,11 @@ const DISK_DATA = ['disk.cache', 'disk.media'];
  *   (the read log), and its own context (its sleep state, which a wake-up writes);
  * - for code outside interrupts (task, workqueue, issuer) also the shared state such code reads
  *   without the heap: the world's records, the filesystem, inode and page cache, and the disk's
- *   data (TASK_READS). Interrupt code (bio completion) reads only its bio and dio, their kiocb and
- *   buffer (which the dio's and request's components contain) and, to queue work, the superblock,
- *   right before a spawn that makes the step dependent anyway.
+ *   data (TASK_READS). Interrupt code (bio completion) reads only its bio and dio (logged field by
+ *   field), the kiocb and buffer they point to (components of their own, req:N.iocb and
+ *   req:N.buf, whose fields log nothing: every request part a context read a reference to is
+ *   read by each of its later steps, Walk.holdRequest) and, to queue work, the superblock, right
+ *   before a spawn that makes the step dependent anyway.
  * A step is not eligible at all (dependent on every step) when it is the device's doing more than
  * complete a bio (`completionOnly`; a completion's footprint is `deviceFootprint`), asked a question of its own
  * (its effect then depends on the answer), allocated a heap object (heap ids follow allocation
@@ -621,6 +629,7 @@ interface Saved {
   readonly held: ReadonlyMap<number, ReadonlySet<string>>;
   readonly heldStep: ReadonlySet<string>;
   readonly replaced: ReadonlySet<string>;
+  readonly requestHeld: ReadonlyMap<number, ReadonlySet<string>>;
 }
 
 /**
@@ -858,6 +867,8 @@ class Walk {
   bound = Number.POSITIVE_INFINITY;
   /** Steps of this run so far of contexts other than the device (FoundViolation.kernelSteps). */
   kernelSteps = 0;
+  /** ExploreOptions.onFootprint. */
+  onFootprint: ExploreOptions['onFootprint'] = undefined;
   /** ExploreOptions.wholeTaskViews and blindTaskViews. */
   wholeTaskViews = false;
   blindTaskViews = false;
@@ -876,6 +887,12 @@ class Walk {
   private readonly heldStep = new Set<string>();
   /** Parts whose object a write replaced on this path (onRootReplace). */
   private replaced = new Set<string>();
+  /**
+   * Each context's request components (req:N.iocb, req:N.buf, req:N.iter) that a step of it had
+   * from a tracked field (dio->iocb, bio->buf): a local may keep them, and the fields behind them
+   * are no accessors, so every later step of the context may read them unlogged (`holdRequest`).
+   */
+  private requestHeld = new Map<number, ReadonlySet<string>>();
   /** The requests' buffers at the last scheduling question (saveBuffers). */
   private readonly bufsBefore = new Map<UserBuffer, BufCopy>();
 
@@ -1137,6 +1154,7 @@ class Walk {
     if (fp === null) return;
     const root = fp.rootOf(value);
     if (root !== undefined) {
+      this.holdRequest(root);
       this.reads.push(heapId, keyHash, hashString(root));
       return;
     }
@@ -1203,8 +1221,38 @@ class Walk {
   onRead(heapId: number, keyHash: number, value: unknown): void {
     if (this.quiet === 0 && !this.replaying) {
       this.fieldReads.push(heapId, keyHash);
+      if (typeof value === 'object' && value !== null) {
+        const root = this.fp?.rootOf(value);
+        if (root !== undefined) this.holdRequest(root);
+      }
       this.logRead(heapId, keyHash, value);
     }
+  }
+
+  /**
+   * The running interrupt read a reference to component `id`: if it is a part of a request (the
+   * kiocb, its iter or buffer: plain objects, no accessors), the context holds it from now on
+   * (`requestHeld`), and each of its later steps counts as reading it (`measured`): an interrupt
+   * that read dio->iocb in iomap_dio_bio_end_io (seed L163) may read the kiocb's fields steps
+   * later through its local. Not for persistent sets (`ownedOnly`): release_bio uses only the bio and
+   * its own flag (seed L225-231), not the kiocb its context holds. Interrupts only: the device's
+   * step is a plain function (nothing survives it; its footprint names every request's kiocb and
+   * buffer, `deviceFootprint`). Task code reaches requests through the world's records,
+   * whose fields log nothing, and is not covered: held for tasks too, the SPIN scopes at N = 2 take
+   * 813 / 614 / 557 paths for 528 / 452 / 407 (the submitter holds its buffer while the device
+   * fills it); without persistent sets either walk reaches every state between steps that the
+   * walk without sleep sets reaches.
+   */
+  private holdRequest(id: string): void {
+    if (!id.startsWith('req:') || WRITE_ONLY.test(id)) return;
+    const w = this.world;
+    const ctx = w?.rt.current;
+    if (w === null || ctx === null || ctx === undefined || ctx.kind !== 'irq') return;
+    const before = this.requestHeld.get(ctx.id);
+    if (before?.has(id)) return;
+    const now = new Set(before);
+    now.add(id);
+    this.requestHeld.set(ctx.id, now);
   }
 
   /** A tracked heap object's field (slot `slot` of its FIELDS) is about to be written over `old`. */
@@ -1277,6 +1325,7 @@ class Walk {
     this.views = new Map();
     this.held = new Map();
     this.replaced = new Set();
+    this.requestHeld = new Map();
     this.base = null;
     this.resetSince();
     this.lastSched = null;
@@ -1377,6 +1426,7 @@ class Walk {
     this.heldStep.clear();
     for (const id of saved.heldStep) this.heldStep.add(id);
     this.replaced = new Set(saved.replaced);
+    this.requestHeld = new Map(saved.requestHeld);
   }
 
   private labelHash(label: string): number {
@@ -1519,6 +1569,7 @@ class Walk {
       held: new Map(this.held),
       heldStep: new Set(this.heldStep),
       replaced: new Set(this.replaced),
+      requestHeld: new Map(this.requestHeld),
     };
     const done = ctx === null ? null : new Map<number, Footprint>();
     return { label, n, limit, fault, value, ctx, sleep, only, done, stop: false, first, sigs, saved };
@@ -1831,8 +1882,12 @@ class Walk {
       this.ownedOnly(w, cur, reads, writes)
     )
       last.node.stop = true;
+    // The request parts it holds (holdRequest), this step's reads among them.
+    const heldParts = this.requestHeld.get(ctx);
+    if (heldParts !== undefined) for (const id of heldParts) reads.add(id);
     const fields = this.fieldAccess(w, base, cur, last.node, reads, writes, device);
     last.node.done.set(ctx, { ctx, local: true, reads, writes, fields });
+    this.onFootprint?.(kind, reads, writes);
     return step;
   }
 
@@ -2085,7 +2140,8 @@ class Walk {
    * bio off the queue (the disk), reads that bio and its pages, stores into the cache or fills the
    * pages (a read), counts on the kiocb and spawns the bio's interrupt. So every bio in flight
    * before the step (those still queued and the one it took, which it read), the disk's data and
-   * queue, and each request's buffer and accounting go in, read and written.
+   * queue, and each request's buffer and accounting go in, read and written, and each request's
+   * kiocb, read (dio->iocb->acct).
    */
   private deviceFootprint(w: WorldView, reads: Set<string>, writes: Set<string>): void {
     for (const id of DISK_PARTS) {
@@ -2098,6 +2154,8 @@ class Walk {
         reads.add(id);
         writes.add(id);
       }
+      // The kiocb, read to reach the accounting (dio->iocb->acct).
+      reads.add(`req:${r.id}.iocb`);
     }
   }
 
@@ -2235,6 +2293,7 @@ export function explore(options: ExploreOptions): ExploreResult {
     walk.between = new Set();
   }
   walk.wholeTaskViews = options.wholeTaskViews ?? false;
+  walk.onFootprint = options.onFootprint;
   walk.blindTaskViews = options.blindTaskViews ?? false;
   const crashImages = options.crashImages ?? options.faults.powerLoss === true;
   const violations = new Map<string, ViolationTally>();
