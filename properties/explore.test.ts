@@ -200,7 +200,7 @@ describe("the SPIN peer's scopes: errno classes and the reductions lose no verdi
   }
 });
 
-describe("the SPIN peer's scopes, N = 2: sleep sets lose no state of the walk without them", () => {
+describe("the SPIN peer's scopes, N = 2: sleep sets lose no state of the walk without them, finer buffer views no world state", () => {
   for (const mode of SPIN_MODES) {
     it(`${mode}: device completions asleep, commuting decrements of dio->ref and revisits that wake only the new sleepers reach every state between steps and every end state`, () => {
       const s = spinScope(mode, 2);
@@ -211,13 +211,19 @@ describe("the SPIN peer's scopes, N = 2: sleep sets lose no state of the walk wi
       // step that touches the dio (engine.ts `independent`, ExploreOptions.fieldExact).
       const whole = explore({ ...base, persistent: false, fieldExact: false, collectOutcomes: true });
       const all = explore({ ...base, collectOutcomes: true });
+      // The views as they were before a task folded only the buffer entries it changed.
+      const wholeBufs = explore({ ...base, reduce: false, wholeBufferViews: true, collectOutcomes: true });
       console.log(
-        `spin ${s.name}: pruned ${pruned.paths} paths, with sleep sets on whole objects ${whole.paths}, field by field ${both.paths}, and persistent sets ${all.paths}`,
+        `spin ${s.name}: pruned ${pruned.paths} paths (${wholeBufs.paths} with whole buffers in task views), with sleep sets on whole objects ${whole.paths}, field by field ${both.paths}, and persistent sets ${all.paths}`,
       );
-      for (const r of [pruned, both, whole]) {
+      for (const r of [pruned, both, whole, wholeBufs]) {
         expect(r.complete).toBe(true);
         expect([...r.violations.keys()]).toEqual([]);
       }
+      // The finer buffer folds merge states, never world states nor end states.
+      expect([...pruned.worlds].sort()).toEqual([...wholeBufs.worlds].sort());
+      expect([...pruned.outcomes].sort()).toEqual([...wholeBufs.outcomes].sort());
+      expect(pruned.paths).toBeLessThanOrEqual(wholeBufs.paths);
       for (const r of [both, whole]) {
         expect([...r.worlds].sort()).toEqual([...pruned.worlds].sort());
         expect([...r.outcomes].sort()).toEqual([...pruned.outcomes].sort());

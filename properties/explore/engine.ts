@@ -139,6 +139,12 @@ export interface ExploreOptions {
    */
   readonly wholeTaskViews?: boolean;
   /**
+   * A task step that changed a request's user buffer folds the whole buffer before and after
+   * into its view, instead of the entries it changed (Walk.foldBufferChange); default false. The
+   * reference properties/explore.test.ts compares the finer views with on the SPIN scopes at N = 2.
+   */
+  readonly wholeBufferViews?: boolean;
+  /**
    * Deliberately unsound, for the test that shows the comparison of views has teeth: a task
    * step's view folds nothing of the shared state it read (neither Walk.taskFold nor the shared
    * roots' fields in its read log), so paths whose tasks read different things merge.
@@ -609,6 +615,8 @@ interface Base {
   readonly views: number;
   /** With field-exact independence: each request's kiocb accounting then (`acctValues`), by request id. */
   readonly accts: ReadonlyMap<number, readonly unknown[]> | null;
+  /** Each request's user buffer then (`bufferEntries`), by request id: what a task step changed of it (`measured`). */
+  readonly bufs: ReadonlyMap<number, Float64Array>;
 }
 
 interface Saved {
@@ -747,6 +755,25 @@ function sameArray(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   return true;
 }
 
+/** The scalars at the end of `bufferEntries`. */
+const BUF_SCALARS = 2;
+
+/**
+ * A user buffer's entries in one array: its tags, pins, dirty and DMA bits, then its scalars
+ * (the first unmapped page, whether its result was delivered), for `Walk.foldBufferChange`.
+ */
+function bufferEntries(b: UserBuffer): Float64Array {
+  const n = b.tags.length + b.pins.length + b.dirty.length + b.dmaFilled.length;
+  const out = new Float64Array(n + BUF_SCALARS);
+  out.set(b.tags, 0);
+  out.set(b.pins, b.tags.length);
+  out.set(b.dirty, b.tags.length + b.pins.length);
+  out.set(b.dmaFilled, b.tags.length + b.pins.length + b.dirty.length);
+  out[n] = b.unmappedFrom;
+  out[n + 1] = b.delivered ? 1 : 0;
+  return out;
+}
+
 /** A request's kiocb accounting's component id (fingerprint.ts requestIds). */
 const ACCT_ID = /^req:(\d+)\.acct$/;
 /** The accounting fields a device step changes (Disk.step: bios ended, the errnos of failed ones). */
@@ -869,8 +896,9 @@ class Walk {
   kernelSteps = 0;
   /** ExploreOptions.onFootprint. */
   onFootprint: ExploreOptions['onFootprint'] = undefined;
-  /** ExploreOptions.wholeTaskViews and blindTaskViews. */
+  /** ExploreOptions.wholeTaskViews, wholeBufferViews and blindTaskViews. */
   wholeTaskViews = false;
+  wholeBufferViews = false;
   blindTaskViews = false;
   /** Fields of the shared roots left untracked, with what they held: (object, key, value)... */
   private readonly pins: unknown[] = [];
@@ -1691,6 +1719,8 @@ class Walk {
     }
     const current = w.rt.current?.id ?? null;
     const views = this.viewsHash(w);
+    const bufs = new Map<number, Float64Array>();
+    for (const r of w.requests) bufs.set(r.id, bufferEntries(r.buf));
     let accts: Map<number, unknown[]> | null = null;
     if (this.reduce && this.fieldExact) {
       accts = new Map();
@@ -1706,6 +1736,7 @@ class Walk {
       current,
       views,
       accts,
+      bufs,
     };
   }
 
@@ -1816,6 +1847,7 @@ class Walk {
     }
     for (const id of [...touched].sort()) {
       if (WRITE_ONLY.test(id) || id.startsWith('obj:') || this.forgotten.has(id)) continue;
+      if (kind === 'task' && !this.wholeBufferViews && this.foldBufferChange(h, w, base, id)) continue;
       h.mixNumber(hashString(id));
       h.mixNumber(base.snap.parts.get(id) ?? 0);
       h.mixNumber(cur.parts.get(id) ?? 0);
@@ -1889,6 +1921,37 @@ class Walk {
     last.node.done.set(ctx, { ctx, local: true, reads, writes, fields });
     this.onFootprint?.(kind, reads, writes);
     return step;
+  }
+
+  /**
+   * A task step that changed a request's user buffer (`id` is req:N.buf) folds the entries it
+   * changed, each with its value before and after, and the buffer's scalars, not the whole
+   * buffer before and after: task code reads the buffer's pages it pins, dirties or copies
+   * (get_user_pages, bio_set_pages_dirty: each a change of that page's entry), and a step that
+   * reads the buffer without changing it folds nothing of it (buffers are not among TASK_READS).
+   * The other pages move on under the device and the interrupts (DMA, release_bio), which the
+   * submitter's later steps do not read: with the whole buffer, the submitter's view of its
+   * k-th bio's pages told apart every point the completions of the earlier ones had reached.
+   * False if `id` is not a task step's buffer (the caller folds it whole).
+   */
+  private foldBufferChange(h: Hasher, w: WorldView, base: Base, id: string): boolean {
+    const m = BUF_ID.exec(id);
+    if (m === null) return false;
+    const rid = Number(m[1]);
+    const before = base.bufs.get(rid);
+    const r = w.requests.find((x) => x.id === rid);
+    if (before === undefined || r === undefined) return false;
+    const now = bufferEntries(r.buf);
+    if (now.length !== before.length) return false;
+    h.mixNumber(hashString(id));
+    for (let i = 0; i < now.length; i++) {
+      if (i >= now.length - BUF_SCALARS || now[i] !== before[i]) {
+        h.mixNumber(i);
+        h.mixNumber(before[i] as number);
+        h.mixNumber(now[i] as number);
+      }
+    }
+    return true;
   }
 
   /**
@@ -2293,6 +2356,7 @@ export function explore(options: ExploreOptions): ExploreResult {
     walk.between = new Set();
   }
   walk.wholeTaskViews = options.wholeTaskViews ?? false;
+  walk.wholeBufferViews = options.wholeBufferViews ?? false;
   walk.onFootprint = options.onFootprint;
   walk.blindTaskViews = options.blindTaskViews ?? false;
   const crashImages = options.crashImages ?? options.faults.powerLoss === true;
