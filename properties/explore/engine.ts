@@ -615,7 +615,7 @@ interface Base {
   readonly views: number;
   /** With field-exact independence: each request's kiocb accounting then (`acctValues`), by request id. */
   readonly accts: ReadonlyMap<number, readonly unknown[]> | null;
-  /** Each request's user buffer then (`bufferEntries`), by request id: what a task step changed of it (`measured`). */
+  /** Each request's user buffer then (`bufferEntries`), by request id: what a step changed of it (`measured`, `ownedOnly`). */
   readonly bufs: ReadonlyMap<number, Float64Array>;
 }
 
@@ -738,20 +738,16 @@ const OWN_UNKNOWN = 'ctx:?';
 
 interface RequestBuf {
   readonly buf: UserBuffer;
+  /** The buffer's entries before the step (`bufferEntries`). */
+  readonly before: Float64Array;
   /** Pages before this one the request's iter has consumed. */
   readonly behind: number;
 }
 
-interface BufCopy {
-  readonly tags: Int32Array;
-  readonly pins: Int32Array;
-  readonly dirty: Uint8Array;
-  readonly dmaFilled: Uint8Array;
-}
-
-function sameArray(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/** Does `a` equal `b` from index `at` of `b` on (for `a`'s length)? */
+function sameFrom(a: ArrayLike<number>, b: ArrayLike<number>, at: number): boolean {
+  if (at + a.length > b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[at + i]) return false;
   return true;
 }
 
@@ -921,8 +917,6 @@ class Walk {
    * are no accessors, so every later step of the context may read them unlogged (`holdRequest`).
    */
   private requestHeld = new Map<number, ReadonlySet<string>>();
-  /** The requests' buffers at the last scheduling question (saveBuffers). */
-  private readonly bufsBefore = new Map<UserBuffer, BufCopy>();
 
   constructor(
     private readonly maxFaults: number,
@@ -1425,10 +1419,7 @@ class Walk {
       this.answersInside++;
       if (DEVICE_LABELS.has(label)) this.deviceAnswers++;
     }
-    if (label === SCHEDULE && w !== null) {
-      this.lastSched = { node, stepNo: w.rt.step + 1 };
-      if (this.persistent && !this.replaying && node.ctx !== null) this.saveBuffers(w);
-    }
+    if (label === SCHEDULE && w !== null) this.lastSched = { node, stepNo: w.rt.step + 1 };
     // An answer to the world's own code (between runs of the scheduler) steers what it does next.
     else if (w !== null && w.rt.current === null) this.fold(WORLD_CTX, combine(this.labelHash(label), v));
     return v;
@@ -1911,7 +1902,7 @@ class Walk {
       kind === 'irq' &&
       !now.includes(ctx) &&
       !w.rt.faults.powerLoss &&
-      this.ownedOnly(w, cur, reads, writes)
+      this.ownedOnly(w, base, cur, reads, writes)
     )
       last.node.stop = true;
     // The request parts it holds (holdRequest), this step's reads among them.
@@ -1971,6 +1962,7 @@ class Walk {
    */
   private ownedOnly(
     w: WorldView,
+    base: Base,
     cur: Snapshot,
     reads: ReadonlySet<string>,
     writes: ReadonlySet<string>,
@@ -1983,21 +1975,25 @@ class Walk {
       if (m === null) return false;
       bufs ??= [];
       const r = w.requests.find((x) => x.id === Number(m[1]));
-      if (r === undefined) return false;
+      const before = r === undefined ? undefined : base.bufs.get(r.id);
+      if (r === undefined || before === undefined) return false;
       bufs.push({
         buf: r.buf,
+        before,
         behind: r.iter.count === 0 ? Number.POSITIVE_INFINITY : r.buf.pageIndex(r.iter.address),
       });
     }
     if (bufs === null) return true;
     this.quiet++;
     try {
-      for (const { buf, behind } of bufs) {
-        const before = this.bufsBefore.get(buf);
-        if (before === undefined) return false;
-        if (!sameArray(before.tags, buf.tags) || !sameArray(before.dmaFilled, buf.dmaFilled)) return false;
-        for (let p = 0; p < buf.pins.length; p++) {
-          if (before.pins[p] === buf.pins[p] && before.dirty[p] === buf.dirty[p]) continue;
+      for (const { buf, before, behind } of bufs) {
+        // bufferEntries' layout: tags, pins, dirty bits, DMA bits (one per page), scalars.
+        const pages = buf.pins.length;
+        const pinsAt = buf.tags.length;
+        const dirtyAt = pinsAt + pages;
+        if (!sameFrom(buf.tags, before, 0) || !sameFrom(buf.dmaFilled, before, dirtyAt + pages)) return false;
+        for (let p = 0; p < pages; p++) {
+          if (before[pinsAt + p] === buf.pins[p] && before[dirtyAt + p] === buf.dirty[p]) continue;
           if (p >= behind) return false;
           for (const o of w.rt.heap.liveObjects()) {
             if (!(o instanceof Bio) || o.buf !== buf) continue;
@@ -2181,20 +2177,6 @@ class Walk {
   private isDio(w: WorldView, id: string): boolean {
     for (const o of w.rt.heap.liveObjects()) if (objectId(o.heapId) === id) return o.kind === 'iomap_dio';
     return false;
-  }
-
-  /** Copies of the requests' user buffers as a scheduling question finds them (for `ownedOnly`). */
-  private saveBuffers(w: WorldView): void {
-    this.bufsBefore.clear();
-    for (const r of w.requests) {
-      const b = r.buf;
-      this.bufsBefore.set(b, {
-        tags: b.tags.slice(),
-        pins: b.pins.slice(),
-        dirty: b.dirty.slice(),
-        dmaFilled: b.dmaFilled.slice(),
-      });
-    }
   }
 
   /**
