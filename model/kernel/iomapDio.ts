@@ -33,10 +33,18 @@ export class IomapDio extends KObject {
   biosSubmitted = 0;
   /** Model bookkeeping: how often ref reached zero (must be exactly once). */
   refZeroCount = 0;
+  /**
+   * Model bookkeeping: `iocb` again, for the error setter's accounting. A private field is no
+   * field the explorer tracks (properties/explore/engine.ts `track`): the setter's read of it is
+   * not iomap_dio_set_error's (a cmpxchg of dio->error alone), so it stays out of the running
+   * context's view, where it told apart the completion that set the first error from the others.
+   */
+  readonly #iocb: Kiocb;
 
   constructor(iocb: Kiocb) {
     super();
     this.iocb = iocb;
+    this.#iocb = iocb;
     // Model bookkeeping: each dio is a new attempt at the request.
     iocb.acct = new IocbAccounting();
   }
@@ -54,7 +62,7 @@ export class IomapDio extends KObject {
     if (this.errorValue !== 0 && v !== this.errorValue) {
       throw new PendingViolation('ERR-01', 156, `dio->error overwritten: ${this.errorValue} → ${v}`);
     }
-    if (this.errorValue === 0 && v !== 0) this.iocb.acct.firstError = v;
+    if (this.errorValue === 0 && v !== 0) this.#iocb.acct.firstError = v;
     this.errorValue = v;
   }
 }
