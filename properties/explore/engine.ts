@@ -770,6 +770,18 @@ function bufferEntries(b: UserBuffer): Float64Array {
   return out;
 }
 
+/** Does `b` still hold the entries `e` (`bufferEntries`)? */
+function sameEntries(b: UserBuffer, e: Float64Array): boolean {
+  const pinsAt = b.tags.length;
+  const dirtyAt = pinsAt + b.pins.length;
+  const dmaAt = dirtyAt + b.dirty.length;
+  const end = dmaAt + b.dmaFilled.length;
+  if (e.length !== end + BUF_SCALARS) return false;
+  if (!sameFrom(b.tags, e, 0) || !sameFrom(b.pins, e, pinsAt)) return false;
+  if (!sameFrom(b.dirty, e, dirtyAt) || !sameFrom(b.dmaFilled, e, dmaAt)) return false;
+  return e[end] === b.unmappedFrom && e[end + 1] === (b.delivered ? 1 : 0);
+}
+
 /** A request's kiocb accounting's component id (fingerprint.ts requestIds). */
 const ACCT_ID = /^req:(\d+)\.acct$/;
 /** The accounting fields a device step changes (Disk.step: bios ended, the errnos of failed ones). */
@@ -1711,7 +1723,12 @@ class Walk {
     const current = w.rt.current?.id ?? null;
     const views = this.viewsHash(w);
     const bufs = new Map<number, Float64Array>();
-    for (const r of w.requests) bufs.set(r.id, bufferEntries(r.buf));
+    const prev = this.base?.bufs;
+    for (const r of w.requests) {
+      // Unchanged since the last base (most steps touch no buffer): its copy serves again.
+      const old = prev?.get(r.id);
+      bufs.set(r.id, old !== undefined && sameEntries(r.buf, old) ? old : bufferEntries(r.buf));
+    }
     let accts: Map<number, unknown[]> | null = null;
     if (this.reduce && this.fieldExact) {
       accts = new Map();
@@ -1824,7 +1841,7 @@ class Walk {
     for (const [id, h] of cur.parts) if (id !== 'contexts' && base.snap.parts.get(id) !== h) written.push(id);
     for (const id of base.snap.parts.keys()) if (!cur.parts.has(id)) written.push(id);
     const touched = new Set(written);
-    for (const id of this.used) touched.add(`obj:${id}`);
+    for (const id of this.used) touched.add(objectId(id));
     const h = new Hasher();
     h.mixNumber(since);
     // Heap objects: the fields the step read (the read log), not their whole state.
