@@ -54,6 +54,10 @@ describe('zeroedByRacingWrite', () => {
     expect(zeroedByRacingWrite(all(later), 512, n, READ)).toBe(true);
     const before = write(2, 0, 4096, { startStep: 1, doneStep: 5, ackStep: 5, acked: 4096 });
     expect(zeroedByRacingWrite(all(before), 512, n, READ)).toBe(false);
+    // Nor one that failed before n began: it is over (the 6.12.107-6.12.117 head zeroing under a
+    // later write's count, baseline sys-03-world-xfs-bio-status-get-pages-fault.json, has that shape).
+    const failedBefore = write(2, 0, 4096, { startStep: 1, doneStep: 5 });
+    expect(zeroedByRacingWrite(all(failedBefore), 512, n, READ)).toBe(false);
   });
 
   it('does not allow zeros where the racing write acknowledged its data before they were seen', () => {
