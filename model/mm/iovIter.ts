@@ -121,7 +121,14 @@ export function copyFromIter(
   return n;
 }
 
+/**
+ * The tags of the units a copy of `n` bytes from the iter's position fills: the unit it starts in
+ * and every unit it reaches the end of. A copy that starts inside a unit (a read finished from the
+ * page cache at an end of file inside a sector, where the direct part stopped) still fills the
+ * whole units after it, each from the source unit at the same offset.
+ */
 function fillTags(i: IovIter, n: number, tagOf: (k: number) => number): void {
   const first = i.buf.unitAt(i.iovOffset);
-  for (let k = 0; k < n >> SECTOR_SHIFT; k++) i.buf.tags[first + k] = tagOf(k);
+  const units = i.buf.unitAt(i.iovOffset + n) - first;
+  for (let k = 0; k < units; k++) i.buf.tags[first + k] = tagOf(k);
 }
