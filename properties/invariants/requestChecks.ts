@@ -8,7 +8,7 @@ import type { CompletionView, RequestView, WorldView } from '../../model/world/p
 import { firstBadTag, historyHolds, ownCount, writesOf } from './data.ts';
 import { fail } from './fail.ts';
 import type { Invariant } from './invariant.ts';
-import { callerFinishes, tagsSplitByResume } from './worldChecks.ts';
+import { bytesBeforeFault, callerFinishes, tagsSplitByResume } from './worldChecks.ts';
 
 type Check = (w: WorldView, r: RequestView, c: CompletionView) => void;
 
@@ -362,6 +362,13 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
       // a buffered RWF_NOWAIT read returns what it read (preadv2(2) RWF_NOWAIT; mm/filemap.c
       // filemap_read), never more than the whole.
       if (isRead(r) && r.iocb.acct.readFromCache && bytes(r, c) <= want) return;
+      // A buffer that faults ends a request short, NOWAIT or not: the buffered write a direct write
+      // falls back to (-ENOTBLK) stops at the first page it cannot fault in and returns what it
+      // copied (6.12.117 fs/iomap/buffered-io.c L985-988, which NOWAIT does not change). That count
+      // is SYS-02's to judge (swarm campaign seed 1 run 23,160 once XFS worlds drew bad pages). Not
+      // a count of 0, which no fault explains (6.12.107-6.12.117's tail zeroing, SYS-01).
+      const done = bytes(r, c);
+      if (done > 0 && done < want && Number.isFinite(bytesBeforeFault(r))) return;
       if (bytes(r, c) !== want)
         fail(w, 'ARG-04', 581, `NOWAIT req${r.id} did ${bytes(r, c)} of ${want} bytes`);
     }),
