@@ -36,16 +36,16 @@
  * on libaio, a preallocated file rewritten in place) where the two or three requests a race needs
  * meet far more often than under the full mix; see each field.
  *
- * Direct requests use a page-aligned buffer (the world's default). One that starts some sectors into
- * its page would let a block-aligned write's page-get come up short inside a block; the tail
- * zeroing that follows (seed L388-398, L428-435) runs under the shared lock, where XFS and ext4
- * serialise only writes that are unaligned from the start, and lands over a concurrent write to
- * the block, so that an acknowledged write reads back zeros (SYS-03, DUR-01 on XFS and the generic
- * filesystem). The zeros lie inside the faulting write's own range, which DATA-01 exempts
- * (racing-write-zeroes-inside-its-own-range.json) and SYS-03 on XFS and DUR-01 do not: whether that
- * is a checker gap or a candidate finding is open, so the world does not draw such buffers (the
- * correct-model campaigns of seeds 1-3, 200,000 runs each, found it three times when it did,
- * session 10); the scripted scenarios do.
+ * A quarter of the direct requests on a 512-byte-sector device use a buffer that starts some
+ * sectors into its page (RawWorldOp.alt's high bits), as one from posix_memalign(512) may, and one
+ * in seven has a page of its buffer missing (RawWorldOp.badPage). A block-aligned write's page-get
+ * then comes up short inside a block; the tail zeroing that follows (seed L388-398, L428-435) runs
+ * under the shared lock, where XFS and ext4 serialise only writes that are unaligned from the start,
+ * and may land over a concurrent write to the block. Those zeros lie inside the faulting write's own
+ * range past its count, which it promises nothing about: every checker exempts them
+ * (zeroedByRacingWrite in properties/invariants/worldChecks.ts; racing-write-zeroes-inside-its-own-range
+ * and racing-faulting-write-zeroes-own-range-*.json), and zeros under a count a write returned stay
+ * findings (6.12.107-6.12.117).
  *
  * About 29 % of the worlds are on the scripted filesystem as a whole filesystem instead
  * (RawWorld.generic): btrfs's direct I/O (IOMAP_DIO_PARTIAL and its resume loop), mixing with its
@@ -67,6 +67,19 @@ import { callerCompLast, KeepArbitrary, type Uring, weighted } from './scenario.
 const PAGE_BYTES = 4096;
 const FILE_BLOCKS_MAX = 8;
 const DISK_BASE = 64 * 1024;
+/** The page a direct request's buffer starts in (the world's default, DEFAULT_BUF_ADDR). */
+const BUF_ADDR = 0x10000;
+
+/**
+ * How many sectors into its page a direct request's buffer starts: 1 to 7 for a quarter of the
+ * values of alt's bits 5-9, 0 (page-aligned, the plain case) otherwise. Only on a 512-byte-sector
+ * device (a buffer must be aligned to the logical block size). A page boundary then falls inside a
+ * block of the request, where a short page-get leaves a block tail to zero.
+ */
+export function bufSectors(alt: number, lbs: number): number {
+  const bits = (alt >> 5) & 31;
+  return lbs === 512 && bits < 8 ? 1 + (bits % 7) : 0;
+}
 
 type BlockKind = 'written' | 'unwritten' | 'hole' | 'shared';
 
@@ -86,20 +99,21 @@ interface RawWorldOp {
   readonly async: boolean;
   readonly flags: readonly IocbFlag[];
   readonly uring: Uring;
-  /** Picks the kind among those the world keeps when `kind` is one it omits (RawWorld.omit). */
+  /**
+   * Picks the kind among those the world keeps when `kind` is one it omits (RawWorld.omit); its
+   * lowest bit how a bad page goes away; its bits 5-9 where a direct request's buffer starts in its
+   * page (bufSectors). Bits of one draw, so that the draws of every other field stay as they were.
+   */
   readonly alt: number;
   /**
    * A page of a direct request's user buffer that is not there (DioOpSpec.badPage: unmapped or
    * PROT_NONE for the whole call), counted from its first page and folded onto the pages it spans;
    * null for none (most requests). A program that munmaps part of its buffer, or races munmap with
-   * its I/O, gets a short or failed request: pinning stops there, a hole's zeroing copy faults there.
-   * Only on the generic filesystem for now (the hunt history of session 10 was recorded so): the
-   * model XFS's buffered write, where its direct writes fall back (-ENOTBLK: an invalidation
-   * failure, a sub-block write into a shared block), copied every byte of the buffer and reported
-   * more bytes than the buffer held (SYS-02) until it learnt to stop at the first page it cannot
-   * fault in (model/fs/xfsBuffered.ts, as ext4Buffered.ts and the generic filesystem's
-   * copy_from_iter do); drawing bad pages for XFS and ext4 too is the next step, with the hunt
-   * history recorded again.
+   * its I/O, gets a short or failed request: pinning stops there, a hole's zeroing copy faults there,
+   * and so does the buffered write a direct write falls back to (-ENOTBLK after an invalidation
+   * failure, a sub-block write into a shared block): the model XFS's and ext4's copies stop at the
+   * first page they cannot fault in (model/fs/xfsBuffered.ts, ext4Buffered.ts), as the generic
+   * filesystem's copy_from_iter does.
    */
   readonly badPage: number | null;
 }
@@ -541,13 +555,15 @@ function buildOp(raw: RawWorldOp, g: WorldGeometry, generic = false): OpSpec {
       if (raw.uring !== null && !flags.includes('nowait')) flags.push('nowait');
       if (raw.uring === 'iopoll' && !flags.includes('hipri')) flags.push('hipri');
       if (g.log && raw.kind === 'dio_write' && !flags.includes('dsync')) flags.push('dsync');
-      // See RawWorldOp.badPage; the buffer is the world's default, page-aligned (see the header).
-      const spanned = Math.ceil(len / PAGE_BYTES);
+      // See RawWorldOp.badPage and bufSectors.
+      const bufAddr = BUF_ADDR + bufSectors(raw.alt, lbs) * 512;
+      const spanned = Math.ceil(((bufAddr % PAGE_BYTES) + len) / PAGE_BYTES);
       return {
         kind: raw.kind,
         pos,
         len,
-        ...(generic && raw.badPage !== null && len > 0
+        ...(bufAddr !== BUF_ADDR ? { bufAddr } : {}),
+        ...(raw.badPage !== null && len > 0
           ? {
               badPage: {
                 index: raw.badPage % spanned,
