@@ -63,7 +63,10 @@ export class IocbAccounting {
   firstError = 0;
   /** Bytes of data bios submitted (not zeroing bios). */
   dataBytesSubmitted = 0;
-  /** The page cache could not be invalidated before the write (kiocb_invalidate_pages failed). */
+  /**
+   * The page cache could not be invalidated before the write and the write went on as a direct
+   * write all the same (kiocb_invalidate_pages failed under the planted B13; the kernel falls back).
+   */
   preInvalidationFailed = false;
   /** The count was cut by a fault and IOMAP_DIO_PARTIAL made it a short result (seed L678-682). */
   partialFault = false;
