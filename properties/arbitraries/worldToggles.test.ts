@@ -2,14 +2,17 @@
  * The per-world toggles of the campaign's world scenarios (properties/arbitraries/worldScenario.ts):
  * aio, omit, prealloc and inPlace, each drawn per world (swarm testing). Each test builds worlds
  * with a toggle on and off from the same draw and checks what the toggle promises, and the shares
- * over a sample.
+ * over a sample; then the scenario families (withFamily), which set some toggles themselves, and
+ * the buffers that start inside their page (bufSectors).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { OpSpec } from '../../model/world/scenario.ts';
-import { buildWorld, keptKind, type RawWorld, rawWorldArbitrary } from './worldScenario.ts';
+import { buildWorld, bufSectors, keptKind, type RawWorld, rawWorldArbitrary } from './worldScenario.ts';
 
-const RAWS: readonly RawWorld[] = fc.sample(rawWorldArbitrary(), { seed: 41, numRuns: 3000 });
+const DRAWN: readonly RawWorld[] = fc.sample(rawWorldArbitrary(), { seed: 41, numRuns: 3000 });
+// The toggles as drawn, without the families, which set some of them (withFamily).
+const RAWS: readonly RawWorld[] = DRAWN.map((r) => ({ ...r, family: null }));
 const DIRECT = new Set<OpSpec['kind']>(['dio_read', 'dio_write']);
 const POSITIONED = new Set<OpSpec['kind']>([
   'dio_read',
@@ -117,5 +120,75 @@ describe('world toggles', () => {
     expect(keptKind(op('truncate', 7), omit)).toBe('dio_read');
     const everything = [...omit, 'dio_read', 'fsync'] as OpSpec['kind'][];
     expect(keptKind(op('fsync', 3), everything)).toBe('dio_write');
+  });
+});
+
+describe('world scenario families', () => {
+  const first = (raw: RawWorld): readonly OpSpec[] => buildWorld(raw).threads[0] ?? [];
+  const dio = (op: OpSpec | undefined) => {
+    if (op === undefined || (op.kind !== 'dio_write' && op.kind !== 'dio_read'))
+      throw new Error('not direct');
+    return op;
+  };
+
+  it('are drawn in one world in eight, each family half of them', () => {
+    const drawn = (f: RawWorld['family']) => DRAWN.filter((r) => r.family === f).length / DRAWN.length;
+    expect(drawn('subBlockRace')).toBeGreaterThan(0.04);
+    expect(drawn('subBlockRace')).toBeLessThan(0.085);
+    expect(drawn('cachedOverwrite')).toBeGreaterThan(0.04);
+    expect(drawn('cachedOverwrite')).toBeLessThan(0.085);
+  });
+
+  it('subBlockRace: an async direct write and one of the other alignment to its block, inside the end of file, into unwritten blocks', () => {
+    let unaligned = 0;
+    for (const raw of RAWS.slice(0, 500)) {
+      const world = buildWorld({ ...raw, family: 'subBlockRace' });
+      const [a, b] = [
+        dio(first({ ...raw, family: 'subBlockRace' })[0]),
+        dio(first({ ...raw, family: 'subBlockRace' })[1]),
+      ];
+      const bs = world.fs.blockSize;
+      expect([a.kind, b.kind]).toEqual(['dio_write', 'dio_write']);
+      expect(a.async).toBe(true);
+      expect(a.iocbFlags ?? []).toEqual([]);
+      expect(b.iocbFlags ?? []).toEqual([]);
+      expect(a.bufAddr ?? 0x10000).toBe(0x10000);
+      expect(Math.floor(b.pos / bs)).toBe(Math.floor(a.pos / bs));
+      for (const op of [a, b]) expect(op.pos + op.len).toBeLessThanOrEqual(world.fs.iSize);
+      // Holes are preallocated (unwritten); written blocks too, but those ext4 or a log keeps.
+      expect(world.fs.extents.some((e) => e.type === 'hole' || e.type === 'delalloc')).toBe(false);
+      const sub = (op: typeof a) => (op.pos | op.len) % bs !== 0;
+      if (sub(a) !== sub(b)) unaligned++;
+    }
+    // One of the two is a sub-block write wherever a sector is smaller than a block.
+    expect(unaligned).toBeGreaterThan(250);
+  });
+
+  it('cachedOverwrite: a synchronous direct write over a cached page, then a buffered read of it', () => {
+    for (const raw of RAWS.slice(0, 500)) {
+      const drawn = { ...raw, family: 'cachedOverwrite' as const };
+      const world = buildWorld(drawn);
+      const [a, b] = first(drawn);
+      const w = dio(a);
+      expect(w.kind).toBe('dio_write');
+      expect(w.async ?? false).toBe(false);
+      expect(w.iocbFlags ?? []).not.toContain('nowait');
+      expect(b?.kind).toBe('buffered_read');
+      if (b?.kind !== 'buffered_read') continue;
+      expect(b.pos).toBe(w.pos);
+      expect(world.fs.iSize).toBe(world.fs.extents.length * world.fs.blockSize);
+      // The page under the write is cached wherever the file has one there.
+      const page = Math.floor(w.pos / 4096);
+      if (page < Math.ceil(world.fs.iSize / 4096))
+        expect(world.fs.pageCache?.map((p) => p.index)).toContain(page);
+    }
+  });
+
+  it('bufSectors: a quarter of the requests on 512-byte sectors start 1-7 sectors into their page, none on 4 KiB', () => {
+    const alts = Array.from({ length: 1024 }, (_, alt) => alt);
+    expect(alts.filter((a) => bufSectors(a, 512) > 0).length).toBe(256);
+    expect(alts.every((a) => bufSectors(a, 4096) === 0)).toBe(true);
+    expect(new Set(alts.map((a) => bufSectors(a, 512)))).toEqual(new Set([0, 1, 2, 3, 4, 5, 6, 7]));
+    expect(bufSectors(0, 512)).toBe(0);
   });
 });
