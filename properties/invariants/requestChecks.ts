@@ -341,7 +341,7 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
     kind: 'safety',
     family: 'arguments',
     statement:
-      'An IOCB_NOWAIT request either fails with -EAGAIN having done nothing, or is done whole (up to end of file for reads; a read its caller finishes from the page cache may stop short where a page is not cached, as a buffered RWF_NOWAIT read does).',
+      'An IOCB_NOWAIT request either fails with -EAGAIN having done nothing, or is done whole (up to end of file for reads; a read its caller finishes from the page cache may stop short where a page is not cached, as a buffered RWF_NOWAIT read does; a request whose buffer faulted may stop short there, as any request may).',
     source: 'seed L580-581; iomap design.rst NOWAIT contract; pwritev2(2) and preadv2(2) RWF_NOWAIT',
     probe: onResult((w, r, c) => {
       if (r.op.iocbFlags?.includes('nowait') !== true || c.res < 0) return;
