@@ -38,7 +38,8 @@
  *
  * One world in eight is a scenario family instead (RawWorld.family, withFamily): a shape a few
  * bugs need and the toggles still rarely give, an async direct write racing one of the other
- * alignment to its block, or a direct write over a cached page read back through the cache.
+ * alignment to its block, a direct write over a cached page read back through the cache, or an
+ * O_DSYNC append inside a written last block before power loss.
  *
  * A quarter of the direct requests on a 512-byte-sector device use a buffer that starts some
  * sectors into its page (RawWorldOp.alt's high bits), as one from posix_memalign(512) may, and one
@@ -248,7 +249,7 @@ export interface RawWorld {
    */
   readonly inPlace: boolean;
   /**
-   * A scenario family (one world in eight), for shapes that need several draws to meet and that the
+   * A scenario family (one world in eight, a third each), for shapes that need several draws to meet and that the
    * toggles above still rarely give; null in the others. Drawn last, so that the fields above draw
    * as before. See withFamily.
    */
@@ -267,8 +268,18 @@ export interface RawWorld {
  * - 'cachedOverwrite': the first thread writes direct over a page cached before and reads it back
  *   through the page cache: where the pre- and post-write invalidations (seed L634-647, mm/filemap.c
  *   kiocb_invalidate_post_direct_write) decide what the read sees.
+ * - 'dsyncAppend': a log (RawWorld.log) on a device with FUA whose end of file lies inside its
+ *   written last block, appended to by one O_DSYNC write from a sector at or before the end, then
+ *   power loss: an extending write over written blocks, where FUA alone would leave the new size
+ *   unlogged unless the mapping is flagged IOMAP_F_DIRTY (seed L317-323; 6.12.117
+ *   fs/xfs/xfs_iomap.c L794-795, fs/ext4/inode.c L3297-3305).
  */
-export type Family = 'subBlockRace' | 'cachedOverwrite';
+export type Family = 'subBlockRace' | 'cachedOverwrite' | 'dsyncAppend';
+
+/** The world's block size: the drawn filesystem's; the generic one takes the XFS geometry (512 B to 4 KiB). */
+function blockSizeOf(raw: RawWorld): number {
+  return Math.max(raw.lbs, raw.fs === 'ext4' && !raw.generic ? raw.ext4BlockSize : raw.blockSize);
+}
 
 /** The raw world a family makes of a drawn one (itself when it has none). */
 export function withFamily(raw: RawWorld): RawWorld {
@@ -301,6 +312,43 @@ export function withFamily(raw: RawWorld): RawWorld {
       omit: [],
       prealloc: true,
       inPlace: true,
+    };
+  }
+  if (raw.family === 'dsyncAppend') {
+    // The end of file 1-4 sectors before the end of the last block (at most a sector short of a
+    // whole block), and a write from the sector that holds it to the end of that block (place 'eof'
+    // at offset 0 before it, in logical blocks), synchronous and plain; the log adds O_DSYNC and the
+    // power loss. Alone, so that no other sync logs the size.
+    const bs = blockSizeOf(raw);
+    const back = Math.max(1, Math.min(1 + (((raw.iSizeBack ?? 1) - 1) % 4), bs / 512 - 1));
+    const plain = {
+      keep: true,
+      blockAligned: false,
+      async: false,
+      flags: [],
+      uring: null,
+      badPage: null,
+    } as const;
+    const write: RawWorldOp = {
+      ...a,
+      ...plain,
+      kind: 'dio_write',
+      place: 'eof',
+      at: 0,
+      units: raw.lbs === 512 ? back : 1,
+      alt: a.alt & 31,
+    };
+    return {
+      ...raw,
+      fua: true,
+      writeCache: true,
+      iSizeBack: back,
+      iSizeTail: 0,
+      threads: [[write]],
+      log: true,
+      aio: false,
+      omit: [],
+      inPlace: false,
     };
   }
   // A synchronous block-aligned write and a read of the same blocks, both inside the end of file.
@@ -396,9 +444,10 @@ export function rawWorldArbitrary(): fc.Arbitrary<RawWorld> {
     prealloc: weighted<boolean>([3, fc.constant(false)], [1, fc.constant(true)]),
     inPlace: weighted<boolean>([3, fc.constant(false)], [1, fc.constant(true)]),
     family: weighted<Family | null>(
-      [14, fc.constant(null)],
+      [21, fc.constant(null)],
       [1, fc.constant('subBlockRace')],
       [1, fc.constant('cachedOverwrite')],
+      [1, fc.constant('dsyncAppend')],
     ),
   });
 }
@@ -448,10 +497,9 @@ export function buildWorld(given: RawWorld): Scenario {
           ...drawn,
           threads: drawn.threads.map((ops) => ops.map((op) => ({ ...op, kind: keptKind(op, drawn.omit) }))),
         };
-  // The generic filesystem takes the XFS geometry (block sizes of 512 B to 4 KiB).
   const generic = raw.generic;
   const ext4 = raw.fs === 'ext4' && !generic;
-  const bs = Math.max(raw.lbs, ext4 ? raw.ext4BlockSize : raw.blockSize);
+  const bs = blockSizeOf(raw);
   const fileBytes = raw.blocks.length * bs;
   const iSize =
     raw.iSizeBack === null
