@@ -231,7 +231,9 @@ describe('IOMAP_DIO_PARTIAL with page faults disabled, and the resume loop', () 
     expect(r.violation, r.violation?.message).toBeNull();
     expect(events(r, 'dio_resume')).toBe(1);
     expect(r.requests[0]?.completions[0]?.res).toBe(4 * KiB);
-    expect(who(r.requests[0]?.buf.tags[7] ?? 0)).not.toBe('0');
+    // The copy that reaches the end of a unit tags it (iovIter fillTags): the resumed call's zeros.
+    // Before 032255b the unit stayed untouched, which is why tagsSplitByResume skips such a read.
+    expect(who(r.requests[0]?.buf.tags[7] ?? 0)).toBe('0');
     // The correct model ends the direct part at 4,095 and the page cache reads the last byte: the
     // same unit split between the call and filemap_read.
     const fixed = runScenario(s, {
@@ -245,7 +247,7 @@ describe('IOMAP_DIO_PARTIAL with page faults disabled, and the resume loop', () 
     expect(events(fixed, 'dio_resume')).toBe(0);
     expect(events(fixed, 'filemap_read')).toBe(1);
     expect(fixed.requests[0]?.completions[0]?.res).toBe(4 * KiB);
-    expect(who(fixed.requests[0]?.buf.tags[7] ?? 0)).not.toBe('0');
+    expect(who(fixed.requests[0]?.buf.tags[7] ?? 0)).toBe('0');
   });
 
   it('survives every interleaving of seeded runs of an extending write beside a resumed read at EOF', () => {
