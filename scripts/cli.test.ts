@@ -72,8 +72,9 @@ describe('diocheck run', () => {
 });
 
 describe('diocheck run --kernel', () => {
-  // The faithful seed has bugs the correct model fixes; seed 3 finds one within a few runs (seed
-  // 6 did before the aio, omit, prealloc and in-place worlds).
+  // The faithful seed has bugs the correct model fixes; seed 1 finds one within a few runs (seed
+  // 6 did before the aio, omit, prealloc and in-place worlds; seed 3, before misaligned world
+  // buffers and the scenario families).
   it('runs the campaign on the seed, says so, and prints replay commands that reproduce it', async () => {
     const json = join(TMP, 'kernel-seed.json');
     const out = join(TMP, 'kernel-cx');
@@ -85,7 +86,7 @@ describe('diocheck run --kernel', () => {
         '--runs',
         '300',
         '--seed',
-        '3',
+        '1',
         '--out',
         out,
         '--json',
@@ -95,7 +96,7 @@ describe('diocheck run --kernel', () => {
     ]);
     expect(run?.code, run?.stdout).toBe(1);
     expect(run?.stdout).toMatch(/^kernel: seed$/m);
-    const replay = run?.stdout.match(/^replay: {3}npx diocheck repro --seed 3 --path (\S+) --kernel seed$/m);
+    const replay = run?.stdout.match(/^replay: {3}npx diocheck repro --seed 1 --path (\S+) --kernel seed$/m);
     expect(replay, run?.stdout).not.toBeNull();
     const file = run?.stdout.match(/^ {10}npx diocheck repro (\S+-kernel-seed\.json)$/m)?.[1] ?? '';
     const summary = JSON.parse(readFileSync(json, 'utf8')) as {
@@ -106,7 +107,7 @@ describe('diocheck run --kernel', () => {
     expect(readReplayFile(file).kernel).toBe('seed');
     const invariant = summary.failure.invariant;
     const [again, fromFile] = await cliAll([
-      ['repro', '--seed', '3', '--path', replay?.[1] ?? '', '--kernel', 'seed'],
+      ['repro', '--seed', '1', '--path', replay?.[1] ?? '', '--kernel', 'seed'],
       ['repro', file],
     ]);
     expect(again?.code).toBe(1);

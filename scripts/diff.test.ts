@@ -58,9 +58,9 @@ describe('diff: neighbouring releases, seed 6', () => {
         }
       } else if (a === '6.12.107') {
         // 6.12.107 differs from 6.12.111 only for a polled NOWAIT request whose bio would block
-        // (47f28b493daf): the campaign draws such reads (io_uring on a polled ring), and each
-        // difference is a read that 6.12.107 refused with -EAGAIN after submitting (the test below
-        // builds one by hand). And ext4's buffered write waits for direct I/O in flight from
+        // (47f28b493daf): the campaign draws such reads (io_uring on a polled ring) and writes (the
+        // polled write family, RawScenario.polled), and each difference is a request that 6.12.107
+        // refused with -EAGAIN after submitting (the test below builds a read by hand). And ext4's buffered write waits for direct I/O in flight from
         // 6.12.111 on (fs/ext4/file.c L296-300; model/kernel/ops.ts RELEASE_WORLD), so one that
         // returned on 6.12.107 may still wait on 6.12.111 when the power fails.
         expect(report.differing, text).toBeGreaterThan(0);
@@ -69,7 +69,9 @@ describe('diff: neighbouring releases, seed 6', () => {
           text,
         ).toBe(true);
         for (const key of keys)
-          expect(key, text).toMatch(/^result (dio_read (xfs|scripted): -EAGAIN → |buffered_write ext4: )/);
+          expect(key, text).toMatch(
+            /^result (dio_(read|write) (xfs|scripted): -EAGAIN → |buffered_write ext4: )/,
+          );
       } else {
         // 6.12.111 to 6.12.117 carry the same fs/iomap/direct-io.c: no program can tell them apart.
         expect(report.differing, text).toBe(0);

@@ -31,8 +31,9 @@ const runCmd = (over: Partial<RunCommand>): RunCommand =>
     // seed 26, before they drew log worlds, deferred ->submit_io and faulting buffer pages; seed 4,
     // before they drew the generic world share; seed 2, before they drew the aio, omit, prealloc
     // and in-place worlds; seed 4, before long choice streams were half the draws and the generic
-    // world drew bad buffer pages.
-    seed: 51,
+    // world drew bad buffer pages; seed 51, before misaligned world buffers, bad pages in every
+    // world and the scenario families).
+    seed: 17,
     kernel: '6.12.117',
     baseline: EMPTY_BASELINE,
     ...over,
@@ -75,7 +76,7 @@ describe('signatures', () => {
   });
 });
 
-describe('a triaging campaign (6.12.117, seed 51, 120 runs)', () => {
+describe('a triaging campaign (6.12.117, seed 17, 120 runs)', () => {
   const json = join(TMP, 'new.json');
   const out = capture();
   const code = runCampaign(runCmd({ json }), out);

@@ -34,9 +34,10 @@ describe('npx diocheck outside the repository', () => {
   it('runs a campaign and then the replay commands it printed, as printed', async () => {
     mkdirSync(join(DIR, 'node_modules/.bin'), { recursive: true });
     symlinkSync(join(ROOT, 'scripts/diocheck.mjs'), join(DIR, 'node_modules/.bin/diocheck'));
-    // Seed 3 meets a finding of the faithful seed within 300 runs (seed 6 did before the aio, omit,
-    // prealloc and in-place worlds).
-    const run = await sh('npx diocheck run --kernel seed --runs 300 --seed 3 --stop-at-first');
+    // Seed 1 meets a finding of the faithful seed within 300 runs (seed 6 did before the aio, omit,
+    // prealloc and in-place worlds; seed 3, before misaligned world buffers and the scenario
+    // families).
+    const run = await sh('npx diocheck run --kernel seed --runs 300 --seed 1 --stop-at-first');
     expect(run.code, run.stderr).toBe(1);
     const printed = run.stdout.match(/^(?:replay: {3}| {10})(npx diocheck repro .*)$/gm) ?? [];
     expect(printed).toHaveLength(2);

@@ -114,7 +114,7 @@ const REPORTS: ReadonlyArray<readonly [string, keyof typeof REPORT_SCHEMAS]> = [
   ['history.json', 'hunt-history'],
 ];
 
-const SHARDED = ['--kernel', 'seed', '--seed', '3', '--runs', '120'];
+const SHARDED = ['--kernel', 'seed', '--seed', '1', '--runs', '120'];
 
 describe('the reports and replay files real runs write', async () => {
   const BUG = 'faulted-read-reports-request';
@@ -137,7 +137,8 @@ describe('the reports and replay files real runs write', async () => {
     ],
     // A finding of its first 120 runs (known to the repository's baseline) is in one shard: a merged
     // failure (seed 1's run 108 was, before the generator changes of issue 16 item 4; seed 4's,
-    // before the aio, omit, prealloc and in-place worlds).
+    // before the aio, omit, prealloc and in-place worlds; seed 3's, before misaligned world buffers
+    // and the scenario families).
     ['run', ...SHARDED, '--shard', '1/2', '--json', at('shard1.json')],
     ['run', ...SHARDED, '--shard', '2/2', '--json', at('shard2.json')],
     ['run', ...SHARDED, '--workers', '2', '--json', at('workers.json')],
