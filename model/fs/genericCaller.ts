@@ -358,4 +358,5 @@ function addAccounting(into: IocbAccounting, from: IocbAccounting): void {
   into.dataBytesSubmitted += from.dataBytesSubmitted;
   into.preInvalidationFailed ||= from.preInvalidationFailed;
   into.partialFault ||= from.partialFault;
+  into.pageGetFailed ||= from.pageGetFailed;
 }

@@ -71,6 +71,11 @@ export class IocbAccounting {
   /** The count was cut by a fault and IOMAP_DIO_PARTIAL made it a short result (seed L678-682). */
   partialFault = false;
   /**
+   * A page-get of the user buffer failed (seed L388-396). Without IOMAP_DIO_PARTIAL the request
+   * cannot complete: its next iteration faults again, or its next mapping is refused first (ARG-02).
+   */
+  pageGetFailed = false;
+  /**
    * The i_size __iomap_dio_rw sampled at seed L571 (dio->i_size), which bounds what a read
    * reports (or the one a caller's page-cache read finishing it saw); null before it ran. i_size
    * may have grown since the request was issued.

@@ -315,6 +315,8 @@ export function* iomapDioBioIter(k: Kernel, iter: IomapIter, dio: IomapDio): KGe
           yield;
           if (rt.tracing) rt.ev(388, 'bio_iov_iter_get_pages', `pos ${pos} ret ${ret}`);
           bioPut(rt, bio, 396);
+          // Model bookkeeping for ARG-02: the request's buffer faulted part way.
+          dio.iocb.acct.pageGetFailed = true;
           if (!k.ops.iomapDioBioIterZeroTailAfterShortGet(k)) break out;
           break zeroTail;
         }

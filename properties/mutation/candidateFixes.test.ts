@@ -12,7 +12,7 @@ import { type FaultProfile, NO_FAULTS } from '../../model/runtime/faults.ts';
 import { runScenario } from '../../model/world/run.ts';
 import type { Scenario } from '../../model/world/scenario.ts';
 import { makeProbe } from '../invariants/registry.ts';
-import { readReplayFile } from '../replay/replayFile.ts';
+import { type ReplayFile, readReplayFile } from '../replay/replayFile.ts';
 import {
   bios,
   KiB,
@@ -95,19 +95,23 @@ describe('head-zero-only-at-start: a resumed iteration does not zero the head it
   });
 });
 
+/** A regression file's run on `ops`, every checker on (its choices by value: the kernels may ask more). */
+function replayOn(file: ReplayFile, ops: Readonly<KernelOps>) {
+  return runScenario(file.scenario, {
+    source: new ArrayChoices(file.choices.map((c) => c.value)),
+    faults: file.faults,
+    ops,
+    probe: makeProbe(),
+  });
+}
+
 describe('nowait-partial-eagain-returns-count: a NOWAIT PARTIAL write refused part way returns its count', () => {
   // Detection stream seed 5 run 83,309: a NOWAIT PARTIAL write (done_before 3,584) maps [0, 12 KiB)
   // whole, submits its first bio, faults at 8 KiB, and the next ->iomap_begin answers -EAGAIN.
   const file = readReplayFile(
     'properties/regressions/nowait-partial-write-refused-part-way-returns-count.json',
   );
-  const replay = (ops: Readonly<KernelOps>) =>
-    runScenario(file.scenario, {
-      source: new ArrayChoices(file.choices.map((c) => c.value)),
-      faults: file.faults,
-      ops,
-      probe: makeProbe(),
-    });
+  const replay = (ops: Readonly<KernelOps>) => replayOn(file, ops);
   const last = (r: ReturnType<typeof replay>) =>
     r.requests.find((q) => q.id === 5)?.completions.map((c) => c.res);
 
@@ -128,5 +132,28 @@ describe('nowait-partial-eagain-returns-count: a NOWAIT PARTIAL write refused pa
         .requests.slice(0, 4)
         .map((q) => q.completions.map((c) => c.res)),
     );
+  });
+});
+
+describe('nowait-partial-eagain-returns-count leaves a NOWAIT write without IOMAP_DIO_PARTIAL failing', () => {
+  // Swarm campaign seed 2 run 157,525: a NOWAIT write of 12 KiB without IOMAP_DIO_PARTIAL maps
+  // [0, 12 KiB) whole, its page-get faults after its first bio, and the next ->iomap_begin refuses
+  // the rest, which another write's conversion split (as XFS would, 6.12.117 fs/xfs/xfs_iomap.c
+  // L852-856, or over a contended ILOCK, L733-737). Without PARTIAL the request fails either way
+  // (the next page-get faults): ARG-02 does not hold its -EAGAIN (spec/fs.md).
+  const file = readReplayFile('properties/regressions/nowait-write-faulted-then-refused-part-way.json');
+  const replay = (ops: Readonly<KernelOps>) => replayOn(file, ops);
+
+  it('every kernel returns -EAGAIN after the first bio wrote, and no invariant fails', () => {
+    for (const ops of [SEED_OPS, KERNEL_VERSIONS['6.12.117'], KERNEL_VERSIONS['6.12.118'], FIXED_OPS]) {
+      const r = replay(ops);
+      expect(r.violation, r.violation?.message).toBeNull();
+      const q = r.requests.find((x) => x.op.iocbFlags?.includes('nowait') === true);
+      expect(q?.op.dioFlags ?? []).not.toContain('partial');
+      expect(q?.completions.map((c) => c.res)).toEqual([-EAGAIN]);
+      // What ARG-02 holds any other request to: its bios did I/O. Its page-get failed first.
+      expect((q?.iocb.acct.biosSubmitted ?? 0) - (q?.iocb.acct.biosRefused ?? 0)).toBeGreaterThan(0);
+      expect(q?.iocb.acct.pageGetFailed).toBe(true);
+    }
   });
 });
