@@ -71,10 +71,13 @@ const EXPECTED: Record<string, Expectation> = {
     exit: 0,
     first: /^seed 1$/,
   },
+  // A pinned seed: the release campaign exits 0 only when every signature it meets is baselined,
+  // and the baselines are swept from fixed seeds (seed 3 for every release); a clock seed made CI
+  // fail on whichever unswept signature its first runs met (session 11).
   'npm run diocheck -- run --kernel 6.12.117': {
-    run: 'npm run diocheck -- run --kernel 6.12.117 --runs 100',
+    run: 'npm run diocheck -- run --kernel 6.12.117 --runs 100 --seed 3',
     exit: 0,
-    first: /^seed -?\d+$/,
+    first: /^seed 3$/,
   },
   'npm run diocheck -- confirm FILE': {
     exempt: "needs root, ptrace and the release's UML kernel (the oracle)",
