@@ -212,6 +212,13 @@ export class Disk extends Context implements BlockDevice {
   /** Queues a bio, or ends it with the status submit_bio chose: true when it failed there. */
   private queueBio(bio: Bio): boolean {
     modelAssert(!this.poweredOff, 'bio submitted after power loss');
+    // The kernel ends such a bio with -EIO in submit_bio_noacct (6.12.117 block/blk-core.c
+    // L549-564, L790-791), but no filesystem maps a block past its device: here it can only be a
+    // generator or model filesystem that did, whose bio would otherwise read back as stale media.
+    modelAssert(
+      bio.biIterSector + (bio.biSize >> SECTOR_SHIFT) <= this.media.length,
+      'bio past the end of the device',
+    );
     bio.serial = ++this.serial;
     this.submitted++;
     const acct = bio.biPrivate?.iocb.acct;
