@@ -32,6 +32,7 @@ import type { ChoiceSource } from '../../model/runtime/choice.ts';
 import { GenContext, type KGen } from '../../model/runtime/context.ts';
 import { type FaultProfile, NO_FAULTS } from '../../model/runtime/faults.ts';
 import { Runtime } from '../../model/runtime/runtime.ts';
+import { ModelAssertion } from '../../model/runtime/violation.ts';
 import { type Enumeration, enumerateOutcomes, outcomesWith } from '../support/enumerate.ts';
 
 /** The device under test: its capabilities as the block layer sees them. */
@@ -483,5 +484,26 @@ describe('the exhaustive enumerator', () => {
     expect(() => enumerateOutcomes((src) => src.next(2, 'a') + src.next(2, 'b'), String, 3)).toThrow(
       /more than 3 choice paths/,
     );
+  });
+});
+
+describe('the device end', () => {
+  const write = (sector: number, sectors: number): Litmus => ({
+    device: NO_CACHE,
+    faults: {},
+    ops: [{ kind: 'write', name: 'new', sector, sectors }],
+    crashAtEnd: false,
+  });
+  const source: ChoiceSource = { next: () => 0 };
+
+  it('a write ending at the last sector lands there', () => {
+    const r = runLitmus(write(GEOMETRY.sectors - 2, 2), source);
+    expect(r.acked.has('new')).toBe(true);
+    expect(sectors(r, GEOMETRY.sectors - 2, 2)).toBe('new new');
+  });
+
+  it('a bio past the end is a model assertion, not a write that goes nowhere', () => {
+    expect(() => runLitmus(write(GEOMETRY.sectors - 1, 2), source)).toThrow(ModelAssertion);
+    expect(() => runLitmus(write(GEOMETRY.sectors - 1, 2), source)).toThrow(/past the end of the device/);
   });
 });
