@@ -1,12 +1,13 @@
 /**
  * Triage (scripts/commands/findings.ts): a campaign goes on past its violations, prints one finding
  * per signature with its count and smallest replay, and fails only on findings outside the
- * baseline of its kernel setting; --max-findings and --stop-at-first; merge adds findings up.
+ * baseline of its kernel setting (or of a release that runs the same model); --max-findings and --stop-at-first; merge adds findings up.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sameModel } from '../model/kernel/ops.ts';
 import { readReplayFile, writeReplayFile } from '../properties/replay/replayFile.ts';
 import { type RunCommand, UsageError } from './commands/args.ts';
 import { contextKindOf, deviatingLabels, labelClass, signatureText } from './commands/findings.ts';
@@ -49,6 +50,19 @@ describe('the baseline option', () => {
       expect(() => runCampaign(runCmd({ runs: 1, baseline: dir }), capture())).toThrow(
         new UsageError(`--baseline ${dir} is not a directory`),
       );
+  });
+});
+
+describe('settings that share a baseline', () => {
+  it('are the releases with the same fixes, steps and world quirks: 6.12.111 to 6.12.117', () => {
+    const same = ['6.12.111', '6.12.113', '6.12.115', '6.12.117'] as const;
+    for (const a of same) for (const b of same) expect(sameModel(a, b)).toBe(true);
+    for (const other of ['6.12.107', '6.12.118', 'seed', null] as const) {
+      expect(sameModel(other, other)).toBe(true);
+      for (const a of same) expect([sameModel(a, other), sameModel(other, a)]).toEqual([false, false]);
+    }
+    expect(sameModel('6.12.107', '6.12.118')).toBe(false);
+    expect(sameModel('seed', null)).toBe(false);
   });
 });
 
@@ -121,8 +135,11 @@ describe('a triaging campaign (6.12.117, seed 17, 120 runs)', () => {
     expect(known.map((f) => f.signature).sort()).toEqual(findings.map((f) => f.signature).sort());
     expect(known.every((f) => f.known !== null && f.knownReason === 'Known in this test.')).toBe(true);
     expect(again.text()).toContain('known SYS-01 L440 task xfs [get_pages_fault]');
-    // The same baseline does not cover another kernel setting.
-    expect(runCampaign(runCmd({ kernel: '6.12.111', baseline: join(TMP, 'baseline') }), capture())).toBe(1);
+    // It covers a release that runs the same model (6.12.111-6.12.117: the same fixes, steps and
+    // world quirks), whose campaign from the same seed makes the same runs; not another model.
+    expect(runCampaign(runCmd({ kernel: '6.12.111', baseline: join(TMP, 'baseline') }), capture())).toBe(0);
+    expect(runCampaign(runCmd({ kernel: '6.12.107', baseline: join(TMP, 'baseline') }), capture())).toBe(1);
+    expect(runCampaign(runCmd({ kernel: 'seed', baseline: join(TMP, 'baseline') }), capture())).toBe(1);
   });
 
   it('stops after --max-findings signatures, and at the first violation with --stop-at-first', () => {

@@ -250,6 +250,21 @@ export const KERNEL_VERSIONS = {
 
 export type KernelVersion = keyof typeof KERNEL_VERSIONS;
 
+/**
+ * Whether two settings run the same model: the same setting, or two releases with the same
+ * upstream fixes, the same steps of the series and the same world quirks (6.12.111 to 6.12.117).
+ * A baseline recorded on one of them is a behaviour of the other, replayed through the same code.
+ */
+export function sameModel(a: KernelVersion | null, b: KernelVersion | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || a === 'seed' || b === 'seed') return false;
+  const ca = RELEASE_CONTENT[a];
+  const cb = RELEASE_CONTENT[b];
+  const same = (x: readonly string[], y: readonly string[]) =>
+    x.length === y.length && x.every((v, i) => v === y[i]);
+  return same(ca.fixes, cb.fixes) && same(ca.steps, cb.steps) && RELEASE_WORLD[a] === RELEASE_WORLD[b];
+}
+
 /** An exact kernel setting for a name `--kernel` or a replay file may give: a release, `seed`, or an alias. */
 export function resolveKernel(name: string): KernelVersion | undefined {
   return name === 'seed' ? 'seed' : releaseNamed(name);
