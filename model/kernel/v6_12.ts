@@ -167,6 +167,9 @@ export function* iomapDioBioIterZeroHeadPad612(
   pos: number,
   pad: number,
 ): KGen<number> {
+  // The seed's L359 test as its own entry (iomapDioBioIterZeroHead) is a seam, not a line of the
+  // release: it answers true unless a candidate fix (head-zero-only-at-start) is applied on top.
+  if (pad && !k.ops.iomapDioBioIterZeroHead(k, dio, pos)) return 0;
   if (pad) k.rt.cover(360);
   return (yield* k.ops.iomapDioZero(k, iter, dio, pos - pad, pad)) ?? 0;
 }
@@ -179,6 +182,8 @@ export function* iomapDioBioIterZeroHeadPad6118(
   pos: number,
   pad: number,
 ): KGen<number> {
+  // The candidate fix's seam, as in iomapDioBioIterZeroHeadPad612.
+  if (pad && !k.ops.iomapDioBioIterZeroHead(k, dio, pos)) return 0;
   if (pad) k.rt.cover(360);
   yield* k.ops.iomapDioZero(k, iter, dio, pos - pad, pad);
   return 0;

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KernelOps } from '../../model/kernel/kernel.ts';
 import { EAGAIN } from '../../model/kernel/flags.ts';
-import { FIXED_OPS, KERNEL_VERSIONS, SEED_OPS } from '../../model/kernel/ops.ts';
+import { CANDIDATE_FIXES, FIXED_OPS, KERNEL_VERSIONS, SEED_OPS } from '../../model/kernel/ops.ts';
 import { ArrayChoices } from '../../model/runtime/choice.ts';
 import { type FaultProfile, NO_FAULTS } from '../../model/runtime/faults.ts';
 import { runScenario } from '../../model/world/run.ts';
@@ -93,6 +93,25 @@ describe('head-zero-only-at-start: a resumed iteration does not zero the head it
     ]);
     expect(media(r, 2048, 8)).toEqual([...userTags(1, 0, 7), ...zeros(1)]);
   });
+});
+
+describe('head-zero-only-at-start applies on top of a release', () => {
+  // The releases zero the head in their own entries (6.12.117 L382-389, 6.12.118 L381-385), which
+  // consult the same seam: a release with the candidate fix keeps the data as the correct model does.
+  const s = scenario({
+    fs: { iSize: 8 * KiB, extents: [unwritten(0, 8 * KiB)] },
+    bioMaxVecs: 1,
+    ops: [{ kind: 'dio_write', pos: 0, len: 8 * KiB, bufAddr: 0x10200, dioFlags: ['partial'] }],
+  });
+  const fix = CANDIDATE_FIXES['head-zero-only-at-start'];
+  for (const release of ['6.12.117', '6.12.118'] as const) {
+    it(`${release} zeroes [0, 3584) again; ${release} with the fix keeps it`, () => {
+      const ops = KERNEL_VERSIONS[release];
+      expect(media(runOn(ops, s, { pageFaults: true }, [0, 1, 1]), 2048, 7)).toEqual(zeros(7));
+      const fixed = runOn({ ...ops, ...fix }, s, { pageFaults: true }, [0, 1, 1]);
+      expect(media(fixed, 2048, 7)).toEqual(userTags(1, 0, 7));
+    });
+  }
 });
 
 /** A regression file's run on `ops`, every checker on (its choices by value: the kernels may ask more). */
