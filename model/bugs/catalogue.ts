@@ -9,7 +9,7 @@
  * them from fixed seeds within a fixed budget (properties/bugs.test.ts).
  */
 import type { KernelOps } from '../kernel/kernel.ts';
-import { FIXED_OPS } from '../kernel/ops.ts';
+import { FIXED_OPS, opsTable } from '../kernel/ops.ts';
 import type { FaultProfile } from '../runtime/faults.ts';
 import type { WorldQuirks } from '../world/quirks.ts';
 import type { Scenario } from '../world/scenario.ts';
@@ -74,7 +74,7 @@ export const BUGS: readonly PlantedBug[] = [
 
 /** The ops table with the bug planted: on the correct model, or on another table (a release). */
 export function opsFor(bug: PlantedBug, base: Readonly<KernelOps> = FIXED_OPS): Readonly<KernelOps> {
-  return Object.freeze({ ...base, ...(bug.ops?.(base) ?? {}) });
+  return opsTable({ ...base, ...(bug.ops?.(base) ?? {}) });
 }
 
 export function bugByName(name: string): PlantedBug | undefined {

@@ -53,7 +53,55 @@ import {
   iomapDioZero6118,
 } from './v6_12.ts';
 
-export const SEED_OPS: Readonly<KernelOps> = Object.freeze({
+/**
+ * An ops table in the one shape every table of the model has: an object literal of the entries in
+ * one order, frozen (with the release world's quirks last, when the table has them). Tables made
+ * by Object.assign({}, ...) over the 29 entries were dictionaries (V8's %HasFastProperties false:
+ * FIXED_OPS, the campaign's, and every release's), so each `k.ops.f(...)` of a run looked `f` up
+ * in a hash table, which TurboFan cannot fold into a known call; a literal has fast properties,
+ * and every table the same hidden class. Throws on an entry it does not know (a new one belongs
+ * here).
+ */
+export function opsTable(o: Readonly<KernelOps>): Readonly<KernelOps> {
+  const t: KernelOps = {
+    iomapDioAllocBio: o.iomapDioAllocBio,
+    iomapDioSubmitBio: o.iomapDioSubmitBio,
+    iomapDioSubmitBioMarkPolled: o.iomapDioSubmitBioMarkPolled,
+    iomapDioComplete: o.iomapDioComplete,
+    iomapDioDeferredComplete: o.iomapDioDeferredComplete,
+    iomapDioCompleteWork: o.iomapDioCompleteWork,
+    iomapDioSetError: o.iomapDioSetError,
+    iomapDioBioEndIo: o.iomapDioBioEndIo,
+    iomapDioZero: o.iomapDioZero,
+    iomapDioBioOpflags: o.iomapDioBioOpflags,
+    iomapDioBioIter: o.iomapDioBioIter,
+    iomapDioBioIterPureOverwrite: o.iomapDioBioIterPureOverwrite,
+    iomapDioBioIterUnwind: o.iomapDioBioIterUnwind,
+    iomapDioBioIterZeroHead: o.iomapDioBioIterZeroHead,
+    iomapDioBioIterZeroHeadPad: o.iomapDioBioIterZeroHeadPad,
+    iomapDioBioIterZeroTailPad: o.iomapDioBioIterZeroTailPad,
+    iomapDioBioIterZeroTailAfterShortGet: o.iomapDioBioIterZeroTailAfterShortGet,
+    iomapDioHoleIter: o.iomapDioHoleIter,
+    iomapDioInlineIter: o.iomapDioInlineIter,
+    iomapDioIter: o.iomapDioIter,
+    __iomapDioRw: o.__iomapDioRw,
+    iomapDioRwWaits: o.iomapDioRwWaits,
+    iomapDioRwDoneWqForReads: o.iomapDioRwDoneWqForReads,
+    iomapDioRwReadPastEof: o.iomapDioRwReadPastEof,
+    iomapDioRwNeedsDoneWq: o.iomapDioRwNeedsDoneWq,
+    iomapDioRwPartialStops: o.iomapDioRwPartialStops,
+    iomapDioRwPartialWaits: o.iomapDioRwPartialWaits,
+    iomapDioRwFallsBack: o.iomapDioRwFallsBack,
+    iomapDioRw: o.iomapDioRw,
+  };
+  for (const key of Object.keys(o))
+    if (!(key in t) && key !== 'releaseWorld') throw new Error(`opsTable: unknown ops entry '${key}'`);
+  // Added to the literal, not spread into a copy: every release table takes the same transition.
+  if (o.releaseWorld !== undefined) (t as { releaseWorld?: WorldQuirks }).releaseWorld = o.releaseWorld;
+  return Object.freeze(t);
+}
+
+export const SEED_OPS: Readonly<KernelOps> = opsTable({
   iomapDioAllocBio,
   iomapDioSubmitBio,
   iomapDioSubmitBioMarkPolled,
@@ -114,7 +162,7 @@ export function withFixes(
   fixes: readonly FixId[],
   base: Readonly<KernelOps> = SEED_OPS,
 ): Readonly<KernelOps> {
-  return Object.freeze(Object.assign({}, base, ...fixes.map((f) => UPSTREAM_FIXES[f])));
+  return opsTable(Object.assign({}, base, ...fixes.map((f) => UPSTREAM_FIXES[f])));
 }
 
 /**
@@ -146,7 +194,7 @@ export const CANDIDATE_FIXES = {
 } as const satisfies Record<string, Partial<KernelOps>>;
 
 /** The seed with every known upstream fix and candidate fix: "the correct model" of the campaign. */
-export const FIXED_OPS: Readonly<KernelOps> = Object.freeze(
+export const FIXED_OPS: Readonly<KernelOps> = opsTable(
   Object.assign({}, withFixes(Object.keys(UPSTREAM_FIXES) as FixId[]), ...Object.values(CANDIDATE_FIXES)),
 );
 
@@ -224,7 +272,7 @@ export const RELEASE_WORLD = {
 
 function release(name: ReleaseName): Readonly<KernelOps> {
   const { fixes, steps } = RELEASE_CONTENT[name];
-  return Object.freeze(
+  return opsTable(
     Object.assign({}, withFixes(fixes), ...steps.map((s) => RELEASE_STEPS[s]), {
       releaseWorld: Object.freeze({ ...RELEASE_WORLD[name] }),
     }),

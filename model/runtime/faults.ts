@@ -63,3 +63,48 @@ export const ALL_FAULTS: FaultProfile = {
   backgroundLog: true,
   writeback: true,
 };
+
+/**
+ * A profile as the runtime holds it: every class present, as a boolean, in one shape. The
+ * campaign's profiles come from fast-check's record, which builds about half of them on a null
+ * prototype: V8 keeps such an object as a dictionary, so every read of a class (a device step
+ * reads four) was a hash lookup, and the sites that read them saw two shapes, or more with the
+ * tests' and replays' profiles that leave optional classes out. The values read are the same: a
+ * class is on exactly when it is `true` in the given profile.
+ */
+export class Faults implements FaultProfile {
+  readonly bioErrors: boolean;
+  readonly submitErrors: boolean;
+  readonly wouldBlock: boolean;
+  readonly reorder: boolean;
+  readonly pageFaults: boolean;
+  readonly copyFaults: boolean;
+  readonly invalidateFailures: boolean;
+  readonly interleave: boolean;
+  readonly powerLoss: boolean;
+  readonly destage: boolean;
+  readonly tornWrites: boolean;
+  readonly backgroundLog: boolean;
+  readonly writeback: boolean;
+
+  constructor(f: FaultProfile) {
+    this.bioErrors = f.bioErrors === true;
+    this.submitErrors = f.submitErrors === true;
+    this.wouldBlock = f.wouldBlock === true;
+    this.reorder = f.reorder === true;
+    this.pageFaults = f.pageFaults === true;
+    this.copyFaults = f.copyFaults === true;
+    this.invalidateFailures = f.invalidateFailures === true;
+    this.interleave = f.interleave === true;
+    this.powerLoss = f.powerLoss === true;
+    this.destage = f.destage === true;
+    this.tornWrites = f.tornWrites === true;
+    this.backgroundLog = f.backgroundLog === true;
+    this.writeback = f.writeback === true;
+  }
+
+  /** `f` as a Faults (itself when it is one already). */
+  static of(f: FaultProfile): Faults {
+    return f instanceof Faults ? f : new Faults(f);
+  }
+}

@@ -8,7 +8,7 @@
 import { COVERAGE_POOL } from './arrayPool.ts';
 import type { ChoiceSource, RecordedChoice } from './choice.ts';
 import { type Context, type GenContext, type KGen, TASK_RUNNING, TASK_UNINTERRUPTIBLE } from './context.ts';
-import { type FaultProfile, NO_FAULTS } from './faults.ts';
+import { type FaultProfile, Faults, NO_FAULTS } from './faults.ts';
 import { Heap } from './heap.ts';
 import { formatTraceEntry, type TraceEntry } from './trace.ts';
 import { BoundHit, PendingViolation, Violation } from './violation.ts';
@@ -39,7 +39,8 @@ export class Runtime {
   readonly heap: Heap;
   readonly tracing: boolean;
   readonly bounds: Bounds;
-  readonly faults: FaultProfile;
+  /** The run's fault profile, in the one shape every run's has (Faults). */
+  readonly faults: Faults;
   /** Every choice value, in order: the replay. */
   readonly choices: number[] = [];
   /** Labels and arities, recorded only when tracing (a replay file needs them). */
@@ -73,7 +74,7 @@ export class Runtime {
     this.tracing = options.tracing ?? false;
     this.bounds = options.bounds ?? DEFAULT_BOUNDS;
     this.echo = options.echo ?? false;
-    this.faults = options.faults ?? NO_FAULTS;
+    this.faults = Faults.of(options.faults ?? NO_FAULTS);
     this.heap = new Heap(this);
   }
 

@@ -1,0 +1,83 @@
+/**
+ * The objects every step of a run reads hold one shape with fast properties: the kernel ops tables
+ * (every `k.ops.f(...)` call) and the run's fault profile (every device step). Tables made by
+ * Object.assign({}, ...) and half of fast-check's records were V8 dictionaries (model/kernel/ops.ts
+ * opsTable, model/runtime/faults.ts Faults).
+ */
+import { setFlagsFromString } from 'node:v8';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { BUGS, opsFor } from '../../model/bugs/catalogue.ts';
+import type { KernelOps } from '../../model/kernel/kernel.ts';
+import { FIXED_OPS, KERNEL_VERSIONS, opsTable, SEED_OPS } from '../../model/kernel/ops.ts';
+import { ArrayChoices } from '../../model/runtime/choice.ts';
+import { ALL_FAULTS, type FaultProfile, Faults, NO_FAULTS } from '../../model/runtime/faults.ts';
+import { Runtime } from '../../model/runtime/runtime.ts';
+import { faultProfileArbitrary } from '../arbitraries/faults.ts';
+
+setFlagsFromString('--allow-natives-syntax');
+const hasFastProperties = new Function('o', 'return %HasFastProperties(o)') as (o: object) => boolean;
+const haveSameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
+
+const TABLES: [string, Readonly<KernelOps>][] = [
+  ['FIXED_OPS', FIXED_OPS],
+  ...Object.entries(KERNEL_VERSIONS),
+  ...BUGS.map((b): [string, Readonly<KernelOps>] => [b.name, opsFor(b)]),
+  ...BUGS.map((b): [string, Readonly<KernelOps>] => [
+    `${b.name} on 6.12.117`,
+    opsFor(b, KERNEL_VERSIONS['6.12.117']),
+  ]),
+];
+
+describe('kernel ops tables', () => {
+  it('every table has fast properties, its entries in the seed order, frozen', () => {
+    const order = Object.keys(SEED_OPS);
+    for (const [name, t] of TABLES) {
+      expect(hasFastProperties(t), name).toBe(true);
+      expect(Object.isFrozen(t), name).toBe(true);
+      const keys = Object.keys(t);
+      expect(keys, name).toEqual(t.releaseWorld === undefined ? order : [...order, 'releaseWorld']);
+    }
+  });
+
+  it('tables without release quirks share one hidden class, release tables another', () => {
+    expect(haveSameMap(FIXED_OPS, SEED_OPS)).toBe(true);
+    expect(haveSameMap(KERNEL_VERSIONS['6.12.107'], KERNEL_VERSIONS['6.12.118'])).toBe(true);
+  });
+
+  it('keeps every entry as given, and refuses one it does not know', () => {
+    const given = { ...SEED_OPS, iomapDioZero: FIXED_OPS.iomapDioZero };
+    const t = opsTable(given);
+    for (const key of Object.keys(given) as (keyof KernelOps)[]) expect(t[key]).toBe(given[key]);
+    expect(() => opsTable({ ...SEED_OPS, iomapDioNew: () => 0 } as unknown as KernelOps)).toThrow(
+      /unknown ops entry 'iomapDioNew'/,
+    );
+  });
+});
+
+describe('fault profiles', () => {
+  it("a run's profile has fast properties and one shape, each class on exactly when it is true", () => {
+    const profiles: FaultProfile[] = [
+      NO_FAULTS,
+      ALL_FAULTS,
+      { ...NO_FAULTS, powerLoss: true },
+      ...fc.sample(faultProfileArbitrary(), { seed: 1, numRuns: 50 }),
+    ];
+    // fast-check builds some records on a null prototype, which V8 keeps as dictionaries.
+    expect(profiles.some((p) => !hasFastProperties(p))).toBe(true);
+    const first = new Runtime({ source: new ArrayChoices([]) }).faults;
+    for (const p of profiles) {
+      const f = new Runtime({ source: new ArrayChoices([]), faults: p }).faults;
+      expect(hasFastProperties(f)).toBe(true);
+      expect(haveSameMap(f, first)).toBe(true);
+      expect(Object.keys(f)).toEqual(Object.keys(ALL_FAULTS));
+      for (const key of Object.keys(ALL_FAULTS) as (keyof FaultProfile)[])
+        expect(f[key]).toBe(p[key] === true);
+    }
+  });
+
+  it('Faults.of keeps a Faults as it is', () => {
+    const f = new Faults(ALL_FAULTS);
+    expect(Faults.of(f)).toBe(f);
+  });
+});
