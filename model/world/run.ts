@@ -59,6 +59,7 @@ import type {
 import type { Probe, WorldView } from './probe.ts';
 import type { WorldQuirks } from './quirks.ts';
 import { ScriptedFs, seedScriptedDisk } from './scriptedFs.ts';
+import { shapedScenario } from './shapes.ts';
 import { stopped } from '../runtime/yieldPoint.ts';
 
 export interface Completion {
@@ -236,10 +237,12 @@ class World implements WorldView {
    */
   readonly #observed: boolean;
 
-  constructor(
-    readonly scenario: Scenario,
-    options: RunOptions,
-  ) {
+  /** The scenario, its fs spec and direct I/O ops each in one shape (model/world/shapes.ts). */
+  readonly scenario: Scenario;
+
+  constructor(given: Scenario, options: RunOptions) {
+    const scenario = shapedScenario(given);
+    this.scenario = scenario;
     // No spreads: the Runtime takes an absent bound or fault profile as its default.
     this.rt = new Runtime({
       source: options.source,

@@ -2,7 +2,8 @@
  * The objects every step of a run reads hold one shape with fast properties: the kernel ops tables
  * (every `k.ops.f(...)` call) and the run's fault profile (every device step). Tables made by
  * Object.assign({}, ...) and half of fast-check's records were V8 dictionaries (model/kernel/ops.ts
- * opsTable, model/runtime/faults.ts Faults).
+ * opsTable, model/runtime/faults.ts Faults), and the campaign's scenarios leave optional fields out
+ * in dozens of ways (model/world/shapes.ts: the fs spec and its extents).
  */
 import { setFlagsFromString } from 'node:v8';
 import fc from 'fast-check';
@@ -13,6 +14,9 @@ import { FIXED_OPS, KERNEL_VERSIONS, opsTable, SEED_OPS } from '../../model/kern
 import { ArrayChoices } from '../../model/runtime/choice.ts';
 import { ALL_FAULTS, type FaultProfile, Faults, NO_FAULTS } from '../../model/runtime/faults.ts';
 import { Runtime } from '../../model/runtime/runtime.ts';
+import type { WorldView } from '../../model/world/probe.ts';
+import { runScenario } from '../../model/world/run.ts';
+import { campaignScenarioArbitrary } from '../../scripts/commands/campaign.ts';
 import { faultProfileArbitrary } from '../arbitraries/faults.ts';
 
 setFlagsFromString('--allow-natives-syntax');
@@ -79,5 +83,41 @@ describe('fault profiles', () => {
   it('Faults.of keeps a Faults as it is', () => {
     const f = new Faults(ALL_FAULTS);
     expect(Faults.of(f)).toBe(f);
+  });
+});
+
+describe("a world's scenario", () => {
+  it('holds its fs spec and extents in one shape each, every field as given', () => {
+    const scenarios = fc.sample(campaignScenarioArbitrary(), { seed: 5, numRuns: 150 });
+    const given = (o: object, k: string) => (o as Record<string, unknown>)[k];
+    const worlds: WorldView[] = [];
+    for (const s of scenarios) {
+      let world: WorldView | null = null;
+      try {
+        runScenario(s, { source: new ArrayChoices([]), observe: (w) => (world = w) });
+      } catch {
+        // A scenario the world refuses still shaped its spec first.
+      }
+      if (world === null) continue;
+      const w: WorldView = world;
+      worlds.push(w);
+      for (const k of Object.keys(s.fs))
+        if (k !== 'extents') expect(given(w.scenario.fs, k)).toBe(given(s.fs, k));
+      expect(w.scenario.fs.extents.length).toBe(s.fs.extents.length);
+      s.fs.extents.forEach((e, i) => {
+        for (const k of Object.keys(e))
+          expect(given(w.scenario.fs.extents[i] as object, k)).toBe(given(e, k));
+      });
+    }
+    expect(worlds.length).toBeGreaterThan(100);
+    const first = worlds[0] as WorldView;
+    // The drawn specs come in many shapes; the world's, in one.
+    expect(new Set(scenarios.map((s) => Object.keys(s.fs).join())).size).toBeGreaterThan(4);
+    for (const w of worlds) expect(haveSameMap(w.scenario.fs, first.scenario.fs)).toBe(true);
+    const extents = worlds.flatMap((w) => w.scenario.fs.extents);
+    expect(
+      new Set(scenarios.flatMap((s) => s.fs.extents.map((e) => Object.keys(e).join()))).size,
+    ).toBeGreaterThan(2);
+    for (const e of extents) expect(haveSameMap(e, extents[0] as object)).toBe(true);
   });
 });
