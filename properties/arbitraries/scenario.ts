@@ -149,8 +149,9 @@ export interface RawScenario {
    * first two extents are plain written ones, and a first thread that ends with an async NOWAIT
    * IOCB_HIPRI write with caller completion over both: the one overwrite that keeps IOCB_HIPRI to
    * its first bio (seed L343-354) while the second mapping is submitted after it (seed L71-75).
-   * Each of those is drawn rarely and independently above. Drawn last, so that the fields above
-   * draw as before. See withPolledWrite.
+   * Each of those is drawn rarely and independently above. Where the file draws -ENOTBLK
+   * (notblkAt), it starts at the third extent: a NOWAIT write sent to buffered I/O part way after
+   * two mappings' bios. Drawn last, so that the fields above draw as before. See withPolledWrite.
    */
   readonly polled: boolean;
 }
@@ -193,7 +194,10 @@ export function withPolledWrite(raw: RawScenario): RawScenario {
     iSizeMode: 'end',
     submitIo: true,
     submitIoDeferred: true,
-    notblkAt: null,
+    // Where one is drawn, -ENOTBLK from the third extent on (past the two the polled bugs need): a
+    // NOWAIT write that the filesystem sends to buffered I/O part way, after its first two
+    // mappings' bios (seed L684-690; gfs2's ->iomap_begin returns -ENOTBLK under NOWAIT too).
+    notblkAt: raw.notblkAt === null ? null : 1 + (extents[1]?.blocks ?? 1),
     partialFs: false,
     threads: [[...ops.slice(0, -1), write], ...raw.threads.slice(1)],
   };
