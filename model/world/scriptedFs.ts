@@ -326,8 +326,8 @@ export class ScriptedFs implements IomapOps, FileOperations {
       // lock_extent_direct, fs/btrfs/direct-io.c L35-108). Detection stream seed 5 run 166,152: an
       // fdatasync between the allocation and the end_io let the second O_DSYNC write take the FUA
       // path, and power loss before the first write's end_io lost it (DUR-01).
-      // And, as XFS's unwritten extent, they are IOMAP_UNWRITTEN to it (need_zeroout, seed
-      // L295-298): the other write may still fail and leave them unwritten, so a short page-get
+      // And, as XFS's unwritten extent, they are IOMAP_UNWRITTEN to it (6.12.117
+      // fs/xfs/xfs_iomap.c L122-125; need_zeroout, seed L295-298): the other write may still fail and leave them unwritten, so a short page-get
       // zeroes this write's block tail (L428-435) before its ->end_io publishes the block. Reported
       // mapped, a short write published the tail no write reached (STALE-02, correct model, swarm
       // campaign seed 1 run 106,226: the first write's zeroing bio failed in submit_bio).
