@@ -837,6 +837,14 @@ export class WorldFingerprint {
         }
       }
     } else {
+      if (o instanceof Context) {
+        // A finished context (live ones are roots): by its name, as a reference to its root was
+        // while it ran, so that its end changes no component that points to it (a dio's waiter,
+        // the world's list of tasks). Its liveness is the runtime's part (`contexts`).
+        h.mix(T_REF);
+        h.mixNumber(hashString(contextId(o.name)));
+        return;
+      }
       const at = this.visitOf(o);
       if (at >= 0) {
         h.mix(T_BACK);
@@ -897,11 +905,9 @@ export class WorldFingerprint {
       for (let i = 0; i < fields.length; i++) this.walk(fields[i]);
       return;
     }
-    // A context's id is its spawn order, which contextKeys stands in for. A finished context
-    // (the world's list of its tasks keeps them) has no future: its step count is history.
+    // A context's id is its spawn order, which contextKeys stands in for. (Only live contexts,
+    // the roots, get here: a finished one is a reference by name, above.)
     const isContext = o instanceof Context;
-    const finished = isContext && o.finished;
-    for (const key in rec)
-      if (!(isContext && (key === 'id' || (finished && key === 'steps')))) this.walk(rec[key]);
+    for (const key in rec) if (!(isContext && key === 'id')) this.walk(rec[key]);
   }
 }
