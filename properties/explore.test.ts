@@ -263,6 +263,31 @@ describe("an interrupt's read set holds the request parts it reached (engine.ts 
   });
 });
 
+describe('a record every run shares is one component in every run (engine.ts scalarRecord)', () => {
+  it('write-completes-before-dma: its quirks, made a root by the first run, hash alike in a second walk', () => {
+    const bug = BUGS.find((b) => b.name === 'write-completes-before-dma');
+    expect(bug?.quirks).toBeDefined();
+    if (bug === undefined) return;
+    // A record of this test's own, so that no earlier walk has made it a root already.
+    const quirks = { ...bug.quirks };
+    const walk = () =>
+      explore({
+        scenario: bug.scenario,
+        faults: bug.faults,
+        maxFaults: 1,
+        ops: opsFor(bug),
+        quirks,
+        probe: PROBE,
+        collectOutcomes: true,
+      });
+    const first = walk();
+    const second = walk();
+    expect(first.outcomes.size).toBeGreaterThan(0);
+    expect([...first.outcomes].sort()).toEqual([...second.outcomes].sort());
+    expect([...first.between].sort()).toEqual([...second.between].sort());
+  });
+});
+
 describe('shortest counterexamples (ExploreOptions.shortest), as short as a breadth-first search', () => {
   // The SPIN peer's BUG1 (submitter-reads-freed-dio) on the aio read of one bio: the default walk's
   // persistent sets run an interrupt's release_bio as soon as it is enabled, a kernel step the

@@ -482,6 +482,13 @@ function scalarRecord(v: unknown): boolean {
   if (v instanceof Map || v instanceof Set || v instanceof KObject || v instanceof Context) return false;
   const rec = v as Record<string, unknown>;
   let n = 0;
+  // A record runs share (a planted bug's quirks) was made a root by an earlier run (trackRoot):
+  // its tracked fields are in FIELDS, and it is a record as it was then.
+  const fields = (v as Partial<Tracked>)[FIELDS];
+  if (fields !== undefined) {
+    for (const x of fields) if (typeof x === 'object' && x !== null) return false;
+    n += fields.length;
+  }
   for (const key of Object.keys(rec)) {
     const x = rec[key];
     if ((typeof x === 'object' && x !== null) || typeof x === 'function') return false;
@@ -1129,7 +1136,11 @@ class Walk {
   }
 
   private trackRoot(o: object, heapId: number): void {
-    if (FIELDS in o) return;
+    if (FIELDS in o) {
+      // Shared with an earlier run (scalarRecord): named by this run's place for it.
+      (o as Tracked)[ROOT_ID] = heapId;
+      return;
+    }
     const rec = o as Record<string, unknown>;
     const fp = this.fp as WorldFingerprint;
     const keys = Object.keys(rec);
