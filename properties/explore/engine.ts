@@ -150,6 +150,13 @@ export interface ExploreOptions {
    * roots' fields in its read log), so paths whose tasks read different things merge.
    */
   readonly blindTaskViews?: boolean;
+  /**
+   * A step that delivered a result or returned from a call (a visible step: the checks then read
+   * the whole world) never goes to sleep, but other steps may sleep across it when neither
+   * touches what the other does (`independent`); default true. False: a visible step is dependent
+   * on every other, as before session 12 (properties/explore.test.ts compares the two).
+   */
+  readonly sleepAcrossResults?: boolean;
   /** Stop (incomplete) once more distinct states than this were seen. */
   readonly maxStates?: number;
   /** Stop (incomplete) after this many paths. */
@@ -388,6 +395,12 @@ interface Footprint {
   readonly ctx: number;
   /** Eligible for independence: see `independent`. */
   readonly local: boolean;
+  /**
+   * It delivered a result or returned from a call, where the checks read the whole world: it
+   * never goes to sleep (it runs from every state where it can), but others may sleep across it
+   * (see `independent`).
+   */
+  readonly visible: boolean;
   /** Components it may have read, and components it wrote (ids as in fingerprint.ts). */
   readonly reads: ReadonlySet<string>;
   readonly writes: ReadonlySet<string>;
@@ -414,6 +427,7 @@ interface FieldAccess {
 const DEPENDENT = (ctx: number): Footprint => ({
   ctx,
   local: false,
+  visible: false,
   reads: new Set(),
   writes: new Set(),
   fields: null,
@@ -519,8 +533,19 @@ const DISK_DATA = ['disk.cache', 'disk.media'];
  * order), woke a task (wake_up_process reads the task's state: a wake-up before the task's
  * set_current_state leaves it to sleep, one after makes it run; and it writes that state only
  * in the second case), spawned a context (scheduling order follows spawn order; but see
- * `completionOnly` for the device's interrupts), delivered a result or returned
- * from a call (the checks then read the whole world), or wrote any of GLOBAL_COMPONENTS.
+ * `completionOnly` for the device's interrupts), or wrote any of GLOBAL_COMPONENTS.
+ *
+ * A step that delivered a result or returned from a call is visible (Footprint.visible): the
+ * checks then read the whole world, so the step must run from every reachable state where it can,
+ * and it never goes to sleep (`a.visible`, `a` being the candidate sleeper). Another step z may
+ * sleep across it as across any step it commutes with: z checks nothing, records no stamp (a step
+ * that does starts a request, writing the world, or delivers a result) and, asleep, has been
+ * explored first from an earlier state, in whose subtree the visible step ran after z with its
+ * checks; from there on the two orders are one state (the checks keep nothing between calls but
+ * a cache: properties/invariants/data.ts writesOf). Before session 12 a visible step was
+ * dependent on every other (ExploreOptions.sleepAcrossResults false): at aio read N = 3 the
+ * device's completions and the interrupts were walked again after the submitter's return, 7,563
+ * paths for 5,895 now.
  *
  * Heap objects (dios and bios) are refined field by field where both steps' accesses to the
  * object are known so (Walk.fieldAccess): then one's write to the object conflicts only if it
@@ -547,7 +572,7 @@ const DISK_DATA = ['disk.cache', 'disk.media'];
  * not the last, commute; the one that drops the last, or sets dio->error first (cmpxchg), does not.
  */
 function independent(a: Footprint, b: Footprint): boolean {
-  if (a.ctx === b.ctx || !a.local || !b.local) return false;
+  if (a.ctx === b.ctx || !a.local || !b.local || a.visible) return false;
   for (const x of a.writes) if ((b.reads.has(x) || b.writes.has(x)) && !fieldsApart(a, b, x)) return false;
   for (const x of b.writes) if (a.reads.has(x) && !fieldsApart(a, b, x)) return false;
   return true;
@@ -915,6 +940,8 @@ class Walk {
   wholeTaskViews = false;
   wholeBufferViews = false;
   blindTaskViews = false;
+  /** ExploreOptions.sleepAcrossResults. */
+  sleepAcrossResults = true;
   /** Fields of the shared roots left untracked, with what they held: (object, key, value)... */
   private readonly pins: unknown[] = [];
   /** Component ids of the shared roots by pseudo heap id (trackRoot), and the roots. */
@@ -1901,7 +1928,8 @@ class Walk {
     const device = kind === 'device' && completionOnly(w);
     let global = this.allocated || this.woke || (kind === 'device' && !device);
     global ||= this.answersInside !== (device ? this.deviceAnswers : 0);
-    global ||= resultCount(w) !== base.results;
+    const visible = resultCount(w) !== base.results;
+    if (visible && !this.sleepAcrossResults) global = true;
     const own = `ctx:${this.key().get(ctx) ?? '?'}`;
     const writes = new Set(written.filter((id) => id !== own));
     for (const id of writes) if (GLOBAL_COMPONENTS.has(id) && !(device && DISK_PARTS.has(id))) global = true;
@@ -1927,6 +1955,7 @@ class Walk {
     if (kind !== 'irq' && this.diskRead) for (const id of DISK_DATA) reads.add(id);
     if (
       this.persistent &&
+      !visible &&
       kind === 'irq' &&
       !now.includes(ctx) &&
       !w.rt.faults.powerLoss &&
@@ -1937,7 +1966,7 @@ class Walk {
     const heldParts = this.requestHeld.get(ctx);
     if (heldParts !== undefined) for (const id of heldParts) reads.add(id);
     const fields = this.fieldAccess(w, base, cur, last.node, reads, writes, device);
-    last.node.done.set(ctx, { ctx, local: true, reads, writes, fields });
+    last.node.done.set(ctx, { ctx, local: true, visible, reads, writes, fields });
     this.onFootprint?.(kind, reads, writes);
     return step;
   }
@@ -2369,6 +2398,7 @@ export function explore(options: ExploreOptions): ExploreResult {
   walk.wholeBufferViews = options.wholeBufferViews ?? false;
   walk.onFootprint = options.onFootprint;
   walk.blindTaskViews = options.blindTaskViews ?? false;
+  walk.sleepAcrossResults = options.sleepAcrossResults ?? true;
   const crashImages = options.crashImages ?? options.faults.powerLoss === true;
   const violations = new Map<string, ViolationTally>();
   const outcomes = new Set<number>();
