@@ -56,7 +56,7 @@ import type { KernelOps } from '../../model/kernel/kernel.ts';
 import { FIXED_OPS, KERNEL_VERSIONS } from '../../model/kernel/ops.ts';
 import type { Probe, WorldView } from '../../model/world/probe.ts';
 import type { WorldQuirks } from '../../model/world/quirks.ts';
-import { type RunResult, runScenario } from '../../model/world/run.ts';
+import { type RunOptions, type RunResult, runScenario } from '../../model/world/run.ts';
 import type { Scenario } from '../../model/world/scenario.ts';
 import { makeProbe } from '../invariants/registry.ts';
 import { isFaultLabel } from './faultClasses.ts';
@@ -830,6 +830,23 @@ function acctValues(acct: object): unknown[] {
   const out: unknown[] = [];
   for (const key of Object.keys(rec)) out.push(acctValue(rec[key]));
   return out;
+}
+
+/** One heap object's field accesses as heapFields collects them. */
+interface HeapAccess {
+  reads: Set<number>;
+  writes: Set<number> | null;
+  decrements: Map<number, number> | null;
+}
+
+/** The entry of `heapId` in `byId`, made empty if absent (a function, not a closure per call). */
+function heapEntry(byId: Map<number, HeapAccess>, heapId: number): HeapAccess {
+  let e = byId.get(heapId);
+  if (e === undefined) {
+    e = { reads: new Set(), writes: new Set(), decrements: null };
+    byId.set(heapId, e);
+  }
+  return e;
 }
 
 /** dio->iocb's field hash: what a device step reads of a dio (Walk.fieldAccess). */
@@ -1796,13 +1813,23 @@ class Walk {
   private steppedSince(base: Base, w: WorldView): number[] {
     const stepped: number[] = base.current === null ? [] : [base.current];
     const live = w.rt.liveContexts();
+    // Plain loops: this runs before every step, and a handful of contexts are live.
     for (const [id, count] of base.counters) {
       if (id === base.current) continue;
-      const c = live.find((x) => x.id === id);
-      if (c === undefined || c.steps !== count) stepped.push(id);
+      let steps = -1;
+      for (let i = 0; i < live.length; i++) {
+        const c = live[i] as Context;
+        if (c.id === id) {
+          steps = c.steps;
+          break;
+        }
+      }
+      if (steps !== count) stepped.push(id);
     }
-    for (const c of live)
+    for (let i = 0; i < live.length; i++) {
+      const c = live[i] as Context;
       if (!base.counters.has(c.id) && c.steps > 0 && c.id !== base.current) stepped.push(c.id);
+    }
     return stepped;
   }
 
@@ -2137,20 +2164,9 @@ class Walk {
     device: boolean,
     out: Map<string, FieldAccess>,
   ): void {
-    const byId = new Map<
-      number,
-      { reads: Set<number>; writes: Set<number> | null; decrements: Map<number, number> | null }
-    >();
-    const entry = (heapId: number) => {
-      let e = byId.get(heapId);
-      if (e === undefined) {
-        e = { reads: new Set(), writes: new Set(), decrements: null };
-        byId.set(heapId, e);
-      }
-      return e;
-    };
+    const byId = new Map<number, HeapAccess>();
     const r = this.fieldReads;
-    for (let i = 0; i < r.length; i += 2) entry(r[i] as number).reads.add(r[i + 1] as number);
+    for (let i = 0; i < r.length; i += 2) heapEntry(byId, r[i] as number).reads.add(r[i + 1] as number);
     // Writes, verified by undoing them (in reverse) on the objects and hashing them again.
     this.quiet++;
     try {
@@ -2159,7 +2175,7 @@ class Walk {
       for (const obj of objs) {
         if (done.has(obj)) continue;
         done.add(obj);
-        const e = entry(obj.heapId);
+        const e = heapEntry(byId, obj.heapId);
         const id = objectId(obj.heapId);
         const before = base.snap.parts.get(id);
         if (before === undefined || !cur.parts.has(id)) {
@@ -2418,22 +2434,24 @@ export function explore(options: ExploreOptions): ExploreResult {
     options.cpuLimitMs === undefined ? Number.POSITIVE_INFINITY : cpuMs() + options.cpuLimitMs;
   atomicsHook.decremented = (obj, field, left) => reader?.onDecrement(obj, field, left);
   try {
+    // One options record for every run (a closure made per run cost a name definition each).
+    const runOptions: RunOptions = {
+      source: walk,
+      faults: options.faults,
+      probe,
+      ops: options.ops ?? FIXED_OPS,
+      crashImages,
+      observe: (w) => walk.attach(w),
+      ...(options.quirks === undefined ? {} : { quirks: options.quirks }),
+      ...(options.bounds === undefined ? {} : { bounds: options.bounds }),
+    };
     while (more) {
       walk.startRun();
       let result: RunResult | null = null;
       let cut = false;
       paths++;
       try {
-        result = runScenario(options.scenario, {
-          source: walk,
-          faults: options.faults,
-          probe,
-          ops: options.ops ?? FIXED_OPS,
-          crashImages,
-          observe: (w) => walk.attach(w),
-          ...(options.quirks === undefined ? {} : { quirks: options.quirks }),
-          ...(options.bounds === undefined ? {} : { bounds: options.bounds }),
-        });
+        result = runScenario(options.scenario, runOptions);
       } catch (e) {
         if (e instanceof ExploreDivergence) throw e;
         if (!(e instanceof Cut)) {
