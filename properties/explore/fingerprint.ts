@@ -349,15 +349,21 @@ const ROOT_BASE = -2;
 /** Objects a walk scans for back references before it keeps them in a map (WorldFingerprint.seen). */
 const SEEN_SCAN = 32;
 
-const ctorIds = new Map<unknown, number>();
+/** The hash of each prototype's constructor's name (ctorHash). */
+const protoHashes = new Map<unknown, number>();
 const byNumber = (a: number, b: number): number => a - b;
 
+/**
+ * The hash of `o`'s constructor's name, looked up by its prototype: Object.getPrototypeOf is one
+ * load where `o.constructor` searched the chain of every shape the walk meets (megamorphic).
+ */
 function ctorHash(o: object): number {
-  const c = (o as { constructor?: unknown }).constructor;
-  let h = ctorIds.get(c);
+  const proto = Object.getPrototypeOf(o) as unknown;
+  let h = protoHashes.get(proto);
   if (h === undefined) {
+    const c = (o as { constructor?: unknown }).constructor;
     h = hashString(typeof c === 'function' ? c.name : '?');
-    ctorIds.set(c, h);
+    protoHashes.set(proto, h);
   }
   return h;
 }
