@@ -119,6 +119,11 @@ const EXPECTED: Record<string, Expectation> = {
   'npx tsx scripts/bench/paired.ts --base DIR': {
     exempt: 'minutes of paired blocks against a second checkout; scripts/bench/paired.test.ts runs it small',
   },
+  'npx tsx scripts/bench/costSplit.ts [--cases N] [--blocks N]': {
+    run: 'npx tsx scripts/bench/costSplit.ts --cases 20 --blocks 2',
+    exit: 0,
+    first: /^cost split: 20 campaign cases/,
+  },
   'npx tsx scripts/bench/callChain.ts [--cases N]': {
     run: 'npx tsx scripts/bench/callChain.ts --cases 20',
     exit: 0,
