@@ -108,3 +108,7 @@ export class Faults implements FaultProfile {
     return f instanceof Faults ? f : new Faults(f);
   }
 }
+
+/** A class FaultProfile gains and Faults does not copy fails to compile here (it would read off). */
+type NoneLeftOut<T extends never> = T;
+export type FaultsCopyEveryClass = NoneLeftOut<Exclude<keyof FaultProfile, keyof Faults>>;
