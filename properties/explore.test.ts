@@ -218,13 +218,16 @@ describe("the SPIN peer's scopes, N = 2: sleep sets lose no state of the walk wi
         sleepAcrossResults: false,
         collectOutcomes: true,
       });
+      // Sleep sets where the device is one transition for every bio in flight (before session 13;
+      // ExploreOptions.deviceByBio).
+      const wholeDevice = explore({ ...base, persistent: false, deviceByBio: false, collectOutcomes: true });
       const all = explore({ ...base, collectOutcomes: true });
       // The views as they were before a task folded only the buffer entries it changed.
       const wholeBufs = explore({ ...base, reduce: false, wholeBufferViews: true, collectOutcomes: true });
       console.log(
-        `spin ${s.name}: pruned ${pruned.paths} paths (${wholeBufs.paths} with whole buffers in task views), with sleep sets on whole objects ${whole.paths}, field by field ${both.paths} (${visibleDependent.paths} with results dependent on every step), and persistent sets ${all.paths}`,
+        `spin ${s.name}: pruned ${pruned.paths} paths (${wholeBufs.paths} with whole buffers in task views), with sleep sets on whole objects ${whole.paths}, field by field ${both.paths} (${visibleDependent.paths} with results dependent on every step, ${wholeDevice.paths} with the device one transition), and persistent sets ${all.paths}`,
       );
-      for (const r of [pruned, both, whole, wholeBufs, visibleDependent]) {
+      for (const r of [pruned, both, whole, wholeBufs, visibleDependent, wholeDevice]) {
         expect(r.complete).toBe(true);
         expect([...r.violations.keys()]).toEqual([]);
       }
@@ -232,7 +235,7 @@ describe("the SPIN peer's scopes, N = 2: sleep sets lose no state of the walk wi
       expect([...pruned.worlds].sort()).toEqual([...wholeBufs.worlds].sort());
       expect([...pruned.outcomes].sort()).toEqual([...wholeBufs.outcomes].sort());
       expect(pruned.paths).toBeLessThanOrEqual(wholeBufs.paths);
-      for (const r of [both, whole, visibleDependent]) {
+      for (const r of [both, whole, visibleDependent, wholeDevice]) {
         expect([...r.worlds].sort()).toEqual([...pruned.worlds].sort());
         expect([...r.outcomes].sort()).toEqual([...pruned.outcomes].sort());
         // Every state between steps, views included (not the questions inside a step asleep
@@ -245,6 +248,8 @@ describe("the SPIN peer's scopes, N = 2: sleep sets lose no state of the walk wi
       // The device and the interrupts sleep across the submitter's return of an aio (-EIOCBQUEUED).
       if (mode === 'sync') expect(both.paths).toBeLessThanOrEqual(visibleDependent.paths);
       else expect(both.paths).toBeLessThan(visibleDependent.paths);
+      // A completion and the submitter's next allocation or submission commute, bio by bio.
+      expect(both.paths).toBeLessThan(wholeDevice.paths);
       expectPersistent(all, pruned, both);
       expect(all.paths).toBeLessThan(both.paths);
     });
@@ -302,6 +307,63 @@ describe('others sleep across a step that delivered a result or returned (Explor
     expect([...across.worlds].sort()).toEqual([...dependent.worlds].sort());
     expect([...across.outcomes].sort()).toEqual([...dependent.outcomes].sort());
     expect(across.paths).toBeLessThan(dependent.paths);
+  });
+});
+
+describe("the device's completions bio by bio (ExploreOptions.deviceByBio)", () => {
+  // A planted bug whose walk meets its violation on some paths and completes bios while the
+  // submitter still submits: the verdicts, world states, states between steps and end states of
+  // the walk where the device is one transition for every bio in flight, in fewer paths.
+  it('iter-rewound-on-completion-error, one fault: the same verdicts, states and end states', () => {
+    const bug = BUGS.find((b) => b.name === 'iter-rewound-on-completion-error');
+    if (bug === undefined) throw new Error('no bug iter-rewound-on-completion-error');
+    const walk = (deviceByBio: boolean) =>
+      explore({
+        scenario: bug.scenario,
+        faults: bug.faults,
+        maxFaults: 1,
+        ops: opsFor(bug),
+        quirks: bug.quirks ?? {},
+        probe: PROBE,
+        persistent: false,
+        deviceByBio,
+        collectOutcomes: true,
+      });
+    const byBio = walk(true);
+    const whole = walk(false);
+    console.log(`device by bio ${bug.name}: ${counts(byBio)}; one transition ${counts(whole)}`);
+    for (const r of [byBio, whole]) expect(r.complete).toBe(true);
+    expect([...byBio.violations.keys()]).toEqual([bug.invariant]);
+    expect([...byBio.violations.keys()].sort()).toEqual([...whole.violations.keys()].sort());
+    expect([...byBio.worlds].sort()).toEqual([...whole.worlds].sort());
+    expect([...byBio.between].sort()).toEqual([...whole.between].sort());
+    expect([...byBio.outcomes].sort()).toEqual([...whole.outcomes].sort());
+    expect(byBio.paths).toBeLessThan(whole.paths);
+  });
+
+  it('spin sync N = 2: a completion names its place in the queue and its pages, a submission its appended bios', () => {
+    const s = spinScope('sync', 2);
+    const seen: Array<{ kind: string; reads: ReadonlySet<string>; writes: ReadonlySet<string> }> = [];
+    explore({
+      scenario: s.scenario,
+      faults: s.faults,
+      maxFaults: s.maxFaults,
+      probe: PROBE,
+      onFootprint: (kind, reads, writes) => seen.push({ kind, reads, writes }),
+    });
+    const device = seen.filter((f) => f.kind === 'device');
+    const task = seen.filter((f) => f.kind === 'task');
+    expect(device.length).toBeGreaterThan(0);
+    for (const f of device) {
+      expect(f.writes.has('disk')).toBe(false);
+      expect(f.writes.has('disk~')).toBe(true);
+      expect([...f.writes].some((id) => id.startsWith('disk@q:'))).toBe(true);
+    }
+    expect(
+      task.some((f) => f.writes.has('disk~') && [...f.writes].some((id) => id.startsWith('disk@q:'))),
+    ).toBe(true);
+    expect(task.some((f) => f.writes.has('heap.alloc'))).toBe(true);
+    expect(task.some((f) => [...f.writes].some((id) => /^req:\d+\.buf@\d+$/.test(id)))).toBe(true);
   });
 });
 

@@ -46,6 +46,7 @@
  */
 import { Bio } from '../../model/block/bio.ts';
 import type { UserBuffer } from '../../model/mm/userBuffer.ts';
+import { SECTOR_SHIFT } from '../../model/mm/tags.ts';
 import type { RecordedChoice } from '../../model/runtime/choice.ts';
 import { atomicsHook, type Refcounted } from '../../model/runtime/atomics.ts';
 import { Context } from '../../model/runtime/context.ts';
@@ -157,6 +158,14 @@ export interface ExploreOptions {
    * on every other, as before session 12 (properties/explore.test.ts compares the two).
    */
   readonly sleepAcrossResults?: boolean;
+  /**
+   * The device's completions are transitions bio by bio (`Walk.deviceTid`): completing one bio
+   * sleeps and wakes on its own, and touches the disk's queue, the request's buffer and the
+   * allocator only where it does (part ids, `independent`), so a completion and the submitter's
+   * next allocation or submission commute; default true. False: the device is one transition
+   * for every bio in flight, as before session 13 (properties/explore.test.ts compares the two).
+   */
+  readonly deviceByBio?: boolean;
   /** Stop (incomplete) once more distinct states than this were seen. */
   readonly maxStates?: number;
   /** Stop (incomplete) after this many paths. */
@@ -392,6 +401,7 @@ const heapLayouts = new Map<object, Layout>();
 
 /** What one step did, as far as the explorer could observe. */
 interface Footprint {
+  /** The transition: its context, or a device completion's `deviceTid` (ExploreOptions.deviceByBio). */
   readonly ctx: number;
   /** Eligible for independence: see `independent`. */
   readonly local: boolean;
@@ -535,6 +545,21 @@ const DISK_DATA = ['disk.cache', 'disk.media'];
  * in the second case), spawned a context (scheduling order follows spawn order; but see
  * `completionOnly` for the device's interrupts), or wrote any of GLOBAL_COMPONENTS.
  *
+ * With ExploreOptions.deviceByBio (session 13) the device's completions are transitions bio by
+ * bio: the completion of bio k (`deviceTid`) sleeps and wakes on its own, and a `complete_which`
+ * question skips the bios whose completion is asleep at the scheduling question that ran the
+ * device (`bioSkips`; the device's option is asleep when every bio it may complete is,
+ * `blockedOptions`). A completion's footprint (`bioFootprint`) names parts of the disk and of
+ * its request's buffer, not the whole (PART_MARK, `wholeMeetsPart`): its place in the queue, the
+ * device's counters, the pages it covers. On the task side, a step that only appended bios to
+ * the queue (`appendedBios`) names their places and the submission counters, and a step that
+ * changed a buffer's pages only names those pages (`bufferParts`); an allocation is no longer
+ * dependent on every step but reads and writes HEAP_ALLOC, which only other allocations touch
+ * (heap ids follow allocation order; nothing else reads the heap's serial). So a completion
+ * commutes with the submitter's allocation, page-get and submission of the next bio: one
+ * transition for every bio in flight, it did not, since the submission enables the completion
+ * of a new bio that the device's earlier exploration did not cover.
+ *
  * A step that delivered a result or returned from a call is visible (Footprint.visible): the
  * checks then read the whole world, so the step must run from every reachable state where it can,
  * and it never goes to sleep (`a.visible`, `a` being the candidate sleeper). Another step z may
@@ -573,9 +598,34 @@ const DISK_DATA = ['disk.cache', 'disk.media'];
  */
 function independent(a: Footprint, b: Footprint): boolean {
   if (a.ctx === b.ctx || !a.local || !b.local || a.visible) return false;
-  for (const x of a.writes) if ((b.reads.has(x) || b.writes.has(x)) && !fieldsApart(a, b, x)) return false;
-  for (const x of b.writes) if (a.reads.has(x) && !fieldsApart(a, b, x)) return false;
+  for (const x of a.writes) {
+    if ((b.reads.has(x) || b.writes.has(x)) && !fieldsApart(a, b, x) && !partial(x)) return false;
+    if (wholeMeetsPart(x, b.reads) || wholeMeetsPart(x, b.writes)) return false;
+  }
+  for (const x of b.writes) {
+    if (a.reads.has(x) && !fieldsApart(a, b, x) && !partial(x)) return false;
+    if (wholeMeetsPart(x, a.reads)) return false;
+  }
   return true;
+}
+
+/**
+ * Part ids (`deviceTid`): a step that touches only some parts of a component names each part
+ * (`disk@q:3`, `req:1.buf@2`) and the component with PART_MARK (`disk~`), not the component. Two
+ * such steps conflict on a part they share; one that touches the whole component conflicts with
+ * every step that touches a part of it.
+ */
+const PART_MARK = '~';
+const PART_SEP = '@';
+
+function partial(x: string): boolean {
+  return x.endsWith(PART_MARK);
+}
+
+/** Does `x` (written) conflict with a part access in `set`: `x` whole and `set` has a part of it, or the reverse? */
+function wholeMeetsPart(x: string, set: ReadonlySet<string>): boolean {
+  if (partial(x)) return set.has(x.slice(0, -1));
+  return set.has(x + PART_MARK);
 }
 
 /** Do `a` and `b`, both touching heap object `id` and one writing it, touch no field in conflict? */
@@ -611,6 +661,10 @@ interface Node {
   /** Scheduling questions with reduction: the context of each option, the sleep set, footprints. */
   readonly ctx: readonly number[] | null;
   readonly sleep: ReadonlyMap<number, Footprint> | null;
+  /** Scheduling questions with reduction: the options asleep (`Walk.blockedOptions`). */
+  readonly blocked: ReadonlySet<number> | null;
+  /** A `complete_which` question with ExploreOptions.deviceByBio: the options asleep (`Walk.bioSkips`). */
+  readonly skip: ReadonlySet<number> | null;
   /**
    * A revisit of a cached state (see `cached`): only these contexts' options are explored, the
    * ones asleep at every earlier visit but awake now; null: every awake option.
@@ -649,6 +703,12 @@ interface Base {
   readonly accts: ReadonlyMap<number, readonly unknown[]> | null;
   /** Each request's user buffer then (`bufferEntries`), by request id: what a step changed of it (`measured`, `ownedOnly`). */
   readonly bufs: ReadonlyMap<number, Float64Array>;
+  /**
+   * With ExploreOptions.deviceByBio: the disk's queue then (values: a base serves later runs,
+   * whose bios are other objects), and its counters of device work.
+   */
+  readonly inFlight: readonly QueuedBio[];
+  readonly diskDone: number;
 }
 
 interface Saved {
@@ -755,12 +815,23 @@ function nextOption(node: Node, v: number): number {
 }
 
 /** Is context `id` left out at a scheduling question: asleep, or not among the ones a revisit wakes? */
-function skipped(
-  id: number,
-  sleep: ReadonlyMap<number, Footprint> | null,
-  only: ReadonlySet<number> | null,
-): boolean {
-  return sleep?.has(id) || (only !== null && !only.has(id));
+function skipped(id: number, blocked: ReadonlySet<number> | null, only: ReadonlySet<number> | null): boolean {
+  return blocked?.has(id) || (only !== null && !only.has(id));
+}
+
+/**
+ * Transition ids of the device's completions bio by bio (ExploreOptions.deviceByBio), in sleep
+ * sets and done maps beside context ids (which are positive): DEV_TID less the bio's serial.
+ */
+const DEV_TID = -1_000_000;
+
+function deviceTid(serial: number): number {
+  return DEV_TID - serial;
+}
+
+/** The name a completion's transition has in the cache's sleep sets (a context's is its key). */
+function tidName(serial: number): string {
+  return `device>bio${serial}`;
 }
 
 /** A request's user buffer's component id (fingerprint.ts requestIds). */
@@ -855,6 +926,70 @@ const IOCB_KEY = hashString('iocb');
 /** WorldFingerprint's hash of one component (its `component`, private there). */
 interface ComponentHasher {
   component(o: object, id: string, rest: Map<string, number>): number;
+}
+
+/** A bio in the disk's queue as a base keeps it: its serial, request and pages (bioFootprint). */
+interface QueuedBio {
+  readonly serial: number;
+  /** The request whose buffer it covers, or -1 (no user buffer). */
+  readonly req: number;
+  readonly firstPage: number;
+  readonly pages: number;
+}
+
+const NO_BIOS: readonly QueuedBio[] = [];
+
+function queued(w: WorldView): QueuedBio[] {
+  const out: QueuedBio[] = [];
+  for (const b of w.disk.inFlight) {
+    const r = b.buf === null ? undefined : w.requests.find((x) => x.buf === b.buf);
+    out.push({ serial: b.serial, req: r?.id ?? -1, firstPage: b.pinnedFirstPage, pages: b.pinnedPageCount });
+  }
+  return out;
+}
+
+/** The part every allocating step reads and writes (the heap's serial), with deviceByBio. */
+const HEAP_ALLOC = 'heap.alloc';
+
+/**
+ * The bio a device step completed: the one bio missing from the disk's queue since `base`, the
+ * rest in order, and nothing added. Null otherwise (the step is then the whole device's).
+ */
+function completedBio(w: WorldView, base: Base): QueuedBio | null {
+  const before = base.inFlight;
+  const now = w.disk.inFlight;
+  if (now.length !== before.length - 1) return null;
+  let gone: QueuedBio | null = null;
+  let j = 0;
+  for (const b of before) {
+    if (j < now.length && (now[j] as Bio).serial === b.serial) j++;
+    else if (gone === null) gone = b;
+    else return null;
+  }
+  return gone;
+}
+
+/**
+ * The bios a task step appended to the disk's queue, when that is all it did to the disk (the
+ * queue before is a prefix of the queue after, the disk's data and the counters of its own work
+ * unchanged); null otherwise. Queueing a bio (Disk.queueBio) reads the disk only to append: its
+ * serial and submission counter, which no device step touches, and the queue, whose other bios
+ * a completion removes without moving the new ones (either order leaves the same queue).
+ */
+function appendedBios(w: WorldView, base: Base, writes: ReadonlySet<string>): Bio[] | null {
+  if (writes.has('disk.cache') || writes.has('disk.media') || diskDone(w) !== base.diskDone) return null;
+  const before = base.inFlight;
+  const now = w.disk.inFlight;
+  if (now.length <= before.length) return null;
+  for (let i = 0; i < before.length; i++)
+    if ((now[i] as Bio).serial !== (before[i] as QueuedBio).serial) return null;
+  return now.slice(before.length);
+}
+
+/** The disk's counters of what only its own steps do (complete bios, flush, lose power). */
+function diskDone(w: WorldView): number {
+  const d = w.disk;
+  return combine(combine(d.completed, d.flushes), d.poweredOff ? 1 : 0);
 }
 
 /** The pseudo-context of code that runs outside any context (the world's idle loop, end-of-run). */
@@ -959,6 +1094,10 @@ class Walk {
   blindTaskViews = false;
   /** ExploreOptions.sleepAcrossResults. */
   sleepAcrossResults = true;
+  /** ExploreOptions.deviceByBio. */
+  deviceByBio = true;
+  /** The done-map key of the step just measured (its context, or a completion's `deviceTid`). */
+  private takenKey: number | null = null;
   /** Fields of the shared roots left untracked, with what they held: (object, key, value)... */
   private readonly pins: unknown[] = [];
   /** Component ids of the shared roots by pseudo heap id (trackRoot), and the roots. */
@@ -1538,6 +1677,8 @@ class Walk {
         value: 0,
         ctx: null,
         sleep: null,
+        blocked: null,
+        skip: null,
         only: null,
         done: null,
         stop: false,
@@ -1576,8 +1717,19 @@ class Walk {
     // by the other orders of the same steps).
     this.states.add(state);
     let value = 0;
+    let blocked: Set<number> | null = null;
     if (sleep !== null && ctx !== null) {
-      while (value < limit && sleep.has(ctx[value] ?? -1)) {
+      blocked = this.blockedOptions(w, ctx, sleep);
+      while (value < limit && blocked.has(ctx[value] ?? -1)) {
+        value++;
+        this.sleepSkips++;
+      }
+      if (value >= limit) throw ASLEEP;
+    }
+    // The device's completion of a bio asleep at the scheduling question that ran it (deviceTid).
+    const skip = label === 'complete_which' ? this.bioSkips(w, n) : null;
+    if (skip !== null) {
+      while (value < limit && skip.has(value)) {
         value++;
         this.sleepSkips++;
       }
@@ -1589,8 +1741,14 @@ class Walk {
       if (this.classes) key = combine(key, this.statusMax);
       const asleep: number[] = [];
       if (sleep !== null && sleep.size > 0) {
-        const keys = this.key();
-        for (const id of sleep.keys()) asleep.push(hashString(keys.get(id) ?? '?'));
+        for (const id of sleep.keys()) asleep.push(this.sleepKey(id));
+        asleep.sort((a, b) => a - b);
+      }
+      // The completions skipped here are asleep at this question (a visit that skipped fewer
+      // prunes this one; one that skipped more does not).
+      if (skip !== null) {
+        const inFlight = w.disk.inFlight;
+        for (const v of skip) asleep.push(hashString(tidName((inFlight[v] as Bio).serial)));
         asleep.sort((a, b) => a - b);
       }
       const left = this.maxFaults - this.faultsUsed;
@@ -1602,10 +1760,14 @@ class Walk {
         const keys = this.key();
         only = new Set();
         for (const id of ctx) if (revisit.wake.includes(hashString(keys.get(id) ?? '?'))) only.add(id);
+        // The device, when a completion of one of its bios is among them.
+        for (const id of sleep.keys())
+          if (id <= DEV_TID && revisit.wake.includes(this.sleepKey(id))) only.add(w.disk.id);
         for (const id of [...sleep.keys()])
-          if (!sortedContains(revisit.asleep, hashString(keys.get(id) ?? '?'))) sleep.delete(id);
+          if (!sortedContains(revisit.asleep, this.sleepKey(id))) sleep.delete(id);
+        blocked = this.blockedOptions(w, ctx, sleep);
         value = 0;
-        while (value < limit && !only.has(ctx[value] ?? -1)) value++;
+        while (value < limit && (!only.has(ctx[value] ?? -1) || blocked.has(ctx[value] ?? -1))) value++;
         if (value >= limit) throw PRUNED;
       }
     }
@@ -1614,13 +1776,14 @@ class Walk {
     let sigs: number[] | null = null;
     if (ctx !== null && !this.shortest) {
       if (this.persistent) sigs = this.stepSignatures(w, ctx);
-      value = this.preferred(w, ctx, sigs, limit, value, sleep, only);
+      value = this.preferred(w, ctx, sigs, limit, value, blocked, only);
     }
     const first = value;
     // A path branches here only if another option is awake: otherwise nothing is saved.
     let more = ctx === null ? value + 1 : nextOption({ first } as Node, value);
-    while (more < limit && ctx !== null && skipped(ctx[more] ?? -1, sleep, only))
+    while (more < limit && ctx !== null && skipped(ctx[more] ?? -1, blocked, only))
       more = nextOption({ first } as Node, more);
+    while (more < limit && skip?.has(more)) more++;
     if (more >= limit) {
       return {
         label,
@@ -1630,6 +1793,8 @@ class Walk {
         value,
         ctx,
         sleep,
+        blocked,
+        skip,
         only,
         done: ctx === null ? null : new Map(),
         stop: false,
@@ -1658,7 +1823,23 @@ class Walk {
       requestHeld: new Map(this.requestHeld),
     };
     const done = ctx === null ? null : new Map<number, Footprint>();
-    return { label, n, limit, fault, value, ctx, sleep, only, done, stop: false, first, sigs, saved };
+    return {
+      label,
+      n,
+      limit,
+      fault,
+      value,
+      ctx,
+      sleep,
+      blocked,
+      skip,
+      only,
+      done,
+      stop: false,
+      first,
+      sigs,
+      saved,
+    };
   }
 
   /**
@@ -1696,18 +1877,18 @@ class Walk {
     sigs: readonly number[] | null,
     limit: number,
     value: number,
-    sleep: ReadonlyMap<number, Footprint> | null,
+    blocked: ReadonlySet<number> | null,
     only: ReadonlySet<number> | null,
   ): number {
     if (sigs !== null && this.owned.size > 0) {
       for (let k = 0; k < limit; k++) {
-        if (skipped(ctx[k] ?? -1, sleep, only)) continue;
+        if (skipped(ctx[k] ?? -1, blocked, only)) continue;
         if (this.owned.has(sigs[k] as number)) return k;
       }
     }
     if (!this.deviceFirst) return value;
     const device = w.disk.id;
-    for (let k = 0; k < limit; k++) if (ctx[k] === device && !skipped(device, sleep, only)) return k;
+    for (let k = 0; k < limit; k++) if (ctx[k] === device && !skipped(device, blocked, only)) return k;
     return value;
   }
 
@@ -1789,6 +1970,7 @@ class Walk {
       accts = new Map();
       for (const r of w.requests) accts.set(r.id, acctValues(r.iocb.acct));
     }
+    const byBio = this.deviceByBio && this.reduce;
     return {
       snap,
       counters,
@@ -1800,6 +1982,8 @@ class Walk {
       views,
       accts,
       bufs,
+      inFlight: byBio ? queued(w) : NO_BIOS,
+      diskDone: byBio ? diskDone(w) : 0,
     };
   }
 
@@ -1857,6 +2041,7 @@ class Walk {
   account(w: WorldView, cur: Snapshot): void {
     const base = this.base;
     const rt = w.rt;
+    this.takenKey = null;
     if (base !== null) {
       const stepped = this.steppedSince(base, w);
       // A context spawned since the base starts with what its spawner knew: its generator's
@@ -1951,15 +2136,30 @@ class Walk {
     const last = this.lastSched;
     if (last === null || last.stepNo !== w.rt.step || base.rtStep !== w.rt.step - 1) return step;
     if (last.node.done === null || last.node.ctx === null) return step;
-    if (last.node.ctx[last.node.value] !== ctx || last.node.done.has(ctx)) return step;
+    if (last.node.ctx[last.node.value] !== ctx) return step;
     const device = kind === 'device' && completionOnly(w);
-    let global = this.allocated || this.woke || (kind === 'device' && !device);
+    // A completion is a transition of its own, bio by bio (deviceTid).
+    const bio = device && this.deviceByBio ? completedBio(w, base) : null;
+    const key = bio === null ? ctx : deviceTid(bio.serial);
+    this.takenKey = key;
+    if (last.node.done.has(key)) return step;
+    // An allocation conflicts only with another (heap ids follow allocation order): HEAP_ALLOC.
+    let global = (this.allocated && !this.deviceByBio) || this.woke || (kind === 'device' && !device);
     global ||= this.answersInside !== (device ? this.deviceAnswers : 0);
     const visible = resultCount(w) !== base.results;
     if (visible && !this.sleepAcrossResults) global = true;
     const own = `ctx:${this.key().get(ctx) ?? '?'}`;
     const writes = new Set(written.filter((id) => id !== own));
-    for (const id of writes) if (GLOBAL_COMPONENTS.has(id) && !(device && DISK_PARTS.has(id))) global = true;
+    // A task's submission only appends to the disk's queue (its parts, below).
+    const appended =
+      this.deviceByBio && kind === 'task' && writes.has('disk') ? appendedBios(w, base, writes) : null;
+    for (const id of writes)
+      if (
+        GLOBAL_COMPONENTS.has(id) &&
+        !(device && DISK_PARTS.has(id)) &&
+        !(appended !== null && id === 'disk')
+      )
+        global = true;
     // Contexts: the step's own may have finished; any other change (a spawn) is global, but for
     // the interrupt a completing device spawns (appended: the list order is not the state).
     const now = w.rt.liveContexts().map((c) => c.id);
@@ -1967,7 +2167,7 @@ class Walk {
     const expected = base.contexts.filter((id) => id !== ctx || now.includes(id));
     if (kept.length !== expected.length || kept.some((id, k) => id !== expected[k])) global = true;
     if (global) {
-      last.node.done.set(ctx, DEPENDENT(ctx));
+      last.node.done.set(key, DEPENDENT(key));
       return step;
     }
     const reads = new Set([...touched].filter((id) => !WRITE_ONLY.test(id)));
@@ -1977,7 +2177,23 @@ class Walk {
       const heapId = this.reads[i] as number;
       reads.add(this.rootIdOf(heapId) ?? objectId(heapId));
     }
-    if (device) this.deviceFootprint(w, reads, writes);
+    if (bio !== null) this.bioFootprint(w, bio, reads, writes);
+    else if (device) this.deviceFootprint(w, reads, writes);
+    if (this.deviceByBio) {
+      if (this.allocated) {
+        reads.add(HEAP_ALLOC);
+        writes.add(HEAP_ALLOC);
+      }
+      if (appended !== null) {
+        for (const set of [reads, writes]) {
+          set.delete('disk');
+          set.add('disk~');
+          set.add('disk@submit');
+          for (const b of appended) set.add(`disk@q:${b.serial}`);
+        }
+      }
+      if (kind === 'task') this.bufferParts(w, base, reads, writes);
+    }
     if (kind !== 'irq') for (const id of this.rootIds) reads.add(id);
     if (kind !== 'irq' && this.diskRead) for (const id of DISK_DATA) reads.add(id);
     if (
@@ -1993,7 +2209,7 @@ class Walk {
     const heldParts = this.requestHeld.get(ctx);
     if (heldParts !== undefined) for (const id of heldParts) reads.add(id);
     const fields = this.fieldAccess(w, base, cur, last.node, reads, writes, device);
-    last.node.done.set(ctx, { ctx, local: true, visible, reads, writes, fields });
+    last.node.done.set(key, { ctx: key, local: true, visible, reads, writes, fields });
     this.onFootprint?.(kind, reads, writes);
     return step;
   }
@@ -2277,6 +2493,130 @@ class Walk {
     }
   }
 
+  /**
+   * The footprint of the device's completion of `bio` (ExploreOptions.deviceByBio), which stands
+   * for every answer to its questions but which bio: the disk's data (read and written, whole:
+   * the cache, a flush, what reached media), of the disk's queue and counters only the bio's
+   * place and the counters of device work (parts of `disk`, so that a submission's append
+   * commutes with it), of its request's buffer only the pages the bio covers (the DMA fills them
+   * or reads them), and each request's accounting and kiocb as deviceFootprint has them. Two
+   * completions conflict on the counters (and the cache), so they are never independent.
+   */
+  private bioFootprint(w: WorldView, bio: QueuedBio, reads: Set<string>, writes: Set<string>): void {
+    for (const set of [reads, writes]) {
+      set.delete('disk');
+      set.add('disk~');
+      set.add('disk@device');
+      set.add(`disk@q:${bio.serial}`);
+      for (const id of DISK_DATA) set.add(id);
+    }
+    for (const r of w.requests) {
+      const buf = `req:${r.id}.buf`;
+      if (r.id === bio.req && bio.pages > 0) {
+        for (const set of [reads, writes]) {
+          set.delete(buf);
+          set.add(buf + PART_MARK);
+          for (let p = bio.firstPage; p < bio.firstPage + bio.pages; p++) set.add(`${buf}${PART_SEP}${p}`);
+        }
+      } else if (r.id === bio.req) {
+        reads.add(buf);
+        writes.add(buf);
+      }
+      const acct = `req:${r.id}.acct`;
+      reads.add(acct);
+      writes.add(acct);
+      reads.add(`req:${r.id}.iocb`);
+    }
+  }
+
+  /**
+   * With ExploreOptions.deviceByBio, a task step that changed a request's buffer only in pages
+   * (pins, dirty bits, data: not its scalars) touches those pages (req:N.buf@p), not the whole
+   * buffer: task code reads the pages it pins, dirties or copies (foldBufferChange), each a change.
+   */
+  private bufferParts(w: WorldView, base: Base, reads: Set<string>, writes: Set<string>): void {
+    for (const id of [...writes]) {
+      const m = BUF_ID.exec(id);
+      if (m === null) continue;
+      const rid = Number(m[1]);
+      const before = base.bufs.get(rid);
+      const r = w.requests.find((x) => x.id === rid);
+      if (before === undefined || r === undefined) continue;
+      const now = bufferEntries(r.buf);
+      if (now.length !== before.length) continue;
+      const n = now.length - BUF_SCALARS;
+      if (now[n] !== before[n] || now[n + 1] !== before[n + 1]) continue;
+      const b = r.buf;
+      const pages = b.pins.length;
+      if (b.dirty.length !== pages || b.dmaFilled.length !== pages) continue;
+      const changed = new Set<number>();
+      for (let i = 0; i < n; i++) {
+        if (now[i] === before[i]) continue;
+        // A tag is a sector's (bufferEntries), on the page its address falls in.
+        changed.add(
+          i < b.tags.length ? b.pageIndex(b.addr + (i << SECTOR_SHIFT)) : (i - b.tags.length) % pages,
+        );
+      }
+      for (const set of [reads, writes]) {
+        set.delete(id);
+        set.add(id + PART_MARK);
+        for (const p of changed) set.add(`${id}${PART_SEP}${p}`);
+      }
+    }
+  }
+
+  /**
+   * The options asleep at a scheduling question: a context in the sleep set, and with
+   * ExploreOptions.deviceByBio the device when the completion of every bio it may complete next
+   * (any in flight with reordering, else the first) is asleep.
+   */
+  private blockedOptions(
+    w: WorldView,
+    ctx: readonly number[],
+    sleep: ReadonlyMap<number, Footprint>,
+  ): Set<number> {
+    const out = new Set<number>();
+    for (const id of ctx) if (sleep.has(id)) out.add(id);
+    const device = w.disk.id;
+    if (this.deviceByBio && !out.has(device) && ctx.includes(device)) {
+      const next = this.nextBios(w);
+      if (next.length > 0 && next.every((b) => sleep.has(deviceTid(b.serial)))) out.add(device);
+    }
+    return out;
+  }
+
+  /** The bios the device's next step may complete. */
+  private nextBios(w: WorldView): readonly Bio[] {
+    const q = w.disk.inFlight;
+    return w.rt.faults.reorder ? q : q.slice(0, 1);
+  }
+
+  /**
+   * A `complete_which` question of a device step (ExploreOptions.deviceByBio): the options whose
+   * completion is asleep at the scheduling question that ran the step; null when none is.
+   */
+  private bioSkips(w: WorldView, n: number): Set<number> | null {
+    if (!this.deviceByBio || !this.reduce) return null;
+    const last = this.lastSched;
+    if (last === null || last.stepNo !== w.rt.step || w.rt.current !== w.disk) return null;
+    const sleep = last.node.sleep;
+    if (sleep === null || sleep.size === 0) return null;
+    const q = w.disk.inFlight;
+    if (q.length !== n) return null;
+    let out: Set<number> | null = null;
+    for (let v = 0; v < n; v++) {
+      if (!sleep.has(deviceTid((q[v] as Bio).serial))) continue;
+      out ??= new Set();
+      out.add(v);
+    }
+    return out;
+  }
+
+  /** A sleep-set entry's name in the cache (a context's key, a completion's tidName), hashed. */
+  private sleepKey(id: number): number {
+    return hashString(id <= DEV_TID ? tidName(DEV_TID - id) : (this.key().get(id) ?? '?'));
+  }
+
   /** At the end of a run: account for the last steps (their footprints serve later siblings). */
   finish(w: WorldView): void {
     this.quiet++;
@@ -2305,13 +2645,16 @@ class Walk {
     if (last === null || w.rt.step !== last.stepNo) return out;
     const prev = last.node;
     if (prev.ctx === null || prev.done === null) return out;
-    const taken = prev.done.get(prev.ctx[prev.value] ?? -1);
+    const taken = prev.done.get(this.takenKey ?? prev.ctx[prev.value] ?? -1);
     if (taken === undefined || !taken.local) return out;
     const candidates: Footprint[] = [...(prev.sleep?.values() ?? [])];
     // The options explored before this one (in `nextOption` order).
     for (const [id, f] of prev.done) if (id !== taken.ctx) candidates.push(f);
+    const next = this.deviceByBio && runnable.includes(w.disk.id) ? this.nextBios(w) : NO_BIOS;
     for (const f of candidates) {
-      if (runnable.includes(f.ctx) && independent(f, taken)) out.set(f.ctx, f);
+      const enabled =
+        f.ctx <= DEV_TID ? next.some((b) => deviceTid(b.serial) === f.ctx) : runnable.includes(f.ctx);
+      if (enabled && independent(f, taken)) out.set(f.ctx, f);
     }
     return out;
   }
@@ -2337,8 +2680,13 @@ class Walk {
       }
       let v = node.ctx === null ? node.value + 1 : nextOption(node, node.value);
       if (node.ctx !== null) {
-        while (v < node.limit && skipped(node.ctx[v] ?? -1, node.sleep, node.only)) {
+        while (v < node.limit && skipped(node.ctx[v] ?? -1, node.blocked, node.only)) {
           v = nextOption(node, v);
+          this.sleepSkips++;
+        }
+      } else if (node.skip !== null) {
+        while (v < node.limit && node.skip.has(v)) {
+          v++;
           this.sleepSkips++;
         }
       }
@@ -2415,6 +2763,7 @@ export function explore(options: ExploreOptions): ExploreResult {
   walk.onFootprint = options.onFootprint;
   walk.blindTaskViews = options.blindTaskViews ?? false;
   walk.sleepAcrossResults = options.sleepAcrossResults ?? true;
+  walk.deviceByBio = options.deviceByBio ?? true;
   const crashImages = options.crashImages ?? options.faults.powerLoss === true;
   const violations = new Map<string, ViolationTally>();
   const outcomes = new Set<number>();
