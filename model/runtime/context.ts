@@ -44,8 +44,20 @@ export abstract class Context {
     readonly name: string,
     readonly kind: ContextKind,
   ) {}
+  /** CONTEXT_RANK[kind], by a switch: a keyed load by a kind that varies was a stub-cache lookup. */
   get rank(): number {
-    return CONTEXT_RANK[this.kind];
+    switch (this.kind) {
+      case 'irq':
+        return CONTEXT_RANK.irq;
+      case 'task':
+        return CONTEXT_RANK.task;
+      case 'issuer':
+        return CONTEXT_RANK.issuer;
+      case 'workqueue':
+        return CONTEXT_RANK.workqueue;
+      default:
+        return CONTEXT_RANK.device;
+    }
   }
   abstract isRunnable(): boolean;
   /** Is it waiting on something (a deadlock if nothing else can run), rather than idle? */

@@ -10,7 +10,7 @@
  */
 import { Disk, PowerLoss } from '../block/disk.ts';
 import type { IomapDioOps, IomapOps } from '../fs/iomap.ts';
-import { Inode, Kiocb, SuperBlock } from '../fs/vfs.ts';
+import { Inode, isSyncKiocb, Kiocb, SuperBlock } from '../fs/vfs.ts';
 import type { ModelXfs, RecoveredFile } from '../fs/xfs.ts';
 import type { XfsFile } from '../fs/xfsFile.ts';
 import {
@@ -423,14 +423,16 @@ class World implements WorldView {
    */
   dioCall(record: RequestRecord): KGen<number> | null {
     const op = record.op;
-    const write = op.kind === 'dio_write';
     const { iocb, iter } = record;
+    // The op's kind, async and len as beginDio made them into the iter, the kiocb and the buffer:
+    // the ops come in dozens of shapes, and each read of one of their fields is a stub-cache lookup.
+    const write = iter.dataSource === WRITE;
     const doneBefore = op.doneBefore ?? 0;
     let dioFlags = 0;
     const dioFlagNames = op.dioFlags;
     if (dioFlagNames !== undefined)
       for (let i = 0; i < dioFlagNames.length; i++) dioFlags |= dioFlagBits(dioFlagNames[i] as DioFlag);
-    if (this.xfsFile !== null && !op.async && op.len === 0) {
+    if (this.xfsFile !== null && isSyncKiocb(iocb) && record.buf.length === 0) {
       // pwritev2/preadv2 of nothing on a file user space opened: vfs_writev and vfs_readv return 0
       // before ->write_iter or ->read_iter (6.12.117 fs/read_write.c L1059-1061 and L1021-1023), where
       // io_submit calls them with the zero count (fs/aio.c L1611-1613 and L1639-1644). The scripted
