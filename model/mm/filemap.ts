@@ -7,19 +7,26 @@ import { EAGAIN, IOCB_NOWAIT } from '../kernel/flags.ts';
 import { type Kiocb, mightSleep } from '../fs/vfs.ts';
 import type { KGen } from '../runtime/context.ts';
 import type { Runtime } from '../runtime/runtime.ts';
+import { returnNow } from '../runtime/yieldPoint.ts';
 
-export function* kiocbWriteAndWait(rt: Runtime, iocb: Kiocb, count: number): KGen<number> {
+/**
+ * A plain function giving its caller's `yield*` the KGen to run (yieldPoint.ts): the NOWAIT
+ * answers yield nothing, and otherwise its only yields are those of the write-back, so the steps
+ * are a generator function's, without one.
+ */
+export function kiocbWriteAndWait(rt: Runtime, iocb: Kiocb, count: number): KGen<number> {
   const mapping = iocb.kiFilp.fInode.iMapping;
   const pos = iocb.kiPos;
   const end = pos + count - 1;
   if (iocb.kiFlags & IOCB_NOWAIT) {
     // filemap_range_needs_writeback -> filemap_range_has_writeback (6.12.117 mm/filemap.c
     // L629-651): a dirty, locked or under-writeback folio in the range would make us wait.
-    if (mapping.rangeNeedsWriteback(pos, end) || mapping.rangeUnderWriteback(pos, end)) return -EAGAIN;
-    return 0;
+    if (mapping.rangeNeedsWriteback(pos, end) || mapping.rangeUnderWriteback(pos, end))
+      return returnNow(-EAGAIN);
+    return returnNow(0);
   }
   mightSleep(rt, 'filemap_write_and_wait_range', 0);
-  return yield* mapping.writeAndWaitRange(rt, pos, end);
+  return mapping.writeAndWaitRange(rt, pos, end);
 }
 
 export function* kiocbInvalidatePages(rt: Runtime, iocb: Kiocb, count: number): KGen<number> {

@@ -115,15 +115,23 @@ export class AddressSpace {
    * page of the range under writeback, including writeback someone else started.
    */
   *writeAndWaitRange(rt: Runtime, pos: number, end: number): KGen<number> {
+    // An empty cache has nothing to write or wait for (most calls of a campaign run): no closure,
+    // no array, the same result and no yield, as the waits below would not wait.
+    if (this.pages.size === 0) return 0;
     // Data-integrity writeback (WB_SYNC_ALL) waits for a folio already under writeback first.
-    yield* rt.waitUntil(() => !this.rangeUnderWriteback(pos, end), 'folio_wait_writeback');
-    const dirty: DirtyPage[] = [];
+    // (The wait's condition is made only when it does not hold already: waitUntil would not wait.)
+    if (this.rangeUnderWriteback(pos, end))
+      yield* rt.waitUntil(() => !this.rangeUnderWriteback(pos, end), 'folio_wait_writeback');
+    let dirty: DirtyPage[] | null = null;
     for (const [index, page] of this.pages) {
-      if (page.dirty && pageInRange(index, pos, end)) dirty.push(takeDirty(index, page));
+      if (!page.dirty || !pageInRange(index, pos, end)) continue;
+      if (dirty === null) dirty = [];
+      dirty.push(takeDirty(index, page));
     }
     let ret = 0;
-    if (dirty.length > 0 && this.aops !== null) ret = yield* this.aops.writepages(dirty);
-    yield* rt.waitUntil(() => !this.rangeUnderWriteback(pos, end), 'filemap_fdatawait_range');
+    if (dirty !== null && this.aops !== null) ret = yield* this.aops.writepages(dirty);
+    if (this.rangeUnderWriteback(pos, end))
+      yield* rt.waitUntil(() => !this.rangeUnderWriteback(pos, end), 'filemap_fdatawait_range');
     return ret;
   }
 
@@ -143,14 +151,15 @@ export class AddressSpace {
       if ((page.dirty || page.writeback) && pageInRange(index, pos, end)) return -EBUSY;
     }
     if (rt.faults.invalidateFailures && rt.choose(2, 'invalidate_fails') === 1) return -EBUSY;
-    for (const index of [...this.pages.keys()]) if (pageInRange(index, pos, end)) this.pages.delete(index);
+    // Deleting the entry just visited is safe in a Map's iteration: no copy of the keys is needed.
+    for (const index of this.pages.keys()) if (pageInRange(index, pos, end)) this.pages.delete(index);
     return 0;
   }
 
   /** truncate_inode_pages_range() from `pos` on: drop every page past it. */
   truncateFrom(pos: number): void {
     const first = Math.ceil(pos / PAGE_SIZE);
-    for (const index of [...this.pages.keys()]) if (index >= first) this.pages.delete(index);
+    for (const index of this.pages.keys()) if (index >= first) this.pages.delete(index);
   }
 }
 
