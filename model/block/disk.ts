@@ -23,6 +23,7 @@ import { PristinePool } from '../runtime/arrayPool.ts';
 import { Context, GenContext, type KGen } from '../runtime/context.ts';
 import { removeAt, type Runtime } from '../runtime/runtime.ts';
 import { ModelAssertion, modelAssert, Violation } from '../runtime/violation.ts';
+import { noYield } from '../runtime/yieldPoint.ts';
 import {
   BIO_ERROR_STATUSES,
   BLK_STS_AGAIN,
@@ -205,8 +206,9 @@ export class Disk extends Context implements BlockDevice {
    * L873-875: bio_endio from the submitter), interleaving points and all: a task may sleep there,
    * and no other context's completion runs it.
    */
-  *submitBioGen(bio: Bio): KGen {
-    if (this.queueBio(bio)) yield* this.endioInSubmitter(bio);
+  submitBioGen(bio: Bio): KGen {
+    // No generator of its own: the caller's yield* runs the end_io's (the same steps).
+    return this.queueBio(bio) ? this.endioInSubmitter(bio) : noYield();
   }
 
   /** Queues a bio, or ends it with the status submit_bio chose: true when it failed there. */

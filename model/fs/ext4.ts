@@ -44,6 +44,7 @@ import {
 import { TAG_ZERO } from '../mm/tags.ts';
 import type { KGen } from '../runtime/context.ts';
 import type { Runtime } from '../runtime/runtime.ts';
+import { returnNow } from '../runtime/yieldPoint.ts';
 import { EXT_DELALLOC, EXT_HOLE, EXT_UNWRITTEN, EXT_WRITTEN } from './extentMap.ts';
 import type { Iomap, IomapDioOps, IomapOps } from './iomap.ts';
 import { Jbd2 } from './jbd2.ts';
@@ -281,17 +282,18 @@ export class ModelExt4 extends ModelXfs {
   }
 
   /** ext4_iomap_begin() (inode.c L3411-3461). */
-  // biome-ignore lint/correctness/useYield: the mapping and its transaction do not block in the model.
-  *ext4IomapBegin(offset: number, length: number, flags: number, iomap: Iomap): KGen<number> {
+  // The mapping and its transaction do not block in the model: the answer comes without a
+  // generator (returnNow: the same steps as a generator function that returns at once).
+  ext4IomapBegin(offset: number, length: number, flags: number, iomap: Iomap): KGen<number> {
     // Candidate fix (spec/ext4.md, "A sync after an aborted journal"), not in 6.12: a request that
     // passed ext4_file_write_iter's or _read_iter's shutdown test (file.c L695-696, L134-135) before
     // the journal aborted, and then waited for the inode lock, maps nothing once it has, as
     // xfs_direct_write_iomap_begin and xfs_read_iomap_begin refuse after XFS's shutdown (6.12.117
     // fs/xfs/xfs_iomap.c L786-787, L1291-1292). Otherwise an O_DSYNC overwrite goes out with FUA,
     // the failed tid counting as committed, and returns success with its size lost.
-    if (this.ext4ForcedShutdown()) return -EIO;
+    if (this.ext4ForcedShutdown()) return returnNow(-EIO);
     const bs = this.blockSize;
-    if (Math.floor(offset / bs) >= this.geo.fileBlocks) return -EINVAL;
+    if (Math.floor(offset / bs) >= this.geo.fileBlocks) return returnNow(-EINVAL);
     const map: Ext4MapBlocks = {
       mLblk: Math.floor(offset / bs),
       mLen: Math.floor((offset + length - 1) / bs) - Math.floor(offset / bs) + 1,
@@ -312,9 +314,9 @@ export class ModelExt4 extends ModelXfs {
     } else {
       ret = this.ext4MapBlocks(null, map, 0);
     }
-    if (ret < 0) return ret;
+    if (ret < 0) return returnNow(ret);
     this.ext4SetIomap(iomap, map, offset, length);
-    return 0;
+    return returnNow(0);
   }
 
   /** ext4_iomap_overwrite_begin() (inode.c L3463-3477): a write that needs no allocation maps as a read. */
@@ -327,10 +329,10 @@ export class ModelExt4 extends ModelXfs {
   }
 
   /** ext4_iomap_end() (inode.c L3479-3493): nothing written to the mapping falls back with -ENOTBLK. */
-  // biome-ignore lint/correctness/useYield: returns at once.
-  *ext4IomapEnd(_offset: number, _length: number, written: number, flags: number): KGen<number> {
-    if (flags & (IOMAP_WRITE | IOMAP_DIRECT) && written === 0) return -ENOTBLK;
-    return 0;
+  // Returns at once: no generator (returnNow).
+  ext4IomapEnd(_offset: number, _length: number, written: number, flags: number): KGen<number> {
+    if (flags & (IOMAP_WRITE | IOMAP_DIRECT) && written === 0) return returnNow(-ENOTBLK);
+    return returnNow(0);
   }
 
   /** ext4_convert_unwritten_extents(NULL, ...) (fs/ext4/extents.c L4855-4902): one handle per extent. */

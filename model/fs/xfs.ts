@@ -40,6 +40,7 @@ import { BUFFER_POOL } from '../runtime/arrayPool.ts';
 import { SECTOR_SHIFT, TAG_ZERO, userTag } from '../mm/tags.ts';
 import type { KGen } from '../runtime/context.ts';
 import type { Runtime } from '../runtime/runtime.ts';
+import { returnNow } from '../runtime/yieldPoint.ts';
 import { EXT_DELALLOC, EXT_HOLE, EXT_UNWRITTEN, EXT_WRITTEN, ExtentMap } from './extentMap.ts';
 import type { WorldQuirks } from '../world/quirks.ts';
 import type { Leftover } from '../world/scenario.ts';
@@ -233,8 +234,8 @@ export class ModelXfs implements FileOperations {
   }
 
   /** xfs_read_iomap_begin(): report the data fork at pos. */
-  // biome-ignore lint/correctness/useYield: a mapping lookup does not block in the model.
-  *readIomapBegin(pos: number, length: number, _flags: number, iomap: Iomap): KGen<number> {
+  // A mapping lookup does not block in the model: no generator (returnNow, the same steps).
+  readIomapBegin(pos: number, length: number, _flags: number, iomap: Iomap): KGen<number> {
     const bs = this.blockSize;
     const b = Math.floor(pos / bs);
     const end = Math.ceil((pos + length) / bs);
@@ -250,7 +251,7 @@ export class ModelXfs implements FileOperations {
             : IOMAP_HOLE;
     const flags = this.map.shared[b] ? IOMAP_F_SHARED : 0;
     this.report(iomap, b, run, type, flags | this.dirtyFlag(), this.map.addr[b] ?? -1);
-    return 0;
+    return returnNow(0);
   }
 
   /** xfs_direct_write_iomap_begin() (xfs_iomap.c L765-925 in 6.12). */

@@ -11,6 +11,7 @@ import { copyFromIter, copyToIter, iovIterZero } from '../mm/iovIter.ts';
 import { SECTOR_SHIFT, TAG_ZERO } from '../mm/tags.ts';
 import type { KGen } from '../runtime/context.ts';
 import { modelAssert } from '../runtime/violation.ts';
+import { returnNow } from '../runtime/yieldPoint.ts';
 import { dioSubmitIter } from './iomapDioBio.ts';
 import {
   EFAULT,
@@ -25,16 +26,19 @@ import {
 import type { IomapDio } from './iomapDio.ts';
 import type { Kernel } from './kernel.ts';
 
-/** iomap_dio_hole_iter() (seed L444-453): zero-fill the user buffer for the mapping. */
-// biome-ignore lint/correctness/useYield: a seed function in the generator table that never blocks.
-export function* iomapDioHoleIter(k: Kernel, iter: IomapIter, dio: IomapDio): KGen<number> {
+/**
+ * iomap_dio_hole_iter() (seed L444-453): zero-fill the user buffer for the mapping. It never blocks:
+ * its answer comes without a generator (returnNow: the same steps as a generator function that
+ * returns at its first resumption).
+ */
+export function iomapDioHoleIter(k: Kernel, iter: IomapIter, dio: IomapDio): KGen<number> {
   const length = iovIterZero(k.rt, iomapLength(iter), dioSubmitIter(k, dio, 447));
   dio.size += length;
   if (!length) {
     k.rt.cover(451);
-    return -EFAULT;
+    return returnNow(-EFAULT);
   }
-  return length;
+  return returnNow(length);
 }
 
 /**
