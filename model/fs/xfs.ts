@@ -198,7 +198,10 @@ export class ModelXfs implements FileOperations {
 
   /** xfs_is_cow_inode(): does the file share any block? */
   isReflinked(): boolean {
-    return this.map.shared.some((s) => s !== 0);
+    // A loop, not shared.some(): a typed array's some() is a builtin call with a closure per test.
+    const shared = this.map.shared;
+    for (let b = 0; b < shared.length; b++) if (shared[b] !== 0) return true;
+    return false;
   }
 
   /** Fill an iomap with the run of blocks at `block` (at most `max` blocks). */
