@@ -1,20 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { campaignScenarioArbitrary, runCase } from '../scripts/commands/campaign.ts';
-import { choicesArbitrary } from './arbitraries/choices.ts';
-import { faultProfileArbitrary } from './arbitraries/faults.ts';
+import { campaignCaseArbitrary, runCase } from '../scripts/commands/campaign.ts';
 import { REACH_GUARDS, ReachTally } from './invariants/reach.ts';
 import { REACH_RUNS, REACH_SEED } from './support/budget.ts';
 
 describe(`vacuity guards (seed ${REACH_SEED}, ${REACH_RUNS} runs)`, () => {
   const tally = new ReachTally();
-  const cases = fc.sample(
-    fc.tuple(campaignScenarioArbitrary(), faultProfileArbitrary(), choicesArbitrary()),
-    {
-      seed: REACH_SEED,
-      numRuns: REACH_RUNS,
-    },
-  );
+  const cases = fc.sample(campaignCaseArbitrary(), { seed: REACH_SEED, numRuns: REACH_RUNS });
   for (const c of cases) tally.record(runCase(c));
 
   for (const guard of REACH_GUARDS) {

@@ -19,7 +19,7 @@
  * - a write stays inside a run of non-hole extents, except in the rare scenario that drives the
  *   hole -EIO of iomap_dio_iter (seed L493-494); reads may run past the mappings and past EOF;
  * - positions and lengths are mostly aligned to the logical block size, sometimes to the filesystem
- *   block, occasionally misaligned; buffers mostly at 0x10000 multiples, sometimes at another sector
+ *   block, now and then (two in 19) misaligned; buffers mostly at 0x10000 multiples, sometimes at another sector
  *   of their page, occasionally misaligned;
  * - half the requests land where the request built before them did (reading back what was
  *   written, rewriting it), the rest where drawn;
@@ -32,6 +32,7 @@
  *   does), which reaches the seed's own bug 222f2c7c6d14 on `--kernel seed` and its fix otherwise.
  */
 import fc from 'fast-check';
+import type { FaultProfile } from '../../model/runtime/faults.ts';
 import type {
   DioFlag,
   DioOpSpec,
@@ -43,6 +44,7 @@ import type {
   OpSpec,
   Scenario,
 } from '../../model/world/scenario.ts';
+import type { DrawnScenario } from './faults.ts';
 
 const PAGE_BYTES = 4096;
 /** Disk capacity in bytes: the model's default of 4096 sectors. */
@@ -252,10 +254,14 @@ function rawOp(): fc.Arbitrary<RawOp> {
   return fc.record({
     keep: new KeepArbitrary(),
     write: fc.boolean(),
+    // Misaligned two in 19 (one in 18 before): a position or length off the logical block size is
+    // what the alignment checks (seed L291-293, L325-331) are for. Every catch of the planted
+    // alignment-checked-after-trim in 20,000 scripted scenarios with swarm profiles and choice
+    // streams (seed 1) had one: 68 at one in 18, 134 at two in 19.
     align: weighted<Align>(
       [12, fc.constant('lbs')],
       [5, fc.constant('block')],
-      [1, fc.constant('misaligned')],
+      [2, fc.constant('misaligned')],
     ),
     start: fc.nat({ max: 255 }),
     at: fc.nat({ max: 255 }),
@@ -336,6 +342,24 @@ export function rawScenarioArbitrary(): fc.Arbitrary<RawScenario> {
 /** Scenarios for the campaign. */
 export function scenarioArbitrary(): fc.Arbitrary<Scenario> {
   return rawScenarioArbitrary().map(buildScenario);
+}
+
+/**
+ * The fault classes the polled family's files run with, set over the drawn profile: the polled bio
+ * may find no free request (wouldBlock: REQ_NOWAIT, seed L71-75, up to 6.12.107), and the submitter
+ * goes on to its next mapping before the worker submits the first bio (interleave off: the plain
+ * order). On the planted polled-bio-implies-nowait (6,000 family files, swarm profiles and choice
+ * streams, seed 1): 2.0 % caught as drawn, 8.4 % with these set; notblk-nowait-as-eagain 9.9 % and
+ * 10.3 %.
+ */
+export const POLLED_FAULTS: Partial<FaultProfile> = { wouldBlock: true, interleave: false };
+
+/** Scenarios for the campaign, with the polled family's fault classes where it is drawn. */
+export function drawnScriptedArbitrary(): fc.Arbitrary<DrawnScenario> {
+  return rawScenarioArbitrary().map((raw) => ({
+    scenario: buildScenario(raw),
+    faults: withPolledWrite(raw) === raw ? null : POLLED_FAULTS,
+  }));
 }
 
 /** A byte range of the file that writes may target: consecutive extents of one kind. */

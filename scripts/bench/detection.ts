@@ -22,10 +22,8 @@ import { BUGS, opsFor, type PlantedBug } from '../../model/bugs/catalogue.ts';
 import { FIXED_OPS } from '../../model/kernel/ops.ts';
 import { ArrayChoices } from '../../model/runtime/choice.ts';
 import { runScenario } from '../../model/world/run.ts';
-import { choicesArbitrary } from '../../properties/arbitraries/choices.ts';
-import { faultProfileArbitrary } from '../../properties/arbitraries/faults.ts';
 import { parseScriptOptions } from '../scriptOptions.ts';
-import { type CampaignCase, CHECKS, campaignScenarioArbitrary } from '../commands/campaign.ts';
+import { type CampaignCase, CHECKS, campaignCaseArbitrary } from '../commands/campaign.ts';
 import { deriveSeed, finite, median, round } from './measure.ts';
 
 const BATCH = 500;
@@ -66,14 +64,10 @@ export interface DetectionSection {
 
 export const DETECTION_TARGET_RUNS = 1000;
 
-function caseArbitrary(): fc.Arbitrary<CampaignCase> {
-  return fc.tuple(campaignScenarioArbitrary(), faultProfileArbitrary(), choicesArbitrary());
-}
-
 /** The campaign's cases from one seed, batch by batch. */
 export class CaseStream {
   private readonly shared: CampaignCase[][] = [];
-  private readonly arb = caseArbitrary();
+  private readonly arb = campaignCaseArbitrary();
   constructor(readonly seed: number) {}
   batch(b: number): readonly CampaignCase[] {
     const kept = this.shared[b];

@@ -1,8 +1,6 @@
 /** Helpers every section shares: seeds, the campaign's cases, medians and rates, CPU timing. */
 import fc from 'fast-check';
-import { choicesArbitrary } from '../../properties/arbitraries/choices.ts';
-import { faultProfileArbitrary } from '../../properties/arbitraries/faults.ts';
-import { type CampaignCase, campaignScenarioArbitrary } from '../commands/campaign.ts';
+import { type CampaignCase, campaignCaseArbitrary } from '../commands/campaign.ts';
 
 export const now = (): number => performance.now();
 
@@ -12,11 +10,6 @@ export function deriveSeed(seed: number, index: number): number {
   z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
   z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
   return (z ^ (z >>> 16)) | 0;
-}
-
-/** The campaign's arbitraries, as the campaign property draws them. */
-export function campaignCaseArbitrary(): fc.Arbitrary<CampaignCase> {
-  return fc.tuple(campaignScenarioArbitrary(), faultProfileArbitrary(), choicesArbitrary());
 }
 
 export function sampleCases(seed: number, n: number): CampaignCase[] {

@@ -21,9 +21,14 @@ import type { Violation } from '../../model/runtime/violation.ts';
 import { type RunResult, recycleRun, runScenario } from '../../model/world/run.ts';
 import type { Scenario } from '../../model/world/scenario.ts';
 import { choicesArbitrary } from '../../properties/arbitraries/choices.ts';
-import { faultProfileArbitrary, formatFaultProfile } from '../../properties/arbitraries/faults.ts';
-import { scenarioArbitrary } from '../../properties/arbitraries/scenario.ts';
-import { worldScenarioArbitrary } from '../../properties/arbitraries/worldScenario.ts';
+import {
+  type DrawnScenario,
+  faultProfileArbitrary,
+  formatFaultProfile,
+  profileFor,
+} from '../../properties/arbitraries/faults.ts';
+import { drawnScriptedArbitrary } from '../../properties/arbitraries/scenario.ts';
+import { drawnWorldArbitrary } from '../../properties/arbitraries/worldScenario.ts';
 import { ReachTally } from '../../properties/invariants/reach.ts';
 import { invariantById, makeProbe } from '../../properties/invariants/registry.ts';
 import type { KernelOps } from '../../model/kernel/kernel.ts';
@@ -82,12 +87,31 @@ export function runCase(
   });
 }
 
-/** Campaign scenarios: mostly the world (model XFS), some over the scripted provider. */
-export function campaignScenarioArbitrary(): fc.Arbitrary<Scenario> {
+/**
+ * Campaign scenarios: mostly the world (model XFS), some over the scripted provider; each with the
+ * fault classes its family sets (DrawnScenario).
+ */
+function drawnScenarioArbitrary(): fc.Arbitrary<DrawnScenario> {
   return fc.oneof(
-    { weight: 3, arbitrary: worldScenarioArbitrary() },
-    { weight: 1, arbitrary: scenarioArbitrary() },
+    { weight: 3, arbitrary: drawnWorldArbitrary() },
+    { weight: 1, arbitrary: drawnScriptedArbitrary() },
   );
+}
+
+/** The campaign's scenarios alone. */
+export function campaignScenarioArbitrary(): fc.Arbitrary<Scenario> {
+  return drawnScenarioArbitrary().map((d) => d.scenario);
+}
+
+/**
+ * The campaign's cases: a scenario, a swarm fault profile and a choice stream, drawn in that order;
+ * a family's fault classes are set over the drawn profile, so that the case holds the profile the
+ * run has.
+ */
+export function campaignCaseArbitrary(): fc.Arbitrary<CampaignCase> {
+  return fc
+    .tuple(drawnScenarioArbitrary(), faultProfileArbitrary(), choicesArbitrary())
+    .map(([d, faults, choices]): CampaignCase => [d.scenario, profileFor(d, faults), choices]);
 }
 
 /** What the property throws on a violation, so that fast-check records it and shrinks. */
@@ -173,13 +197,34 @@ export class CampaignTally {
  * by the same arbitraries in the same order everywhere, so that a fast-check run index or path
  * means the same case to the campaign, the triage, its shrinking and `diff`.
  */
-export function caseProperty(predicate: (value: CampaignCase) => void): fc.IPropertyWithHooks<CampaignCase> {
-  return fc.property(
-    campaignScenarioArbitrary(),
-    faultProfileArbitrary(),
-    choicesArbitrary(),
-    (scenario, faults, choices) => predicate([scenario, faults, choices]),
-  );
+export function caseProperty(predicate: (value: CampaignCase) => void): fc.IProperty<CampaignCase> {
+  return new CaseTupleProperty(fc.property(campaignCaseArbitrary(), predicate));
+}
+
+/**
+ * A property over one arbitrary passes its value as a one-element tuple; the campaign's code reads
+ * a case as the case itself. Each value keeps the tuple's as its context, which shrinking needs.
+ */
+class CaseTupleProperty implements fc.IProperty<CampaignCase> {
+  constructor(private readonly inner: fc.IProperty<[CampaignCase]>) {}
+  isAsync(): false {
+    return false;
+  }
+  generate(mrng: fc.Random, runId?: number): fc.Value<CampaignCase> {
+    return unwrapCase(this.inner.generate(mrng, runId));
+  }
+  shrink(value: fc.Value<CampaignCase>): fc.Stream<fc.Value<CampaignCase>> {
+    return this.inner.shrink(value.context as fc.Value<[CampaignCase]>).map(unwrapCase);
+  }
+  run(v: CampaignCase): fc.PreconditionFailure | fc.PropertyFailure | null {
+    return this.inner.run([v]);
+  }
+  runBeforeEach = (): void => this.inner.runBeforeEach();
+  runAfterEach = (): void => this.inner.runAfterEach();
+}
+
+function unwrapCase(v: fc.Value<[CampaignCase]>): fc.Value<CampaignCase> {
+  return new fc.Value(v.value_[0], v);
 }
 
 /**
@@ -190,7 +235,7 @@ export function campaignProperty(
   tally: CampaignTally | null = null,
   onCase: ((value: CampaignCase) => void) | null = null,
   ops: Readonly<KernelOps> = FIXED_OPS,
-): fc.IPropertyWithHooks<CampaignCase> {
+): fc.IProperty<CampaignCase> {
   return caseProperty((value) => {
     onCase?.(value);
     let result: RunResult;
@@ -356,7 +401,7 @@ export function formatCaseReport(input: CaseReportInput): string {
  */
 export class IndexedCaseProperty implements fc.IRawProperty<CampaignCase, false> {
   private runId = 0;
-  private readonly inner: fc.IPropertyWithHooks<CampaignCase>;
+  private readonly inner: fc.IProperty<CampaignCase>;
   constructor(
     predicate: (value: CampaignCase, runId: number) => void,
     private readonly stop: () => boolean = () => false,

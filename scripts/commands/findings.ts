@@ -221,7 +221,7 @@ export function collectingProperty(
 }
 
 /** The property that shrinking a group's representative uses: only violations of the same key fail. */
-function keyProperty(key: FindingKey, ops: Readonly<KernelOps>): fc.IPropertyWithHooks<CampaignCase> {
+function keyProperty(key: FindingKey, ops: Readonly<KernelOps>): fc.IProperty<CampaignCase> {
   return caseProperty((value) => {
     let result: RunResult;
     try {
