@@ -16,7 +16,13 @@ import {
   rawScenarioArbitrary,
   withPolledWrite,
 } from './scenario.ts';
-import { drawnWorldArbitrary, FAMILY_FAULTS, rawWorldArbitrary } from './worldScenario.ts';
+import {
+  AIO_FAULTS,
+  drawnWorldArbitrary,
+  FAMILY_FAULTS,
+  type RawWorld,
+  rawWorldArbitrary,
+} from './worldScenario.ts';
 
 const PROFILES: readonly FaultProfile[] = fc.sample(faultProfileArbitrary(), { seed: 47, numRuns: 3000 });
 const on = (k: keyof FaultProfile, ps: readonly FaultProfile[] = PROFILES): number =>
@@ -38,14 +44,15 @@ describe('swarm fault profile', () => {
 });
 
 describe('family fault classes', () => {
-  it('a world family sets its classes and leaves the rest as drawn; other worlds set none', () => {
+  it('a world family sets its classes and leaves the rest as drawn; an aio world interleaving; others none', () => {
     // The same seed draws the same worlds raw and with their classes (drawnWorldArbitrary maps it).
     const raws = fc.sample(rawWorldArbitrary(), { seed: 53, numRuns: 2000 });
     const drawn = fc.sample(drawnWorldArbitrary(), { seed: 53, numRuns: 2000 });
     let set = 0;
     drawn.forEach((d, i) => {
-      const family = raws[i]?.family ?? null;
-      expect(d.faults).toBe(family === null ? null : FAMILY_FAULTS[family]);
+      const raw = raws[i] as RawWorld;
+      const family = raw.family;
+      expect(d.faults).toBe(family !== null ? FAMILY_FAULTS[family] : raw.aio ? AIO_FAULTS : null);
       if (d.faults !== null) set++;
     });
     expect(set).toBeGreaterThan(200);
@@ -71,9 +78,9 @@ describe('family fault classes', () => {
   it("the campaign's cases run with their family's classes set", () => {
     const cases = fc.sample(campaignCaseArbitrary(), { seed: 61, numRuns: 3000 });
     const profiles = cases.map((c) => c[1]);
-    // A subBlockRace or polled case always has interleaving off, so less than two in three have it.
-    expect(on('interleave', profiles)).toBeGreaterThan(0.55);
-    expect(on('interleave', profiles)).toBeLessThan(0.64);
+    // subBlockRace and polled cases have interleaving off, aio worlds on.
+    expect(on('interleave', profiles)).toBeGreaterThan(0.62);
+    expect(on('interleave', profiles)).toBeLessThan(0.72);
     // cachedOverwrite worlds have invalidation failures on, so more than half the cases do.
     expect(on('invalidateFailures', profiles)).toBeGreaterThan(0.51);
   });
