@@ -30,6 +30,27 @@ function exploreScope(scope: Scope, extra: Partial<ExploreOptions> = {}): Explor
   });
 }
 
+function plantedBug(name: string): PlantedBug {
+  const bug = BUGS.find((b) => b.name === name);
+  if (bug === undefined) throw new Error(`no bug ${name}`);
+  return bug;
+}
+
+/** A planted bug's whole walk at one fault, without persistent sets, with its outcomes, and `extra`. */
+function walkOneFault(bug: PlantedBug, extra: Partial<ExploreOptions>): ExploreResult {
+  return explore({
+    scenario: bug.scenario,
+    faults: bug.faults,
+    maxFaults: 1,
+    ops: opsFor(bug),
+    quirks: bug.quirks ?? {},
+    probe: PROBE,
+    persistent: false,
+    collectOutcomes: true,
+    ...extra,
+  });
+}
+
 function counts(r: ExploreResult): string {
   return `${r.paths} paths (${r.completedPaths} to the end, ${r.prunedPaths} pruned, ${r.sleepBlockedPaths} asleep), ${r.states} states, ${Math.round(r.milliseconds)} ms`;
 }
@@ -284,22 +305,9 @@ describe('others sleep across a step that delivered a result or returned (Explor
   // states of the walk where such a step is dependent on every other, in fewer paths. (The views
   // of a few end states differ: what a finished path's contexts read is no state of a future.)
   it('post-write-invalidation-skipped, one fault: the same verdicts, worlds and end states', () => {
-    const bug = BUGS.find((b) => b.name === 'post-write-invalidation-skipped');
-    if (bug === undefined) throw new Error('no bug post-write-invalidation-skipped');
-    const walk = (sleepAcrossResults: boolean) =>
-      explore({
-        scenario: bug.scenario,
-        faults: bug.faults,
-        maxFaults: 1,
-        ops: opsFor(bug),
-        quirks: bug.quirks ?? {},
-        probe: PROBE,
-        persistent: false,
-        sleepAcrossResults,
-        collectOutcomes: true,
-      });
-    const across = walk(true);
-    const dependent = walk(false);
+    const bug = plantedBug('post-write-invalidation-skipped');
+    const across = walkOneFault(bug, { sleepAcrossResults: true });
+    const dependent = walkOneFault(bug, { sleepAcrossResults: false });
     console.log(`visible steps ${bug.name}: ${counts(across)}; dependent ${counts(dependent)}`);
     for (const r of [across, dependent]) expect(r.complete).toBe(true);
     expect([...across.violations.keys()]).toEqual([bug.invariant]);
@@ -315,22 +323,9 @@ describe("the device's completions bio by bio (ExploreOptions.deviceByBio)", () 
   // submitter still submits: the verdicts, world states, states between steps and end states of
   // the walk where the device is one transition for every bio in flight, in fewer paths.
   it('iter-rewound-on-completion-error, one fault: the same verdicts, states and end states', () => {
-    const bug = BUGS.find((b) => b.name === 'iter-rewound-on-completion-error');
-    if (bug === undefined) throw new Error('no bug iter-rewound-on-completion-error');
-    const walk = (deviceByBio: boolean) =>
-      explore({
-        scenario: bug.scenario,
-        faults: bug.faults,
-        maxFaults: 1,
-        ops: opsFor(bug),
-        quirks: bug.quirks ?? {},
-        probe: PROBE,
-        persistent: false,
-        deviceByBio,
-        collectOutcomes: true,
-      });
-    const byBio = walk(true);
-    const whole = walk(false);
+    const bug = plantedBug('iter-rewound-on-completion-error');
+    const byBio = walkOneFault(bug, { deviceByBio: true });
+    const whole = walkOneFault(bug, { deviceByBio: false });
     console.log(`device by bio ${bug.name}: ${counts(byBio)}; one transition ${counts(whole)}`);
     for (const r of [byBio, whole]) expect(r.complete).toBe(true);
     expect([...byBio.violations.keys()]).toEqual([bug.invariant]);

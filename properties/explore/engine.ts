@@ -1807,44 +1807,28 @@ class Walk {
     while (more < limit && ctx !== null && skipped(ctx[more] ?? -1, blocked, only))
       more = nextOption({ first } as Node, more);
     while (more < limit && skip?.has(more)) more++;
-    if (more >= limit) {
-      return {
-        label,
-        n,
-        limit,
-        fault,
-        value,
-        ctx,
-        sleep,
-        blocked,
-        skip,
-        only,
-        done: ctx === null ? null : new Map(),
-        stop: false,
-        first,
-        sigs,
-        saved: null,
-      };
-    }
-    const saved: Saved = {
-      base: this.base as Base,
-      views: new Map(this.views),
-      lastSched: this.lastSched,
-      since: this.since.clone(),
-      inside: this.inside.clone(),
-      answersInside: this.answersInside,
-      deviceAnswers: this.deviceAnswers,
-      used: new Set(this.used),
-      allocated: this.allocated,
-      woke: this.woke,
-      diskRead: this.diskRead,
-      reads: [...this.reads],
-      forgotten: new Set(this.forgotten),
-      held: new Map(this.held),
-      heldStep: new Set(this.heldStep),
-      replaced: new Set(this.replaced),
-      requestHeld: new Map(this.requestHeld),
-    };
+    const saved: Saved | null =
+      more >= limit
+        ? null
+        : {
+            base: this.base as Base,
+            views: new Map(this.views),
+            lastSched: this.lastSched,
+            since: this.since.clone(),
+            inside: this.inside.clone(),
+            answersInside: this.answersInside,
+            deviceAnswers: this.deviceAnswers,
+            used: new Set(this.used),
+            allocated: this.allocated,
+            woke: this.woke,
+            diskRead: this.diskRead,
+            reads: [...this.reads],
+            forgotten: new Set(this.forgotten),
+            held: new Map(this.held),
+            heldStep: new Set(this.heldStep),
+            replaced: new Set(this.replaced),
+            requestHeld: new Map(this.requestHeld),
+          };
     const done = ctx === null ? null : new Map<number, Footprint>();
     return {
       label,
