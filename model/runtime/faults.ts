@@ -109,6 +109,8 @@ export class Faults implements FaultProfile {
   }
 }
 
+/** Compiles only for `never`: a type listing what a copy leaves out must list nothing (shapes.ts too). */
+export type NoneLeftOut<T extends never> = T;
+
 /** A class FaultProfile gains and Faults does not copy fails to compile here (it would read off). */
-type NoneLeftOut<T extends never> = T;
 export type FaultsCopyEveryClass = NoneLeftOut<Exclude<keyof FaultProfile, keyof Faults>>;

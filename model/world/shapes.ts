@@ -10,6 +10,7 @@
  * drawn: copying them costs a run more than their readers gain (paired, 0.955x with only the ops
  * shaped, 1.026x with only the fs spec).
  */
+import type { NoneLeftOut } from '../runtime/faults.ts';
 import type { ExtentFlag, ExtentSpec, ExtentType, FsSpec, Leftover, Scenario } from './scenario.ts';
 
 export class Extent implements ExtentSpec {
@@ -82,7 +83,6 @@ export function shapedScenario(s: Scenario): Scenario {
  * A field the spec types gain and the shapes above do not copy would be dropped from every run
  * without a word (an optional field satisfies `implements` left out): this fails to compile then.
  */
-type NoneLeftOut<T extends never> = T;
 export type ShapesCopyEveryField = NoneLeftOut<
   | Exclude<keyof FsSpec, keyof Fs>
   | Exclude<keyof ExtentSpec, keyof Extent>

@@ -158,11 +158,17 @@ export interface RawScenario {
   readonly polled: boolean;
 }
 
+/** Does `raw` draw the polled family (withPolledWrite changes it): polled, a first thread, no inline data? */
+export function hasPolledWrite(raw: RawScenario): boolean {
+  const ops = raw.threads[0];
+  return raw.polled && ops !== undefined && ops.length > 0 && raw.inline === null;
+}
+
 /** The raw scenario the polled family makes of a drawn one (itself when not drawn). */
 export function withPolledWrite(raw: RawScenario): RawScenario {
   const ops = raw.threads[0];
   const last = ops?.[ops.length - 1];
-  if (!raw.polled || ops === undefined || last === undefined || raw.inline !== null) return raw;
+  if (!hasPolledWrite(raw) || ops === undefined || last === undefined) return raw;
   // The first extent one block long, so that the write (at most OP_BYTES_MAX) reaches the second.
   const extents = raw.extents.map((e, i) =>
     i < 2 ? { ...e, type: 'mapped' as const, flags: [], blocks: i === 0 ? 1 : e.blocks } : e,
@@ -358,7 +364,7 @@ export const POLLED_FAULTS: Partial<FaultProfile> = { wouldBlock: true, interlea
 export function drawnScriptedArbitrary(): fc.Arbitrary<DrawnScenario> {
   return rawScenarioArbitrary().map((raw) => ({
     scenario: buildScenario(raw),
-    faults: withPolledWrite(raw) === raw ? null : POLLED_FAULTS,
+    faults: hasPolledWrite(raw) ? POLLED_FAULTS : null,
   }));
 }
 

@@ -557,7 +557,7 @@ const DISK_DATA = ['disk.cache', 'disk.media'];
  * dependent on every step but reads and writes HEAP_ALLOC, which only other allocations touch
  * (heap ids follow allocation order; nothing else reads the heap's serial). So a completion
  * commutes with the submitter's allocation, page-get and submission of the next bio: one
- * transition for every bio in flight, it did not, since the submission enables the completion
+ * as one transition for every bio in flight it did not, since the submission enables the completion
  * of a new bio that the device's earlier exploration did not cover.
  *
  * A step that delivered a result or returned from a call is visible (Footprint.visible): the
@@ -620,6 +620,22 @@ const PART_SEP = '@';
 
 function partial(x: string): boolean {
   return x.endsWith(PART_MARK);
+}
+
+/**
+ * In each of `sets`, `component` touched only in `parts`: each part (`component@part`) and the
+ * component's PART_MARK instead of the component itself.
+ */
+function touchParts(
+  sets: readonly Set<string>[],
+  component: string,
+  parts: ReadonlyArray<string | number> | ReadonlySet<number>,
+): void {
+  for (const set of sets) {
+    set.delete(component);
+    set.add(component + PART_MARK);
+    for (const p of parts) set.add(`${component}${PART_SEP}${p}`);
+  }
 }
 
 /** Does `x` (written) conflict with a part access in `set`: `x` whole and `set` has a part of it, or the reverse? */
@@ -2194,14 +2210,8 @@ class Walk {
         reads.add(HEAP_ALLOC);
         writes.add(HEAP_ALLOC);
       }
-      if (appended !== null) {
-        for (const set of [reads, writes]) {
-          set.delete('disk');
-          set.add('disk~');
-          set.add('disk@submit');
-          for (const b of appended) set.add(`disk@q:${b.serial}`);
-        }
-      }
+      if (appended !== null)
+        touchParts([reads, writes], 'disk', ['submit', ...appended.map((b) => `q:${b.serial}`)]);
       if (kind === 'task') this.bufferParts(w, base, reads, writes);
     }
     if (kind !== 'irq') for (const id of this.rootIds) reads.add(id);
@@ -2511,21 +2521,17 @@ class Walk {
    * completions conflict on the counters (and the cache), so they are never independent.
    */
   private bioFootprint(w: WorldView, bio: QueuedBio, reads: Set<string>, writes: Set<string>): void {
-    for (const set of [reads, writes]) {
-      set.delete('disk');
-      set.add('disk~');
-      set.add('disk@device');
-      set.add(`disk@q:${bio.serial}`);
-      for (const id of DISK_DATA) set.add(id);
+    touchParts([reads, writes], 'disk', ['device', `q:${bio.serial}`]);
+    for (const id of DISK_DATA) {
+      reads.add(id);
+      writes.add(id);
     }
     for (const r of w.requests) {
       const buf = `req:${r.id}.buf`;
       if (r.id === bio.req && bio.pages > 0) {
-        for (const set of [reads, writes]) {
-          set.delete(buf);
-          set.add(buf + PART_MARK);
-          for (let p = bio.firstPage; p < bio.firstPage + bio.pages; p++) set.add(`${buf}${PART_SEP}${p}`);
-        }
+        const pages: number[] = [];
+        for (let p = bio.firstPage; p < bio.firstPage + bio.pages; p++) pages.push(p);
+        touchParts([reads, writes], buf, pages);
       } else if (r.id === bio.req) {
         reads.add(buf);
         writes.add(buf);
@@ -2564,11 +2570,7 @@ class Walk {
           i < b.tags.length ? b.pageIndex(b.addr + (i << SECTOR_SHIFT)) : (i - b.tags.length) % pages,
         );
       }
-      for (const set of [reads, writes]) {
-        set.delete(id);
-        set.add(id + PART_MARK);
-        for (const p of changed) set.add(`${id}${PART_SEP}${p}`);
-      }
+      touchParts([reads, writes], id, changed);
     }
   }
 

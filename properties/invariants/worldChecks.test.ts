@@ -70,6 +70,15 @@ describe('zeroedByRacingWrite', () => {
     expect(zeroedByRacingWrite(all(short), 512, n, READ)).toBe(false);
     expect(zeroedByRacingWrite(all(short), 2048, n, READ)).toBe(true);
   });
+
+  it('after power loss no acknowledgment counts (checkDurable passes -Infinity): unsynced data may be lost', () => {
+    const acked = write(2, 0, 4096, { startStep: 15, doneStep: 30, ackStep: 30, acked: 4096 });
+    expect(zeroedByRacingWrite(all(acked), 512, n, -Infinity)).toBe(true);
+    // Still only inside a racing write's range, and not from one over before n began.
+    expect(zeroedByRacingWrite(all(write(2, 4096, 4096, { startStep: 15 })), 512, n, -Infinity)).toBe(false);
+    const before = write(2, 0, 4096, { startStep: 1, doneStep: 5, ackStep: 5, acked: 4096 });
+    expect(zeroedByRacingWrite(all(before), 512, n, -Infinity)).toBe(false);
+  });
 });
 
 describe('genericFallbackBehindWritebackError', () => {
