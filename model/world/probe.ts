@@ -55,6 +55,18 @@ export interface RequestView {
   readonly startStep: number;
   readonly returnStep: number;
   readonly completions: readonly CompletionView[];
+  /**
+   * The op's fields as the request was issued with them, in the record's one shape (a read of the
+   * op's own, one of dozens of shapes, is a stub-cache lookup): a write (op.kind 'dio_write'), its
+   * length (op.len; its position is startPos), op.doneBefore (0 when left out), op.async, and
+   * whether its iocb flags have 'nowait' and its dio flags 'partial'.
+   */
+  readonly write: boolean;
+  readonly len: number;
+  readonly doneBefore: number;
+  readonly async: boolean;
+  readonly nowait: boolean;
+  readonly partial: boolean;
 }
 
 export interface SyncView {

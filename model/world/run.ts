@@ -86,6 +86,21 @@ export interface RequestRecord {
   returnStep: number;
   /** Every result delivered: the return value of a completed call, or a ki_complete. */
   readonly completions: Completion[];
+  /*
+   * The op's fields the checkers read at every result, as beginDio read them once: the ops come in
+   * dozens of shapes, and each read of one of their fields is a lookup in V8's stub cache.
+   */
+  /** A write (dio_write), not a read. */
+  readonly write: boolean;
+  /** The request's length (op.len) and done_before (op.doneBefore, 0 when left out). */
+  readonly len: number;
+  readonly doneBefore: number;
+  /** op.async, IOCB_NOWAIT among its iocb flags, IOMAP_DIO_PARTIAL among its dio flags. */
+  readonly async: boolean;
+  readonly nowait: boolean;
+  readonly partial: boolean;
+  /** The dio flags the op asks for, as kernel bits (dioCall passes them). */
+  readonly dioFlags: number;
 }
 
 /** A buffered read or write, mmap read, truncate or fallocate, and its result. */
@@ -394,8 +409,13 @@ class World implements WorldView {
     const iocbFlags = op.iocbFlags;
     if (iocbFlags !== undefined)
       for (let i = 0; i < iocbFlags.length; i++) flags |= iocbFlagBits(iocbFlags[i] as IocbFlag);
+    let dioFlags = 0;
+    const dioFlagNames = op.dioFlags;
+    if (dioFlagNames !== undefined)
+      for (let i = 0; i < dioFlagNames.length; i++) dioFlags |= dioFlagBits(dioFlagNames[i] as DioFlag);
+    const async = op.async === true;
     const file = { fInode: this.inode, fOp: this.xfs ?? this.fs };
-    const complete = op.async ? (cb: Kiocb, res: number) => this.kiComplete(record, cb, res) : null;
+    const complete = async ? (cb: Kiocb, res: number) => this.kiComplete(record, cb, res) : null;
     const iocb = new Kiocb(file, pos, flags, complete);
     const iter = new IovIter(write ? WRITE : READ, buf);
     const record: RequestRecord = {
@@ -411,6 +431,13 @@ class World implements WorldView {
       startStep: this.rt.step,
       returnStep: 0,
       completions: [],
+      write,
+      len,
+      doneBefore: op.doneBefore ?? 0,
+      async,
+      nowait: (flags & IOCB_NOWAIT) !== 0,
+      partial: (dioFlags & IOMAP_DIO_PARTIAL) !== 0,
+      dioFlags,
     };
     this.requests.push(record);
     const rt = this.rt;
@@ -422,16 +449,12 @@ class World implements WorldView {
    * The filesystem's direct I/O call of a request, or null for one that returns 0 at once.
    */
   dioCall(record: RequestRecord): KGen<number> | null {
-    const op = record.op;
     const { iocb, iter } = record;
-    // The op's kind, async and len as beginDio made them into the iter, the kiocb and the buffer:
-    // the ops come in dozens of shapes, and each read of one of their fields is a stub-cache lookup.
-    const write = iter.dataSource === WRITE;
-    const doneBefore = op.doneBefore ?? 0;
-    let dioFlags = 0;
-    const dioFlagNames = op.dioFlags;
-    if (dioFlagNames !== undefined)
-      for (let i = 0; i < dioFlagNames.length; i++) dioFlags |= dioFlagBits(dioFlagNames[i] as DioFlag);
+    // The op's fields as beginDio read them into the record: the ops come in dozens of shapes, and
+    // each read of one of their fields is a stub-cache lookup.
+    const write = record.write;
+    const doneBefore = record.doneBefore;
+    const dioFlags = record.dioFlags;
     if (this.xfsFile !== null && isSyncKiocb(iocb) && record.buf.length === 0) {
       // pwritev2/preadv2 of nothing on a file user space opened: vfs_writev and vfs_readv return 0
       // before ->write_iter or ->read_iter (6.12.117 fs/read_write.c L1059-1061 and L1021-1023), where

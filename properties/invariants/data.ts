@@ -143,7 +143,7 @@ function buildWrites(
     });
   }
   for (const r of w.requests) {
-    if (r.op.kind !== 'dio_write') continue;
+    if (!r.write) continue;
     const c = r.completions[0];
     if (c === undefined) pendingDio.push(r);
     const ok = c !== undefined && c.res > 0;
@@ -151,14 +151,14 @@ function buildWrites(
     const doneStep = c?.step ?? Number.POSITIVE_INFINITY;
     m.set(r.id, {
       id: r.id,
-      pos: r.op.pos,
-      len: r.op.len,
+      pos: r.startPos,
+      len: r.len,
       kind: 'dio',
       startStep: r.startStep,
       doneStep,
       removed: removedAfter(truncates, doneStep),
       ackStep: ok ? c.step : Number.POSITIVE_INFINITY,
-      acked: ok ? c.res - (r.op.doneBefore ?? 0) : 0,
+      acked: ok ? c.res - r.doneBefore : 0,
       dsync: flags !== undefined && (flags.includes('dsync') || flags.includes('sync')),
     });
   }
@@ -226,7 +226,7 @@ function truncatesOf(w: WorldView, pending: FileOpView[]): Truncation[] {
  * itself.
  */
 export function ownCount(r: RequestView, c: { readonly res: number }): number {
-  return c.res > 0 ? c.res - (r.op.doneBefore ?? 0) : c.res;
+  return c.res > 0 ? c.res - r.doneBefore : c.res;
 }
 
 export type TagVerdict = 'ok' | 'stale' | 'misplaced';

@@ -39,8 +39,8 @@ import {
   tagsSplitByResume,
 } from './worldChecks.ts';
 
-const isPartial = (r: RequestView): boolean => r.op.dioFlags?.includes('partial') === true;
-const isNowait = (r: RequestView): boolean => r.op.iocbFlags?.includes('nowait') === true;
+const isPartial = (r: RequestView): boolean => r.partial;
+const isNowait = (r: RequestView): boolean => r.nowait;
 
 /** fileSector's answer for data the inode holds itself (an inline extent of the scripted provider). */
 export const INLINE = -2;
@@ -83,10 +83,10 @@ function neverConverted(w: WorldView, off: number): boolean {
 
 /** The count a PARTIAL call returned: 0, or done_before + k with k > 0; the iter moved by k. */
 function checkCount(w: WorldView, r: RequestView, c: CompletionView): void {
-  const before = r.op.doneBefore ?? 0;
+  const before = r.doneBefore;
   if (c.res === 0) {
     // Seed L118: a call that moved nothing returns 0, and its caller keeps its own total.
-    if (r.op.len > 0 && r.iocb.acct.dataBytesSubmitted > 0 && r.iocb.acct.bioErrors.length === 0)
+    if (r.len > 0 && r.iocb.acct.dataBytesSubmitted > 0 && r.iocb.acct.bioErrors.length === 0)
       fail(w, 'RES-07', 118, `PARTIAL req${r.id} returned 0 after its bios moved data`);
     return;
   }
@@ -99,7 +99,7 @@ function checkCount(w: WorldView, r: RequestView, c: CompletionView): void {
       `PARTIAL req${r.id} returned ${c.res} with done_before ${before}: its own count is ${k}, not > 0`,
     );
   if (r.returned === -EIOCBQUEUED) return;
-  const consumed = r.op.len - r.iter.count;
+  const consumed = r.len - r.iter.count;
   if (consumed !== k)
     fail(
       w,
@@ -111,9 +111,9 @@ function checkCount(w: WorldView, r: RequestView, c: CompletionView): void {
 
 /** The bytes the request could move: all of it, or for a read up to the i_size it began with. */
 function wanted(r: RequestView): number {
-  if (r.op.kind === 'dio_write') return r.op.len;
+  if (r.write) return r.len;
   // End of file as __iomap_dio_rw sampled it (seed L571), which may be past the size at issue.
-  return Math.max(0, Math.min(r.op.len, (r.iocb.acct.sampledSize ?? r.startSize) - r.op.pos));
+  return Math.max(0, Math.min(r.len, (r.iocb.acct.sampledSize ?? r.startSize) - r.startPos));
 }
 
 /**
@@ -165,11 +165,11 @@ function zeroedByOtherWrite(
 function checkWritten(w: WorldView): void {
   // Most runs have no PARTIAL write: the map of writes and the truncates only for one that has.
   let any = false;
-  for (const r of w.requests) if (r.op.kind === 'dio_write' && isPartial(r)) any = true;
+  for (const r of w.requests) if (r.write && isPartial(r)) any = true;
   if (!any) return;
   const writes = writesOf(w);
   for (const r of w.requests) {
-    if (r.op.kind !== 'dio_write' || !isPartial(r)) continue;
+    if (!r.write || !isPartial(r)) continue;
     const wr = writes.get(r.id);
     if (wr === undefined || wr.acked <= 0) continue;
     if (reshapedAfter(w, wr.startStep) || fellBack(w, wr.id) || mixedWithPageCache(w, wr)) continue;

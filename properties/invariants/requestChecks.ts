@@ -41,8 +41,8 @@ function loopHandledFault(w: WorldView, r: RequestView): boolean {
 function refusedAfterFault(r: RequestView): boolean {
   return (
     r.iocb.acct.pageGetFailed &&
-    r.op.iocbFlags?.includes('nowait') === true &&
-    r.op.dioFlags?.includes('partial') !== true
+    r.nowait &&
+    !r.partial
   );
 }
 
@@ -50,8 +50,8 @@ function onResult(check: Check): Invariant['probe'] {
   return { onResult: check };
 }
 
-const isRead = (r: RequestView) => r.op.kind === 'dio_read';
-const isAsync = (r: RequestView) => r.op.async === true;
+const isRead = (r: RequestView) => !r.write;
+const isAsync = (r: RequestView) => r.async;
 const bytes = ownCount;
 
 export const REQUEST_CHECKS: readonly Invariant[] = [
@@ -88,7 +88,7 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
       if (c.res < 0 && !isErrno(c.res)) fail(w, 'RES-04', 441, `req${r.id} returned ${c.res}, not an errno`);
       // A byte count beyond what ssize_t of a 32-bit kernel holds can only be a converted error.
       if (!Number.isSafeInteger(c.res) || c.res > 0x7fffffff) {
-        fail(w, 'RES-04', 441, `req${r.id} returned ${c.res} for a ${r.op.len}-byte request`);
+        fail(w, 'RES-04', 441, `req${r.id} returned ${c.res} for a ${r.len}-byte request`);
       }
     }),
   },
@@ -100,10 +100,10 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
     statement: 'A read returns 0 only for an empty request or at end of file.',
     source: 'seed L561-562, L587-588; commits 17614445576b, 4721a6010990',
     probe: onResult((w, r, c) => {
-      if (!isRead(r) || bytes(r, c) !== 0 || r.op.len === 0) return;
+      if (!isRead(r) || bytes(r, c) !== 0 || r.len === 0) return;
       const size = Math.min(r.startSize, w.inode.iSize);
-      if (r.op.pos < size)
-        fail(w, 'RES-03', 588, `req${r.id} returned 0 at pos ${r.op.pos} inside i_size ${size}`);
+      if (r.startPos < size)
+        fail(w, 'RES-03', 588, `req${r.id} returned 0 at pos ${r.startPos} inside i_size ${size}`);
     }),
   },
   {
@@ -202,12 +202,12 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
     probe: onResult((w, r, c) => {
       if (c.res < 0) return;
       const n = bytes(r, c);
-      if (n > r.op.len) fail(w, 'RES-01', 94, `req${r.id} reported ${n} bytes of a ${r.op.len}-byte request`);
+      if (n > r.len) fail(w, 'RES-01', 94, `req${r.id} reported ${n} bytes of a ${r.len}-byte request`);
       // The i_size __iomap_dio_rw sampled at seed L571 (dio->i_size) bounds the read: a write's
       // completion may grow i_size between the request's issue and L571 (the read waiting for the
       // inode lock, or at the point at L564), and a truncate may shrink it before the result.
       const size = Math.max(r.startSize, r.iocb.acct.sampledSize ?? 0, w.inode.iSize);
-      if (isRead(r) && r.op.pos + n > Math.max(size, r.op.pos)) {
+      if (isRead(r) && r.startPos + n > Math.max(size, r.startPos)) {
         fail(w, 'RES-01', 98, `req${r.id} read ${n} bytes past i_size ${size}`);
       }
     }),
@@ -230,7 +230,7 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
       // fallback, although earlier calls moved data and ki_pos ("User space doesn't expect partial
       // success", 6.12.117 fs/gfs2/file.c L868-871, L943-946; fs/btrfs/direct-io.c L1038-1041,
       // L1057, L1149): ki_pos then stays where those calls left it, inside the request.
-      if (c.res < 0 && callerFinishes(w, r) && moved >= 0 && moved <= r.op.len) return;
+      if (c.res < 0 && callerFinishes(w, r) && moved >= 0 && moved <= r.len) return;
       if (c.res < 0 && moved !== 0 && !syncFailed)
         fail(w, 'RES-02', 119, `req${r.id} failed with ${c.res} but ki_pos moved ${moved}`);
     }),
@@ -244,7 +244,7 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
     source: 'seed L670-676, L436-441',
     probe: onResult((w, r, c) => {
       if (!isRead(r) || isAsync(r) || c.res < 0) return;
-      const consumed = r.op.len - r.iter.count;
+      const consumed = r.len - r.iter.count;
       if (consumed !== bytes(r, c))
         fail(w, 'RES-05', 676, `req${r.id} reported ${bytes(r, c)} but consumed ${consumed}`);
     }),
@@ -258,10 +258,10 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
       'After a synchronous write returns, the bytes consumed from the iov_iter equal the data handed to bios.',
     source: 'seed L373-377, L408-409, L436-441; commit 4ad357e39b2e',
     probe: onResult((w, r) => {
-      if (r.op.kind !== 'dio_write' || isAsync(r) || r.iocb.acct.dataBytesSubmitted === 0) return;
+      if (!r.write || isAsync(r) || r.iocb.acct.dataBytesSubmitted === 0) return;
       // The rest of a write that fell back went through the page cache, not the request's bios.
       if (r.iocb.fellBackToBuffered) return;
-      const consumed = r.op.len - r.iter.count;
+      const consumed = r.len - r.iter.count;
       const submitted = r.iocb.acct.dataBytesSubmitted;
       if (consumed !== submitted) {
         fail(
@@ -290,14 +290,14 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
       // judged by them. The model filesystems refuse it (-EINVAL) before iomap, as XFS, ext4 and
       // btrfs do; the scripted provider, an in-kernel caller of iomap_dio_rw, lets a hole's or
       // unwritten extent's zeroing (seed L444-453) through, which checks no alignment.
-      if ((r.op.pos | r.op.len) & (SECTOR_SIZE - 1)) return;
+      if ((r.startPos | r.len) & (SECTOR_SIZE - 1)) return;
       // Nor a resumed request whose buffer is not on a 512-byte boundary (campaign seed
       // -1685173782 run 41,727: tagsSplitByResume).
       if (tagsSplitByResume(w, r)) return;
       const bad = firstBadTag(
         r.buf.tags,
         bytes(r, c) >> SECTOR_SHIFT,
-        r.op.pos,
+        r.startPos,
         writesOf(w),
         r.startStep,
         Number.POSITIVE_INFINITY,
@@ -308,7 +308,7 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
           w,
           'STALE-01',
           0,
-          `req${r.id} returned ${bad.verdict} data at offset ${r.op.pos + (bad.unit << SECTOR_SHIFT)}`,
+          `req${r.id} returned ${bad.verdict} data at offset ${r.startPos + (bad.unit << SECTOR_SHIFT)}`,
         );
       }
     }),
@@ -363,20 +363,20 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
       'An IOCB_NOWAIT request either fails with -EAGAIN having done nothing, or is done whole (up to end of file for reads; a read its caller finishes from the page cache may stop short where a page is not cached, as a buffered RWF_NOWAIT read does; a request whose buffer faulted may stop short there, as any request may).',
     source: 'seed L580-581; iomap design.rst NOWAIT contract; pwritev2(2) and preadv2(2) RWF_NOWAIT',
     probe: onResult((w, r, c) => {
-      if (r.op.iocbFlags?.includes('nowait') !== true || c.res < 0) return;
+      if (!r.nowait || c.res < 0) return;
       // IOMAP_DIO_PARTIAL turns a fault part way into a short count (seed L678-682), and only a
       // fault: such a count is RES-07's to judge. Without a fault a PARTIAL request is held here too.
       if (r.iocb.acct.partialFault) return;
       // End of file is the i_size __iomap_dio_rw sampled at seed L571 (another dio's ->end_io may
       // grow i_size between the request's issue and that read).
       const eof = r.iocb.acct.sampledSize ?? r.startSize;
-      const want = isRead(r) ? Math.max(0, Math.min(r.op.len, eof - r.op.pos)) : r.op.len;
+      const want = isRead(r) ? Math.max(0, Math.min(r.len, eof - r.startPos)) : r.len;
       // Where the filesystem answers -ENOTBLK, the write returns what it did directly and its caller
       // falls back to buffered I/O for the rest (L684-688): a partial count is the contract there.
       // (The caller of the scripted filesystem as a whole filesystem does that fallback itself, and
       // is held here: model/fs/genericCaller.ts.)
       const notblk = w.scenario.fs.notblkFrom;
-      if (!isRead(r) && notblk !== undefined && r.op.pos + r.op.len > notblk && !callerFinishes(w, r)) return;
+      if (!isRead(r) && notblk !== undefined && r.startPos + r.len > notblk && !callerFinishes(w, r)) return;
       // A read its caller finished from the page cache may stop short where a page is not cached:
       // a buffered RWF_NOWAIT read returns what it read (preadv2(2) RWF_NOWAIT; mm/filemap.c
       // filemap_read), never more than the whole.

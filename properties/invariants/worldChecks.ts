@@ -108,7 +108,7 @@ export function mixedWithPageCache(w: WorldView, wr: WriteInfo): boolean {
   for (const r of w.requests) {
     if (!r.iocb.fellBackToBuffered || r.id === wr.id) continue;
     const ended = r.returned === null ? Number.POSITIVE_INFINITY : r.returnStep;
-    if (overlapsWrite(wr, bs, first, last, r.startStep, ended, r.op.pos, r.op.len)) return true;
+    if (overlapsWrite(wr, bs, first, last, r.startStep, ended, r.startPos, r.len)) return true;
   }
   return false;
 }
@@ -170,7 +170,7 @@ export function genericWhole(w: WorldView): boolean {
  * which stands for one call of that loop.
  */
 export function callerFinishes(w: WorldView, r: RequestView): boolean {
-  return genericWhole(w) && (r.op.doneBefore ?? 0) === 0;
+  return genericWhole(w) && r.doneBefore === 0;
 }
 
 /**
@@ -181,7 +181,7 @@ export function callerFinishes(w: WorldView, r: RequestView): boolean {
  * call, which fills only whole units: the unit reads as untouched though every byte of it moved.
  */
 export function tagsSplitByResume(w: WorldView, r: RequestView): boolean {
-  if (!callerFinishes(w, r) || r.op.dioFlags?.includes('partial') !== true) return false;
+  if (!callerFinishes(w, r) || !r.partial) return false;
   return ((r.op.bufAddr ?? DEFAULT_BUF_ADDR) & (SECTOR_SIZE - 1)) !== 0;
 }
 
@@ -198,7 +198,7 @@ export function genericFallbackBehindWritebackError(w: WorldView, wr: WriteInfo)
 /** Is write `id` a direct write whose tags a resume split (tagsSplitByResume)? */
 function splitByResume(w: WorldView, id: number): boolean {
   const r = requestById(w, id);
-  return r !== undefined && r.op.kind === 'dio_write' && tagsSplitByResume(w, r);
+  return r !== undefined && r.write && tagsSplitByResume(w, r);
 }
 
 /**
@@ -369,7 +369,7 @@ function eofSeen(w: WorldView, f: FileOpView): number {
     if (o.startStep <= end && (o.returned === null || o.returnStep >= f.startStep)) return f.readPos;
   }
   for (const r of w.requests) {
-    if (r.op.kind !== 'dio_write') continue;
+    if (!r.write) continue;
     const done = r.completions[0]?.step ?? Number.POSITIVE_INFINITY;
     if (r.startStep <= end && done >= f.startStep) return f.readPos;
   }
@@ -521,15 +521,15 @@ export const WORLD_CHECKS: readonly Invariant[] = [
     source: 'seed L356-361, L428-435 (zeroing must not overlap written data); read(2)/write(2) ordering',
     probe: {
       onResult(w: WorldView, r: RequestView, c: CompletionView) {
-        if (r.op.kind !== 'dio_read' || c.res <= 0) return;
+        if (r.write || c.res <= 0) return;
         // The scripted provider has file data to judge only as a whole filesystem (FsSpec.generic).
         if (w.xfs === null && w.scenario.fs.generic !== true) return;
         if (tagsSplitByResume(w, r)) return;
         const lost = olderThanAckedWrite(
           w,
           r.buf.tags,
-          r.op.pos,
-          c.res - (r.op.doneBefore ?? 0),
+          r.startPos,
+          c.res - r.doneBefore,
           r.startStep,
         );
         if (lost !== null) {
@@ -566,7 +566,7 @@ const bytes = ownCount;
  */
 function scriptedFallback(w: WorldView, r: RequestView): boolean {
   const from = w.scenario.fs.notblkFrom;
-  return w.xfs === null && from !== undefined && r.op.pos + r.op.len > from && !callerFinishes(w, r);
+  return w.xfs === null && from !== undefined && r.startPos + r.len > from && !callerFinishes(w, r);
 }
 
 /**
@@ -612,9 +612,9 @@ export const CONTRACT_CHECKS: readonly Invariant[] = [
       'write(2) RETURN VALUE and POSIX write(); seed L439-441, L447-451; 6.12.118 fs/iomap/direct-io.c L456-463 against 6.12.117 L460-467',
     probe: {
       onResult(w, r, c) {
-        if (r.op.kind !== 'dio_write' || r.op.len === 0 || c.res < 0 || bytes(r, c) !== 0) return;
+        if (!r.write || r.len === 0 || c.res < 0 || bytes(r, c) !== 0) return;
         if (scriptedFallback(w, r)) return;
-        fail(w, 'SYS-01', 440, `write req${r.id} of ${r.op.len} bytes at ${r.op.pos} returned ${c.res}`);
+        fail(w, 'SYS-01', 440, `write req${r.id} of ${r.len} bytes at ${r.startPos} returned ${c.res}`);
       },
     },
   },
