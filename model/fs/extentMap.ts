@@ -17,7 +17,10 @@ export class ExtentMap {
   readonly addr: Int32Array;
   readonly shared: Uint8Array;
 
-  /** An empty map (every block a hole), or with `from` a copy of that map. */
+  /**
+   * An empty map (every block a hole), or with `from` a copy of that map. A world's maps come from
+   * ExtentMap.take and its clones, which reuse a finished run's map (recycleRun gives them back).
+   */
   constructor(
     readonly blocks: number,
     from: ExtentMap | null = null,
@@ -28,6 +31,11 @@ export class ExtentMap {
     this.state = new Int8Array(buf, blocks * 4, blocks);
     this.addr = new Int32Array(buf, 0, blocks);
     this.shared = new Uint8Array(buf, blocks * 5, blocks);
+    this.reset(from);
+  }
+
+  /** Every entry a hole, or with `from` that map's entries (of as many blocks). */
+  private reset(from: ExtentMap | null): void {
     if (from === null) {
       this.state.fill(0);
       this.addr.fill(-1);
@@ -40,8 +48,29 @@ export class ExtentMap {
     }
   }
 
+  /**
+   * As `new ExtentMap(blocks, from)`, in a map a finished run gave back when there is one: its
+   * three views are reused, not made again (a typed array's construction costs more than its fill).
+   */
+  static take(blocks: number, from: ExtentMap | null = null): ExtentMap {
+    const m = SPARE_MAPS.get(blocks)?.pop();
+    if (m === undefined) return new ExtentMap(blocks, from);
+    m.reset(from);
+    return m;
+  }
+
+  /** Gives a map back for take: its holder must not read or write it any more. */
+  static give(m: ExtentMap): void {
+    let list = SPARE_MAPS.get(m.blocks);
+    if (list === undefined) {
+      list = [];
+      SPARE_MAPS.set(m.blocks, list);
+    }
+    if (list.length < SPARE_MAPS_MAX && !list.includes(m)) list.push(m);
+  }
+
   clone(): ExtentMap {
-    return new ExtentMap(this.blocks, this);
+    return ExtentMap.take(this.blocks, this);
   }
 
   /** Length in blocks of the run starting at `block` with the same state, sharing and contiguous addresses. */
@@ -57,11 +86,6 @@ export class ExtentMap {
       n++;
     }
     return n;
-  }
-
-  /** The buffer behind the three arrays (for recycleRun). */
-  get buffer(): ArrayBufferLike {
-    return this.addr.buffer;
   }
 
   /**
@@ -84,3 +108,7 @@ export class ExtentMap {
     this.shared[block] = shared;
   }
 }
+
+/** Spare maps by length in blocks (ExtentMap.give); a run gives back up to three of one length. */
+const SPARE_MAPS = new Map<number, ExtentMap[]>();
+const SPARE_MAPS_MAX = 16;

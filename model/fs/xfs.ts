@@ -36,7 +36,7 @@ import {
   IOMAP_WRITE,
 } from '../kernel/flags.ts';
 import { UserBuffer } from '../mm/userBuffer.ts';
-import { BUFFER_POOL } from '../runtime/arrayPool.ts';
+import { INT32_POOL } from '../runtime/arrayPool.ts';
 import { SECTOR_SHIFT, TAG_ZERO, userTag } from '../mm/tags.ts';
 import type { KGen } from '../runtime/context.ts';
 import type { Runtime } from '../runtime/runtime.ts';
@@ -119,8 +119,9 @@ export class ModelXfs implements FileOperations {
   ) {
     // The model ext4's constructor builds nothing of XFS's that it replaces (its jbd2 and ops).
     this.journal = this.newJournal(geo.dataBlocks * this.sectorsPerBlock, geo.logSectors);
-    this.map = new ExtentMap(geo.fileBlocks);
-    this.cow = new Int32Array(BUFFER_POOL.take(geo.fileBlocks * 4)).fill(-1);
+    // A finished run's map and COW fork when one was given back (recycleRun): reset, not rebuilt.
+    this.map = ExtentMap.take(geo.fileBlocks);
+    this.cow = INT32_POOL.take(geo.fileBlocks, -1);
     let top = 0;
     for (const e of extents) {
       const mapped = e.state === EXT_WRITTEN || e.state === EXT_UNWRITTEN;
@@ -532,7 +533,7 @@ export class ModelXfs implements FileOperations {
     const spb = this.sectorsPerBlock;
     const blocks = Math.ceil(size / bs);
     // Every entry is written below, so a recycled buffer needs no clearing (recycleRun gives it back).
-    const tags = new Int32Array(BUFFER_POOL.take(blocks * spb * 4));
+    const tags = INT32_POOL.takeToOverwrite(blocks * spb);
     for (let b = 0; b < blocks; b++) {
       const written = map.state[b] === EXT_WRITTEN;
       const a = map.addr[b] ?? -1;

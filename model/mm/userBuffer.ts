@@ -58,15 +58,47 @@ export class UserBuffer {
     }
   }
 
-  /** The pooled buffer behind a user buffer's arrays (recycleRun gives it back), if it has one. */
-  static pooledBuffer(b: UserBuffer): ArrayBufferLike | null {
-    // Reading .buffer of a small (in-heap) array would move it out of the heap: test the length.
-    return b.tags.length > SMALL_UNITS ? b.tags.buffer : null;
+  /**
+   * As `new UserBuffer(addr, length, userBacked)`, in a buffer of a finished run with arrays of the
+   * same lengths when one was given back (give): its four views are reused, not made again (a
+   * typed array's construction costs more than its fill), and everything reset as the constructor
+   * sets it. Small buffers are made anew: their arrays live in V8's heap, cheaper than any reuse.
+   */
+  static take(addr: number, length: number, userBacked: boolean): UserBuffer {
+    const units = Math.ceil(length / 512) + 1;
+    if (units <= SMALL_UNITS) return new UserBuffer(addr, length, userBacked);
+    const pages = Math.floor((addr + length) / PAGE_SIZE) - Math.floor(addr / PAGE_SIZE) + 1;
+    const b = SPARES.get(spareKey(units, pages))?.pop();
+    if (b === undefined) return new UserBuffer(addr, length, userBacked);
+    const fields = b as { addr: number; length: number; userBacked: boolean };
+    fields.addr = addr;
+    fields.length = length;
+    fields.userBacked = userBacked;
+    b.tags.fill(TAG_UNTOUCHED);
+    b.pins.fill(0);
+    b.dirty.fill(0);
+    b.dmaFilled.fill(0);
+    b.unmappedFrom = Number.POSITIVE_INFINITY;
+    b.delivered = false;
+    return b;
   }
 
-  /** A write's source buffer: unit i holds user data (writeId, i). */
+  /** Gives a buffer back for take (recycleRun): nothing may read or write it any more. */
+  static give(b: UserBuffer): void {
+    const units = b.tags.length;
+    if (units <= SMALL_UNITS) return;
+    const key = spareKey(units, b.pins.length);
+    let list = SPARES.get(key);
+    if (list === undefined) {
+      list = [];
+      SPARES.set(key, list);
+    }
+    if (list.length < SPARES_MAX && !list.includes(b)) list.push(b);
+  }
+
+  /** A write's source buffer: unit i holds user data (writeId, i). Through take: see there. */
   static forWrite(addr: number, length: number, writeId: number, userBacked = true): UserBuffer {
-    const b = new UserBuffer(addr, length, userBacked);
+    const b = UserBuffer.take(addr, length, userBacked);
     for (let i = 0; i < b.tags.length; i++) b.tags[i] = userTag(writeId, i);
     return b;
   }
@@ -135,4 +167,12 @@ export class UserBuffer {
     for (const c of this.pins) n += c;
     return n;
   }
+}
+
+/** Spare large buffers by the lengths of their arrays (UserBuffer.give; a run gives back a few). */
+const SPARES = new Map<number, UserBuffer[]>();
+const SPARES_MAX = 8;
+
+function spareKey(units: number, pages: number): number {
+  return units * 0x100000 + pages;
 }

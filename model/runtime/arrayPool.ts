@@ -30,6 +30,11 @@ export class TypedArrayPool<T extends { readonly length: number; fill(value: num
     return a;
   }
 
+  /** An array of `length` entries whose contents are undefined: its taker writes every one. */
+  takeToOverwrite(length: number): T {
+    return this.spares.get(length)?.pop() ?? this.make(length);
+  }
+
   /** Gives an array back: its holder must not read or write it any more. */
   give(a: T): void {
     let list = this.spares.get(a.length);
@@ -111,5 +116,7 @@ const BUFFERS_MAX = 16;
 
 /** Buffers of extent maps, the COW fork and user buffers (recycleRun gives them back). */
 export const BUFFER_POOL = new BufferPool();
+/** The model filesystem's COW fork (model/fs/xfs.ts; recycleRun gives it back). */
+export const INT32_POOL = new TypedArrayPool<Int32Array>((n) => new Int32Array(n));
 /** Coverage arrays (model/runtime/runtime.ts). */
 export const COVERAGE_POOL = new TypedArrayPool<Uint32Array>((n) => new Uint32Array(n));

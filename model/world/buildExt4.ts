@@ -10,7 +10,6 @@ import { EXT_HOLE, EXT_UNWRITTEN, EXT_WRITTEN, ExtentMap } from '../fs/extentMap
 import type { InitialExtent } from '../fs/xfs.ts';
 import { Ext4Buffered } from '../fs/ext4Buffered.ts';
 import { Ext4File } from '../fs/ext4File.ts';
-import { BUFFER_POOL } from '../runtime/arrayPool.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { writeLeftovers, xfsLayout } from './buildXfs.ts';
 import type { Scenario } from './scenario.ts';
@@ -49,7 +48,7 @@ function apart(extents: readonly InitialExtent[], fileBlocks: number): InitialEx
 
 /** The data fork the extents make, one after another (a later one wins), as runs of alike blocks. */
 function blockwise(scenarioExtents: readonly InitialExtent[], fileBlocks: number): InitialExtent[] {
-  const map = new ExtentMap(fileBlocks);
+  const map = ExtentMap.take(fileBlocks);
   for (const e of scenarioExtents) {
     const mapped = e.state === EXT_WRITTEN || e.state === EXT_UNWRITTEN;
     for (let i = 0; i < e.count; i++)
@@ -71,7 +70,7 @@ function blockwise(scenarioExtents: readonly InitialExtent[], fileBlocks: number
       });
     b += n;
   }
-  // The map served only for this: its buffer goes to the model ext4's maps (arrayPool.ts).
-  BUFFER_POOL.give(map.buffer);
+  // The map served only for this: it goes to the model ext4's maps (ExtentMap.take).
+  ExtentMap.give(map);
   return extents;
 }

@@ -31,7 +31,8 @@ import { SEED_OPS } from '../kernel/ops.ts';
 import { IovIter, READ, WRITE } from '../mm/iovIter.ts';
 import { AddressSpace } from '../mm/pageCache.ts';
 import { UserBuffer } from '../mm/userBuffer.ts';
-import { BUFFER_POOL, COVERAGE_POOL } from '../runtime/arrayPool.ts';
+import { COVERAGE_POOL, INT32_POOL } from '../runtime/arrayPool.ts';
+import { ExtentMap } from '../fs/extentMap.ts';
 import type { ChoiceSource, RecordedChoice } from '../runtime/choice.ts';
 import { GenContext, type KGen, type Program, TaskWork } from '../runtime/context.ts';
 import type { FaultProfile } from '../runtime/faults.ts';
@@ -395,7 +396,7 @@ class World implements WorldView {
     const userBacked = op.userBacked ?? true;
     const buf = write
       ? UserBuffer.forWrite(addr, len, id, userBacked)
-      : new UserBuffer(addr, len, userBacked);
+      : UserBuffer.take(addr, len, userBacked);
     if (op.badPage !== undefined) {
       const k = op.badPage.index;
       if (!userBacked) throw new ScenarioError(`req${id}: a bad page needs a user buffer (userBacked)`);
@@ -526,9 +527,9 @@ class World implements WorldView {
     const id = ++this.serial;
     let buf: UserBuffer | null = null;
     if (op.kind === 'buffered_write') buf = UserBuffer.forWrite(DEFAULT_BUF_ADDR, op.len, id, true);
-    else if (op.kind === 'buffered_read') buf = new UserBuffer(DEFAULT_BUF_ADDR, op.len, true);
+    else if (op.kind === 'buffered_read') buf = UserBuffer.take(DEFAULT_BUF_ADDR, op.len, true);
     else if (op.kind === 'mmap_read')
-      buf = new UserBuffer(DEFAULT_BUF_ADDR, this.scenario.fs.blockSize, true);
+      buf = UserBuffer.take(DEFAULT_BUF_ADDR, this.scenario.fs.blockSize, true);
     const record: FileOpRecord = {
       id,
       thread,
@@ -849,11 +850,6 @@ class Result implements RunResult {
   }
 }
 
-function giveUserBuffer(b: UserBuffer): void {
-  const buf = UserBuffer.pooledBuffer(b);
-  if (buf !== null) BUFFER_POOL.give(buf);
-}
-
 /** What a recycled result's coverage becomes: empty, and the mark that it was given back. */
 const RECYCLED = new Uint32Array(0);
 
@@ -870,16 +866,16 @@ export function recycleRun(r: RunResult): void {
   COVERAGE_POOL.give(r.coverage);
   const fs = r.xfs;
   if (fs !== null) {
-    BUFFER_POOL.give(fs.map.buffer);
-    BUFFER_POOL.give(fs.initialMap.buffer);
-    BUFFER_POOL.give(fs.cow.buffer);
+    ExtentMap.give(fs.map);
+    ExtentMap.give(fs.initialMap);
+    INT32_POOL.give(fs.cow);
   }
   const recovered = r.crash?.recovered;
   if (recovered !== undefined && recovered !== null) {
-    BUFFER_POOL.give(recovered.map.buffer);
-    BUFFER_POOL.give(recovered.tags.buffer);
+    ExtentMap.give(recovered.map);
+    INT32_POOL.give(recovered.tags);
   }
-  for (const q of r.requests) giveUserBuffer(q.buf);
-  for (const f of r.fileOps) if (f.buf !== null) giveUserBuffer(f.buf);
+  for (const q of r.requests) UserBuffer.give(q.buf);
+  for (const f of r.fileOps) if (f.buf !== null) UserBuffer.give(f.buf);
   (r as { coverage: Uint32Array }).coverage = RECYCLED;
 }

@@ -39,7 +39,7 @@ import {
   formatIomapType,
 } from '../kernel/flags.ts';
 import { SECTOR_SHIFT, TAG_ZERO, userTag } from '../mm/tags.ts';
-import { BUFFER_POOL } from '../runtime/arrayPool.ts';
+import { INT32_POOL } from '../runtime/arrayPool.ts';
 import { GenContext, type KGen } from '../runtime/context.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { returnNow } from '../runtime/yieldPoint.ts';
@@ -707,9 +707,9 @@ export class ScriptedFs implements IomapOps, FileOperations {
     const bs = this.spec.blockSize;
     const spb = bs >> SECTOR_SHIFT;
     const blocks = Math.ceil(meta.size / bs);
-    const map = new ExtentMap(blocks);
+    const map = ExtentMap.take(blocks);
     // Every entry is written below, so a recycled buffer needs no clearing (recycleRun gives it back).
-    const tags = new Int32Array(BUFFER_POOL.take(blocks * spb * 4));
+    const tags = INT32_POOL.takeToOverwrite(blocks * spb);
     for (let b = 0; b < blocks; b++) {
       const addr = this.committedAddr(meta, b * bs);
       if (addr >= 0) map.set(b, EXT_WRITTEN, Math.floor(addr / bs));

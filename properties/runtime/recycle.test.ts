@@ -8,6 +8,10 @@ import { formatTrace } from '../../model/runtime/trace.ts';
 import { type RunResult, recycleRun, runScenario } from '../../model/world/run.ts';
 import type { Scenario } from '../../model/world/scenario.ts';
 import { TAG_STALE } from '../../model/mm/tags.ts';
+import { type CampaignCase, runCase } from '../../scripts/commands/campaign.ts';
+import { sampleCases } from '../../scripts/bench/measure.ts';
+import { BENCH_SEED } from '../../scripts/bench/options.ts';
+import { runDigest } from '../../scripts/bench/sameRuns.ts';
 
 const scenario: Scenario = {
   device: { logicalBlockSize: 512, fua: false, writeCache: true },
@@ -49,32 +53,67 @@ describe('recycleRun', () => {
     }
   });
 
-  it('hands the buffers of extent maps, the COW fork and large user buffers to the next run', () => {
+  it('hands the extent maps, the COW fork and large user buffers to the next run, reset', () => {
     const r = run('4');
     const fs = r.xfs;
     expect(fs).not.toBeNull();
-    const buffers = new Set<ArrayBufferLike>([
-      fs?.map.buffer as ArrayBufferLike,
-      fs?.initialMap.buffer as ArrayBufferLike,
-      fs?.cow.buffer as ArrayBufferLike,
+    const given = new Set<object>([
+      fs?.map as object,
+      fs?.initialMap as object,
+      fs?.cow as object,
       // 12,288 and 16,384 bytes: more tags than stay in V8's heap.
-      ...r.requests.map((q) => q.buf.tags.buffer),
+      ...r.requests.map((q) => q.buf),
     ]);
     recycleRun(r);
     const next = run('4');
     const reused = [
-      next.xfs?.map.buffer,
-      next.xfs?.initialMap.buffer,
-      next.xfs?.cow.buffer,
-      ...next.requests.map((q) => q.buf.tags.buffer),
-      // After power loss, recovery's map may take one of the maps' buffers first.
-      next.crash?.recovered?.map.buffer,
-      next.crash?.recovered?.tags.buffer,
-    ].filter((b) => b !== undefined && buffers.has(b));
-    expect(reused).toHaveLength(buffers.size);
-    // Refilled, not left as the last run had them: the fresh map is the scenario's.
+      next.xfs?.map,
+      next.xfs?.initialMap,
+      next.xfs?.cow,
+      ...next.requests.map((q) => q.buf),
+      // After power loss, recovery's map may take one of the maps first.
+      next.crash?.recovered?.map,
+      next.crash?.recovered?.tags,
+    ].filter((b) => b !== undefined && given.has(b));
+    expect(reused).toHaveLength(given.size);
+    // Reset, not left as the last run had them: the fresh map is the scenario's.
     expect(Array.from(next.xfs?.initialMap.state ?? [])).toEqual(Array.from(fs?.initialMap.state ?? []));
     recycleRun(next);
+  });
+
+  it('leaks nothing of a run into the next on what it gave back: case A, then B, then A again digests as A', () => {
+    // Campaign cases of every filesystem, with every checker and the timeline (sameRuns.ts digests):
+    // the second A runs on the maps, COW forks, user buffers and media B gave back.
+    const cases = sampleCases(BENCH_SEED, 120);
+    const digest = (c: CampaignCase): string => {
+      const r = runCase(c, true);
+      // And what the digest leaves out of the reused objects: the user buffers' page state, the
+      // model filesystem's maps and COW fork.
+      const bufs = [...r.requests.map((q) => q.buf), ...r.fileOps.map((f) => f.buf)].map((b) =>
+        b === null
+          ? '-'
+          : [b.pins, b.dirty, b.dmaFilled].map((a) => Array.from(a).join()).join('/') +
+            `/${b.unmappedFrom}/${b.delivered}/${b.addr}/${b.length}/${b.userBacked}`,
+      );
+      const fs = r.xfs;
+      const maps =
+        fs === null
+          ? []
+          : [fs.map, fs.initialMap].flatMap((m) => [m.state, m.addr, m.shared].map((a) => Array.from(a).join()));
+      const d = `${runDigest(r, true)} ${bufs.join(' ')} ${maps.join(' ')} ${fs?.cow.join()}`;
+      recycleRun(r);
+      return d;
+    };
+    const models = new Set<string>();
+    for (let i = 0; i + 1 < cases.length; i++) {
+      const a = cases[i] as CampaignCase;
+      const b = cases[i + 1] as CampaignCase;
+      models.add(`${a[0].fs.model ?? 'xfs'}${a[0].fs.generic === true ? ' generic' : ''}`);
+      const first = digest(a);
+      digest(b);
+      expect(digest(a)).toBe(first);
+    }
+    expect(models.size).toBe(4);
   });
 
   it('leaves a recycled result an empty coverage, and a second call gives nothing back twice', () => {

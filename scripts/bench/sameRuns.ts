@@ -111,6 +111,13 @@ function feed(h: Hash, r: RunResult, traced: boolean): void {
   if (traced) for (const e of r.trace) h.update(`${formatTraceEntry(e)}\n`);
 }
 
+/** The digest of everything run `r` left (with `traced`, its timeline too), as the sets digest each run. */
+export function runDigest(r: RunResult, traced: boolean): string {
+  const h = createHash('sha256');
+  feed(h, r, traced);
+  return h.digest('hex');
+}
+
 /** Runs `run` and digests what it left; a run that throws is digested by its message. */
 function digestRun(h: Hash, run: () => RunResult, traced: boolean): number {
   try {
