@@ -39,11 +39,7 @@ function loopHandledFault(w: WorldView, r: RequestView): boolean {
  * part way"): ARG-02 holds that.
  */
 function refusedAfterFault(r: RequestView): boolean {
-  return (
-    r.iocb.acct.pageGetFailed &&
-    r.nowait &&
-    !r.partial
-  );
+  return r.iocb.acct.pageGetFailed && r.nowait && !r.partial;
 }
 
 function onResult(check: Check): Invariant['probe'] {

@@ -198,7 +198,7 @@ export function genericFallbackBehindWritebackError(w: WorldView, wr: WriteInfo)
 /** Is write `id` a direct write whose tags a resume split (tagsSplitByResume)? */
 function splitByResume(w: WorldView, id: number): boolean {
   const r = requestById(w, id);
-  return r !== undefined && r.write && tagsSplitByResume(w, r);
+  return r?.write === true && tagsSplitByResume(w, r);
 }
 
 /**
@@ -525,13 +525,7 @@ export const WORLD_CHECKS: readonly Invariant[] = [
         // The scripted provider has file data to judge only as a whole filesystem (FsSpec.generic).
         if (w.xfs === null && w.scenario.fs.generic !== true) return;
         if (tagsSplitByResume(w, r)) return;
-        const lost = olderThanAckedWrite(
-          w,
-          r.buf.tags,
-          r.startPos,
-          c.res - r.doneBefore,
-          r.startStep,
-        );
+        const lost = olderThanAckedWrite(w, r.buf.tags, r.startPos, c.res - r.doneBefore, r.startStep);
         if (lost !== null) {
           fail(
             w,

@@ -99,7 +99,9 @@ describe('recycleRun', () => {
       const maps =
         fs === null
           ? []
-          : [fs.map, fs.initialMap].flatMap((m) => [m.state, m.addr, m.shared].map((a) => Array.from(a).join()));
+          : [fs.map, fs.initialMap].flatMap((m) =>
+              [m.state, m.addr, m.shared].map((a) => Array.from(a).join()),
+            );
       const d = `${runDigest(r, true)} ${bufs.join(' ')} ${maps.join(' ')} ${fs?.cow.join()}`;
       recycleRun(r);
       return d;
