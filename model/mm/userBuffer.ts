@@ -61,12 +61,11 @@ export class UserBuffer {
   /**
    * As `new UserBuffer(addr, length, userBacked)`, in a buffer of a finished run with arrays of the
    * same lengths when one was given back (give): its four views are reused, not made again (a
-   * typed array's construction costs more than its fill), and everything reset as the constructor
-   * sets it. Small buffers are made anew: their arrays live in V8's heap, cheaper than any reuse.
+   * typed array's construction costs more than its fill, even a small one's in V8's heap), and
+   * everything reset as the constructor sets it.
    */
   static take(addr: number, length: number, userBacked: boolean): UserBuffer {
     const units = Math.ceil(length / 512) + 1;
-    if (units <= SMALL_UNITS) return new UserBuffer(addr, length, userBacked);
     const pages = Math.floor((addr + length) / PAGE_SIZE) - Math.floor(addr / PAGE_SIZE) + 1;
     const b = SPARES.get(spareKey(units, pages))?.pop();
     if (b === undefined) return new UserBuffer(addr, length, userBacked);
@@ -85,9 +84,7 @@ export class UserBuffer {
 
   /** Gives a buffer back for take (recycleRun): nothing may read or write it any more. */
   static give(b: UserBuffer): void {
-    const units = b.tags.length;
-    if (units <= SMALL_UNITS) return;
-    const key = spareKey(units, b.pins.length);
+    const key = spareKey(b.tags.length, b.pins.length);
     let list = SPARES.get(key);
     if (list === undefined) {
       list = [];
