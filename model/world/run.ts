@@ -61,7 +61,7 @@ import type { Probe, WorldView } from './probe.ts';
 import type { WorldQuirks } from './quirks.ts';
 import { ScriptedFs, seedScriptedDisk } from './scriptedFs.ts';
 import { shapedScenario } from './shapes.ts';
-import { stopped } from '../runtime/yieldPoint.ts';
+import { stopped, yieldOnce } from '../runtime/yieldPoint.ts';
 
 export interface Completion {
   readonly res: number;
@@ -594,16 +594,35 @@ class World implements WorldView {
     this.rt.spawn(work.start(this.issuerTaskWork(record, complete, data)));
   }
 
-  /**
+  /*
    * Between two system calls: the task is in user space, where any other context may run (an
    * interleaving point), and it runs the task_work queued on it before it enters the kernel again.
+   * A ThreadProgram runs it as two pieces (a generator function around them allocated a generator
+   * and a closure at every op after the first, most of which only yield once): enterUser, then
+   * leaveUser once that yield is over, in the step the generator would have gone on in.
    */
-  *returnToUser(t: number): KGen {
-    const task = this.tasks[t] as GenContext;
-    task.runsTaskWork = true;
-    yield;
-    yield* this.rt.waitUntil(() => this.pendingTaskWork[t] === 0, 'task_work');
-    task.runsTaskWork = false;
+
+  /** The task returns to user space: it runs its task_work from here, and yields (any context may run). */
+  enterUser(t: number): KGen {
+    (this.tasks[t] as GenContext).runsTaskWork = true;
+    return yieldOnce();
+  }
+
+  /**
+   * Back from that yield: null when no task_work is pending (the task enters the kernel again at
+   * once), or the wait for it, after which the task calls userReturned.
+   */
+  leaveUser(t: number): KGen | null {
+    if (this.pendingTaskWork[t] === 0) {
+      this.userReturned(t);
+      return null;
+    }
+    return this.rt.waitUntil(() => this.pendingTaskWork[t] === 0, 'task_work');
+  }
+
+  /** Its task_work run, the task leaves user space. */
+  userReturned(t: number): void {
+    (this.tasks[t] as GenContext).runsTaskWork = false;
   }
 
   /** The issuer's task work: the deferred dio_complete runs, and its result reaches the caller. */
@@ -702,8 +721,11 @@ class ThreadProgram implements Program {
   private dio: RequestRecord | null = null;
   private sync: SyncRecord | null = null;
   private fileOp: FileOpRecord | null = null;
-  /** Between two system calls the task returns to user space (World.returnToUser) first. */
-  private inUser = false;
+  /**
+   * Between two system calls the task returns to user space first (World.enterUser): 0 not there,
+   * 1 in its yield (leaveUser next), 2 waiting for its task_work (userReturned next).
+   */
+  private inUser = 0;
 
   constructor(
     private readonly w: World,
@@ -724,11 +746,20 @@ class ThreadProgram implements Program {
       this.fileOp = null;
     }
     while (this.i < this.ops.length) {
-      if (this.i > 0 && !this.inUser) {
-        this.inUser = true;
-        return w.returnToUser(this.t);
+      if (this.i > 0) {
+        if (this.inUser === 0) {
+          this.inUser = 1;
+          return w.enterUser(this.t);
+        }
+        if (this.inUser === 1) {
+          const wait = w.leaveUser(this.t);
+          if (wait !== null) {
+            this.inUser = 2;
+            return wait;
+          }
+        } else w.userReturned(this.t);
       }
-      this.inUser = false;
+      this.inUser = 0;
       const op = this.ops[this.i++] as OpSpec;
       switch (op.kind) {
         case 'dio_read':
