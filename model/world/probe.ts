@@ -25,6 +25,8 @@ export interface FileOpView {
   readonly id: number;
   readonly thread: number;
   readonly op: import('./scenario.ts').FileOpSpec;
+  /** op.kind, in the record's one shape (a read of the op's own is a stub-cache lookup). */
+  readonly kind: import('./scenario.ts').FileOpSpec['kind'];
   readonly buf: import('../mm/userBuffer.ts').UserBuffer | null;
   readonly readPos: number;
   readonly startStep: number;

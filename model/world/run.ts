@@ -109,6 +109,8 @@ export interface FileOpRecord {
   readonly id: number;
   readonly thread: number;
   readonly op: FileOpSpec;
+  /** op.kind, in the record's one shape (the checkers filter by it; the ops come in several shapes). */
+  readonly kind: FileOpSpec['kind'];
   /** The user buffer of reads and writes (writes hold write `id`'s data). */
   readonly buf: UserBuffer | null;
   /** File offset of the first byte a read returned (an mmap read returns the EOF block). */
@@ -534,6 +536,7 @@ class World implements WorldView {
       id,
       thread,
       op,
+      kind: op.kind,
       buf,
       // A generic buffered write's record reads from its position too (as a read's does).
       readPos: op.kind === 'buffered_read' || generic ? (op as BufferedOpSpec).pos : 0,

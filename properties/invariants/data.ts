@@ -11,6 +11,7 @@
 import { isUserTag, SECTOR_SIZE, TAG_STALE, TAG_ZERO, tagUnit, tagWriteId } from '../../model/mm/tags.ts';
 import { PRIOR_WRITE_ID } from '../../model/world/buildXfs.ts';
 import type { FileOpView, RequestView, WorldView } from '../../model/world/probe.ts';
+import type { BufferedOpSpec, TruncateOpSpec } from '../../model/world/scenario.ts';
 
 /**
  * Does the history rule hold for a read begun at `readStart`? Not once a writeback failed before
@@ -163,14 +164,15 @@ function buildWrites(
     });
   }
   for (const f of w.fileOps) {
-    if (f.op.kind !== 'buffered_write') continue;
+    if (f.kind !== 'buffered_write') continue;
     if (f.returned === null) pendingBuffered.push(f);
     const ok = f.returned !== null && f.returned > 0;
     const doneStep = f.returned === null ? Number.POSITIVE_INFINITY : f.returnStep;
     m.set(f.id, {
       id: f.id,
-      pos: f.op.pos,
-      len: f.op.len,
+      // A buffered write's op (its kind is the record's).
+      pos: (f.op as BufferedOpSpec).pos,
+      len: (f.op as BufferedOpSpec).len,
       kind: 'buffered',
       startStep: f.startStep,
       doneStep,
@@ -212,10 +214,13 @@ function removedAfter(truncates: readonly Truncation[], doneStep: number): reado
 function truncatesOf(w: WorldView, pending: FileOpView[]): Truncation[] {
   const out: Truncation[] = [];
   for (const f of w.fileOps) {
-    if (f.op.kind !== 'truncate') continue;
+    if (f.kind !== 'truncate') continue;
     if (f.returned === null) pending.push(f);
     else if (f.returned === 0)
-      out.push({ startStep: f.startStep, removal: { step: f.returnStep, from: f.op.size } });
+      out.push({
+        startStep: f.startStep,
+        removal: { step: f.returnStep, from: (f.op as TruncateOpSpec).size },
+      });
   }
   return out;
 }

@@ -7,7 +7,7 @@
 import { EXT_HOLE, EXT_UNWRITTEN } from '../../model/fs/extentMap.ts';
 import { isUserTag, tagWriteId } from '../../model/mm/tags.ts';
 import type { RunResult } from '../../model/world/run.ts';
-import type { Leftover } from '../../model/world/scenario.ts';
+import type { Leftover, TruncateOpSpec } from '../../model/world/scenario.ts';
 import type { Family } from './invariant.ts';
 
 export interface ReachGuard {
@@ -72,7 +72,7 @@ export const REACH_GUARDS: readonly ReachGuard[] = [
     reached: (r) =>
       r.crash !== null &&
       r.disk.cachedAtPowerLoss > 0 &&
-      r.requests.some((q) => (q.completions[0]?.res ?? -1) > 0 && q.op.kind === 'dio_write'),
+      r.requests.some((q) => (q.completions[0]?.res ?? -1) > 0 && q.write),
   },
   {
     id: 'REACH-07',
@@ -93,10 +93,10 @@ export const REACH_GUARDS: readonly ReachGuard[] = [
     reached: (r) =>
       r.fileOps.some(
         (f) =>
-          f.op.kind === 'buffered_read' &&
+          f.kind === 'buffered_read' &&
           r.requests.some(
             (q) =>
-              q.op.kind === 'dio_write' &&
+              q.write &&
               q.startStep <= f.startStep &&
               (q.completions[0]?.step ?? Number.POSITIVE_INFINITY) > f.startStep,
           ),
@@ -124,9 +124,7 @@ export const REACH_GUARDS: readonly ReachGuard[] = [
     id: 'REACH-13',
     family: 'contract',
     what: 'a direct write on the model XFS whose user buffer faulted',
-    reached: (r) =>
-      r.xfs !== null &&
-      r.requests.some((q) => q.op.kind === 'dio_write' && Number.isFinite(q.buf.unmappedFrom)),
+    reached: (r) => r.xfs !== null && r.requests.some((q) => q.write && Number.isFinite(q.buf.unmappedFrom)),
   },
   {
     id: 'REACH-14',
@@ -137,7 +135,7 @@ export const REACH_GUARDS: readonly ReachGuard[] = [
       r.violation === null &&
       r.crash === null &&
       (hit(r, 360) || hit(r, 434)) &&
-      r.requests.some((q) => q.op.kind === 'dio_write' && (q.completions[0]?.res ?? -1) > 0),
+      r.requests.some((q) => q.write && (q.completions[0]?.res ?? -1) > 0),
   },
   {
     id: 'REACH-15',
@@ -160,7 +158,7 @@ export const REACH_GUARDS: readonly ReachGuard[] = [
       r.fs.generic &&
       r.requests.some(
         (q) =>
-          q.op.kind === 'dio_read' &&
+          !q.write &&
           (q.completions[0]?.res ?? 0) > 0 &&
           Array.prototype.some.call(q.buf.tags, (t: number) => isUserTag(t) && tagWriteId(t) > 0),
       ),
@@ -174,10 +172,10 @@ export const REACH_GUARDS: readonly ReachGuard[] = [
       r.fs.generic &&
       r.requests.some(
         (q) =>
-          q.op.kind === 'dio_write' &&
+          q.write &&
           q.iocb.fellBackToBuffered &&
           q.iocb.acct.dataBytesSubmitted > 0 &&
-          q.completions[0]?.res === q.op.len,
+          q.completions[0]?.res === q.len,
       ),
   },
   {
@@ -192,8 +190,8 @@ export const REACH_GUARDS: readonly ReachGuard[] = [
           q.iocb.acct.partialFault &&
           (q.op.doneBefore ?? 0) === 0 &&
           !q.iocb.fellBackToBuffered &&
-          q.op.len > 0 &&
-          q.completions[0]?.res === q.op.len,
+          q.len > 0 &&
+          q.completions[0]?.res === q.len,
       ),
   },
   {
@@ -206,7 +204,7 @@ export const REACH_GUARDS: readonly ReachGuard[] = [
       if (fellBack.size === 0) return false;
       return r.requests.some(
         (q) =>
-          q.op.kind === 'dio_read' &&
+          !q.write &&
           (q.completions[0]?.res ?? 0) > 0 &&
           Array.prototype.some.call(q.buf.tags, (t: number) => isUserTag(t) && fellBack.has(tagWriteId(t))),
       );
@@ -301,12 +299,12 @@ const startedWith = (r: RunResult, kind: Leftover): boolean => r.xfs?.leftovers.
 function readBack(r: RunResult, from: number, to: number, after = -1): boolean {
   for (const q of r.requests) {
     const res = q.completions[0]?.res ?? 0;
-    if (q.op.kind === 'dio_read' && res > 0 && q.startStep >= after && q.op.pos < to && q.op.pos + res > from)
+    if (!q.write && res > 0 && q.startStep >= after && q.startPos < to && q.startPos + res > from)
       return true;
   }
   for (const f of r.fileOps) {
     const res = f.returned ?? 0;
-    if (f.op.kind !== 'buffered_read' && f.op.kind !== 'mmap_read') continue;
+    if (f.kind !== 'buffered_read' && f.kind !== 'mmap_read') continue;
     if (res > 0 && f.startStep >= after && f.readPos < to && f.readPos + res > from) return true;
   }
   return false;
@@ -331,16 +329,16 @@ function initialBlocks(r: RunResult, state: number): Array<readonly [number, num
  */
 function truncateThenReadBack(r: RunResult): boolean {
   for (const t of r.fileOps) {
-    if (t.op.kind !== 'truncate' || t.returned !== 0) continue;
-    const size = t.op.size;
+    if (t.kind !== 'truncate' || t.returned !== 0) continue;
+    const size = (t.op as TruncateOpSpec).size;
     const before = r.xfs !== null && r.xfs.initialSize > size;
     const wrote =
       before ||
       r.requests.some(
         (q) =>
-          q.op.kind === 'dio_write' &&
+          q.write &&
           (q.completions[0]?.step ?? Number.POSITIVE_INFINITY) <= t.startStep &&
-          q.op.pos + q.op.len > size,
+          q.startPos + q.len > size,
       );
     if (wrote && readBack(r, size, Number.MAX_SAFE_INTEGER, t.returnStep)) return true;
   }

@@ -17,6 +17,7 @@ import {
 } from '../../model/mm/tags.ts';
 import type { CompletionView, FileOpView, RequestView, WorldView } from '../../model/world/probe.ts';
 import { DEFAULT_BUF_ADDR } from '../../model/world/run.ts';
+import type { BufferedOpSpec } from '../../model/world/scenario.ts';
 import { firstBadTag, historyHolds, ownCount, type WriteInfo, writesOf } from './data.ts';
 import { fail } from './fail.ts';
 import type { Invariant } from './invariant.ts';
@@ -34,7 +35,7 @@ export function reshapedAfter(w: WorldView, step: number): boolean {
   const ops = w.fileOps;
   for (let i = 0; i < ops.length; i++) {
     const f = ops[i] as FileOpView;
-    if (f.op.kind === 'truncate' && (f.returned === null || f.returnStep > step)) return true;
+    if (f.kind === 'truncate' && (f.returned === null || f.returnStep > step)) return true;
   }
   return false;
 }
@@ -100,9 +101,10 @@ export function mixedWithPageCache(w: WorldView, wr: WriteInfo): boolean {
   // Plain loops and no closures: this runs for every acknowledged write of every run.
   // Buffered writes dirty the page cache; reads only fill it, and post-write invalidation covers them.
   for (const f of w.fileOps) {
-    if (f.op.kind !== 'buffered_write' || f.id === wr.id) continue;
+    if (f.kind !== 'buffered_write' || f.id === wr.id) continue;
     const ended = f.returned === null ? Number.POSITIVE_INFINITY : f.returnStep;
-    if (overlapsWrite(wr, bs, first, last, f.startStep, ended, f.op.pos, f.op.len)) return true;
+    const op = f.op as BufferedOpSpec;
+    if (overlapsWrite(wr, bs, first, last, f.startStep, ended, op.pos, op.len)) return true;
   }
   // A direct write that fell back to buffered I/O (-ENOTBLK) went through the page cache too.
   for (const r of w.requests) {
@@ -365,7 +367,7 @@ function olderThanAckedWrite(
 function eofSeen(w: WorldView, f: FileOpView): number {
   const end = f.returnStep;
   for (const o of w.fileOps) {
-    if (o.id === f.id || o.op.kind === 'buffered_read' || o.op.kind === 'mmap_read') continue;
+    if (o.id === f.id || o.kind === 'buffered_read' || o.kind === 'mmap_read') continue;
     if (o.startStep <= end && (o.returned === null || o.returnStep >= f.startStep)) return f.readPos;
   }
   for (const r of w.requests) {
@@ -389,7 +391,7 @@ export const WORLD_CHECKS: readonly Invariant[] = [
     probe: {
       onFileOp(w: WorldView, f: FileOpView) {
         if (f.buf === null || f.returned === null || f.returned <= 0) return;
-        if (f.op.kind !== 'buffered_read' && f.op.kind !== 'mmap_read') return;
+        if (f.kind !== 'buffered_read' && f.kind !== 'mmap_read') return;
         const pos = f.readPos;
         const bad = firstBadTag(
           f.buf.tags,
@@ -405,7 +407,7 @@ export const WORLD_CHECKS: readonly Invariant[] = [
             w,
             'STALE-02',
             434,
-            `${f.op.kind} req${f.id} saw ${bad.verdict} data at offset ${pos + (bad.unit << SECTOR_SHIFT)}`,
+            `${f.kind} req${f.id} saw ${bad.verdict} data at offset ${pos + (bad.unit << SECTOR_SHIFT)}`,
           );
         }
       },
@@ -498,8 +500,9 @@ export const WORLD_CHECKS: readonly Invariant[] = [
     source: 'seed L101-114; mm/filemap.c kiocb_invalidate_post_direct_write; commit 60263d5889e6',
     probe: {
       onFileOp(w: WorldView, f: FileOpView) {
-        if (f.op.kind !== 'buffered_read' || f.buf === null || f.returned === null || f.returned <= 0) return;
-        const lost = olderThanAckedWrite(w, f.buf.tags, f.op.pos, f.returned, f.startStep);
+        if (f.kind !== 'buffered_read' || f.buf === null || f.returned === null || f.returned <= 0) return;
+        const pos = (f.op as BufferedOpSpec).pos;
+        const lost = olderThanAckedWrite(w, f.buf.tags, pos, f.returned, f.startStep);
         if (lost !== null) {
           fail(
             w,
