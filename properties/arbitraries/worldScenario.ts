@@ -36,13 +36,15 @@
  * on libaio, a preallocated file rewritten in place) where the two or three requests a race needs
  * meet far more often than under the full mix; see each field.
  *
- * Eight worlds in 28 are a scenario family instead (RawWorld.family, withFamily): a shape a few
+ * Eleven worlds in 31 are a scenario family instead (RawWorld.family, withFamily): a shape a few
  * bugs need and the toggles still rarely give, an async direct write racing one of the other
- * alignment to its block (three in 28 worlds), a direct write over a cached page read back through
- * the cache (three in 28), an O_DSYNC append inside a written last block before power loss, or a
- * PARTIAL write whose page-get stops inside a block (one in 28 each). The race and the cached page
- * run with the fault classes their bugs need set over the drawn profile (FAMILY_FAULTS), and an
- * aio world that is no family with interleaving on (AIO_FAULTS).
+ * alignment to its block (three in 31 worlds), a direct write over a cached page read back through
+ * the cache (three in 31), one async direct request alone (two in 31), an O_DSYNC append inside a
+ * written last block before power loss, a PARTIAL write whose page-get stops inside a block, or a
+ * direct write on the generic filesystem that falls back to the page cache part way (one in 31
+ * each). The race, the cached page and the lone request run with the fault classes their bugs
+ * need set over the drawn profile (FAMILY_FAULTS), and an aio world that is no family with
+ * interleaving on and no power loss (AIO_FAULTS).
  *
  * A quarter of the direct requests on a 512-byte-sector device use a buffer that starts some
  * sectors into its page (RawWorldOp.alt's high bits), as one from posix_memalign(512) may, and one
@@ -258,8 +260,8 @@ export interface RawWorld {
    */
   readonly inPlace: boolean;
   /**
-   * A scenario family (eight worlds in 28: subBlockRace and cachedOverwrite three in 28 each, the
-   * others one in 28 each), for shapes that need several draws to meet and that the toggles above
+   * A scenario family (eleven worlds in 31: subBlockRace and cachedOverwrite three in 31 each,
+   * aioAlone two, the others one in 31 each), for shapes that need several draws to meet and that the toggles above
    * still rarely give; null in the others. Drawn last, so that the fields above draw as before. See withFamily.
    */
   readonly family: Family | null;
@@ -288,8 +290,26 @@ export interface RawWorld {
  *   it: the page-get stops inside a block, and the block's tail must be zeroed before conversion
  *   publishes it (seed L388-398, L428-435; 4721a6010990). Each part is drawn on its own (bufSectors
  *   a quarter, badPage one in seven at any page, generic two worlds in seven) and rarely together.
+ * - 'genericFallback': on the generic filesystem, a direct write of two to four blocks on a device
+ *   with a volatile cache whose ->iomap_begin returns -ENOTBLK from its second block on, so that
+ *   the caller writes the rest through the page cache after the direct part (6.12.117
+ *   fs/btrfs/direct-io.c L1018-1058; gfs2_file_write_iter, fs/gfs2/file.c L1143-1158): in worlds
+ *   that end in power loss (crashAfter) the write is O_DSYNC and the fallback must sync what it
+ *   wrote; in the others it is read back. Only the scripted scenarios' notblkAt drew a part-way
+ *   -ENOTBLK before, and they have no power loss.
+ * - 'aioAlone': one async direct read or overwrite of one to four blocks, alone in the world: its
+ *   completion, in the bio's context or a worker, races only with its own submitter, which still
+ *   reads the dio after dropping its reference (seed L715-719) as end_io does after handing it to
+ *   the worker (L222-226). In the drawn worlds the choices that interleave those few steps are
+ *   spread over every other request's and fault's questions.
  */
-export type Family = 'subBlockRace' | 'cachedOverwrite' | 'dsyncAppend' | 'shortGet';
+export type Family =
+  | 'subBlockRace'
+  | 'cachedOverwrite'
+  | 'dsyncAppend'
+  | 'shortGet'
+  | 'genericFallback'
+  | 'aioAlone';
 
 /**
  * The fault classes a family's worlds run with, set over the drawn swarm profile (the rest stay as
@@ -311,12 +331,22 @@ export type Family = 'subBlockRace' | 'cachedOverwrite' | 'dsyncAppend' | 'short
  *   and no power loss, which drops the cache. On the planted invalidation-failure-ignored (5,000
  *   family worlds, seed 4): 0.20 % caught as drawn, 1.04 % with these set; convert-on-error 2.4 %
  *   and 1.6 %, post-write-invalidation-skipped 2.7 % and 3.1 %.
+ * - 'aioAlone': interleaving on, since the race is between the submitter and the completion, and
+ *   no bio or submit error, page fault or power loss, whose questions take the choice stream's
+ *   deviations away from the schedule's (and an error completes the request early). On the planted
+ *   bugs' own scenarios (4,000 profiles and streams, seed 5) submitter-reads-freed-dio is caught in
+ *   4.8 % with these set (2.2 % as drawn), release-bio-reads-handed-dio in 2.9 % (1.1 %); in family
+ *   worlds (3,000, seed 1), 1.5 % and 0.8 % (reads catch the first, writes the second).
+ * - 'genericFallback' needs nothing set: on 1,500 family worlds (seed 1),
+ *   generic-fallback-at-request-start is caught in 33 %, generic-fallback-no-sync in 20 %.
  */
 export const FAMILY_FAULTS: Readonly<Record<Family, Partial<FaultProfile> | null>> = {
   subBlockRace: { reorder: true, interleave: false, powerLoss: false },
   cachedOverwrite: { invalidateFailures: true, submitErrors: false, powerLoss: false },
   dsyncAppend: null,
   shortGet: null,
+  genericFallback: null,
+  aioAlone: { interleave: true, bioErrors: false, submitErrors: false, pageFaults: false, powerLoss: false },
 };
 
 /**
@@ -325,9 +355,14 @@ export const FAMILY_FAULTS: Readonly<Record<Family, Partial<FaultProfile> | null
  * (the dio a completion frees while the submitter or the bio's end_io still reads it, seed L715-719,
  * L222-226). Paired on the same 80,000 campaign cases (seed 11): submitter-reads-freed-dio caught
  * 70 -> 83 times, release-bio-reads-handed-dio 57 -> 65, ext4-unaligned-aio-not-serialised and
- * unaligned-dio-not-serialised unchanged (575 and 755).
+ * unaligned-dio-not-serialised unchanged (575 and 755). No power loss either (session 14): a cut
+ * at any step ends the run before most completions race; on 16,000 aio worlds of seed 7 with
+ * interleaving on, catches with it off / as drawn: submitter-reads-freed-dio 47 / 43,
+ * release-bio-reads-handed-dio 31 / 21, uring-write-caller-comp 85 / 78, read-errors-complete-in-
+ * workqueue 198 / 182, dsync-fua-into-unwritten 20 / 18, caller-comp-skips-workqueue 19 / 17,
+ * convert-on-error 10 / 9, no-dirty-past-eof and unaligned-dio-not-serialised unchanged.
  */
-export const AIO_FAULTS: Partial<FaultProfile> = { interleave: true };
+export const AIO_FAULTS: Partial<FaultProfile> = { interleave: true, powerLoss: false };
 
 /** The world's block size: the drawn filesystem's; the generic one takes the XFS geometry (512 B to 4 KiB). */
 function blockSizeOf(raw: RawWorld): number {
@@ -425,6 +460,70 @@ export function withFamily(raw: RawWorld): RawWorld {
       hot: false,
       aio: false,
       prealloc: false,
+    };
+  }
+  if (raw.family === 'genericFallback') {
+    // Two to four whole blocks from a page-aligned buffer, synchronous, blocking (a NOWAIT write
+    // returns -EAGAIN instead of falling back, L1024-1034); buildWorld sets -ENOTBLK from its
+    // second block on. In two worlds in three (alt's bits 5-9, which the buffer offset no longer
+    // reads here) O_DSYNC and power loss after it, else a direct read of it.
+    const crash = (a.alt >> 5) % 3 !== 0;
+    const plain = { keep: true, blockAligned: true, async: false, uring: null, badPage: null } as const;
+    const write: RawWorldOp = {
+      ...a,
+      ...plain,
+      kind: 'dio_write',
+      place: 'any',
+      units: 2 + (a.units % 3),
+      flags: crash ? ['dsync'] : [],
+      alt: a.alt & 31,
+    };
+    const read: RawWorldOp = {
+      ...b,
+      ...plain,
+      kind: 'dio_read',
+      place: 'again',
+      flags: [],
+      units: write.units,
+      alt: b.alt & 31,
+    };
+    return {
+      ...raw,
+      generic: true,
+      writeCache: true,
+      threads: [crash ? [write] : [write, read], ...raw.threads.slice(1)],
+      crashAfter: crash,
+      hot: false,
+      log: false,
+      aio: false,
+      omit: [],
+      inPlace: false,
+    };
+  }
+  if (raw.family === 'aioAlone') {
+    // A write or a read by alt's lowest bit (which only a bad page reads), inside the end of file.
+    const op: RawWorldOp = {
+      ...a,
+      keep: true,
+      kind: a.alt % 2 === 0 ? 'dio_write' : 'dio_read',
+      place: 'any',
+      units: 1 + (a.units % 4),
+      blockAligned: true,
+      async: true,
+      flags: [],
+      uring: null,
+      badPage: null,
+      alt: a.alt & 31,
+    };
+    return {
+      ...raw,
+      threads: [[op]],
+      crashAfter: false,
+      hot: false,
+      log: false,
+      aio: true,
+      omit: [],
+      inPlace: true,
     };
   }
   if (raw.family === 'dsyncAppend') {
@@ -568,6 +667,8 @@ export function rawWorldArbitrary(): fc.Arbitrary<RawWorld> {
       [3, fc.constant('cachedOverwrite')],
       [1, fc.constant('dsyncAppend')],
       [1, fc.constant('shortGet')],
+      [1, fc.constant('genericFallback')],
+      [2, fc.constant('aioAlone')],
     ),
   });
 }
@@ -715,6 +816,9 @@ export function buildWorld(given: RawWorld): Scenario {
     extents,
   };
   if (generic) fs.generic = true;
+  // The genericFallback family: -ENOTBLK from the block after its write's first (withFamily).
+  if (raw.family === 'genericFallback' && geometry.firstDioPos !== null)
+    fs.notblkFrom = geometry.firstDioPos + bs;
   if (pages.size > 0) fs.pageCache = [...pages].map(([index, dirty]) => ({ index, dirty }));
   // ext4 starts with no old bytes past EOF: an interrupted extending write is on the orphan list,
   // and recovery truncates it (ext4_orphan_cleanup -> ext4_truncate zeroes the EOF block's tail and

@@ -133,15 +133,17 @@ describe('world scenario families', () => {
     return op;
   };
 
-  it('are drawn in eight worlds in 28: subBlockRace and cachedOverwrite three in 28 each, the others one in 28 each', () => {
+  it('are drawn in eleven worlds in 31: subBlockRace and cachedOverwrite three in 31 each, aioAlone two, the others one in 31 each', () => {
     const drawn = (f: RawWorld['family']) => DRAWN.filter((r) => r.family === f).length / DRAWN.length;
-    expect(1 - drawn(null)).toBeGreaterThan(0.25);
-    expect(1 - drawn(null)).toBeLessThan(0.32);
+    expect(1 - drawn(null)).toBeGreaterThan(0.31);
+    expect(1 - drawn(null)).toBeLessThan(0.39);
+    expect(drawn('aioAlone')).toBeGreaterThan(0.045);
+    expect(drawn('aioAlone')).toBeLessThan(0.085);
     for (const f of ['subBlockRace', 'cachedOverwrite'] as const) {
-      expect(drawn(f)).toBeGreaterThan(0.085);
+      expect(drawn(f)).toBeGreaterThan(0.08);
       expect(drawn(f)).toBeLessThan(0.13);
     }
-    for (const f of ['dsyncAppend', 'shortGet'] as const) {
+    for (const f of ['dsyncAppend', 'shortGet', 'genericFallback'] as const) {
       expect(drawn(f)).toBeGreaterThan(0.02);
       expect(drawn(f)).toBeLessThan(0.05);
     }
@@ -252,6 +254,63 @@ describe('world scenario families', () => {
       }
     }
     expect(inside).toBeGreaterThan(300);
+  });
+
+  it('genericFallback: a blocking direct write of two to four blocks on the generic filesystem with -ENOTBLK from its second block, O_DSYNC before power loss in two worlds in three, else read back', () => {
+    let crash = 0;
+    for (const raw of RAWS.slice(0, 600)) {
+      const drawn = { ...raw, family: 'genericFallback' as const };
+      const world = buildWorld(drawn);
+      const [a, b, more] = first(drawn);
+      const w = dio(a);
+      expect(world.fs.generic).toBe(true);
+      expect(world.device.writeCache).toBe(true);
+      const bs = world.fs.blockSize;
+      expect(w.kind).toBe('dio_write');
+      expect(w.async ?? false).toBe(false);
+      expect(w.badPage).toBeUndefined();
+      expect(w.bufAddr ?? 0x10000).toBe(0x10000);
+      expect(w.pos % bs).toBe(0);
+      expect(w.len).toBeGreaterThanOrEqual(2 * bs);
+      expect(world.fs.notblkFrom).toBe(w.pos + bs);
+      if (b?.kind === 'power_loss') {
+        crash++;
+        expect(w.iocbFlags).toEqual(['dsync']);
+        expect(more).toBeUndefined();
+      } else {
+        expect(w.iocbFlags ?? []).toEqual([]);
+        expect(b?.kind).toBe('dio_read');
+        const r = dio(b);
+        expect([r.pos, r.len]).toEqual([w.pos, w.len]);
+      }
+    }
+    expect(crash).toBeGreaterThan(330);
+    expect(crash).toBeLessThan(470);
+  });
+
+  it('aioAlone: one async direct read or write of one to four whole blocks inside the end of file, alone in the world', () => {
+    let reads = 0;
+    for (const raw of RAWS.slice(0, 600)) {
+      const drawn = { ...raw, family: 'aioAlone' as const };
+      const world = buildWorld(drawn);
+      expect(world.threads.length).toBe(1);
+      const [a, more] = first(drawn);
+      expect(more).toBeUndefined();
+      const op = dio(a);
+      expect(['dio_read', 'dio_write']).toContain(op.kind);
+      if (op.kind === 'dio_read') reads++;
+      expect(op.async).toBe(true);
+      expect(op.iocbFlags ?? []).toEqual([]);
+      expect(op.badPage).toBeUndefined();
+      expect(op.bufAddr ?? 0x10000).toBe(0x10000);
+      const bs = world.fs.blockSize;
+      expect(op.pos % bs).toBe(0);
+      expect(op.len % bs).toBe(0);
+      expect(op.len).toBeLessThanOrEqual(4 * bs);
+      if (world.fs.iSize >= bs) expect(op.pos + op.len).toBeLessThanOrEqual(world.fs.iSize);
+    }
+    expect(reads).toBeGreaterThan(240);
+    expect(reads).toBeLessThan(360);
   });
 
   it('bufSectors: a quarter of the requests on 512-byte sectors start 1-7 sectors into their page, none on 4 KiB', () => {
