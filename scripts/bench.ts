@@ -77,7 +77,13 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
   log('bench: SPIN beside the explorer ...');
   const spin = measureSpin(sizes.spinNs, sizes.spinCapS, log, sizes.spinModes, sizes.spinOpt);
   log('bench: detection by the general campaign ...');
-  const detection = measureDetection(sizes.detectionSeeds, sizes.detectionBudget);
+  const detection = measureDetection(
+    sizes.detectionSeeds,
+    sizes.detectionBudget,
+    undefined,
+    undefined,
+    sizes.detectionCatches,
+  );
   return {
     format: 'diocheck-bench',
     version: 1,

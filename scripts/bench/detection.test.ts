@@ -12,6 +12,7 @@ import {
   measureDetection,
   missedBySomeSeed,
   parseDetectionArgs,
+  rateMedian,
   withDetectionHistory,
 } from './detection.ts';
 
@@ -27,9 +28,11 @@ describe('detection flags', () => {
       seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
       budget: 20_000,
       gapBudget: 200_000,
+      catches: 1,
       bugs: null,
       record: false,
     });
+    expect(parseDetectionArgs(['--catches', '3']).catches).toBe(3);
     expect(
       parseDetectionArgs([
         '--seeds',
@@ -58,28 +61,60 @@ describe('detection flags', () => {
     [['--bug', 'no-such-bug'], "no planted bug named 'no-such-bug'"],
     [['--record', '--bug', 'efault-as-eof'], '--record keeps the figures of every planted bug: drop --bug'],
     [['--budget', '10', '--gap-budget', '5'], '--gap-budget (5) must be at least --budget (10)'],
+    [['--catches', '0'], "--catches must be a whole number from 1 to 100, not '0'"],
     [
       ['--runs', '5'],
-      "unknown option '--runs' for 'detection' (known: --seeds, --budget, --gap-budget, --bug, --record)",
+      "unknown option '--runs' for 'detection' (known: --seeds, --budget, --gap-budget, --catches, --bug, --record)",
     ],
   ])('refuse %j in one line', (argv, message) => {
     expect(() => parseDetectionArgs(argv)).toThrow(new DetectionUsageError(message));
   });
 });
 
+describe('the median a catch rate implies', () => {
+  it('is the least n with 1 - (1 - p)^n >= 1/2 for p = catches / runs', () => {
+    // p = 1/1000: ln 2 / -ln(0.999) = 692.8.
+    expect(rateMedian(3, 3000)).toBe(693);
+    expect(rateMedian(9, 9000)).toBe(693);
+    const p = 7 / 4321;
+    const n = rateMedian(7, 4321) as number;
+    expect(1 - (1 - p) ** n).toBeGreaterThanOrEqual(0.5);
+    expect(1 - (1 - p) ** (n - 1)).toBeLessThan(0.5);
+    expect(rateMedian(5, 5)).toBe(1);
+    expect(rateMedian(1, 2)).toBe(1);
+    expect(rateMedian(0, 20_000)).toBeNull();
+  });
+});
+
 describe('the general campaign with a bug planted', () => {
-  const main = measureDetection([1, 2], 400, [bug('efault-as-eof'), bug('ext4-unaligned-aio-not-waited')]);
+  const main = measureDetection([1, 2], 150, [bug('efault-as-eof'), bug('ext4-unaligned-aio-not-waited')]);
 
   it('catches a bug its generators reach, from every seed, and misses one they rarely reach', () => {
     const [reached, rare] = main.rows;
     expect(reached?.caught).toBe(2);
     expect(reached?.met).toBe(true);
-    expect(reached?.runs.every((r) => r !== null && r <= 400)).toBe(true);
+    expect(reached?.runs.every((r) => r !== null && r <= 150)).toBe(true);
     // The race needs the device to complete an aligned write before the zeroing bio of the
-    // unaligned async write in flight to its block: thousands of runs (hunt history: 7,249 and
-    // 2,866 on seeds 1 and 2).
+    // unaligned async write in flight to its block: hundreds of runs or more (session 14's
+    // generators: 191 on seed 1, none within 400 on seed 2; the budget was 400 before they moved
+    // seed 1's catch).
     expect(rare?.runs).toEqual([null, null]);
     expect(missedBySomeSeed(main)).toEqual(['ext4-unaligned-aio-not-waited']);
+  });
+
+  it('goes on past the first catch to the catches asked for, the first catch as before', () => {
+    const three = measureDetection([1, 2], 150, [bug('efault-as-eof')], undefined, 3);
+    const [once, again] = [main.rows[0], three.rows[0]];
+    if (once === undefined || again === undefined) throw new Error('no rows');
+    expect(again.runs).toEqual(once.runs);
+    expect(once.catches).toBe(2);
+    expect(once.casesRun).toBe((once.runs as number[]).reduce((a, b) => a + b, 0));
+    expect(again.catches).toBe(6);
+    expect(again.casesRun).toBeGreaterThan(once.casesRun);
+    expect(again.rateMedianRuns).toBe(rateMedian(6, again.casesRun));
+    expect(three.catchesPerSeed).toBe(3);
+    // A bug no seed caught: no rate, over the target, every run of the budget counted.
+    expect(main.rows[1]).toMatchObject({ catches: 0, casesRun: 300, rateMedianRuns: null, met: false });
   });
 
   it('counts a violation as a catch only when the correct model passes the same case', () => {
@@ -94,15 +129,25 @@ describe('the general campaign with a bug planted', () => {
   });
 
   it('records both passes in the hunt history, other sections kept', () => {
-    const gapPass = measureDetection([1, 2], 450, [bug('ext4-unaligned-aio-not-waited')]);
+    const gapPass = measureDetection([1, 2], 180, [bug('ext4-unaligned-aio-not-waited')]);
     const h = detectionHistory(main, gapPass, '2026-12-06');
-    expect(h).toMatchObject({ seeds: [1, 2], budget: 400, gapBudget: 450, targetMedianRuns: 1000 });
+    expect(h).toMatchObject({
+      seeds: [1, 2],
+      budget: 150,
+      catchesPerSeed: 1,
+      gapBudget: 180,
+      targetMedianRuns: 1000,
+    });
+    expect(h.bugs['efault-as-eof']).toMatchObject({
+      catches: 2,
+      rateMedianRuns: main.rows[0]?.rateMedianRuns,
+    });
     expect(h.overTarget).toEqual(['ext4-unaligned-aio-not-waited']);
     expect(h.gaps).toEqual(['ext4-unaligned-aio-not-waited']);
     expect(h.correctModelFailures).toEqual([]);
     expect(h.bugs['efault-as-eof']?.gapBudget).toBeUndefined();
     expect(h.bugs['ext4-unaligned-aio-not-waited']?.gapBudget).toEqual({
-      budget: 450,
+      budget: 180,
       medianRuns: null,
       runs: [null, null],
     });

@@ -75,6 +75,8 @@ export interface Sizes {
   /** Seeds of the general campaign per planted bug, and the runs it may take from each. */
   readonly detectionSeeds: readonly number[];
   readonly detectionBudget: number;
+  /** Catches each seed's campaign goes on to (the catch rate estimates the median, detection.ts). */
+  readonly detectionCatches: number;
   /** Bios per dio of the SPIN comparison, and the explorer's CPU cap per scope by N (seconds). */
   readonly spinNs: readonly number[];
   readonly spinCapS: Readonly<Record<number, number>>;
@@ -99,6 +101,7 @@ export const FULL: Sizes = {
   scalingRepeats: 3,
   detectionSeeds: [1, 2, 3],
   detectionBudget: 20_000,
+  detectionCatches: 3,
   spinNs: [1, 2, 3, 4],
   spinCapS: { 1: 60, 2: 60, 3: 180, 4: 60 },
   spinModes: SPIN_MODES,
@@ -121,6 +124,7 @@ export const QUICK: Sizes = {
   scalingRepeats: 1,
   detectionSeeds: [1],
   detectionBudget: 100,
+  detectionCatches: 1,
   spinNs: [1],
   spinCapS: { 1: 5 },
   spinModes: ['sync'],
