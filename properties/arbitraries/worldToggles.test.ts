@@ -288,15 +288,16 @@ describe('world scenario families', () => {
     expect(crash).toBeLessThan(470);
   });
 
-  it('aioAlone: one async direct read or write of one to four whole blocks inside the end of file, alone in the world', () => {
+  it('aioAlone: one async direct read or write of one to four whole blocks inside the end of file, alone in the world but for a truncate after a write', () => {
     let reads = 0;
     for (const raw of RAWS.slice(0, 600)) {
       const drawn = { ...raw, family: 'aioAlone' as const };
       const world = buildWorld(drawn);
       expect(world.threads.length).toBe(1);
-      const [a, more] = first(drawn);
+      const [a, next, more] = first(drawn);
       expect(more).toBeUndefined();
       const op = dio(a);
+      expect(next?.kind).toBe(op.kind === 'dio_write' && !world.fs.generic ? 'truncate' : undefined);
       expect(['dio_read', 'dio_write']).toContain(op.kind);
       if (op.kind === 'dio_read') reads++;
       expect(op.async).toBe(true);
