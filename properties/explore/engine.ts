@@ -1958,17 +1958,39 @@ class Walk {
   }
 
   private viewsHash(w: WorldView): number {
-    const h = new Hasher();
+    const h = this.viewsHasher;
+    h.reset(0);
     h.mixNumber(this.views.get(WORLD_CTX) ?? 0);
     const keys = this.key();
-    const byKey = w.rt.liveContexts().map((c) => [keys.get(c.id) ?? '?', c.id] as const);
-    byKey.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    for (const [k, id] of byKey) {
-      h.mixNumber(hashString(k));
-      h.mixNumber(this.views.get(id) ?? 0);
+    // The live contexts by key (stable: by insertion into scratch lists, as there are a handful).
+    const byKey = this.byKeyScratch;
+    const ids = this.idScratch;
+    byKey.length = 0;
+    ids.length = 0;
+    for (const c of w.rt.liveContexts()) {
+      const k = keys.get(c.id) ?? '?';
+      let j = byKey.length;
+      byKey.push(k);
+      ids.push(c.id);
+      while (j > 0 && (byKey[j - 1] as string) > k) {
+        byKey[j] = byKey[j - 1] as string;
+        ids[j] = ids[j - 1] as number;
+        j--;
+      }
+      byKey[j] = k;
+      ids[j] = c.id;
+    }
+    for (let i = 0; i < byKey.length; i++) {
+      h.mixNumber(hashString(byKey[i] as string));
+      h.mixNumber(this.views.get(ids[i] as number) ?? 0);
     }
     return h.value();
   }
+
+  /** Scratch for viewsHash. */
+  private readonly viewsHasher = new Hasher();
+  private readonly byKeyScratch: string[] = [];
+  private readonly idScratch: number[] = [];
 
   private makeBase(w: WorldView, snap: Snapshot): Base {
     const counters = new Map<number, number>();
@@ -2110,9 +2132,7 @@ class Walk {
    */
   private measured(w: WorldView, base: Base, cur: Snapshot, ctx: number, since: number): number {
     const kind = base.kinds.get(ctx) ?? '?';
-    const written: string[] = [];
-    for (const [id, h] of cur.parts) if (id !== 'contexts' && base.snap.parts.get(id) !== h) written.push(id);
-    for (const id of base.snap.parts.keys()) if (!cur.parts.has(id)) written.push(id);
+    const written = cur.parts.changedSince(base.snap.parts);
     const touched = new Set(written);
     for (const id of this.used) touched.add(objectId(id));
     const h = new Hasher();

@@ -200,6 +200,100 @@ export function worldRoot(w: WorldView, key: string): unknown {
   return (w as unknown as Record<string, unknown>)[key];
 }
 
+/**
+ * Component ids in a snapshot's order and each one's place: shared by every snapshot whose ids
+ * are the same (most are: a step allocates, frees, spawns or ends little).
+ */
+class PartLayout {
+  readonly index = new Map<string, number>();
+
+  /**
+   * `ids` in order; an id twice (the rest: a shallow root's field `xfs.geo` holding the inner
+   * root of that id) is found at its last place, as a Map set twice keeps the last value.
+   */
+  constructor(readonly ids: readonly string[]) {
+    for (let i = 0; i < ids.length; i++) this.index.set(ids[i] as string, i);
+  }
+
+  /** Are these the ids `ids[0..n)`, in order? */
+  same(ids: readonly string[], n: number): boolean {
+    const mine = this.ids;
+    if (mine.length !== n) return false;
+    for (let i = 0; i < n; i++) if (mine[i] !== ids[i]) return false;
+    return true;
+  }
+}
+
+/** Layouts met lately, the latest first: a walk's runs meet a few dozen, each over and over. */
+const layouts: PartLayout[] = [];
+const LAYOUTS_KEPT = 64;
+
+/** The layout of ids `ids[0..n)` (a copy, when new). */
+function layoutOf(ids: readonly string[], n: number): PartLayout {
+  for (let i = 0; i < layouts.length; i++) {
+    const l = layouts[i] as PartLayout;
+    if (!l.same(ids, n)) continue;
+    if (i > 0) {
+      layouts.copyWithin(1, 0, i);
+      layouts[0] = l;
+    }
+    return l;
+  }
+  const l = new PartLayout(ids.slice(0, n));
+  if (layouts.length < LAYOUTS_KEPT) layouts.push(l);
+  layouts.copyWithin(1, 0, layouts.length - 1);
+  layouts[0] = l;
+  return l;
+}
+
+/**
+ * Component id → hash, read-only, ids in snapshot order: a layout shared
+ * between snapshots and a list of hashes of this one. Two Maps of a few dozen string keys per
+ * snapshot were a sixth of the bytes a walk allocated.
+ */
+export class PartHashes {
+  constructor(
+    private readonly layout: PartLayout,
+    private readonly hashes: readonly number[],
+  ) {}
+
+  get(id: string): number | undefined {
+    const i = this.layout.index.get(id);
+    return i === undefined ? undefined : this.hashes[i];
+  }
+
+  has(id: string): boolean {
+    return this.layout.index.has(id);
+  }
+
+  /** The ids, in order (a list: iterate, do not change). */
+  keys(): readonly string[] {
+    return this.layout.ids;
+  }
+
+  /**
+   * The ids whose hash differs from `before`'s (or that `before` lacks), `contexts` aside, in
+   * order, then those of `before` this lacks: what a step between the two snapshots wrote.
+   */
+  changedSince(before: PartHashes): string[] {
+    const out: string[] = [];
+    const ids = this.layout.ids;
+    const hashes = this.hashes;
+    if (before.layout === this.layout) {
+      for (let i = 0; i < hashes.length; i++)
+        if (hashes[i] !== before.hashes[i] && ids[i] !== 'contexts') out.push(ids[i] as string);
+      return out;
+    }
+    for (let i = 0; i < hashes.length; i++) {
+      const id = ids[i] as string;
+      if (id !== 'contexts' && before.get(id) !== hashes[i]) out.push(id);
+    }
+    const index = this.layout.index;
+    for (const id of before.layout.ids) if (!index.has(id)) out.push(id);
+    return out;
+  }
+}
+
 /** A hash per component, and the whole. */
 export interface Snapshot {
   /** The state fingerprint: every component and the runtime's clock and current context. */
@@ -210,14 +304,14 @@ export interface Snapshot {
    * request, req:N.iocb, req:N.acct (the kiocb's accounting), req:N.iter, req:N.buf; obj:N (a live
    * heap object), ctx:N (a context), contexts (the runtime's clock, current context, context list).
    */
-  readonly parts: Map<string, number>;
+  readonly parts: PartHashes;
   /**
    * For each shallow root (WorldFingerprint.shallow) `id`: its component's hash without the
    * root's fields that hold a scalar now (what a step can read of them is in its read log); and
    * for each of its fields holding an object, `id.field`: the hash of what the walk met from there
    * (rootPart; objects already met through an earlier field count as back references).
    */
-  readonly rest: Map<string, number>;
+  readonly rest: PartHashes;
 }
 
 /**
@@ -333,8 +427,17 @@ export function objectId(heapId: number): string {
  */
 function hashView(h: Hasher, o: ArrayBufferView): void {
   h.mix(o.byteLength);
-  if ((o.byteOffset & 3) === 0 && (o.byteLength & 3) === 0)
-    hashWords(h, new Int32Array(o.buffer, o.byteOffset, o.byteLength >> 2));
+  const aligned = (o.byteOffset & 3) === 0 && (o.byteLength & 3) === 0;
+  // The model's arrays are read as they are: a view made over their buffer per visit (V8 makes
+  // one in its runtime, ~1 µs) cost more than hashing the disk's media.
+  if (o instanceof Int32Array) hashWords(h, o);
+  else if (o instanceof Uint8Array) {
+    if (aligned) hashByteWords(h, o);
+    else hashBytes(h, o);
+  } else if (o instanceof Int8Array) {
+    if (aligned) hashSignedByteWords(h, o);
+    else hashSignedBytes(h, o);
+  } else if (aligned) hashWords(h, new Int32Array(o.buffer, o.byteOffset, o.byteLength >> 2));
   else hashBytes(h, new Uint8Array(o.buffer, o.byteOffset, o.byteLength));
 }
 function hashWords(h: Hasher, a: Int32Array): void {
@@ -343,15 +446,79 @@ function hashWords(h: Hasher, a: Int32Array): void {
 function hashBytes(h: Hasher, a: Uint8Array): void {
   for (let i = 0; i < a.length; i++) h.mix(a[i] as number);
 }
+function hashSignedBytes(h: Hasher, a: Int8Array): void {
+  for (let i = 0; i < a.length; i++) h.mix((a[i] as number) & 0xff);
+}
+/** Four bytes at a time as the little-endian word an Int32Array over them holds. */
+function hashByteWords(h: Hasher, a: Uint8Array): void {
+  for (let i = 0; i < a.length; i += 4)
+    h.mix(
+      (a[i] as number) |
+        ((a[i + 1] as number) << 8) |
+        ((a[i + 2] as number) << 16) |
+        ((a[i + 3] as number) << 24),
+    );
+}
+function hashSignedByteWords(h: Hasher, a: Int8Array): void {
+  for (let i = 0; i < a.length; i += 4)
+    h.mix(
+      ((a[i] as number) & 0xff) |
+        (((a[i + 1] as number) & 0xff) << 8) |
+        (((a[i + 2] as number) & 0xff) << 16) |
+        ((a[i + 3] as number) << 24),
+    );
+}
+
+/** The last word array hashed as a component (wordsComponent): a copy of its words and its hash. */
+const lastWords: { copy: Int32Array | null; hash: number } = { copy: null, hash: 0 };
+
+function sameWords(a: Int32Array | null, b: Int32Array): boolean {
+  if (a === null || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 const SKIPPED = -1;
+
+/** A field's hash (WorldFingerprint.fieldHash) when it holds a skipped object, and a root's. */
+function refFieldHash(h: Hasher, rootHash: number): number {
+  h.reset(4);
+  h.mix(T_REF);
+  h.mixNumber(rootHash);
+  return h.value();
+}
+const SKIPPED_FIELD = ((): number => {
+  const h = new Hasher();
+  h.reset(4);
+  h.mix(T_SKIP);
+  return h.value();
+})();
 const ROOT_BASE = -2;
 /** Objects a walk scans for back references before it keeps them in a map (WorldFingerprint.seen). */
 const SEEN_SCAN = 32;
 
 /** The hash of each prototype's constructor's name (ctorHash). */
 const protoHashes = new Map<unknown, number>();
-const byNumber = (a: number, b: number): number => a - b;
+/** Scratch for sortedNumbers. */
+const sortScratch: number[] = [];
+
+/**
+ * `xs` ascending, in `out` (by default a scratch list, valid until the next call): by insertion,
+ * as they are a handful (a request's failed bios' errnos, the sectors in the disk's cache).
+ */
+function sortedNumbers(xs: Iterable<number>, out: number[] = sortScratch): number[] {
+  out.length = 0;
+  for (const x of xs) {
+    let j = out.length;
+    out.push(x);
+    while (j > 0 && (out[j - 1] as number) > x) {
+      out[j] = out[j - 1] as number;
+      j--;
+    }
+    out[j] = x;
+  }
+  return out;
+}
 
 /**
  * The hash of `o`'s constructor's name, looked up by its prototype: Object.getPrototypeOf is one
@@ -567,6 +734,7 @@ export class WorldFingerprint {
     const from = this.firstChange;
     this.firstChange = 0;
     if (from === n && n === raw.length) return;
+    this.parts = null;
     const roots = this.roots;
     const marks = this.marks;
     const order = this.order;
@@ -627,15 +795,14 @@ export class WorldFingerprint {
     this.collectRoots();
     const order = this.order;
     const keys = this.keys;
-    const parts = new Map<string, number>();
-    const rest = new Map<string, number>();
+    const hashes: number[] = [];
+    this.restVals = [];
+    this.restN = 0;
     const whole = new Hasher();
     const rootHashes = this.rootHashes;
     for (let i = 0; i < order.length; i += 2) {
-      const id = order[i] as string;
-      const root = order[i + 1] as object;
-      const v = this.component(root, id, rest);
-      parts.set(id, v);
+      const v = this.component(order[i + 1] as object, order[i] as string);
+      hashes.push(v);
       if (i >= this.contextsFrom) continue;
       whole.mixNumber(rootHashes[i >> 1] as number);
       whole.mixNumber(v);
@@ -659,7 +826,7 @@ export class WorldFingerprint {
     }
     for (const i of byKey) {
       whole.mixNumber(rootHashes[i >> 1] as number);
-      whole.mixNumber(parts.get(order[i] as string) as number);
+      whole.mixNumber(hashes[i >> 1] as number);
     }
     // The runtime: its clock, who runs, and the live contexts in scheduling order.
     const h = this.h;
@@ -672,9 +839,42 @@ export class WorldFingerprint {
     for (const i of byKey) h.mixNumber(rootHashes[i >> 1] as number);
     h.mix(this.live.length);
     const runtime = h.value();
-    parts.set('contexts', runtime);
+    hashes.push(runtime);
     whole.mixNumber(runtime);
-    return { full: whole.value(), parts, rest };
+    const parts = new PartHashes(this.partLayout(), hashes);
+    return {
+      full: whole.value(),
+      parts,
+      rest: new PartHashes(layoutOf(this.restIds, this.restN), this.restVals),
+    };
+  }
+
+  /** The layout of `parts` (snapshotNow): the roots' ids in `order`, then `contexts`. */
+  private partLayout(): PartLayout {
+    const order = this.order;
+    const layout = this.parts;
+    // Unchanged since the last snapshot (settle drops it when `order` changes).
+    if (layout !== null) return layout;
+    const ids = this.layoutScratch;
+    ids.length = 0;
+    for (let i = 0; i < order.length; i += 2) ids.push(order[i] as string);
+    ids.push('contexts');
+    this.parts = layoutOf(ids, ids.length);
+    return this.parts;
+  }
+
+  /** The layout of `parts` as of the last snapshot (null when `order` changed since), and scratch. */
+  private parts: PartLayout | null = null;
+  private readonly layoutScratch: string[] = [];
+  /** The rest's ids (in `restIds`, up to restN) and hashes of the snapshot in progress. */
+  private readonly restIds: string[] = [];
+  private restN = 0;
+  private restVals: number[] = [];
+
+  /** Appends `id`'s hash to the rest of the snapshot in progress. */
+  private restSet(id: string, v: number): void {
+    this.restIds[this.restN++] = id;
+    this.restVals.push(v);
   }
 
   /** The component rooted at `o` as of the last snapshot, or undefined. */
@@ -727,13 +927,30 @@ export class WorldFingerprint {
     return -1;
   }
 
-  private component(o: object, id: string, rest: Map<string, number>): number {
+  private component(o: object, id: string): number {
     this.root = o;
     this.startWalk();
     this.h.reset(1);
-    if (this.shallowRoots.has(o)) return this.shallowComponent(o, id, rest);
+    if (this.shallowRoots.has(o)) return this.shallowComponent(o, id);
+    if (o instanceof Int32Array) return this.wordsComponent(o);
     this.walk(o);
     return this.h.value();
+  }
+
+  /**
+   * A component that is a word array (the disk's media, a tag per sector): its hash as the last
+   * one hashed had it when its words are the same (a step seldom writes media, and comparing
+   * words costs a fraction of mixing them), else walked as any root.
+   */
+  private wordsComponent(o: Int32Array): number {
+    const m = lastWords;
+    if (sameWords(m.copy, o)) return m.hash;
+    this.walk(o);
+    const v = this.h.value();
+    if (m.copy === null || m.copy.length !== o.length) m.copy = new Int32Array(o.length);
+    m.copy.set(o);
+    m.hash = v;
+    return v;
   }
 
   /**
@@ -741,7 +958,7 @@ export class WorldFingerprint {
    * now (restHash), combined with those fields' hash. A tracked field holding an object is walked
    * with the rest: a step may keep that object in a local and read it later without the accessor.
    */
-  private shallowComponent(o: object, id: string, rest: Map<string, number>): number {
+  private shallowComponent(o: object, id: string): number {
     const h = this.h;
     const sc = this.scalars;
     sc.reset(2);
@@ -751,19 +968,19 @@ export class WorldFingerprint {
     const rec = o as Record<string, unknown>;
     const fields = (o as { [FIELDS]?: unknown[] })[FIELDS];
     if (fields === undefined) {
-      for (const key in rec) this.rootField(rootPart(id, key), hashString(key), rec[key], rest);
+      for (const key in rec) this.rootField(rootPart(id, key), hashString(key), rec[key]);
     } else {
       // Its own fields (functions, pinned roots), then the tracked ones from the array (no read to log).
       const own = (o as { [OWN]: readonly string[] })[OWN];
       const names = (o as { [TRACKED]: readonly string[] })[TRACKED];
       const plan = shallowPlan(names, own, id);
       for (let i = 0; i < own.length; i++)
-        this.rootField(plan.ownPart[i] as string, plan.ownHash[i] as number, rec[own[i] as string], rest);
+        this.rootField(plan.ownPart[i] as string, plan.ownHash[i] as number, rec[own[i] as string]);
       for (let i = 0; i < names.length; i++)
-        this.rootField(plan.trackedPart[i] as string, plan.trackedHash[i] as number, fields[i], rest);
+        this.rootField(plan.trackedPart[i] as string, plan.trackedHash[i] as number, fields[i]);
     }
     const restHash = h.value();
-    rest.set(id, restHash);
+    this.restSet(id, restHash);
     return combine(restHash, sc.value());
   }
 
@@ -771,7 +988,7 @@ export class WorldFingerprint {
    * One field of a shallow root (shallowComponent), named by its part's id (rootPart) and its
    * name's hash: a scalar into the scalars' hash, an object into the rest.
    */
-  private rootField(part: string, keyHash: number, v: unknown, rest: Map<string, number>): void {
+  private rootField(part: string, keyHash: number, v: unknown): void {
     const h = this.h;
     if (typeof v !== 'object' || v === null) {
       this.scalars.mixNumber(keyHash);
@@ -781,16 +998,41 @@ export class WorldFingerprint {
       this.h = h;
       return;
     }
+    const value = this.fieldHash(v);
+    this.restSet(part, value);
+    h.mixNumber(keyHash);
+    h.mixNumber(value);
+  }
+
+  /**
+   * What the walk of object `v` from a fresh `sub` hasher gives (rootField): for another
+   * component's root or a skipped object, what that walk would mix is fixed, and so is the hash
+   * (a shallow root's fields are mostly such references: the world's, to the disk, inode...).
+   */
+  private fieldHash(v: object): number {
+    const mark = this.marks.get(v);
+    if (mark === SKIPPED) return SKIPPED_FIELD;
+    if (mark !== undefined && mark <= ROOT_BASE && v !== this.root) {
+      const i = ROOT_BASE - mark;
+      const rootHash = this.rootHashes[i] as number;
+      if (this.refOf[i] === rootHash) return this.refHash[i] as number;
+      const value = refFieldHash(this.sub, rootHash);
+      this.refOf[i] = rootHash;
+      this.refHash[i] = value;
+      return value;
+    }
+    const h = this.h;
     const sub = this.sub;
     sub.reset(4);
     this.h = sub;
     this.walk(v);
     this.h = h;
-    const value = sub.value();
-    rest.set(part, value);
-    h.mixNumber(keyHash);
-    h.mixNumber(value);
+    return sub.value();
   }
+
+  /** fieldHash of a reference to the i-th root, for the root id hash refOf[i]. */
+  private readonly refOf: number[] = [];
+  private readonly refHash: number[] = [];
 
   private walk(v: unknown): void {
     const h = this.h;
@@ -870,7 +1112,10 @@ export class WorldFingerprint {
         h.mix(T_ARR);
         h.mix(o.length);
         if (o.length === 1) h.mixNumber(o[0] as number);
-        else if (o.length > 1) for (const x of [...(o as number[])].sort(byNumber)) h.mixNumber(x);
+        else if (o.length > 1) {
+          const sorted = sortedNumbers(o as number[]);
+          for (let i = 0; i < sorted.length; i++) h.mixNumber(sorted[i] as number);
+        }
         return;
       }
       h.mix(T_ARR);
@@ -882,8 +1127,10 @@ export class WorldFingerprint {
       h.mix(T_MAP);
       h.mix(o.size);
       if (this.sortedMaps.has(o)) {
-        const keys = [...(o.keys() as Iterable<number>)].sort(byNumber);
-        for (const k of keys) {
+        // The keys into a list of their own: walking a value may sort another map's.
+        const keys = sortedNumbers(o.keys() as Iterable<number>, []);
+        for (let i = 0; i < keys.length; i++) {
+          const k = keys[i] as number;
           this.walk(k);
           this.walk(o.get(k));
         }
