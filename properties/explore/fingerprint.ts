@@ -520,6 +520,47 @@ function sortedNumbers(xs: Iterable<number>, out: number[] = sortScratch): numbe
   return out;
 }
 
+/** What the walk does with an object, by its prototype (protoInfo). */
+const K_PLAIN = 0;
+const K_CONTEXT = 1;
+const K_MAP = 2;
+const K_SET = 3;
+/** A tracked object (engine.ts shareFields): its prototype is its layout's, which only such objects have. */
+const K_SHARED = 4;
+
+interface ProtoInfo {
+  readonly kind: number;
+  /** ctorHash. */
+  readonly hash: number;
+}
+const protoInfos = new Map<unknown, ProtoInfo>();
+
+/**
+ * How the walk treats objects of `o`'s prototype, worked out from the first one met: one lookup
+ * where four instanceof tests, a symbol's and the constructor's lookups each walked the prototype
+ * chains of every shape the walk meets. Arrays and typed arrays are told apart before (by their
+ * own checks).
+ */
+function protoInfo(o: object): ProtoInfo {
+  const proto = Object.getPrototypeOf(o) as unknown;
+  let info = protoInfos.get(proto);
+  if (info === undefined) {
+    const kind =
+      o instanceof Context
+        ? K_CONTEXT
+        : o instanceof Map
+          ? K_MAP
+          : o instanceof Set
+            ? K_SET
+            : (o as { [SHARED]?: true })[SHARED] === true
+              ? K_SHARED
+              : K_PLAIN;
+    info = { kind, hash: ctorHash(o) };
+    protoInfos.set(proto, info);
+  }
+  return info;
+}
+
 /**
  * The hash of `o`'s constructor's name, looked up by its prototype: Object.getPrototypeOf is one
  * load where `o.constructor` searched the chain of every shape the walk meets (megamorphic).
@@ -1064,6 +1105,7 @@ export class WorldFingerprint {
       return;
     }
     const o = v as object;
+    let info: ProtoInfo | undefined;
     const mark = this.marks.get(o);
     if (mark !== undefined) {
       if (mark === SKIPPED) {
@@ -1085,12 +1127,13 @@ export class WorldFingerprint {
         }
       }
     } else {
-      if (o instanceof Context) {
+      info = protoInfo(o);
+      if (info.kind === K_CONTEXT) {
         // A finished context (live ones are roots): by its name, as a reference to its root was
         // while it ran, so that its end changes no component that points to it (a dio's waiter,
         // the world's list of tasks). Its liveness is the runtime's part (`contexts`).
         h.mix(T_REF);
-        h.mixNumber(hashString(contextId(o.name)));
+        h.mixNumber(hashString(contextId((o as Context).name)));
         return;
       }
       const at = this.visitOf(o);
@@ -1123,34 +1166,38 @@ export class WorldFingerprint {
       for (const x of o) this.walk(x);
       return;
     }
-    if (o instanceof Map) {
+    info ??= protoInfo(o);
+    const kind = info.kind;
+    if (kind === K_MAP) {
+      const m = o as Map<unknown, unknown>;
       h.mix(T_MAP);
-      h.mix(o.size);
-      if (this.sortedMaps.has(o)) {
+      h.mix(m.size);
+      if (this.sortedMaps.has(m)) {
         // The keys into a list of their own: walking a value may sort another map's.
-        const keys = sortedNumbers(o.keys() as Iterable<number>, []);
+        const keys = sortedNumbers(m.keys() as Iterable<number>, []);
         for (let i = 0; i < keys.length; i++) {
           const k = keys[i] as number;
           this.walk(k);
-          this.walk(o.get(k));
+          this.walk(m.get(k));
         }
         return;
       }
-      for (const [k, x] of o) {
+      for (const [k, x] of m) {
         this.walk(k);
         this.walk(x);
       }
       return;
     }
-    if (o instanceof Set) {
+    if (kind === K_SET) {
+      const set = o as Set<unknown>;
       h.mix(T_SET);
-      h.mix(o.size);
-      for (const x of o) this.walk(x);
+      h.mix(set.size);
+      for (const x of set) this.walk(x);
       return;
     }
-    h.mix(ctorHash(o));
+    h.mix(info.hash);
     const rec = o as Record<string, unknown>;
-    if ((o as { [SHARED]?: true })[SHARED] === true) {
+    if (kind === K_SHARED) {
       // A tracked heap object: what for-in would visit, without a getter call per field.
       const own = (o as { [OWN]: readonly string[] })[OWN];
       for (let i = 0; i < own.length; i++) this.walk(rec[own[i] as string]);
@@ -1160,7 +1207,10 @@ export class WorldFingerprint {
     }
     // A context's id is its spawn order, which contextKeys stands in for. (Only live contexts,
     // the roots, get here: a finished one is a reference by name, above.)
-    const isContext = o instanceof Context;
-    for (const key in rec) if (!(isContext && key === 'id')) this.walk(rec[key]);
+    if (kind === K_CONTEXT) {
+      for (const key in rec) if (key !== 'id') this.walk(rec[key]);
+      return;
+    }
+    for (const key in rec) this.walk(rec[key]);
   }
 }
