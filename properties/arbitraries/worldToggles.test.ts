@@ -133,17 +133,17 @@ describe('world scenario families', () => {
     return op;
   };
 
-  it('are drawn in eleven worlds in 31: subBlockRace and cachedOverwrite three in 31 each, aioAlone two, the others one in 31 each', () => {
+  it('are drawn in twelve worlds in 32: subBlockRace and cachedOverwrite three in 32 each, aioAlone two, the others one in 32 each', () => {
     const drawn = (f: RawWorld['family']) => DRAWN.filter((r) => r.family === f).length / DRAWN.length;
-    expect(1 - drawn(null)).toBeGreaterThan(0.31);
-    expect(1 - drawn(null)).toBeLessThan(0.39);
+    expect(1 - drawn(null)).toBeGreaterThan(0.33);
+    expect(1 - drawn(null)).toBeLessThan(0.42);
     expect(drawn('aioAlone')).toBeGreaterThan(0.045);
     expect(drawn('aioAlone')).toBeLessThan(0.085);
     for (const f of ['subBlockRace', 'cachedOverwrite'] as const) {
       expect(drawn(f)).toBeGreaterThan(0.08);
       expect(drawn(f)).toBeLessThan(0.13);
     }
-    for (const f of ['dsyncAppend', 'shortGet', 'genericFallback'] as const) {
+    for (const f of ['dsyncAppend', 'shortGet', 'genericFallback', 'bufferedFsync'] as const) {
       expect(drawn(f)).toBeGreaterThan(0.02);
       expect(drawn(f)).toBeLessThan(0.05);
     }
@@ -312,6 +312,27 @@ describe('world scenario families', () => {
     }
     expect(reads).toBeGreaterThan(240);
     expect(reads).toBeLessThan(360);
+  });
+
+  it('bufferedFsync: a buffered write of one to four units on the generic filesystem on a cached device, then fsync or fdatasync and power loss, alone', () => {
+    let fsyncs = 0;
+    for (const raw of RAWS.slice(0, 600)) {
+      const world = buildWorld({ ...raw, family: 'bufferedFsync' as const });
+      expect(world.fs.generic).toBe(true);
+      expect(world.device.writeCache).toBe(true);
+      expect(world.threads.length).toBe(1);
+      const [w, sync, cut, more] = world.threads[0] ?? [];
+      if (w?.kind !== 'buffered_write') throw new Error('not a buffered write');
+      expect(w.len).toBeGreaterThan(0);
+      expect(w.len % world.device.logicalBlockSize).toBe(0);
+      expect(w.len).toBeLessThanOrEqual(4 * world.fs.blockSize);
+      expect(['fsync', 'fdatasync']).toContain(sync?.kind);
+      if (sync?.kind === 'fsync') fsyncs++;
+      expect(cut?.kind).toBe('power_loss');
+      expect(more).toBeUndefined();
+    }
+    expect(fsyncs).toBeGreaterThan(240);
+    expect(fsyncs).toBeLessThan(360);
   });
 
   it('bufSectors: a quarter of the requests on 512-byte sectors start 1-7 sectors into their page, none on 4 KiB', () => {
