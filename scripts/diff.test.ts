@@ -62,7 +62,10 @@ describe('diff: neighbouring releases, seed 6', () => {
         // polled write family, RawScenario.polled), and each difference is a request that 6.12.107
         // refused with -EAGAIN after submitting (the test below builds a read by hand). And ext4's buffered write waits for direct I/O in flight from
         // 6.12.111 on (fs/ext4/file.c L296-300; model/kernel/ops.ts RELEASE_WORLD), so one that
-        // returned on 6.12.107 may still wait on 6.12.111 when the power fails.
+        // returned on 6.12.107 may still wait on 6.12.111 when the power fails, and one that ran
+        // beside a direct write in flight on 6.12.107 may leave other contents (seed 6 met one once
+        // the bufferedFsync family moved the draws: its page written back over the direct write;
+        // with 6.12.107's ext4BufferedWriteNoDioWait off the two agree).
         expect(report.differing, text).toBeGreaterThan(0);
         // The polled bio is fs/iomap's, so the read may be on any filesystem (seed 6 met one on
         // ext4 once aio worlds ran interleaved, session 13).
@@ -72,7 +75,7 @@ describe('diff: neighbouring releases, seed 6', () => {
         ).toBe(true);
         for (const key of keys)
           expect(key, text).toMatch(
-            /^result (dio_(read|write) (xfs|ext4|scripted): -EAGAIN → |buffered_write ext4: )/,
+            /^(result (dio_(read|write) (xfs|ext4|scripted): -EAGAIN → |buffered_write ext4: )|contents file ext4: )/,
           );
       } else {
         // 6.12.111 to 6.12.117 carry the same fs/iomap/direct-io.c: no program can tell them apart.
