@@ -41,7 +41,24 @@ export interface CompletionView {
   readonly step: number;
 }
 
-export interface RequestView {
+/**
+ * The op's fields as the request was issued with them, in the record's one shape (a read of the
+ * op's own, one of dozens of shapes, is a stub-cache lookup): beginDio fills them once and the
+ * checkers read them at every result. Shared by the record (run.ts RequestRecord) and the view.
+ */
+export interface RequestOpFields {
+  /** A write (op.kind 'dio_write'), not a read. */
+  readonly write: boolean;
+  /** op.len (its position is startPos) and op.doneBefore (0 when left out). */
+  readonly len: number;
+  readonly doneBefore: number;
+  /** op.async, IOCB_NOWAIT among its iocb flags, IOMAP_DIO_PARTIAL among its dio flags. */
+  readonly async: boolean;
+  readonly nowait: boolean;
+  readonly partial: boolean;
+}
+
+export interface RequestView extends RequestOpFields {
   readonly id: number;
   readonly thread: number;
   readonly op: import('./scenario.ts').DioOpSpec;
@@ -57,18 +74,6 @@ export interface RequestView {
   readonly startStep: number;
   readonly returnStep: number;
   readonly completions: readonly CompletionView[];
-  /**
-   * The op's fields as the request was issued with them, in the record's one shape (a read of the
-   * op's own, one of dozens of shapes, is a stub-cache lookup): a write (op.kind 'dio_write'), its
-   * length (op.len; its position is startPos), op.doneBefore (0 when left out), op.async, and
-   * whether its iocb flags have 'nowait' and its dio flags 'partial'.
-   */
-  readonly write: boolean;
-  readonly len: number;
-  readonly doneBefore: number;
-  readonly async: boolean;
-  readonly nowait: boolean;
-  readonly partial: boolean;
 }
 
 export interface SyncView {

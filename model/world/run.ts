@@ -57,7 +57,7 @@ import type {
   Scenario,
   SyncOpSpec,
 } from './scenario.ts';
-import type { Probe, WorldView } from './probe.ts';
+import type { Probe, RequestOpFields, WorldView } from './probe.ts';
 import type { WorldQuirks } from './quirks.ts';
 import { ScriptedFs, seedScriptedDisk } from './scriptedFs.ts';
 import { shapedScenario } from './shapes.ts';
@@ -72,7 +72,7 @@ export interface Completion {
 }
 
 /** One direct read or write and what became of it. */
-export interface RequestRecord {
+export interface RequestRecord extends RequestOpFields {
   readonly id: number;
   readonly thread: number;
   readonly op: DioOpSpec;
@@ -87,19 +87,6 @@ export interface RequestRecord {
   returnStep: number;
   /** Every result delivered: the return value of a completed call, or a ki_complete. */
   readonly completions: Completion[];
-  /*
-   * The op's fields the checkers read at every result, as beginDio read them once: the ops come in
-   * dozens of shapes, and each read of one of their fields is a lookup in V8's stub cache.
-   */
-  /** A write (dio_write), not a read. */
-  readonly write: boolean;
-  /** The request's length (op.len) and done_before (op.doneBefore, 0 when left out). */
-  readonly len: number;
-  readonly doneBefore: number;
-  /** op.async, IOCB_NOWAIT among its iocb flags, IOMAP_DIO_PARTIAL among its dio flags. */
-  readonly async: boolean;
-  readonly nowait: boolean;
-  readonly partial: boolean;
   /** The dio flags the op asks for, as kernel bits (dioCall passes them). */
   readonly dioFlags: number;
 }
