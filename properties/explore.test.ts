@@ -227,21 +227,19 @@ describe("the SPIN peer's scopes, N = 2: sleep sets lose no state of the walk wi
       const s = spinScope(mode, 2);
       const base = { scenario: s.scenario, faults: s.faults, maxFaults: s.maxFaults, probe: PROBE };
       const pruned = explore({ ...base, reduce: false, collectOutcomes: true });
-      const both = explore({ ...base, persistent: false, collectOutcomes: true });
+      // Sleep sets at questions only: a context alone asleep still runs (ExploreOptions.sleepAlone,
+      // compared with these walks in its own test below: it keeps world states, not every view).
+      const questions = { persistent: false, sleepAlone: false, collectOutcomes: true };
+      const both = explore({ ...base, ...questions });
       // Sleep sets with whole heap objects: a completion's write to its dio conflicts with every
       // step that touches the dio (engine.ts `independent`, ExploreOptions.fieldExact).
-      const whole = explore({ ...base, persistent: false, fieldExact: false, collectOutcomes: true });
+      const whole = explore({ ...base, ...questions, fieldExact: false });
       // Sleep sets where a step that delivered a result or returned is dependent on every other
       // (before session 12; engine.ts `independent`, ExploreOptions.sleepAcrossResults).
-      const visibleDependent = explore({
-        ...base,
-        persistent: false,
-        sleepAcrossResults: false,
-        collectOutcomes: true,
-      });
+      const visibleDependent = explore({ ...base, ...questions, sleepAcrossResults: false });
       // Sleep sets where the device is one transition for every bio in flight (before session 13;
       // ExploreOptions.deviceByBio).
-      const wholeDevice = explore({ ...base, persistent: false, deviceByBio: false, collectOutcomes: true });
+      const wholeDevice = explore({ ...base, ...questions, deviceByBio: false });
       const all = explore({ ...base, collectOutcomes: true });
       // The views as they were before a task folded only the buffer entries it changed.
       const wholeBufs = explore({ ...base, reduce: false, wholeBufferViews: true, collectOutcomes: true });
@@ -273,6 +271,42 @@ describe("the SPIN peer's scopes, N = 2: sleep sets lose no state of the walk wi
       expect(both.paths).toBeLessThan(wholeDevice.paths);
       expectPersistent(all, pruned, both);
       expect(all.paths).toBeLessThan(both.paths);
+    });
+  }
+});
+
+describe('a context that alone can run is checked against the sleep set (ExploreOptions.sleepAlone)', () => {
+  for (const mode of SPIN_MODES) {
+    it(`spin ${mode}, N = 2: the same world states, end states and verdicts as the walk where it runs anyway; views only of states it reaches`, () => {
+      const s = spinScope(mode, 2);
+      const base = { scenario: s.scenario, faults: s.faults, maxFaults: s.maxFaults, probe: PROBE };
+      const pruned = explore({ ...base, reduce: false, collectOutcomes: true });
+      const runs = explore({ ...base, persistent: false, sleepAlone: false, collectOutcomes: true });
+      const cut = explore({ ...base, persistent: false, collectOutcomes: true });
+      const all = explore({ ...base, collectOutcomes: true });
+      const allRuns = explore({ ...base, sleepAlone: false, collectOutcomes: true });
+      console.log(
+        `spin ${s.name}: sleep sets ${counts(runs)} with the alone step run, ${counts(cut)} cut; with persistent sets ${allRuns.paths} -> ${all.paths} paths`,
+      );
+      for (const r of [runs, cut, all, allRuns]) {
+        expect(r.complete).toBe(true);
+        expect([...r.violations.keys()]).toEqual([]);
+      }
+      expect([...cut.worlds].sort()).toEqual([...runs.worlds].sort());
+      expect([...cut.worlds].sort()).toEqual([...pruned.worlds].sort());
+      expect([...cut.outcomes].sort()).toEqual([...runs.outcomes].sort());
+      // A step run alone after another context's is accounted for when it starts (Walk.beforeStep),
+      // but two in a row of one context are measured as one: states the walk reaches by that
+      // path only differ in the views from the same world reached by questions. So the cut walk
+      // reaches only states of the other, and the world of each state it misses.
+      for (const x of cut.between) expect(runs.between.has(x)).toBe(true);
+      expect(cut.paths).toBeLessThanOrEqual(runs.paths);
+      expect(cut.sleepBlockedPaths).toBeGreaterThan(runs.sleepBlockedPaths);
+      // Two contexts' last steps: the one explored second ends the run where the first, asleep, runs alone.
+      if (mode === 'sync') expect(cut.paths).toBeLessThan(runs.paths);
+      expectPersistent(all, pruned, cut);
+      expect([...all.outcomes].sort()).toEqual([...allRuns.outcomes].sort());
+      expect(all.paths).toBeLessThanOrEqual(allRuns.paths);
     });
   }
 });

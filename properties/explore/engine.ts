@@ -166,6 +166,13 @@ export interface ExploreOptions {
    * for every bio in flight, as before session 13 (properties/explore.test.ts compares the two).
    */
   readonly deviceByBio?: boolean;
+  /**
+   * With `reduce`: a step the runtime runs unasked (its context alone can run) is checked
+   * against the sleep set a question there would have had, and the path is cut (sleep-blocked)
+   * when its context is asleep (`Walk.aloneAsleep`); default true. False: such a step always
+   * runs, as before session 15 (properties/explore.test.ts compares the two).
+   */
+  readonly sleepAlone?: boolean;
   /** Stop (incomplete) once more distinct states than this were seen. */
   readonly maxStates?: number;
   /** Stop (incomplete) after this many paths. */
@@ -1135,6 +1142,8 @@ class Walk {
   sleepAcrossResults = true;
   /** ExploreOptions.deviceByBio. */
   deviceByBio = true;
+  /** ExploreOptions.sleepAlone. */
+  sleepAlone = true;
   /** The done-map key of the step just measured (its context, or a completion's `deviceTid`). */
   private takenKey: number | null = null;
   /** Fields of the shared roots left untracked, with what they held: (object, key, value)... */
@@ -1295,9 +1304,30 @@ class Walk {
     c.steps--;
     rt.step--;
     this.account(w, this.snapshot());
+    const asleep = this.aloneAsleep(w, c);
     rt.step++;
     c.steps++;
     rt.current = c;
+    if (asleep) {
+      this.sleepSkips++;
+      throw ASLEEP;
+    }
+  }
+
+  /**
+   * The runtime asks no question when one context alone can run (Runtime.choose with n = 1), so
+   * a context asleep there would run anyway: the step after the last scheduled one, when that
+   * context was explored first from the question before it and commutes with the step taken
+   * there (two contexts' last steps, say). A question would have found every option asleep and
+   * cut the path; so does this, with the sleep set that question would have had (`sleepSetHere`,
+   * from the step just accounted for). Only with interleaving (otherwise the first runnable
+   * context runs unasked whatever the others).
+   */
+  private aloneAsleep(w: WorldView, c: Context): boolean {
+    if (!this.reduce || this.sleepAlone === false || w.rt.faults.interleave !== true) return false;
+    const ids = [c.id];
+    const sleep = this.sleepSetHere(w, ids);
+    return sleep.size > 0 && this.blockedOptions(w, ids, sleep).has(c.id);
   }
 
   /**
@@ -2793,6 +2823,7 @@ export function explore(options: ExploreOptions): ExploreResult {
   walk.blindTaskViews = options.blindTaskViews ?? false;
   walk.sleepAcrossResults = options.sleepAcrossResults ?? true;
   walk.deviceByBio = options.deviceByBio ?? true;
+  walk.sleepAlone = options.sleepAlone ?? true;
   const crashImages = options.crashImages ?? options.faults.powerLoss === true;
   const violations = new Map<string, ViolationTally>();
   const outcomes = new Set<number>();
