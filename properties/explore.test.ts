@@ -227,9 +227,9 @@ describe("the SPIN peer's scopes, N = 2: sleep sets lose no state of the walk wi
       const s = spinScope(mode, 2);
       const base = { scenario: s.scenario, faults: s.faults, maxFaults: s.maxFaults, probe: PROBE };
       const pruned = explore({ ...base, reduce: false, collectOutcomes: true });
-      // Sleep sets at questions only: a context alone asleep still runs (ExploreOptions.sleepAlone,
+      // Questions only: a step whose context alone can run runs unchecked (ExploreOptions.loneSteps,
       // compared with these walks in its own test below: it keeps world states, not every view).
-      const questions = { persistent: false, sleepAlone: false, collectOutcomes: true };
+      const questions = { persistent: false, loneSteps: false, collectOutcomes: true };
       const both = explore({ ...base, ...questions });
       // Sleep sets with whole heap objects: a completion's write to its dio conflicts with every
       // step that touches the dio (engine.ts `independent`, ExploreOptions.fieldExact).
@@ -275,30 +275,38 @@ describe("the SPIN peer's scopes, N = 2: sleep sets lose no state of the walk wi
   }
 });
 
-describe('a context that alone can run is checked against the sleep set (ExploreOptions.sleepAlone)', () => {
+describe('a step whose context alone can run is checked as a question of one option (ExploreOptions.loneSteps)', () => {
   for (const mode of SPIN_MODES) {
-    it(`spin ${mode}, N = 2: the same world states, end states and verdicts as the walk where it runs anyway; views only of states it reaches`, () => {
+    it(`spin ${mode}, N = 2: the same world states, end states and verdicts as the walks where it runs unchecked; views only of states they reach`, () => {
       const s = spinScope(mode, 2);
       const base = { scenario: s.scenario, faults: s.faults, maxFaults: s.maxFaults, probe: PROBE };
       const pruned = explore({ ...base, reduce: false, collectOutcomes: true });
-      const runs = explore({ ...base, persistent: false, sleepAlone: false, collectOutcomes: true });
+      const prunedRuns = explore({ ...base, reduce: false, loneSteps: false, collectOutcomes: true });
+      const runs = explore({ ...base, persistent: false, loneSteps: false, collectOutcomes: true });
       const cut = explore({ ...base, persistent: false, collectOutcomes: true });
       const all = explore({ ...base, collectOutcomes: true });
-      const allRuns = explore({ ...base, sleepAlone: false, collectOutcomes: true });
+      const allRuns = explore({ ...base, loneSteps: false, collectOutcomes: true });
       console.log(
-        `spin ${s.name}: sleep sets ${counts(runs)} with the alone step run, ${counts(cut)} cut; with persistent sets ${allRuns.paths} -> ${all.paths} paths`,
+        `spin ${s.name}: pruning ${counts(prunedRuns)} with lone steps unchecked, ${counts(pruned)} checked; sleep sets ${counts(runs)} unchecked, ${counts(cut)} checked; with persistent sets ${allRuns.paths} -> ${all.paths} paths`,
       );
-      for (const r of [runs, cut, all, allRuns]) {
+      for (const r of [pruned, prunedRuns, runs, cut, all, allRuns]) {
         expect(r.complete).toBe(true);
         expect([...r.violations.keys()]).toEqual([]);
       }
+      // The state cache at lone steps: every state of the walk without it, views included.
+      expect(pruned.states).toBe(prunedRuns.states);
+      expect([...pruned.between].sort()).toEqual([...prunedRuns.between].sort());
+      expect([...pruned.outcomes].sort()).toEqual([...prunedRuns.outcomes].sort());
+      expect(pruned.paths).toBeLessThanOrEqual(prunedRuns.paths);
+      expect(pruned.completedPaths).toBeLessThan(prunedRuns.completedPaths);
+      // With sleep sets too: every world state and end state.
       expect([...cut.worlds].sort()).toEqual([...runs.worlds].sort());
       expect([...cut.worlds].sort()).toEqual([...pruned.worlds].sort());
       expect([...cut.outcomes].sort()).toEqual([...runs.outcomes].sort());
       // A step run alone after another context's is accounted for when it starts (Walk.beforeStep),
-      // but two in a row of one context are measured as one: states the walk reaches by that
-      // path only differ in the views from the same world reached by questions. So the cut walk
-      // reaches only states of the other, and the world of each state it misses.
+      // but two in a row of one context are measured as one: where the walk unchecked reaches a
+      // world only that way, its views differ from the ones it has when reached by questions. So
+      // the checked walk reaches only states of the unchecked one, and every world of it.
       for (const x of cut.between) expect(runs.between.has(x)).toBe(true);
       expect(cut.paths).toBeLessThanOrEqual(runs.paths);
       expect(cut.sleepBlockedPaths).toBeGreaterThan(runs.sleepBlockedPaths);

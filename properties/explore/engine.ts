@@ -167,12 +167,14 @@ export interface ExploreOptions {
    */
   readonly deviceByBio?: boolean;
   /**
-   * With `reduce`: a step the runtime runs unasked (its context alone can run) is checked
-   * against the sleep set a question there would have had, and the path is cut (sleep-blocked)
-   * when its context is asleep (`Walk.aloneAsleep`); default true. False: such a step always
+   * A step the runtime runs unasked, its context alone able to run, where the state before it is
+   * taken anyway (`Walk.beforeStep`: another context stepped since the last question), is checked
+   * as a question of one option would be (`Walk.lone`): with `reduce`, the path is cut
+   * (sleep-blocked) when that context is asleep; with `prune`, it is cut (pruned) at a state whose
+   * step was explored before. Only with interleaving. Default true; false: such a step always
    * runs, as before session 15 (properties/explore.test.ts compares the two).
    */
-  readonly sleepAlone?: boolean;
+  readonly loneSteps?: boolean;
   /** Stop (incomplete) once more distinct states than this were seen. */
   readonly maxStates?: number;
   /** Stop (incomplete) after this many paths. */
@@ -1142,8 +1144,8 @@ class Walk {
   sleepAcrossResults = true;
   /** ExploreOptions.deviceByBio. */
   deviceByBio = true;
-  /** ExploreOptions.sleepAlone. */
-  sleepAlone = true;
+  /** ExploreOptions.loneSteps. */
+  loneSteps = true;
   /** The done-map key of the step just measured (its context, or a completion's `deviceTid`). */
   private takenKey: number | null = null;
   /** Fields of the shared roots left untracked, with what they held: (object, key, value)... */
@@ -1303,31 +1305,55 @@ class Walk {
     rt.current = null;
     c.steps--;
     rt.step--;
-    this.account(w, this.snapshot());
-    const asleep = this.aloneAsleep(w, c);
+    const snap = this.snapshot();
+    this.account(w, snap);
+    const cut = this.lone(w, c, snap);
     rt.step++;
     c.steps++;
     rt.current = c;
-    if (asleep) {
-      this.sleepSkips++;
-      throw ASLEEP;
-    }
+    if (cut !== null) throw cut;
   }
 
   /**
-   * The runtime asks no question when one context alone can run (Runtime.choose with n = 1), so
-   * a context asleep there would run anyway: the step after the last scheduled one, when that
-   * context was explored first from the question before it and commutes with the step taken
-   * there (two contexts' last steps, say). A question would have found every option asleep and
-   * cut the path; so does this, with the sleep set that question would have had (`sleepSetHere`,
-   * from the step just accounted for). Only with interleaving (otherwise the first runnable
-   * context runs unasked whatever the others).
+   * A step of `c` the runtime runs unasked (Runtime.choose asks nothing of one option), from the
+   * state `snap` just accounted for, treated as a question of one option (ExploreOptions.loneSteps).
+   * Sleep sets: `c` may be asleep there, explored first from the question before and commuting
+   * with the step taken there (two contexts' last steps, say: the one explored second then ran the
+   * other, asleep, alone to an end state already reached); a question would have found its every
+   * option asleep and cut the path, and so does this, with the sleep set that question would
+   * have had (`sleepSetHere`, from the step just accounted for). State cache: the state (world and
+   * views) and question (`schedule` of one option, which no real question has) are a cache key
+   * as at any question (`cached`); a visit that left `c` awake explored `c`'s step and what
+   * follows, so a later visit with no fewer asleep and no larger fault budget is pruned. The
+   * state is not counted among `states` (a question's are), so pruning alone keeps the plain
+   * walk's states. Null: the step runs. Only with interleaving: without it the first runnable
+   * context runs unasked whatever the others.
    */
-  private aloneAsleep(w: WorldView, c: Context): boolean {
-    if (!this.reduce || this.sleepAlone === false || w.rt.faults.interleave !== true) return false;
+  private lone(w: WorldView, c: Context, snap: Snapshot): Cut | null {
+    if (!this.loneSteps || w.rt.faults.interleave !== true) return null;
     const ids = [c.id];
-    const sleep = this.sleepSetHere(w, ids);
-    return sleep.size > 0 && this.blockedOptions(w, ids, sleep).has(c.id);
+    const sleep = this.reduce ? this.sleepSetHere(w, ids) : null;
+    if (sleep !== null && sleep.size > 0 && this.blockedOptions(w, ids, sleep).has(c.id)) {
+      this.sleepSkips++;
+      return ASLEEP;
+    }
+    if (!this.prune) return null;
+    // The state cache, as at a question of one option (n = 1: a question has at least two).
+    let key = combine(
+      combine(combine(snap.full, (this.base as Base).views), 0),
+      this.labelHash(SCHEDULE) + 1,
+    );
+    if (this.classes) key = combine(key, this.statusMax);
+    const asleep: number[] = [];
+    if (sleep !== null) for (const id of sleep.keys()) asleep.push(this.sleepKey(id));
+    asleep.sort((a, b) => a - b);
+    const revisit = this.cached(
+      key,
+      asleep,
+      this.maxFaults - this.faultsUsed,
+      this.shortest ? this.kernelSteps : 0,
+    );
+    return revisit === PRUNE ? PRUNED : null;
   }
 
   /**
@@ -2823,7 +2849,7 @@ export function explore(options: ExploreOptions): ExploreResult {
   walk.blindTaskViews = options.blindTaskViews ?? false;
   walk.sleepAcrossResults = options.sleepAcrossResults ?? true;
   walk.deviceByBio = options.deviceByBio ?? true;
-  walk.sleepAlone = options.sleepAlone ?? true;
+  walk.loneSteps = options.loneSteps ?? true;
   const crashImages = options.crashImages ?? options.faults.powerLoss === true;
   const violations = new Map<string, ViolationTally>();
   const outcomes = new Set<number>();
