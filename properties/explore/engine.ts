@@ -167,12 +167,13 @@ export interface ExploreOptions {
    */
   readonly deviceByBio?: boolean;
   /**
-   * A step the runtime runs unasked, its context alone able to run, where the state before it is
-   * taken anyway (`Walk.beforeStep`: another context stepped since the last question), is checked
-   * as a question of one option would be (`Walk.lone`): with `reduce`, the path is cut
-   * (sleep-blocked) when that context is asleep; with `prune`, it is cut (pruned) at a state whose
-   * step was explored before. Only with interleaving. Default true; false: such a step always
-   * runs, as before session 15 (properties/explore.test.ts compares the two).
+   * A step the runtime runs unasked, its context alone able to run, is checked as a question of
+   * one option would be (`Walk.lone`): with `reduce`, the path is cut (sleep-blocked) when that
+   * context is asleep; with `prune`, it is cut (pruned) at a state whose step was explored
+   * before. The state before it is taken (`Walk.beforeStep`), so each step a context runs alone
+   * is measured on its own, where two in a row were one step in its view. Only with
+   * interleaving. Default true; false: such a step runs unchecked, as before session 15
+   * (properties/explore.test.ts compares the two).
    */
   readonly loneSteps?: boolean;
   /** Stop (incomplete) once more distinct states than this were seen. */
@@ -1280,6 +1281,10 @@ class Walk {
    * its steps are accounted for here, measured on their own; otherwise, at the next question,
    * both contexts would fold the whole state before and after into their views (the
    * conservative case of `account`), and paths that agree on what each read would still differ.
+   * With ExploreOptions.loneSteps also when `c` itself ran a step alone since the base (no
+   * question since), so that each step it runs alone is measured on its own, as a question
+   * between them would have it (two in a row were folded into its view as one step, and the
+   * state between them was never a cache key). Either way the step is then checked (`lone`).
    * The runtime has already counted the step (its clock, the context's counter, the current
    * context): they are set back while the state is taken, as a scheduling question sees them.
    */
@@ -1301,7 +1306,9 @@ class Walk {
     const stepped = this.steppedSince(base, w);
     let other = false;
     for (const id of stepped) if (id !== c.id) other = true;
-    if (!other) return;
+    // c ran on alone: a step of it since the base, which a question did not start.
+    const alone = stepped.length === 1 && base.rtStep < rt.step - 1 && this.loneChecks(w);
+    if (!other && !alone) return;
     rt.current = null;
     c.steps--;
     rt.step--;
@@ -1312,6 +1319,11 @@ class Walk {
     c.steps++;
     rt.current = c;
     if (cut !== null) throw cut;
+  }
+
+  /** ExploreOptions.loneSteps, in a run that interleaves (`lone`). */
+  private loneChecks(w: WorldView): boolean {
+    return this.loneSteps && w.rt.faults.interleave === true;
   }
 
   /**
@@ -1330,7 +1342,7 @@ class Walk {
    * context runs unasked whatever the others.
    */
   private lone(w: WorldView, c: Context, snap: Snapshot): Cut | null {
-    if (!this.loneSteps || w.rt.faults.interleave !== true) return null;
+    if (!this.loneChecks(w)) return null;
     const ids = [c.id];
     const sleep = this.reduce ? this.sleepSetHere(w, ids) : null;
     if (sleep !== null && sleep.size > 0 && this.blockedOptions(w, ids, sleep).has(c.id)) {
