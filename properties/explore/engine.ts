@@ -331,6 +331,8 @@ interface Layout {
   /** An object's own fields in order, and whether each becomes a tracked accessor. */
   readonly keys: readonly string[];
   readonly tracked: readonly boolean[];
+  /** The index of the first tracked field (keys.length if none): shareFields leaves those before it. */
+  readonly from: number;
   /**
    * Its class's prototype with one accessor per tracked field (`accessor`) and, under TRACKED,
    * the tracked fields' names in slot order (the fingerprint's walk names them so).
@@ -365,31 +367,39 @@ function layoutOf(obj: object, keys: readonly string[], tracked: readonly boolea
     Object.defineProperty(proto, names[i] as string, accessor(names[i] as string, i, root));
   Object.defineProperty(proto, TRACKED, { value: names, enumerable: false });
   Object.defineProperty(proto, OWN, { value: keys.filter((_, i) => !tracked[i]), enumerable: false });
-  const e: Layout = { keys: [...keys], tracked: [...tracked], proto };
+  const from = tracked.indexOf(true);
+  const e: Layout = { keys: [...keys], tracked: [...tracked], from: from < 0 ? keys.length : from, proto };
   list.push(e);
   return e;
 }
 
+/** Scratch for shareFields: the values of the fields it deletes. */
+const shareScratch: unknown[] = [];
+
 /**
  * Moves an object's tracked fields (its layout's) to its FIELDS array and puts it over the
- * layout's prototype. Its own fields are deleted last first and the untracked ones put back in
- * their order: V8 undoes the deletion of an object's last-added field (the object keeps its fast
- * layout), where deleting any other field, or redefining it as an accessor, turns the object into
- * a dictionary (a world's private fields do that to it still). The same object (closures in its
- * fields may hold it) with the same values.
+ * layout's prototype. Its own fields from the first tracked one on are deleted last first and the
+ * untracked ones among them put back in their order: V8 undoes the deletion of an object's
+ * last-added field (the object keeps its fast layout), where deleting any other field, or
+ * redefining it as an accessor, turns the object into a dictionary (a world's private fields do
+ * that to it still). The untracked fields before the first tracked one (a heap object's heapId)
+ * stay as they are: deleting and adding them again gave the same layout, at a runtime call each.
+ * The same object (closures in its fields may hold it) with the same values.
  */
 function shareFields(obj: object, layout: Layout, rootId?: number): void {
   const rec = obj as Record<string, unknown>;
   const keys = layout.keys;
   const tracked = layout.tracked;
-  const values: unknown[] = [];
-  for (let i = 0; i < keys.length; i++) values.push(rec[keys[i] as string]);
-  for (let i = keys.length - 1; i >= 0; i--) delete rec[keys[i] as string];
+  const from = layout.from;
+  const values = shareScratch;
+  for (let i = from; i < keys.length; i++) values.push(rec[keys[i] as string]);
+  for (let i = keys.length - 1; i >= from; i--) delete rec[keys[i] as string];
   const fields: unknown[] = [];
-  for (let i = 0; i < keys.length; i++) {
-    if (tracked[i] === true) fields.push(values[i]);
-    else rec[keys[i] as string] = values[i];
+  for (let i = from; i < keys.length; i++) {
+    if (tracked[i] === true) fields.push(values[i - from]);
+    else rec[keys[i] as string] = values[i - from];
   }
+  values.length = 0;
   (obj as unknown as Tracked)[FIELDS] = fields;
   (obj as unknown as Tracked)[SHARED] = true;
   // Before the prototype changes: V8 caches no transition for a field added after
@@ -513,20 +523,22 @@ const HELD = 0x2c1b3c6d;
 /** A plain object whose own fields are all scalars (a lock, a geometry record): an inner root. */
 function scalarRecord(v: unknown): boolean {
   if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v) || Array.isArray(v)) return false;
-  if (v instanceof Map || v instanceof Set || v instanceof KObject || v instanceof Context) return false;
   const rec = v as Record<string, unknown>;
   let n = 0;
+  // The own fields first: most objects a root holds (the disk, the journal) fail there, before
+  // the lookups below, each of which walks the prototype chain of an object of another class.
+  for (const key of Object.keys(rec)) {
+    const x = rec[key];
+    if ((typeof x === 'object' && x !== null) || typeof x === 'function') return false;
+    n++;
+  }
+  if (v instanceof Map || v instanceof Set || v instanceof KObject || v instanceof Context) return false;
   // A record runs share (a planted bug's quirks) was made a root by an earlier run (trackRoot):
   // its tracked fields are in FIELDS, and it is a record as it was then.
   const fields = (v as Partial<Tracked>)[FIELDS];
   if (fields !== undefined) {
     for (const x of fields) if (typeof x === 'object' && x !== null) return false;
     n += fields.length;
-  }
-  for (const key of Object.keys(rec)) {
-    const x = rec[key];
-    if ((typeof x === 'object' && x !== null) || typeof x === 'function') return false;
-    n++;
   }
   return n > 0;
 }
@@ -716,9 +728,13 @@ interface Node {
 /** A point between steps the walk has accounted for: its snapshot and each context's step count. */
 interface Base {
   readonly snap: Snapshot;
-  readonly counters: ReadonlyMap<number, number>;
-  readonly kinds: ReadonlyMap<number, string>;
+  /**
+   * The live contexts then, and each one's step counter and kind in the same order (lists, not
+   * maps: a handful of contexts, and a base is made per step).
+   */
   readonly contexts: readonly number[];
+  readonly steps: readonly number[];
+  readonly kinds: readonly string[];
   readonly results: number;
   readonly rtStep: number;
   /** The context whose step was in progress (a question inside it), or null between steps. */
@@ -736,6 +752,12 @@ interface Base {
   readonly inFlight: readonly QueuedBio[];
   readonly diskDone: number;
 }
+
+/** Saved's empty collections, shared (restore copies what it keeps). */
+const NO_NUMBERS: ReadonlySet<number> = new Set();
+const NO_STRINGS: ReadonlySet<string> = new Set();
+const NO_READS: readonly number[] = [];
+const NO_PARTS: ReadonlyMap<number, ReadonlySet<string>> = new Map();
 
 interface Saved {
   readonly base: Base;
@@ -909,6 +931,24 @@ function sameEntries(b: UserBuffer, e: Float64Array): boolean {
   if (!sameFrom(b.tags, e, 0) || !sameFrom(b.pins, e, pinsAt)) return false;
   if (!sameFrom(b.dirty, e, dirtyAt) || !sameFrom(b.dmaFilled, e, dmaAt)) return false;
   return e[end] === b.unmappedFrom && e[end + 1] === (b.delivered ? 1 : 0);
+}
+
+/**
+ * The strings of `set` in ascending order (as Array.prototype.sort orders them), in `out`, a
+ * scratch list: by insertion, as a step touches a handful of components.
+ */
+function sortedStrings(set: ReadonlySet<string>, out: string[]): readonly string[] {
+  out.length = 0;
+  for (const x of set) {
+    let j = out.length;
+    out.push(x);
+    while (j > 0 && (out[j - 1] as string) > x) {
+      out[j] = out[j - 1] as string;
+      j--;
+    }
+    out[j] = x;
+  }
+  return out;
 }
 
 /** idKind: an id to leave out of a step's view (WRITE_ONLY), a heap object's (obj:N), any other. */
@@ -1217,9 +1257,12 @@ class Walk {
         }
       }
     }
-    // The replayed prefix runs without accessors: they go in where it ends (trackPrefix).
-    if (!this.replaying) this.trackRoots();
-    this.fp.collectRoots();
+    // The replayed prefix runs without accessors: they go in where it ends (trackPrefix), and
+    // takes no snapshot, so the roots are named there too (nextUnrecorded), not twice per run.
+    if (!this.replaying) {
+      this.trackRoots();
+      this.fp.collectRoots();
+    }
     // Watch heap accesses (this world's instance only; the model's code is unchanged).
     const heap = w.rt.heap;
     const use = heap.use.bind(heap);
@@ -1305,7 +1348,7 @@ class Walk {
     if (base.current === c.id) return;
     const stepped = this.steppedSince(base, w);
     let other = false;
-    for (const id of stepped) if (id !== c.id) other = true;
+    for (let i = 0; i < stepped.length; i++) if (stepped[i] !== c.id) other = true;
     // c ran on alone: a step of it since the base, which a question did not start.
     const alone = stepped.length === 1 && base.rtStep < rt.step - 1 && this.loneChecks(w);
     if (!other && !alone) return;
@@ -1666,18 +1709,19 @@ class Walk {
     this.lastSched = null;
   }
 
+  /** Runs per step: a Set's clear() allocates a new table even when the set is empty, hence the guards. */
   private resetSince(): void {
     this.since.reset(5);
     this.inside.reset(6);
     this.answersInside = 0;
     this.deviceAnswers = 0;
-    this.used.clear();
+    if (this.used.size > 0) this.used.clear();
     this.allocated = false;
     this.woke = false;
     this.diskRead = false;
     this.reads.length = 0;
-    this.forgotten.clear();
-    this.heldStep.clear();
+    if (this.forgotten.size > 0) this.forgotten.clear();
+    if (this.heldStep.size > 0) this.heldStep.clear();
     this.fieldReads.length = 0;
     this.writeObjs.length = 0;
     this.writeSlots.length = 0;
@@ -1710,11 +1754,9 @@ class Walk {
       if (i === this.nodes.length - 1) {
         this.replaying = false;
         this.trackPrefix();
-      }
-      if (i === this.nodes.length - 1 && node.saved !== null) {
-        this.restore(node.saved);
+        if (node.saved !== null) this.restore(node.saved);
         // The read log names component roots as of the last snapshot: name them here, where the
-        // replayed prefix (which takes no snapshot) ends.
+        // replayed prefix (which takes no snapshot, nor names them at attach) ends.
         if (this.fp !== null) this.collectRoots();
       }
     } else {
@@ -1746,16 +1788,16 @@ class Walk {
     this.inside.copyFrom(saved.inside);
     this.answersInside = saved.answersInside;
     this.deviceAnswers = saved.deviceAnswers;
-    this.used.clear();
+    if (this.used.size > 0) this.used.clear();
     for (const id of saved.used) this.used.add(id);
     this.allocated = saved.allocated;
     this.woke = saved.woke;
     this.diskRead = saved.diskRead;
-    this.reads = [...saved.reads];
-    this.forgotten.clear();
+    this.reads = saved.reads.length === 0 ? [] : [...saved.reads];
+    if (this.forgotten.size > 0) this.forgotten.clear();
     for (const id of saved.forgotten) this.forgotten.add(id);
     this.held = new Map(saved.held);
-    this.heldStep.clear();
+    if (this.heldStep.size > 0) this.heldStep.clear();
     for (const id of saved.heldStep) this.heldStep.add(id);
     this.replaced = new Set(saved.replaced);
     this.requestHeld = new Map(saved.requestHeld);
@@ -1902,16 +1944,17 @@ class Walk {
             inside: this.inside.clone(),
             answersInside: this.answersInside,
             deviceAnswers: this.deviceAnswers,
-            used: new Set(this.used),
+            // Between steps most of these are empty: one shared empty record each, not a copy.
+            used: this.used.size === 0 ? NO_NUMBERS : new Set(this.used),
             allocated: this.allocated,
             woke: this.woke,
             diskRead: this.diskRead,
-            reads: [...this.reads],
-            forgotten: new Set(this.forgotten),
-            held: new Map(this.held),
-            heldStep: new Set(this.heldStep),
-            replaced: new Set(this.replaced),
-            requestHeld: new Map(this.requestHeld),
+            reads: this.reads.length === 0 ? NO_READS : [...this.reads],
+            forgotten: this.forgotten.size === 0 ? NO_STRINGS : new Set(this.forgotten),
+            held: this.held.size === 0 ? NO_PARTS : new Map(this.held),
+            heldStep: this.heldStep.size === 0 ? NO_STRINGS : new Set(this.heldStep),
+            replaced: this.replaced.size === 0 ? NO_STRINGS : new Set(this.replaced),
+            requestHeld: this.requestHeld.size === 0 ? NO_PARTS : new Map(this.requestHeld),
           };
     const done = ctx === null ? null : new Map<number, Footprint>();
     return {
@@ -2061,13 +2104,13 @@ class Walk {
   private readonly idScratch: number[] = [];
 
   private makeBase(w: WorldView, snap: Snapshot): Base {
-    const counters = new Map<number, number>();
-    const kinds = new Map<number, string>();
     const contexts: number[] = [];
+    const steps: number[] = [];
+    const kinds: string[] = [];
     for (const c of w.rt.liveContexts()) {
-      counters.set(c.id, c.steps);
-      kinds.set(c.id, c.kind);
       contexts.push(c.id);
+      steps.push(c.steps);
+      kinds.push(c.kind);
     }
     const current = w.rt.current?.id ?? null;
     const views = this.viewsHash(w);
@@ -2086,9 +2129,9 @@ class Walk {
     const byBio = this.deviceByBio && this.reduce;
     return {
       snap,
-      counters,
-      kinds,
       contexts,
+      steps,
+      kinds,
       results: resultCount(w),
       rtStep: w.rt.step,
       current,
@@ -2106,12 +2149,26 @@ class Walk {
     this.views.set(ctx, combine(this.views.get(ctx) ?? 0, value));
   }
 
-  /** Contexts that ran since `base`: the one whose step was in progress then, and any that stepped. */
-  private steppedSince(base: Base, w: WorldView): number[] {
-    const stepped: number[] = base.current === null ? [] : [base.current];
+  /** Scratch for measured: the step's hash, its touched components in order. */
+  private readonly stepHasher = new Hasher();
+  private readonly sortScratch: string[] = [];
+  /** Scratch for steppedSince. */
+  private readonly steppedScratch: number[] = [];
+
+  /**
+   * Contexts that ran since `base`: the one whose step was in progress then, and any that stepped.
+   * A scratch list (no list per step), valid until the next call.
+   */
+  private steppedSince(base: Base, w: WorldView): readonly number[] {
+    const stepped = this.steppedScratch;
+    stepped.length = 0;
+    if (base.current !== null) stepped.push(base.current);
     const live = w.rt.liveContexts();
     // Plain loops: this runs before every step, and a handful of contexts are live.
-    for (const [id, count] of base.counters) {
+    const ids = base.contexts;
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k] as number;
+      const count = base.steps[k] as number;
       if (id === base.current) continue;
       let steps = -1;
       for (let i = 0; i < live.length; i++) {
@@ -2125,7 +2182,7 @@ class Walk {
     }
     for (let i = 0; i < live.length; i++) {
       const c = live[i] as Context;
-      if (!base.counters.has(c.id) && c.steps > 0 && c.id !== base.current) stepped.push(c.id);
+      if (!base.contexts.includes(c.id) && c.steps > 0 && c.id !== base.current) stepped.push(c.id);
     }
     return stepped;
   }
@@ -2142,7 +2199,9 @@ class Walk {
     const current = w.rt.current?.id ?? null;
     if (base !== null && current !== null) {
       const stepped = this.steppedSince(base, w);
-      if (stepped.every((id) => id === current)) return combine(base.snap.full, this.since.value());
+      let alone = true;
+      for (let i = 0; i < stepped.length; i++) if (stepped[i] !== current) alone = false;
+      if (alone) return combine(base.snap.full, this.since.value());
     }
     return 0;
   }
@@ -2159,7 +2218,7 @@ class Walk {
       const stepped = this.steppedSince(base, w);
       // A context spawned since the base starts with what its spawner knew: its generator's
       // arguments and closure (the work item a workqueue context will run) are invisible.
-      const spawned = rt.liveContexts().filter((c) => !base.counters.has(c.id) && c.id !== base.current);
+      const spawned = rt.liveContexts().filter((c) => !base.contexts.includes(c.id) && c.id !== base.current);
       const one = stepped[0];
       if (stepped.length === 1 && one !== undefined && rt.current === null) {
         const h = this.measured(w, base, cur, one, this.inside.value());
@@ -2199,11 +2258,12 @@ class Walk {
    * Returns the step's hash (what a context it spawned inherits).
    */
   private measured(w: WorldView, base: Base, cur: Snapshot, ctx: number, since: number): number {
-    const kind = base.kinds.get(ctx) ?? '?';
+    const kind = base.kinds[base.contexts.indexOf(ctx)] ?? '?';
     const written = cur.parts.changedSince(base.snap.parts);
     const touched = new Set(written);
     for (const id of this.used) touched.add(objectId(id));
-    const h = new Hasher();
+    const h = this.stepHasher;
+    h.reset(0);
     h.mixNumber(since);
     // Heap objects: the fields the step read (the read log), not their whole state.
     const blind = kind === 'task' && this.blindTaskViews;
@@ -2214,7 +2274,9 @@ class Walk {
       h.mixNumber(r[i + 1] as number);
       h.mixNumber(r[i + 2] as number);
     }
-    for (const id of [...touched].sort()) {
+    const sorted = sortedStrings(touched, this.sortScratch);
+    for (let k = 0; k < sorted.length; k++) {
+      const id = sorted[k] as string;
       const idk = idKind(id);
       if (idk === ID_WRITE_ONLY || idk === ID_OBJECT || this.forgotten.has(id)) continue;
       if (kind === 'task' && !this.wholeBufferViews && idk >= 0 && this.foldBufferChange(h, w, base, id, idk))
@@ -2276,7 +2338,7 @@ class Walk {
     // Contexts: the step's own may have finished; any other change (a spawn) is global, but for
     // the interrupt a completing device spawns (appended: the list order is not the state).
     const now = w.rt.liveContexts().map((c) => c.id);
-    const kept = device ? now.filter((id) => base.counters.has(id)) : now;
+    const kept = device ? now.filter((id) => base.contexts.includes(id)) : now;
     const expected = base.contexts.filter((id) => id !== ctx || now.includes(id));
     if (kept.length !== expected.length || kept.some((id, k) => id !== expected[k])) global = true;
     if (global) {
@@ -2942,7 +3004,7 @@ export function explore(options: ExploreOptions): ExploreResult {
       if (!more || stoppedBy !== null) break;
       if (walk.states.size > maxStates) stoppedBy = 'states';
       else if (paths >= maxPaths) stoppedBy = 'paths';
-      else if (performance.now() > deadline) stoppedBy = 'time';
+      else if (deadline !== Number.POSITIVE_INFINITY && performance.now() > deadline) stoppedBy = 'time';
       else if ((paths & 255) === 0 && cpuMs() > cpuDeadline) stoppedBy = 'time';
       if (stoppedBy !== null) break;
     }
