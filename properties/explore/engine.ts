@@ -61,6 +61,7 @@ import { type RunOptions, type RunResult, runScenario } from '../../model/world/
 import type { Scenario } from '../../model/world/scenario.ts';
 import { makeProbe } from '../invariants/registry.ts';
 import { isFaultLabel } from './faultClasses.ts';
+import { HashSet53 } from './hashSet.ts';
 import { rankStamps } from './stamps.ts';
 import {
   combine,
@@ -300,7 +301,7 @@ function accessor(key: string, slot: number, root: boolean): PropertyDescriptor 
         configurable: true,
         get(this: Tracked): unknown {
           const value = this[FIELDS][slot];
-          reader?.onRootRead(this[ROOT_ID], key, keyHash, value);
+          reader?.onRootRead(this, key, keyHash, value);
           return value;
         },
         set(this: Tracked, value: unknown): void {
@@ -333,6 +334,8 @@ interface Layout {
   readonly tracked: readonly boolean[];
   /** The index of the first tracked field (keys.length if none): shareFields leaves those before it. */
   readonly from: number;
+  /** Every field from `from` on is tracked (a heap object's, all but its heapId). */
+  readonly rest: boolean;
   /**
    * Its class's prototype with one accessor per tracked field (`accessor`) and, under TRACKED,
    * the tracked fields' names in slot order (the fingerprint's walk names them so).
@@ -367,14 +370,20 @@ function layoutOf(obj: object, keys: readonly string[], tracked: readonly boolea
     Object.defineProperty(proto, names[i] as string, accessor(names[i] as string, i, root));
   Object.defineProperty(proto, TRACKED, { value: names, enumerable: false });
   Object.defineProperty(proto, OWN, { value: keys.filter((_, i) => !tracked[i]), enumerable: false });
-  const from = tracked.indexOf(true);
-  const e: Layout = { keys: [...keys], tracked: [...tracked], from: from < 0 ? keys.length : from, proto };
+  // The mark of a tracked object (fingerprint.ts protoInfo), here once rather than on each one.
+  Object.defineProperty(proto, SHARED, { value: true, enumerable: false });
+  const first = tracked.indexOf(true);
+  const from = first < 0 ? keys.length : first;
+  const e: Layout = {
+    keys: [...keys],
+    tracked: [...tracked],
+    from,
+    rest: tracked.every((t, i) => i < from || t),
+    proto,
+  };
   list.push(e);
   return e;
 }
-
-/** Scratch for shareFields: the values of the fields it deletes. */
-const shareScratch: unknown[] = [];
 
 /**
  * Moves an object's tracked fields (its layout's) to its FIELDS array and puts it over the
@@ -384,24 +393,27 @@ const shareScratch: unknown[] = [];
  * redefining it as an accessor, turns the object into a dictionary (a world's private fields do
  * that to it still). The untracked fields before the first tracked one (a heap object's heapId)
  * stay as they are: deleting and adding them again gave the same layout, at a runtime call each.
- * The same object (closures in its fields may hold it) with the same values.
+ * The values are read in one call (Object.values, in Object.keys' order: the layout's), not by
+ * a keyed load per field, which meets every tracked class and goes megamorphic. The same object
+ * (closures in its fields may hold it) with the same values.
  */
 function shareFields(obj: object, layout: Layout, rootId?: number): void {
   const rec = obj as Record<string, unknown>;
   const keys = layout.keys;
-  const tracked = layout.tracked;
   const from = layout.from;
-  const values = shareScratch;
-  for (let i = from; i < keys.length; i++) values.push(rec[keys[i] as string]);
+  const values = Object.values(rec);
   for (let i = keys.length - 1; i >= from; i--) delete rec[keys[i] as string];
-  const fields: unknown[] = [];
-  for (let i = from; i < keys.length; i++) {
-    if (tracked[i] === true) fields.push(values[i - from]);
-    else rec[keys[i] as string] = values[i - from];
+  let fields: unknown[];
+  if (layout.rest) fields = from === 0 ? values : values.slice(from);
+  else {
+    const tracked = layout.tracked;
+    fields = [];
+    for (let i = from; i < keys.length; i++) {
+      if (tracked[i] === true) fields.push(values[i]);
+      else rec[keys[i] as string] = values[i];
+    }
   }
-  values.length = 0;
   (obj as unknown as Tracked)[FIELDS] = fields;
-  (obj as unknown as Tracked)[SHARED] = true;
   // Before the prototype changes: V8 caches no transition for a field added after
   // setPrototypeOf, so every root got a hidden class of its own on every run (1.3 µs and a map
   // allocated per root, and the model's and the fingerprint's inline caches on those objects
@@ -744,7 +756,7 @@ interface Base {
   /** With field-exact independence: each request's kiocb accounting then (`acctValues`), by request id. */
   readonly accts: ReadonlyMap<number, readonly unknown[]> | null;
   /** Each request's user buffer then (`bufferEntries`), by request id: what a step changed of it (`measured`, `ownedOnly`). */
-  readonly bufs: ReadonlyMap<number, Float64Array>;
+  readonly bufs: ReadonlyMap<number, readonly number[]>;
   /**
    * With ExploreOptions.deviceByBio: the disk's queue then (values: a base serves later runs,
    * whose bios are other objects), and its counters of device work.
@@ -890,7 +902,7 @@ const OWN_UNKNOWN = 'ctx:?';
 interface RequestBuf {
   readonly buf: UserBuffer;
   /** The buffer's entries before the step (`bufferEntries`). */
-  readonly before: Float64Array;
+  readonly before: readonly number[];
   /** Pages before this one the request's iter has consumed. */
   readonly behind: number;
 }
@@ -907,22 +919,26 @@ const BUF_SCALARS = 2;
 
 /**
  * A user buffer's entries in one array: its tags, pins, dirty and DMA bits, then its scalars
- * (the first unmapped page, whether its result was delivered), for `Walk.foldBufferChange`.
+ * (the first unmapped page, whether its result was delivered), for `Walk.foldBufferChange`. A
+ * plain array: a typed one (an ArrayBuffer behind it) cost 1 % of a walk to allocate, at each
+ * base whose buffer changed and each step that changed one.
  */
-function bufferEntries(b: UserBuffer): Float64Array {
-  const n = b.tags.length + b.pins.length + b.dirty.length + b.dmaFilled.length;
-  const out = new Float64Array(n + BUF_SCALARS);
-  out.set(b.tags, 0);
-  out.set(b.pins, b.tags.length);
-  out.set(b.dirty, b.tags.length + b.pins.length);
-  out.set(b.dmaFilled, b.tags.length + b.pins.length + b.dirty.length);
-  out[n] = b.unmappedFrom;
-  out[n + 1] = b.delivered ? 1 : 0;
+function bufferEntries(b: UserBuffer): number[] {
+  const out: number[] = [];
+  pushAll(out, b.tags);
+  pushAll(out, b.pins);
+  pushAll(out, b.dirty);
+  pushAll(out, b.dmaFilled);
+  out.push(b.unmappedFrom, b.delivered ? 1 : 0);
   return out;
 }
 
+function pushAll(out: number[], a: ArrayLike<number>): void {
+  for (let i = 0; i < a.length; i++) out.push(a[i] as number);
+}
+
 /** Does `b` still hold the entries `e` (`bufferEntries`)? */
-function sameEntries(b: UserBuffer, e: Float64Array): boolean {
+function sameEntries(b: UserBuffer, e: readonly number[]): boolean {
   const pinsAt = b.tags.length;
   const dirtyAt = pinsAt + b.pins.length;
   const dmaAt = dirtyAt + b.dirty.length;
@@ -1113,7 +1129,8 @@ class Walk {
   private fp: WorldFingerprint | null = null;
   /** State key → the visits explored from it: the sleep set each had and its fault budget left. */
   private readonly cache = new Map<number, Visit[]>();
-  readonly states = new Set<number>();
+  /** Distinct states (numbers in a typed array: see HashSet53). */
+  readonly states = new HashSet53();
   /** World fingerprints seen (collected only for cross-checks). */
   worlds: Set<number> | null = null;
   /** States (world and views) seen between steps (collected only for cross-checks). */
@@ -1522,8 +1539,10 @@ class Walk {
    * says which. The world's lists of records (LOGGED) are read afresh each time (run.ts keeps
    * none in a local): their contents go to the log instead.
    */
-  onRootRead(heapId: number, key: string, keyHash: number, value: unknown): void {
+  onRootRead(holder: Tracked, key: string, keyHash: number, value: unknown): void {
     if (this.quiet !== 0 || this.replaying) return;
+    // Its pseudo heap id only now: the explorer's own reads (quiet) skip the lookup.
+    const heapId = holder[ROOT_ID];
     if (typeof value !== 'object' || value === null) {
       this.logRead(heapId, keyHash, value);
       return;
@@ -2114,7 +2133,7 @@ class Walk {
     }
     const current = w.rt.current?.id ?? null;
     const views = this.viewsHash(w);
-    const bufs = new Map<number, Float64Array>();
+    const bufs = new Map<number, readonly number[]>();
     const prev = this.base?.bufs;
     for (const r of w.requests) {
       // Unchanged since the last base (most steps touch no buffer): its copy serves again.
