@@ -209,15 +209,25 @@ export const DEFAULT_FS_MODEL: 'xfs' | 'ext4' | 'scripted' = 'xfs';
 
 /** The world of one run: what the threads and the checks share. */
 class World implements WorldView {
-  readonly rt: Runtime;
-  readonly k: Kernel;
-  readonly disk: Disk;
   /**
    * The scripted provider: built when first asked for, which a world of the model XFS or ext4 does
    * only when a caller reads RunResult.fs (its maps and sets were a tenth of what a campaign run
-   * allocated). Private (#): the explorer's fingerprints read it through the getter.
+   * allocated). Private (#): the explorer's fingerprints read it through the getter. The private
+   * fields come first: the explorer deletes the public fields it tracks last first
+   * (properties/explore/engine.ts shareFields), which keeps an object's fast layout only while no
+   * field declared after them remains (else the world became a dictionary, 5 µs a path and every
+   * later access to it slower).
    */
   #fs: ScriptedFs | null = null;
+  /**
+   * Does something observe the world (RunOptions.observe: the explorer, the atomicity map)? Then a
+   * thread's direct I/O runs in issueDio's generator, which the atomicity observer frames. Private
+   * (#): the explorer's fingerprints walk a world's own fields.
+   */
+  readonly #observed: boolean;
+  readonly rt: Runtime;
+  readonly k: Kernel;
+  readonly disk: Disk;
   readonly xfs: ModelXfs | null = null;
   readonly xfsFile: XfsFile | null = null;
   readonly inode: Inode;
@@ -235,13 +245,6 @@ class World implements WorldView {
   private readonly pendingTaskWork: number[] = [];
   /** Requests and syncs share one numbering (req1, req2, ...) in issue order. */
   private serial = 0;
-  /**
-   * Does something observe the world (RunOptions.observe: the explorer, the atomicity map)? Then a
-   * thread's direct I/O runs in issueDio's generator, which the atomicity observer frames. Private
-   * (#): the explorer's fingerprints walk a world's own fields.
-   */
-  readonly #observed: boolean;
-
   /** The scenario, its fs spec and direct I/O ops each in one shape (model/world/shapes.ts). */
   readonly scenario: Scenario;
 
