@@ -386,22 +386,22 @@ function layoutOf(obj: object, keys: readonly string[], tracked: readonly boolea
 }
 
 /**
- * Moves an object's tracked fields (its layout's) to its FIELDS array and puts it over the
- * layout's prototype. Its own fields from the first tracked one on are deleted last first and the
+ * Moves an object's tracked fields (its layout's; `values` are its own fields' values, as
+ * Object.values gives them) to its FIELDS array and puts it over the layout's prototype. Its own fields from the first tracked one on are deleted last first and the
  * untracked ones among them put back in their order: V8 undoes the deletion of an object's
  * last-added field (the object keeps its fast layout), where deleting any other field, or
- * redefining it as an accessor, turns the object into a dictionary (a world's private fields do
- * that to it still). The untracked fields before the first tracked one (a heap object's heapId)
+ * redefining it as an accessor, turns the object into a dictionary (so does a private field
+ * declared after the public ones: World declares its own first, IomapDio keeps its bookkeeping
+ * in a WeakMap, and every tracked object stays fast). The untracked fields before the first tracked one (a heap object's heapId)
  * stay as they are: deleting and adding them again gave the same layout, at a runtime call each.
  * The values are read in one call (Object.values, in Object.keys' order: the layout's), not by
  * a keyed load per field, which meets every tracked class and goes megamorphic. The same object
  * (closures in its fields may hold it) with the same values.
  */
-function shareFields(obj: object, layout: Layout, rootId?: number): void {
+function shareFields(obj: object, layout: Layout, values: unknown[], rootId?: number): void {
   const rec = obj as Record<string, unknown>;
   const keys = layout.keys;
   const from = layout.from;
-  const values = Object.values(rec);
   for (let i = keys.length - 1; i >= from; i--) delete rec[keys[i] as string];
   let fields: unknown[];
   if (layout.rest) fields = from === 0 ? values : values.slice(from);
@@ -1213,8 +1213,11 @@ class Walk {
   private readonly rootObjects: object[] = [];
   /** Scratch: which of a root's fields trackRoot tracks. */
   private readonly trackedScratch: boolean[] = [];
-  /** The world's fixed component roots and the shared roots (isRoot), as trackRoots found them. */
-  private readonly fixedRoots = new Set<object>();
+  /**
+   * The world's fixed component roots and the shared roots (isRoot), as trackRoots found them: a
+   * list, as there are a dozen (a set gave each of this run's fresh objects an identity hash).
+   */
+  private readonly fixedRoots: object[] = [];
   /** Each task's held parts of the shared roots (onRootRead, taskFold): never changed, replaced. */
   private held = new Map<number, ReadonlySet<string>>();
   /** Parts the step in progress took (onRootRead). */
@@ -1265,8 +1268,12 @@ class Walk {
     for (let i = 0; i < n; i++) {
       const id = this.rootIds[i] as string;
       const o = this.rootObjects[i] as Record<string, unknown>;
-      for (const key of Object.keys(o)) {
-        const v = o[key];
+      // Keys and values in two calls, not a keyed load per field (megamorphic over the roots).
+      const keys = Object.keys(o);
+      const values = Object.values(o);
+      for (let k = 0; k < keys.length; k++) {
+        const key = keys[k] as string;
+        const v = values[k];
         if (scalarRecord(v) && !this.rootObjects.includes(v as object)) {
           const part = rootPart(id, key);
           this.fp.innerRoot(part, v as object);
@@ -1448,7 +1455,7 @@ class Walk {
       );
       heapLayouts.set(base, layout);
     }
-    shareFields(obj, layout);
+    shareFields(obj, layout, Object.values(obj));
     return obj;
   }
 
@@ -1470,17 +1477,16 @@ class Walk {
   private trackRoots(): void {
     const w = this.world;
     const roots = this.fixedRoots;
-    roots.clear();
+    roots.length = 0;
     if (w !== null) {
-      roots.add(w);
+      roots.push(w);
       for (const key of FIXED_ROOTS) {
         const o = worldRoot(w, key);
-        if (typeof o === 'object' && o !== null) roots.add(o);
+        if (typeof o === 'object' && o !== null) roots.push(o);
       }
-      roots.add(w.disk.cache);
-      roots.add(w.disk.media);
+      roots.push(w.disk.cache, w.disk.media);
     }
-    for (const o of this.rootObjects) roots.add(o);
+    for (const o of this.rootObjects) roots.push(o);
     for (let i = 0; i < this.rootObjects.length; i++)
       this.trackRoot(this.rootObjects[i] as object, ROOT_HEAP_ID - i);
   }
@@ -1494,11 +1500,13 @@ class Walk {
     const rec = o as Record<string, unknown>;
     const fp = this.fp as WorldFingerprint;
     const keys = Object.keys(rec);
+    const values = Object.values(rec);
     const pins = this.pins;
     const tracked = this.trackedScratch;
     tracked.length = 0;
-    for (const key of keys) {
-      const v = rec[key];
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k] as string;
+      const v = values[k];
       // Not a function, a constant never hashed (the runtime, the ops table) or another root
       // (the disk, the inode): what a read of them would log is the same on every path. They are
       // pinned instead: a write that replaced one would go unseen (checkPins).
@@ -1507,12 +1515,12 @@ class Walk {
       if (pin) pins.push(o, key, v);
       tracked.push(!pin);
     }
-    shareFields(o, layoutOf(o, keys, tracked, true), heapId);
+    shareFields(o, layoutOf(o, keys, tracked, true), values, heapId);
   }
 
   /** Is `v` one of the world's fixed component roots (collectRoots: the world, disk, fs, inode...)? */
   private isRoot(v: object): boolean {
-    return this.fixedRoots.has(v);
+    return this.fixedRoots.includes(v);
   }
 
   /** Throws if a pinned field of a shared root (trackRoot) no longer holds what it held. */
