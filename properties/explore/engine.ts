@@ -539,7 +539,9 @@ function scalarRecord(v: unknown): boolean {
   let n = 0;
   // The own fields first: most objects a root holds (the disk, the journal) fail there, before
   // the lookups below, each of which walks the prototype chain of an object of another class.
-  for (const key of Object.keys(rec)) {
+  // By for-in (Object.keys' own keys, without a list of them per object and run).
+  for (const key in rec) {
+    if (!Object.hasOwn(rec, key)) continue;
     const x = rec[key];
     if ((typeof x === 'object' && x !== null) || typeof x === 'function') return false;
     n++;
@@ -892,6 +894,40 @@ function deviceTid(serial: number): number {
 /** The name a completion's transition has in the cache's sleep sets (a context's is its key). */
 function tidName(serial: number): string {
   return `device>bio${serial}`;
+}
+
+/**
+ * Are the live contexts (ids) those of `before` in its order, less `ctx` if it is no longer
+ * `alive`, and (a completing `device`) apart from contexts new since? Without lists of either.
+ */
+function sameContexts(
+  live: readonly Context[],
+  before: readonly number[],
+  ctx: number,
+  alive: boolean,
+  device: boolean,
+): boolean {
+  let j = 0;
+  for (let i = 0; i < live.length; i++) {
+    const id = (live[i] as Context).id;
+    if (device && !before.includes(id)) continue;
+    if (!alive && before[j] === ctx) j++;
+    if (j >= before.length || before[j] !== id) return false;
+    j++;
+  }
+  if (!alive && before[j] === ctx) j++;
+  return j === before.length;
+}
+
+/** A context's own component id (`ctx:` and its key), made once per key. */
+const ownIds = new Map<string, string>();
+function ownId(key: string): string {
+  let id = ownIds.get(key);
+  if (id === undefined) {
+    id = `ctx:${key}`;
+    ownIds.set(key, id);
+  }
+  return id;
 }
 
 /** A request's user buffer's component id (fingerprint.ts requestIds). */
@@ -2350,7 +2386,7 @@ class Walk {
     global ||= this.answersInside !== (device ? this.deviceAnswers : 0);
     const visible = resultCount(w) !== base.results;
     if (visible && !this.sleepAcrossResults) global = true;
-    const own = `ctx:${this.key().get(ctx) ?? '?'}`;
+    const own = ownId(this.key().get(ctx) ?? '?');
     const writes = new Set(written.filter((id) => id !== own));
     // A task's submission only appends to the disk's queue (its parts, below).
     const appended =
@@ -2364,10 +2400,10 @@ class Walk {
         global = true;
     // Contexts: the step's own may have finished; any other change (a spawn) is global, but for
     // the interrupt a completing device spawns (appended: the list order is not the state).
-    const now = w.rt.liveContexts().map((c) => c.id);
-    const kept = device ? now.filter((id) => base.contexts.includes(id)) : now;
-    const expected = base.contexts.filter((id) => id !== ctx || now.includes(id));
-    if (kept.length !== expected.length || kept.some((id, k) => id !== expected[k])) global = true;
+    const live = w.rt.liveContexts();
+    let alive = false;
+    for (let i = 0; i < live.length; i++) if ((live[i] as Context).id === ctx) alive = true;
+    if (!sameContexts(live, base.contexts, ctx, alive, device)) global = true;
     if (global) {
       last.node.done.set(key, DEPENDENT(key));
       return step;
@@ -2397,7 +2433,7 @@ class Walk {
       this.persistent &&
       !visible &&
       kind === 'irq' &&
-      !now.includes(ctx) &&
+      !alive &&
       !w.rt.faults.powerLoss &&
       this.ownedOnly(w, base, cur, reads, writes)
     )
