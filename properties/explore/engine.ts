@@ -1829,17 +1829,18 @@ class Walk {
     const v = node.value;
     if (v !== 0 && node.fault) this.faultsUsed++;
     if (label === CLASS_LABEL && v > this.statusMax) this.statusMax = v;
-    this.since.mix(this.labelHash(label));
+    const labelHash = this.labelHash(label);
+    this.since.mix(labelHash);
     this.since.mix(v);
     if (label !== SCHEDULE) {
-      this.inside.mix(this.labelHash(label));
+      this.inside.mix(labelHash);
       this.inside.mix(v);
       this.answersInside++;
       if (DEVICE_LABELS.has(label)) this.deviceAnswers++;
     }
     if (label === SCHEDULE && w !== null) this.lastSched = { node, stepNo: w.rt.step + 1 };
     // An answer to the world's own code (between runs of the scheduler) steers what it does next.
-    else if (w !== null && w.rt.current === null) this.fold(WORLD_CTX, combine(this.labelHash(label), v));
+    else if (w !== null && w.rt.current === null) this.fold(WORLD_CTX, combine(labelHash, v));
     return v;
   }
 
