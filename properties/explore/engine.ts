@@ -62,9 +62,11 @@ import type { Scenario } from '../../model/world/scenario.ts';
 import { makeProbe } from '../invariants/registry.ts';
 import { isFaultLabel } from './faultClasses.ts';
 import { HashSet53 } from './hashSet.ts';
+import { sortedInto } from './sorted.ts';
 import { rankStamps } from './stamps.ts';
 import {
   combine,
+  contextId,
   FIELDS,
   rootPart,
   Hasher,
@@ -919,17 +921,6 @@ function sameContexts(
   return j === before.length;
 }
 
-/** A context's own component id (`ctx:` and its key), made once per key. */
-const ownIds = new Map<string, string>();
-function ownId(key: string): string {
-  let id = ownIds.get(key);
-  if (id === undefined) {
-    id = `ctx:${key}`;
-    ownIds.set(key, id);
-  }
-  return id;
-}
-
 /** A request's user buffer's component id (fingerprint.ts requestIds). */
 const BUF_ID = /^req:(\d+)\.buf$/;
 /** The component id a finished context's own step names itself by (it has no key any more). */
@@ -983,24 +974,6 @@ function sameEntries(b: UserBuffer, e: readonly number[]): boolean {
   if (!sameFrom(b.tags, e, 0) || !sameFrom(b.pins, e, pinsAt)) return false;
   if (!sameFrom(b.dirty, e, dirtyAt) || !sameFrom(b.dmaFilled, e, dmaAt)) return false;
   return e[end] === b.unmappedFrom && e[end + 1] === (b.delivered ? 1 : 0);
-}
-
-/**
- * The strings of `set` in ascending order (as Array.prototype.sort orders them), in `out`, a
- * scratch list: by insertion, as a step touches a handful of components.
- */
-function sortedStrings(set: ReadonlySet<string>, out: string[]): readonly string[] {
-  out.length = 0;
-  for (const x of set) {
-    let j = out.length;
-    out.push(x);
-    while (j > 0 && (out[j - 1] as string) > x) {
-      out[j] = out[j - 1] as string;
-      j--;
-    }
-    out[j] = x;
-  }
-  return out;
 }
 
 /** idKind: an id to leave out of a step's view (WRITE_ONLY), a heap object's (obj:N), any other. */
@@ -2338,7 +2311,7 @@ class Walk {
       h.mixNumber(r[i + 1] as number);
       h.mixNumber(r[i + 2] as number);
     }
-    const sorted = sortedStrings(touched, this.sortScratch);
+    const sorted = sortedInto(touched, this.sortScratch);
     for (let k = 0; k < sorted.length; k++) {
       const id = sorted[k] as string;
       const idk = idKind(id);
@@ -2387,7 +2360,7 @@ class Walk {
     global ||= this.answersInside !== (device ? this.deviceAnswers : 0);
     const visible = resultCount(w) !== base.results;
     if (visible && !this.sleepAcrossResults) global = true;
-    const own = ownId(this.key().get(ctx) ?? '?');
+    const own = contextId(this.key().get(ctx) ?? '?');
     const writes = new Set(written.filter((id) => id !== own));
     // A task's submission only appends to the disk's queue (its parts, below).
     const appended =

@@ -27,6 +27,7 @@
 import { Context } from '../../model/runtime/context.ts';
 import { KObject } from '../../model/runtime/heap.ts';
 import type { WorldView } from '../../model/world/probe.ts';
+import { sortedInto } from './sorted.ts';
 import { withRankedStamps } from './stamps.ts';
 
 const T_NULL = 0x9e3779b1;
@@ -399,7 +400,7 @@ export function rootPart(id: string, key: string): string {
 const contextIds = new Map<string, string>();
 
 /** A context's component id: `ctx:` and its key (contextKeys). */
-function contextId(key: string): string {
+export function contextId(key: string): string {
   let id = contextIds.get(key);
   if (id === undefined) {
     id = `ctx:${key}`;
@@ -507,17 +508,7 @@ const sortScratch: number[] = [];
  * as they are a handful (a request's failed bios' errnos, the sectors in the disk's cache).
  */
 function sortedNumbers(xs: Iterable<number>, out: number[] = sortScratch): number[] {
-  out.length = 0;
-  for (const x of xs) {
-    let j = out.length;
-    out.push(x);
-    while (j > 0 && (out[j - 1] as number) > x) {
-      out[j] = out[j - 1] as number;
-      j--;
-    }
-    out[j] = x;
-  }
-  return out;
+  return sortedInto(xs, out);
 }
 
 /** What the walk does with an object, by its prototype (protoInfo). */

@@ -26,31 +26,25 @@ export class HashSet53 {
   add(x: number): boolean {
     if (!(x >= 0 && x <= Number.MAX_SAFE_INTEGER && Math.floor(x) === x))
       throw new RangeError(`HashSet53: ${x} is not a hash`);
-    const t = this.table;
-    const mask = this.mask;
-    let i = slot(x) & mask;
-    for (;;) {
-      const y = t[i] as number;
-      if (y === x) return false;
-      if (y === EMPTY) break;
-      i = (i + 1) & mask;
-    }
-    t[i] = x;
+    const i = this.find(x);
+    if (this.table[i] === x) return false;
+    this.table[i] = x;
     this.size++;
-    if (this.size * 2 > t.length) this.grow();
+    if (this.size * 2 > this.table.length) this.grow();
     return true;
   }
 
   has(x: number): boolean {
+    return this.table[this.find(x)] === x;
+  }
+
+  /** The slot that holds `x`, or the empty slot where it would go. */
+  private find(x: number): number {
     const t = this.table;
     const mask = this.mask;
     let i = slot(x) & mask;
-    for (;;) {
-      const y = t[i] as number;
-      if (y === x) return true;
-      if (y === EMPTY) return false;
-      i = (i + 1) & mask;
-    }
+    while (t[i] !== x && t[i] !== EMPTY) i = (i + 1) & mask;
+    return i;
   }
 
   private grow(): void {
