@@ -13,17 +13,6 @@ import type { GenContext } from '../runtime/context.ts';
 import { KObject } from '../runtime/heap.ts';
 import { PendingViolation } from '../runtime/violation.ts';
 
-/**
- * Model bookkeeping: each dio's `iocb` again, for the error setter's accounting (see `error`). Not
- * a field: the explorer does not track it (properties/explore/engine.ts `track`), as the setter's
- * read of it is not iomap_dio_set_error's (a cmpxchg of dio->error alone), so it stays out of the
- * running context's view, where it told apart the completion that set the first error from the
- * others. Not a private field either: one declared after the public ones made the explorer's
- * deletion of those (shareFields) turn every dio into a dictionary, 8 µs a path and every later
- * access to the dio slower.
- */
-const dioIocbs = new WeakMap<IomapDio, Kiocb>();
-
 export class IomapDio extends KObject {
   readonly kind = 'iomap_dio';
   iocb: Kiocb;
@@ -48,7 +37,10 @@ export class IomapDio extends KObject {
   constructor(iocb: Kiocb) {
     super();
     this.iocb = iocb;
-    dioIocbs.set(this, iocb);
+    // Model bookkeeping: `iocb` again, for the error setter's accounting, off the dio's fields: the
+    // setter's read of it is not iomap_dio_set_error's (a cmpxchg of dio->error alone), so it stays
+    // out of the running context's view in the explorer (KObject.bookkeeping says where it lives).
+    this.bookkeeping = iocb;
     // Model bookkeeping: each dio is a new attempt at the request.
     iocb.acct = new IocbAccounting();
   }
@@ -66,7 +58,7 @@ export class IomapDio extends KObject {
     if (this.errorValue !== 0 && v !== this.errorValue) {
       throw new PendingViolation('ERR-01', 156, `dio->error overwritten: ${this.errorValue} → ${v}`);
     }
-    if (this.errorValue === 0 && v !== 0) (dioIocbs.get(this) as Kiocb).acct.firstError = v;
+    if (this.errorValue === 0 && v !== 0) (this.bookkeeping as Kiocb).acct.firstError = v;
     this.errorValue = v;
   }
 }

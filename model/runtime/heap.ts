@@ -13,12 +13,30 @@ export type ObjectKind = 'iomap_dio' | 'bio';
 
 /** Base of every heap-tracked kernel object. */
 export abstract class KObject {
+  /**
+   * Model bookkeeping a subclass keeps of its own, out of the kernel object's fields (IomapDio:
+   * its kiocb, for the error setter's accounting). Private, so no field the explorer tracks or
+   * hashes, and declared first: the explorer deletes the fields it tracks (all but heapId) last
+   * first, which keeps the object's fast layout only while no field declared after them remains
+   * (properties/explore/tracking.test.ts). A subclass's own private field comes after `freed` and
+   * would not; a module WeakMap would, but an entry per object made a campaign run about twice as
+   * slow (an ephemeron per dio in every scavenge).
+   */
+  #bookkeeping: unknown = undefined;
   abstract readonly kind: ObjectKind;
   /** Heap serial number, unique per run; 0 until allocated. */
   heapId = 0;
   freed = false;
   freedIn = '';
   freedAtLine = 0;
+
+  protected get bookkeeping(): unknown {
+    return this.#bookkeeping;
+  }
+
+  protected set bookkeeping(v: unknown) {
+    this.#bookkeeping = v;
+  }
 }
 
 /** Where the heap learns which context is running, for reports. */
