@@ -389,12 +389,13 @@ function layoutOf(obj: object, keys: readonly string[], tracked: readonly boolea
 
 /**
  * Moves an object's tracked fields (its layout's; `values` are its own fields' values, as
- * Object.values gives them) to its FIELDS array and puts it over the layout's prototype. Its own fields from the first tracked one on are deleted last first and the
- * untracked ones among them put back in their order: V8 undoes the deletion of an object's
- * last-added field (the object keeps its fast layout), where deleting any other field, or
- * redefining it as an accessor, turns the object into a dictionary (so does a private field
- * declared after the public ones: World declares its own first, IomapDio keeps its bookkeeping
- * in a WeakMap, and every tracked object stays fast). The untracked fields before the first tracked one (a heap object's heapId)
+ * Object.values gives them) to its FIELDS array and puts it over the layout's prototype. Its own
+ * fields from the first tracked one on are deleted last first and the untracked ones among them
+ * put back in their order: V8 undoes the deletion of an object's last-added field (the object
+ * keeps its fast layout), where deleting any other field, or redefining it as an accessor, turns
+ * the object into a dictionary (so does a private field declared after the public ones: World
+ * declares its own first, a heap object's bookkeeping is KObject's first field, and every tracked
+ * object stays fast). The untracked fields before the first tracked one (a heap object's heapId)
  * stay as they are: deleting and adding them again gave the same layout, at a runtime call each.
  * The values are read in one call (Object.values, in Object.keys' order: the layout's), not by
  * a keyed load per field, which meets every tracked class and goes megamorphic. The same object
@@ -1426,22 +1427,32 @@ class Walk {
       return ASLEEP;
     }
     if (!this.prune) return null;
-    // The state cache, as at a question of one option (n = 1: a question has at least two).
-    let key = combine(
-      combine(combine(snap.full, (this.base as Base).views), 0),
-      this.labelHash(SCHEDULE) + 1,
-    );
-    if (this.classes) key = combine(key, this.statusMax);
+    // The state cache, as at a question of one option (n = 1: a question has at least two),
+    // between steps (0: no answers inside one).
+    const key = this.questionKey(combine(snap.full, (this.base as Base).views), 0, SCHEDULE, 1);
+    return this.revisitHere(key, this.asleepKeys(sleep)) === PRUNE ? PRUNED : null;
+  }
+
+  /**
+   * The state cache's key of a question: the state, the answers given inside the step, the label
+   * and arity, and with errno classes the statuses used.
+   */
+  private questionKey(state: number, inStep: number, label: string, n: number): number {
+    const key = combine(combine(state, inStep), this.labelHash(label) + n);
+    return this.classes ? combine(key, this.statusMax) : key;
+  }
+
+  /** A sleep set as the state cache compares it: its contexts' keys, sorted. */
+  private asleepKeys(sleep: ReadonlyMap<number, Footprint> | null): number[] {
     const asleep: number[] = [];
-    if (sleep !== null) for (const id of sleep.keys()) asleep.push(this.sleepKey(id));
-    asleep.sort((a, b) => a - b);
-    const revisit = this.cached(
-      key,
-      asleep,
-      this.maxFaults - this.faultsUsed,
-      this.shortest ? this.kernelSteps : 0,
-    );
-    return revisit === PRUNE ? PRUNED : null;
+    if (sleep === null || sleep.size === 0) return asleep;
+    for (const id of sleep.keys()) asleep.push(this.sleepKey(id));
+    return asleep.sort((a, b) => a - b);
+  }
+
+  /** What the cache says of `key` with this path's sleep set, fault budget left and depth. */
+  private revisitHere(key: number, asleep: readonly number[]): Revisit {
+    return this.cached(key, asleep, this.maxFaults - this.faultsUsed, this.shortest ? this.kernelSteps : 0);
   }
 
   /**
@@ -1923,13 +1934,8 @@ class Walk {
     }
     let only: Set<number> | null = null;
     if (this.prune) {
-      let key = combine(combine(state, inStep), this.labelHash(label) + n);
-      if (this.classes) key = combine(key, this.statusMax);
-      const asleep: number[] = [];
-      if (sleep !== null && sleep.size > 0) {
-        for (const id of sleep.keys()) asleep.push(this.sleepKey(id));
-        asleep.sort((a, b) => a - b);
-      }
+      const key = this.questionKey(state, inStep, label, n);
+      const asleep = this.asleepKeys(sleep);
       // The completions skipped here are asleep at this question (a visit that skipped fewer
       // prunes this one; one that skipped more does not).
       if (skip !== null) {
@@ -1937,8 +1943,7 @@ class Walk {
         for (const v of skip) asleep.push(hashString(tidName((inFlight[v] as Bio).serial)));
         asleep.sort((a, b) => a - b);
       }
-      const left = this.maxFaults - this.faultsUsed;
-      const revisit = this.cached(key, asleep, left, this.shortest ? this.kernelSteps : 0);
+      const revisit = this.revisitHere(key, asleep);
       if (revisit === PRUNE) throw PRUNED;
       if (revisit !== EXPLORE_ALL && typeof revisit !== 'string' && sleep !== null && ctx !== null) {
         // Explore the contexts asleep at the earlier visits and awake now, with the sleep set
