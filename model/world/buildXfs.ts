@@ -94,8 +94,12 @@ export function writeLeftovers(fs: ModelXfs, scenario: Scenario, model: 'xfs' | 
   const unwritten = leftovers.includes('unwritten');
   const eofTail = leftovers.includes('eof-tail');
   const pastEof = leftovers.includes('past-eof');
+  // Past the scenario's last extent every block of a freshly built map is a hole: the walk stops
+  // there (a file of 512-byte blocks has 512 of them, most past its few extents).
+  let end = 0;
+  for (const e of scenario.fs.extents) end = Math.max(end, Math.ceil((e.offset + e.length) / fs.blockSize));
   let top = 0;
-  for (let b = 0; b < map.blocks; b++) {
+  for (let b = 0; b < Math.min(end, map.blocks); b++) {
     const state = map.state[b];
     const addr = map.addr[b] ?? -1;
     if (state !== EXT_WRITTEN && state !== EXT_UNWRITTEN) continue;
@@ -115,7 +119,14 @@ export function writeLeftovers(fs: ModelXfs, scenario: Scenario, model: 'xfs' | 
     }
   }
   if (leftovers.includes('free')) {
-    for (let j = 0; j < fs.geo.fileBlocks && top + j < fs.geo.dataBlocks; j++) prior(fs, top + j, j, 0);
+    // As prior() block after block from disk block `top` (file block 0 on): the earlier write's
+    // units in a row, one written range.
+    const blocks = Math.min(fs.geo.fileBlocks, fs.geo.dataBlocks - top);
+    if (blocks > 0) {
+      const first = top * spb;
+      fs.disk.mediaWritten(first, blocks * spb);
+      for (let u = 0; u < blocks * spb; u++) media[first + u] = userTag(PRIOR_WRITE_ID, u);
+    }
   }
 }
 

@@ -13,28 +13,54 @@
 import type { NoneLeftOut } from '../runtime/faults.ts';
 import type { ExtentFlag, ExtentSpec, ExtentType, FsSpec, Leftover, Scenario } from './scenario.ts';
 
+/*
+ * The fields every spec has are declared `!`: the constructors assign them in a for-in over the
+ * spec's keys, which the compiler cannot follow (a spec without one reads `undefined`, as before).
+ */
+
 export class Extent implements ExtentSpec {
-  readonly offset: number;
-  readonly length: number;
-  readonly type: ExtentType;
+  readonly offset!: number;
+  readonly length!: number;
+  readonly type!: ExtentType;
   readonly flags: readonly ExtentFlag[] | undefined;
   readonly addr: number | undefined;
   readonly inlineOffsetInPage: number | undefined;
 
   constructor(e: ExtentSpec) {
-    this.offset = e.offset;
-    this.length = e.length;
-    this.type = e.type;
-    this.flags = e.flags;
-    this.addr = e.addr;
-    this.inlineOffsetInPage = e.inlineOffsetInPage;
+    // The fields the spec has, by key (see Fs's constructor).
+    for (const k in e) {
+      const key = k as keyof ExtentSpec;
+      const v = e[key];
+      switch (key) {
+        case 'offset':
+          this.offset = v as number;
+          break;
+        case 'length':
+          this.length = v as number;
+          break;
+        case 'type':
+          this.type = v as ExtentType;
+          break;
+        case 'flags':
+          this.flags = v as readonly ExtentFlag[] | undefined;
+          break;
+        case 'addr':
+          this.addr = v as number | undefined;
+          break;
+        case 'inlineOffsetInPage':
+          this.inlineOffsetInPage = v as number | undefined;
+          break;
+        default:
+          everyKey(key);
+      }
+    }
   }
 }
 
 export class Fs implements FsSpec {
   readonly model: 'xfs' | 'ext4' | 'scripted' | undefined;
-  readonly blockSize: number;
-  readonly iSize: number;
+  readonly blockSize!: number;
+  readonly iSize!: number;
   readonly extents: readonly ExtentSpec[];
   readonly pageCache: ReadonlyArray<{ readonly index: number; readonly dirty: boolean }> | undefined;
   readonly endIo: boolean | undefined;
@@ -50,24 +76,81 @@ export class Fs implements FsSpec {
   readonly fsyncErrno: number | undefined;
 
   constructor(fs: FsSpec) {
-    this.model = fs.model;
-    this.blockSize = fs.blockSize;
-    this.iSize = fs.iSize;
-    this.extents = fs.extents.map((e) => new Extent(e));
-    this.pageCache = fs.pageCache;
-    this.endIo = fs.endIo;
-    this.readEndIo = fs.readEndIo;
-    this.endIoMaySleep = fs.endIoMaySleep;
-    this.sizeDirtyRule = fs.sizeDirtyRule;
-    this.bioSet = fs.bioSet;
-    this.submitIo = fs.submitIo;
-    this.submitIoDeferred = fs.submitIoDeferred;
-    this.notblkFrom = fs.notblkFrom;
-    this.generic = fs.generic;
-    this.leftovers = fs.leftovers;
-    this.fsyncErrno = fs.fsyncErrno;
+    this.extents = shapedExtents(fs.extents);
+    // The fields the spec has, by key: a for-in over an object takes its keys from the object's own
+    // map (its enum cache) and loads each by that cache, where a load of each field by name, present
+    // or not, met dozens of shapes and went to V8's global stub cache (0.5 against 0.07 µs a spec,
+    // the bench's cases). A field the spec leaves out stays `undefined`, as it read before.
+    for (const k in fs) {
+      const key = k as keyof FsSpec;
+      const v = fs[key];
+      switch (key) {
+        case 'extents':
+          break;
+        case 'model':
+          this.model = v as FsSpec['model'];
+          break;
+        case 'blockSize':
+          this.blockSize = v as number;
+          break;
+        case 'iSize':
+          this.iSize = v as number;
+          break;
+        case 'pageCache':
+          this.pageCache = v as FsSpec['pageCache'];
+          break;
+        case 'endIo':
+          this.endIo = v as boolean | undefined;
+          break;
+        case 'readEndIo':
+          this.readEndIo = v as boolean | undefined;
+          break;
+        case 'endIoMaySleep':
+          this.endIoMaySleep = v as boolean | undefined;
+          break;
+        case 'sizeDirtyRule':
+          this.sizeDirtyRule = v as FsSpec['sizeDirtyRule'];
+          break;
+        case 'bioSet':
+          this.bioSet = v as boolean | undefined;
+          break;
+        case 'submitIo':
+          this.submitIo = v as boolean | undefined;
+          break;
+        case 'submitIoDeferred':
+          this.submitIoDeferred = v as boolean | undefined;
+          break;
+        case 'notblkFrom':
+          this.notblkFrom = v as number | undefined;
+          break;
+        case 'generic':
+          this.generic = v as boolean | undefined;
+          break;
+        case 'leftovers':
+          this.leftovers = v as FsSpec['leftovers'];
+          break;
+        case 'fsyncErrno':
+          this.fsyncErrno = v as number | undefined;
+          break;
+        default:
+          everyKey(key);
+      }
+    }
   }
 }
+
+/** The extents in their one shape (a loop: map's callback saw every shape at one site too). */
+function shapedExtents(extents: readonly ExtentSpec[]): Extent[] {
+  const out: Extent[] = [];
+  for (const e of extents) out.push(new Extent(e));
+  return out;
+}
+
+/**
+ * A key of the spec types that the switches above have no case for fails to compile here; a key
+ * the types do not know (a replay file's extra field) is left out at run time, as before.
+ */
+function everyKey(_key: never): void {}
 
 /** `s` with its fs spec and extents in their one shape (the rest as it is). */
 export function shapedScenario(s: Scenario): Scenario {
