@@ -16,6 +16,8 @@ import { ALL_FAULTS, type FaultProfile, Faults, NO_FAULTS } from '../../model/ru
 import { Runtime } from '../../model/runtime/runtime.ts';
 import type { WorldView } from '../../model/world/probe.ts';
 import { runScenario } from '../../model/world/run.ts';
+import type { ExtentSpec, FsSpec } from '../../model/world/scenario.ts';
+import { Extent, Fs } from '../../model/world/shapes.ts';
 import { campaignScenarioArbitrary } from '../../scripts/commands/campaign.ts';
 import { faultProfileArbitrary } from '../arbitraries/faults.ts';
 
@@ -119,5 +121,49 @@ describe("a world's scenario", () => {
       new Set(scenarios.flatMap((s) => s.fs.extents.map((e) => Object.keys(e).join()))).size,
     ).toBeGreaterThan(2);
     for (const e of extents) expect(haveSameMap(e, extents[0] as object)).toBe(true);
+  });
+
+  it('copies every field a spec has (each with its own value) and leaves the others undefined', () => {
+    // Every field of the spec types, each a value of its own: a case the shapes' switches lack, or
+    // one that writes another field, shows here (the campaign draws only some of these fields).
+    const extent: Required<ExtentSpec> = {
+      offset: 4096,
+      length: 8192,
+      type: 'mapped',
+      flags: ['shared'],
+      addr: 0x20000,
+      inlineOffsetInPage: 7,
+    };
+    const fs: Required<FsSpec> = {
+      model: 'scripted',
+      blockSize: 2048,
+      iSize: 5000,
+      extents: [extent, { offset: 0, length: 4096, type: 'hole' }],
+      pageCache: [{ index: 1, dirty: true }],
+      endIo: false,
+      readEndIo: true,
+      endIoMaySleep: true,
+      sizeDirtyRule: 'in-core',
+      bioSet: true,
+      submitIo: false,
+      submitIoDeferred: true,
+      notblkFrom: 12288,
+      generic: false,
+      leftovers: ['free'],
+      fsyncErrno: -5,
+    };
+    const shaped = new Fs(fs);
+    for (const k of Object.keys(fs) as (keyof FsSpec)[])
+      if (k !== 'extents') expect(shaped[k], k).toBe(fs[k]);
+    const [all, hole] = shaped.extents as Extent[];
+    for (const k of Object.keys(extent) as (keyof ExtentSpec)[]) expect(all?.[k], k).toBe(extent[k]);
+    expect(hole).toEqual(new Extent({ offset: 0, length: 4096, type: 'hole' }));
+    expect([hole?.flags, hole?.addr, hole?.inlineOffsetInPage]).toEqual([undefined, undefined, undefined]);
+    // Left out, a field reads undefined; the shapes are the same either way.
+    const bare = new Fs({ blockSize: 512, iSize: 0, extents: [] });
+    expect(Object.keys(bare)).toEqual(Object.keys(shaped));
+    expect(haveSameMap(bare, shaped)).toBe(true);
+    for (const k of Object.keys(fs) as (keyof FsSpec)[])
+      if (!['blockSize', 'iSize', 'extents'].includes(k)) expect(bare[k], k).toBeUndefined();
   });
 });
