@@ -73,9 +73,11 @@ export class UserBuffer {
     fields.addr = addr;
     fields.length = length;
     fields.userBacked = userBacked;
-    b.tags.fill(TAG_UNTOUCHED);
-    // The page arrays (one entry per page each) in one loop: a typed array's fill is a builtin
-    // call that costs more than a loop over a few pages.
+    // Small arrays by loops: a typed array's fill is a builtin call that costs more than a loop over
+    // a few entries (the tags of a small buffer, the pages of any: one entry per page each).
+    const tags = b.tags;
+    if (tags.length > SMALL_UNITS) tags.fill(TAG_UNTOUCHED);
+    else for (let u = 0; u < tags.length; u++) tags[u] = TAG_UNTOUCHED;
     const { pins, dirty, dmaFilled } = b;
     for (let p = 0; p < pins.length; p++) {
       pins[p] = 0;
