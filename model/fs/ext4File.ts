@@ -17,6 +17,7 @@ import { type IovIter, iovIterAdvance, iovIterCount } from '../mm/iovIter.ts';
 import { PAGE_SIZE } from '../mm/tags.ts';
 import { UserBuffer } from '../mm/userBuffer.ts';
 import type { KGen } from '../runtime/context.ts';
+import { returnNow } from '../runtime/yieldPoint.ts';
 import { EXT4_MAP_MAPPED, type ModelExt4 } from './ext4.ts';
 import type { IomapOps } from './iomap.ts';
 import { RwSem } from './rwsem.ts';
@@ -65,8 +66,11 @@ export class Ext4File extends XfsFile {
     return r;
   }
 
-  /** ext4_file_write_iter() (L690-707) for IOCB_DIRECT. */
-  override *writeIter(
+  /**
+   * ext4_file_write_iter() (L690-707) for IOCB_DIRECT. Past the shutdown test it only hands on, so
+   * it gives its caller's `yield*` ext4_dio_write_iter's KGen (yieldPoint.ts): the same steps.
+   */
+  override writeIter(
     k: Kernel,
     iocb: Kiocb,
     from: IovIter,
@@ -74,8 +78,8 @@ export class Ext4File extends XfsFile {
     doneBefore: number,
   ): KGen<number> {
     // L695-696 (an aborted journal counts as a shutdown: ModelExt4.ext4ForcedShutdown).
-    if (this.ext4.ext4ForcedShutdown()) return -EIO;
-    return yield* this.ext4DioWriteIter(k, iocb, from, dioFlags, doneBefore);
+    if (this.ext4.ext4ForcedShutdown()) return returnNow(-EIO);
+    return this.ext4DioWriteIter(k, iocb, from, dioFlags, doneBefore);
   }
 
   /** ext4_extending_io() (L207-215). */

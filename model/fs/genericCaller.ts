@@ -82,8 +82,12 @@ export class GenericIomapCaller {
     return ret;
   }
 
-  /** The system call: a whole read or write, with the resume loop and the page-cache fallback. */
-  *rw(
+  /**
+   * The system call: a whole read or write, with the resume loop and the page-cache fallback. It
+   * only picks one of them, so it gives its caller's `yield*` that one's KGen (yieldPoint.ts): the
+   * same steps, a chain level fewer at each of their yields.
+   */
+  rw(
     k: Kernel,
     iocb: Kiocb,
     iter: IovIter,
@@ -94,10 +98,10 @@ export class GenericIomapCaller {
     doneBefore: number,
   ): KGen<number> {
     if (doneBefore > 0 || this.buffered === null)
-      return yield* this.dio(k, iocb, iter, write, ops, dops, dioFlags, doneBefore);
+      return this.dio(k, iocb, iter, write, ops, dops, dioFlags, doneBefore);
     return write
-      ? yield* this.write(k, iocb, iter, ops, dops, dioFlags)
-      : yield* this.read(k, iocb, iter, ops, dops, dioFlags);
+      ? this.write(k, iocb, iter, ops, dops, dioFlags)
+      : this.read(k, iocb, iter, ops, dops, dioFlags);
   }
 
   private isSubBlock(iocb: Kiocb, iter: IovIter, write: boolean): boolean {

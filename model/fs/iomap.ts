@@ -34,6 +34,17 @@ export function emptyIomap(): Iomap {
   return { addr: -1, offset: 0, length: 0, type: 0, flags: 0, bdev: null, inlineData: null };
 }
 
+/** An iomap zeroed as memset() leaves it (emptyIomap's values). */
+function clearIomap(m: Iomap): void {
+  m.addr = -1;
+  m.offset = 0;
+  m.length = 0;
+  m.type = 0;
+  m.flags = 0;
+  m.bdev = null;
+  m.inlineData = null;
+}
+
 export class IomapIter {
   iomap: Iomap = emptyIomap();
   srcmap: Iomap = emptyIomap();
@@ -107,8 +118,9 @@ function iomapIterAdvance(iter: IomapIter): number {
     if (!iter.len) return 0;
   }
   iter.processed = 0;
-  iter.iomap = emptyIomap();
-  iter.srcmap = emptyIomap();
+  // memset() of both maps in place: no mapping outlives its iteration (no allocation per mapping).
+  clearIomap(iter.iomap);
+  clearIomap(iter.srcmap);
   return 1;
 }
 

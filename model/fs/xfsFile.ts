@@ -17,6 +17,7 @@ import type { Kernel } from '../kernel/kernel.ts';
 import { type IovIter, iovIterCount } from '../mm/iovIter.ts';
 import type { UserBuffer } from '../mm/userBuffer.ts';
 import type { KGen } from '../runtime/context.ts';
+import { returnNow } from '../runtime/yieldPoint.ts';
 import { RwSem } from './rwsem.ts';
 import { genericWriteSync, IocbAccounting, inodeDioWait, type Kiocb } from './vfs.ts';
 import type { ModelXfs } from './xfs.ts';
@@ -73,14 +74,18 @@ export class XfsFile {
     return r;
   }
 
-  /** xfs_file_dio_write(): device-aligned, then block-aligned or not. */
-  *dioWrite(k: Kernel, iocb: Kiocb, from: IovIter, dioFlags: number, doneBefore: number): KGen<number> {
+  /**
+   * xfs_file_dio_write(): device-aligned, then block-aligned or not. It only picks a path, so it
+   * gives its caller's `yield*` that path's KGen (yieldPoint.ts): the same steps, a chain level
+   * fewer at each of the path's yields.
+   */
+  dioWrite(k: Kernel, iocb: Kiocb, from: IovIter, dioFlags: number, doneBefore: number): KGen<number> {
     const count = iovIterCount(from);
     const lbsMask = this.fs.disk.logicalBlockSize - 1;
-    if ((iocb.kiPos | count) & lbsMask) return -EINVAL;
+    if ((iocb.kiPos | count) & lbsMask) return returnNow(-EINVAL);
     if ((iocb.kiPos | count) & (this.fs.blockSize - 1))
-      return yield* this.dioWriteUnaligned(k, iocb, from, dioFlags, doneBefore);
-    return yield* this.dioWriteShared(k, iocb, from, dioFlags, doneBefore);
+      return this.dioWriteUnaligned(k, iocb, from, dioFlags, doneBefore);
+    return this.dioWriteShared(k, iocb, from, dioFlags, doneBefore);
   }
 
   /** xfs_file_dio_write_aligned(): IOLOCK shared across the I/O. */
