@@ -93,7 +93,7 @@ function userCopyLength(rt: Runtime, i: IovIter, bytes: number): number {
 /** iov_iter_zero(): zero-fill up to `bytes` of the destination; returns what was filled. */
 export function iovIterZero(rt: Runtime, bytes: number, i: IovIter): number {
   const n = userCopyLength(rt, i, Math.min(bytes, i.count));
-  fillTags(i, n, () => TAG_ZERO);
+  fillTags(i, n, null, 0);
   iovIterAdvance(i, n);
   return n;
 }
@@ -101,7 +101,7 @@ export function iovIterZero(rt: Runtime, bytes: number, i: IovIter): number {
 /** copy_to_iter(): copy tags from `src` (one per 512 bytes, starting at srcUnit) into the buffer. */
 export function copyToIter(rt: Runtime, src: Int32Array, srcUnit: number, bytes: number, i: IovIter): number {
   const n = userCopyLength(rt, i, Math.min(bytes, i.count));
-  fillTags(i, n, (k) => src[srcUnit + k] ?? TAG_ZERO);
+  fillTags(i, n, src, srcUnit);
   iovIterAdvance(i, n);
   return n;
 }
@@ -125,10 +125,11 @@ export function copyFromIter(
  * The tags of the units a copy of `n` bytes from the iter's position fills: the unit it starts in
  * and every unit it reaches the end of. A copy that starts inside a unit (a read finished from the
  * page cache at an end of file inside a sector, where the direct part stopped) still fills the
- * whole units after it, each from the source unit at the same offset.
+ * whole units after it, each from the source unit at the same offset (zeros without a source).
  */
-function fillTags(i: IovIter, n: number, tagOf: (k: number) => number): void {
+function fillTags(i: IovIter, n: number, src: Int32Array | null, srcUnit: number): void {
   const first = i.buf.unitAt(i.iovOffset);
   const units = i.buf.unitAt(i.iovOffset + n) - first;
-  for (let k = 0; k < units; k++) i.buf.tags[first + k] = tagOf(k);
+  // From `src` at srcUnit, or zeros without one (no closure a copy).
+  for (let k = 0; k < units; k++) i.buf.tags[first + k] = src === null ? TAG_ZERO : (src[srcUnit + k] ?? TAG_ZERO);
 }

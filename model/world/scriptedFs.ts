@@ -235,32 +235,29 @@ export class ScriptedFs implements IomapOps, FileOperations {
       // A block writeback allocated (model/fs/genericBuffered.ts) is written file data now, whatever
       // the scripted extent said: btrfs's delalloc becomes a regular extent when the ordered
       // extent of its writeback finishes (6.12.117 fs/btrfs/inode.c btrfs_finish_one_ordered).
-      Object.assign(iomap, {
-        addr: placed,
-        offset: Math.floor(pos / bs) * bs,
-        length: bs,
-        type: IOMAP_MAPPED,
-        flags: iterFlags & IOMAP_WRITE ? this.dirtyFlag(pos, length) : 0,
-      });
+      // Field by field (an object literal for Object.assign was an allocation a mapping).
+      iomap.addr = placed;
+      iomap.offset = Math.floor(pos / bs) * bs;
+      iomap.length = bs;
+      iomap.type = IOMAP_MAPPED;
+      iomap.flags = iterFlags & IOMAP_WRITE ? this.dirtyFlag(pos, length) : 0;
       iomap.bdev = this.disk;
       iomap.inlineData = null;
       if (this.rt.tracing)
         this.rt.ev(0, 'iomap_iter_dstmap', `offset ${iomap.offset} length ${bs} type mapped (written back)`);
       return 0;
     }
-    const e = this.spec.extents.find((x) => x.offset <= pos && pos < x.offset + x.length);
+    const e = this.extentAt(pos);
     if (e === undefined) {
       // Past the scripted extents: a hole to the end of the address space (or to a block
       // writeback placed there).
       const hole = this.trimPlaced(pos, pos, 1 << 30);
-      Object.assign(iomap, {
-        addr: -1,
-        offset: hole.offset,
-        length: hole.length,
-        type: IOMAP_HOLE,
-        flags: 0,
-        bdev: this.disk,
-      });
+      iomap.addr = -1;
+      iomap.offset = hole.offset;
+      iomap.length = hole.length;
+      iomap.type = IOMAP_HOLE;
+      iomap.flags = 0;
+      iomap.bdev = this.disk;
       return 0;
     }
     let readRun: { offset: number; length: number } | null = null;
@@ -286,13 +283,11 @@ export class ScriptedFs implements IomapOps, FileOperations {
       // data fork as it is (xfs_read_iomap_begin, fs/xfs/xfs_iomap.c L1271-1297).
       const run = this.runAround(e, pos, (b) => this.published.has(b));
       if (!run.value) {
-        Object.assign(iomap, {
-          addr: -1,
-          offset: run.offset,
-          length: run.length,
-          type: IOMAP_HOLE,
-          flags: 0,
-        });
+        iomap.addr = -1;
+        iomap.offset = run.offset;
+        iomap.length = run.length;
+        iomap.type = IOMAP_HOLE;
+        iomap.flags = 0;
         iomap.bdev = this.disk;
         iomap.inlineData = null;
         return 0;
@@ -528,7 +523,7 @@ export class ScriptedFs implements IomapOps, FileOperations {
   private settle(pos: number, size: number): void {
     const bs = this.spec.blockSize;
     for (let b = Math.floor(pos / bs); b < Math.ceil((pos + size) / bs); b++) {
-      const e = this.spec.extents.find((x) => x.offset <= b * bs && b * bs < x.offset + x.length);
+      const e = this.extentAt(b * bs);
       if (e === undefined) continue;
       if (e.flags?.includes('new') && this.allocated.has(b)) {
         if (!this.published.has(b)) this.metaChanged();
@@ -557,9 +552,14 @@ export class ScriptedFs implements IomapOps, FileOperations {
     return this.extentAt(off);
   }
 
-  /** The extent holding file offset `off`, if the scripted mapping has one. */
+  /** The extent holding file offset `off`, if the scripted mapping has one (a loop: no closure a call). */
   private extentAt(off: number): ExtentSpec | undefined {
-    return this.spec.extents.find((x) => x.offset <= off && off < x.offset + x.length);
+    const extents = this.spec.extents;
+    for (let i = 0; i < extents.length; i++) {
+      const x = extents[i] as ExtentSpec;
+      if (x.offset <= off && off < x.offset + x.length) return x;
+    }
+    return undefined;
   }
 
   /**
