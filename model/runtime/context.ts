@@ -98,10 +98,16 @@ export class GenContext extends Context {
    * a generator shows them nothing of its position (the step counter stands in for it).
    */
   #gen: KGen<unknown> | null = null;
+  /**
+   * #gen's next, read once per piece: the generators of a hundred functions and the yieldPoint.ts
+   * objects each have their own map, so `gen.next` at every step was a megamorphic load.
+   */
+  #next: (() => IteratorResult<void, unknown>) | null = null;
   #program: Program | null = null;
 
   start(gen: KGen): this {
     this.#gen = gen;
+    this.#next = gen.next;
     return this;
   }
 
@@ -127,10 +133,12 @@ export class GenContext extends Context {
     const program = this.#program;
     if (program === null) {
       const gen = this.#gen;
-      if (gen === null || gen.next().done) this.finished = true;
+      if (gen === null || (this.#next as () => IteratorResult<void, unknown>).call(gen).done)
+        this.finished = true;
       return;
     }
     let gen = this.#gen;
+    let next = this.#next;
     let result: unknown;
     for (;;) {
       if (gen === null) {
@@ -140,8 +148,10 @@ export class GenContext extends Context {
           this.finished = true;
           return;
         }
+        next = gen.next;
+        this.#next = next;
       }
-      const r = gen.next();
+      const r = (next as () => IteratorResult<void, unknown>).call(gen);
       if (r.done !== true) return;
       result = r.value;
       gen = null;
