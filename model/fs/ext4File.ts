@@ -17,7 +17,7 @@ import { type IovIter, iovIterAdvance, iovIterCount } from '../mm/iovIter.ts';
 import { PAGE_SIZE } from '../mm/tags.ts';
 import { UserBuffer } from '../mm/userBuffer.ts';
 import type { KGen } from '../runtime/context.ts';
-import { returnNow } from '../runtime/yieldPoint.ts';
+import { after, returnNow } from '../runtime/yieldPoint.ts';
 import { EXT4_MAP_MAPPED, type ModelExt4 } from './ext4.ts';
 import type { IomapOps } from './iomap.ts';
 import { RwSem } from './rwsem.ts';
@@ -44,11 +44,13 @@ export class Ext4File extends XfsFile {
     super(ext4);
   }
 
-  /** inode_lock / inode_lock_shared, or their trylock for IOCB_NOWAIT. */
-  private *lockIocb(k: Kernel, iocb: Kiocb, shared: boolean): KGen<number> {
-    if (iocb.kiFlags & IOCB_NOWAIT) return this.iolock.tryLock(!shared) ? 0 : -EAGAIN;
-    yield* this.iolock.lock(k.rt, !shared);
-    return 0;
+  /**
+   * inode_lock / inode_lock_shared, or their trylock for IOCB_NOWAIT. Without a generator
+   * (yieldPoint.ts after): the lock's own steps, then 0.
+   */
+  private lockIocb(k: Kernel, iocb: Kiocb, shared: boolean): KGen<number> {
+    if (iocb.kiFlags & IOCB_NOWAIT) return returnNow(this.iolock.tryLock(!shared) ? 0 : -EAGAIN);
+    return after(this.iolock.lock(k.rt, !shared), 0);
   }
 
   /** ext4_file_read_iter() (L130-148) -> ext4_dio_read_iter() (L69-100). */

@@ -42,6 +42,7 @@ import {
 import type { Kernel } from '../kernel/kernel.ts';
 import { type IovIter, iovIterCount } from '../mm/iovIter.ts';
 import type { KGen } from '../runtime/context.ts';
+import { after, returnNow } from '../runtime/yieldPoint.ts';
 import type { WorldQuirks } from '../world/quirks.ts';
 import type { GenericBuffered } from './genericBuffered.ts';
 import type { IomapDioOps, IomapOps } from './iomap.ts';
@@ -112,18 +113,17 @@ export class GenericIomapCaller {
    * The inode lock: exclusive for a sub-block write (XFS) and for a write that ends past i_size
    * (btrfs_direct_write takes it shared only inside EOF, 6.12.117 fs/btrfs/direct-io.c L873-874,
    * L910-917), else shared; a NOWAIT caller only tries. 1 if taken exclusive, 0 if shared, or
-   * -EAGAIN.
+   * -EAGAIN. Without a generator (yieldPoint.ts after): the lock's own steps, then the answer.
    */
-  private *lock(k: Kernel, iocb: Kiocb, subBlock: boolean, extending: boolean): KGen<number> {
+  private lock(k: Kernel, iocb: Kiocb, subBlock: boolean, extending: boolean): KGen<number> {
     const nowait = (iocb.kiFlags & IOCB_NOWAIT) !== 0;
-    if (subBlock && nowait) return -EAGAIN;
+    if (subBlock && nowait) return returnNow(-EAGAIN);
     const exclusive = subBlock || extending;
     if (nowait) {
-      if (!this.iolock.tryLock(exclusive)) return -EAGAIN;
-    } else {
-      yield* this.iolock.lock(k.rt, exclusive);
+      if (!this.iolock.tryLock(exclusive)) return returnNow(-EAGAIN);
+      return returnNow(exclusive ? 1 : 0);
     }
-    return exclusive ? 1 : 0;
+    return after(this.iolock.lock(k.rt, exclusive), exclusive ? 1 : 0);
   }
 
   /** Does a write of what is left of `iter` at ki_pos end past i_size? */
@@ -131,11 +131,13 @@ export class GenericIomapCaller {
     return write && iocb.kiPos + iovIterCount(iter) > this.inode.iSize;
   }
 
-  /** A sub-block write is the only direct I/O of the inode: drain the others, wait for its own. */
-  private *serialise(k: Kernel, subBlock: boolean, dioFlags: number): KGen<number> {
-    if (!subBlock) return dioFlags;
-    yield* inodeDioWait(k.rt, this.inode);
-    return dioFlags | IOMAP_DIO_FORCE_WAIT;
+  /**
+   * A sub-block write is the only direct I/O of the inode: drain the others, wait for its own.
+   * Without a generator (yieldPoint.ts after): the wait's own steps, then the flags.
+   */
+  private serialise(k: Kernel, subBlock: boolean, dioFlags: number): KGen<number> {
+    if (!subBlock) return returnNow(dioFlags);
+    return after(inodeDioWait(k.rt, this.inode), dioFlags | IOMAP_DIO_FORCE_WAIT);
   }
 
   /**

@@ -17,7 +17,7 @@ import type { Kernel } from '../kernel/kernel.ts';
 import { type IovIter, iovIterCount } from '../mm/iovIter.ts';
 import type { UserBuffer } from '../mm/userBuffer.ts';
 import type { KGen } from '../runtime/context.ts';
-import { returnNow } from '../runtime/yieldPoint.ts';
+import { after, returnNow } from '../runtime/yieldPoint.ts';
 import { RwSem } from './rwsem.ts';
 import { genericWriteSync, IocbAccounting, inodeDioWait, type Kiocb } from './vfs.ts';
 import type { ModelXfs } from './xfs.ts';
@@ -56,11 +56,13 @@ export class XfsFile {
     return yield* genericWriteSync(k.rt, iocb, n, 0);
   }
 
-  /** xfs_ilock_iocb(): a NOWAIT caller only tries the lock. */
-  private *ilockIocb(k: Kernel, iocb: Kiocb, exclusive: boolean): KGen<number> {
-    if (iocb.kiFlags & IOCB_NOWAIT) return this.iolock.tryLock(exclusive) ? 0 : -EAGAIN;
-    yield* this.iolock.lock(k.rt, exclusive);
-    return 0;
+  /**
+   * xfs_ilock_iocb(): a NOWAIT caller only tries the lock. Without a generator (yieldPoint.ts
+   * after): the lock's own steps, then 0.
+   */
+  private ilockIocb(k: Kernel, iocb: Kiocb, exclusive: boolean): KGen<number> {
+    if (iocb.kiFlags & IOCB_NOWAIT) return returnNow(this.iolock.tryLock(exclusive) ? 0 : -EAGAIN);
+    return after(this.iolock.lock(k.rt, exclusive), 0);
   }
 
   /** xfs_file_dio_read(). */

@@ -38,6 +38,7 @@ import {
 import { atomicInc, barrier } from '../runtime/atomics.ts';
 import type { KGen } from '../runtime/context.ts';
 import { BoundHit, modelAssert } from '../runtime/violation.ts';
+import { after, returnNow } from '../runtime/yieldPoint.ts';
 import {
   EINVAL,
   IOCB_HIPRI,
@@ -365,25 +366,26 @@ export function* iomapDioBioIter(k: Kernel, iter: IomapIter, dio: IomapDio): KGe
  * block head when the write starts inside it. The seed's iomap_dio_zero returns nothing, so this
  * never ends the iteration: the result is always 0.
  */
-export function* iomapDioBioIterZeroHeadPad(
+export function iomapDioBioIterZeroHeadPad(
   k: Kernel,
   iter: IomapIter,
   dio: IomapDio,
   pos: number,
   pad: number,
 ): KGen<number> {
+  // Without a generator (yieldPoint.ts after): no pad, no step; else the zeroing's, then 0.
   if (pad && k.ops.iomapDioBioIterZeroHead(k, dio, pos)) {
     k.rt.cover(360);
-    yield* k.ops.iomapDioZero(k, iter, dio, pos - pad, pad);
+    return after(k.ops.iomapDioZero(k, iter, dio, pos - pad, pad), 0);
   }
-  return 0;
+  return returnNow(0);
 }
 
 /**
  * Seed L432-434 as its own entry (the releases differ here): zero from the end of the write to the
  * end of its block. The seed leaves `ret` as it was (-EFAULT after a failed page-get, say).
  */
-export function* iomapDioBioIterZeroTailPad(
+export function iomapDioBioIterZeroTailPad(
   k: Kernel,
   iter: IomapIter,
   dio: IomapDio,
@@ -391,11 +393,12 @@ export function* iomapDioBioIterZeroTailPad(
   pad: number,
   ret: number,
 ): KGen<number> {
+  // Without a generator (yieldPoint.ts after): no pad, no step; else the zeroing's, then `ret`.
   if (pad) {
     k.rt.cover(434);
-    yield* k.ops.iomapDioZero(k, iter, dio, pos, iBlocksize(iter.inode) - pad);
+    return after(k.ops.iomapDioZero(k, iter, dio, pos, iBlocksize(iter.inode) - pad), ret);
   }
-  return ret;
+  return returnNow(ret);
 }
 
 /**

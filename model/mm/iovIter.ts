@@ -131,5 +131,6 @@ function fillTags(i: IovIter, n: number, src: Int32Array | null, srcUnit: number
   const first = i.buf.unitAt(i.iovOffset);
   const units = i.buf.unitAt(i.iovOffset + n) - first;
   // From `src` at srcUnit, or zeros without one (no closure a copy).
-  for (let k = 0; k < units; k++) i.buf.tags[first + k] = src === null ? TAG_ZERO : (src[srcUnit + k] ?? TAG_ZERO);
+  for (let k = 0; k < units; k++)
+    i.buf.tags[first + k] = src === null ? TAG_ZERO : (src[srcUnit + k] ?? TAG_ZERO);
 }

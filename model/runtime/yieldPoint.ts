@@ -145,3 +145,17 @@ export function returnNow(value: number): KGen<number> {
 export function noYield(): KGen<void> {
   return DONE;
 }
+
+/**
+ * `yield* after(g, v)`: g's steps, then `v` (what g returns is dropped), as a generator function's
+ * `yield* g; return v;`.
+ * When g is noYield()'s (an uncontended lock, a wait whose condition holds), with no generator.
+ */
+export function after(g: KGen<unknown>, value: number): KGen<number> {
+  return g === DONE ? returnNow(value) : afterYields(g, value);
+}
+
+function* afterYields(g: KGen<unknown>, value: number): KGen<number> {
+  yield* g;
+  return value;
+}
