@@ -114,6 +114,9 @@ export class ScriptedFs implements IomapOps, FileOperations {
   private readonly dataSectors: number;
   /** Planted defects of the filesystem as a whole (a bug of the catalogue); none in the correct world. */
   quirks: WorldQuirks = {};
+  /** dioOps' tables, built at the first request of each direction (undefined: not yet). */
+  #readDioOps: IomapDioOps | null | undefined = undefined;
+  #writeDioOps: IomapDioOps | null | undefined = undefined;
 
   constructor(
     private readonly rt: Runtime,
@@ -185,6 +188,18 @@ export class ScriptedFs implements IomapOps, FileOperations {
 
   /** The dio ops the filesystem passes to iomap_dio_rw (NULL when it has no end_io). */
   dioOps(write: boolean): IomapDioOps | null {
+    // One table per direction for the filesystem's life, as a filesystem's static iomap_dio_ops:
+    // built at each request, its object and two closures were allocations, and each new closure's
+    // first call a lazy compile (perf: CompileLazy under the end_io and submit calls).
+    const built = write ? this.#writeDioOps : this.#readDioOps;
+    if (built !== undefined) return built;
+    const ops = this.buildDioOps(write);
+    if (write) this.#writeDioOps = ops;
+    else this.#readDioOps = ops;
+    return ops;
+  }
+
+  private buildDioOps(write: boolean): IomapDioOps | null {
     const endIo = write ? this.spec.endIo !== false : this.spec.readEndIo === true;
     if (!endIo && !this.spec.bioSet && !this.spec.submitIo) return null;
     // One shape whatever the spec asks for (an absent hook undefined): the iomap code that reads
