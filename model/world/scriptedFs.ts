@@ -267,12 +267,7 @@ export class ScriptedFs implements IomapOps, FileOperations {
       // Past the scripted extents: a hole to the end of the address space (or to a block
       // writeback placed there).
       const hole = this.trimPlaced(pos, pos, 1 << 30);
-      iomap.addr = -1;
-      iomap.offset = hole.offset;
-      iomap.length = hole.length;
-      iomap.type = IOMAP_HOLE;
-      iomap.flags = 0;
-      iomap.bdev = this.disk;
+      this.mapHole(iomap, hole.offset, hole.length);
       return 0;
     }
     let readRun: { offset: number; length: number } | null = null;
@@ -298,13 +293,7 @@ export class ScriptedFs implements IomapOps, FileOperations {
       // data fork as it is (xfs_read_iomap_begin, fs/xfs/xfs_iomap.c L1271-1297).
       const run = this.runAround(e, pos, (b) => this.published.has(b));
       if (!run.value) {
-        iomap.addr = -1;
-        iomap.offset = run.offset;
-        iomap.length = run.length;
-        iomap.type = IOMAP_HOLE;
-        iomap.flags = 0;
-        iomap.bdev = this.disk;
-        iomap.inlineData = null;
+        this.mapHole(iomap, run.offset, run.length);
         return 0;
       }
       readRun = run;
@@ -397,6 +386,20 @@ export class ScriptedFs implements IomapOps, FileOperations {
         `offset ${offset} length ${extentLength} type ${formatIomapType(type).toLowerCase()}${flags & IOMAP_F_NEW ? ' new' : ''}`,
       );
     return 0;
+  }
+
+  /**
+   * A hole mapping of [offset, offset + length), field by field (an object literal for
+   * Object.assign was an allocation a mapping). The iomap comes cleared (iomap_iter_advance).
+   */
+  private mapHole(iomap: Iomap, offset: number, length: number): void {
+    iomap.addr = -1;
+    iomap.offset = offset;
+    iomap.length = length;
+    iomap.type = IOMAP_HOLE;
+    iomap.flags = 0;
+    iomap.bdev = this.disk;
+    iomap.inlineData = null;
   }
 
   /** Is a block of the mapping [offset, offset + length) inside the request not published yet? */
