@@ -7,7 +7,7 @@ import { EAGAIN, IOCB_NOWAIT } from '../kernel/flags.ts';
 import { type Kiocb, mightSleep } from '../fs/vfs.ts';
 import type { KGen } from '../runtime/context.ts';
 import type { Runtime } from '../runtime/runtime.ts';
-import { returnNow, returnsZeroNow } from '../runtime/yieldPoint.ts';
+import { returnNow } from '../runtime/yieldPoint.ts';
 
 /**
  * A plain function giving its caller's `yield*` the KGen to run (yieldPoint.ts): the NOWAIT
@@ -29,43 +29,18 @@ export function kiocbWriteAndWait(rt: Runtime, iocb: Kiocb, count: number): KGen
   return mapping.writeAndWaitRange(rt, pos, end);
 }
 
-/**
- * kiocb_invalidate_pages(). A plain function, as kiocbWriteAndWait: when the write-back answers 0
- * at once (nothing in the range to write or wait for: most calls of a campaign run) the pages are
- * invalidated in the same step, and only a write-back with work goes on in a generator
- * (invalidateAfterWriteback); the same steps as a generator function throughout.
- */
-export function kiocbInvalidatePages(rt: Runtime, iocb: Kiocb, count: number): KGen<number> {
+export function* kiocbInvalidatePages(rt: Runtime, iocb: Kiocb, count: number): KGen<number> {
   const mapping = iocb.kiFilp.fInode.iMapping;
   const pos = iocb.kiPos;
   const end = pos + count - 1;
   if (iocb.kiFlags & IOCB_NOWAIT) {
     // Any cached page could make the invalidation block.
-    if (mapping.rangeHasPage(pos, end)) return returnNow(-EAGAIN);
+    if (mapping.rangeHasPage(pos, end)) return -EAGAIN;
   } else {
     mightSleep(rt, 'filemap_write_and_wait_range', 0);
-    const writeback = mapping.writeAndWaitRange(rt, pos, end);
-    if (!returnsZeroNow(writeback)) return invalidateAfterWriteback(rt, iocb, pos, end, writeback);
+    const ret = yield* mapping.writeAndWaitRange(rt, pos, end);
+    if (ret) return ret;
   }
-  return returnNow(invalidatePagesRange(rt, iocb, pos, end));
-}
-
-/** kiocb_invalidate_pages() from its write-back on, when that has work to do. */
-function* invalidateAfterWriteback(
-  rt: Runtime,
-  iocb: Kiocb,
-  pos: number,
-  end: number,
-  writeback: KGen<number>,
-): KGen<number> {
-  const ret = yield* writeback;
-  if (ret) return ret;
-  return invalidatePagesRange(rt, iocb, pos, end);
-}
-
-/** The end of kiocb_invalidate_pages(): invalidate_inode_pages2_range of the written-back range. */
-function invalidatePagesRange(rt: Runtime, iocb: Kiocb, pos: number, end: number): number {
-  const mapping = iocb.kiFilp.fInode.iMapping;
   const ret = mapping.invalidateRange(rt, pos, end);
   // A planted defect (B13, before 60263d5889e6): a failed invalidation is only warned about, and
   // the write goes on as a direct write (IocbAccounting.preInvalidationFailed). Without it the

@@ -116,15 +116,13 @@ export class AddressSpace {
    * page of the range under writeback, including writeback someone else started.
    */
   writeAndWaitRange(rt: Runtime, pos: number, end: number): KGen<number> {
-    // A range with no dirty page and none under writeback (an empty cache: most calls of a
-    // campaign run) has nothing to write or wait for: no generator, no closure, no array, the same
-    // result and no yield, as the waits below would not wait and nothing would be written.
-    if (this.pages.size === 0 || (!this.rangeNeedsWriteback(pos, end) && !this.rangeUnderWriteback(pos, end)))
-      return returnNow(0);
+    // An empty cache has nothing to write or wait for (most calls of a campaign run): no generator,
+    // no closure, no array, the same result and no yield, as the waits below would not wait.
+    if (this.pages.size === 0) return returnNow(0);
     return this.writeAndWaitPages(rt, pos, end);
   }
 
-  /** The rest of writeAndWaitRange, for a range with work (one function in two for the fast path). */
+  /** The rest of writeAndWaitRange, for a cache with pages (one function in two for the fast path). */
   private *writeAndWaitPages(rt: Runtime, pos: number, end: number): KGen<number> {
     // Data-integrity writeback (WB_SYNC_ALL) waits for a folio already under writeback first.
     // (The wait's condition is made only when it does not hold already: waitUntil would not wait.)

@@ -141,11 +141,6 @@ export function returnNow(value: number): KGen<number> {
   return value === 0 ? RETURNS_ZERO : new ReturnsNow(value);
 }
 
-/** Is `g` returnNow(0)'s: does it answer 0 with no step, so that its caller may go on at once? */
-export function returnsZeroNow(g: KGen<number>): boolean {
-  return g === RETURNS_ZERO;
-}
-
 /** `yield* noYield()`: no yield point (a wait whose condition already holds). */
 export function noYield(): KGen<void> {
   return DONE;
