@@ -147,8 +147,6 @@ function buildWrites(
     if (!r.write) continue;
     const c = r.completions[0];
     if (c === undefined) pendingDio.push(r);
-    const ok = c !== undefined && c.res > 0;
-    const flags = r.op.iocbFlags;
     const doneStep = c?.step ?? Number.POSITIVE_INFINITY;
     m.set(r.id, {
       id: r.id,
@@ -158,9 +156,9 @@ function buildWrites(
       startStep: r.startStep,
       doneStep,
       removed: removedAfter(truncates, doneStep),
-      ackStep: ok ? c.step : Number.POSITIVE_INFINITY,
-      acked: ok ? c.res - r.doneBefore : 0,
-      dsync: flags !== undefined && (flags.includes('dsync') || flags.includes('sync')),
+      ackStep: dioAckStep(r),
+      acked: dioAcked(r),
+      dsync: dioDsync(r),
     });
   }
   for (const f of w.fileOps) {
@@ -183,6 +181,29 @@ function buildWrites(
     });
   }
   return m;
+}
+
+/*
+ * A direct write's entry from its record alone, so that a checker can ask whether a run has a write
+ * it judges before it builds the run's writes (most runs have none).
+ */
+
+/** Step at which direct write `r`'s successful result reached the caller; Infinity if none (yet). */
+export function dioAckStep(r: RequestView): number {
+  const c = r.completions[0];
+  return c !== undefined && c.res > 0 ? c.step : Number.POSITIVE_INFINITY;
+}
+
+/** Bytes direct write `r`'s caller was told were written (0 until acknowledged). */
+export function dioAcked(r: RequestView): number {
+  const c = r.completions[0];
+  return c !== undefined && c.res > 0 ? c.res - r.doneBefore : 0;
+}
+
+/** Was direct write `r` issued with O_DSYNC or O_SYNC? */
+export function dioDsync(r: RequestView): boolean {
+  const flags = r.op.iocbFlags;
+  return flags !== undefined && (flags.includes('dsync') || flags.includes('sync'));
 }
 
 const NONE: readonly Removal[] = [];
@@ -285,21 +306,28 @@ export function judgeTagByPlacement(
 /**
  * The first badly placed or stale unit of `tags` read from file offset `pos` by a read begun at
  * `readStart`, or null; `eof`: the file's size, for reads that see past it (judgeTag); `history`:
- * judge by history too (historyHolds).
+ * judge by history too (historyHolds). The run's writes (writesOf) are asked for at the first user
+ * tag only: most reads return zeros, and a zero or a stale tag is judged without them.
  */
 export function firstBadTag(
   tags: Int32Array,
   units: number,
   pos: number,
-  writes: ReadonlyMap<number, WriteInfo>,
+  w: WorldView,
   readStart: number,
   eof: number = Number.POSITIVE_INFINITY,
   history = true,
 ): { unit: number; verdict: TagVerdict; tag: number } | null {
+  let writes: ReadonlyMap<number, WriteInfo> | null = null;
   for (let u = 0; u < units; u++) {
     const tag = tags[u] ?? TAG_ZERO;
-    const verdict = judgeTag(tag, pos + u * SECTOR_SIZE, writes, readStart, eof, history);
+    if (tag === TAG_ZERO) continue;
+    if (writes === null && isUserTag(tag)) writes = writesOf(w);
+    const verdict = judgeTag(tag, pos + u * SECTOR_SIZE, writes ?? NO_WRITES, readStart, eof, history);
     if (verdict !== 'ok') return { unit: u, verdict, tag };
   }
   return null;
 }
+
+/** What judgeTag is given for a tag that is not a user tag (it looks no write up for one). */
+const NO_WRITES: ReadonlyMap<number, WriteInfo> = new Map();

@@ -35,4 +35,21 @@ export interface Invariant {
   readonly raisedIn?: string;
   /** The checker, for invariants checked through the probe. */
   readonly probe?: Probe;
+  /**
+   * The results its onResult judges, by what must hold of the request and the result (a read's
+   * only, a failed one's only): the probe calls it for no other result. Its check keeps its own
+   * test as well, which returns at once for the others; this only spares the call (registry.ts
+   * makeProbe).
+   */
+  readonly resultsOf?: ResultFilter;
+}
+
+export interface ResultFilter {
+  /** The request is a write (RequestOpFields.write), or a read. */
+  readonly write?: boolean;
+  /** With IOMAP_DIO_PARTIAL, with IOCB_NOWAIT. */
+  readonly partial?: true;
+  readonly nowait?: true;
+  /** The result is negative (an error), or not (a count). */
+  readonly failed?: boolean;
 }

@@ -5,7 +5,7 @@
 import { EAGAIN, EFAULT, EINVAL, EIOCBQUEUED, ENOTBLK, isErrno } from '../../model/kernel/flags.ts';
 import { SECTOR_SHIFT, SECTOR_SIZE } from '../../model/mm/tags.ts';
 import type { CompletionView, RequestView, WorldView } from '../../model/world/probe.ts';
-import { firstBadTag, historyHolds, ownCount, writesOf } from './data.ts';
+import { firstBadTag, historyHolds, ownCount } from './data.ts';
 import { fail } from './fail.ts';
 import type { Invariant } from './invariant.ts';
 import { bytesBeforeFault, callerFinishes, tagsSplitByResume } from './worldChecks.ts';
@@ -95,6 +95,7 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
     family: 'results',
     statement: 'A read returns 0 only for an empty request or at end of file.',
     source: 'seed L561-562, L587-588; commits 17614445576b, 4721a6010990',
+    resultsOf: { write: false, failed: false },
     probe: onResult((w, r, c) => {
       if (!isRead(r) || bytes(r, c) !== 0 || r.len === 0) return;
       const size = Math.min(r.startSize, w.inode.iSize);
@@ -109,6 +110,7 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
     family: 'errors',
     statement: 'If a bio of a request failed or dio->error was set, the request reports an error.',
     source: 'seed L165-166, L88, L93, L689-690',
+    resultsOf: { failed: false },
     probe: onResult((w, r, c) => {
       const a = r.iocb.acct;
       if (loopHandledFault(w, r)) return;
@@ -125,6 +127,7 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
     family: 'errors',
     statement: 'An error result is the first error stored in dio->error.',
     source: 'seed L88, L149-157, L689-690',
+    resultsOf: { failed: true },
     probe: onResult((w, r, c) => {
       if (loopHandledFault(w, r)) return;
       const first = r.iocb.acct.firstError;
@@ -160,6 +163,7 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
     statement:
       'A request returns -EIOCBQUEUED only if it is asynchronous, and then its result comes from ki_complete.',
     source: 'seed L715-720',
+    resultsOf: { failed: true },
     probe: {
       onReturn(w, r) {
         if (r.returned === -EIOCBQUEUED && !isAsync(r)) {
@@ -195,6 +199,7 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
     statement:
       'A non-negative result is at most the request length plus done_before, and a read stops at the i_size it started with or the one __iomap_dio_rw sampled.',
     source: 'seed L93-99, L127-128',
+    resultsOf: { failed: false },
     probe: onResult((w, r, c) => {
       if (c.res < 0) return;
       const n = bytes(r, c);
@@ -238,6 +243,7 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
     family: 'results',
     statement: 'After a synchronous read, the bytes consumed from the iov_iter equal the bytes reported.',
     source: 'seed L670-676, L436-441',
+    resultsOf: { write: false, failed: false },
     probe: onResult((w, r, c) => {
       if (!isRead(r) || isAsync(r) || c.res < 0) return;
       const consumed = r.len - r.iter.count;
@@ -253,6 +259,7 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
     statement:
       'After a synchronous write returns, the bytes consumed from the iov_iter equal the data handed to bios.',
     source: 'seed L373-377, L408-409, L436-441; commit 4ad357e39b2e',
+    resultsOf: { write: true },
     probe: onResult((w, r) => {
       if (!r.write || isAsync(r) || r.iocb.acct.dataBytesSubmitted === 0) return;
       // The rest of a write that fell back went through the page cache, not the request's bios.
@@ -278,6 +285,7 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
       'A direct read returns, for every byte it reports, zeros or data written at that offset that no truncate removed before the read began, never stale disk contents nor what the file lost before mount.',
     source:
       'seed L295-298, L356-361, L388-398, L428-435; commit 4721a6010990; 6.12.117 fs/xfs/xfs_iops.c L864-874, mm/truncate.c L218-245 (spec/invariants.md, "Data by history")',
+    resultsOf: { write: false, failed: false },
     probe: onResult((w, r, c) => {
       if (!isRead(r) || bytes(r, c) <= 0) return;
       // The scripted provider has file data to judge only as a whole filesystem (FsSpec.generic).
@@ -294,7 +302,7 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
         r.buf.tags,
         bytes(r, c) >> SECTOR_SHIFT,
         r.startPos,
-        writesOf(w),
+        w,
         r.startStep,
         Number.POSITIVE_INFINITY,
         historyHolds(w, c.step),
@@ -316,6 +324,7 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
     family: 'arguments',
     statement: 'A misaligned request fails with -EINVAL and submits nothing and changes no metadata.',
     source: 'seed L291-293',
+    resultsOf: { failed: true },
     probe: onResult((w, r, c) => {
       if (c.res !== -EINVAL) return;
       if (r.iocb.acct.biosSubmitted !== 0)
@@ -331,6 +340,7 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
       "A request that returns -EAGAIN (NOWAIT, OVERWRITE_ONLY) submitted no bio of its own that did I/O (a polled NOWAIT bio the block layer refused inside submit_bio did none; a NOWAIT request without IOMAP_DIO_PARTIAL whose page-get failed part way, which fails either way, may report its next mapping's -EAGAIN).",
     source:
       'seed L580-581, L609-615, L641; iomap design.rst NOWAIT contract; 6.12.107 include/linux/bio.h L664-670 (async polled I/O must expect -EWOULDBLOCK when no request can be allocated); 6.12.117 fs/xfs/xfs_iomap.c L733-737, L852-856 (a NOWAIT mapping after a fault)',
+    resultsOf: { failed: true },
     probe: onResult((w, r, c) => {
       if (c.res !== -EAGAIN) return;
       if (r.iocb.acct.biosSubmitted - r.iocb.acct.biosRefused === 0 || refusedAfterFault(r)) return;
@@ -344,6 +354,7 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
     family: 'arguments',
     statement: 'A write that returns -ENOTBLK (fall back to buffered I/O) wrote nothing.',
     source: 'seed L634-647, L684-688; commit 60263d5889e6',
+    resultsOf: { failed: true },
     probe: onResult((w, r, c) => {
       if (c.res !== -ENOTBLK) return;
       if (r.iocb.acct.biosSubmitted !== 0)
@@ -358,6 +369,7 @@ export const REQUEST_CHECKS: readonly Invariant[] = [
     statement:
       'An IOCB_NOWAIT request either fails with -EAGAIN having done nothing, or is done whole (up to end of file for reads; a read its caller finishes from the page cache may stop short where a page is not cached, as a buffered RWF_NOWAIT read does; a request whose buffer faulted may stop short there, as any request may).',
     source: 'seed L580-581; iomap design.rst NOWAIT contract; pwritev2(2) and preadv2(2) RWF_NOWAIT',
+    resultsOf: { nowait: true, failed: false },
     probe: onResult((w, r, c) => {
       if (!r.nowait || c.res < 0) return;
       // IOMAP_DIO_PARTIAL turns a fault part way into a short count (seed L678-682), and only a

@@ -18,7 +18,16 @@ import {
 import type { CompletionView, FileOpView, RequestView, WorldView } from '../../model/world/probe.ts';
 import { DEFAULT_BUF_ADDR } from '../../model/world/run.ts';
 import type { BufferedOpSpec } from '../../model/world/scenario.ts';
-import { firstBadTag, historyHolds, ownCount, type WriteInfo, writesOf } from './data.ts';
+import {
+  dioAcked,
+  dioAckStep,
+  dioDsync,
+  firstBadTag,
+  historyHolds,
+  ownCount,
+  type WriteInfo,
+  writesOf,
+} from './data.ts';
 import { fail } from './fail.ts';
 import type { Invariant } from './invariant.ts';
 
@@ -222,9 +231,10 @@ export function genericTagNow(w: WorldView, off: number): number {
  */
 function inlineWrite(w: WorldView, wr: WriteInfo): boolean {
   if (wr.kind !== 'dio' || !genericWhole(w)) return false;
-  return w.scenario.fs.extents.some(
-    (e) => e.type === 'inline' && wr.pos < e.offset + e.length && e.offset < wr.pos + wr.len,
-  );
+  // A loop, not extents.some: a closure per call.
+  for (const e of w.scenario.fs.extents)
+    if (e.type === 'inline' && wr.pos < e.offset + e.length && e.offset < wr.pos + wr.len) return true;
+  return false;
 }
 
 /** A write whose data must read back after recovery: its acknowledged bytes, unless later reshaped. */
@@ -297,6 +307,54 @@ export function zeroedByRacingWrite(
 const ACKED_SCRATCH: WriteInfo[] = [];
 
 /**
+ * Did a direct write return success by `step` (ackStep, data.ts buildWrites)? The records' own
+ * fields, so that a read with none before it does not build the run's writes.
+ */
+function dioWriteAckedBy(w: WorldView, step: number): boolean {
+  const rs = w.requests;
+  for (let i = 0; i < rs.length; i++) {
+    const r = rs[i] as RequestView;
+    if (r.write && dioAckStep(r) <= step) return true;
+  }
+  return false;
+}
+
+/** Did an O_DSYNC direct write report bytes (DUR-01's: acked not 0) by `step`? */
+function dsyncWriteAckedBy(w: WorldView, step: number): boolean {
+  const rs = w.requests;
+  for (let i = 0; i < rs.length; i++) {
+    const r = rs[i] as RequestView;
+    if (r.write && dioAcked(r) !== 0 && dioAckStep(r) <= step && dioDsync(r)) return true;
+  }
+  return false;
+}
+
+/** Did a direct write (a PARTIAL one only, if `partial`) report a count of its own above 0? */
+export function dioWriteAcked(w: WorldView, partial: boolean): boolean {
+  const rs = w.requests;
+  for (let i = 0; i < rs.length; i++) {
+    const r = rs[i] as RequestView;
+    if (r.write && (!partial || r.partial) && dioAcked(r) > 0) return true;
+  }
+  return false;
+}
+
+/** Is the newest acknowledged write `n` exempt from what a read begun at `startStep` saw? */
+function exemptFromAckedRead(w: WorldView, n: WriteInfo, startStep: number): boolean {
+  if (reshapedAfter(w, n.startStep)) return true;
+  if (mixedWithPageCache(w, n) || fellBack(w, n.id)) return true;
+  // A resumed write whose buffer is off a 512-byte boundary splits a tag between two calls: its
+  // data cannot be judged by tags (tagsSplitByResume; campaign seed 303 run 62,933).
+  if (splitByResume(w, n.id)) return true;
+  // The stale page a failed post-write invalidation left is what a page-cache read returns, and
+  // what a direct read reads once a later buffered write into that page, or the read's own flush
+  // (filemap_write_and_wait_range), wrote it back over this write: the documented hazard, as
+  // SYS-03 exempts it (swarm campaign seed 4 run 52,835, ext4-direct-read-after-stale-page-written-back).
+  if (staleAfterPostInvalidation(w, n.id)) return true;
+  return writebackErrorBetween(w, n.startStep, startStep);
+}
+
+/**
  * The first offset where a read that started at `startStep` returned data older than the newest
  * direct write that had returned success before it, or null. Writes that mixed with the page
  * cache, fell back to buffered I/O, or lost data to a writeback error are exempt, and so is a
@@ -312,12 +370,17 @@ function olderThanAckedWrite(
   bytes: number,
   startStep: number,
 ): { offset: number; write: number } | null {
+  // Most reads follow no acknowledged direct write: then the run's writes are not built at all.
+  if (!dioWriteAckedBy(w, startStep)) return null;
   const all = writesOf(w);
   // The direct writes acknowledged before the read began, in a scratch array (no call nests).
   const writes = ACKED_SCRATCH;
   writes.length = 0;
   for (const x of all.values()) if (x.kind === 'dio' && x.ackStep <= startStep) writes.push(x);
   if (writes.length === 0) return null;
+  // Whether the newest write of the last sector was exempt: the sectors of a run of them share it.
+  let judged: WriteInfo | null = null;
+  let exempt = false;
   for (let off = pos; off < pos + bytes; off += SECTOR_SIZE) {
     let newest: WriteInfo | null = null;
     for (let i = 0; i < writes.length; i++) {
@@ -333,17 +396,11 @@ function olderThanAckedWrite(
     }
     if (newest === null) continue;
     const n = newest;
-    if (reshapedAfter(w, n.startStep)) continue;
-    if (mixedWithPageCache(w, n) || fellBack(w, n.id)) continue;
-    // A resumed write whose buffer is off a 512-byte boundary splits a tag between two calls: its
-    // data cannot be judged by tags (tagsSplitByResume; campaign seed 303 run 62,933).
-    if (splitByResume(w, n.id)) continue;
-    // The stale page a failed post-write invalidation left is what a page-cache read returns, and
-    // what a direct read reads once a later buffered write into that page, or the read's own flush
-    // (filemap_write_and_wait_range), wrote it back over this write: the documented hazard, as
-    // SYS-03 exempts it (swarm campaign seed 4 run 52,835, ext4-direct-read-after-stale-page-written-back).
-    if (staleAfterPostInvalidation(w, n.id)) continue;
-    if (writebackErrorBetween(w, n.startStep, startStep)) continue;
+    if (n !== judged) {
+      judged = n;
+      exempt = exemptFromAckedRead(w, n, startStep);
+    }
+    if (exempt) continue;
     const tag = tags[(off - pos) >> SECTOR_SHIFT] ?? TAG_ZERO;
     if (isUserTag(tag) && tagWriteId(tag) >= n.id) continue;
     // A write issued before `newest` finished may still legitimately win the race.
@@ -397,7 +454,7 @@ export const WORLD_CHECKS: readonly Invariant[] = [
           f.buf.tags,
           f.returned >> SECTOR_SHIFT,
           pos,
-          writesOf(w),
+          w,
           f.startStep,
           eofSeen(w, f),
           historyHolds(w, f.returnStep),
@@ -431,7 +488,7 @@ export const WORLD_CHECKS: readonly Invariant[] = [
           rec.tags,
           rec.tags.length,
           0,
-          writesOf(w),
+          w,
           synced,
           rec.size,
           historyHolds(w, crashStep),
@@ -456,7 +513,7 @@ export const WORLD_CHECKS: readonly Invariant[] = [
     source: 'open(2) O_DSYNC; seed L303-323, L617-632, L692-698; commits 0929d8580071, 7684e2c4384d',
     probe: {
       onRecovered(w: WorldView, rec: RecoveredFile | null, crashStep: number) {
-        if (rec === null) return;
+        if (rec === null || !dsyncWriteAckedBy(w, crashStep)) return;
         const writes = writesOf(w);
         for (const wr of writes.values()) {
           if (!wr.dsync || wr.acked === 0 || wr.ackStep > crashStep) continue;
@@ -522,6 +579,7 @@ export const WORLD_CHECKS: readonly Invariant[] = [
     statement:
       "A direct read that starts after a direct write returned success returns that write's data (or newer) wherever they overlap.",
     source: 'seed L356-361, L428-435 (zeroing must not overlap written data); read(2)/write(2) ordering',
+    resultsOf: { write: false, failed: false },
     probe: {
       onResult(w: WorldView, r: RequestView, c: CompletionView) {
         if (r.write || c.res <= 0) return;
@@ -607,6 +665,7 @@ export const CONTRACT_CHECKS: readonly Invariant[] = [
       'A direct write of n > 0 bytes never returns 0: it moved something, or it failed (a caller that writes in a loop would spin).',
     source:
       'write(2) RETURN VALUE and POSIX write(); seed L439-441, L447-451; 6.12.118 fs/iomap/direct-io.c L456-463 against 6.12.117 L460-467',
+    resultsOf: { write: true, failed: false },
     probe: {
       onResult(w, r, c) {
         if (!r.write || r.len === 0 || c.res < 0 || bytes(r, c) !== 0) return;
@@ -624,6 +683,7 @@ export const CONTRACT_CHECKS: readonly Invariant[] = [
       'A direct read or write whose user buffer faulted reports an error or a count that covers only bytes that moved: never past the page that faulted, nor into a page that was gone before the call.',
     source:
       'read(2)/write(2) EFAULT and short counts; seed L388-398, L439-441, L447-451; block/bio.c bio_iov_iter_get_pages',
+    resultsOf: { failed: false },
     probe: {
       onResult(w, r, c) {
         if (c.res < 0) return;
@@ -652,6 +712,7 @@ export const CONTRACT_CHECKS: readonly Invariant[] = [
       // nothing is in flight, and later checks (DATA-01, PC-01, CMPL-06) keep their own findings.
       onQuiescent(w) {
         if (w.xfs === null && !genericWhole(w)) return;
+        if (!dioWriteAcked(w, false)) return;
         const writes = writesOf(w);
         for (const wr of writes.values()) {
           if (wr.kind !== 'dio' || wr.acked <= 0) continue;
