@@ -10,7 +10,7 @@
  */
 import { isUserTag, SECTOR_SIZE, TAG_STALE, TAG_ZERO, tagUnit, tagWriteId } from '../../model/mm/tags.ts';
 import { PRIOR_WRITE_ID } from '../../model/world/buildXfs.ts';
-import type { FileOpView, RequestView, WorldView } from '../../model/world/probe.ts';
+import type { CompletionView, FileOpView, RequestView, WorldView } from '../../model/world/probe.ts';
 import type { BufferedOpSpec, TruncateOpSpec } from '../../model/world/scenario.ts';
 
 /**
@@ -52,21 +52,30 @@ export interface WriteInfo {
   readonly dsync: boolean;
 }
 
+/** A write's entry as writesOf keeps it: the fields its result sets are filled in when it comes. */
+type WriteEntry = { -readonly [K in keyof WriteInfo]: WriteInfo[K] };
+
 /**
  * What writesOf last built, for which world, and what it depends on that can still change: records
- * added to w.requests and w.fileOps, and the result of a write that had none yet. Everything else it
- * reads (ids, ops, start steps, a first completion, a returned value) is set once and never changes.
+ * added to w.requests and w.fileOps, and the result of a write or truncate that had none yet.
+ * Everything else it reads (ids, ops, start steps, a first completion, a returned value) is set
+ * once and never changes.
  */
 interface WritesCache {
   readonly world: WorldView;
-  readonly map: ReadonlyMap<number, WriteInfo>;
-  readonly requests: number;
-  readonly fileOps: number;
-  /** Direct writes without a result, and buffered writes that had not returned, when it was built. */
-  readonly pendingDio: readonly RequestView[];
-  readonly pendingBuffered: readonly FileOpView[];
+  readonly map: Map<number, WriteEntry>;
+  /** Records of w.requests and w.fileOps taken in. */
+  requests: number;
+  fileOps: number;
+  /** Direct writes without a result, and buffered writes that had not returned, when taken in. */
+  readonly pendingDio: RequestView[];
+  readonly pendingBuffered: FileOpView[];
   /** Truncates that had not returned. */
   readonly pendingTruncates: readonly FileOpView[];
+  /** The truncates that succeeded, in issue order (truncatesOf). */
+  readonly truncates: readonly Truncation[];
+  /** The buffered writes' entries, in issue order: the map holds them after every direct write. */
+  readonly buffered: WriteEntry[];
 }
 
 /**
@@ -76,46 +85,80 @@ interface WritesCache {
  */
 let last: WritesCache | null = null;
 
-function stillValid(w: WorldView, c: WritesCache): boolean {
-  if (c.world !== w || c.requests !== w.requests.length || c.fileOps !== w.fileOps.length) return false;
-  for (const r of c.pendingDio) if (r.completions.length !== 0) return false;
-  for (const f of c.pendingBuffered) if (f.returned !== null) return false;
-  for (const f of c.pendingTruncates) if (f.returned !== null) return false;
-  return true;
+/**
+ * Every write of the run, by id; write 0 is the file's original contents. Kept: the checkers may
+ * ask for it at every result and at every sector a read returned. For another world, or once a
+ * truncate was issued or returned, it is built anew; a write issued since is added, and a write's
+ * result that came since fills its entry in. Either way the map is what a fresh build gives, in
+ * the same order (the file's contents, the leftovers, the direct writes, the buffered writes).
+ * The entries change in place: a caller must not keep the map, or an entry, across results.
+ */
+export function writesOf(w: WorldView): ReadonlyMap<number, WriteInfo> {
+  const c = last;
+  if (c !== null && c.world === w && takeIn(w, c)) return c.map;
+  const built = buildWrites(w);
+  last = built;
+  return built.map;
+}
+
+/** The run's writes built anew, not kept (a test holds writesOf's kept map to it). */
+export function freshWrites(w: WorldView): ReadonlyMap<number, WriteInfo> {
+  return buildWrites(w).map;
 }
 
 /**
- * Every write of the run, by id; write 0 is the file's original contents. Cached: the checkers may
- * ask for it at every result and at every sector a buffered read returned; it is rebuilt only for
- * another world, or when a write was issued or got its result since (the rebuilt map is exactly
- * what a fresh build gives, in the same order).
+ * Brings `c` up to date with `w` in place, or false when it must be built anew (a truncate was
+ * issued or returned since: it may remove bytes of every write).
  */
-export function writesOf(w: WorldView): ReadonlyMap<number, WriteInfo> {
-  if (last !== null && stillValid(w, last)) return last.map;
-  const pendingDio: RequestView[] = [];
-  const pendingBuffered: FileOpView[] = [];
-  const pendingTruncates: FileOpView[] = [];
-  const map = buildWrites(w, pendingDio, pendingBuffered, pendingTruncates);
-  last = {
-    world: w,
-    map,
-    requests: w.requests.length,
-    fileOps: w.fileOps.length,
-    pendingDio,
-    pendingBuffered,
-    pendingTruncates,
-  };
-  return map;
+function takeIn(w: WorldView, c: WritesCache): boolean {
+  for (const f of c.pendingTruncates) if (f.returned !== null) return false;
+  const fileOps = w.fileOps;
+  for (let i = c.fileOps; i < fileOps.length; i++)
+    if ((fileOps[i] as FileOpView).kind === 'truncate') return false;
+  const pendingDio = c.pendingDio;
+  for (let i = 0; i < pendingDio.length; i++) {
+    const r = pendingDio[i] as RequestView;
+    if (r.completions.length === 0) continue;
+    fillDio(c.map.get(r.id) as WriteEntry, r, c.truncates);
+    pendingDio.splice(i--, 1);
+  }
+  const pendingBuffered = c.pendingBuffered;
+  for (let i = 0; i < pendingBuffered.length; i++) {
+    const f = pendingBuffered[i] as FileOpView;
+    if (f.returned === null) continue;
+    fillBuffered(c.map.get(f.id) as WriteEntry, f, c.truncates);
+    pendingBuffered.splice(i--, 1);
+  }
+  const requests = w.requests;
+  if (c.requests !== requests.length) {
+    for (let i = c.requests; i < requests.length; i++) addDio(c, requests[i] as RequestView);
+    c.requests = requests.length;
+    // The buffered writes after the direct ones again, as a fresh build orders them.
+    for (const e of c.buffered) {
+      c.map.delete(e.id);
+      c.map.set(e.id, e);
+    }
+  }
+  for (let i = c.fileOps; i < fileOps.length; i++) addBuffered(c, fileOps[i] as FileOpView);
+  c.fileOps = fileOps.length;
+  return true;
 }
 
-function buildWrites(
-  w: WorldView,
-  pendingDio: RequestView[],
-  pendingBuffered: FileOpView[],
-  pendingTruncates: FileOpView[],
-): Map<number, WriteInfo> {
-  const m = new Map<number, WriteInfo>();
+function buildWrites(w: WorldView): WritesCache {
+  const pendingTruncates: FileOpView[] = [];
   const truncates = truncatesOf(w, pendingTruncates);
+  const c: WritesCache = {
+    world: w,
+    map: new Map(),
+    requests: w.requests.length,
+    fileOps: w.fileOps.length,
+    pendingDio: [],
+    pendingBuffered: [],
+    pendingTruncates,
+    truncates,
+    buffered: [],
+  };
+  const m = c.map;
   m.set(0, {
     id: 0,
     pos: 0,
@@ -143,44 +186,68 @@ function buildWrites(
       dsync: false,
     });
   }
-  for (const r of w.requests) {
-    if (!r.write) continue;
-    const c = r.completions[0];
-    if (c === undefined) pendingDio.push(r);
-    const doneStep = c?.step ?? Number.POSITIVE_INFINITY;
-    m.set(r.id, {
-      id: r.id,
-      pos: r.startPos,
-      len: r.len,
-      kind: 'dio',
-      startStep: r.startStep,
-      doneStep,
-      removed: removedAfter(truncates, doneStep),
-      ackStep: dioAckStep(r),
-      acked: dioAcked(r),
-      dsync: dioDsync(r),
-    });
-  }
-  for (const f of w.fileOps) {
-    if (f.kind !== 'buffered_write') continue;
-    if (f.returned === null) pendingBuffered.push(f);
-    const ok = f.returned !== null && f.returned > 0;
-    const doneStep = f.returned === null ? Number.POSITIVE_INFINITY : f.returnStep;
-    m.set(f.id, {
-      id: f.id,
-      // A buffered write's op (its kind is the record's).
-      pos: (f.op as BufferedOpSpec).pos,
-      len: (f.op as BufferedOpSpec).len,
-      kind: 'buffered',
-      startStep: f.startStep,
-      doneStep,
-      removed: removedAfter(truncates, doneStep),
-      ackStep: ok ? f.returnStep : Number.POSITIVE_INFINITY,
-      acked: ok ? (f.returned ?? 0) : 0,
-      dsync: false,
-    });
-  }
-  return m;
+  for (const r of w.requests) addDio(c, r);
+  for (const f of w.fileOps) addBuffered(c, f);
+  return c;
+}
+
+/** The entry of direct write `r` (nothing for a read), its result filled in if it has one. */
+function addDio(c: WritesCache, r: RequestView): void {
+  if (!r.write) return;
+  const e: WriteEntry = {
+    id: r.id,
+    pos: r.startPos,
+    len: r.len,
+    kind: 'dio',
+    startStep: r.startStep,
+    doneStep: Number.POSITIVE_INFINITY,
+    removed: NONE,
+    ackStep: Number.POSITIVE_INFINITY,
+    acked: 0,
+    dsync: dioDsync(r),
+  };
+  c.map.set(r.id, e);
+  if (r.completions.length === 0) c.pendingDio.push(r);
+  else fillDio(e, r, c.truncates);
+}
+
+function fillDio(e: WriteEntry, r: RequestView, truncates: readonly Truncation[]): void {
+  const doneStep = (r.completions[0] as CompletionView).step;
+  e.doneStep = doneStep;
+  e.removed = removedAfter(truncates, doneStep);
+  e.ackStep = dioAckStep(r);
+  e.acked = dioAcked(r);
+}
+
+/** The entry of buffered write `f` (nothing for another file operation), its result filled in. */
+function addBuffered(c: WritesCache, f: FileOpView): void {
+  if (f.kind !== 'buffered_write') return;
+  const e: WriteEntry = {
+    id: f.id,
+    // A buffered write's op (its kind is the record's).
+    pos: (f.op as BufferedOpSpec).pos,
+    len: (f.op as BufferedOpSpec).len,
+    kind: 'buffered',
+    startStep: f.startStep,
+    doneStep: Number.POSITIVE_INFINITY,
+    removed: NONE,
+    ackStep: Number.POSITIVE_INFINITY,
+    acked: 0,
+    dsync: false,
+  };
+  c.map.set(f.id, e);
+  c.buffered.push(e);
+  if (f.returned === null) c.pendingBuffered.push(f);
+  else fillBuffered(e, f, c.truncates);
+}
+
+function fillBuffered(e: WriteEntry, f: FileOpView, truncates: readonly Truncation[]): void {
+  const ret = f.returned as number;
+  const ok = ret > 0;
+  e.doneStep = f.returnStep;
+  e.removed = removedAfter(truncates, f.returnStep);
+  e.ackStep = ok ? f.returnStep : Number.POSITIVE_INFINITY;
+  e.acked = ok ? ret : 0;
 }
 
 /*
