@@ -342,7 +342,18 @@ export function judgeTag(
   // runs for every sector every read returns.
   if (tag === TAG_ZERO) return 'ok';
   if (tag === TAG_STALE || !isUserTag(tag)) return 'stale';
-  const wr = writes.get(tagWriteId(tag));
+  return judgeUserTag(tag, writes.get(tagWriteId(tag)), offset, readStart, eof, history);
+}
+
+/** judgeTag of user tag `tag`, whose write (or undefined) the caller looked up. */
+function judgeUserTag(
+  tag: number,
+  wr: WriteInfo | undefined,
+  offset: number,
+  readStart: number,
+  eof: number,
+  history: boolean,
+): TagVerdict {
   if (wr === undefined || wr.pos + tagUnit(tag) * SECTOR_SIZE !== offset) return 'misplaced';
   if (!history) return 'ok';
   // Past EOF in the EOF block (what an mmap read of it, or recovery's read up to its end, sees),
@@ -386,15 +397,22 @@ export function firstBadTag(
   history = true,
 ): { unit: number; verdict: TagVerdict; tag: number } | null {
   let writes: ReadonlyMap<number, WriteInfo> | null = null;
+  // The write of the last user tag: the units of one write's data come in a row.
+  let id = -1;
+  let wr: WriteInfo | undefined;
   for (let u = 0; u < units; u++) {
     const tag = tags[u] ?? TAG_ZERO;
     if (tag === TAG_ZERO) continue;
-    if (writes === null && isUserTag(tag)) writes = writesOf(w);
-    const verdict = judgeTag(tag, pos + u * SECTOR_SIZE, writes ?? NO_WRITES, readStart, eof, history);
+    let verdict: TagVerdict = 'stale';
+    if (tag !== TAG_STALE && isUserTag(tag)) {
+      if (writes === null) writes = writesOf(w);
+      if (tagWriteId(tag) !== id) {
+        id = tagWriteId(tag);
+        wr = writes.get(id);
+      }
+      verdict = judgeUserTag(tag, wr, pos + u * SECTOR_SIZE, readStart, eof, history);
+    }
     if (verdict !== 'ok') return { unit: u, verdict, tag };
   }
   return null;
 }
-
-/** What judgeTag is given for a tag that is not a user tag (it looks no write up for one). */
-const NO_WRITES: ReadonlyMap<number, WriteInfo> = new Map();
