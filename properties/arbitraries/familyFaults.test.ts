@@ -6,9 +6,15 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { FaultProfile } from '../../model/runtime/faults.ts';
+import { type FaultProfile, Faults } from '../../model/runtime/faults.ts';
 import { campaignCaseArbitrary } from '../../scripts/commands/campaign.ts';
-import { type DrawnScenario, FAULT_CLASSES, faultProfileArbitrary, profileFor } from './faults.ts';
+import {
+  type DrawnScenario,
+  FAULT_CLASSES,
+  faultProfileArbitrary,
+  profileFor,
+  profileRecordArbitrary,
+} from './faults.ts';
 import {
   drawnScriptedArbitrary,
   POLLED_FAULTS,
@@ -41,6 +47,24 @@ describe('swarm fault profile', () => {
       }
     }
   });
+
+  it("draws fc.record's classes, seed for seed, and what follows it the same, as one Faults", () => {
+    // A tuple after the profile shows that the draws after it are the same too.
+    const after = fc.tuple(fc.nat(), fc.boolean());
+    for (const seed of [1, 47, 3]) {
+      const shaped = fc.sample(fc.tuple(faultProfileArbitrary(), after), { seed, numRuns: 300 });
+      const record = fc.sample(fc.tuple(profileRecordArbitrary(), after), { seed, numRuns: 300 });
+      shaped.forEach(([p, a], i) => {
+        const [r, b] = record[i] as [FaultProfile, [number, boolean]];
+        expect(p).toBeInstanceOf(Faults);
+        expect(Object.keys(p)).toEqual(FAULT_CLASSES);
+        for (const k of FAULT_CLASSES) expect(p[k]).toBe(r[k]);
+        expect(a).toEqual(b);
+      });
+      // The record's null prototypes are drawn still (and some records have one).
+      expect(record.some(([r]) => Object.getPrototypeOf(r) === null)).toBe(true);
+    }
+  });
 });
 
 describe('family fault classes', () => {
@@ -59,6 +83,7 @@ describe('family fault classes', () => {
     const drawnProfile = PROFILES[0] as FaultProfile;
     const scenario = (drawn[0] as DrawnScenario).scenario;
     const race = profileFor({ scenario, faults: FAMILY_FAULTS.subBlockRace }, drawnProfile);
+    expect(race).toBeInstanceOf(Faults);
     for (const k of FAULT_CLASSES) {
       const forced = FAMILY_FAULTS.subBlockRace?.[k];
       expect(race[k] === true).toBe(forced ?? drawnProfile[k] === true);
