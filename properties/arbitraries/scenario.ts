@@ -33,6 +33,7 @@
  */
 import fc from 'fast-check';
 import type { FaultProfile } from '../../model/runtime/faults.ts';
+import { DioOp } from '../../model/world/shapes.ts';
 import type {
   DioFlag,
   DioOpSpec,
@@ -505,12 +506,8 @@ function buildOp(raw: RawOp, g: OpGeometry): DioOpSpec {
   if (raw.uring !== null && !iocbFlags.includes('nowait')) iocbFlags.push('nowait');
   if (raw.uring === 'iopoll' && !iocbFlags.includes('hipri')) iocbFlags.push('hipri');
   const bufAddr = BUF_BASE * (1 + raw.bufPage) + bufOffset;
-  const op: { -readonly [K in keyof DioOpSpec]: DioOpSpec[K] } = {
-    kind: write ? 'dio_write' : 'dio_read',
-    pos,
-    len,
-    bufAddr,
-  };
+  const op = new DioOp(write ? 'dio_write' : 'dio_read', pos, len);
+  op.bufAddr = bufAddr;
   if (!raw.userBacked) op.userBacked = false;
   // A buffer with a page unmapped or PROT_NONE, as the oracle's agent makes them (the corpus's
   // fault.* cases): pinning stops there, a copy faults there, deterministically, as a program that
@@ -601,6 +598,9 @@ export function callerCompLast<T extends OpSpec>(ops: T[]): T[] {
   return ops.map((op, i) => {
     if (i === ops.length - 1 || !('iocbFlags' in op) || !op.iocbFlags?.includes('caller_comp')) return op;
     const iocbFlags = op.iocbFlags.filter((f) => f !== 'caller_comp');
+    // The generators' requests keep their one shape (model/world/shapes.ts DioOp).
+    if (op instanceof DioOp)
+      return op.withIocbFlags(iocbFlags.length > 0 ? iocbFlags : undefined) as unknown as T;
     const { iocbFlags: _, ...rest } = op;
     return (iocbFlags.length > 0 ? { ...rest, iocbFlags } : rest) as T;
   });

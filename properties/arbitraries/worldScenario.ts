@@ -64,6 +64,7 @@
  */
 import fc from 'fast-check';
 import type { FaultProfile } from '../../model/runtime/faults.ts';
+import { DioOp } from '../../model/world/shapes.ts';
 import type {
   ExtentSpec,
   ExtentType,
@@ -959,25 +960,16 @@ function buildOp(raw: RawWorldOp, g: WorldGeometry, generic = false): OpSpec {
       // See RawWorldOp.badPage and bufSectors.
       const bufAddr = BUF_ADDR + bufSectors(raw.alt, lbs) * 512;
       const spanned = Math.ceil(((bufAddr % PAGE_BYTES) + len) / PAGE_BYTES);
-      return {
-        kind: raw.kind,
-        pos,
-        len,
-        ...(bufAddr !== BUF_ADDR ? { bufAddr } : {}),
-        ...(raw.badPage !== null && len > 0
-          ? {
-              badPage: {
-                index: raw.badPage % spanned,
-                how: raw.alt % 2 === 0 ? ('munmap' as const) : ('mprotect' as const),
-              },
-            }
-          : {}),
-        ...(async ? { async: true } : {}),
-        ...(flags.length > 0 ? { iocbFlags: flags } : {}),
-        // btrfs passes IOMAP_DIO_PARTIAL to every direct read and write (6.12.117
-        // fs/btrfs/direct-io.c L824-834), and its caller resumes them (model/fs/genericCaller.ts).
-        ...(generic ? { dioFlags: ['partial' as const] } : {}),
-      };
+      const op = new DioOp(raw.kind, pos, len);
+      if (bufAddr !== BUF_ADDR) op.bufAddr = bufAddr;
+      if (raw.badPage !== null && len > 0)
+        op.badPage = { index: raw.badPage % spanned, how: raw.alt % 2 === 0 ? 'munmap' : 'mprotect' };
+      if (async) op.async = true;
+      if (flags.length > 0) op.iocbFlags = flags;
+      // btrfs passes IOMAP_DIO_PARTIAL to every direct read and write (6.12.117
+      // fs/btrfs/direct-io.c L824-834), and its caller resumes them (model/fs/genericCaller.ts).
+      if (generic) op.dioFlags = ['partial'];
+      return op;
     }
     case 'buffered_read':
     case 'buffered_write':
