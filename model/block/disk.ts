@@ -94,6 +94,11 @@ export class PowerLoss {
  */
 export type FuaEmulation = 'postflush' | 'none';
 
+/** What runs at each device step besides the device (Disk.stepHooks). */
+export interface DeviceStepHook {
+  deviceStepHook(): void;
+}
+
 export class Disk extends Context implements BlockDevice {
   readonly logicalBlockSize: number;
   readonly dmaAlignment: number;
@@ -106,8 +111,12 @@ export class Disk extends Context implements BlockDevice {
   readonly inFlight: Bio[] = [];
   /** Every bio submitted, in submission order. */
   readonly log: BioRecord[] = [];
-  /** Hooks the world runs at each device step (background log commits); may submit bios. */
-  readonly stepHooks: Array<() => void> = [];
+  /**
+   * Hooks the world runs at each device step (background log commits); may submit bios. Objects
+   * with a method, not closures: a closure made per run is compiled lazily at its first call in
+   * each run (perf: CompileLazy under Disk.step, 0.25 % of a campaign's CPU).
+   */
+  readonly stepHooks: DeviceStepHook[] = [];
   submitted = 0;
   completed = 0;
   flushes = 0;
@@ -297,7 +306,7 @@ export class Disk extends Context implements BlockDevice {
       return;
     }
     if (rt.faults.destage && this.cache.size > 0 && rt.choose(2, 'destage') === 1) this.destageOne();
-    for (const hook of this.stepHooks) hook();
+    for (const hook of this.stepHooks) hook.deviceStepHook();
     // splice(0) makes a new array even when there is nothing to take: only a planted bug queues here.
     if (this.lateDma.length > 0) {
       for (const late of this.lateDma.splice(0)) {

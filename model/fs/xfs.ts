@@ -516,6 +516,11 @@ export class ModelXfs implements FileOperations {
     return wait.status ? -EIO : 0;
   }
 
+  /** Disk.stepHooks: the background log commit (ext4's commit timer where overridden). */
+  deviceStepHook(): void {
+    this.backgroundLogHook();
+  }
+
   /** The xlog worker: a background log commit at a device step (FaultProfile.backgroundLog). */
   backgroundLogHook(): void {
     const rt = this.rt;

@@ -187,6 +187,11 @@ export class XfsBuffered implements AddressSpaceOps {
     this.convWq.queueWork(work);
   }
 
+  /** Disk.stepHooks: the flusher. */
+  deviceStepHook(): void {
+    this.backgroundWritebackHook();
+  }
+
   /** The flusher: background writeback of one dirty page at a device step (a choice). */
   backgroundWritebackHook(): void {
     const rt = this.rt;

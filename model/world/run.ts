@@ -316,7 +316,7 @@ class World implements WorldView {
       built.fs.quirks = quirks;
       this.xfs = built.fs;
       this.xfsFile = built.file;
-      this.disk.stepHooks.push(() => built.fs.backgroundLogHook());
+      this.disk.stepHooks.push(built.fs);
       // The CIL may also be pushed right after any transaction commits, from whatever context;
       // jbd2 commits only from kjournald2 (its timer, at a device step) or when asked.
       if (model === 'xfs') built.fs.journal.onCommit = () => built.fs.backgroundLogHook();
@@ -325,7 +325,7 @@ class World implements WorldView {
       this.buffered = buffered;
       built.file.fallback = buffered;
       mapping.aops = buffered;
-      this.disk.stepHooks.push(() => buffered.backgroundWritebackHook());
+      this.disk.stepHooks.push(buffered);
     }
     for (const p of scenario.fs.pageCache ?? []) mapping.getPage(p.index).dirty = p.dirty;
   }
