@@ -17,7 +17,7 @@ import { Runtime } from '../../model/runtime/runtime.ts';
 import type { WorldView } from '../../model/world/probe.ts';
 import { runScenario } from '../../model/world/run.ts';
 import type { ExtentSpec, FsSpec } from '../../model/world/scenario.ts';
-import { Extent, Fs } from '../../model/world/shapes.ts';
+import { DioOp, Extent, Fs } from '../../model/world/shapes.ts';
 import { campaignScenarioArbitrary } from '../../scripts/commands/campaign.ts';
 import { faultProfileArbitrary, profileRecordArbitrary } from '../arbitraries/faults.ts';
 
@@ -124,6 +124,26 @@ describe("a world's scenario", () => {
       new Set(scenarios.flatMap((s) => s.fs.extents.map((e) => Object.keys(e).join()))).size,
     ).toBeGreaterThan(2);
     for (const e of extents) expect(haveSameMap(e, extents[0] as object)).toBe(true);
+  });
+
+  it("holds the campaign's direct I/O requests in one shape, as drawn, the other ops in three", () => {
+    const scenarios = fc.sample(campaignScenarioArbitrary(), { seed: 7, numRuns: 300 });
+    const ops = scenarios.flatMap((s) => s.threads.flat());
+    const dio = ops.filter((op) => op.kind === 'dio_read' || op.kind === 'dio_write');
+    expect(dio.length).toBeGreaterThan(300);
+    const first = dio[0] as object;
+    for (const op of dio) {
+      expect(op).toBeInstanceOf(DioOp);
+      expect(haveSameMap(op, first)).toBe(true);
+    }
+    // The fields each request leaves out read undefined, and a replay's JSON leaves them out: the
+    // requests still come in many sets of fields.
+    const written = new Set(dio.map((op) => Object.keys(JSON.parse(JSON.stringify(op))).join()));
+    expect(written.size).toBeGreaterThan(10);
+    const others = ops.filter((op) => !dio.includes(op));
+    const maps: object[] = [];
+    for (const op of others) if (!maps.some((m) => haveSameMap(m, op))) maps.push(op);
+    expect(maps.length).toBe(3);
   });
 
   it('copies every field a spec has (each with its own value) and leaves the others undefined', () => {
